@@ -1,0 +1,13 @@
+//! Entry points for the cargo-fuzz targets in `fuzz/` and for the stable test that replays
+//! their committed corpora. Each function takes arbitrary bytes, must never panic on them,
+//! and asserts the target's property itself (a failed assertion is a finding).
+
+mod auth;
+mod data;
+mod reply;
+mod syntax;
+
+pub use auth::*;
+pub use data::*;
+pub use reply::*;
+pub use syntax::*;
