@@ -4,10 +4,12 @@
 
 mod auth;
 mod data;
+mod esmtp;
 mod reply;
 mod syntax;
 
 pub use auth::*;
 pub use data::*;
+pub use esmtp::*;
 pub use reply::*;
 pub use syntax::*;
