@@ -53,13 +53,19 @@ impl GeneralLiteral {
         })
     }
 
-    /// Builds a general literal that a caller validated already; only control characters
-    /// (and a `]` that would end the literal early) are refused.
+    /// Builds a general literal that a caller validated already; only control characters,
+    /// non-ASCII (an address literal is always ASCII, RFC 6531 §3.3 keeps it so) and a `]`
+    /// that would end the literal early are refused.
     pub fn from_unchecked(tag: &str, content: &str) -> Result<Self, AddressError> {
         let text = format!("{tag}:{content}");
         refuse_controls(&text, 1)?;
-        if let Some(i) = text.bytes().position(|b| b == b']') {
-            return Err(unexpected(&text, i, 1, "no ']' inside the literal"));
+        if let Some(i) = text.bytes().position(|b| b == b']' || !b.is_ascii()) {
+            return Err(unexpected(
+                &text,
+                i,
+                1,
+                "ASCII other than ']' inside the literal",
+            ));
         }
         Ok(GeneralLiteral {
             text,
