@@ -154,6 +154,15 @@ fn general_literals() {
     assert_eq!((g.tag(), g.content()), ("x-tag", "some~content:here"));
     assert_eq!(lit.to_string(), "[x-tag:some~content:here]");
     assert_eq!(lit.ip(), None);
+    assert_eq!(g.to_string(), "x-tag:some~content:here");
+    assert_eq!(g.to_string().parse::<GeneralLiteral>().as_ref(), Ok(g));
+    assert_eq!(
+        "x-tag".parse::<GeneralLiteral>(),
+        Err(AddressError::UnexpectedEnd {
+            at: 5,
+            expected: "':' after the tag"
+        })
+    );
     assert_eq!(
         GeneralLiteral::new("x", "y").map(AddressLiteral::General),
         "[x:y]".parse()

@@ -251,8 +251,32 @@ impl fmt::Display for AddressLiteral {
         match self {
             AddressLiteral::Ipv4(a) => write!(f, "[{a}]"),
             AddressLiteral::Ipv6(a) => write!(f, "[IPv6:{a}]"),
-            AddressLiteral::General(g) => write!(f, "[{}]", g.text),
+            AddressLiteral::General(g) => write!(f, "[{g}]"),
         }
+    }
+}
+
+impl fmt::Display for GeneralLiteral {
+    /// Writes `tag:content`, without the brackets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl FromStr for GeneralLiteral {
+    type Err = AddressError;
+
+    /// Parses `tag:content`, without the brackets.
+    fn from_str(s: &str) -> Result<Self, AddressError> {
+        let tag_len = memchr::memchr(b':', s.as_bytes()).ok_or(AddressError::UnexpectedEnd {
+            at: s.len(),
+            expected: "':' after the tag",
+        })?;
+        validate_general(s, tag_len, 0)?;
+        Ok(GeneralLiteral {
+            text: s.to_owned(),
+            tag_len,
+        })
     }
 }
 
