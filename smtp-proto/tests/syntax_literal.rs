@@ -278,6 +278,15 @@ fn unchecked_literals() {
         Err(AddressError::Control { at: 4, ch: '\n' })
     );
     assert!(AddressLiteral::from_unchecked("[x:a]b]").is_err());
+    // IP forms are never taken as general literals.
+    assert!(matches!(
+        AddressLiteral::from_unchecked("[IPv6:zz]"),
+        Err(AddressError::UnexpectedChar { at: 6, ch: 'z', .. })
+    ));
+    assert_eq!(
+        AddressLiteral::from_unchecked("[1.2.3]"),
+        Err(AddressError::InvalidIpv4 { at: 1 })
+    );
     // Found by fuzzing: an unchecked literal must stay ASCII, it goes into EHLO.
     assert_eq!(
         AddressLiteral::from_unchecked("[I->r.büch>b8::1]"),

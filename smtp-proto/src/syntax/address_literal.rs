@@ -101,22 +101,28 @@ impl AddressLiteral {
 
     /// Builds a literal that a caller validated already, from its bracketed text.
     ///
-    /// IPv4 and IPv6 forms are still recognised (and must be valid); anything else becomes a
-    /// general literal split at its first colon, its grammar unchecked. Control characters
-    /// are refused, and so is anything but one `[` at the start and one `]` at the end.
+    /// IPv4 and IPv6 forms (no tag, or the `IPv6` tag) are parsed strictly; anything else
+    /// becomes a general literal split at its first colon, its grammar unchecked. Control
+    /// characters and non-ASCII are refused, and so is anything but one `[` at the start and
+    /// one `]` at the end.
     pub fn from_unchecked(literal: &str) -> Result<Self, AddressError> {
         refuse_controls(literal, 0)?;
-        if let Ok(lit) = literal.parse() {
-            return Ok(lit);
-        }
+        let strict = literal.parse();
         let inner = literal
             .strip_prefix('[')
             .ok_or_else(|| unexpected(literal, 0, 0, "'['"))?;
         let inner = inner
             .strip_suffix(']')
             .ok_or_else(|| unexpected(literal, literal.len(), 0, "']'"))?;
-        let (tag, content) = inner.split_once(':').unwrap_or((inner, ""));
-        GeneralLiteral::from_unchecked(tag, content).map(AddressLiteral::General)
+        match inner.split_once(':') {
+            // Without a tag it can only be IPv4; with the IPv6 tag only IPv6.
+            None => strict,
+            Some((tag, _)) if tag.eq_ignore_ascii_case("IPv6") => strict,
+            Some(_) if strict.is_ok() => strict,
+            Some((tag, content)) => {
+                GeneralLiteral::from_unchecked(tag, content).map(AddressLiteral::General)
+            }
+        }
     }
 
     /// Appends the literal with its brackets.

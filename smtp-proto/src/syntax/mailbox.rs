@@ -102,9 +102,14 @@ impl Mailbox {
 
     /// Refuses a mailbox whose path `<...>` would exceed 256 octets in either encoding.
     fn check_path_length(&self) -> Result<(), AddressError> {
-        let len = 2 + self
-            .encoded_len(AddressEncoding::Utf8)
-            .max(self.encoded_len(AddressEncoding::Ascii));
+        let host_len = match &self.host {
+            Host::Domain(d) => d
+                .encoded_len(AddressEncoding::Utf8)
+                .max(d.encoded_len(AddressEncoding::Ascii)),
+            // Formatted once: a literal is the same in both encodings.
+            Host::Literal(l) => l.encoded_len(),
+        };
+        let len = 2 + self.local_part.as_str().len() + 1 + host_len;
         if len > MAX_PATH {
             return Err(AddressError::PathTooLong { len });
         }
