@@ -224,6 +224,14 @@ fn invalid_mailboxes_and_paths_name_the_problem() {
                 expected: "':' after the source route",
             },
         ),
+        (
+            "<@,@a:b@c>",
+            UnexpectedChar {
+                at: 2,
+                ch: ',',
+                expected: "domain of a source route",
+            },
+        ),
         ("<a@b\n>", Control { at: 4, ch: '\n' }),
         ("<a@b\n", Control { at: 4, ch: '\n' }),
     ] {

@@ -16,9 +16,9 @@ const MAX_DOMAIN: usize = 255;
 ///
 /// The domain keeps the form it was given ([`Display`](fmt::Display) and [`as_str`](Self::as_str)
 /// show it, case included) and carries its A-label form, computed and validated at parse time,
-/// so [`to_ascii`](Self::to_ascii) cannot fail. Limits: labels at most 63 octets, the
-/// domain at most 255 octets, both as given and as A-labels (RFC 5321 §4.5.3.1.2). No
-/// trailing dot.
+/// so [`to_ascii`](Self::to_ascii) cannot fail. Limits (RFC 5321 §4.5.3.1.2): labels at
+/// most 63 octets (a U-label's A-label, RFC 5890 §4.2), the domain at most 255 octets both
+/// as given and as A-labels. No trailing dot.
 ///
 /// Equality and hashing are structural (the text as given): `Example.COM` and `example.com`
 /// are different values. [`eq_ignore_case`](Self::eq_ignore_case) compares as DNS does.

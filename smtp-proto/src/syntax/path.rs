@@ -111,6 +111,9 @@ fn skip_source_route(s: &str, base: usize) -> Result<usize, AddressError> {
                 expected: "':' after the source route",
             });
         };
+        if len == 0 {
+            return Err(unexpected(s, start, base, "domain of a source route"));
+        }
         Domain::parse_at(s.get(start..start + len).unwrap_or_default(), base + start)?;
         i = start + len + 1;
         if rest.get(len) == Some(&b':') {
