@@ -1,0 +1,152 @@
+//! Byte classes of RFC 5321 §4.1.2 and RFC 6531 §3.3, and the control-character guard.
+
+use super::AddressError;
+
+const LET_DIG: u8 = 1;
+const LDH: u8 = 2;
+const ATEXT: u8 = 4;
+const QTEXT: u8 = 8;
+const DCONTENT: u8 = 16;
+
+/// One lookup per byte: the grammar's character classes as bit flags.
+static CLASSES: [u8; 256] = build_classes();
+
+// Evaluated at compile time: an out-of-range index would fail the build, not a run.
+#[allow(clippy::indexing_slicing)]
+const fn build_classes() -> [u8; 256] {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        if b.is_ascii_alphanumeric() {
+            c |= LET_DIG | LDH | ATEXT;
+        }
+        if b == b'-' {
+            c |= LDH;
+        }
+        // RFC 5322 §3.2.3 atext specials.
+        if matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'/'
+                | b'='
+                | b'?'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'{'
+                | b'|'
+                | b'}'
+                | b'~'
+        ) {
+            c |= ATEXT;
+        }
+        // qtextSMTP = %d32-33 / %d35-91 / %d93-126
+        if matches!(b, 32..=33 | 35..=91 | 93..=126) {
+            c |= QTEXT;
+        }
+        // dcontent = %d33-90 / %d94-126
+        if matches!(b, 33..=90 | 94..=126) {
+            c |= DCONTENT;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+}
+
+fn class(b: u8) -> u8 {
+    CLASSES.get(usize::from(b)).copied().unwrap_or(0)
+}
+
+/// `Let-dig = ALPHA / DIGIT`.
+pub(crate) fn is_let_dig(b: u8) -> bool {
+    class(b) & LET_DIG != 0
+}
+
+/// `Ldh-str` characters: `ALPHA / DIGIT / "-"`.
+pub(crate) fn is_ldh(b: u8) -> bool {
+    class(b) & LDH != 0
+}
+
+/// ASCII `atext` (RFC 5322 §3.2.3); RFC 6531 adds every non-ASCII character.
+pub(crate) fn is_atext(b: u8) -> bool {
+    class(b) & ATEXT != 0
+}
+
+/// ASCII `qtextSMTP`; RFC 6531 adds every non-ASCII character.
+pub(crate) fn is_qtext(b: u8) -> bool {
+    class(b) & QTEXT != 0
+}
+
+/// `dcontent` of a general address literal.
+pub(crate) fn is_dcontent(b: u8) -> bool {
+    class(b) & DCONTENT != 0
+}
+
+/// C0 controls and DEL: the bytes that could end or corrupt a command line.
+pub(crate) fn is_control_byte(b: u8) -> bool {
+    b < 0x20 || b == 0x7f
+}
+
+/// C0, DEL and C1 controls (RFC 5198 excludes C1 from Net-Unicode).
+pub(crate) fn is_control_char(ch: char) -> bool {
+    ch.is_control()
+}
+
+/// Whether the non-ASCII character starting at byte `i` of `bytes` is a C1 control
+/// (U+0080..U+009F, encoded `C2 80`..`C2 9F`).
+pub(crate) fn is_c1_at(bytes: &[u8], i: usize) -> bool {
+    matches!(bytes.get(i..i + 2), Some([0xc2, 0x80..=0x9f]))
+}
+
+/// Refuses any C0 control, DEL or C1 control in `s`: the guard of every constructor,
+/// unchecked ones included, so that nothing from application input can inject a command.
+pub(crate) fn refuse_controls(s: &str, base: usize) -> Result<(), AddressError> {
+    let bytes = s.as_bytes();
+    let found = bytes
+        .iter()
+        .enumerate()
+        .position(|(i, &b)| is_control_byte(b) || (b == 0xc2 && is_c1_at(bytes, i)));
+    match found {
+        None => Ok(()),
+        Some(at) => Err(AddressError::Control {
+            at: base + at,
+            ch: s.get(at..).and_then(|r| r.chars().next()).unwrap_or('\0'),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_match_the_rfc() {
+        assert!(is_atext(b'!') && is_atext(b'~') && !is_atext(b'.') && !is_atext(b'@'));
+        assert!(is_qtext(b' ') && !is_qtext(b'"') && !is_qtext(b'\\') && is_qtext(b']'));
+        assert!(is_dcontent(b':') && !is_dcontent(b'[') && !is_dcontent(b' '));
+        assert!(is_ldh(b'-') && !is_let_dig(b'-') && !is_ldh(b'_'));
+        assert!(is_control_byte(b'\r') && is_control_byte(0x7f) && !is_control_byte(b' '));
+    }
+
+    #[test]
+    fn refuses_c1() {
+        assert!(matches!(
+            refuse_controls("a\u{85}b", 3),
+            Err(AddressError::Control {
+                at: 4,
+                ch: '\u{85}'
+            })
+        ));
+        assert!(refuse_controls("ü\u{a0}", 0).is_ok());
+    }
+}
