@@ -2,7 +2,7 @@
 
 use super::error::CommandError;
 use super::line::{check_line, render};
-use crate::syntax::esmtp::compat::ClientId;
+use crate::syntax::ClientId;
 
 macro_rules! hello {
     ($(#[$doc:meta])* $name:ident, $verb:literal) => {

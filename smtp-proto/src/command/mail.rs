@@ -2,8 +2,8 @@
 
 use super::error::CommandError;
 use super::line::check_line;
-use crate::syntax::esmtp::compat::{AddressEncoding, ForwardPath, ReversePath};
 use crate::syntax::esmtp::{MailParameters, RcptParameters};
+use crate::syntax::{AddressEncoding, ForwardPath, ReversePath};
 
 /// `MAIL FROM:<reverse-path>[ params]`: start a mail transaction (RFC 5321 §4.1.1.2).
 ///

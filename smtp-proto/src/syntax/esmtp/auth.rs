@@ -3,9 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::compat::{AddressEncoding, Mailbox};
 use super::error::EsmtpError;
 use super::xtext::{decode_xtext, encode_xtext};
+use crate::syntax::{AddressEncoding, Mailbox};
 
 /// The value of `AUTH=`: the authenticated submitter, or `<>` when unknown (RFC 4954 §5).
 ///

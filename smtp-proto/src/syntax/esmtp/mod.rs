@@ -8,7 +8,6 @@
 //! characters, so no CR, LF or NUL can reach a command line through them.
 
 mod auth;
-pub(crate) mod compat;
 mod datetime;
 mod error;
 mod keyword;

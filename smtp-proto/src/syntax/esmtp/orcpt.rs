@@ -4,10 +4,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::compat::AddressEncoding;
 use super::error::{EsmtpError, check_no_controls};
 use super::param::shift;
 use super::xtext::{decode_xtext, encode_xtext, xtext_encoded_len};
+use crate::syntax::AddressEncoding;
 
 /// The longest ORCPT value (`addr-type;address` in its ASCII form), RFC 3461 §4.2.
 pub const ORCPT_MAX_LEN: usize = 500;

@@ -4,13 +4,13 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::auth::AuthSubmitter;
-use super::compat::AddressEncoding;
 use super::error::EsmtpError;
 use super::orcpt::OriginalRecipient;
 use super::param::EsmtpParam;
 use super::rcpt_values::{Notify, Rrvs};
 use super::values::{Body, DeliverBy, FutureRelease, MtPriority, Ret};
 use super::xtext::EnvId;
+use crate::syntax::AddressEncoding;
 
 /// A MAIL parameter this crate knows (RFC 5321 §4.1.1.2 `Mail-parameters`).
 ///

@@ -5,7 +5,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::auth::AuthSubmitter;
-use super::compat::AddressEncoding;
 use super::error::EsmtpError;
 use super::orcpt::OriginalRecipient;
 use super::param::EsmtpParam;
@@ -13,6 +12,7 @@ use super::parameter::{MailParameter, RcptParameter};
 use super::rcpt_values::{Notify, Rrvs};
 use super::values::{Body, DeliverBy, FutureRelease, MtPriority, Ret};
 use super::xtext::EnvId;
+use crate::syntax::AddressEncoding;
 
 /// Octets each extension adds to the 512-octet MAIL line when its parameter is present.
 pub mod allowance {
