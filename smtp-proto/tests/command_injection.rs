@@ -40,6 +40,16 @@ fn every_surface_refuses_controls() {
             .is_err()
         );
         assert!(evil.parse::<ClientId>().is_err(), "{evil:?}");
+        assert!(EnvId::from_unchecked(evil).is_err(), "{evil:?}");
+        assert!(DateTime::from_unchecked(evil).is_err(), "{evil:?}");
+        assert!(
+            OriginalRecipient::from_unchecked("rfc822", evil).is_err(),
+            "{evil:?}"
+        );
+        assert!(
+            OriginalRecipient::from_unchecked(evil, "a@b").is_err(),
+            "{evil:?}"
+        );
     }
     assert_eq!(
         EsmtpValue::from_unchecked("x\r\nQUIT"),
@@ -65,6 +75,28 @@ fn every_surface_refuses_controls() {
     );
     assert!("utf-8;a\\x{0D}".parse::<OriginalRecipient>().is_err());
     assert!("a+0D+0A@b".parse::<AuthSubmitter>().is_err());
+}
+
+#[test]
+fn unchecked_orcpt_type_cannot_end_the_value() {
+    assert_eq!(
+        OriginalRecipient::from_unchecked("rfc822 NOTIFY", "a@b"),
+        Err(EsmtpError::InvalidChar {
+            what: "ORCPT address type",
+            position: 6,
+            ch: ' '
+        })
+    );
+    assert_eq!(
+        OriginalRecipient::from_unchecked("a;b", "a@b"),
+        Err(EsmtpError::InvalidChar {
+            what: "ORCPT address type",
+            position: 1,
+            ch: ';'
+        })
+    );
+    let o = OriginalRecipient::from_unchecked("X400", "caf\u{e9}").unwrap();
+    assert_eq!(o.to_string(), "x400;caf+C3+A9");
 }
 
 #[test]

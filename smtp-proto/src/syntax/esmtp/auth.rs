@@ -31,6 +31,11 @@ impl AuthSubmitter {
         }
     }
 
+    /// Never: the value is xtext, always ASCII on the wire.
+    pub fn needs_smtputf8(&self) -> bool {
+        false
+    }
+
     /// Appends the xtext-encoded value.
     pub fn write_to(&self, out: &mut Vec<u8>, enc: AddressEncoding) {
         encode_xtext(&self.render(enc), out);

@@ -21,6 +21,13 @@ use super::error::EsmtpError;
 pub struct DateTime(String);
 
 impl DateTime {
+    /// A date-time validated elsewhere; still refuses control characters.
+    pub fn from_unchecked(text: impl Into<String>) -> Result<Self, EsmtpError> {
+        let text = text.into();
+        super::error::check_no_controls(&text)?;
+        Ok(DateTime(text))
+    }
+
     /// The date-time as written.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::error::{EsmtpError, check_no_controls};
 use super::param::shift;
-use super::xtext::{decode_xtext, encode_xtext, xtext_encoded_len};
+use super::xtext::{decode_xtext, encode_xtext, is_xchar, xtext_encoded_len};
 use crate::syntax::AddressEncoding;
 
 /// The longest ORCPT value (`addr-type;address` in its ASCII form), RFC 3461 §4.2.
@@ -80,6 +80,26 @@ impl OriginalRecipient {
             });
         }
         Ok(orcpt)
+    }
+
+    /// An original recipient validated elsewhere: skips the address-type grammar, the
+    /// ASCII rule of `rfc822` and the length limit, but still refuses control characters
+    /// in the address, and in the type (written as is) anything but xtext characters other
+    /// than `;`, so that the type cannot end the value or the line.
+    pub fn from_unchecked(addr_type: &str, address: &str) -> Result<Self, EsmtpError> {
+        check_no_controls(address)?;
+        let bad = |c: char| !u8::try_from(c).is_ok_and(is_xchar) || c == ';';
+        if let Some((position, ch)) = addr_type.char_indices().find(|&(_, c)| bad(c)) {
+            return Err(EsmtpError::InvalidChar {
+                what: "ORCPT address type",
+                position,
+                ch,
+            });
+        }
+        Ok(OriginalRecipient {
+            addr_type: addr_type.to_ascii_lowercase(),
+            address: address.to_owned(),
+        })
     }
 
     /// The address type, lower-cased (`rfc822`, `utf-8`, ...).

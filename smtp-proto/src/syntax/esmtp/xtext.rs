@@ -129,9 +129,22 @@ impl EnvId {
         Ok(EnvId(text.to_owned()))
     }
 
+    /// An identifier validated elsewhere: skips the printable-ASCII and length rules but
+    /// still refuses control characters (never a CR/LF/NUL).
+    pub fn from_unchecked(text: impl Into<String>) -> Result<Self, EsmtpError> {
+        let text = text.into();
+        check_no_controls(&text)?;
+        Ok(EnvId(text))
+    }
+
     /// The decoded text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Never: the xtext form is ASCII whatever the text.
+    pub fn needs_smtputf8(&self) -> bool {
+        false
     }
 
     /// Appends the xtext form.
