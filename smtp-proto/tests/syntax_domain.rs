@@ -1,0 +1,193 @@
+//! Known answers for `Domain` (RFC 5321 §4.1.2, §4.5.3.1.2; RFC 6531 §3.3; RFC 5890-5891).
+
+use smtp_proto::syntax::{AddressEncoding, AddressError, Domain};
+
+#[test]
+fn ascii_domains_from_the_rfcs_parse_as_given() {
+    for s in [
+        "example.com",
+        "foo.com",
+        "bar.com",
+        "d.bar.org",
+        "hosta.int",
+        "XYZ.COM",
+        "a",
+        "1.2.3.4", // the grammar allows an all-numeric domain
+        "3com.com",
+        "a-b.c--d.e",
+        "r3---sn-abc.googlevideo.com", // R-LDH labels that are not xn-- are allowed by RFC 5321
+        "xn--bcher-kva.example",
+        "XN--BCHER-KVA.example",
+        "localhost",
+    ] {
+        let d: Domain = s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
+        assert_eq!(d.as_str(), s);
+        assert_eq!(d.to_string(), s);
+        assert!(d.is_ascii());
+        assert_eq!(d.to_ascii(), s);
+    }
+}
+
+#[test]
+fn invalid_ascii_domains_name_the_problem() {
+    use AddressError::*;
+    let cases: &[(&str, AddressError)] = &[
+        ("", Empty { expected: "domain" }),
+        (".example.com", EmptyLabel { at: 0 }),
+        ("example..com", EmptyLabel { at: 8 }),
+        ("example.com.", EmptyLabel { at: 12 }),
+        (
+            "-a.com",
+            UnexpectedChar {
+                at: 0,
+                ch: '-',
+                expected: "letter or digit at the start of a label",
+            },
+        ),
+        ("a-.com", LabelEndsWithHyphen { at: 0 }),
+        ("ok.b-", LabelEndsWithHyphen { at: 3 }),
+        (
+            "under_score.com",
+            UnexpectedChar {
+                at: 5,
+                ch: '_',
+                expected: "letter, digit, hyphen or dot",
+            },
+        ),
+        (
+            "a b.com",
+            UnexpectedChar {
+                at: 1,
+                ch: ' ',
+                expected: "letter, digit, hyphen or dot",
+            },
+        ),
+        ("a\r\n.com", Control { at: 1, ch: '\r' }),
+        ("xn--.example", LabelEndsWithHyphen { at: 0 }),
+        ("xn--a.example", InvalidALabel { at: 0 }),
+        ("ok.xn--a-ecp.example", InvalidALabel { at: 3 }),
+    ];
+    for (s, want) in cases {
+        assert_eq!(s.parse::<Domain>().as_ref(), Err(want), "{s:?}");
+    }
+}
+
+#[test]
+fn length_limits_are_63_per_label_and_255_in_all() {
+    let l63 = "a".repeat(63);
+    let l64 = "a".repeat(64);
+    assert!(format!("{l63}.com").parse::<Domain>().is_ok());
+    assert_eq!(
+        format!("x.{l64}.com").parse::<Domain>(),
+        Err(AddressError::LabelTooLong { at: 2, len: 64 })
+    );
+    // 4 labels of 63 + 3 dots = 255.
+    let d255 = [l63.as_str(); 4].join(".");
+    assert_eq!(d255.len(), 255);
+    assert!(d255.parse::<Domain>().is_ok());
+    let d256 = format!("{d255}a");
+    assert!(matches!(
+        d256.parse::<Domain>(),
+        Err(AddressError::DomainTooLong { len: 256 })
+    ));
+}
+
+#[test]
+fn u_labels_convert_to_a_labels() {
+    for (u, a) in [
+        ("bücher.example", "xn--bcher-kva.example"),
+        ("Bücher.example", "xn--bcher-kva.example"), // ASCII case is not a mapping DNS cares about
+        ("例子.example", "xn--fsqu00a.example"),
+        ("例子.测试", "xn--fsqu00a.xn--0zwm56d"),
+        ("παράδειγμα.δοκιμή", "xn--hxajbheg2az3al.xn--jxalpdlp"),
+        ("пример.испытание", "xn--e1afmkfd.xn--80akhbyknj4f"),
+        ("straße.de", "xn--strae-oqa.de"), // IDNA2008: no transitional mapping to "ss"
+    ] {
+        let d: Domain = u.parse().unwrap_or_else(|e| panic!("{u}: {e}"));
+        assert!(!d.is_ascii());
+        assert!(!d.needs_smtputf8());
+        assert_eq!(d.as_str(), u);
+        assert_eq!(d.to_ascii(), a);
+        let mut out = Vec::new();
+        d.write_to(&mut out, AddressEncoding::Ascii);
+        assert_eq!(out, a.as_bytes());
+        assert_eq!(d.encoded_len(AddressEncoding::Ascii), a.len());
+        d.write_to(&mut out, AddressEncoding::Utf8);
+        assert_eq!(&out[a.len()..], u.as_bytes());
+        let back: Domain = a.parse().unwrap();
+        assert!(back.eq_ignore_case(&d));
+        assert_ne!(back, d, "equality is structural");
+    }
+}
+
+#[test]
+fn labels_that_are_not_u_labels_are_refused() {
+    use AddressError::*;
+    for (s, want) in [
+        ("BÜCHER.example", InvalidULabel { at: 0 }), // needs case mapping
+        ("例子。example", InvalidULabel { at: 0 }),  // ideographic full stop is not a separator
+        ("ｅｘａｍｐｌｅ.ü", InvalidULabel { at: 0 }), // full-width needs mapping
+        ("ü-.de", InvalidULabel { at: 0 }),
+        ("ab--ü.de", InvalidULabel { at: 0 }), // hyphens in positions 3 and 4
+        ("a.u\u{308}.de", InvalidULabel { at: 2 }), // not NFC
+        ("ü\u{200d}.de", InvalidULabel { at: 0 }), // ZWJ without context
+    ] {
+        assert_eq!(s.parse::<Domain>(), Err(want), "{s:?}");
+    }
+    assert_eq!(
+        "ü_x.de".parse::<Domain>(),
+        Err(UnexpectedChar {
+            at: 2,
+            ch: '_',
+            expected: "letter, digit, hyphen or dot"
+        })
+    );
+    assert_eq!(
+        "ü\u{85}.de".parse::<Domain>(),
+        Err(Control {
+            at: 2,
+            ch: '\u{85}'
+        })
+    );
+}
+
+#[test]
+fn u_label_limits_apply_to_the_a_label() {
+    // 21 distinct CJK ideographs are 63 octets in UTF-8 but a longer A-label.
+    let long: String = (0..21u32)
+        .map(|i| char::from_u32(0x4e00 + i * 397).unwrap())
+        .collect();
+    assert_eq!(long.len(), 63);
+    let err = format!("{long}.example").parse::<Domain>();
+    assert!(
+        matches!(err, Err(AddressError::LabelTooLong { at: 0, len }) if len > 63),
+        "{err:?}"
+    );
+    assert!("例".repeat(10).parse::<Domain>().is_ok());
+}
+
+#[test]
+fn unchecked_domains_skip_the_grammar_but_not_controls() {
+    let d = Domain::from_unchecked("under_score.example").unwrap();
+    assert_eq!(d.as_str(), "under_score.example");
+    let d = Domain::from_unchecked("BÜCHER.example").unwrap();
+    assert_eq!(d.to_ascii(), "xn--bcher-kva.example");
+    assert_eq!(
+        Domain::from_unchecked("a\nb"),
+        Err(AddressError::Control { at: 1, ch: '\n' })
+    );
+    assert_eq!(
+        Domain::try_from(String::from("example.org"))
+            .unwrap()
+            .as_str(),
+        "example.org"
+    );
+}
+
+#[test]
+fn case_insensitive_comparison_is_offered() {
+    let a: Domain = "Example.COM".parse().unwrap();
+    let b: Domain = "example.com".parse().unwrap();
+    assert_ne!(a, b);
+    assert!(a.eq_ignore_case(&b));
+}
