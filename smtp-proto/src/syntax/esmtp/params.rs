@@ -16,7 +16,8 @@ use crate::syntax::AddressEncoding;
 pub mod allowance {
     /// SIZE: RFC 1870 §3 (5).
     pub const SIZE: usize = 26;
-    /// BODY: RFC 6152 §2, which grants 16 (`" BODY=BINARYMIME"` is 16 octets too).
+    /// BODY: 16 octets, the length of its longest form `" BODY=BINARYMIME"` (RFC 6152 §2,
+    /// RFC 3030 §3).
     pub const BODY: usize = 16;
     /// SMTPUTF8: RFC 6531 §3.1 (5).
     pub const SMTPUTF8: usize = 10;
@@ -24,7 +25,7 @@ pub mod allowance {
     pub const RET_ENVID: usize = 100;
     /// AUTH: RFC 4954 §5.
     pub const AUTH: usize = 500;
-    /// BY: RFC 2852 §4.
+    /// BY: RFC 2852 §4; 17 octets is `" BY="`, a signed 9-digit time and `";RT"`.
     pub const BY: usize = 17;
     /// NOTIFY and ORCPT together on RCPT: RFC 3461 §4.
     pub const NOTIFY_ORCPT: usize = 500;
