@@ -2,7 +2,7 @@
 
 use smtp_proto::command::*;
 use smtp_proto::syntax::AddressEncoding::{self, Ascii, Utf8};
-use smtp_proto::syntax::esmtp::{MailParameters, RcptParameters};
+use smtp_proto::syntax::esmtp::{DateTime, FutureRelease, MailParameters, RcptParameters, Rrvs};
 use smtp_proto::syntax::{ClientId, ForwardPath, ReversePath};
 
 fn mail(path: &str, params: &str, enc: AddressEncoding) -> String {
@@ -265,6 +265,19 @@ fn smtputf8_refusals() {
     );
     assert_eq!(r.check(Ascii), Err(CommandError::SmtpUtf8Required));
     assert_eq!(r.check(Utf8), Ok(()));
+    // An unchecked value with UTF-8 is caught on the rendered line.
+    let mut p = RcptParameters::new();
+    p.rrvs = Some(Rrvs::new(
+        DateTime::from_unchecked("2014-04-03T23:01:00Zé").unwrap(),
+        None,
+    ));
+    let r = Rcpt::new("<a@b.example>".parse().unwrap(), p);
+    assert_eq!(r.check(Ascii), Err(CommandError::SmtpUtf8Required));
+    let mut p = MailParameters::new();
+    p.future_release = Some(FutureRelease::Until(DateTime::from_unchecked("é").unwrap()));
+    let m = Mail::new("<a@b.example>".parse().unwrap(), p);
+    assert_eq!(m.check(Ascii), Err(CommandError::SmtpUtf8Required));
+    assert_eq!(m.check(Utf8), Err(CommandError::SmtpUtf8ParameterMissing));
 }
 
 #[test]

@@ -65,6 +65,10 @@ impl Mail {
             return Err(CommandError::SmtpUtf8Required);
         }
         let line = self.render(enc);
+        // Values built with `from_unchecked` may carry UTF-8 that no flag announced.
+        if !line.is_ascii() && enc == AddressEncoding::Ascii {
+            return Err(CommandError::SmtpUtf8Required);
+        }
         if !line.is_ascii() && !self.params.smtputf8 {
             return Err(CommandError::SmtpUtf8ParameterMissing);
         }
@@ -150,6 +154,10 @@ impl Rcpt {
             return Err(CommandError::SmtpUtf8Required);
         }
         let line = self.render(enc);
+        // Values built with `from_unchecked` may carry UTF-8 that no flag announced.
+        if !line.is_ascii() && enc == AddressEncoding::Ascii {
+            return Err(CommandError::SmtpUtf8Required);
+        }
         check_line(&line, self.params.line_allowance(enc))?;
         Ok(line)
     }
