@@ -152,6 +152,22 @@ fn labels_that_are_not_u_labels_are_refused() {
 }
 
 #[test]
+fn the_bidi_rule_spans_labels() {
+    // Found by fuzzing: "xn--gpb" is an Arabic label, so "1e" (starting with a digit)
+    // breaks RFC 5893 rule 1, although each label alone is valid.
+    assert_eq!(
+        "xn--gPb.例子-92.1e".parse::<Domain>(),
+        Err(AddressError::InvalidIdnDomain)
+    );
+    assert_eq!(
+        "xn--gpb.1e".parse::<Domain>(),
+        Err(AddressError::InvalidIdnDomain)
+    );
+    assert!("xn--gpb.example".parse::<Domain>().is_ok());
+    assert!("1e.example".parse::<Domain>().is_ok());
+}
+
+#[test]
 fn u_label_limits_apply_to_the_a_label() {
     // 21 distinct CJK ideographs are 63 octets in UTF-8 but a longer A-label.
     let long: String = (0..21u32)

@@ -113,6 +113,28 @@ fn invalid_ipv6_literals() {
             "{s}: {got:?}"
         );
     }
+    // Offsets point at the offending group.
+    assert_eq!(
+        "[IPv6:1:12345::]".parse::<AddressLiteral>(),
+        Err(AddressError::InvalidIpv6 {
+            at: 8,
+            problem: BadGroup
+        })
+    );
+    assert_eq!(
+        "[IPv6:1::2::3]".parse::<AddressLiteral>(),
+        Err(AddressError::InvalidIpv6 {
+            at: 10,
+            problem: DoubleCompression
+        })
+    );
+    assert_eq!(
+        "[IPv6:::1:2:1.2.3.4.5]".parse::<AddressLiteral>(),
+        Err(AddressError::InvalidIpv6 {
+            at: 12,
+            problem: BadIpv4Suffix
+        })
+    );
     assert_eq!(
         "[IPv6:1::g]".parse::<AddressLiteral>(),
         Err(AddressError::UnexpectedChar {
@@ -132,6 +154,15 @@ fn general_literals() {
     assert_eq!((g.tag(), g.content()), ("x-tag", "some~content:here"));
     assert_eq!(lit.to_string(), "[x-tag:some~content:here]");
     assert_eq!(lit.ip(), None);
+    assert_eq!(g.to_string(), "x-tag:some~content:here");
+    assert_eq!(g.to_string().parse::<GeneralLiteral>().as_ref(), Ok(g));
+    assert_eq!(
+        "x-tag".parse::<GeneralLiteral>(),
+        Err(AddressError::UnexpectedEnd {
+            at: 5,
+            expected: "':' after the tag"
+        })
+    );
     assert_eq!(
         GeneralLiteral::new("x", "y").map(AddressLiteral::General),
         "[x:y]".parse()
@@ -247,6 +278,15 @@ fn unchecked_literals() {
         Err(AddressError::Control { at: 4, ch: '\n' })
     );
     assert!(AddressLiteral::from_unchecked("[x:a]b]").is_err());
+    // Found by fuzzing: an unchecked literal must stay ASCII, it goes into EHLO.
+    assert_eq!(
+        AddressLiteral::from_unchecked("[I->r.büch>b8::1]"),
+        Err(AddressError::UnexpectedChar {
+            at: 7,
+            ch: 'ü',
+            expected: "ASCII other than ']' inside the literal"
+        })
+    );
     assert!(GeneralLiteral::from_unchecked("x", "\0").is_err());
 }
 

@@ -53,6 +53,9 @@ proptest! {
     #[test]
     fn address_literal_round_trips(l in address_literal()) {
         round_trips(&l)?;
+        if let AddressLiteral::General(g) = &l {
+            round_trips(g)?;
+        }
         let mut out = Vec::new();
         l.write_to(&mut out);
         prop_assert_eq!(out.len(), l.encoded_len());

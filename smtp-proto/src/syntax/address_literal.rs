@@ -53,13 +53,19 @@ impl GeneralLiteral {
         })
     }
 
-    /// Builds a general literal that a caller validated already; only control characters
-    /// (and a `]` that would end the literal early) are refused.
+    /// Builds a general literal that a caller validated already; only control characters,
+    /// non-ASCII (an address literal is always ASCII, RFC 6531 §3.3 keeps it so) and a `]`
+    /// that would end the literal early are refused.
     pub fn from_unchecked(tag: &str, content: &str) -> Result<Self, AddressError> {
         let text = format!("{tag}:{content}");
         refuse_controls(&text, 1)?;
-        if let Some(i) = text.bytes().position(|b| b == b']') {
-            return Err(unexpected(&text, i, 1, "no ']' inside the literal"));
+        if let Some(i) = text.bytes().position(|b| b == b']' || !b.is_ascii()) {
+            return Err(unexpected(
+                &text,
+                i,
+                1,
+                "ASCII other than ']' inside the literal",
+            ));
         }
         Ok(GeneralLiteral {
             text,
@@ -245,8 +251,32 @@ impl fmt::Display for AddressLiteral {
         match self {
             AddressLiteral::Ipv4(a) => write!(f, "[{a}]"),
             AddressLiteral::Ipv6(a) => write!(f, "[IPv6:{a}]"),
-            AddressLiteral::General(g) => write!(f, "[{}]", g.text),
+            AddressLiteral::General(g) => write!(f, "[{g}]"),
         }
+    }
+}
+
+impl fmt::Display for GeneralLiteral {
+    /// Writes `tag:content`, without the brackets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl FromStr for GeneralLiteral {
+    type Err = AddressError;
+
+    /// Parses `tag:content`, without the brackets.
+    fn from_str(s: &str) -> Result<Self, AddressError> {
+        let tag_len = memchr::memchr(b':', s.as_bytes()).ok_or(AddressError::UnexpectedEnd {
+            at: s.len(),
+            expected: "':' after the tag",
+        })?;
+        validate_general(s, tag_len, 0)?;
+        Ok(GeneralLiteral {
+            text: s.to_owned(),
+            tag_len,
+        })
     }
 }
 

@@ -144,7 +144,9 @@ impl Domain {
             return Err(AddressError::DomainTooLong { len: s.len() });
         }
         if s.is_ascii() {
-            validate_ascii_labels(s, base)?;
+            if validate_ascii_labels(s, base)? {
+                check_whole_idn(s)?;
+            }
             return Ok(None);
         }
         let mut ascii = String::with_capacity(s.len() + 16);
@@ -164,16 +166,19 @@ impl Domain {
         if ascii.len() > MAX_DOMAIN {
             return Err(AddressError::DomainTooLong { len: ascii.len() });
         }
+        check_whole_idn(&ascii)?;
         Ok(Some(ascii))
     }
 }
 
-/// Validates a whole ASCII domain in one pass over its bytes.
-fn validate_ascii_labels(s: &str, base: usize) -> Result<(), AddressError> {
+/// Validates a whole ASCII domain in one pass over its bytes; returns whether it holds an
+/// A-label.
+fn validate_ascii_labels(s: &str, base: usize) -> Result<bool, AddressError> {
     let mut start = 0;
+    let mut has_a_label = false;
     for (i, &b) in s.as_bytes().iter().enumerate() {
         if b == b'.' {
-            finish_label(s, start, i, base)?;
+            has_a_label |= finish_label(s, start, i, base)?;
             start = i + 1;
         } else if i == start {
             if !is_let_dig(b) {
@@ -188,7 +193,7 @@ fn validate_ascii_labels(s: &str, base: usize) -> Result<(), AddressError> {
             return Err(unexpected(s, i, base, "letter, digit, hyphen or dot"));
         }
     }
-    finish_label(s, start, s.len(), base)
+    Ok(finish_label(s, start, s.len(), base)? | has_a_label)
 }
 
 /// Validates one ASCII label of a mixed domain (it holds no dot).
@@ -196,11 +201,21 @@ fn validate_ascii_labels_nonempty(label: &str, base: usize) -> Result<(), Addres
     if label.is_empty() {
         return Err(AddressError::EmptyLabel { at: base });
     }
-    validate_ascii_labels(label, base)
+    validate_ascii_labels(label, base).map(drop)
 }
 
-/// Checks the label `s[start..end]` once its end is known.
-fn finish_label(s: &str, start: usize, end: usize, base: usize) -> Result<(), AddressError> {
+/// The rules that span labels (the Bidi rule of RFC 5893 §2 holds for every label of a
+/// domain with a right-to-left label), checked on the A-label form.
+fn check_whole_idn(ascii: &str) -> Result<(), AddressError> {
+    if idn::is_valid_idn_domain(ascii) {
+        Ok(())
+    } else {
+        Err(AddressError::InvalidIdnDomain)
+    }
+}
+
+/// Checks the label `s[start..end]` once its end is known; returns whether it is an A-label.
+fn finish_label(s: &str, start: usize, end: usize, base: usize) -> Result<bool, AddressError> {
     let label = s.get(start..end).unwrap_or_default();
     let at = base + start;
     match label.as_bytes() {
@@ -211,12 +226,12 @@ fn finish_label(s: &str, start: usize, end: usize, base: usize) -> Result<(), Ad
             if x.eq_ignore_ascii_case(&b'x') && n.eq_ignore_ascii_case(&b'n') =>
         {
             if idn::is_valid_a_label(label) {
-                Ok(())
+                Ok(true)
             } else {
                 Err(AddressError::InvalidALabel { at })
             }
         }
-        _ => Ok(()),
+        _ => Ok(false),
     }
 }
 

@@ -82,6 +82,10 @@ pub enum AddressError {
         /// Byte offset of the label.
         at: usize,
     },
+    /// Each label is valid but the domain as a whole is not: a domain with a right-to-left
+    /// label must satisfy the Bidi rule in every label (RFC 5893 §2).
+    #[error("the labels of this internationalized domain break the Bidi rule (RFC 5893)")]
+    InvalidIdnDomain,
     /// An atom of a Dot-string local part is empty (leading, trailing or doubled dot).
     #[error("empty atom at offset {at} in the local part (leading, trailing or doubled dot)")]
     EmptyAtom {

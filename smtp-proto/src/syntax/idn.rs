@@ -45,6 +45,20 @@ pub(crate) fn is_valid_a_label(label: &str) -> bool {
     }
 }
 
+/// Whether a domain in A-label form passes the rules that span labels (the Bidi rule of
+/// RFC 5893 §2 for a domain with any right-to-left label); per-label rules, hyphens
+/// included, were checked already, and LDH labels may legitimately hold `--` at 3-4.
+pub(crate) fn is_valid_idn_domain(ascii: &str) -> bool {
+    Uts46::new()
+        .to_ascii(
+            ascii.as_bytes(),
+            AsciiDenyList::STD3,
+            Hyphens::Allow,
+            DnsLength::Ignore,
+        )
+        .is_ok()
+}
+
 /// Lenient UTS #46 conversion of a whole name (mapping allowed), for host names read from
 /// the OS and for unchecked domains: the result still has to pass the strict LDH check.
 pub(crate) fn to_ascii_lenient(name: &str, std3: bool) -> Option<String> {

@@ -57,62 +57,15 @@ pub(crate) fn parse_ipv6(s: &[u8], base: usize) -> Result<Ipv6Addr, AddressError
         }
         None => (&[][..], s, 0),
     };
-    let mut groups = [0u16; 8];
-    let mut count = 0usize;
-    let mut head_groups = 0usize;
-    if !head.is_empty() {
-        for (i, g) in head.split(|&b| b == b':').enumerate() {
-            let value = parse_hex_group(g).ok_or_else(|| {
-                let problem = if g.contains(&b'.') {
-                    Ipv6Problem::BadIpv4Suffix
-                } else {
-                    Ipv6Problem::BadGroup
-                };
-                err(0, problem)
-            })?;
-            if let Some(slot) = groups.get_mut(i) {
-                *slot = value;
-            }
-            head_groups += 1;
-        }
-    }
-    count += head_groups;
-    // The tail is written right-aligned once its length is known.
-    let mut tail_groups = [0u16; 8];
-    let mut tail_count = 0usize;
-    if !tail.is_empty() {
-        let mut parts = tail.split(|&b| b == b':').peekable();
-        while let Some(g) = parts.next() {
-            let last = parts.peek().is_none();
-            if last && g.contains(&b'.') {
-                let v4 =
-                    parse_ipv4_octets(g).ok_or_else(|| err(tail_at, Ipv6Problem::BadIpv4Suffix))?;
-                for pair in v4.chunks_exact(2) {
-                    if let (Some(slot), [hi, lo]) = (tail_groups.get_mut(tail_count), pair) {
-                        *slot = u16::from_be_bytes([*hi, *lo]);
-                    }
-                    tail_count += 1;
-                }
-            } else {
-                let value = parse_hex_group(g).ok_or_else(|| {
-                    let problem = if g.contains(&b'.') {
-                        Ipv6Problem::BadIpv4Suffix
-                    } else {
-                        Ipv6Problem::BadGroup
-                    };
-                    err(tail_at, problem)
-                })?;
-                if let Some(slot) = tail_groups.get_mut(tail_count) {
-                    *slot = value;
-                }
-                tail_count += 1;
-            }
-            if count + tail_count > 8 {
-                return Err(err(0, Ipv6Problem::TooManyGroups));
-            }
-        }
-    }
-    count += tail_count;
+    let mut head_groups = Groups::default();
+    head_groups
+        .parse(head, 0, false)
+        .map_err(|(at, p)| err(at, p))?;
+    let mut tail_groups = Groups::default();
+    tail_groups
+        .parse(tail, tail_at, true)
+        .map_err(|(at, p)| err(at, p))?;
+    let count = head_groups.len + tail_groups.len;
     match compression {
         // "::" stands for at least two groups: beside it at most 6 hexadecimal groups, or 4
         // and an IPv4 suffix (which counts as two).
@@ -120,16 +73,61 @@ pub(crate) fn parse_ipv6(s: &[u8], base: usize) -> Result<Ipv6Addr, AddressError
         None if count > 8 => Err(err(0, Ipv6Problem::TooManyGroups)),
         None if count < 8 => Err(err(0, Ipv6Problem::TooFewGroups)),
         _ => {
-            let offset = 8 - tail_count;
+            let mut groups = head_groups.values;
+            let offset = 8 - tail_groups.len;
             for (slot, g) in groups
                 .iter_mut()
                 .skip(offset)
-                .zip(tail_groups.iter().take(tail_count))
+                .zip(tail_groups.values.iter().take(tail_groups.len))
             {
                 *slot = *g;
             }
             Ok(Ipv6Addr::from(groups))
         }
+    }
+}
+
+/// The 16-bit groups on one side of `::`, at most 8.
+#[derive(Default)]
+struct Groups {
+    values: [u16; 8],
+    len: usize,
+}
+
+impl Groups {
+    /// Parses `IPv6-hex *(":" IPv6-hex)` (empty allowed), with an IPv4 suffix as the last
+    /// element when `v4_allowed`; errors carry the offset of the offending group.
+    fn parse(&mut self, s: &[u8], at: usize, v4_allowed: bool) -> Result<(), (usize, Ipv6Problem)> {
+        if s.is_empty() {
+            return Ok(());
+        }
+        let mut pos = at;
+        let mut parts = s.split(|&b| b == b':').peekable();
+        while let Some(g) = parts.next() {
+            let is_last = parts.peek().is_none();
+            if g.contains(&b'.') {
+                let octets = parse_ipv4_octets(g)
+                    .filter(|_| is_last && v4_allowed)
+                    .ok_or((pos, Ipv6Problem::BadIpv4Suffix))?;
+                self.push(u16::from_be_bytes([octets[0], octets[1]]), pos)?;
+                self.push(u16::from_be_bytes([octets[2], octets[3]]), pos)?;
+            } else {
+                let value = parse_hex_group(g).ok_or((pos, Ipv6Problem::BadGroup))?;
+                self.push(value, pos)?;
+            }
+            pos += g.len() + 1;
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, value: u16, at: usize) -> Result<(), (usize, Ipv6Problem)> {
+        let slot = self
+            .values
+            .get_mut(self.len)
+            .ok_or((at, Ipv6Problem::TooManyGroups))?;
+        *slot = value;
+        self.len += 1;
+        Ok(())
     }
 }
 

@@ -91,8 +91,8 @@ impl LocalPart {
 
     /// Builds a local part from its wire form (Dot-string or Quoted-string) that a caller
     /// validated already: the grammar and the length are not checked, and the form is kept
-    /// as given. Control characters are still refused (C0, DEL, C1), so no command can be
-    /// injected.
+    /// as given (so `"abc"` built this way differs from the checked, minimal `abc`).
+    /// Control characters are still refused (C0, DEL, C1), so no command can be injected.
     pub fn from_unchecked(local_part: impl Into<String>) -> Result<Self, AddressError> {
         let text = local_part.into();
         refuse_controls(&text, 0)?;
