@@ -1,0 +1,184 @@
+//! MAIL (RFC 5321 §4.1.1.2) and RCPT (RFC 5321 §4.1.1.3) with their ESMTP parameters.
+
+use super::error::CommandError;
+use super::line::check_line;
+use crate::syntax::esmtp::{MailParameters, RcptParameters};
+use crate::syntax::{AddressEncoding, ForwardPath, ReversePath};
+
+/// `MAIL FROM:<reverse-path>[ params]`: start a mail transaction (RFC 5321 §4.1.1.2).
+///
+/// [`AddressEncoding::Utf8`] means SMTPUTF8 is in use for this transaction; the
+/// [`MailParameters::smtputf8`] flag then must be set if anything non-ASCII is written
+/// (RFC 6531 §3.4). [`Mail::check`] says, before a byte is written, whether the line is
+/// within 512 octets plus the allowances of its parameters and is consistent with the
+/// encoding; [`Mail::encode`] then writes exactly that line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mail {
+    reverse_path: ReversePath,
+    params: MailParameters,
+}
+
+impl Mail {
+    /// The command; see [`Mail::check`] for what can still be refused.
+    pub fn new(reverse_path: ReversePath, params: MailParameters) -> Self {
+        Mail {
+            reverse_path,
+            params,
+        }
+    }
+
+    /// The reverse path.
+    pub fn reverse_path(&self) -> &ReversePath {
+        &self.reverse_path
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &MailParameters {
+        &self.params
+    }
+
+    /// The EHLO keywords the parameters need, without repeats.
+    pub fn required_extensions(&self) -> Vec<&'static str> {
+        self.params.required_extensions()
+    }
+
+    fn render(&self, enc: AddressEncoding) -> Vec<u8> {
+        let mut line = Vec::with_capacity(
+            12 + self.reverse_path.encoded_len(enc) + self.params.encoded_len(enc),
+        );
+        line.extend_from_slice(b"MAIL FROM:");
+        self.reverse_path.write_to(&mut line, enc);
+        self.params.write_to(&mut line, enc);
+        line.extend_from_slice(b"\r\n");
+        line
+    }
+
+    /// Whether the command can be written under `enc`: [`CommandError::SmtpUtf8Required`],
+    /// [`CommandError::SmtpUtf8ParameterMissing`] or [`CommandError::LineTooLong`].
+    pub fn check(&self, enc: AddressEncoding) -> Result<(), CommandError> {
+        self.checked_line(enc).map(drop)
+    }
+
+    fn checked_line(&self, enc: AddressEncoding) -> Result<Vec<u8>, CommandError> {
+        let needs = self.reverse_path.needs_smtputf8() || self.params.needs_smtputf8();
+        if needs && enc == AddressEncoding::Ascii {
+            return Err(CommandError::SmtpUtf8Required);
+        }
+        let line = self.render(enc);
+        // Values built with `from_unchecked` may carry UTF-8 that no flag announced.
+        if !line.is_ascii() && enc == AddressEncoding::Ascii {
+            return Err(CommandError::SmtpUtf8Required);
+        }
+        if !line.is_ascii() && !self.params.smtputf8 {
+            return Err(CommandError::SmtpUtf8ParameterMissing);
+        }
+        check_line(&line, self.params.line_allowance(enc))?;
+        Ok(line)
+    }
+
+    /// Appends the line; call [`Mail::check`] first (or use [`Mail::encode_checked`]).
+    pub fn encode(&self, out: &mut Vec<u8>, enc: AddressEncoding) {
+        out.extend_from_slice(&self.render(enc));
+    }
+
+    /// Checks, then appends the line; on error nothing is written.
+    pub fn encode_checked(
+        &self,
+        out: &mut Vec<u8>,
+        enc: AddressEncoding,
+    ) -> Result<(), CommandError> {
+        out.extend_from_slice(&self.checked_line(enc)?);
+        Ok(())
+    }
+
+    /// The length of the line, CRLF included.
+    pub fn encoded_len(&self, enc: AddressEncoding) -> usize {
+        self.render(enc).len()
+    }
+}
+
+/// `RCPT TO:<forward-path>[ params]`: add a recipient (RFC 5321 §4.1.1.3).
+///
+/// A non-ASCII mailbox needs [`AddressEncoding::Utf8`], i.e. a transaction started with
+/// SMTPUTF8 (RFC 6531 §3.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rcpt {
+    forward_path: ForwardPath,
+    params: RcptParameters,
+}
+
+impl Rcpt {
+    /// The command; see [`Rcpt::check`] for what can still be refused.
+    pub fn new(forward_path: ForwardPath, params: RcptParameters) -> Self {
+        Rcpt {
+            forward_path,
+            params,
+        }
+    }
+
+    /// The forward path.
+    pub fn forward_path(&self) -> &ForwardPath {
+        &self.forward_path
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &RcptParameters {
+        &self.params
+    }
+
+    /// The EHLO keywords the parameters need, without repeats.
+    pub fn required_extensions(&self) -> Vec<&'static str> {
+        self.params.required_extensions()
+    }
+
+    fn render(&self, enc: AddressEncoding) -> Vec<u8> {
+        let mut line = Vec::with_capacity(
+            10 + self.forward_path.encoded_len(enc) + self.params.encoded_len(enc),
+        );
+        line.extend_from_slice(b"RCPT TO:");
+        self.forward_path.write_to(&mut line, enc);
+        self.params.write_to(&mut line, enc);
+        line.extend_from_slice(b"\r\n");
+        line
+    }
+
+    /// Whether the command can be written under `enc`: [`CommandError::SmtpUtf8Required`]
+    /// or [`CommandError::LineTooLong`].
+    pub fn check(&self, enc: AddressEncoding) -> Result<(), CommandError> {
+        self.checked_line(enc).map(drop)
+    }
+
+    fn checked_line(&self, enc: AddressEncoding) -> Result<Vec<u8>, CommandError> {
+        let needs = self.forward_path.needs_smtputf8() || self.params.needs_smtputf8();
+        if needs && enc == AddressEncoding::Ascii {
+            return Err(CommandError::SmtpUtf8Required);
+        }
+        let line = self.render(enc);
+        // Values built with `from_unchecked` may carry UTF-8 that no flag announced.
+        if !line.is_ascii() && enc == AddressEncoding::Ascii {
+            return Err(CommandError::SmtpUtf8Required);
+        }
+        check_line(&line, self.params.line_allowance(enc))?;
+        Ok(line)
+    }
+
+    /// Appends the line; call [`Rcpt::check`] first (or use [`Rcpt::encode_checked`]).
+    pub fn encode(&self, out: &mut Vec<u8>, enc: AddressEncoding) {
+        out.extend_from_slice(&self.render(enc));
+    }
+
+    /// Checks, then appends the line; on error nothing is written.
+    pub fn encode_checked(
+        &self,
+        out: &mut Vec<u8>,
+        enc: AddressEncoding,
+    ) -> Result<(), CommandError> {
+        out.extend_from_slice(&self.checked_line(enc)?);
+        Ok(())
+    }
+
+    /// The length of the line, CRLF included.
+    pub fn encoded_len(&self, enc: AddressEncoding) -> usize {
+        self.render(enc).len()
+    }
+}

@@ -1,0 +1,166 @@
+//! RFC 3339 §5.6 `date-time`, the value of HOLDUNTIL (RFC 4865) and RRVS (RFC 7293).
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::error::EsmtpError;
+
+/// A validated RFC 3339 §5.6 `date-time`, e.g. `2026-11-29T11:00:00Z`.
+///
+/// Kept as written (this crate does no time arithmetic). Fields are range-checked,
+/// including the day of the month in leap years; `T` and `Z` must be upper-case (the
+/// form RFC 3339 recommends and every ESMTP example uses); fractional seconds are allowed.
+///
+/// ```
+/// use smtp_proto::syntax::esmtp::DateTime;
+/// assert!("2014-04-03T23:01:00Z".parse::<DateTime>().is_ok());
+/// assert!("2024-02-29T12:00:00.25+05:30".parse::<DateTime>().is_ok());
+/// assert!("2023-02-29T12:00:00Z".parse::<DateTime>().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DateTime(String);
+
+impl DateTime {
+    /// A date-time validated elsewhere; still refuses control characters.
+    pub fn from_unchecked(text: impl Into<String>) -> Result<Self, EsmtpError> {
+        let text = text.into();
+        super::error::check_no_controls(&text)?;
+        Ok(DateTime(text))
+    }
+
+    /// The date-time as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn digits(s: &str, start: usize, n: usize) -> Option<u32> {
+    let part = s.get(start..start + n)?;
+    if part.bytes().all(|b| b.is_ascii_digit()) {
+        part.parse().ok()
+    } else {
+        None
+    }
+}
+
+fn expect(s: &str, at: usize, c: u8) -> Option<()> {
+    (s.as_bytes().get(at) == Some(&c)).then_some(())
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+fn parse(s: &str) -> Option<()> {
+    let year = digits(s, 0, 4)?;
+    expect(s, 4, b'-')?;
+    let month = digits(s, 5, 2)?;
+    expect(s, 7, b'-')?;
+    let day = digits(s, 8, 2)?;
+    expect(s, 10, b'T')?;
+    let hour = digits(s, 11, 2)?;
+    expect(s, 13, b':')?;
+    let minute = digits(s, 14, 2)?;
+    expect(s, 16, b':')?;
+    let second = digits(s, 17, 2)?;
+    let ok = (1..=12).contains(&month)
+        && (1..=days_in_month(year, month)).contains(&day)
+        && hour <= 23
+        && minute <= 59
+        && second <= 60;
+    if !ok {
+        return None;
+    }
+    let mut rest = s.get(19..)?;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return None;
+        }
+        rest = frac.get(n..)?;
+    }
+    match rest.as_bytes().first() {
+        Some(b'Z') if rest.len() == 1 => Some(()),
+        Some(b'+' | b'-') if rest.len() == 6 => {
+            let h = digits(rest, 1, 2)?;
+            expect(rest, 3, b':')?;
+            let m = digits(rest, 4, 2)?;
+            (h <= 23 && m <= 59).then_some(())
+        }
+        _ => None,
+    }
+}
+
+impl FromStr for DateTime {
+    type Err = EsmtpError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // Bounded so that a hostile fraction cannot make a value of unbounded length.
+        if s.len() > 64 {
+            return Err(EsmtpError::TooLong {
+                what: "date-time",
+                len: s.len(),
+                max: 64,
+            });
+        }
+        parse(s)
+            .map(|()| DateTime(s.to_owned()))
+            .ok_or_else(|| EsmtpError::invalid_value("date-time", s, "not an RFC 3339 date-time"))
+    }
+}
+
+impl TryFrom<&str> for DateTime {
+    type Error = EsmtpError;
+
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_and_invalid() {
+        for ok in [
+            "1985-04-12T23:20:50.52Z",
+            "1996-12-19T16:39:57-08:00",
+            "1990-12-31T23:59:60Z",
+            "2000-02-29T00:00:00Z",
+        ] {
+            assert!(ok.parse::<DateTime>().is_ok(), "{ok}");
+        }
+        for bad in [
+            "1900-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-01-01t00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:00:00",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01T00:00:00+0100",
+            "2026-01-01T00:00:00Z ",
+            "",
+        ] {
+            assert!(
+                matches!(
+                    bad.parse::<DateTime>(),
+                    Err(EsmtpError::InvalidValue { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+}
