@@ -1,14 +1,23 @@
 //! The streaming text canonicaliser shared by DATA and BDAT: CRLF line ends, NUL, line
 //! length and 8-bit checks, optional dot-stuffing.
 //!
-//! Fast path: canonical input is copied in whole runs (`put` of the longest unchanged span);
-//! output diverges from input only at a stuffed dot or a bare CR/LF, the only places a span
-//! is cut. `memchr3` over CR, LF and NUL finds every place where a decision is needed.
+//! Canonical input is copied in whole runs: output diverges from input only at a stuffed
+//! dot or a bare CR/LF, the only places a run is cut. Two loops do the work:
+//!
+//! - [`lines`], the fast path, visits only the LFs (`memchr`, one match per line) and
+//!   trusts that every CR ends a CRLF; a vectorised count of the CRs checks that trust at
+//!   the end, and if it was misplaced the chunk is rolled back and redone by
+//! - [`specials`], the general path, which stops at every CR and LF (`memchr2`).
+//!
+//! NUL and forbidden 8-bit octets are found first, by whole-chunk scans, and cut the chunk.
+
+mod lines;
+mod specials;
 
 use super::{BodyPolicy, BodySink, DataError};
 
 /// Canonicalisation state carried between chunks.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Canonicalizer {
     policy: BodyPolicy,
     stuff_dots: bool,
@@ -80,41 +89,45 @@ impl Canonicalizer {
         input: &[u8],
         out: &mut S,
     ) -> Result<(), DataError> {
-        // A forbidden 8-bit octet ends what can be processed; handle the clean prefix first
-        // so that earlier violations win and the output holds everything before it.
+        // A NUL or forbidden 8-bit octet ends what can be processed; the prefix before it
+        // is handled first so that earlier violations win and the output holds all of it.
+        let nul_at = memchr::memchr(0, input);
         let eight_bit_at = if self.policy.allows_8bit() || input.is_ascii() {
             None
         } else {
             input.iter().position(|b| !b.is_ascii())
         };
-        let clean = match eight_bit_at {
+        let stop = match (nul_at, eight_bit_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let clean = match stop {
             Some(at) => input.get(..at).unwrap_or_default(),
             None => input,
         };
         self.feed_clean(clean, out)?;
-        if let Some(at) = eight_bit_at {
-            let offset = self.offset.saturating_add(at as u64);
-            if self.pending_cr {
-                // The CR is followed by the 8-bit octet, so it is bare.
-                self.bare_cr(offset.saturating_sub(1), out)?;
-            }
-            let octet = input.get(at).copied().unwrap_or_default();
-            return Err(DataError::EightBit { offset, octet });
+        let Some(at) = stop else {
+            return Ok(());
+        };
+        let offset = self.offset.saturating_add(at as u64);
+        if self.pending_cr {
+            // The CR is followed by the offending octet, so it is bare.
+            self.bare_cr(offset.saturating_sub(1), out)?;
         }
-        Ok(())
+        Err(match input.get(at).copied().unwrap_or_default() {
+            0 => DataError::Nul { offset },
+            octet => DataError::EightBit { offset, octet },
+        })
     }
 
-    /// The main loop over input free of forbidden 8-bit octets.
+    /// Input free of NUL and of forbidden 8-bit octets: resolve a held CR, then the fast
+    /// path, falling back to the general one.
     fn feed_clean<S: BodySink + ?Sized>(
         &mut self,
         input: &[u8],
         out: &mut S,
     ) -> Result<(), DataError> {
-        let base = self.offset;
-        let at = |i: usize| base.saturating_add(i as u64);
-        // input[copied..pos] is canonical and not yet written.
-        let mut pos = 0;
-        let mut copied = 0;
+        let mut start = 0;
         if self.pending_cr {
             match input.first() {
                 None => return Ok(()),
@@ -122,82 +135,79 @@ impl Canonicalizer {
                     self.pending_cr = false;
                     out.put(b"\r\n");
                     self.start_line();
-                    pos = 1;
-                    copied = 1;
+                    start = 1;
                 }
-                Some(_) => self.bare_cr(base.saturating_sub(1), out)?,
+                Some(_) => self.bare_cr(self.offset.saturating_sub(1), out)?,
             }
+        }
+        let saved = *self;
+        let mark = out.len();
+        match self.feed_lines(input, start, out) {
+            Some(result) => result,
+            None => {
+                // A bare CR: the fast path's output is wrong, redo the chunk stepwise.
+                *self = saved;
+                out.truncate(mark);
+                self.feed_specials(input, start, out)
+            }
+        }
+    }
+
+    /// Content octets `input[from..to]` of the current line: the line-length check and the
+    /// dot-stuffing. `copied` is where the not yet written run of `input` starts.
+    fn content<S: BodySink + ?Sized>(
+        &mut self,
+        input: &[u8],
+        (from, to): (usize, usize),
+        copied: &mut usize,
+        out: &mut S,
+    ) -> Result<(), DataError> {
+        let run = to.saturating_sub(from);
+        if run == 0 {
+            return Ok(());
         }
         let limit = self.policy.max_line_length().unwrap_or(usize::MAX);
-        let mut specials = memchr::memchr3_iter(b'\r', b'\n', b'\0', input);
-        loop {
-            let special = loop {
-                match specials.next() {
-                    // Skip the LF of a CRLF already consumed.
-                    Some(i) if i < pos => continue,
-                    other => break other,
-                }
-            };
-            let end = special.unwrap_or(input.len());
-            let run = end.saturating_sub(pos);
-            if run > 0 {
-                let allowed = limit.saturating_sub(self.line_len);
-                if allowed > 0 {
-                    if self.at_line_start && self.stuff_dots && input.get(pos) == Some(&b'.') {
-                        out.put(span(input, copied, pos));
-                        out.put(b".");
-                        copied = pos;
-                    }
-                    self.at_line_start = false;
-                }
-                if run > allowed {
-                    out.put(span(input, copied, pos.saturating_add(allowed)));
-                    return Err(DataError::LineTooLong {
-                        offset: at(pos.saturating_add(allowed)),
-                        limit,
-                    });
-                }
-                self.line_len = self.line_len.saturating_add(run);
+        let allowed = limit.saturating_sub(self.line_len);
+        if allowed > 0 {
+            if self.at_line_start && self.stuff_dots && input.get(from) == Some(&b'.') {
+                out.put(span(input, *copied, from));
+                out.put(b".");
+                *copied = from;
             }
-            let Some(i) = special else {
-                out.put(span(input, copied, input.len()));
-                return Ok(());
-            };
-            match input.get(i) {
-                Some(b'\r') => match input.get(i.saturating_add(1)) {
-                    Some(b'\n') => {
-                        // Canonical CRLF: stays in the span.
-                        self.start_line();
-                        pos = i.saturating_add(2);
-                    }
-                    Some(_) => {
-                        out.put(span(input, copied, i));
-                        self.bare_cr(at(i), out)?;
-                        pos = i.saturating_add(1);
-                        copied = pos;
-                    }
-                    None => {
-                        out.put(span(input, copied, i));
-                        self.pending_cr = true;
-                        return Ok(());
-                    }
-                },
-                Some(b'\n') => {
-                    out.put(span(input, copied, i));
-                    if self.policy.is_strict() {
-                        return Err(DataError::BareLf { offset: at(i) });
-                    }
-                    out.put(b"\r\n");
-                    self.start_line();
-                    pos = i.saturating_add(1);
-                    copied = pos;
-                }
-                _ => {
-                    out.put(span(input, copied, i));
-                    return Err(DataError::Nul { offset: at(i) });
-                }
-            }
+            self.at_line_start = false;
         }
+        if run > allowed {
+            let end = from.saturating_add(allowed);
+            out.put(span(input, *copied, end));
+            *copied = end;
+            return Err(DataError::LineTooLong {
+                offset: self.offset_of(end),
+                limit,
+            });
+        }
+        self.line_len = self.line_len.saturating_add(run);
+        Ok(())
+    }
+
+    /// A bare LF at `at`: CRLF in lenient mode, an error in strict mode.
+    fn bare_lf<S: BodySink + ?Sized>(
+        &mut self,
+        input: &[u8],
+        at: usize,
+        copied: &mut usize,
+        out: &mut S,
+    ) -> Result<(), DataError> {
+        out.put(span(input, *copied, at));
+        *copied = at;
+        if self.policy.is_strict() {
+            return Err(DataError::BareLf {
+                offset: self.offset_of(at),
+            });
+        }
+        out.put(b"\r\n");
+        *copied = at.saturating_add(1);
+        self.start_line();
+        Ok(())
     }
 
     /// A CR not followed by LF: CRLF in lenient mode, an error in strict mode.
@@ -214,6 +224,11 @@ impl Canonicalizer {
     fn start_line(&mut self) {
         self.at_line_start = true;
         self.line_len = 0;
+    }
+
+    /// The body offset of `input[at]` for the chunk being fed.
+    fn offset_of(&self, at: usize) -> u64 {
+        self.offset.saturating_add(at as u64)
     }
 }
 

@@ -4,6 +4,7 @@
 ///
 /// Encoders only append: what the buffer held before a call is never touched, so the
 /// caller may keep unsent bytes in it and reuse it across calls without reallocation.
+/// ([`truncate`](Self::truncate) only ever drops octets appended by the same call.)
 pub trait BodySink {
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]);
@@ -11,6 +12,17 @@ pub trait BodySink {
     /// Makes room for at least `additional` more octets (a hint: one growth per call
     /// instead of several).
     fn reserve(&mut self, additional: usize);
+
+    /// The number of octets held.
+    fn len(&self) -> usize;
+
+    /// Whether no octet is held.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Shortens to `len` octets: the fast path's rollback when it finds a bare CR.
+    fn truncate(&mut self, len: usize);
 }
 
 impl BodySink for Vec<u8> {
@@ -21,6 +33,14 @@ impl BodySink for Vec<u8> {
     fn reserve(&mut self, additional: usize) {
         Vec::reserve(self, additional);
     }
+
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn truncate(&mut self, len: usize) {
+        Vec::truncate(self, len);
+    }
 }
 
 impl BodySink for bytes::BytesMut {
@@ -30,6 +50,14 @@ impl BodySink for bytes::BytesMut {
 
     fn reserve(&mut self, additional: usize) {
         bytes::BytesMut::reserve(self, additional);
+    }
+
+    fn len(&self) -> usize {
+        bytes::BytesMut::len(self)
+    }
+
+    fn truncate(&mut self, len: usize) {
+        bytes::BytesMut::truncate(self, len);
     }
 }
 
@@ -43,4 +71,12 @@ impl BodySink for Counter {
     }
 
     fn reserve(&mut self, _additional: usize) {}
+
+    fn len(&self) -> usize {
+        usize::try_from(self.0).unwrap_or(usize::MAX)
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.0 = self.0.min(len as u64);
+    }
 }
