@@ -233,6 +233,58 @@ fn writes_into_bytes_mut_after_existing_content() {
     assert_eq!(&out[..], b"DATA\r\n..a\r\nb\r\n.\r\n");
 }
 
+/// Bodies longer than the encoder's internal 16 KiB blocks, with the interesting octets
+/// straddling the block boundaries.
+#[test]
+fn large_bodies_across_internal_blocks() {
+    const B: usize = 16 * 1024;
+    for seq in SMUGGLING
+        .iter()
+        .copied()
+        .chain([b"\r".as_slice(), b"\n", b"\r\n", b"."])
+    {
+        for shift in 0..seq.len() + 1 {
+            let mut body: Vec<u8> = b"0123456789abcdefghijklmnopqrstuvwxyz.\r\n"
+                .iter()
+                .copied()
+                .cycle()
+                .take(3 * B)
+                .collect();
+            for k in 1..3 {
+                let at = k * B - shift;
+                body[at..at + seq.len()].copy_from_slice(seq);
+            }
+            for policy in [lenient(), strict()] {
+                let (wire, result) = encode_split(&body, policy, &[]);
+                match canonical(&body, policy) {
+                    Ok(canon) => {
+                        assert_eq!(result, Ok(()));
+                        let (message, end) = decode(&wire).expect("end of data");
+                        assert_eq!(end, wire.len());
+                        assert_eq!(message, stored(canon));
+                    }
+                    Err(error) => {
+                        assert_eq!(result, Err(error));
+                        assert_eq!(wire, partial(&body, error.offset()));
+                    }
+                }
+                assert_eq!(
+                    encode_split(&body, policy, &[B - 1, 2 * B + 1]),
+                    (wire, result)
+                );
+            }
+        }
+    }
+    let long = vec![b'x'; 2 * B];
+    assert_eq!(
+        encode(&long, lenient().with_max_line_length(B + 5)),
+        Err(DataError::LineTooLong {
+            offset: (B + 5) as u64,
+            limit: B + 5
+        })
+    );
+}
+
 fn body_strategy() -> impl Strategy<Value = Vec<u8>> {
     let atom = prop_oneof![
         4 => proptest::collection::vec(b'a'..=b'e', 0..6),
