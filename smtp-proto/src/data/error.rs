@@ -30,7 +30,9 @@ pub enum DataError {
         offset: u64,
     },
     /// A line longer than the limit (998 octets by default, RFC 5321 §4.5.3.1.6).
-    #[error("line longer than {limit} octets: octet {} of the line is at body offset {offset}", limit + 1)]
+    #[error(
+        "line longer than {limit} octets (excluding CRLF): the octet over the limit is at body offset {offset}"
+    )]
     LineTooLong {
         /// Position of the first octet over the limit.
         offset: u64,
