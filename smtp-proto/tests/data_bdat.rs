@@ -68,6 +68,31 @@ fn cr_at_chunk_end_waits_for_the_next_octet() {
 }
 
 #[test]
+fn flush_sends_short_chunks_and_finish_may_send_bdat_0_last() {
+    let size = NonZeroUsize::new(4).unwrap();
+    let mut framer = BdatEncoder::new(size, text());
+    let mut out = Vec::new();
+    framer.flush(&mut out).unwrap();
+    assert_eq!(out, b"", "nothing staged, nothing sent");
+    framer.encode(b"abcdef\r", &mut out).unwrap();
+    framer.flush(&mut out).unwrap();
+    assert_eq!(out, b"BDAT 4\r\nabcdBDAT 2\r\nef", "the held CR stays held");
+    framer.encode(b"\n", &mut out).unwrap();
+    framer.flush(&mut out).unwrap();
+    framer.finish(&mut out).unwrap();
+    assert_eq!(
+        out,
+        b"BDAT 4\r\nabcdBDAT 2\r\nefBDAT 2\r\n\r\nBDAT 0 LAST\r\n"
+    );
+
+    let mut framer = BdatEncoder::new(size, strict());
+    let mut out = Vec::new();
+    let error = framer.encode(b"a\nb", &mut out).unwrap_err();
+    assert_eq!(framer.flush(&mut out), Err(error));
+    assert_eq!(out, b"");
+}
+
+#[test]
 fn binary_mode_passes_every_octet() {
     let body = b"\x00\r.\n\xff\r\n.\r\n!";
     let wire = frame(body, 5, BdatMode::Binary);

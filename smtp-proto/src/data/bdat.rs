@@ -25,8 +25,9 @@ pub enum BdatMode {
 /// until the next octet shows whether it is bare.
 ///
 /// A full chunk is written only once the body is known to go on past it, so the final
-/// chunk always carries `LAST`; `BDAT 0 LAST` is written only for an empty body. At most
-/// one chunk plus one canonicalised input chunk is buffered.
+/// chunk always carries `LAST` and `BDAT 0 LAST` is written only for an empty body or
+/// after [`flush`](Self::flush). At most one chunk plus one canonicalised input chunk is
+/// buffered.
 ///
 /// # Errors and what the output holds
 ///
@@ -83,6 +84,26 @@ impl BdatEncoder {
     ) -> Result<(), DataError> {
         self.stage(input)?;
         self.write_full_chunks(out);
+        Ok(())
+    }
+
+    /// Writes every octet taken so far (canonicalised) as a chunk without `LAST`, even a
+    /// short one: for a source that stalls, so that what it gave can leave now.
+    ///
+    /// A CR at the end of the input so far stays held, since its canonical form is not yet
+    /// known. Nothing is written when nothing is staged. After a flush, [`finish`](Self::finish)
+    /// may have nothing left to send and writes `BDAT 0 LAST`, the RFC 3030 §2 way to end a
+    /// body whose length was not known in advance.
+    pub fn flush<S: BodySink + ?Sized>(&mut self, out: &mut S) -> Result<(), DataError> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        self.write_full_chunks(out);
+        if !self.staged.is_empty() {
+            write_bdat_command(self.staged.len(), false, out);
+            out.put(&self.staged);
+            self.staged.clear();
+        }
         Ok(())
     }
 

@@ -50,10 +50,12 @@ pub fn data_encoder(data: &[u8]) {
 /// BDAT framing target.
 ///
 /// Input: a flags octet, a chunk-size octet (1 to 32), a seed octet, then the body. In
-/// lenient, strict and binary mode, the framed bytes must parse as `BDAT` commands whose
-/// counts match their payloads, each full-sized but the last, exactly one `LAST` at the end,
-/// payloads concatenating to the reference canonical body (or the raw body), the same
-/// however the input is split; a failed framing must have written no `LAST` and only a
+/// lenient, strict and binary mode, framed whole, in seeded chunks, and in seeded chunks
+/// with a [`BdatEncoder::flush`] after each: the bytes must parse as `BDAT` commands whose
+/// counts match their payloads (full-sized but the last, unless flushed), with exactly one
+/// `LAST`, at the end, and payloads concatenating to the reference canonical body (or the
+/// raw body); the same bytes however the input is split. A failed framing must report the
+/// reference's error, leave the output as it was, and have written no `LAST` and only a
 /// prefix of the canonical body.
 pub fn bdat(data: &[u8]) {
     let (flags, rest) = data.split_first().unwrap_or((&0, &[]));
@@ -70,16 +72,18 @@ pub fn bdat(data: &[u8]) {
             BdatMode::Text(policy) => reference(body, policy, false),
             _ => (body.to_vec(), None),
         };
-        let whole = frame(body, size, mode, None);
-        let seeded = frame(body, size, mode, Some(*seed));
+        let whole = frame(body, size, mode, None, false);
+        let seeded = frame(body, size, mode, Some(*seed), false);
+        let flushed = frame(body, size, mode, Some(*seed), true);
         assert_eq!(whole.1, error, "whole body");
         assert_eq!(seeded.1, error, "seeded chunks");
+        assert_eq!(flushed.1, error, "flushed chunks");
         if error.is_none() {
             // How much was framed before an error depends on the split; the rest does not.
             assert_eq!(seeded.0, whole.0, "seeded chunks");
         }
-        for (wire, _) in [whole, seeded] {
-            let (payload, last) = parse_bdat(&wire, size.get());
+        for (wire, exact) in [(whole.0, true), (seeded.0, true), (flushed.0, false)] {
+            let (payload, last) = parse_bdat(&wire, size.get(), exact);
             match error {
                 None => {
                     assert!(last, "no LAST");
@@ -146,6 +150,7 @@ fn frame(
     size: NonZeroUsize,
     mode: BdatMode,
     seed: Option<u8>,
+    flush: bool,
 ) -> (Vec<u8>, Option<DataError>) {
     let mut out = Vec::new();
     let mut framer = BdatEncoder::new(size, mode);
@@ -160,6 +165,9 @@ fn frame(
             assert_eq!(framer.finish(&mut out), Err(error), "sticky finish");
             assert_eq!(out.len(), before, "output grew on error");
             return (out, Some(error));
+        }
+        if flush {
+            assert_eq!(framer.flush(&mut out), Ok(()));
         }
     }
     let before = out.len();
@@ -307,9 +315,10 @@ fn decode_data(wire: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-/// Parses `BDAT <n>[ LAST]` CRLF frames: every count is exact, every chunk but the last is
-/// `size` long, nothing follows `LAST`. Returns the payloads and whether `LAST` was seen.
-fn parse_bdat(wire: &[u8], size: usize) -> (Vec<u8>, bool) {
+/// Parses `BDAT <n>[ LAST]` CRLF frames: every count is exact, at most `size`, every chunk
+/// but the last is `size` long (if `exact`; else not empty), nothing follows `LAST`.
+/// Returns the payloads and whether `LAST` was seen.
+fn parse_bdat(wire: &[u8], size: usize, exact: bool) -> (Vec<u8>, bool) {
     let mut payload = Vec::new();
     let mut rest = wire;
     while !rest.is_empty() {
@@ -334,10 +343,17 @@ fn parse_bdat(wire: &[u8], size: usize) -> (Vec<u8>, bool) {
         payload.extend_from_slice(chunk);
         if last {
             assert!(tail.is_empty(), "output after LAST");
-            assert!(count > 0 || payload.is_empty(), "BDAT 0 LAST after data");
+            assert!(
+                !exact || count > 0 || payload.is_empty(),
+                "needless BDAT 0 LAST"
+            );
             return (payload, true);
         }
-        assert_eq!(count, size, "short chunk before LAST");
+        if exact {
+            assert_eq!(count, size, "short chunk before LAST");
+        } else {
+            assert!(count > 0, "empty chunk before LAST");
+        }
         rest = tail;
     }
     (payload, false)
