@@ -1,0 +1,82 @@
+//! Where encoders write: the caller's growable buffer.
+
+/// A growable byte buffer an encoder appends to (`Vec<u8>`, `bytes::BytesMut`).
+///
+/// Encoders only append: what the buffer held before a call is never touched, so the
+/// caller may keep unsent bytes in it and reuse it across calls without reallocation.
+/// ([`truncate`](Self::truncate) only ever drops octets appended by the same call.)
+pub trait BodySink {
+    /// Appends `bytes`.
+    fn put(&mut self, bytes: &[u8]);
+
+    /// Makes room for at least `additional` more octets (a hint: one growth per call
+    /// instead of several).
+    fn reserve(&mut self, additional: usize);
+
+    /// The number of octets held.
+    fn len(&self) -> usize;
+
+    /// Whether no octet is held.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Shortens to `len` octets: the fast path's rollback when it finds a bare CR.
+    fn truncate(&mut self, len: usize);
+}
+
+impl BodySink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        Vec::reserve(self, additional);
+    }
+
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn truncate(&mut self, len: usize) {
+        Vec::truncate(self, len);
+    }
+}
+
+impl BodySink for bytes::BytesMut {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        bytes::BytesMut::reserve(self, additional);
+    }
+
+    fn len(&self) -> usize {
+        bytes::BytesMut::len(self)
+    }
+
+    fn truncate(&mut self, len: usize) {
+        bytes::BytesMut::truncate(self, len);
+    }
+}
+
+/// Counts what would be written, for [`BodySummary`](super::BodySummary).
+#[derive(Debug, Default)]
+pub(crate) struct Counter(pub(crate) u64);
+
+impl BodySink for Counter {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 = self.0.saturating_add(bytes.len() as u64);
+    }
+
+    fn reserve(&mut self, _additional: usize) {}
+
+    fn len(&self) -> usize {
+        usize::try_from(self.0).unwrap_or(usize::MAX)
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.0 = self.0.min(len as u64);
+    }
+}
