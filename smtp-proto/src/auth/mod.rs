@@ -29,6 +29,18 @@
 //! [`FieldProblem::NonAscii`]; PLAIN, LOGIN and the OAuth mechanisms send UTF-8 as given,
 //! the server preparing what it receives.
 //!
+//! Per mechanism:
+//!
+//! - LOGIN answers by position (username, then password), since servers word the prompts
+//!   differently ("Username:", "User Name\0", localised, empty); only a prompt that plainly
+//!   asks for the other field is refused, so the password never answers a user-name prompt.
+//! - XOAUTH2 and OAUTHBEARER answer an error challenge with an empty response and `%x01`
+//!   respectively, keep its text ([`SaslExchange::server_error`]) and refuse a 235 after it.
+//! - SCRAM-SHA-256 takes the client nonce as input, bounds the server's iteration count
+//!   ([`DEFAULT_SCRAM_MIN_ITERATIONS`]..=[`DEFAULT_SCRAM_MAX_ITERATIONS`], configurable), and
+//!   counts as successful only after the server signature verified, whether the
+//!   server-final arrived in the last 334 or with the 235.
+//!
 //! ```
 //! use smtp_proto::auth::{self, Credentials, Mechanism, SaslExchange, SaslParams};
 //!

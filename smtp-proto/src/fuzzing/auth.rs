@@ -122,7 +122,9 @@ pub fn sasl(data: &[u8]) {
                     assert_eq!(response.as_bytes(), expected);
                     assert!(exchange.server_error().is_some());
                 }
-                scram.record(challenge, response.as_bytes());
+                if *mechanism == Mechanism::ScramSha256 {
+                    scram.record(challenge, response.as_bytes());
+                }
             }
             Err(_) => ended = true,
         }
@@ -169,6 +171,12 @@ impl ScramTrace {
             && response.starts_with(b"c=")
             && self.first_and_final.is_none()
         {
+            // Differential: the proof must be what RFC 5802 §3 computes from scratch.
+            #[cfg(feature = "sasl-scram")]
+            assert_eq!(
+                reference::client_final(challenge).as_deref(),
+                Some(response)
+            );
             self.first_and_final = Some((challenge.to_vec(), response.to_vec()));
         } else if self.first_and_final.is_some() {
             self.server_final = Some(challenge.to_vec());
@@ -215,24 +223,60 @@ mod reference {
         Some(mac.finalize().into_bytes().to_vec())
     }
 
-    /// ServerSignature = HMAC(HMAC(SaltedPassword, "Server Key"), AuthMessage); `None` if
-    /// the messages lack what it needs (then no success may be reported either).
-    pub(super) fn server_signature(server_first: &[u8], client_final: &[u8]) -> Option<Vec<u8>> {
+    /// The attributes of an accepted server-first: nonce, salt, iteration count.
+    fn server_first(server_first: &[u8]) -> Option<(&str, Vec<u8>, u32)> {
         let text = std::str::from_utf8(server_first).ok()?;
         let mut attributes = text.split(',');
-        attributes.next()?.strip_prefix("r=")?;
+        let nonce = attributes.next()?.strip_prefix("r=")?;
         let salt = super::decode_base64(attributes.next()?.strip_prefix("s=")?.as_bytes()).ok()?;
         let count: u32 = attributes.next()?.strip_prefix("i=")?.parse().ok()?;
+        Some((nonce, salt, count))
+    }
+
+    fn salted_password(salt: &[u8], count: u32) -> Option<[u8; 32]> {
         let mut salted = [0u8; 32];
-        pbkdf2::pbkdf2::<Hmac<Sha256>>(super::PASSWORD.as_bytes(), &salt, count, &mut salted)
+        pbkdf2::pbkdf2::<Hmac<Sha256>>(super::PASSWORD.as_bytes(), salt, count, &mut salted)
             .ok()?;
-        let proof_at = client_final.windows(3).rposition(|w| w == b",p=")?;
-        let without_proof = client_final.get(..proof_at)?;
+        Some(salted)
+    }
+
+    fn auth_message(server_first: &[u8], without_proof: &[u8]) -> Vec<u8> {
         let mut auth_message = format!("n={},r={}", super::USER, super::NONCE).into_bytes();
         auth_message.push(b',');
         auth_message.extend_from_slice(server_first);
         auth_message.push(b',');
         auth_message.extend_from_slice(without_proof);
+        auth_message
+    }
+
+    /// client-final-message = "c=biws,r=" nonce ",p=" base64(ClientKey XOR ClientSignature).
+    pub(super) fn client_final(server_first_message: &[u8]) -> Option<Vec<u8>> {
+        let (nonce, salt, count) = server_first(server_first_message)?;
+        let salted = salted_password(&salt, count)?;
+        let without_proof = format!("c=biws,r={nonce}");
+        let auth_message = auth_message(server_first_message, without_proof.as_bytes());
+        let client_key = hmac(&salted, b"Client Key")?;
+        let stored_key = <Sha256 as sha2::Digest>::digest(&client_key);
+        let signature = hmac(&stored_key, &auth_message)?;
+        let proof: Vec<u8> = client_key
+            .iter()
+            .zip(&signature)
+            .map(|(k, s)| k ^ s)
+            .collect();
+        Some(format!("{without_proof},p={}", super::encode_base64(&proof)).into_bytes())
+    }
+
+    /// ServerSignature = HMAC(HMAC(SaltedPassword, "Server Key"), AuthMessage); `None` if
+    /// the messages lack what it needs (then no success may be reported either).
+    pub(super) fn server_signature(
+        server_first_message: &[u8],
+        client_final: &[u8],
+    ) -> Option<Vec<u8>> {
+        let (_, salt, count) = server_first(server_first_message)?;
+        let salted = salted_password(&salt, count)?;
+        let proof_at = client_final.windows(3).rposition(|w| w == b",p=")?;
+        let without_proof = client_final.get(..proof_at)?;
+        let auth_message = auth_message(server_first_message, without_proof);
         hmac(&hmac(&salted, b"Server Key")?, &auth_message)
     }
 }
