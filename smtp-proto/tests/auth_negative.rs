@@ -121,6 +121,22 @@ fn nul_and_controls_in_fields_are_refused_before_anything_is_sent() {
             ..
         })
     ));
+    let params = SaslParams::new().authzid("a\x01b");
+    assert_eq!(
+        SaslExchange::new(
+            &Mechanism::OAuthBearer,
+            &Credentials::oauth2("u", "t"),
+            &params
+        )
+        .unwrap_err(),
+        SaslError::InvalidField {
+            field: Field::Authzid,
+            problem: FieldProblem::Control {
+                position: 1,
+                byte: 1
+            }
+        }
+    );
     let params = SaslParams::new().host("evil\x01auth=Bearer x");
     assert!(matches!(
         SaslExchange::new(

@@ -136,6 +136,10 @@ impl SaslExchange {
                 )
             }
             (Mechanism::OAuthBearer, Credentials::OAuth2 { user, token }) => {
+                // Checked under its own name first; the user stands in when none is given.
+                if let Some(authzid) = authzid {
+                    check_no_controls(Field::Authzid, authzid)?;
+                }
                 let authzid = authzid.unwrap_or(user);
                 let host = params.host.as_deref();
                 let message = oauth::oauthbearer_message(authzid, token, host, params.port)?;
