@@ -105,7 +105,7 @@ impl ScramClient {
     }
 
     /// Answers a challenge: the server-first-message, then the server-final-message (to
-    /// which the answer is empty, RFC 4954 §4). A third challenge is an error.
+    /// which the answer is empty, RFC 4422 §5). A third challenge is an error.
     pub(super) fn step(
         &mut self,
         challenge: &[u8],
