@@ -1,0 +1,119 @@
+//! The base64 helpers the SMTP layer uses around SASL (RFC 4954 §4, RFC 4648 §4).
+//!
+//! A 334 reply carries its challenge as base64 text, and every client answer is base64.
+//! Decoding accepts the standard alphabet with or without padding (padding does not change
+//! the bytes) and refuses everything else: spaces, line breaks, the URL-safe alphabet and
+//! non-canonical trailing bits, each with its position.
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+use super::error::Base64Error;
+
+/// Standard alphabet; encodes with padding, decodes with or without it.
+const ENGINE: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(false),
+);
+
+/// Decodes the base64 text of a 334 challenge (or of 235 additional data) into bytes.
+///
+/// The SMTP layer passes the reply text after the code and its separator, with the line
+/// end removed; an empty text is an empty challenge.
+///
+/// ```
+/// use smtp_proto::auth::{decode_base64, Base64Error};
+///
+/// assert_eq!(decode_base64(b"VXNlcm5hbWU6").unwrap(), b"Username:");
+/// assert_eq!(decode_base64(b"").unwrap(), b"");
+/// assert_eq!(
+///     decode_base64(b"VXNl cm5h"),
+///     Err(Base64Error::InvalidByte { position: 4, byte: b' ' })
+/// );
+/// ```
+pub fn decode_base64(text: &[u8]) -> Result<Vec<u8>, Base64Error> {
+    ENGINE.decode(text).map_err(|e| match e {
+        base64::DecodeError::InvalidByte(position, byte) => {
+            Base64Error::InvalidByte { position, byte }
+        }
+        base64::DecodeError::InvalidLength(len) => Base64Error::InvalidLength { len },
+        base64::DecodeError::InvalidLastSymbol(position, byte) => {
+            Base64Error::InvalidLastSymbol { position, byte }
+        }
+        base64::DecodeError::InvalidPadding => Base64Error::InvalidPadding,
+    })
+}
+
+/// Encodes bytes as padded standard base64, for a response line or the AUTH initial
+/// response.
+///
+/// For a response that carries credentials prefer [`SaslResponse::encode_base64`], which
+/// keeps the text inside a redacting [`Secret`].
+///
+/// [`SaslResponse::encode_base64`]: super::SaslResponse::encode_base64
+/// [`Secret`]: super::Secret
+///
+/// ```
+/// assert_eq!(smtp_proto::auth::encode_base64(b"Password:"), "UGFzc3dvcmQ6");
+/// ```
+pub fn encode_base64(bytes: &[u8]) -> String {
+    ENGINE.encode(bytes)
+}
+
+pub(crate) use encode_base64 as encode;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn padding_is_optional_on_input_and_always_written() {
+        assert_eq!(decode_base64(b"dGlt").unwrap(), b"tim");
+        assert_eq!(decode_base64(b"dGk=").unwrap(), b"ti");
+        assert_eq!(decode_base64(b"dGk").unwrap(), b"ti");
+        assert_eq!(encode_base64(b"ti"), "dGk=");
+    }
+
+    #[test]
+    fn malformed_text_is_a_typed_error() {
+        assert_eq!(
+            decode_base64(b"dGk_"),
+            Err(Base64Error::InvalidByte {
+                position: 3,
+                byte: b'_'
+            })
+        );
+        assert_eq!(
+            decode_base64(b"dGltd"),
+            Err(Base64Error::InvalidLength { len: 5 })
+        );
+        assert_eq!(
+            decode_base64(b"dGl="),
+            Err(Base64Error::InvalidLastSymbol {
+                position: 2,
+                byte: b'l'
+            })
+        );
+        assert!(decode_base64(b"dGltCg==\r\n").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn decode_inverts_encode(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            prop_assert_eq!(decode_base64(encode_base64(&bytes).as_bytes()).unwrap(), bytes);
+        }
+
+        #[test]
+        fn decode_never_panics(text in proptest::collection::vec(any::<u8>(), 0..64)) {
+            if let Ok(bytes) = decode_base64(&text) {
+                // Whatever decodes re-encodes to the same text up to padding.
+                let again = encode_base64(&bytes);
+                prop_assert_eq!(again.trim_end_matches('='), std::str::from_utf8(&text).unwrap().trim_end_matches('='));
+            }
+        }
+    }
+}

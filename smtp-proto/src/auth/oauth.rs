@@ -1,0 +1,133 @@
+//! XOAUTH2 (Google's documented format) and OAUTHBEARER (RFC 7628): one message carrying a
+//! bearer token; an error challenge, if the token is refused, answered with a dummy.
+
+use super::credentials::{check_no_controls, check_not_empty, escape_saslname};
+use super::error::{Field, SaslError};
+use super::secret::{SaslResponse, Secret};
+
+/// The separator of both formats (`^A`, RFC 7628 §3.1 `kvsep`).
+const KVSEP: u8 = 0x01;
+
+/// Validates what both formats embed: no `^A` (or other control) may end a value early.
+fn check_user_and_token(user: &str, token: &Secret) -> Result<(), SaslError> {
+    check_not_empty(Field::Username, user)?;
+    check_no_controls(Field::Username, user)?;
+    check_not_empty(Field::Token, token.expose())?;
+    check_no_controls(Field::Token, token.expose())
+}
+
+/// `user=` {user} `^Aauth=Bearer ` {token} `^A^A` (Google's XOAUTH2 documentation).
+pub(super) fn xoauth2_message(user: &str, token: &Secret) -> Result<SaslResponse, SaslError> {
+    check_user_and_token(user, token)?;
+    let mut bytes = Vec::with_capacity(user.len() + token.expose().len() + 22);
+    bytes.extend_from_slice(b"user=");
+    bytes.extend_from_slice(user.as_bytes());
+    bytes.push(KVSEP);
+    bytes.extend_from_slice(b"auth=Bearer ");
+    bytes.extend_from_slice(token.expose().as_bytes());
+    bytes.extend_from_slice(&[KVSEP, KVSEP]);
+    Ok(SaslResponse::new(bytes))
+}
+
+/// `n,a=` {authzid} `,^Ahost=` {host} `^Aport=` {port} `^Aauth=Bearer ` {token} `^A^A`
+/// (RFC 7628 §3.1); host and port are optional, the authzid is GS2-escaped (RFC 5801 §4).
+pub(super) fn oauthbearer_message(
+    authzid: &str,
+    token: &Secret,
+    host: Option<&str>,
+    port: Option<u16>,
+) -> Result<SaslResponse, SaslError> {
+    check_user_and_token(authzid, token)?;
+    if let Some(host) = host {
+        check_not_empty(Field::Host, host)?;
+        check_no_controls(Field::Host, host)?;
+    }
+    let mut bytes = Vec::with_capacity(authzid.len() + token.expose().len() + 64);
+    bytes.extend_from_slice(b"n,a=");
+    bytes.extend_from_slice(escape_saslname(authzid).as_bytes());
+    bytes.push(b',');
+    bytes.push(KVSEP);
+    if let Some(host) = host {
+        bytes.extend_from_slice(b"host=");
+        bytes.extend_from_slice(host.as_bytes());
+        bytes.push(KVSEP);
+    }
+    if let Some(port) = port {
+        bytes.extend_from_slice(format!("port={port}").as_bytes());
+        bytes.push(KVSEP);
+    }
+    bytes.extend_from_slice(b"auth=Bearer ");
+    bytes.extend_from_slice(token.expose().as_bytes());
+    bytes.extend_from_slice(&[KVSEP, KVSEP]);
+    Ok(SaslResponse::new(bytes))
+}
+
+/// The answer to an error challenge: empty for XOAUTH2 (Google's documentation), `%x01`
+/// for OAUTHBEARER (RFC 7628 §3.2.3). The server then sends its final failure reply.
+pub(super) fn error_answer(xoauth2: bool) -> SaslResponse {
+    SaslResponse::new(if xoauth2 { Vec::new() } else { vec![KVSEP] })
+}
+
+/// The error challenge as text for reports: JSON per RFC 7628 §3.2.2, kept only when it is
+/// printable ASCII and cut at 256 bytes, since it comes from the peer.
+pub(super) fn error_text(challenge: &[u8]) -> String {
+    let shown = challenge.get(..256).unwrap_or(challenge);
+    shown
+        .iter()
+        .map(|&b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '?'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::error::FieldProblem;
+
+    #[test]
+    fn ctrl_a_in_user_or_token_is_refused() {
+        let token = Secret::new("t\u{1}x");
+        assert_eq!(
+            xoauth2_message("u", &token),
+            Err(SaslError::InvalidField {
+                field: Field::Token,
+                problem: FieldProblem::Control {
+                    position: 1,
+                    byte: 1
+                }
+            })
+        );
+        assert!(matches!(
+            oauthbearer_message("u\u{1}", &Secret::new("t"), None, None),
+            Err(SaslError::InvalidField {
+                field: Field::Username,
+                ..
+            })
+        ));
+        assert!(matches!(
+            oauthbearer_message("u", &Secret::new("t"), Some("h\u{1}"), None),
+            Err(SaslError::InvalidField {
+                field: Field::Host,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn gs2_authzid_is_escaped_and_host_port_optional() {
+        let message = oauthbearer_message("a,b=c", &Secret::new("t"), None, None).unwrap();
+        assert_eq!(
+            message.as_bytes(),
+            b"n,a=a=2Cb=3Dc,\x01auth=Bearer t\x01\x01"
+        );
+        assert_eq!(
+            error_text(b"{\"status\":\"401\"}\n"),
+            "{\"status\":\"401\"}?"
+        );
+    }
+}
