@@ -1,0 +1,157 @@
+//! The EHLO keywords this crate knows: the IANA "SMTP Service Extensions" registry plus
+//! widely deployed unregistered ones.
+
+use std::fmt;
+
+macro_rules! capabilities {
+    ($($(#[$doc:meta])* $name:ident = $keyword:literal,)*) => {
+        /// An SMTP service extension announced in the EHLO or LHLO reply (RFC 5321
+        /// §4.1.1.1, the IANA "SMTP Service Extensions" registry).
+        ///
+        /// Test for one with [`EhloData::supports`](super::EhloData::supports); keywords
+        /// not listed here stay available through [`EhloData::params`](super::EhloData::params).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Capability {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Capability {
+            /// Every known capability, in declaration order.
+            pub const ALL: &'static [Capability] = &[$(Capability::$name,)*];
+
+            /// The EHLO keyword, upper case.
+            pub const fn keyword(self) -> &'static str {
+                match self {
+                    $(Capability::$name => $keyword,)*
+                }
+            }
+
+            /// The capability for an EHLO keyword, compared ignoring ASCII case.
+            pub fn from_keyword(keyword: &[u8]) -> Option<Self> {
+                // Keywords are short: upper-case into a stack buffer and match once.
+                let mut upper = [0u8; 24];
+                let slot = upper.get_mut(..keyword.len())?;
+                for (dst, src) in slot.iter_mut().zip(keyword) {
+                    *dst = src.to_ascii_uppercase();
+                }
+                match &*slot {
+                    $(k if k == $keyword.as_bytes() => Some(Capability::$name),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+capabilities! {
+    /// `SIZE [limit]`: message size declaration (RFC 1870).
+    Size = "SIZE",
+    /// `AUTH mechanisms...`: SMTP authentication (RFC 4954); also the old `AUTH=` form.
+    Auth = "AUTH",
+    /// `PIPELINING`: command pipelining (RFC 2920).
+    Pipelining = "PIPELINING",
+    /// `8BITMIME`: 8-bit MIME transport (RFC 6152).
+    EightBitMime = "8BITMIME",
+    /// `BINARYMIME`: binary MIME with BDAT (RFC 3030).
+    BinaryMime = "BINARYMIME",
+    /// `CHUNKING`: the BDAT command (RFC 3030).
+    Chunking = "CHUNKING",
+    /// `SMTPUTF8`: internationalized email addresses (RFC 6531).
+    SmtpUtf8 = "SMTPUTF8",
+    /// `DSN`: delivery status notifications (RFC 3461).
+    Dsn = "DSN",
+    /// `ENHANCEDSTATUSCODES`: enhanced status codes in replies (RFC 2034).
+    EnhancedStatusCodes = "ENHANCEDSTATUSCODES",
+    /// `STARTTLS`: TLS upgrade (RFC 3207).
+    StartTls = "STARTTLS",
+    /// `REQUIRETLS`: the REQUIRETLS MAIL parameter (RFC 8689).
+    RequireTls = "REQUIRETLS",
+    /// `MT-PRIORITY [policy]`: message priorities (RFC 6710).
+    MtPriority = "MT-PRIORITY",
+    /// `FUTURERELEASE interval datetime`: future message release (RFC 4865).
+    FutureRelease = "FUTURERELEASE",
+    /// `DELIVERBY [min-by-time]`: deliver-by (RFC 2852).
+    DeliverBy = "DELIVERBY",
+    /// `RRVS`: require recipient valid since (RFC 7293).
+    Rrvs = "RRVS",
+    /// `LIMITS name=value...`: server limits (RFC 9422).
+    Limits = "LIMITS",
+    /// `ETRN`: remote message queue starting (RFC 1985).
+    Etrn = "ETRN",
+    /// `VRFY`: verify a mailbox (RFC 5321 §3.5).
+    Vrfy = "VRFY",
+    /// `EXPN`: expand a mailing list (RFC 5321 §3.5).
+    Expn = "EXPN",
+    /// `HELP`: help text (RFC 5321 §4.1.1.8).
+    Help = "HELP",
+    /// `PRDR`: per-recipient data responses (draft-hall-prdr).
+    Prdr = "PRDR",
+    /// `XCLIENT attributes...`: Postfix's client attribute override (unregistered).
+    XClient = "XCLIENT",
+    /// `XFORWARD attributes...`: Postfix's forwarded client attributes (unregistered).
+    XForward = "XFORWARD",
+    /// `ATRN`: authenticated TURN (RFC 2645).
+    Atrn = "ATRN",
+    /// `BURL [imap...]`: message composition by reference (RFC 4468).
+    Burl = "BURL",
+    /// `CHECKPOINT`: checkpoint and restart (RFC 1845).
+    Checkpoint = "CHECKPOINT",
+    /// `CONNEG`: content negotiation (RFC 4141).
+    Conneg = "CONNEG",
+    /// `CONPERM`: content conversion permission (RFC 4141).
+    Conperm = "CONPERM",
+    /// `NO-SOLICITING [keywords]`: solicitation class keywords (RFC 3865).
+    NoSoliciting = "NO-SOLICITING",
+    /// `SUBMITTER`: responsible submitter (RFC 4405).
+    Submitter = "SUBMITTER",
+    /// `MTRK`: message tracking (RFC 3885).
+    Mtrk = "MTRK",
+    /// `UTF8SMTP`: the experimental predecessor of SMTPUTF8 (RFC 5336, obsolete).
+    Utf8Smtp = "UTF8SMTP",
+    /// `VERB`: verbose mode (registered, Sendmail).
+    Verb = "VERB",
+    /// `ONEX`: one message transaction only (registered, Sendmail).
+    Onex = "ONEX",
+    /// `TURN`: reverse the roles (RFC 821, deprecated).
+    Turn = "TURN",
+    /// `SEND`: send to terminal (RFC 821, deprecated).
+    Send = "SEND",
+    /// `SOML`: send or mail (RFC 821, deprecated).
+    Soml = "SOML",
+    /// `SAML`: send and mail (RFC 821, deprecated).
+    Saml = "SAML",
+    /// `PIPECONNECT`: Exim's early pipelining of the greeting (unregistered).
+    PipeConnect = "PIPECONNECT",
+}
+
+impl Capability {
+    /// The bit of this capability in [`EhloData`](super::EhloData)'s set.
+    pub(crate) const fn bit(self) -> u64 {
+        1 << (self as u32)
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.keyword())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_round_trip_ignoring_case() {
+        assert!(Capability::ALL.len() <= 64, "the set is a u64");
+        for &cap in Capability::ALL {
+            assert_eq!(Capability::from_keyword(cap.keyword().as_bytes()), Some(cap));
+            let lower = cap.keyword().to_ascii_lowercase();
+            assert_eq!(Capability::from_keyword(lower.as_bytes()), Some(cap));
+        }
+        assert_eq!(Capability::from_keyword(b"X-FOO"), None);
+        assert_eq!(Capability::from_keyword(b""), None);
+        assert_eq!(Capability::from_keyword(&[b'A'; 40]), None);
+    }
+}
