@@ -39,7 +39,10 @@ fn rfc_5321_appendix_d1_server_replies() {
     let got: Vec<_> = replies.iter().map(summary).collect();
     let want: Vec<(u16, Vec<String>)> = [
         (220, vec!["foo.com Simple Mail Transfer Service Ready"]),
-        (250, vec!["foo.com greets bar.com", "8BITMIME", "SIZE", "DSN", "HELP"]),
+        (
+            250,
+            vec!["foo.com greets bar.com", "8BITMIME", "SIZE", "DSN", "HELP"],
+        ),
         (250, vec!["OK"]),
         (250, vec!["OK"]),
         (550, vec!["No such user here"]),
@@ -84,11 +87,23 @@ fn rfc_2034_and_3463_enhanced_status_per_line() {
     .unwrap();
     let status: Vec<String> = replies
         .iter()
-        .flat_map(|r| r.lines().map(|l| l.enhanced_status().map(|s| s.to_string()).unwrap_or_default()))
+        .flat_map(|r| {
+            r.lines().map(|l| {
+                l.enhanced_status()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default()
+            })
+        })
         .collect();
     assert_eq!(status, ["2.1.0", "5.1.1", "5.7.1", "5.7.1", "", "2.6.0"]);
-    assert_eq!(replies[2].line(1).unwrap().message(), b"Select another host to act as your forwarder");
-    assert_eq!(replies[0].first_line().message(), b"Originator <ned@ymir.claremont.edu> ok");
+    assert_eq!(
+        replies[2].line(1).unwrap().message(),
+        b"Select another host to act as your forwarder"
+    );
+    assert_eq!(
+        replies[0].first_line().message(),
+        b"Originator <ned@ymir.claremont.edu> ok"
+    );
 }
 
 #[test]
@@ -114,8 +129,14 @@ fn code_only_empty_text_and_lf_only_lines() {
 fn one_reply_at_a_time_and_the_rest_stays() {
     let mut parser = ReplyParser::new();
     let mut buf = BytesMut::from(&b"250 a\r\n354 b\r\n221"[..]);
-    assert_eq!(parser.parse(&mut buf).unwrap().unwrap().as_bytes(), b"250 a\r\n");
-    assert_eq!(parser.parse(&mut buf).unwrap().unwrap().as_bytes(), b"354 b\r\n");
+    assert_eq!(
+        parser.parse(&mut buf).unwrap().unwrap().as_bytes(),
+        b"250 a\r\n"
+    );
+    assert_eq!(
+        parser.parse(&mut buf).unwrap().unwrap().as_bytes(),
+        b"354 b\r\n"
+    );
     assert!(parser.parse(&mut buf).unwrap().is_none());
     assert_eq!(&buf[..], b"221");
 }
@@ -124,23 +145,95 @@ fn one_reply_at_a_time_and_the_rest_stays() {
 fn every_fatal_error_with_its_variant() {
     use ReplyError::*;
     let cases: &[(&[u8], ReplyError)] = &[
-        (b"2x0 oops\r\n", NotDigit { line: 1, position: 1, byte: b'x' }),
-        (b"ok\r\n", NotDigit { line: 1, position: 0, byte: b'o' }),
-        (b"25\r\n", NotDigit { line: 1, position: 2, byte: b'\r' }),
-        (b"250-a\r\n25\n", NotDigit { line: 2, position: 2, byte: b'\n' }),
-        (b"\r\n", NotDigit { line: 1, position: 0, byte: b'\r' }),
+        (
+            b"2x0 oops\r\n",
+            NotDigit {
+                line: 1,
+                position: 1,
+                byte: b'x',
+            },
+        ),
+        (
+            b"ok\r\n",
+            NotDigit {
+                line: 1,
+                position: 0,
+                byte: b'o',
+            },
+        ),
+        (
+            b"25\r\n",
+            NotDigit {
+                line: 1,
+                position: 2,
+                byte: b'\r',
+            },
+        ),
+        (
+            b"250-a\r\n25\n",
+            NotDigit {
+                line: 2,
+                position: 2,
+                byte: b'\n',
+            },
+        ),
+        (
+            b"\r\n",
+            NotDigit {
+                line: 1,
+                position: 0,
+                byte: b'\r',
+            },
+        ),
         (b"150 x\r\n", CodeOutOfRange { line: 1, code: 150 }),
         (b"650 x\r\n", CodeOutOfRange { line: 1, code: 650 }),
         (b"260 x\r\n", CodeOutOfRange { line: 1, code: 260 }),
         (b"250-a\r\n199 b\r\n", CodeOutOfRange { line: 2, code: 199 }),
-        (b"250_x\r\n", BadSeparator { line: 1, byte: b'_' }),
-        (b"250\tx\r\n", BadSeparator { line: 1, byte: b'\t' }),
-        (b"250\rx\r\n", BadSeparator { line: 1, byte: b'x' }),
-        (b"250-a\r\n251 b\r\n", CodeMismatch { line: 2, expected: 250, found: 251 }),
-        (b"250-a\r\n250-b\r\n550 c\r\n", CodeMismatch { line: 3, expected: 250, found: 550 }),
+        (
+            b"250_x\r\n",
+            BadSeparator {
+                line: 1,
+                byte: b'_',
+            },
+        ),
+        (
+            b"250\tx\r\n",
+            BadSeparator {
+                line: 1,
+                byte: b'\t',
+            },
+        ),
+        (
+            b"250\rx\r\n",
+            BadSeparator {
+                line: 1,
+                byte: b'x',
+            },
+        ),
+        (
+            b"250-a\r\n251 b\r\n",
+            CodeMismatch {
+                line: 2,
+                expected: 250,
+                found: 251,
+            },
+        ),
+        (
+            b"250-a\r\n250-b\r\n550 c\r\n",
+            CodeMismatch {
+                line: 3,
+                expected: 250,
+                found: 550,
+            },
+        ),
     ];
     for (input, expected) in cases {
-        assert_eq!(&error_of(input), expected, "{}", String::from_utf8_lossy(input));
+        assert_eq!(
+            &error_of(input),
+            expected,
+            "{}",
+            String::from_utf8_lossy(input)
+        );
     }
 }
 
@@ -151,7 +244,11 @@ fn errors_are_raised_before_the_line_ends_and_stay() {
     let error = parser.parse(&mut buf).unwrap_err();
     assert!(matches!(error, ReplyError::NotDigit { position: 2, .. }));
     buf.extend_from_slice(b" ok\r\n250 fine\r\n");
-    assert_eq!(parser.parse(&mut buf), Err(error), "the parser stays failed");
+    assert_eq!(
+        parser.parse(&mut buf),
+        Err(error),
+        "the parser stays failed"
+    );
 }
 
 fn line_of(len: usize, separator: u8) -> Vec<u8> {
@@ -179,13 +276,22 @@ fn line_limit_at_the_boundary_and_beyond() {
     let mut buf = BytesMut::from(&line_of(limit + 1000, b' ')[..limit - 1]);
     assert_eq!(parser.parse(&mut buf), Ok(None));
     buf.extend_from_slice(b"x");
-    assert_eq!(parser.parse(&mut buf), Err(ReplyError::LineTooLong { line: 1, limit }));
+    assert_eq!(
+        parser.parse(&mut buf),
+        Err(ReplyError::LineTooLong { line: 1, limit })
+    );
     // A smaller configured limit, on a continuation line.
     let mut parser = ReplyParser::with_limits(ReplyLimits::DEFAULT.with_max_line_len(512));
     let mut input = line_of(512, b'-');
     input.extend_from_slice(&line_of(513, b' '));
     let mut buf = BytesMut::from(&input[..]);
-    assert_eq!(parser.parse(&mut buf), Err(ReplyError::LineTooLong { line: 2, limit: 512 }));
+    assert_eq!(
+        parser.parse(&mut buf),
+        Err(ReplyError::LineTooLong {
+            line: 2,
+            limit: 512
+        })
+    );
 }
 
 #[test]
@@ -210,7 +316,10 @@ fn reply_limit_at_the_boundary_and_beyond() {
     let mut buf = BytesMut::from(&input[..limit - 1]);
     assert_eq!(parser.parse(&mut buf), Ok(None));
     buf.extend_from_slice(&input[limit - 1..limit]);
-    assert_eq!(parser.parse(&mut buf), Err(ReplyError::ReplyTooLong { limit }));
+    assert_eq!(
+        parser.parse(&mut buf),
+        Err(ReplyError::ReplyTooLong { limit })
+    );
 }
 
 #[test]
@@ -227,11 +336,17 @@ fn line_count_limit_at_the_boundary_and_beyond() {
     let over = reply(limit + 1);
     let mut parser = ReplyParser::new();
     let mut buf = BytesMut::from(&over[..7 * (limit - 1) + 4]);
-    assert_eq!(parser.parse(&mut buf), Err(ReplyError::TooManyLines { limit }));
+    assert_eq!(
+        parser.parse(&mut buf),
+        Err(ReplyError::TooManyLines { limit })
+    );
     let small = ReplyLimits::DEFAULT.with_max_lines(3);
     let mut parser = ReplyParser::with_limits(small);
     let mut buf = BytesMut::from(&reply(4)[..]);
-    assert_eq!(parser.parse(&mut buf), Err(ReplyError::TooManyLines { limit: 3 }));
+    assert_eq!(
+        parser.parse(&mut buf),
+        Err(ReplyError::TooManyLines { limit: 3 })
+    );
     let mut parser = ReplyParser::with_limits(small);
     let mut buf = BytesMut::from(&reply(3)[..]);
     assert_eq!(parser.parse(&mut buf).unwrap().unwrap().line_count(), 3);
@@ -240,8 +355,14 @@ fn line_count_limit_at_the_boundary_and_beyond() {
 #[test]
 fn parse_one_reply() {
     use smtp_proto::response::ParseResponseError;
-    assert_eq!(Response::parse(b"250 a"), Err(ParseResponseError::Incomplete));
-    assert_eq!(Response::parse(b"250 a\r\n2"), Err(ParseResponseError::TrailingBytes(1)));
+    assert_eq!(
+        Response::parse(b"250 a"),
+        Err(ParseResponseError::Incomplete)
+    );
+    assert_eq!(
+        Response::parse(b"250 a\r\n2"),
+        Err(ParseResponseError::TrailingBytes(1))
+    );
     assert!(matches!(
         Response::parse(b"2"),
         Err(ParseResponseError::Incomplete)

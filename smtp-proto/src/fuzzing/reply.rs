@@ -1,8 +1,6 @@
 use bytes::BytesMut;
 
-use crate::response::{
-    Capability, EhloData, ReplyError, ReplyLimits, ReplyParser, Response,
-};
+use crate::response::{Capability, EhloData, ReplyError, ReplyLimits, ReplyParser, Response};
 
 /// What a stream of replies parsed to: the replies, the error that ended it, the bytes left.
 type Outcome = (Vec<Response>, Option<ReplyError>, Vec<u8>);
@@ -115,9 +113,17 @@ pub fn ehlo(data: &[u8]) {
         assert!(ehlo.supports(Capability::Auth));
     }
     assert!(ehlo.size_limit() != Some(0));
-    let _ = (ehlo.domain(), ehlo.greeting(), ehlo.limits(), ehlo.future_release());
+    let _ = (
+        ehlo.domain(),
+        ehlo.greeting(),
+        ehlo.limits(),
+        ehlo.future_release(),
+    );
     let _ = (ehlo.deliver_by_min_time(), ehlo.mt_priority_policy());
-    let _ = (ehlo.xclient_attributes().count(), ehlo.xforward_attributes().count());
+    let _ = (
+        ehlo.xclient_attributes().count(),
+        ehlo.xforward_attributes().count(),
+    );
     let _ = ehlo.capabilities().count();
 }
 
@@ -125,7 +131,10 @@ pub fn ehlo(data: &[u8]) {
 /// §4.1.1.1's `ehlo-keyword`: skip blanks, take `[A-Za-z0-9-]+` starting alphanumeric,
 /// delimited by the end, a blank or `=`.
 fn keyword_of(text: &[u8]) -> Option<&[u8]> {
-    let start = text.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    let start = text
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
     let text = text.get(start..)?;
     let len = text
         .iter()

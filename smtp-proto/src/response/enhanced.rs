@@ -63,6 +63,38 @@ impl EnhancedStatus {
     /// it used, including the one space after it (RFC 2034 §4). The status must be followed
     /// by a space or end the text; anything else (`2.0.0.1`, `2.0.0,`) is not a status.
     pub fn parse_prefix(text: &[u8]) -> Option<(Self, usize)> {
+        if !matches!(text.first(), Some(b'2' | b'4' | b'5')) {
+            return None;
+        }
+        // The common shape first: one-digit subject and detail (`2.0.0 `).
+        if let [
+            class @ (b'2' | b'4' | b'5'),
+            b'.',
+            subject,
+            b'.',
+            detail,
+            rest @ ..,
+        ] = text
+            && subject.is_ascii_digit()
+            && detail.is_ascii_digit()
+        {
+            let consumed = match rest.first() {
+                None => 5,
+                Some(b' ') => 6,
+                Some(b'0'..=b'9') => return Self::parse_general(text),
+                Some(_) => return None,
+            };
+            let status = Self {
+                class: class - b'0',
+                subject: u16::from(subject - b'0'),
+                detail: u16::from(detail - b'0'),
+            };
+            return Some((status, consumed));
+        }
+        Self::parse_general(text)
+    }
+
+    fn parse_general(text: &[u8]) -> Option<(Self, usize)> {
         let (&class, rest) = text.split_first()?;
         if !matches!(class, b'2' | b'4' | b'5') || rest.first() != Some(&b'.') {
             return None;
@@ -151,7 +183,10 @@ mod tests {
     #[test]
     fn from_str_is_exact() {
         assert_eq!("5.7.8".parse(), EnhancedStatus::new(5, 7, 8));
-        assert_eq!("5.7.8 ".parse::<EnhancedStatus>(), Err(InvalidEnhancedStatus));
+        assert_eq!(
+            "5.7.8 ".parse::<EnhancedStatus>(),
+            Err(InvalidEnhancedStatus)
+        );
         assert_eq!(EnhancedStatus::new(3, 0, 0), Err(InvalidEnhancedStatus));
         assert_eq!(EnhancedStatus::new(2, 1000, 0), Err(InvalidEnhancedStatus));
     }

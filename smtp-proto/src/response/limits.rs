@@ -97,7 +97,9 @@ const fn clamp(value: usize, min: usize, max: usize) -> usize {
 #[non_exhaustive]
 pub enum ReplyError {
     /// A reply line does not start with three digits (RFC 5321 §4.2).
-    #[error("reply line {line}: byte {byte:#04x} at position {position} where a digit of the reply code was expected")]
+    #[error(
+        "reply line {line}: byte {byte:#04x} at position {position} where a digit of the reply code was expected"
+    )]
     NotDigit {
         /// The line within the reply, from 1.
         line: usize,
@@ -116,7 +118,9 @@ pub enum ReplyError {
         code: u16,
     },
     /// The byte after the code is not a space, a hyphen or the line end (RFC 5321 §4.2).
-    #[error("reply line {line}: byte {byte:#04x} after the reply code where a space, a hyphen or the line end was expected")]
+    #[error(
+        "reply line {line}: byte {byte:#04x} after the reply code where a space, a hyphen or the line end was expected"
+    )]
     BadSeparator {
         /// The line within the reply, from 1.
         line: usize,
@@ -170,7 +174,10 @@ mod tests {
             .with_max_line_len(0)
             .with_max_reply_len(1)
             .with_max_lines(0);
-        assert_eq!((l.max_line_len(), l.max_reply_len(), l.max_lines()), (5, 5, 1));
+        assert_eq!(
+            (l.max_line_len(), l.max_reply_len(), l.max_lines()),
+            (5, 5, 1)
+        );
         let l = ReplyLimits::default().with_max_line_len(512);
         assert_eq!(l.max_line_len(), 512);
     }

@@ -30,8 +30,13 @@ mod display;
 mod ehlo;
 mod enhanced;
 mod limits;
+#[cfg(test)]
+mod linearity;
 mod parser;
 mod reply;
+
+/// The buffer types of the parser's API, re-exported so callers use the same `bytes`.
+pub use bytes::{Bytes, BytesMut};
 
 pub use advice::{RetryAdvice, Scope};
 pub use code::{InvalidReplyCode, ReplyCategory, ReplyClass, ReplyCode};

@@ -62,6 +62,8 @@ pub struct ReplyParser {
     /// Whether the current line is the reply's last (space separator or code only).
     is_last: bool,
     code: Option<ReplyCode>,
+    /// The first line's code as sent, to check continuation lines with one comparison.
+    digits: [u8; 3],
     first: Option<LineSpan>,
     rest: Vec<LineSpan>,
     failed: Option<ReplyError>,
@@ -91,6 +93,7 @@ impl ReplyParser {
             header_done: false,
             is_last: false,
             code: None,
+            digits: [0; 3],
             first: None,
             rest: Vec::new(),
             failed: None,
@@ -156,11 +159,13 @@ impl ReplyParser {
             let limit = line_limit.min(self.limits.max_reply_len());
             let window_end = data.len().min(limit);
             let window = data.get(self.scanned..window_end).unwrap_or_default();
+            let found = memchr(b'\n', window);
             #[cfg(test)]
             {
-                self.inspected += window.len() as u64;
+                // memchr reads up to and including the line end it finds.
+                self.inspected += found.map_or(window.len(), |i| i + 1) as u64;
             }
-            let Some(offset) = memchr(b'\n', window) else {
+            let Some(offset) = found else {
                 self.scanned = window_end.max(self.scanned);
                 if window_end < limit {
                     return Ok(None);
@@ -192,6 +197,14 @@ impl ReplyParser {
         {
             self.inspected += head.len() as u64;
         }
+        // The common case: a further line with the reply's code and a plain separator.
+        if let (Some(_), Some(&[d0, d1, d2, separator @ (b' ' | b'-')])) =
+            (self.code, line.get(..HEADER_LEN))
+            && [d0, d1, d2] == self.digits
+        {
+            self.is_last = separator == b' ';
+            return self.accept_header();
+        }
         let line_no = self.line_number();
         // A line end among the first three bytes is a non-digit like any other.
         let digits = head.get(..3).unwrap_or(head);
@@ -211,7 +224,10 @@ impl ReplyParser {
             code: e.0,
         })?;
         match self.code {
-            None => self.code = Some(found),
+            None => {
+                self.code = Some(found);
+                self.digits = [d0, d1, d2];
+            }
             Some(expected) if expected != found => {
                 return Err(ReplyError::CodeMismatch {
                     line: line_no,
@@ -226,12 +242,27 @@ impl ReplyParser {
             b'\r' => match line.get(HEADER_LEN) {
                 None => return Ok(false),
                 Some(b'\n') => true,
-                Some(&byte) => return Err(ReplyError::BadSeparator { line: line_no, byte }),
+                Some(&byte) => {
+                    return Err(ReplyError::BadSeparator {
+                        line: line_no,
+                        byte,
+                    });
+                }
             },
             b'-' => false,
-            byte => return Err(ReplyError::BadSeparator { line: line_no, byte }),
+            byte => {
+                return Err(ReplyError::BadSeparator {
+                    line: line_no,
+                    byte,
+                });
+            }
         };
-        if !self.is_last && line_no >= self.limits.max_lines() {
+        self.accept_header()
+    }
+
+    /// Marks the current line's header as checked, refusing a line too many.
+    fn accept_header(&mut self) -> Result<bool, ReplyError> {
+        if !self.is_last && self.line_number() >= self.limits.max_lines() {
             return Err(ReplyError::TooManyLines {
                 limit: self.limits.max_lines(),
             });
@@ -268,7 +299,7 @@ impl ReplyParser {
         if self.first.is_none() {
             self.first = Some(span);
             if !self.is_last {
-                self.rest.reserve(8);
+                self.rest.reserve(16);
             }
         } else {
             self.rest.push(span);

@@ -4,9 +4,7 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 
-use super::{
-    EnhancedStatus, ReplyCode, ReplyError, ReplyLimits, ReplyParser, RetryAdvice, advice,
-};
+use super::{EnhancedStatus, ReplyCode, ReplyError, ReplyLimits, ReplyParser, RetryAdvice, advice};
 
 /// A complete SMTP reply: one code and one or more lines of text (RFC 5321 §4.2).
 ///
@@ -161,6 +159,15 @@ impl Response {
     /// Every line's text (after the code and separator, without the line end).
     pub fn text_lines(&self) -> impl Iterator<Item = &[u8]> + '_ {
         self.lines().map(|line| line.text())
+    }
+
+    /// The text of every line after the first, for the EHLO reader's hot loop.
+    pub(crate) fn rest_texts(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.rest.iter().map(|span| {
+            self.raw
+                .get(span.start as usize..span.end as usize)
+                .unwrap_or_default()
+        })
     }
 
     /// Every line's text as a string, invalid UTF-8 replaced (U+FFFD).

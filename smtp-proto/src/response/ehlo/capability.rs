@@ -27,21 +27,69 @@ macro_rules! capabilities {
                 }
             }
 
-            /// The capability for an EHLO keyword, compared ignoring ASCII case.
-            pub fn from_keyword(keyword: &[u8]) -> Option<Self> {
-                // Keywords are short: upper-case into a stack buffer and match once.
-                let mut upper = [0u8; 24];
-                let slot = upper.get_mut(..keyword.len())?;
-                for (dst, src) in slot.iter_mut().zip(keyword) {
-                    *dst = src.to_ascii_uppercase();
-                }
-                match &*slot {
-                    $(k if k == $keyword.as_bytes() => Some(Capability::$name),)*
-                    _ => None,
-                }
-            }
         }
     };
+}
+
+impl Capability {
+    /// The capability for an EHLO keyword, compared ignoring ASCII case.
+    pub fn from_keyword(keyword: &[u8]) -> Option<Self> {
+        // Keywords are short: upper-case into a stack buffer, then one `match`.
+        let mut upper = [0u8; 24];
+        let slot = upper.get_mut(..keyword.len())?;
+        for (dst, src) in slot.iter_mut().zip(keyword) {
+            *dst = src.to_ascii_uppercase();
+        }
+        Self::from_upper(slot)
+    }
+
+    /// The capability for an upper-case keyword: one `match` on byte strings, which
+    /// compiles to a dispatch on the length.
+    pub(crate) fn from_upper(keyword: &[u8]) -> Option<Self> {
+        use Capability::*;
+        Some(match keyword {
+            b"SIZE" => Size,
+            b"AUTH" => Auth,
+            b"PIPELINING" => Pipelining,
+            b"8BITMIME" => EightBitMime,
+            b"BINARYMIME" => BinaryMime,
+            b"CHUNKING" => Chunking,
+            b"SMTPUTF8" => SmtpUtf8,
+            b"DSN" => Dsn,
+            b"ENHANCEDSTATUSCODES" => EnhancedStatusCodes,
+            b"STARTTLS" => StartTls,
+            b"REQUIRETLS" => RequireTls,
+            b"MT-PRIORITY" => MtPriority,
+            b"FUTURERELEASE" => FutureRelease,
+            b"DELIVERBY" => DeliverBy,
+            b"RRVS" => Rrvs,
+            b"LIMITS" => Limits,
+            b"ETRN" => Etrn,
+            b"VRFY" => Vrfy,
+            b"EXPN" => Expn,
+            b"HELP" => Help,
+            b"PRDR" => Prdr,
+            b"XCLIENT" => XClient,
+            b"XFORWARD" => XForward,
+            b"ATRN" => Atrn,
+            b"BURL" => Burl,
+            b"CHECKPOINT" => Checkpoint,
+            b"CONNEG" => Conneg,
+            b"CONPERM" => Conperm,
+            b"NO-SOLICITING" => NoSoliciting,
+            b"SUBMITTER" => Submitter,
+            b"MTRK" => Mtrk,
+            b"UTF8SMTP" => Utf8Smtp,
+            b"VERB" => Verb,
+            b"ONEX" => Onex,
+            b"TURN" => Turn,
+            b"SEND" => Send,
+            b"SOML" => Soml,
+            b"SAML" => Saml,
+            b"PIPECONNECT" => PipeConnect,
+            _ => return None,
+        })
+    }
 }
 
 capabilities! {
@@ -146,7 +194,10 @@ mod tests {
     fn keywords_round_trip_ignoring_case() {
         assert!(Capability::ALL.len() <= 64, "the set is a u64");
         for &cap in Capability::ALL {
-            assert_eq!(Capability::from_keyword(cap.keyword().as_bytes()), Some(cap));
+            assert_eq!(
+                Capability::from_keyword(cap.keyword().as_bytes()),
+                Some(cap)
+            );
             let lower = cap.keyword().to_ascii_lowercase();
             assert_eq!(Capability::from_keyword(lower.as_bytes()), Some(cap));
         }

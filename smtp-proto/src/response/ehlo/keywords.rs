@@ -50,15 +50,33 @@ impl<'a> Keyword<'a> {
     }
 }
 
+/// The bytes of `ehlo-keyword` after its first (RFC 5321 §4.1.1.1): ALPHA, DIGIT, "-".
+static KEYWORD_BYTES: [bool; 256] = keyword_bytes();
+
+// Evaluated at compile time: an out-of-range index would fail the build, not panic.
+#[allow(clippy::indexing_slicing)]
+const fn keyword_bytes() -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric() || b == b'-';
+        i += 1;
+    }
+    table
+}
+
 pub(super) fn split_keyword(text: &[u8]) -> Option<(&[u8], &[u8])> {
-    let text = trim_start(text);
-    let first = text.first()?;
-    if !first.is_ascii_alphanumeric() {
+    let text = match text.first()? {
+        b' ' | b'\t' => trim_start(text),
+        _ => text,
+    };
+    if !text.first()?.is_ascii_alphanumeric() {
         return None;
     }
     let end = text
         .iter()
-        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
+        .position(|&b| KEYWORD_BYTES.get(usize::from(b)) != Some(&true))
         .unwrap_or(text.len());
     let (name, rest) = text.split_at(end);
     match rest.split_first() {

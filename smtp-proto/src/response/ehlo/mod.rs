@@ -96,7 +96,10 @@ impl EhloData {
 
     /// Every announced capability this crate knows, in declaration order.
     pub fn capabilities(&self) -> impl Iterator<Item = Capability> + '_ {
-        Capability::ALL.iter().copied().filter(|&c| self.supports(c))
+        Capability::ALL
+            .iter()
+            .copied()
+            .filter(|&c| self.supports(c))
     }
 
     /// Every keyword line after the first, in server order, duplicates included.
@@ -145,9 +148,9 @@ impl TryFrom<Response> for EhloData {
         let mut capabilities = 0u64;
         let mut size = None;
         let mut size_seen = false;
-        let mut auth = String::new();
-        for line in response.lines().skip(1) {
-            let Some((name, params)) = split_keyword(line.text()) else {
+        let mut auth = Vec::new();
+        for text in response.rest_texts() {
+            let Some((name, params)) = split_keyword(text) else {
                 continue;
             };
             let Some(capability) = Capability::from_keyword(name) else {
@@ -163,6 +166,8 @@ impl TryFrom<Response> for EhloData {
                 _ => {}
             }
         }
+        // Only ASCII was added, so this never falls back.
+        let auth = String::from_utf8(auth).unwrap_or_default();
         Ok(Self {
             response,
             capabilities,
