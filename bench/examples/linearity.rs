@@ -1,7 +1,9 @@
 //! Feeds N MiB of multiline replies (101 lines each) to the reply parser, whole or one
 //! byte at a time, for `bench/linearity.sh` to count instructions with callgrind.
 //!
-//! Usage: linearity MIB whole|byte|none   (`none` only builds the input: the baseline)
+//! Usage: linearity MIB whole|byte|none|feed
+//! (`none` only builds the input; `feed` also appends it to a buffer one byte at a time,
+//! without parsing: the baselines for the parser's own cost)
 
 use smtp_proto::response::{BytesMut, ReplyParser};
 
@@ -24,6 +26,17 @@ fn main() {
     let chunk = match mode.as_str() {
         "whole" => input.len(),
         "byte" => 1,
+        "feed" => {
+            let mut buf = BytesMut::with_capacity(64 * 1024);
+            for &byte in &input {
+                buf.extend_from_slice(&[byte]);
+                if buf.len() >= 32 * 1024 {
+                    buf.clear();
+                }
+            }
+            std::hint::black_box(&buf);
+            return;
+        }
         _ => {
             std::hint::black_box(&input);
             return;

@@ -86,6 +86,41 @@ pub(super) fn split_keyword(text: &[u8]) -> Option<(&[u8], &[u8])> {
     }
 }
 
+/// Reads a line's keyword and names its capability in one pass (the hot path of
+/// [`EhloData`](super::EhloData)'s construction); the parameters are returned untrimmed.
+pub(super) fn classify(text: &[u8]) -> Option<(Option<Capability>, &[u8])> {
+    let text = match text.first()? {
+        b' ' | b'\t' => trim_start(text),
+        _ => text,
+    };
+    if !text.first()?.is_ascii_alphanumeric() {
+        return None;
+    }
+    let mut packed = 0u64;
+    let mut end = text.len();
+    for (i, &b) in text.iter().enumerate() {
+        if KEYWORD_BYTES.get(usize::from(b)) != Some(&true) {
+            end = i;
+            break;
+        }
+        if i < 8 {
+            packed |= u64::from(b.to_ascii_uppercase()) << (8 * i);
+        }
+    }
+    let (name, rest) = text.split_at(end);
+    let params = match rest.split_first() {
+        None => rest,
+        Some((b' ' | b'\t' | b'=', params)) => params,
+        Some(_) => return None,
+    };
+    let capability = if end <= 8 {
+        Capability::from_packed(packed)
+    } else {
+        Capability::from_keyword(name)
+    };
+    Some((capability, params))
+}
+
 pub(super) fn words(params: &[u8]) -> impl Iterator<Item = &[u8]> {
     params
         .split(|&b| b == b' ' || b == b'\t')

@@ -12,7 +12,7 @@ pub use keywords::Keyword;
 pub use params::{AuthMechanisms, FutureRelease, MtPriorityPolicy, ServerLimits};
 
 use super::{ReplyCode, Response};
-use keywords::{split_keyword, trim};
+use keywords::{classify, trim};
 
 /// What a server announced in its reply to EHLO or LHLO (RFC 5321 §4.1.1.1, RFC 2033).
 ///
@@ -150,10 +150,7 @@ impl TryFrom<Response> for EhloData {
         let mut size_seen = false;
         let mut auth = Vec::new();
         for text in response.rest_texts() {
-            let Some((name, params)) = split_keyword(text) else {
-                continue;
-            };
-            let Some(capability) = Capability::from_keyword(name) else {
+            let Some((Some(capability), params)) = classify(text) else {
                 continue;
             };
             capabilities |= capability.bit();

@@ -23,36 +23,33 @@ impl<'a> Iterator for AuthMechanisms<'a> {
 }
 
 /// Adds AUTH's mechanisms to `list`, upper-cased, once each, each followed by a space.
-///
-/// One pass over the bytes: this runs for every EHLO reply.
 pub(super) fn add_mechanisms(list: &mut Vec<u8>, params: &[u8]) {
     list.reserve(params.len() + 1);
-    let mut start = list.len();
-    let mut valid = true;
-    for &b in params.iter().chain(std::iter::once(&b' ')) {
-        if b == b' ' || b == b'\t' {
-            // RFC 4422 §3.1: sasl-mech = 1*20mech-char, mech-char = UPPER-ALPHA / DIGIT /
-            // "-" / "_".
-            let len = list.len() - start;
-            let keep = valid && (1..=20).contains(&len) && !is_known(list, start);
-            if keep {
-                list.push(b' ');
-            } else {
-                list.truncate(start);
-            }
-            start = list.len();
-            valid = true;
-        } else {
-            valid &= b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
-            list.push(b.to_ascii_uppercase());
+    for word in words(params) {
+        // RFC 4422 §3.1: sasl-mech = 1*20mech-char, mech-char = UPPER-ALPHA / DIGIT / "-" / "_".
+        let valid = word.len() <= 20
+            && word
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if valid && !is_known(list, word) {
+            list.extend(word.iter().map(u8::to_ascii_uppercase));
+            list.push(b' ');
         }
     }
 }
 
-/// Whether the name after `start` is already in the list before it.
-fn is_known(list: &[u8], start: usize) -> bool {
-    let (known, new) = list.split_at(start.min(list.len()));
-    known.split(|&b| b == b' ').any(|k| k == new)
+/// Whether `word` is already in the list (compared ignoring ASCII case).
+fn is_known(list: &[u8], word: &[u8]) -> bool {
+    let mut rest = list;
+    // Entries end with a space: jump from entry to entry, comparing same-length ones only.
+    while let Some(space) = memchr::memchr(b' ', rest) {
+        let (entry, tail) = rest.split_at(space);
+        if entry.len() == word.len() && entry.eq_ignore_ascii_case(word) {
+            return true;
+        }
+        rest = tail.get(1..).unwrap_or_default();
+    }
+    false
 }
 
 /// SIZE's optional number (RFC 1870 §4): 0 means no fixed limit.
