@@ -1,3 +1,5 @@
+use std::collections::BTreeSet;
+
 use bytes::BytesMut;
 
 use crate::response::{Capability, EhloData, ReplyError, ReplyLimits, ReplyParser, Response};
@@ -105,6 +107,10 @@ pub fn ehlo(data: &[u8]) {
             assert!(ehlo.supports(capability));
         }
     }
+    // The typed set (built by a fast path) is exactly what the keyword map names.
+    let from_map: BTreeSet<Capability> = ehlo.keywords().filter_map(|k| k.capability()).collect();
+    let typed: BTreeSet<Capability> = ehlo.capabilities().collect();
+    assert_eq!(from_map, typed);
     let mechanisms: Vec<&str> = ehlo.auth_mechanisms().collect();
     for (i, m) in mechanisms.iter().enumerate() {
         assert!(!m.is_empty() && m.len() <= 20);

@@ -86,39 +86,78 @@ pub(super) fn split_keyword(text: &[u8]) -> Option<(&[u8], &[u8])> {
     }
 }
 
-/// Reads a line's keyword and names its capability in one pass (the hot path of
-/// [`EhloData`](super::EhloData)'s construction); the parameters are returned untrimmed.
+/// Names the capability a line announces, without building the keyword map: the hot path
+/// of [`EhloData`](super::EhloData)'s construction. Returns the capability (if the line
+/// starts with a known keyword) and the untrimmed parameters; agrees with
+/// [`split_keyword`] followed by [`Capability::from_keyword`].
+///
+/// The keyword's end (a blank or `=`) is found and its first eight bytes upper-cased and
+/// matched eight bytes at a time; only the known keywords longer than that take the slow
+/// path. An invalid keyword never equals a known one, so it needs no separate check.
 pub(super) fn classify(text: &[u8]) -> Option<(Option<Capability>, &[u8])> {
     let text = match text.first()? {
         b' ' | b'\t' => trim_start(text),
         _ => text,
     };
-    if !text.first()?.is_ascii_alphanumeric() {
-        return None;
+    let (head, head_len) = load(text);
+    let mut end = first_delimiter(head).min(head_len);
+    if end == 8 && text.len() > 8 {
+        let tail = text.get(8..).unwrap_or_default();
+        end = 8 + tail
+            .iter()
+            .position(|&b| b == b' ' || b == b'\t' || b == b'=')
+            .unwrap_or(tail.len());
     }
-    let mut packed = 0u64;
-    let mut end = text.len();
-    for (i, &b) in text.iter().enumerate() {
-        if KEYWORD_BYTES.get(usize::from(b)) != Some(&true) {
-            end = i;
-            break;
-        }
-        if i < 8 {
-            packed |= u64::from(b.to_ascii_uppercase()) << (8 * i);
-        }
-    }
-    let (name, rest) = text.split_at(end);
-    let params = match rest.split_first() {
-        None => rest,
-        Some((b' ' | b'\t' | b'=', params)) => params,
-        Some(_) => return None,
-    };
-    let capability = if end <= 8 {
-        Capability::from_packed(packed)
+    let (name, rest) = text.split_at(end.min(text.len()));
+    let params = rest.get(1..).unwrap_or_default();
+    // A NUL would pass for the zero padding of a shorter keyword (`SIZE\0`).
+    let capability = if name.last() == Some(&0) {
+        None
+    } else if end <= 8 {
+        let mask = if end == 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * end)) - 1
+        };
+        Capability::from_packed(to_upper(head & mask))
     } else {
         Capability::from_keyword(name)
     };
     Some((capability, params))
+}
+
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// The first eight bytes of `text` as a little-endian word, zero-padded, and how many.
+fn load(text: &[u8]) -> (u64, usize) {
+    let mut bytes = [0u8; 8];
+    let len = text.len().min(8);
+    for (dst, src) in bytes.iter_mut().zip(text) {
+        *dst = *src;
+    }
+    (u64::from_le_bytes(bytes), len)
+}
+
+/// The high bit of every byte of `word` equal to `byte`, exact up to the first one.
+fn matches(word: u64, byte: u8) -> u64 {
+    let x = word ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The index of the first blank or `=` in `word`, 8 when there is none.
+fn first_delimiter(word: u64) -> usize {
+    let found = matches(word, b' ') | matches(word, b'\t') | matches(word, b'=');
+    (found.trailing_zeros() / 8) as usize
+}
+
+/// `word` with its bytes `a`-`z` upper-cased, the others unchanged.
+fn to_upper(word: u64) -> u64 {
+    let seven = word & !HIGHS;
+    let from_a = seven.wrapping_add(ONES * u64::from(0x80 - b'a'));
+    let past_z = seven.wrapping_add(ONES * u64::from(0x80 - b'z' - 1));
+    let lower = from_a & !past_z & !word & HIGHS;
+    word - (lower >> 2)
 }
 
 pub(super) fn words(params: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -159,6 +198,49 @@ mod tests {
         assert_eq!(split(b"-FOO"), None);
         assert_eq!(split(b"FOO:bar"), None);
         assert_eq!(split(b"\xffFOO"), None);
+    }
+
+    #[test]
+    fn classify_agrees_with_the_keyword_map() {
+        let lines: &[&[u8]] = &[
+            b"SIZE 100",
+            b"size",
+            b"Size=1",
+            b"SIZE:1",
+            b"SIZEX",
+            b"SIZ",
+            b"  auth plain",
+            b"\tSTARTTLS",
+            b"8bitmime",
+            b"PIPELINING",
+            b"pipelining x",
+            b"PIPELININGX",
+            b"ENHANCEDSTATUSCODES",
+            b"EnhancedStatusCodes ",
+            b"XFORWARD NAME",
+            b"xclient",
+            b"MT-PRIORITY MIXER",
+            b"NO-SOLICITING",
+            b"X-FOO",
+            b"",
+            b" ",
+            b"=",
+            b"S\xc9ZE",
+            b"\xffSIZE",
+            b"SIZE\x00",
+            b"SIZ\xc5",
+            b"LIMITS RCPTMAX=1",
+            b"DELIVERBY 9",
+        ];
+        for &line in lines {
+            let expected = split_keyword(line).and_then(|(k, _)| Capability::from_keyword(k));
+            let found = classify(line).and_then(|(c, _)| c);
+            assert_eq!(found, expected, "{}", String::from_utf8_lossy(line));
+        }
+        assert_eq!(
+            to_upper(u64::from_le_bytes(*b"az`{AZ@\xe1")),
+            u64::from_le_bytes(*b"AZ`{AZ@\xe1")
+        );
     }
 
     #[test]
