@@ -30,8 +30,10 @@ fn find_line_end(window: &[u8]) -> Option<usize> {
     if let Some(i) = chunks.remainder().iter().position(|&b| b == b'\n') {
         return Some(offset + i);
     }
-    let rest = window.get(short.len()..)?;
-    memchr(b'\n', rest).map(|i| short.len() + i)
+    match window.get(short.len()..) {
+        Some(rest) if !rest.is_empty() => memchr(b'\n', rest).map(|i| short.len() + i),
+        _ => None,
+    }
 }
 
 /// The shortest line header: three digits and a separator or line end.

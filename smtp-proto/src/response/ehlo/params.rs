@@ -27,27 +27,33 @@ pub(super) fn add_mechanisms(list: &mut Vec<u8>, params: &[u8]) {
     list.reserve(params.len() + 1);
     for word in words(params) {
         // RFC 4422 §3.1: sasl-mech = 1*20mech-char, mech-char = UPPER-ALPHA / DIGIT / "-" / "_".
-        let valid = word.len() <= 20
-            && word
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if valid && !is_known(list, word) {
-            list.extend(word.iter().map(u8::to_ascii_uppercase));
+        if word.len() > 20 {
+            continue;
+        }
+        let start = list.len();
+        let mut valid = true;
+        for &b in word {
+            valid &= b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+            list.push(b.to_ascii_uppercase());
+        }
+        if valid && !is_known(list, start) {
             list.push(b' ');
+        } else {
+            list.truncate(start);
         }
     }
 }
 
-/// Whether `word` is already in the list (compared ignoring ASCII case).
-fn is_known(list: &[u8], word: &[u8]) -> bool {
-    let mut rest = list;
-    // Entries end with a space: jump from entry to entry, comparing same-length ones only.
-    while let Some(space) = memchr::memchr(b' ', rest) {
-        let (entry, tail) = rest.split_at(space);
-        if entry.len() == word.len() && entry.eq_ignore_ascii_case(word) {
+/// Whether the (upper-case) name after `start` is already in the list before it.
+fn is_known(list: &[u8], start: usize) -> bool {
+    let (mut known, new) = list.split_at(start.min(list.len()));
+    while !known.is_empty() {
+        let len = known.iter().position(|&b| b == b' ').unwrap_or(known.len());
+        let (entry, tail) = known.split_at(len);
+        if entry == new {
             return true;
         }
-        rest = tail.get(1..).unwrap_or_default();
+        known = tail.get(1..).unwrap_or_default();
     }
     false
 }
