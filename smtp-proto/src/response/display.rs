@@ -1,0 +1,118 @@
+//! A reply as a short, safe string for error messages and logs.
+
+use std::fmt::{self, Write};
+
+use super::Response;
+
+/// How many bytes of reply text [`Response`]'s `Display` shows before it truncates.
+pub const DISPLAY_MAX_TEXT: usize = 256;
+
+/// Writes `code text / text / ...`: the lines joined on one line, at most
+/// [`DISPLAY_MAX_TEXT`] bytes of text, then `… (N more bytes)`.
+///
+/// Control characters (C0, DEL, C1), Unicode bidirectional controls and invalid UTF-8 are
+/// escaped (`\r`, `\n`, `\t`, `\xNN`, `\u{NNNN}`) so that a server cannot forge log lines or
+/// hide text in an error message.
+impl fmt::Display for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code())?;
+        let mut budget = DISPLAY_MAX_TEXT;
+        let mut omitted = 0usize;
+        for (index, text) in self.text_lines().enumerate() {
+            if budget == 0 {
+                omitted = omitted.saturating_add(text.len());
+                continue;
+            }
+            f.write_str(if index == 0 { " " } else { " / " })?;
+            let shown = text.len().min(budget);
+            let (head, tail) = text.split_at(shown);
+            write_escaped(f, head)?;
+            budget -= shown;
+            omitted = omitted.saturating_add(tail.len());
+        }
+        if omitted > 0 {
+            write!(f, "… ({omitted} more bytes)")?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `bytes` with everything unsafe for a one-line message escaped.
+pub(crate) fn write_escaped(f: &mut impl Write, mut bytes: &[u8]) -> fmt::Result {
+    while !bytes.is_empty() {
+        match std::str::from_utf8(bytes) {
+            Ok(valid) => return write_str_escaped(f, valid),
+            Err(error) => {
+                let (valid, rest) = bytes.split_at(error.valid_up_to());
+                write_str_escaped(f, std::str::from_utf8(valid).unwrap_or_default())?;
+                // A truncated multi-byte sequence at the very end (error_len None) is shown
+                // byte by byte too: the display may have cut it.
+                let bad = error.error_len().unwrap_or(rest.len()).min(rest.len());
+                let (invalid, rest) = rest.split_at(bad);
+                for b in invalid {
+                    write!(f, "\\x{b:02x}")?;
+                }
+                bytes = rest;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_str_escaped(f: &mut impl Write, s: &str) -> fmt::Result {
+    for c in s.chars() {
+        match c {
+            '\r' => f.write_str("\\r")?,
+            '\n' => f.write_str("\\n")?,
+            '\t' => f.write_str("\\t")?,
+            '\\' => f.write_str("\\\\")?,
+            c if (c as u32) < 0x80 && c.is_ascii_control() => write!(f, "\\x{:02x}", c as u32)?,
+            c if c.is_control() || is_bidi_control(c) => write!(f, "\\u{{{:04x}}}", c as u32)?,
+            c => f.write_char(c)?,
+        }
+    }
+    Ok(())
+}
+
+/// Characters that reorder displayed text (the "Trojan Source" class, CVE-2021-42574).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(input: &[u8]) -> String {
+        Response::parse(input).unwrap().to_string()
+    }
+
+    #[test]
+    fn one_and_many_lines() {
+        assert_eq!(shown(b"250 2.0.0 Ok\r\n"), "250 2.0.0 Ok");
+        assert_eq!(shown(b"250\r\n"), "250 ");
+        assert_eq!(shown(b"421-a\r\n421 b\r\n"), "421 a / b");
+    }
+
+    #[test]
+    fn escapes_controls_and_invalid_utf8() {
+        assert_eq!(
+            shown(b"550 a\x1b[31m\x7f\\b\xff\xc3\xa9\xe2\x80\xae\r\r\n"),
+            "550 a\\x1b[31m\\x7f\\\\b\\xffé\\u{202e}\\r"
+        );
+    }
+
+    #[test]
+    fn truncates_long_replies() {
+        let mut input = Vec::new();
+        for _ in 0..10 {
+            input.extend_from_slice(b"250-");
+            input.extend_from_slice(&[b'x'; 100]);
+            input.extend_from_slice(b"\r\n");
+        }
+        input.extend_from_slice(b"250 end\r\n");
+        let text = shown(&input);
+        assert!(text.ends_with("… (747 more bytes)"), "{text}");
+        assert_eq!(text.matches('x').count(), DISPLAY_MAX_TEXT);
+    }
+}

@@ -1,0 +1,251 @@
+//! Splitting an EHLO line into its keyword and parameters (RFC 5321 §4.1.1.1).
+
+use super::Capability;
+
+/// One keyword line of an EHLO reply: the keyword and its raw parameters.
+///
+/// ```
+/// use smtp_proto::response::{Capability, Keyword};
+///
+/// let k = Keyword::from_text(b"AUTH=LOGIN PLAIN").unwrap();
+/// assert_eq!((k.name(), k.params()), ("AUTH", &b"LOGIN PLAIN"[..]));
+/// assert_eq!(k.capability(), Some(Capability::Auth));
+/// assert!(Keyword::from_text(b"Hello: how are you?").is_none());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Keyword<'a> {
+    name: &'a str,
+    params: &'a [u8],
+}
+
+impl<'a> Keyword<'a> {
+    /// Reads a line's text: leading blanks, a keyword (`ALPHA / DIGIT *(ALPHA / DIGIT /
+    /// "-")`), then nothing, or a space, tab or `=` (the old `AUTH=` form) and parameters.
+    /// `None` when the text does not start with a keyword so delimited.
+    pub fn from_text(text: &'a [u8]) -> Option<Self> {
+        let (name, params) = split_keyword(text)?;
+        // The keyword grammar is ASCII, so this never fails.
+        let name = std::str::from_utf8(name).ok()?;
+        Some(Self { name, params })
+    }
+
+    /// The keyword as sent (any case).
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The parameters, blanks around them trimmed; empty when there are none.
+    pub fn params(&self) -> &'a [u8] {
+        self.params
+    }
+
+    /// The parameters split at blanks.
+    pub fn words(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        words(self.params)
+    }
+
+    /// The known capability this keyword announces, if any.
+    pub fn capability(&self) -> Option<Capability> {
+        Capability::from_keyword(self.name.as_bytes())
+    }
+}
+
+/// The bytes of `ehlo-keyword` after its first (RFC 5321 §4.1.1.1): ALPHA, DIGIT, "-".
+static KEYWORD_BYTES: [bool; 256] = keyword_bytes();
+
+// Evaluated at compile time: an out-of-range index would fail the build, not panic.
+#[allow(clippy::indexing_slicing)]
+const fn keyword_bytes() -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric() || b == b'-';
+        i += 1;
+    }
+    table
+}
+
+pub(super) fn split_keyword(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    let text = match text.first()? {
+        b' ' | b'\t' => trim_start(text),
+        _ => text,
+    };
+    if !text.first()?.is_ascii_alphanumeric() {
+        return None;
+    }
+    let end = text
+        .iter()
+        .position(|&b| KEYWORD_BYTES.get(usize::from(b)) != Some(&true))
+        .unwrap_or(text.len());
+    let (name, rest) = text.split_at(end);
+    match rest.split_first() {
+        None => Some((name, rest)),
+        Some((b' ' | b'\t' | b'=', params)) => Some((name, trim(params))),
+        Some(_) => None,
+    }
+}
+
+/// Names the capability a line announces, without building the keyword map: the hot path
+/// of [`EhloData`](super::EhloData)'s construction. Returns the capability (if the line
+/// starts with a known keyword) and the untrimmed parameters; agrees with
+/// [`split_keyword`] followed by [`Capability::from_keyword`].
+///
+/// The keyword's end (a blank or `=`) is found and its first eight bytes upper-cased and
+/// matched eight bytes at a time; only the known keywords longer than that take the slow
+/// path. An invalid keyword never equals a known one, so it needs no separate check.
+pub(super) fn classify(text: &[u8]) -> Option<(Option<Capability>, &[u8])> {
+    let text = match text.first()? {
+        b' ' | b'\t' => trim_start(text),
+        _ => text,
+    };
+    let (head, head_len) = load(text);
+    let mut end = first_delimiter(head).min(head_len);
+    if end == 8 && text.len() > 8 {
+        let tail = text.get(8..).unwrap_or_default();
+        end = 8 + tail
+            .iter()
+            .position(|&b| b == b' ' || b == b'\t' || b == b'=')
+            .unwrap_or(tail.len());
+    }
+    let (name, rest) = text.split_at(end.min(text.len()));
+    let params = rest.get(1..).unwrap_or_default();
+    // A NUL would pass for the zero padding of a shorter keyword (`SIZE\0`).
+    let capability = if name.last() == Some(&0) {
+        None
+    } else if end <= 8 {
+        let mask = if end == 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * end)) - 1
+        };
+        Capability::from_packed(to_upper(head & mask))
+    } else {
+        Capability::from_keyword(name)
+    };
+    Some((capability, params))
+}
+
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// The first eight bytes of `text` as a little-endian word, zero-padded, and how many.
+fn load(text: &[u8]) -> (u64, usize) {
+    let mut bytes = [0u8; 8];
+    let len = text.len().min(8);
+    for (dst, src) in bytes.iter_mut().zip(text) {
+        *dst = *src;
+    }
+    (u64::from_le_bytes(bytes), len)
+}
+
+/// The high bit of every byte of `word` equal to `byte`, exact up to the first one.
+fn matches(word: u64, byte: u8) -> u64 {
+    let x = word ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The index of the first blank or `=` in `word`, 8 when there is none.
+fn first_delimiter(word: u64) -> usize {
+    let found = matches(word, b' ') | matches(word, b'\t') | matches(word, b'=');
+    (found.trailing_zeros() / 8) as usize
+}
+
+/// `word` with its bytes `a`-`z` upper-cased, the others unchanged.
+fn to_upper(word: u64) -> u64 {
+    let seven = word & !HIGHS;
+    let from_a = seven.wrapping_add(ONES * u64::from(0x80 - b'a'));
+    let past_z = seven.wrapping_add(ONES * u64::from(0x80 - b'z' - 1));
+    let lower = from_a & !past_z & !word & HIGHS;
+    word - (lower >> 2)
+}
+
+pub(super) fn words(params: &[u8]) -> impl Iterator<Item = &[u8]> {
+    params
+        .split(|&b| b == b' ' || b == b'\t')
+        .filter(|w| !w.is_empty())
+}
+
+fn is_blank(b: &u8) -> bool {
+    *b == b' ' || *b == b'\t'
+}
+
+fn trim_start(text: &[u8]) -> &[u8] {
+    let start = text.iter().position(|b| !is_blank(b)).unwrap_or(text.len());
+    text.get(start..).unwrap_or_default()
+}
+
+pub(super) fn trim(text: &[u8]) -> &[u8] {
+    let text = trim_start(text);
+    let end = text.iter().rposition(|b| !is_blank(b)).map_or(0, |i| i + 1);
+    text.get(..end).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_keyword_lines() {
+        let split = |t: &'static [u8]| split_keyword(t);
+        assert_eq!(split(b"SIZE 100"), Some((&b"SIZE"[..], &b"100"[..])));
+        assert_eq!(split(b"  SIZE\t 100  "), Some((&b"SIZE"[..], &b"100"[..])));
+        assert_eq!(split(b"AUTH=LOGIN"), Some((&b"AUTH"[..], &b"LOGIN"[..])));
+        assert_eq!(split(b"8BITMIME"), Some((&b"8BITMIME"[..], &b""[..])));
+        assert_eq!(split(b"X-FOO "), Some((&b"X-FOO"[..], &b""[..])));
+        assert_eq!(split(b""), None);
+        assert_eq!(split(b"   "), None);
+        assert_eq!(split(b"-FOO"), None);
+        assert_eq!(split(b"FOO:bar"), None);
+        assert_eq!(split(b"\xffFOO"), None);
+    }
+
+    #[test]
+    fn classify_agrees_with_the_keyword_map() {
+        let lines: &[&[u8]] = &[
+            b"SIZE 100",
+            b"size",
+            b"Size=1",
+            b"SIZE:1",
+            b"SIZEX",
+            b"SIZ",
+            b"  auth plain",
+            b"\tSTARTTLS",
+            b"8bitmime",
+            b"PIPELINING",
+            b"pipelining x",
+            b"PIPELININGX",
+            b"ENHANCEDSTATUSCODES",
+            b"EnhancedStatusCodes ",
+            b"XFORWARD NAME",
+            b"xclient",
+            b"MT-PRIORITY MIXER",
+            b"NO-SOLICITING",
+            b"X-FOO",
+            b"",
+            b" ",
+            b"=",
+            b"S\xc9ZE",
+            b"\xffSIZE",
+            b"SIZE\x00",
+            b"SIZ\xc5",
+            b"LIMITS RCPTMAX=1",
+            b"DELIVERBY 9",
+        ];
+        for &line in lines {
+            let expected = split_keyword(line).and_then(|(k, _)| Capability::from_keyword(k));
+            let found = classify(line).and_then(|(c, _)| c);
+            assert_eq!(found, expected, "{}", String::from_utf8_lossy(line));
+        }
+        assert_eq!(
+            to_upper(u64::from_le_bytes(*b"az`{AZ@\xe1")),
+            u64::from_le_bytes(*b"AZ`{AZ@\xe1")
+        );
+    }
+
+    #[test]
+    fn words_skip_blanks() {
+        let w: Vec<_> = words(b" a \t b  c").collect();
+        assert_eq!(w, [&b"a"[..], b"b", b"c"]);
+    }
+}
