@@ -2,6 +2,7 @@
 //! command line, through any surface, checked or unchecked.
 
 use proptest::prelude::*;
+use smtp_proto::auth::Mechanism;
 use smtp_proto::command::*;
 use smtp_proto::syntax::AddressEncoding::{Ascii, Utf8};
 use smtp_proto::syntax::esmtp::*;
@@ -24,7 +25,7 @@ fn every_surface_refuses_controls() {
             "{evil:?}"
         );
         assert!(evil.parse::<TextArgument>().is_err(), "{evil:?}");
-        assert!(evil.parse::<SaslMechanism>().is_err(), "{evil:?}");
+        assert!(evil.parse::<Mechanism>().is_err(), "{evil:?}");
         assert!(
             Xclient::new(vec![(
                 XclientAttribute::Helo,

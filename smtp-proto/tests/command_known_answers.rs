@@ -1,5 +1,6 @@
 //! Known-answer tables: the exact bytes of every command, from the RFCs' examples.
 
+use smtp_proto::auth::Mechanism;
 use smtp_proto::command::*;
 use smtp_proto::syntax::AddressEncoding::{self, Ascii, Utf8};
 use smtp_proto::syntax::esmtp::{DateTime, FutureRelease, MailParameters, RcptParameters, Rrvs};
@@ -187,7 +188,7 @@ fn rfc3461_dsn_examples() {
 
 #[test]
 fn rfc4954_auth() {
-    let plain: SaslMechanism = "PLAIN".parse().unwrap();
+    let plain: Mechanism = "PLAIN".parse().unwrap();
     let auth = Auth::new(plain.clone(), Some(b"test\0test\x001234".to_vec()));
     let mut out = Vec::new();
     assert_eq!(auth.encode(&mut out), InitialResponse::Sent);

@@ -1,78 +1,16 @@
 //! AUTH (RFC 4954 §4) and the SASL response lines that follow a 334 challenge.
 
 use std::fmt;
-use std::str::FromStr;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::error::CommandError;
 use super::line::{COMMAND_LINE_LIMIT, render};
+use crate::auth::Mechanism;
 
 /// The longest SASL response line, CRLF included (RFC 4954 §4).
 pub const SASL_LINE_LIMIT: usize = 12288;
-
-/// A SASL mechanism name: 1 to 20 of `A-Z 0-9 - _` (RFC 4422 §3.1).
-///
-/// ```
-/// use smtp_proto::command::SaslMechanism;
-/// assert!("SCRAM-SHA-256".parse::<SaslMechanism>().is_ok());
-/// assert!("plain".parse::<SaslMechanism>().is_err());
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct SaslMechanism(String);
-
-impl SaslMechanism {
-    /// The longest mechanism name.
-    pub const MAX_LEN: usize = 20;
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for SaslMechanism {
-    type Err = CommandError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.is_empty() {
-            return Err(CommandError::Empty {
-                what: "SASL mechanism",
-            });
-        }
-        let ok = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_';
-        if let Some((position, ch)) = s.char_indices().find(|&(_, c)| !ok(c)) {
-            return Err(CommandError::InvalidChar {
-                what: "SASL mechanism",
-                position,
-                ch,
-            });
-        }
-        if s.len() > Self::MAX_LEN {
-            return Err(CommandError::TooLong {
-                what: "SASL mechanism",
-                len: s.len(),
-                max: Self::MAX_LEN,
-            });
-        }
-        Ok(SaslMechanism(s.to_owned()))
-    }
-}
-
-impl TryFrom<&str> for SaslMechanism {
-    type Error = CommandError;
-
-    fn try_from(s: &str) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl fmt::Display for SaslMechanism {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// What [`Auth::encode`] did with the initial response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,21 +29,22 @@ pub enum InitialResponse {
 /// The initial response is a secret: `Debug` shows only its length.
 ///
 /// ```
+/// use smtp_proto::auth::Mechanism;
 /// use smtp_proto::command::{Auth, InitialResponse};
-/// let auth = Auth::new("PLAIN".parse().unwrap(), Some(b"\0user\0pass".to_vec()));
+/// let auth = Auth::new(Mechanism::Plain, Some(b"\0user\0pass".to_vec()));
 /// let mut out = Vec::new();
 /// assert_eq!(auth.encode(&mut out), InitialResponse::Sent);
 /// assert_eq!(out, b"AUTH PLAIN AHVzZXIAcGFzcw==\r\n");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Auth {
-    mechanism: SaslMechanism,
+    mechanism: Mechanism,
     initial_response: Option<Vec<u8>>,
 }
 
 impl Auth {
     /// The command; `initial_response` is the raw (not yet base64) client-first message.
-    pub fn new(mechanism: SaslMechanism, initial_response: Option<Vec<u8>>) -> Self {
+    pub fn new(mechanism: Mechanism, initial_response: Option<Vec<u8>>) -> Self {
         Auth {
             mechanism,
             initial_response,
@@ -113,7 +52,7 @@ impl Auth {
     }
 
     /// The mechanism.
-    pub fn mechanism(&self) -> &SaslMechanism {
+    pub fn mechanism(&self) -> &Mechanism {
         &self.mechanism
     }
 
@@ -124,7 +63,8 @@ impl Auth {
 
     /// Appends the AUTH line and says where the initial response went.
     ///
-    /// Never fails: a mechanism name is at most 20 octets, and a response that would
+    /// Never fails: a mechanism name is at most 20 octets (RFC 4422 §3.1, checked when the
+    /// [`Mechanism`] was parsed), and a response that would
     /// push the line past 512 octets is deferred instead.
     pub fn encode(&self, out: &mut Vec<u8>) -> InitialResponse {
         let mech = self.mechanism.as_str().as_bytes();

@@ -16,13 +16,11 @@ mod simple;
 mod text;
 mod xclient;
 
-pub use auth::{
-    Auth, InitialResponse, SASL_LINE_LIMIT, SaslMechanism, encode_sasl_cancel, encode_sasl_response,
-};
+pub use auth::{Auth, InitialResponse, SASL_LINE_LIMIT, encode_sasl_cancel, encode_sasl_response};
 pub use error::CommandError;
 pub use hello::{Ehlo, Helo, Lhlo};
 pub use line::COMMAND_LINE_LIMIT;
 pub use mail::{Mail, Rcpt};
-pub use simple::{Bdat, Data, Expn, Help, Noop, Quit, Rset, StartTls, Vrfy};
+pub use simple::{Bdat, BdatLine, Data, Expn, Help, Noop, Quit, Rset, StartTls, Vrfy};
 pub use text::TextArgument;
 pub use xclient::{XattrValue, Xclient, XclientAttribute, Xforward, XforwardAttribute};

@@ -61,12 +61,50 @@ pub struct Bdat {
 impl Bdat {
     /// Appends the command line.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"BDAT ");
-        out.extend_from_slice(self.size.to_string().as_bytes());
-        if self.last {
-            out.extend_from_slice(b" LAST");
+        out.extend_from_slice(self.line().as_ref());
+    }
+
+    /// The command line in a stack buffer, for framers that write into other buffers
+    /// (the BDAT framer in [`crate::data`] writes it straight into its sink).
+    pub fn line(&self) -> BdatLine {
+        // "BDAT " + at most 20 digits + " LAST" + CRLF: 32 octets.
+        let mut buf = [0u8; 32];
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut n = self.size;
+        loop {
+            start -= 1;
+            if let Some(digit) = digits.get_mut(start) {
+                *digit = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 || start == 0 {
+                break;
+            }
         }
-        out.extend_from_slice(b"\r\n");
+        let digits = digits.get(start..).unwrap_or_default();
+        let tail: &[u8] = if self.last { b" LAST\r\n" } else { b"\r\n" };
+        let mut len = 0;
+        for part in [b"BDAT ".as_slice(), digits, tail] {
+            if let Some(dest) = buf.get_mut(len..len + part.len()) {
+                dest.copy_from_slice(part);
+                len += part.len();
+            }
+        }
+        BdatLine { buf, len }
+    }
+}
+
+/// A `BDAT` command line held on the stack; see [`Bdat::line`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BdatLine {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl AsRef<[u8]> for BdatLine {
+    fn as_ref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
     }
 }
 

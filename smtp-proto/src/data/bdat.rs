@@ -4,6 +4,7 @@ use std::num::NonZeroUsize;
 
 use super::canon::Canonicalizer;
 use super::{BodyPolicy, BodySink, DataError};
+use crate::command::Bdat;
 
 /// How a BDAT body is treated (RFC 3030 §2, §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,27 +161,10 @@ impl BdatEncoder {
     }
 }
 
-/// Writes `BDAT <size>[ LAST]` CRLF (RFC 3030 §2).
-///
-/// Deliberately minimal and self-contained: the command module owns command encoding and
-/// will take this over.
+/// Writes `BDAT <size>[ LAST]` CRLF (RFC 3030 §2) with the command module's encoder.
 fn write_bdat_command<S: BodySink + ?Sized>(size: usize, last: bool, out: &mut S) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    let mut n = size;
-    loop {
-        start = start.saturating_sub(1);
-        if let Some(digit) = digits.get_mut(start) {
-            *digit = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.put(b"BDAT ");
-    out.put(digits.get(start..).unwrap_or_default());
-    out.put(if last { b" LAST\r\n" } else { b"\r\n" });
+    let size = u64::try_from(size).unwrap_or(u64::MAX);
+    out.put(Bdat { size, last }.line().as_ref());
 }
 
 #[cfg(test)]
