@@ -87,3 +87,8 @@ pub mod syntax;
 
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
