@@ -21,12 +21,32 @@ fn replay(target: &str, entry: fn(&[u8])) {
 }
 
 macro_rules! corpus_tests {
-    ($($target:ident),* $(,)?) => {$(
+    ($($target:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $target() {
+                replay(stringify!($target), smtp_proto::fuzzing::$target);
+            }
+        )*
+
+        /// A corpus directory (a new fuzz target) that no test above replays is an error.
         #[test]
-        fn $target() {
-            replay(stringify!($target), smtp_proto::fuzzing::$target);
+        fn every_corpus_is_replayed() {
+            let replayed = [$(stringify!($target)),*];
+            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
+            for dir in fs::read_dir(&root).expect("fuzz/corpus") {
+                let name = dir.expect("corpus dir").file_name();
+                let name = name.to_string_lossy();
+                assert!(replayed.contains(&name.as_ref()), "fuzz/corpus/{name} is not replayed");
+            }
+            let targets = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/fuzz_targets");
+            for file in fs::read_dir(&targets).expect("fuzz/fuzz_targets") {
+                let path = file.expect("target file").path();
+                let stem = path.file_stem().expect("file name").to_string_lossy().into_owned();
+                assert!(replayed.contains(&stem.as_str()), "fuzz target {stem} has no replayed corpus");
+            }
         }
-    )*};
+    };
 }
 
 corpus_tests!(reply, ehlo, syntax, esmtp, data_encoder, bdat, sasl);
