@@ -2,7 +2,7 @@
 //! command line, through any surface, checked or unchecked.
 
 use proptest::prelude::*;
-use smtp_proto::auth::Mechanism;
+use smtp_proto::auth::{Mechanism, SaslResponse};
 use smtp_proto::command::*;
 use smtp_proto::syntax::AddressEncoding::{Ascii, Utf8};
 use smtp_proto::syntax::esmtp::*;
@@ -151,9 +151,9 @@ proptest! {
         if let Ok(c) = Xforward::new(vec![(XforwardAttribute::Helo, XattrValue::Value(text.clone()))]) {
             push(&|o| c.encode(o));
         }
-        let auth = Auth::new("PLAIN".parse().unwrap(), Some(bytes.clone()));
-        push(&|o| { auth.encode(o); });
-        push(&|o| { let _ = encode_sasl_response(&bytes, o); });
+        let auth = Auth::new("PLAIN".parse().unwrap(), Some(SaslResponse::new(bytes.clone())));
+        push(&|o| { let _ = auth.encode(o); });
+        push(&|o| { let _ = encode_sasl_response(&SaslResponse::new(bytes.clone()), o); });
         let mail_text = format!("<{text}@example.org>");
         if let Ok(path) = mail_text.parse::<ReversePath>() {
             let mut params = MailParameters::new();

@@ -1,6 +1,6 @@
 //! Line-length boundaries: exactly at each limit passes, one octet more fails.
 
-use smtp_proto::auth::Mechanism;
+use smtp_proto::auth::{Mechanism, SaslResponse};
 use smtp_proto::command::*;
 use smtp_proto::syntax::AddressEncoding::Ascii;
 use smtp_proto::syntax::esmtp::{EsmtpParam, MailParameters, RcptParameters, allowance};
@@ -143,14 +143,14 @@ fn auth_initial_response_boundary() {
     // "AUTH PLAIN " (11) + base64 + CRLF (2): 372 octets give 496 base64 characters = 509.
     let mut out = Vec::new();
     assert_eq!(
-        Auth::new(plain.clone(), Some(vec![7; 372])).encode(&mut out),
+        Auth::new(plain.clone(), Some(SaslResponse::new(vec![7; 372]))).encode(&mut out),
         InitialResponse::Sent
     );
     assert_eq!(out.len(), 509);
     // 373 octets give 500 base64 characters, a 513-octet line: deferred.
     let mut out = Vec::new();
     assert_eq!(
-        Auth::new(plain.clone(), Some(vec![7; 373])).encode(&mut out),
+        Auth::new(plain.clone(), Some(SaslResponse::new(vec![7; 373]))).encode(&mut out),
         InitialResponse::Deferred
     );
     assert_eq!(out, b"AUTH PLAIN\r\n");
@@ -158,13 +158,13 @@ fn auth_initial_response_boundary() {
     let long: Mechanism = "ABCDEFGHIJKLMNOPQRST".parse().unwrap();
     let mut out = Vec::new();
     assert_eq!(
-        Auth::new(long.clone(), Some(vec![1; 363])).encode(&mut out),
+        Auth::new(long.clone(), Some(SaslResponse::new(vec![1; 363]))).encode(&mut out),
         InitialResponse::Sent
     );
     assert_eq!(out.len(), 512);
     let mut out = Vec::new();
     assert_eq!(
-        Auth::new(long, Some(vec![1; 364])).encode(&mut out),
+        Auth::new(long, Some(SaslResponse::new(vec![1; 364]))).encode(&mut out),
         InitialResponse::Deferred
     );
 }
@@ -173,11 +173,11 @@ fn auth_initial_response_boundary() {
 fn sasl_response_line_boundary() {
     // base64 + CRLF <= 12288: 9213 octets give 12284 characters (12286 with CRLF).
     let mut out = Vec::new();
-    assert!(encode_sasl_response(&[0; 9213], &mut out).is_ok());
+    assert!(encode_sasl_response(&SaslResponse::new(vec![0; 9213]), &mut out).is_ok());
     assert_eq!(out.len(), 12286);
     let mut out = Vec::new();
     assert_eq!(
-        encode_sasl_response(&[0; 9214], &mut out),
+        encode_sasl_response(&SaslResponse::new(vec![0; 9214]), &mut out),
         Err(CommandError::SaslLineTooLong {
             len: 12290,
             max: SASL_LINE_LIMIT

@@ -12,14 +12,20 @@ use super::{login, oauth, plain};
 /// Drive it like this, the SMTP layer doing the base64 and the reply codes:
 ///
 /// 1. [`initial_response`](Self::initial_response): `Some` for client-first mechanisms, to
-///    send on the AUTH line (RFC 4954 §4). If the line would be too long, skip it: the
-///    server then sends an empty 334 and [`step`](Self::step) answers it with the same bytes.
+///    send on the AUTH line (RFC 4954 §4), e.g. with [`command::Auth`](crate::command::Auth).
+///    If the line would exceed 512 octets, `AUTH <mechanism>` goes alone: hand the response
+///    back with [`defer_initial_response`](Self::defer_initial_response). The server then
+///    sends an empty 334, and [`step`](Self::step) answers it with exactly those bytes (any
+///    other challenge is then an error).
 /// 2. For each 334: [`step`](Self::step) with the decoded challenge; send the answer. A
 ///    mechanism has a fixed number of steps; one challenge too many is an error.
 /// 3. On 235: [`finish`](Self::finish), with the decoded additional data if the reply
 ///    carries the SCRAM server-final-message ([`awaits_server_final`](Self::awaits_server_final)).
 ///    Success counts only if it returns `Ok`. Any other reply is a failure, and no other
 ///    mechanism is tried.
+///
+/// A client-first response neither sent nor handed back is gone: an empty 334 is then
+/// [`SaslError::UnexpectedChallenge`], never a silent empty answer.
 ///
 /// Every error ends the exchange; later calls return [`SaslError::Ended`].
 ///
@@ -194,9 +200,39 @@ impl SaslExchange {
     /// The client's first message, for client-first mechanisms, once.
     ///
     /// `None` for LOGIN and CRAM-MD5, and on later calls. The SMTP layer encodes an empty
-    /// initial response as `=` (RFC 4954 §4).
+    /// initial response as `=` (RFC 4954 §4). The response leaves the exchange: if it does
+    /// not go on the AUTH line, give it back with
+    /// [`defer_initial_response`](Self::defer_initial_response).
     pub fn initial_response(&mut self) -> Option<SaslResponse> {
         self.pending_initial.take()
+    }
+
+    /// Takes back the initial response that did not fit on the AUTH line (RFC 4954 §4).
+    ///
+    /// Call it after [`initial_response`](Self::initial_response) when
+    /// [`Auth::encode`](crate::command::Auth::encode) returned
+    /// [`Deferred`](crate::command::InitialResponse::Deferred), before any
+    /// [`step`](Self::step). The next challenge must then be empty and is answered with
+    /// `response` unchanged; a non-empty one ends the exchange with
+    /// [`SaslError::UnexpectedChallenge`]. Ignored (the response dropped and zeroed) once
+    /// the exchange has ended.
+    ///
+    /// ```
+    /// use smtp_proto::auth::{Credentials, Mechanism, SaslError, SaslExchange, SaslParams};
+    ///
+    /// let credentials = Credentials::password("tim", "tanstaaftanstaaf");
+    /// let mut plain = SaslExchange::new(&Mechanism::Plain, &credentials, &SaslParams::new())?;
+    /// let initial = plain.initial_response().unwrap();
+    /// let expected = initial.as_bytes().to_vec();
+    /// plain.defer_initial_response(initial); // "AUTH PLAIN" went alone
+    /// assert_eq!(plain.step(b"")?.as_bytes(), expected);
+    /// assert!(matches!(plain.step(b""), Err(SaslError::UnexpectedChallenge { .. })));
+    /// # Ok::<(), SaslError>(())
+    /// ```
+    pub fn defer_initial_response(&mut self, response: SaslResponse) {
+        if !matches!(self.state, State::Ended) {
+            self.pending_initial = Some(response);
+        }
     }
 
     /// Answers one server challenge (the decoded text of a 334 reply).

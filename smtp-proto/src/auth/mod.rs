@@ -14,12 +14,15 @@
 //! - [`Mechanism`]: a name from the EHLO `AUTH` line, parsed case-insensitively;
 //!   [`select_mechanism`] picks the first of the caller's preference the server offers
 //!   (no downgrade: nothing else is tried after a failure).
-//! - [`SaslExchange`]: one exchange: [`initial_response`](SaslExchange::initial_response),
-//!   then [`step`](SaslExchange::step) per 334 challenge, then
-//!   [`finish`](SaslExchange::finish) on 235. A bounded number of steps per mechanism.
+//! - [`SaslExchange`]: one exchange: [`initial_response`](SaslExchange::initial_response)
+//!   (handed back with [`defer_initial_response`](SaslExchange::defer_initial_response) when
+//!   it does not fit on the AUTH line), then [`step`](SaslExchange::step) per 334
+//!   challenge, then [`finish`](SaslExchange::finish) on 235. A bounded number of steps
+//!   per mechanism.
 //! - [`decode_base64`] / [`encode_base64`]: the base64 of 334 texts and responses.
 //! - [`Secret`], [`Credentials`], [`SaslResponse`]: redacted in `Debug`, secrets zeroed on
-//!   drop, so credentials never reach a log (SECURITY.md "credentials").
+//!   drop, so credentials never reach a log (SECURITY.md "credentials"). A mechanism
+//!   written outside the crate wraps its answers with [`SaslResponse::new`].
 //!
 //! Every field is checked before anything is produced: ASCII controls (NUL, CR, LF, `^A`,
 //! ...) are refused in every identity, secret, host and nonce, since they are separators or

@@ -71,13 +71,37 @@ impl Drop for Secret {
 ///
 /// Any response may carry a credential (PLAIN, the LOGIN password, a token, a SCRAM proof),
 /// so every response is treated as one: the SMTP layer tags its transmit as secret and
-/// logs only the redacted form. Encode it with [`SaslResponse::encode_base64`] for the wire.
+/// logs only the redacted form. Encode it with [`SaslResponse::encode_base64`], or write
+/// the whole line with [`command::encode_sasl_response`](crate::command::encode_sasl_response)
+/// or [`command::Auth`](crate::command::Auth).
+///
+/// A mechanism implemented outside this crate builds its responses with
+/// [`SaslResponse::new`] (or `From<Vec<u8>>`), which takes the buffer over without copying.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SaslResponse(Vec<u8>);
 
 impl SaslResponse {
-    pub(crate) fn new(bytes: Vec<u8>) -> Self {
+    /// Wraps the raw (not base64) bytes of a response, taking the buffer over.
+    ///
+    /// For mechanisms implemented outside [`SaslExchange`](super::SaslExchange). The
+    /// buffer is moved, not copied, and zeroed when the response is dropped; copies the
+    /// caller made before (while building the message, or a `Vec` that reallocated as it
+    /// grew) are out of reach, so build the message into a buffer with enough capacity.
+    ///
+    /// ```
+    /// use smtp_proto::auth::SaslResponse;
+    ///
+    /// let response = SaslResponse::new(b"\0tim\0tanstaaf".to_vec());
+    /// assert_eq!(response.as_bytes(), b"\0tim\0tanstaaf");
+    /// assert_eq!(format!("{response:?}"), "SaslResponse(*** 13 bytes)");
+    /// ```
+    pub fn new(bytes: Vec<u8>) -> Self {
         Self(bytes)
+    }
+
+    /// The length of the raw response, in octets.
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
 
     /// The raw response bytes (not base64-encoded).
@@ -96,6 +120,12 @@ impl SaslResponse {
     /// line the SMTP layer writes `=` instead (RFC 4954 §4).
     pub fn encode_base64(&self) -> Secret {
         Secret(super::base64::encode(&self.0))
+    }
+}
+
+impl From<Vec<u8>> for SaslResponse {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(bytes)
     }
 }
 

@@ -1,37 +1,83 @@
 //! AUTH (RFC 4954 §4) and the SASL response lines that follow a 334 challenge.
+//!
+//! Both write a credential, base64-encoded, into the caller's buffer. The buffer is reserved
+//! before the secret is written, so it does not reallocate and leave a copy behind; the
+//! caller (the client) tags that transmit as secret, logs only its redacted form, and
+//! clears the buffer (`fill(0)`) once it is written out.
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-
 use super::error::CommandError;
-use super::line::{COMMAND_LINE_LIMIT, render};
-use crate::auth::Mechanism;
+use super::line::COMMAND_LINE_LIMIT;
+use crate::auth::{Mechanism, SaslResponse};
 
 /// The longest SASL response line, CRLF included (RFC 4954 §4).
 pub const SASL_LINE_LIMIT: usize = 12288;
 
 /// What [`Auth::encode`] did with the initial response.
+#[must_use = "a deferred initial response must be handed back to the SASL exchange"]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InitialResponse {
     /// There was none: the mechanism starts with a server challenge.
     Absent,
     /// It was sent on the AUTH line (base64, or `=` when empty).
     Sent,
-    /// It did not fit in 512 octets, so `AUTH <mechanism>` went alone: send the response
-    /// with [`encode_sasl_response`] after the server's empty 334 (RFC 4954 §4).
+    /// It did not fit in 512 octets, so `AUTH <mechanism>` went alone (RFC 4954 §4).
+    ///
+    /// Hand it back with [`Auth::into_initial_response`] and
+    /// [`SaslExchange::defer_initial_response`](crate::auth::SaslExchange::defer_initial_response):
+    /// the exchange then answers the server's empty 334 with it, and the client writes
+    /// that answer with [`encode_sasl_response`].
     Deferred,
 }
 
 /// `AUTH <mechanism>[ <initial-response>]` (RFC 4954 §4).
 ///
-/// The initial response is a secret: `Debug` shows only its length.
+/// The initial response is a [`SaslResponse`]: `Debug` shows only its length, and it is
+/// zeroed when the command is dropped. [`encode`](Self::encode) writes it in base64 (see the
+/// module notes on clearing the output buffer).
+///
+/// With a [`SaslExchange`](crate::auth::SaslExchange) the sequence is:
+///
+/// 1. `Auth::new(mechanism, exchange.initial_response())`, then [`encode`](Self::encode).
+/// 2. If it returns [`InitialResponse::Deferred`], give the response back:
+///    [`into_initial_response`](Self::into_initial_response), then
+///    [`SaslExchange::defer_initial_response`](crate::auth::SaslExchange::defer_initial_response).
+/// 3. Each 334: decode it, `exchange.step(challenge)`, write the answer with
+///    [`encode_sasl_response`]. After a deferral the first 334 is empty and its answer is
+///    exactly the bytes that did not fit on the AUTH line.
 ///
 /// ```
-/// use smtp_proto::auth::Mechanism;
+/// use smtp_proto::auth::{Credentials, Mechanism, SaslExchange, SaslParams};
+/// use smtp_proto::command::{Auth, InitialResponse, encode_sasl_response};
+///
+/// let password = "p".repeat(400);
+/// let credentials = Credentials::password("tim", password.as_str());
+/// let mut exchange = SaslExchange::new(&Mechanism::Plain, &credentials, &SaslParams::new())?;
+/// let auth = Auth::new(Mechanism::Plain, exchange.initial_response());
+/// let mut out = Vec::new();
+/// if auth.encode(&mut out) == InitialResponse::Deferred
+///     && let Some(response) = auth.into_initial_response()
+/// {
+///     exchange.defer_initial_response(response);
+/// }
+/// assert_eq!(out, b"AUTH PLAIN\r\n");
+/// // The server answers "334 " (an empty challenge).
+/// let answer = exchange.step(b"")?;
+/// out.clear();
+/// encode_sasl_response(&answer, &mut out).unwrap();
+/// assert_eq!(out.len(), 4 * (1 + 3 + 1 + 400usize).div_ceil(3) + 2);
+/// out.fill(0); // written out: clear the credential
+/// exchange.finish(None)?; // the server said 235
+/// # Ok::<(), smtp_proto::auth::SaslError>(())
+/// ```
+///
+/// A short response goes on the line:
+///
+/// ```
+/// use smtp_proto::auth::{Mechanism, SaslResponse};
 /// use smtp_proto::command::{Auth, InitialResponse};
-/// let auth = Auth::new(Mechanism::Plain, Some(b"\0user\0pass".to_vec()));
+/// let auth = Auth::new(Mechanism::Plain, Some(SaslResponse::new(b"\0user\0pass".to_vec())));
 /// let mut out = Vec::new();
 /// assert_eq!(auth.encode(&mut out), InitialResponse::Sent);
 /// assert_eq!(out, b"AUTH PLAIN AHVzZXIAcGFzcw==\r\n");
@@ -39,12 +85,12 @@ pub enum InitialResponse {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Auth {
     mechanism: Mechanism,
-    initial_response: Option<Vec<u8>>,
+    initial_response: Option<SaslResponse>,
 }
 
 impl Auth {
     /// The command; `initial_response` is the raw (not yet base64) client-first message.
-    pub fn new(mechanism: Mechanism, initial_response: Option<Vec<u8>>) -> Self {
+    pub fn new(mechanism: Mechanism, initial_response: Option<SaslResponse>) -> Self {
         Auth {
             mechanism,
             initial_response,
@@ -57,35 +103,60 @@ impl Auth {
     }
 
     /// The initial response, if any.
-    pub fn initial_response(&self) -> Option<&[u8]> {
-        self.initial_response.as_deref()
+    pub fn initial_response(&self) -> Option<&SaslResponse> {
+        self.initial_response.as_ref()
+    }
+
+    /// Gives the initial response back, to hand to the exchange after a deferral.
+    ///
+    /// It is moved out, not copied; `None` if the command had none.
+    pub fn into_initial_response(mut self) -> Option<SaslResponse> {
+        self.initial_response.take()
     }
 
     /// Appends the AUTH line and says where the initial response went.
     ///
     /// Never fails: a mechanism name is at most 20 octets (RFC 4422 §3.1, checked when the
-    /// [`Mechanism`] was parsed), and a response that would
-    /// push the line past 512 octets is deferred instead.
+    /// [`Mechanism`] was parsed), and a response that would push the line past 512 octets
+    /// is deferred instead; an empty one is written `=` (RFC 4954 §4). When it is sent,
+    /// `out` holds the credential in base64: clear it once written.
     pub fn encode(&self, out: &mut Vec<u8>) -> InitialResponse {
         let mech = self.mechanism.as_str().as_bytes();
-        let Some(ir) = &self.initial_response else {
-            out.extend_from_slice(&render("AUTH", &[mech]));
+        let Some(response) = &self.initial_response else {
+            write_auth(out, mech, None);
             return InitialResponse::Absent;
         };
-        let encoded = if ir.is_empty() {
-            "=".to_owned()
-        } else {
-            STANDARD.encode(ir)
-        };
-        // "AUTH " + mechanism + " " + response + CRLF
-        if 5 + mech.len() + 1 + encoded.len() + 2 <= COMMAND_LINE_LIMIT {
-            out.extend_from_slice(&render("AUTH", &[mech, encoded.as_bytes()]));
+        if response.is_empty() {
+            write_auth(out, mech, Some(b"="));
+            return InitialResponse::Sent;
+        }
+        // "AUTH " + mechanism + " " + response + CRLF, checked before anything is encoded.
+        let fits = base64::encoded_len(response.len(), true)
+            .and_then(|b64| b64.checked_add(5 + mech.len() + 1 + 2))
+            .is_some_and(|len| len <= COMMAND_LINE_LIMIT);
+        if fits {
+            let encoded = response.encode_base64();
+            write_auth(out, mech, Some(encoded.expose().as_bytes()));
             InitialResponse::Sent
         } else {
-            out.extend_from_slice(&render("AUTH", &[mech]));
+            write_auth(out, mech, None);
             InitialResponse::Deferred
         }
     }
+}
+
+/// Writes `AUTH <mechanism>[ <argument>]` CRLF straight into `out`, reserved first so that
+/// no intermediate or abandoned buffer keeps the argument.
+fn write_auth(out: &mut Vec<u8>, mech: &[u8], argument: Option<&[u8]>) {
+    let argument_len = argument.map_or(0, |a| a.len() + 1);
+    out.reserve(5 + mech.len() + argument_len + 2);
+    out.extend_from_slice(b"AUTH ");
+    out.extend_from_slice(mech);
+    if let Some(argument) = argument {
+        out.push(b' ');
+        out.extend_from_slice(argument);
+    }
+    out.extend_from_slice(b"\r\n");
 }
 
 impl fmt::Debug for Auth {
@@ -106,15 +177,20 @@ impl fmt::Debug for Auth {
 /// Appends a SASL response line: the base64 of `response` and CRLF (RFC 4954 §4).
 ///
 /// An empty response is an empty line. Refuses, before writing, a line over
-/// [`SASL_LINE_LIMIT`] octets.
+/// [`SASL_LINE_LIMIT`] octets. On success `out` holds the response in base64, which may be
+/// a credential: the client tags the transmit as secret and clears `out` once written.
 ///
 /// ```
+/// use smtp_proto::auth::SaslResponse;
 /// use smtp_proto::command::encode_sasl_response;
 /// let mut out = Vec::new();
-/// encode_sasl_response(b"user", &mut out).unwrap();
+/// encode_sasl_response(&SaslResponse::new(b"user".to_vec()), &mut out).unwrap();
 /// assert_eq!(out, b"dXNlcg==\r\n");
 /// ```
-pub fn encode_sasl_response(response: &[u8], out: &mut Vec<u8>) -> Result<(), CommandError> {
+pub fn encode_sasl_response(
+    response: &SaslResponse,
+    out: &mut Vec<u8>,
+) -> Result<(), CommandError> {
     let len = base64::encoded_len(response.len(), true)
         .unwrap_or(usize::MAX)
         .saturating_add(2);
@@ -124,7 +200,9 @@ pub fn encode_sasl_response(response: &[u8], out: &mut Vec<u8>) -> Result<(), Co
             max: SASL_LINE_LIMIT,
         });
     }
-    out.extend_from_slice(STANDARD.encode(response).as_bytes());
+    let encoded = response.encode_base64();
+    out.reserve(len);
+    out.extend_from_slice(encoded.expose().as_bytes());
     out.extend_from_slice(b"\r\n");
     Ok(())
 }

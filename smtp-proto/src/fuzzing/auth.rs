@@ -3,18 +3,24 @@
 //! Input: a selector byte, then challenges separated by `\n`. The selector picks the
 //! mechanism (low three bits), whether the initial response is sent on the command line or
 //! requested by an empty challenge (`0x08`), whether each challenge is base64 text to
-//! decode first (`0x10`), and whether the last challenge is handed to `finish` as 235
-//! additional data instead of a step (`0x20`).
+//! decode first (`0x10`), whether the last challenge is handed to `finish` as 235
+//! additional data instead of a step (`0x20`), and whether the user name is 400 characters
+//! long (`0x40`), so that [`Auth`] defers the initial response (RFC 4954 §4) and it is
+//! handed back with [`SaslExchange::defer_initial_response`].
 //!
-//! Properties asserted: no panic; no more successful steps than the mechanism has; after an
-//! error every call reports `Ended`; the OAuth error answers are exactly the documented
-//! bytes; base64 decodes re-encode to the same bytes; mechanism names round-trip; and
-//! SCRAM never reports success unless the server-final it was given carries the signature
-//! an independent computation expects.
+//! Properties asserted: no panic; the AUTH line is at most 512 octets and carries the
+//! initial response exactly when it fits; a deferred response answers an empty first
+//! challenge unchanged; every answer encodes as a response line that decodes back; no more
+//! successful steps than the mechanism has; after an error every call reports `Ended`; the
+//! OAuth error answers are exactly the documented bytes; base64 decodes re-encode to the
+//! same bytes; mechanism names round-trip; and SCRAM never reports success unless the
+//! server-final it was given carries the signature an independent computation expects.
 
 use crate::auth::{
-    Credentials, Mechanism, SaslError, SaslExchange, SaslParams, decode_base64, encode_base64,
+    Credentials, Mechanism, SaslError, SaslExchange, SaslParams, SaslResponse, decode_base64,
+    encode_base64,
 };
+use crate::command::{Auth, COMMAND_LINE_LIMIT, InitialResponse, encode_sasl_response};
 
 /// The SCRAM credentials and nonce of RFC 7677 §3, so seeds can replay the RFC example.
 const USER: &str = "user";
@@ -41,10 +47,17 @@ pub fn sasl(data: &[u8]) {
     let skip_initial = selector & 0x08 != 0;
     let base64_text = selector & 0x10 != 0;
     let last_is_additional = selector & 0x20 != 0;
+    let user = if selector & 0x40 != 0 {
+        "u".repeat(400)
+    } else {
+        USER.to_owned()
+    };
 
     let credentials = match mechanism {
-        Mechanism::XOAuth2 | Mechanism::OAuthBearer => Credentials::oauth2(USER, "ya29.token"),
-        _ => Credentials::password(USER, PASSWORD),
+        Mechanism::XOAuth2 | Mechanism::OAuthBearer => {
+            Credentials::oauth2(user.as_str(), "ya29.token")
+        }
+        _ => Credentials::password(user.as_str(), PASSWORD),
     };
     let params = SaslParams::new()
         .client_nonce(NONCE)
@@ -62,9 +75,11 @@ pub fn sasl(data: &[u8]) {
             return;
         }
     };
-    if !skip_initial {
-        let _ = exchange.initial_response();
-    }
+    let deferred = if skip_initial {
+        None
+    } else {
+        send_auth(&mut exchange)
+    };
 
     let mut challenges: Vec<Vec<u8>> = Vec::new();
     for chunk in rest.split(|&b| b == b'\n') {
@@ -89,16 +104,17 @@ pub fn sasl(data: &[u8]) {
         None
     };
 
-    let max_steps = match mechanism {
-        Mechanism::Plain => 0,
-        Mechanism::Login => 2,
-        Mechanism::ScramSha256 => 2,
-        _ => 1,
-    } + usize::from(skip_initial && mechanism.is_client_first());
+    let max_steps =
+        match mechanism {
+            Mechanism::Plain => 0,
+            Mechanism::Login => 2,
+            Mechanism::ScramSha256 => 2,
+            _ => 1,
+        } + usize::from((skip_initial || deferred.is_some()) && mechanism.is_client_first());
     let mut ok_steps = 0;
     let mut ended = false;
-    let mut scram = ScramTrace::default();
-    for challenge in &challenges {
+    let mut scram = ScramTrace::new(&user);
+    for (index, challenge) in challenges.iter().enumerate() {
         let result = exchange.step(challenge);
         if ended {
             assert_eq!(result, Err(SaslError::Ended));
@@ -107,6 +123,12 @@ pub fn sasl(data: &[u8]) {
         match result {
             Ok(response) => {
                 ok_steps += 1;
+                if index == 0
+                    && let Some(raw) = &deferred
+                {
+                    assert_eq!(response.as_bytes(), raw.as_slice());
+                }
+                check_response_line(&response);
                 assert!(
                     ok_steps <= max_steps,
                     "{mechanism}: step {ok_steps} accepted"
@@ -139,6 +161,61 @@ pub fn sasl(data: &[u8]) {
     assert_eq!(exchange.finish(None), Err(SaslError::Ended));
 }
 
+/// Sends AUTH with the initial response as the client will; returns the raw bytes it had to
+/// defer, after handing them back to the exchange.
+fn send_auth(exchange: &mut SaslExchange) -> Option<Vec<u8>> {
+    let mechanism = exchange.mechanism().clone();
+    let initial = exchange.initial_response();
+    assert_eq!(initial.is_some(), mechanism.is_client_first());
+    let raw = initial.as_ref().map(|r| r.as_bytes().to_vec());
+    let auth = Auth::new(mechanism.clone(), initial);
+    let mut line = Vec::new();
+    let outcome = auth.encode(&mut line);
+    assert!(line.len() <= COMMAND_LINE_LIMIT);
+    let bare = format!("AUTH {mechanism}\r\n");
+    assert_eq!(outcome == InitialResponse::Absent, raw.is_none());
+    let raw = raw.unwrap_or_default();
+    match outcome {
+        InitialResponse::Absent => {
+            assert_eq!(line, bare.as_bytes());
+            None
+        }
+        InitialResponse::Sent => {
+            let text = if raw.is_empty() {
+                "=".to_owned()
+            } else {
+                encode_base64(&raw)
+            };
+            assert_eq!(line, format!("AUTH {mechanism} {text}\r\n").as_bytes());
+            None
+        }
+        InitialResponse::Deferred => {
+            assert_eq!(line, bare.as_bytes());
+            let would_be = bare.len() + 1 + encode_base64(&raw).len();
+            assert!(
+                would_be > COMMAND_LINE_LIMIT,
+                "deferred a {would_be}-octet line"
+            );
+            if let Some(response) = auth.into_initial_response() {
+                exchange.defer_initial_response(response);
+            }
+            Some(raw)
+        }
+    }
+}
+
+/// A response line is the base64 of the response and CRLF, and decodes back to it.
+fn check_response_line(response: &SaslResponse) {
+    let mut line = Vec::new();
+    if encode_sasl_response(response, &mut line).is_ok() {
+        let text = line.strip_suffix(b"\r\n").unwrap_or_default();
+        assert_eq!(
+            decode_base64(text).ok().as_deref(),
+            Some(response.as_bytes())
+        );
+    }
+}
+
 /// Mechanism names: a parsed name prints as the input, upper-cased, and parses back.
 fn names(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -157,8 +234,9 @@ fn names(data: &[u8]) {
 }
 
 /// What the SCRAM exchange went through, to check a success independently.
-#[derive(Default)]
 struct ScramTrace {
+    /// The user name the exchange was started with.
+    user: String,
     /// The server-first and client-final messages, once a server-first was accepted.
     first_and_final: Option<(Vec<u8>, Vec<u8>)>,
     /// The challenge accepted after them (the server-final, delivered by a 334).
@@ -166,6 +244,14 @@ struct ScramTrace {
 }
 
 impl ScramTrace {
+    fn new(user: &str) -> Self {
+        Self {
+            user: user.to_owned(),
+            first_and_final: None,
+            server_final: None,
+        }
+    }
+
     fn record(&mut self, challenge: &[u8], response: &[u8]) {
         if challenge.starts_with(b"r=")
             && response.starts_with(b"c=")
@@ -174,7 +260,7 @@ impl ScramTrace {
             // Differential: the proof must be what RFC 5802 §3 computes from scratch.
             #[cfg(feature = "sasl-scram")]
             assert_eq!(
-                reference::client_final(challenge).as_deref(),
+                reference::client_final(&self.user, challenge).as_deref(),
                 Some(response)
             );
             self.first_and_final = Some((challenge.to_vec(), response.to_vec()));
@@ -188,7 +274,7 @@ impl ScramTrace {
         let expected = self
             .first_and_final
             .as_ref()
-            .and_then(|(first, last)| reference::server_signature(first, last));
+            .and_then(|(first, last)| reference::server_signature(&self.user, first, last));
         let delivered = self
             .server_final
             .as_deref()
@@ -240,8 +326,8 @@ mod reference {
         Some(salted)
     }
 
-    fn auth_message(server_first: &[u8], without_proof: &[u8]) -> Vec<u8> {
-        let mut auth_message = format!("n={},r={}", super::USER, super::NONCE).into_bytes();
+    fn auth_message(user: &str, server_first: &[u8], without_proof: &[u8]) -> Vec<u8> {
+        let mut auth_message = format!("n={user},r={}", super::NONCE).into_bytes();
         auth_message.push(b',');
         auth_message.extend_from_slice(server_first);
         auth_message.push(b',');
@@ -250,11 +336,11 @@ mod reference {
     }
 
     /// client-final-message = "c=biws,r=" nonce ",p=" base64(ClientKey XOR ClientSignature).
-    pub(super) fn client_final(server_first_message: &[u8]) -> Option<Vec<u8>> {
+    pub(super) fn client_final(user: &str, server_first_message: &[u8]) -> Option<Vec<u8>> {
         let (nonce, salt, count) = server_first(server_first_message)?;
         let salted = salted_password(&salt, count)?;
         let without_proof = format!("c=biws,r={nonce}");
-        let auth_message = auth_message(server_first_message, without_proof.as_bytes());
+        let auth_message = auth_message(user, server_first_message, without_proof.as_bytes());
         let client_key = hmac(&salted, b"Client Key")?;
         let stored_key = <Sha256 as sha2::Digest>::digest(&client_key);
         let signature = hmac(&stored_key, &auth_message)?;
@@ -269,6 +355,7 @@ mod reference {
     /// ServerSignature = HMAC(HMAC(SaltedPassword, "Server Key"), AuthMessage); `None` if
     /// the messages lack what it needs (then no success may be reported either).
     pub(super) fn server_signature(
+        user: &str,
         server_first_message: &[u8],
         client_final: &[u8],
     ) -> Option<Vec<u8>> {
@@ -276,7 +363,7 @@ mod reference {
         let salted = salted_password(&salt, count)?;
         let proof_at = client_final.windows(3).rposition(|w| w == b",p=")?;
         let without_proof = client_final.get(..proof_at)?;
-        let auth_message = auth_message(server_first_message, without_proof);
+        let auth_message = auth_message(user, server_first_message, without_proof);
         hmac(&hmac(&salted, b"Server Key")?, &auth_message)
     }
 }
