@@ -93,20 +93,25 @@ pub(super) fn split_keyword(text: &[u8]) -> Option<(&[u8], &[u8])> {
 ///
 /// The first eight bytes are loaded as one word, upper-cased and matched as an integer:
 /// a keyword ending in them is masked to its length, a longer one is named by its first
-/// eight bytes and its tail compared directly, so no byte is scanned one at a time. The
-/// candidate's length is checked, so a NUL never passes for the zero padding (`SIZE\0`),
-/// and an invalid keyword never equals a known one.
+/// eight bytes and its tail compared directly, so no byte is scanned one at a time. A NUL
+/// ends the candidate like the zero padding does but is no delimiter, so it never passes
+/// for the padding (`SIZE\0`); an invalid keyword never equals a known one.
 pub(super) fn classify(text: &[u8]) -> Option<(Option<Capability>, &[u8])> {
     let text = match text.first()? {
         b' ' | b'\t' => trim_start(text),
         _ => text,
     };
     let head = load(text);
-    let end = first_delimiter(head).min(text.len());
+    // The first byte below `!` or `=` (the zero padding counts): a keyword ends there,
+    // and only where it is a blank, `=` or the end of the text.
+    let end = first_delimiter(head);
     if end < 8 {
+        if !matches!(text.get(end), None | Some(b' ' | b'\t' | b'=')) {
+            return Some((None, &[]));
+        }
+        // Every byte before `end` is non-zero, so only a keyword of that length can match.
         let mask = (1u64 << (8 * end)) - 1;
-        let capability =
-            Capability::from_packed(to_upper(head & mask)).filter(|c| c.keyword().len() == end);
+        let capability = Capability::from_packed(to_upper(head & mask));
         return Some((capability, text.get(end + 1..).unwrap_or_default()));
     }
     let Some(capability) = Capability::from_packed(to_upper(head)) else {
@@ -141,16 +146,14 @@ fn load(text: &[u8]) -> u64 {
     u64::from_le_bytes(bytes)
 }
 
-/// The high bit of every byte of `word` equal to `byte`, exact up to the first one.
-fn matches(word: u64, byte: u8) -> u64 {
-    let x = word ^ (ONES * u64::from(byte));
-    x.wrapping_sub(ONES) & !x & HIGHS
-}
-
-/// The index of the first blank or `=` in `word`, 8 when there is none.
+/// The index of the first byte of `word` below `!` (blanks, controls, the zero padding)
+/// or equal to `=`, 8 when there is none.
 fn first_delimiter(word: u64) -> usize {
-    let found = matches(word, b' ') | matches(word, b'\t') | matches(word, b'=');
-    (found.trailing_zeros() / 8) as usize
+    // The lowest flagged byte is exact in both tests (borrows only propagate upwards).
+    let below = word.wrapping_sub(ONES * u64::from(b'!')) & !word & HIGHS;
+    let x = word ^ (ONES * u64::from(b'='));
+    let equals = x.wrapping_sub(ONES) & !x & HIGHS;
+    ((below | equals).trailing_zeros() / 8) as usize
 }
 
 /// `word` with its bytes `a`-`z` upper-cased, the others unchanged.
@@ -233,6 +236,20 @@ mod tests {
             b"SIZ\xc5",
             b"LIMITS RCPTMAX=1",
             b"DELIVERBY 9",
+            b"SIZE\x01",
+            b"SIZE\x0b100",
+            b"STARTTLS\x00",
+            b"STARTTLS\x7f",
+            b"PIPELINING\x00",
+            b"PIPELINING\tx",
+            b"PIPELININ",
+            b"ENHANCEDSTATUSCODE",
+            b"ENHANCEDSTATUSCODESS",
+            b"ETRN\x00x",
+            b"\x00",
+            b"AUTH=PLAIN",
+            b"Starttls",
+            b"8BITMIM\xc5",
         ];
         for &line in lines {
             let expected = split_keyword(line).and_then(|(k, _)| Capability::from_keyword(k));

@@ -178,11 +178,13 @@ impl TryFrom<Response> for EhloData {
             let seen = capabilities & capability.bit() != 0;
             capabilities |= capability.bit();
             // `params` ends the line's text, which ends at `end`.
-            let len = u32::try_from(params.len()).unwrap_or(u32::MAX);
-            let range = (end.saturating_sub(len), end);
+            let range = || {
+                let len = u32::try_from(params.len()).unwrap_or(u32::MAX);
+                (end.saturating_sub(len), end)
+            };
             match capability {
                 Capability::Auth if !seen && !params::has_lowercase(params) => {
-                    raw_auth = Some(range);
+                    raw_auth = Some(range());
                 }
                 Capability::Auth => {
                     if let Some((start, end)) = raw_auth.take() {
@@ -191,7 +193,7 @@ impl TryFrom<Response> for EhloData {
                     }
                     params::add_mechanisms(&mut auth, params);
                 }
-                Capability::Size if !seen => size = Some(range),
+                Capability::Size if !seen => size = Some(range()),
                 _ => {}
             }
         }

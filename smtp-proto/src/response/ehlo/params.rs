@@ -72,11 +72,11 @@ pub(super) fn has_lowercase(params: &[u8]) -> bool {
         let seven = word & !HIGHS;
         let from_a = seven.wrapping_add(ONES * u64::from(0x80 - b'a'));
         let past_z = seven.wrapping_add(ONES * u64::from(0x80 - b'z' - 1));
-        from_a & !past_z & !word & HIGHS != 0
+        from_a & !past_z & !word & HIGHS
     };
     let mut chunks = params.chunks_exact(8);
     for chunk in &mut chunks {
-        if lower(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]))) {
+        if lower(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]))) != 0 {
             return true;
         }
     }
@@ -255,5 +255,44 @@ impl EhloData {
     fn attribute_names(&self, capability: Capability) -> impl Iterator<Item = &str> + '_ {
         words(self.params(capability.keyword()).unwrap_or_default())
             .filter_map(|w| std::str::from_utf8(w).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The list as merged from several AUTH lines, for comparison.
+    fn merged(params: &[u8]) -> Vec<String> {
+        let mut list = Vec::new();
+        add_mechanisms(&mut list, params);
+        let list = String::from_utf8(list).unwrap();
+        list.split_ascii_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn in_place_list_skips_invalid_names_and_repeats() {
+        let params = b" PLAIN\tLOGIN PLAIN X\xffY ABCDEFGHIJKLMNOPQRSTU CRAM-MD5 A\x0cB LOGIN ";
+        assert!(!has_lowercase(params));
+        let found: Vec<&str> = AuthMechanisms::new(params).collect();
+        assert_eq!(found, ["PLAIN", "LOGIN", "CRAM-MD5"]);
+        assert_eq!(merged(params), found);
+        assert!(has_lowercase(b"PLAIN LOGIN XOAUTH2 OAUTHBEARER login"));
+    }
+
+    proptest! {
+        #[test]
+        fn in_place_list_equals_the_merged_list(
+            params in prop::collection::vec(prop::sample::select(b"AB-_1 \t\x0c\xff~".to_vec()), 0..48)
+        ) {
+            let found: Vec<String> = AuthMechanisms::new(&params).map(String::from).collect();
+            prop_assert_eq!(found, merged(&params));
+        }
+
+        #[test]
+        fn finds_every_lowercase_letter(params in prop::collection::vec(any::<u8>(), 0..40)) {
+            prop_assert_eq!(has_lowercase(&params), params.iter().any(u8::is_ascii_lowercase));
+        }
     }
 }
