@@ -161,12 +161,15 @@ impl Response {
         self.lines().map(|line| line.text())
     }
 
-    /// The text of every line after the first, for the EHLO reader's hot loop.
-    pub(crate) fn rest_texts(&self) -> impl Iterator<Item = &[u8]> + '_ {
+    /// The text of every line after the first with the offset of its end in the reply's
+    /// bytes, for the EHLO reader's hot loop.
+    pub(crate) fn rest_texts(&self) -> impl Iterator<Item = (u32, &[u8])> + '_ {
         self.rest.iter().map(|span| {
-            self.raw
+            let text = self
+                .raw
                 .get(span.start as usize..span.end as usize)
-                .unwrap_or_default()
+                .unwrap_or_default();
+            (span.end, text)
         })
     }
 

@@ -224,9 +224,22 @@ impl Capability {
     const SEND: u64 = pack(b"SEND");
     const SOML: u64 = pack(b"SOML");
     const SAML: u64 = pack(b"SAML");
+    // The longer keywords, by their first eight bytes (all distinct from the above).
+    const PIPELINING: u64 = pack(b"PIPELINING");
+    const BINARYMIME: u64 = pack(b"BINARYMIME");
+    const ENHANCEDSTATUSCODES: u64 = pack(b"ENHANCEDSTATUSCODES");
+    const REQUIRETLS: u64 = pack(b"REQUIRETLS");
+    const MTPRIORITY: u64 = pack(b"MT-PRIORITY");
+    const FUTURERELEASE: u64 = pack(b"FUTURERELEASE");
+    const DELIVERBY: u64 = pack(b"DELIVERBY");
+    const CHECKPOINT: u64 = pack(b"CHECKPOINT");
+    const NOSOLICITING: u64 = pack(b"NO-SOLICITING");
+    const SUBMITTER: u64 = pack(b"SUBMITTER");
+    const PIPECONNECT: u64 = pack(b"PIPECONNECT");
 
-    /// The capability for a keyword of at most 8 bytes packed by [`pack`] after
-    /// upper-casing: one `match` on integers, the EHLO reader's hot path.
+    /// The capability whose keyword's first (at most) 8 bytes, packed by [`pack`], are
+    /// `packed` (upper case): one `match` on integers, the EHLO reader's hot path. The
+    /// caller checks the keyword's length and, past 8 bytes, its tail.
     pub(crate) fn from_packed(packed: u64) -> Option<Self> {
         use Capability::*;
         match packed {
@@ -258,6 +271,17 @@ impl Capability {
             Self::SEND => Some(Send),
             Self::SOML => Some(Soml),
             Self::SAML => Some(Saml),
+            Self::PIPELINING => Some(Pipelining),
+            Self::BINARYMIME => Some(BinaryMime),
+            Self::ENHANCEDSTATUSCODES => Some(EnhancedStatusCodes),
+            Self::REQUIRETLS => Some(RequireTls),
+            Self::MTPRIORITY => Some(MtPriority),
+            Self::FUTURERELEASE => Some(FutureRelease),
+            Self::DELIVERBY => Some(DeliverBy),
+            Self::CHECKPOINT => Some(Checkpoint),
+            Self::NOSOLICITING => Some(NoSoliciting),
+            Self::SUBMITTER => Some(Submitter),
+            Self::PIPECONNECT => Some(PipeConnect),
             _ => None,
         }
     }

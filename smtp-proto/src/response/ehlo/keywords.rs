@@ -88,67 +88,72 @@ pub(super) fn split_keyword(text: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// Names the capability a line announces, without building the keyword map: the hot path
 /// of [`EhloData`](super::EhloData)'s construction. Returns the capability (if the line
-/// starts with a known keyword) and the untrimmed parameters; agrees with
-/// [`split_keyword`] followed by [`Capability::from_keyword`].
+/// starts with a known keyword) and the untrimmed parameters (meaningful only with a
+/// capability); agrees with [`split_keyword`] followed by [`Capability::from_keyword`].
 ///
-/// The keyword's end (a blank or `=`) is found and its first eight bytes upper-cased and
-/// matched eight bytes at a time; only the known keywords longer than that take the slow
-/// path. An invalid keyword never equals a known one, so it needs no separate check.
+/// The first eight bytes are loaded as one word, upper-cased and matched as an integer:
+/// a keyword ending in them is masked to its length, a longer one is named by its first
+/// eight bytes and its tail compared directly, so no byte is scanned one at a time. A NUL
+/// ends the candidate like the zero padding does but is no delimiter, so it never passes
+/// for the padding (`SIZE\0`); an invalid keyword never equals a known one.
 pub(super) fn classify(text: &[u8]) -> Option<(Option<Capability>, &[u8])> {
     let text = match text.first()? {
         b' ' | b'\t' => trim_start(text),
         _ => text,
     };
-    let (head, head_len) = load(text);
-    let mut end = first_delimiter(head).min(head_len);
-    if end == 8 && text.len() > 8 {
-        let tail = text.get(8..).unwrap_or_default();
-        end = 8 + tail
-            .iter()
-            .position(|&b| b == b' ' || b == b'\t' || b == b'=')
-            .unwrap_or(tail.len());
+    let head = load(text);
+    // The first byte below `!` or `=` (the zero padding counts): a keyword ends there,
+    // and only where it is a blank, `=` or the end of the text.
+    let end = first_delimiter(head);
+    if end < 8 {
+        if !matches!(text.get(end), None | Some(b' ' | b'\t' | b'=')) {
+            return Some((None, &[]));
+        }
+        // Every byte before `end` is non-zero, so only a keyword of that length can match.
+        let mask = (1u64 << (8 * end)) - 1;
+        let capability = Capability::from_packed(to_upper(head & mask));
+        return Some((capability, text.get(end + 1..).unwrap_or_default()));
     }
-    let (name, rest) = text.split_at(end.min(text.len()));
-    let params = rest.get(1..).unwrap_or_default();
-    // A NUL would pass for the zero padding of a shorter keyword (`SIZE\0`).
-    let capability = if name.last() == Some(&0) {
-        None
-    } else if end <= 8 {
-        let mask = if end == 8 {
-            u64::MAX
-        } else {
-            (1u64 << (8 * end)) - 1
-        };
-        Capability::from_packed(to_upper(head & mask))
-    } else {
-        Capability::from_keyword(name)
+    let Some(capability) = Capability::from_packed(to_upper(head)) else {
+        return Some((None, &[]));
     };
-    Some((capability, params))
+    let keyword = capability.keyword().as_bytes();
+    let len = keyword.len();
+    let delimited = matches!(text.get(len), None | Some(b' ' | b'\t' | b'='));
+    let tail_matches = match (text.get(8..len), keyword.get(8..)) {
+        (Some(tail), Some(expected)) => tail.eq_ignore_ascii_case(expected),
+        _ => false,
+    };
+    if delimited && tail_matches {
+        Some((Some(capability), text.get(len + 1..).unwrap_or_default()))
+    } else {
+        Some((None, &[]))
+    }
 }
 
 const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
 const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
 
-/// The first eight bytes of `text` as a little-endian word, zero-padded, and how many.
-fn load(text: &[u8]) -> (u64, usize) {
+/// The first eight bytes of `text` as a little-endian word, zero-padded.
+fn load(text: &[u8]) -> u64 {
+    if let Some(head) = text.first_chunk::<8>() {
+        return u64::from_le_bytes(*head);
+    }
     let mut bytes = [0u8; 8];
-    let len = text.len().min(8);
     for (dst, src) in bytes.iter_mut().zip(text) {
         *dst = *src;
     }
-    (u64::from_le_bytes(bytes), len)
+    u64::from_le_bytes(bytes)
 }
 
-/// The high bit of every byte of `word` equal to `byte`, exact up to the first one.
-fn matches(word: u64, byte: u8) -> u64 {
-    let x = word ^ (ONES * u64::from(byte));
-    x.wrapping_sub(ONES) & !x & HIGHS
-}
-
-/// The index of the first blank or `=` in `word`, 8 when there is none.
+/// The index of the first byte of `word` below `!` (blanks, controls, the zero padding)
+/// or equal to `=`, 8 when there is none.
 fn first_delimiter(word: u64) -> usize {
-    let found = matches(word, b' ') | matches(word, b'\t') | matches(word, b'=');
-    (found.trailing_zeros() / 8) as usize
+    // The lowest flagged byte is exact in both tests (borrows only propagate upwards).
+    let below = word.wrapping_sub(ONES * u64::from(b'!')) & !word & HIGHS;
+    let x = word ^ (ONES * u64::from(b'='));
+    let equals = x.wrapping_sub(ONES) & !x & HIGHS;
+    ((below | equals).trailing_zeros() / 8) as usize
 }
 
 /// `word` with its bytes `a`-`z` upper-cased, the others unchanged.
@@ -231,6 +236,20 @@ mod tests {
             b"SIZ\xc5",
             b"LIMITS RCPTMAX=1",
             b"DELIVERBY 9",
+            b"SIZE\x01",
+            b"SIZE\x0b100",
+            b"STARTTLS\x00",
+            b"STARTTLS\x7f",
+            b"PIPELINING\x00",
+            b"PIPELINING\tx",
+            b"PIPELININ",
+            b"ENHANCEDSTATUSCODE",
+            b"ENHANCEDSTATUSCODESS",
+            b"ETRN\x00x",
+            b"\x00",
+            b"AUTH=PLAIN",
+            b"Starttls",
+            b"8BITMIM\xc5",
         ];
         for &line in lines {
             let expected = split_keyword(line).and_then(|(k, _)| Capability::from_keyword(k));

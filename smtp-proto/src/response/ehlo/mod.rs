@@ -44,9 +44,21 @@ use keywords::{classify, trim};
 pub struct EhloData {
     response: Response,
     capabilities: u64,
-    size: Option<u64>,
-    /// Upper-cased, de-duplicated SASL mechanism names, each followed by one space.
-    auth: String,
+    /// The byte range, in the reply, of the first SIZE line's parameters.
+    size: Option<(u32, u32)>,
+    auth: Mechanisms,
+}
+
+/// Where [`EhloData::auth_mechanisms`] reads the SASL mechanism names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Mechanisms {
+    /// The byte range, in the reply, of the only AUTH line's parameters, which have no
+    /// lower-case letter: the common case, read in place (invalid names and repeats are
+    /// skipped while iterating).
+    Raw(u32, u32),
+    /// Upper-cased, de-duplicated names, each followed by one space: several AUTH lines,
+    /// or one that needed fixing.
+    Owned(String),
 }
 
 /// An EHLO or LHLO reply that cannot describe a session.
@@ -121,14 +133,24 @@ impl EhloData {
     /// The SIZE limit in bytes (RFC 1870 §4); `None` when SIZE is absent, has no number, or
     /// announces 0 (no fixed limit) or something that is not a number.
     pub fn size_limit(&self) -> Option<u64> {
-        self.size
+        let (start, end) = self.size?;
+        params::size(self.slice(start, end))
     }
 
     /// The SASL mechanisms of every AUTH line (RFC 4954 §3), upper-cased, de-duplicated,
     /// in server order. Names that are not SASL mechanism names (RFC 4422 §3.1: 1 to 20 of
     /// `A-Z 0-9 - _`) are skipped; [`params`](Self::params) still has them.
     pub fn auth_mechanisms(&self) -> AuthMechanisms<'_> {
-        AuthMechanisms::new(&self.auth)
+        let list = match &self.auth {
+            Mechanisms::Owned(list) => list.as_bytes(),
+            Mechanisms::Raw(start, end) => self.slice(*start, *end),
+        };
+        AuthMechanisms::new(list)
+    }
+
+    fn slice(&self, start: u32, end: u32) -> &[u8] {
+        let range = start as usize..end as usize;
+        self.response.as_bytes().get(range).unwrap_or_default()
     }
 
     /// Whether AUTH lists `mechanism` (ignoring ASCII case).
@@ -147,24 +169,39 @@ impl TryFrom<Response> for EhloData {
         }
         let mut capabilities = 0u64;
         let mut size = None;
-        let mut size_seen = false;
+        let mut raw_auth = None;
         let mut auth = Vec::new();
-        for text in response.rest_texts() {
+        for (end, text) in response.rest_texts() {
             let Some((Some(capability), params)) = classify(text) else {
                 continue;
             };
+            let seen = capabilities & capability.bit() != 0;
             capabilities |= capability.bit();
+            // `params` ends the line's text, which ends at `end`.
+            let range = || {
+                let len = u32::try_from(params.len()).unwrap_or(u32::MAX);
+                (end.saturating_sub(len), end)
+            };
             match capability {
-                Capability::Auth => params::add_mechanisms(&mut auth, params),
-                Capability::Size if !size_seen => {
-                    size_seen = true;
-                    size = params::size(params);
+                Capability::Auth if !seen && !params::has_lowercase(params) => {
+                    raw_auth = Some(range());
                 }
+                Capability::Auth => {
+                    if let Some((start, end)) = raw_auth.take() {
+                        let first = response.as_bytes().get(start as usize..end as usize);
+                        params::add_mechanisms(&mut auth, first.unwrap_or_default());
+                    }
+                    params::add_mechanisms(&mut auth, params);
+                }
+                Capability::Size if !seen => size = Some(range()),
                 _ => {}
             }
         }
-        // Only ASCII was added, so this never falls back.
-        let auth = String::from_utf8(auth).unwrap_or_default();
+        let auth = match raw_auth {
+            Some((start, end)) => Mechanisms::Raw(start, end),
+            // Only ASCII was added, so this never falls back.
+            None => Mechanisms::Owned(String::from_utf8(auth).unwrap_or_default()),
+        };
         Ok(Self {
             response,
             capabilities,

@@ -6,11 +6,19 @@ use super::{Capability, EhloData};
 
 /// The SASL mechanisms announced by AUTH, from [`EhloData::auth_mechanisms`].
 #[derive(Clone, Debug)]
-pub struct AuthMechanisms<'a>(std::str::SplitAsciiWhitespace<'a>);
+pub struct AuthMechanisms<'a> {
+    /// The whole list, to recognise a name already yielded.
+    list: &'a [u8],
+    /// Where the next name is looked for.
+    rest: &'a [u8],
+}
 
 impl<'a> AuthMechanisms<'a> {
-    pub(super) fn new(list: &'a str) -> Self {
-        Self(list.split_ascii_whitespace())
+    /// Iterates over `list`'s blank-separated names that have no lower-case letter,
+    /// skipping invalid names and repeats: exactly what [`add_mechanisms`] keeps, so the
+    /// list may be one AUTH line's parameters as sent or the merged, owned list.
+    pub(super) fn new(list: &'a [u8]) -> Self {
+        Self { list, rest: list }
     }
 }
 
@@ -18,8 +26,61 @@ impl<'a> Iterator for AuthMechanisms<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        self.0.next()
+        loop {
+            let start = self.rest.iter().position(|&b| b != b' ' && b != b'\t')?;
+            let word = self.rest.get(start..).unwrap_or_default();
+            let len = word
+                .iter()
+                .position(|&b| b == b' ' || b == b'\t')
+                .unwrap_or(word.len());
+            let (name, rest) = word.split_at(len);
+            self.rest = rest;
+            // RFC 4422 §3.1: sasl-mech = 1*20mech-char, mech-char = UPPER-ALPHA / DIGIT / "-" / "_".
+            let valid = name.len() <= 20
+                && name.iter().all(|&b| {
+                    b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                });
+            if !valid || self.is_repeat(name) {
+                continue;
+            }
+            // Valid names are ASCII, so this never fails.
+            if let Ok(name) = std::str::from_utf8(name) {
+                return Some(name);
+            }
+        }
     }
+}
+
+impl AuthMechanisms<'_> {
+    /// Whether `name`, which just ended where `rest` starts, occurs earlier in the list.
+    fn is_repeat(&self, name: &[u8]) -> bool {
+        let before = self.list.len() - self.rest.len().min(self.list.len());
+        let earlier = self
+            .list
+            .get(..before.saturating_sub(name.len()))
+            .unwrap_or_default();
+        words(earlier).any(|w| w == name)
+    }
+}
+
+/// Whether `params` has an ASCII lower-case letter, eight bytes at a time: without one,
+/// AUTH's parameters are read in place by [`AuthMechanisms`].
+pub(super) fn has_lowercase(params: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let lower = |word: u64| {
+        let seven = word & !HIGHS;
+        let from_a = seven.wrapping_add(ONES * u64::from(0x80 - b'a'));
+        let past_z = seven.wrapping_add(ONES * u64::from(0x80 - b'z' - 1));
+        from_a & !past_z & !word & HIGHS
+    };
+    let mut chunks = params.chunks_exact(8);
+    for chunk in &mut chunks {
+        if lower(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]))) != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(u8::is_ascii_lowercase)
 }
 
 /// Adds AUTH's mechanisms to `list`, upper-cased, once each, each followed by a space.
@@ -60,7 +121,14 @@ fn is_known(list: &[u8], start: usize) -> bool {
 
 /// SIZE's optional number (RFC 1870 §4): 0 means no fixed limit.
 pub(super) fn size(params: &[u8]) -> Option<u64> {
-    number(words(params).next()?).filter(|&n| n > 0)
+    // The first word, without the generic word splitter: this is on the EHLO hot path.
+    let start = params.iter().position(|&b| b != b' ' && b != b'\t')?;
+    let word = params.get(start..).unwrap_or_default();
+    let len = word
+        .iter()
+        .position(|&b| b == b' ' || b == b'\t')
+        .unwrap_or(word.len());
+    number(word.get(..len).unwrap_or_default()).filter(|&n| n > 0)
 }
 
 /// A decimal number of at most `u64::MAX`, digits only.
@@ -187,5 +255,44 @@ impl EhloData {
     fn attribute_names(&self, capability: Capability) -> impl Iterator<Item = &str> + '_ {
         words(self.params(capability.keyword()).unwrap_or_default())
             .filter_map(|w| std::str::from_utf8(w).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The list as merged from several AUTH lines, for comparison.
+    fn merged(params: &[u8]) -> Vec<String> {
+        let mut list = Vec::new();
+        add_mechanisms(&mut list, params);
+        let list = String::from_utf8(list).unwrap();
+        list.split_ascii_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn in_place_list_skips_invalid_names_and_repeats() {
+        let params = b" PLAIN\tLOGIN PLAIN X\xffY ABCDEFGHIJKLMNOPQRSTU CRAM-MD5 A\x0cB LOGIN ";
+        assert!(!has_lowercase(params));
+        let found: Vec<&str> = AuthMechanisms::new(params).collect();
+        assert_eq!(found, ["PLAIN", "LOGIN", "CRAM-MD5"]);
+        assert_eq!(merged(params), found);
+        assert!(has_lowercase(b"PLAIN LOGIN XOAUTH2 OAUTHBEARER login"));
+    }
+
+    proptest! {
+        #[test]
+        fn in_place_list_equals_the_merged_list(
+            params in prop::collection::vec(prop::sample::select(b"AB-_1 \t\x0c\xff~".to_vec()), 0..48)
+        ) {
+            let found: Vec<String> = AuthMechanisms::new(&params).map(String::from).collect();
+            prop_assert_eq!(found, merged(&params));
+        }
+
+        #[test]
+        fn finds_every_lowercase_letter(params in prop::collection::vec(any::<u8>(), 0..40)) {
+            prop_assert_eq!(has_lowercase(&params), params.iter().any(u8::is_ascii_lowercase));
+        }
     }
 }
