@@ -254,6 +254,17 @@ fn tolerant_of_real_server_quirks() {
 }
 
 #[test]
+fn duplicated_size_lines_the_first_with_a_limit_counts() {
+    let bare_first = ehlo("250-mx.example\r\n250-SIZE\r\n250-SIZE 100\r\n250 SIZE 200\r\n");
+    assert_eq!(bare_first.size_limit(), Some(100));
+    let garbage_first = ehlo("250-mx.example\r\n250-SIZE abc\r\n250 SIZE 300\r\n");
+    assert_eq!(garbage_first.size_limit(), Some(300));
+    let only_bare = ehlo("250-mx.example\r\n250-SIZE\r\n250 SIZE 0\r\n");
+    assert_eq!(only_bare.size_limit(), None);
+    assert_eq!(only_bare.params("SIZE"), Some(&b""[..]));
+}
+
+#[test]
 fn lf_only_and_code_only_replies() {
     let data = ehlo("250-lf.example\n250 STARTTLS\n");
     assert!(data.supports(StartTls));

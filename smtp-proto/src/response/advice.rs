@@ -38,6 +38,11 @@ use super::{EnhancedStatus, ReplyCode};
 /// | `552`: exceeded storage allocation | `FixMessage` |
 /// | other `5yz` (`554`...) | `DoNotRetry(Message)` |
 ///
+/// The advice reads the reply alone, not the command it answers. One case needs the
+/// command: RFC 5321 §4.5.3.1.10 says a `552` *to RCPT* (without an enhanced code) means
+/// "too many recipients" and is to be treated as temporary, so the client maps that case
+/// to `RetryRemainingRecipients` itself.
+///
 /// ```
 /// use smtp_proto::response::{Response, RetryAdvice, Scope};
 ///

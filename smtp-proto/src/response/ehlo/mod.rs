@@ -131,7 +131,8 @@ impl EhloData {
     }
 
     /// The SIZE limit in bytes (RFC 1870 §4); `None` when SIZE is absent, has no number, or
-    /// announces 0 (no fixed limit) or something that is not a number.
+    /// announces 0 (no fixed limit) or something that is not a number. With several SIZE
+    /// lines, the first that announces a limit counts.
     pub fn size_limit(&self) -> Option<u64> {
         let (start, end) = self.size?;
         params::size(self.slice(start, end))
@@ -169,6 +170,7 @@ impl TryFrom<Response> for EhloData {
         }
         let mut capabilities = 0u64;
         let mut size = None;
+        let mut size_has_number = false;
         let mut raw_auth = None;
         let mut auth = Vec::new();
         for (end, text) in response.rest_texts() {
@@ -193,7 +195,14 @@ impl TryFrom<Response> for EhloData {
                     }
                     params::add_mechanisms(&mut auth, params);
                 }
-                Capability::Size if !seen => size = Some(range()),
+                // Duplicated SIZE lines: the first with a limit wins, so that a bare `SIZE`
+                // before `SIZE 100` does not read as "no limit".
+                Capability::Size if !size_has_number => {
+                    size_has_number = params::size(params).is_some();
+                    if size_has_number || size.is_none() {
+                        size = Some(range());
+                    }
+                }
                 _ => {}
             }
         }
