@@ -18,7 +18,7 @@ use crate::data::BodySink;
 
 /// Octet pairs checked per group before a branch: large enough to amortise the reduction,
 /// small enough that a flagged group is cheap to walk.
-const GROUP: usize = 64;
+const GROUP: usize = 128;
 
 impl Canonicalizer {
     /// Canonicalises `input[start..]` when it is valid and holds no bare CR; `None` when it
