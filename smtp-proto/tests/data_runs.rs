@@ -28,7 +28,11 @@ fn expected(body: &[u8], policy: BodyPolicy) -> (Vec<u8>, Result<(), smtp_proto:
 fn check(body: &[u8], policy: BodyPolicy, splits: &[usize]) {
     let want = expected(body, policy);
     assert_eq!(encode_split(body, policy, &[]), want, "whole, {policy:?}");
-    assert_eq!(encode_split(body, policy, splits), want, "split at {splits:?}");
+    assert_eq!(
+        encode_split(body, policy, splits),
+        want,
+        "split at {splits:?}"
+    );
     let (wire, result) = frame_split(body, 4096, BdatMode::Text(policy), splits);
     match canonical(body, policy) {
         Ok(canon) => {
@@ -39,10 +43,16 @@ fn check(body: &[u8], policy: BodyPolicy, splits: &[usize]) {
             assert_eq!(result, Err(error), "BDAT error");
             // Earlier calls may have sent full chunks, but only of octets before the error.
             let frames = parse_frames(&wire);
-            assert!(frames.iter().all(|frame| !frame.last), "LAST after an error");
+            assert!(
+                frames.iter().all(|frame| !frame.last),
+                "LAST after an error"
+            );
             let lenient = BodyPolicy::default().without_line_limit();
             let before = canonical(&body[..error.offset() as usize], lenient).unwrap();
-            assert!(before.starts_with(&payload(&frames)), "BDAT sent the error's line");
+            assert!(
+                before.starts_with(&payload(&frames)),
+                "BDAT sent the error's line"
+            );
         }
     }
 }
@@ -118,7 +128,14 @@ fn events_at_every_position_of_a_group() {
     // Each special sequence at every offset around the 128-octet groups of the pair scan,
     // and split there: a pair may straddle two groups or two chunks.
     let specials: [&[u8]; 8] = [
-        b"\r\n.", b"\n.", b"\r\r\n", b"\r.", b"\n\n", b"\r\n\r\n.", b"\r", b".",
+        b"\r\n.",
+        b"\n.",
+        b"\r\r\n",
+        b"\r.",
+        b"\n\n",
+        b"\r\n\r\n.",
+        b"\r",
+        b".",
     ];
     for special in specials {
         for at in 0..300 {
@@ -140,7 +157,11 @@ fn events_at_every_position_of_a_group() {
 fn a_limit_as_large_as_memory_is_no_limit() {
     let body = with_line(100, 3 * BLOCK, true, b"\n");
     for limit in [usize::MAX, usize::MAX - 1, 3 * BLOCK, 3 * BLOCK - 1] {
-        check(&body, BodyPolicy::default().with_max_line_length(limit), &[BLOCK]);
+        check(
+            &body,
+            BodyPolicy::default().with_max_line_length(limit),
+            &[BLOCK],
+        );
     }
 }
 

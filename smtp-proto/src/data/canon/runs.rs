@@ -6,9 +6,9 @@
 //! - line length, by jumping: from a line start, the last LF within `limit + 2` octets
 //!   (`memrchr`, which finds it in the last line of the window) proves every line up to it
 //!   short enough, so one search covers a dozen typical lines;
-//! - line ends and dots, by one pass over adjacent octet pairs in 64-octet groups, plain
-//!   code that the compiler vectorises: a group is only looked at octet by octet when a CR
-//!   is not followed by LF, an LF not preceded by CR, or an LF is followed by a dot.
+//! - line ends and dots, by one pass over adjacent octet pairs in 128-octet groups, plain
+//!   code that the compiler vectorises: a group's CRs and LFs are only visited (`memchr2`)
+//!   when a CR in it is not followed by LF, an LF not preceded by CR, or an LF by a dot.
 //!
 //! Anything that is not a plain copy, a stuffed dot or a lenient bare LF (an error, a bare
 //! CR, a line that may be too long) sends the block back to the exact paths.
