@@ -52,7 +52,7 @@ pub enum BdatMode {
 /// assert_eq!(out, b"BDAT 4\r\nab\r\nBDAT 4\r\ncd\r\nBDAT 1 LAST\r\n.".as_slice());
 /// # Ok::<(), smtp_proto::data::DataError>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct BdatEncoder {
     chunk_size: NonZeroUsize,
     /// `None` in binary mode.

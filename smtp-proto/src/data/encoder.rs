@@ -49,7 +49,7 @@ pub const END_OF_DATA: &[u8] = b".\r\n";
 /// assert!(strict.finish(&mut out).is_err());
 /// # Ok::<(), DataError>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct DataEncoder {
     canon: Canonicalizer,
 }
