@@ -19,9 +19,8 @@ use syntax_common::tricky_string;
 fn finding_1_rcpt_path_cannot_smuggle_parameters() {
     assert_eq!(
         ForwardPath::from_unchecked("a@b> NOTIFY=NEVER ORCPT=rfc822;x"),
-        // The offset is in the host, the part that refused it.
         Err(AddressError::UnexpectedChar {
-            at: 1,
+            at: 3,
             ch: '>',
             expected: "letter, digit, '-', '.' or '_'"
         })
