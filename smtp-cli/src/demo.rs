@@ -40,9 +40,9 @@ pub(crate) fn run() -> Result<(), Box<dyn Error>> {
     }
     let from: ReversePath = "<demo@example.org>".parse()?;
     let to: ForwardPath = "<alice@example.com>".parse()?;
-    client(|w| Mail::new(from, params).encode_checked(w, AddressEncoding::Ascii))?;
+    client(|w| Mail::new(from, params).encode(w, AddressEncoding::Ascii))?;
     check(&server.reply(b"250 2.1.0 Ok\r\n")?, 250)?;
-    client(|w| Rcpt::new(to, RcptParameters::new()).encode_checked(w, AddressEncoding::Ascii))?;
+    client(|w| Rcpt::new(to, RcptParameters::new()).encode(w, AddressEncoding::Ascii))?;
     check(&server.reply(b"250 2.1.5 Ok\r\n")?, 250)?;
     client(|w| {
         Data.encode(w);

@@ -45,9 +45,9 @@
 //!
 //! wire.clear();
 //! let from: ReversePath = "<sender@example.org>".parse()?;
-//! Mail::new(from, params).encode_checked(&mut wire, AddressEncoding::Ascii)?;
+//! Mail::new(from, params).encode(&mut wire, AddressEncoding::Ascii)?;
 //! let to: ForwardPath = "<rcpt@bücher.example>".parse()?;
-//! Rcpt::new(to, RcptParameters::new()).encode_checked(&mut wire, AddressEncoding::Ascii)?;
+//! Rcpt::new(to, RcptParameters::new()).encode(&mut wire, AddressEncoding::Ascii)?;
 //! Data.encode(&mut wire);
 //! assert_eq!(
 //!     wire,

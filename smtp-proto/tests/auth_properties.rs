@@ -3,9 +3,9 @@
 use proptest::prelude::*;
 use smtp_proto::auth::{Credentials, Mechanism, SaslError, SaslExchange, SaslParams};
 
-/// Field text without ASCII controls (any other Unicode allowed).
+/// Field text without controls (C0, DEL, C1; any other Unicode allowed).
 fn field() -> impl Strategy<Value = String> {
-    "[^\\x00-\\x1f\\x7f]{1,24}"
+    "[^\\x00-\\x1f\\x7f-\\x9f]{1,24}"
 }
 
 proptest! {

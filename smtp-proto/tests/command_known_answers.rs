@@ -3,7 +3,9 @@
 use smtp_proto::auth::{Mechanism, SaslResponse};
 use smtp_proto::command::*;
 use smtp_proto::syntax::AddressEncoding::{self, Ascii, Utf8};
-use smtp_proto::syntax::esmtp::{DateTime, FutureRelease, MailParameters, RcptParameters, Rrvs};
+use smtp_proto::syntax::esmtp::{
+    DateTime, EsmtpError, EsmtpParam, EsmtpValue, MailParameters, RcptParameters,
+};
 use smtp_proto::syntax::{ClientId, ForwardPath, ReversePath};
 
 fn mail(path: &str, params: &str, enc: AddressEncoding) -> String {
@@ -12,7 +14,7 @@ fn mail(path: &str, params: &str, enc: AddressEncoding) -> String {
         params.parse::<MailParameters>().unwrap(),
     );
     let mut out = Vec::new();
-    mail.encode_checked(&mut out, enc).unwrap();
+    mail.encode(&mut out, enc).unwrap();
     assert_eq!(out.len(), mail.encoded_len(enc));
     String::from_utf8(out).unwrap()
 }
@@ -23,7 +25,7 @@ fn rcpt(path: &str, params: &str, enc: AddressEncoding) -> String {
         params.parse::<RcptParameters>().unwrap(),
     );
     let mut out = Vec::new();
-    rcpt.encode_checked(&mut out, enc).unwrap();
+    rcpt.encode(&mut out, enc).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -267,7 +269,7 @@ fn smtputf8_refusals() {
     assert_eq!(m.check(Ascii), Err(CommandError::SmtpUtf8Required));
     assert_eq!(m.check(Utf8), Err(CommandError::SmtpUtf8ParameterMissing));
     let mut out = Vec::new();
-    assert!(m.encode_checked(&mut out, Ascii).is_err());
+    assert!(m.encode(&mut out, Ascii).is_err());
     assert!(out.is_empty());
     let r = Rcpt::new(
         "<jösé@bücher.example>".parse().unwrap(),
@@ -275,16 +277,25 @@ fn smtputf8_refusals() {
     );
     assert_eq!(r.check(Ascii), Err(CommandError::SmtpUtf8Required));
     assert_eq!(r.check(Utf8), Ok(()));
-    // An unchecked value with UTF-8 is caught on the rendered line.
+    // An unchecked date-time cannot carry UTF-8 at all; an unchecked value can, and needs
+    // SMTPUTF8 on the wire.
+    assert_eq!(
+        DateTime::from_unchecked("2014-04-03T23:01:00Zé"),
+        Err(EsmtpError::InvalidChar {
+            what: "date-time",
+            position: 20,
+            ch: 'é'
+        })
+    );
+    let value = || Some(EsmtpValue::from_unchecked("é").unwrap());
     let mut p = RcptParameters::new();
-    p.rrvs = Some(Rrvs::new(
-        DateTime::from_unchecked("2014-04-03T23:01:00Zé").unwrap(),
-        None,
-    ));
+    p.push_extra(EsmtpParam::new("X-A".parse().unwrap(), value()))
+        .unwrap();
     let r = Rcpt::new("<a@b.example>".parse().unwrap(), p);
     assert_eq!(r.check(Ascii), Err(CommandError::SmtpUtf8Required));
     let mut p = MailParameters::new();
-    p.future_release = Some(FutureRelease::Until(DateTime::from_unchecked("é").unwrap()));
+    p.push_extra(EsmtpParam::new("X-A".parse().unwrap(), value()))
+        .unwrap();
     let m = Mail::new("<a@b.example>".parse().unwrap(), p);
     assert_eq!(m.check(Ascii), Err(CommandError::SmtpUtf8Required));
     assert_eq!(m.check(Utf8), Err(CommandError::SmtpUtf8ParameterMissing));

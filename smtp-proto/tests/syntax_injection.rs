@@ -174,6 +174,9 @@ fn smuggling_payloads_are_refused() {
         "<a@b>\r\nRSET",
         "[1.2.3.4]\r\n",
         "host\r\nMAIL FROM:<>",
+        "a@b\u{85}RCPT TO:<c@d>",
+        "\"a\u{85}b\"@c",
+        "host\u{9f}",
     ] {
         for (name, result) in constructors(s) {
             // A strict parser reports the first problem, which may come before the control;

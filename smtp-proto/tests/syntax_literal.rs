@@ -271,8 +271,20 @@ fn unchecked_literals() {
         AddressLiteral::from_unchecked("[192.0.2.1]"),
         Ok(AddressLiteral::Ipv4(Ipv4Addr::new(192, 0, 2, 1)))
     );
-    let lit = AddressLiteral::from_unchecked("[x:a b]").unwrap();
-    assert_eq!(lit.to_string(), "[x:a b]");
+    let lit = AddressLiteral::from_unchecked("[x-:a=b]").unwrap();
+    assert_eq!(lit.to_string(), "[x-:a=b]");
+    // SP, '<' and '>' would end the EHLO argument or the path early.
+    for (s, at, ch) in [("[x:a b]", 4, ' '), ("[x:a>b]", 4, '>'), ("[x:<]", 3, '<')] {
+        assert_eq!(
+            AddressLiteral::from_unchecked(s),
+            Err(AddressError::UnexpectedChar {
+                at,
+                ch,
+                expected: "dcontent other than '<' and '>'"
+            }),
+            "{s}"
+        );
+    }
     assert_eq!(
         AddressLiteral::from_unchecked("[x:a\nb]"),
         Err(AddressError::Control { at: 4, ch: '\n' })
@@ -291,9 +303,17 @@ fn unchecked_literals() {
     assert_eq!(
         AddressLiteral::from_unchecked("[I->r.büch>b8::1]"),
         Err(AddressError::UnexpectedChar {
-            at: 7,
+            at: 3,
+            ch: '>',
+            expected: "letter, digit or '-' of a literal tag"
+        })
+    );
+    assert_eq!(
+        GeneralLiteral::from_unchecked("x", "bü"),
+        Err(AddressError::UnexpectedChar {
+            at: 4,
             ch: 'ü',
-            expected: "ASCII other than ']' inside the literal"
+            expected: "dcontent other than '<' and '>'"
         })
     );
     assert!(GeneralLiteral::from_unchecked("x", "\0").is_err());

@@ -82,18 +82,16 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// Refuses ASCII controls (C0 and DEL) anywhere in a field.
+/// Refuses control characters (C0, DEL and C1) anywhere in a field: the crate's one guard,
+/// [`crate::syntax::chars::find_control`].
 ///
 /// They are never legitimate in a SASL identity or secret: SASLprep prohibits them
-/// (RFC 4013 §2.3, table C.2.1), PLAIN's NUL and the OAuth `^A` are separators (RFC 4616
-/// §2, RFC 7628 §3.1), and CR/LF would be command injection once decoded by a careless
-/// server (SECURITY.md "command injection").
+/// (RFC 4013 §2.3, tables C.2.1 and C.2.2), PLAIN's NUL and the OAuth `^A` are separators
+/// (RFC 4616 §2, RFC 7628 §3.1), and CR/LF (or NEL, U+0085) would be command injection once
+/// decoded by a careless server (SECURITY.md "command injection"). For a C1 control `byte`
+/// is its code point.
 pub(crate) fn check_no_controls(field: Field, value: &str) -> Result<(), SaslError> {
-    match value
-        .bytes()
-        .enumerate()
-        .find(|&(_, b)| b.is_ascii_control())
-    {
+    match crate::syntax::chars::find_control(value) {
         Some((position, byte)) => Err(SaslError::InvalidField {
             field,
             problem: FieldProblem::Control { position, byte },
@@ -178,6 +176,7 @@ mod tests {
         );
         assert!(check_no_controls(Field::Username, "Kürt Ω").is_ok());
         assert!(check_no_controls(Field::Username, "a\u{7f}").is_err());
+        assert!(check_no_controls(Field::Username, "a\u{85}").is_err());
     }
 
     #[test]

@@ -47,8 +47,8 @@ pub(crate) fn render(verb: &str, args: &[&[u8]]) -> Vec<u8> {
     line
 }
 
-/// Validates a free-text argument: not empty, no control characters, ASCII unless
-/// `allow_utf8`.
+/// Validates a free-text argument: not empty, no control characters (C0, DEL, C1: the
+/// crate's one guard, [`crate::syntax::chars::find_control`]), ASCII unless `allow_utf8`.
 pub(crate) fn validate_text(
     s: &str,
     what: &'static str,
@@ -57,9 +57,17 @@ pub(crate) fn validate_text(
     if s.is_empty() {
         return Err(CommandError::Empty { what });
     }
-    let bad =
-        |c: char| c.is_control() && c.is_ascii() || c == '\x7F' || (!allow_utf8 && !c.is_ascii());
-    match s.char_indices().find(|&(_, c)| bad(c)) {
+    if let Some((position, code)) = crate::syntax::chars::find_control(s) {
+        return Err(CommandError::InvalidChar {
+            what,
+            position,
+            ch: char::from(code),
+        });
+    }
+    match s
+        .char_indices()
+        .find(|&(_, c)| !allow_utf8 && !c.is_ascii())
+    {
         Some((position, ch)) => Err(CommandError::InvalidChar { what, position, ch }),
         None => Ok(()),
     }

@@ -11,7 +11,7 @@ use crate::syntax::{AddressEncoding, ForwardPath, ReversePath};
 /// [`MailParameters::smtputf8`] flag then must be set if anything non-ASCII is written
 /// (RFC 6531 §3.4). [`Mail::check`] says, before a byte is written, whether the line is
 /// within 512 octets plus the allowances of its parameters and is consistent with the
-/// encoding; [`Mail::encode`] then writes exactly that line.
+/// encoding; [`Mail::encode`] checks the same and writes exactly that line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mail {
     reverse_path: ReversePath,
@@ -76,17 +76,10 @@ impl Mail {
         Ok(line)
     }
 
-    /// Appends the line; call [`Mail::check`] first (or use [`Mail::encode_checked`]).
-    pub fn encode(&self, out: &mut Vec<u8>, enc: AddressEncoding) {
-        out.extend_from_slice(&self.render(enc));
-    }
-
-    /// Checks, then appends the line; on error nothing is written.
-    pub fn encode_checked(
-        &self,
-        out: &mut Vec<u8>,
-        enc: AddressEncoding,
-    ) -> Result<(), CommandError> {
+    /// Checks the line as [`Mail::check`] does, then appends it; on error nothing is
+    /// written. This is the only way to write the command, so that no line reaches the wire
+    /// unchecked.
+    pub fn encode(&self, out: &mut Vec<u8>, enc: AddressEncoding) -> Result<(), CommandError> {
         out.extend_from_slice(&self.checked_line(enc)?);
         Ok(())
     }
@@ -162,17 +155,10 @@ impl Rcpt {
         Ok(line)
     }
 
-    /// Appends the line; call [`Rcpt::check`] first (or use [`Rcpt::encode_checked`]).
-    pub fn encode(&self, out: &mut Vec<u8>, enc: AddressEncoding) {
-        out.extend_from_slice(&self.render(enc));
-    }
-
-    /// Checks, then appends the line; on error nothing is written.
-    pub fn encode_checked(
-        &self,
-        out: &mut Vec<u8>,
-        enc: AddressEncoding,
-    ) -> Result<(), CommandError> {
+    /// Checks the line as [`Rcpt::check`] does, then appends it; on error nothing is
+    /// written. This is the only way to write the command, so that no line reaches the wire
+    /// unchecked.
+    pub fn encode(&self, out: &mut Vec<u8>, enc: AddressEncoding) -> Result<(), CommandError> {
         out.extend_from_slice(&self.checked_line(enc)?);
         Ok(())
     }

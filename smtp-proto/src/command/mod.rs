@@ -1,11 +1,20 @@
 //! Command encoding: one type per command, each writing its exact line into a `Vec<u8>`.
 //!
-//! Encoding never fails once a command is built: whatever can be wrong (a line over
-//! 512 octets plus the allowances of its parameters, RFC 5321 §4.5.3.1.4; an address that
-//! needs SMTPUTF8 when it is not in use) is refused by the constructor or by the command's
-//! `check` method, before a byte is written, with a [`CommandError`]. Every line is scanned
+//! Whatever can be wrong with a line is refused before a byte is written, with a
+//! [`CommandError`]: by the constructor for commands whose line is fixed once built (EHLO,
+//! VRFY, BDAT, ...), whose `encode` then cannot fail; by [`Mail::encode`] and
+//! [`Rcpt::encode`] (and their `check`), which depend on the [`AddressEncoding`] in use, for
+//! MAIL and RCPT: a line over 512 octets plus the allowances of its parameters
+//! (RFC 5321 §4.5.3.1.4), an address or value that needs SMTPUTF8 when it is not in use
+//! (RFC 6531 §3.4). There is no unchecked public encoder. Every line that carries caller
+//! text (EHLO/HELO/LHLO, MAIL, RCPT, VRFY, EXPN, HELP, NOOP, XCLIENT, XFORWARD) is scanned
 //! once more for CR, LF and NUL before the final CRLF, so that no bug elsewhere can become
-//! command injection.
+//! command injection (AUTH carries only a validated mechanism name and base64, the other
+//! commands are constant). The typed arguments themselves refuse every control character
+//! (C0, DEL, C1) and, even when built with `from_unchecked`, everything that could change
+//! the tokenisation of the line (see [`crate::syntax`]).
+//!
+//! [`AddressEncoding`]: crate::syntax::AddressEncoding
 
 mod auth;
 mod error;

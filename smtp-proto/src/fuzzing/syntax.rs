@@ -173,25 +173,84 @@ fn mailbox(s: &str) {
 fn unchecked(s: &str) {
     let any_control = s.chars().any(char::is_control);
     let results = [
-        Domain::from_unchecked(s).map(|d| d.to_string()),
-        LocalPart::from_unchecked(s).map(|l| l.to_string()),
+        Domain::from_unchecked(s).map(|d| {
+            assert_one_token(d.as_str());
+            assert_one_token(&d.to_ascii());
+            d.to_string()
+        }),
+        LocalPart::from_unchecked(s).map(|l| {
+            assert_path_structure(&format!("<{l}@a>"));
+            l.to_string()
+        }),
         Mailbox::from_unchecked(s).map(|m| {
             check_written(|o, e| m.write_to(o, e), |e| m.encoded_len(e));
             m.to_string()
         }),
         ReversePath::from_unchecked(s).map(|p| {
             check_written(|o, e| p.write_to(o, e), |e| p.encoded_len(e));
+            check_path_structure(|o, e| p.write_to(o, e));
             p.to_string()
         }),
-        ForwardPath::from_unchecked(s).map(|p| p.to_string()),
+        ForwardPath::from_unchecked(s).map(|p| {
+            check_path_structure(|o, e| p.write_to(o, e));
+            p.to_string()
+        }),
         Host::from_unchecked(s).map(|h| h.to_string()),
         AddressLiteral::from_unchecked(s).map(|l| l.to_string()),
         ClientId::from_unchecked(s).map(|c| {
             check_client_id(&c);
+            assert_one_token(&c.to_string());
             c.to_string()
         }),
     ];
     for text in results.into_iter().flatten() {
         assert!(!any_control && !text.chars().any(char::is_control));
     }
+}
+
+/// A host or EHLO argument that an unchecked constructor accepted is one non-empty token
+/// that cannot end a path: no SP, `<` or `>`.
+fn assert_one_token(s: &str) {
+    assert!(!s.is_empty(), "empty token");
+    assert!(
+        !s.bytes().any(|b| matches!(b, b' ' | b'<' | b'>')),
+        "{s:?} would split the line"
+    );
+}
+
+/// The written path, in both encodings, closes where the encoder closed it.
+fn check_path_structure(write: impl Fn(&mut Vec<u8>, AddressEncoding)) {
+    for enc in [AddressEncoding::Ascii, AddressEncoding::Utf8] {
+        let mut out = Vec::new();
+        write(&mut out, enc);
+        assert_path_structure(&String::from_utf8_lossy(&out));
+    }
+}
+
+/// Read as a server reads a path (a leading quoted local part is skipped as a whole, then
+/// the first `>` closes the path): the path must close at its last byte.
+fn assert_path_structure(path: &str) {
+    let bytes = path.as_bytes();
+    assert_eq!(bytes.first(), Some(&b'<'), "{path:?}");
+    let mut i = 1;
+    if bytes.get(1) == Some(&b'"') {
+        i = 2;
+        loop {
+            match bytes.get(i) {
+                Some(b'\\') => i += 2,
+                Some(b'"') => break,
+                Some(_) => i += 1,
+                None => break,
+            }
+        }
+    }
+    let close = bytes
+        .get(i..)
+        .and_then(|rest| memchr::memchr(b'>', rest))
+        .map(|at| at + i);
+    assert_eq!(
+        close,
+        path.len().checked_sub(1),
+        "path closed early: {path:?}"
+    );
 }

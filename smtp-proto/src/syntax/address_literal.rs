@@ -53,18 +53,38 @@ impl GeneralLiteral {
         })
     }
 
-    /// Builds a general literal that a caller validated already; only control characters,
-    /// non-ASCII (an address literal is always ASCII, RFC 6531 §3.3 keeps it so) and a `]`
-    /// that would end the literal early are refused.
+    /// Builds a general literal that a caller validated already: the tag `IPv6` is not
+    /// refused and the tag may start or end with a hyphen.
+    ///
+    /// Still refused, so that the literal stays one token: an empty tag or content
+    /// ([`AddressError::Empty`]), control characters ([`AddressError::Control`]), in the tag
+    /// anything but letters, digits and `-`, in the content anything but `dcontent`
+    /// (printable ASCII except SP, `[`, `\`, `]`) and the `<` and `>` that would end a
+    /// path ([`AddressError::UnexpectedChar`]; non-ASCII included: RFC 6531 §3.3 keeps
+    /// literals ASCII).
     pub fn from_unchecked(tag: &str, content: &str) -> Result<Self, AddressError> {
+        if tag.is_empty() || content.is_empty() {
+            return Err(AddressError::Empty {
+                expected: "tag and content of an address literal",
+            });
+        }
         let text = format!("{tag}:{content}");
         refuse_controls(&text, 1)?;
-        if let Some(i) = text.bytes().position(|b| b == b']' || !b.is_ascii()) {
+        if let Some(i) = tag.bytes().position(|b| !is_ldh(b)) {
             return Err(unexpected(
                 &text,
                 i,
                 1,
-                "ASCII other than ']' inside the literal",
+                "letter, digit or '-' of a literal tag",
+            ));
+        }
+        let content_ok = |b: u8| is_dcontent(b) && b != b'<' && b != b'>';
+        if let Some(i) = content.bytes().position(|b| !content_ok(b)) {
+            return Err(unexpected(
+                &text,
+                tag.len() + 1 + i,
+                1,
+                "dcontent other than '<' and '>'",
             ));
         }
         Ok(GeneralLiteral {
@@ -102,9 +122,10 @@ impl AddressLiteral {
     /// Builds a literal that a caller validated already, from its bracketed text.
     ///
     /// IPv4 and IPv6 forms (no tag, or the `IPv6` tag) are parsed strictly; anything else
-    /// becomes a general literal split at its first colon, its grammar unchecked. Control
-    /// characters and non-ASCII are refused, and so is anything but one `[` at the start and
-    /// one `]` at the end.
+    /// becomes a general literal split at its first colon, checked as
+    /// [`GeneralLiteral::from_unchecked`] does (no SP, `<`, `>`, `[`, `]`, controls or
+    /// non-ASCII inside). Anything but one `[` at the start and one `]` at the end is
+    /// refused.
     pub fn from_unchecked(literal: &str) -> Result<Self, AddressError> {
         refuse_controls(literal, 0)?;
         let strict = literal.parse();
@@ -118,7 +139,8 @@ impl AddressLiteral {
             // Without a tag it can only be IPv4; with the IPv6 tag only IPv6.
             None => strict,
             Some((tag, _)) if tag.eq_ignore_ascii_case("IPv6") => strict,
-            Some(_) if strict.is_ok() => strict,
+            // Not the strict parse even when it succeeds: the grammar allows `<` and `>`
+            // in dcontent, which must not reach a path unchecked.
             Some((tag, content)) => {
                 GeneralLiteral::from_unchecked(tag, content).map(AddressLiteral::General)
             }

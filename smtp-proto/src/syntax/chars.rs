@@ -108,19 +108,35 @@ pub(crate) fn is_c1_at(bytes: &[u8], i: usize) -> bool {
     matches!(bytes.get(i..i + 2), Some([0xc2, 0x80..=0x9f]))
 }
 
-/// Refuses any C0 control, DEL or C1 control in `s`: the guard of every constructor,
-/// unchecked ones included, so that nothing from application input can inject a command.
-pub(crate) fn refuse_controls(s: &str, base: usize) -> Result<(), AddressError> {
+/// The one control-character guard of the crate: the byte offset and code point of the
+/// first C0 control, DEL or C1 control in `s`, if any.
+///
+/// C0 and DEL can end or corrupt a command line (CR, LF, NUL). C1 (U+0080..U+009F) is
+/// refused too: RFC 5198 §2 excludes it from Net-Unicode, and some servers treat U+0085
+/// (NEL) as a line end, which would split one command into two. Every code point found
+/// fits in a byte (all are below U+00A0). One byte scan, no decoding.
+pub(crate) fn find_control(s: &str) -> Option<(usize, u8)> {
     let bytes = s.as_bytes();
-    let found = bytes
-        .iter()
-        .enumerate()
-        .position(|(i, &b)| is_control_byte(b) || (b == 0xc2 && is_c1_at(bytes, i)));
-    match found {
+    bytes.iter().enumerate().find_map(|(i, &b)| {
+        if is_control_byte(b) {
+            Some((i, b))
+        } else if b == 0xc2 && is_c1_at(bytes, i) {
+            bytes.get(i + 1).map(|&c1| (i, c1))
+        } else {
+            None
+        }
+    })
+}
+
+/// Refuses any C0 control, DEL or C1 control in `s` ([`find_control`]): the guard of every
+/// constructor, unchecked ones included, so that nothing from application input can inject
+/// a command.
+pub(crate) fn refuse_controls(s: &str, base: usize) -> Result<(), AddressError> {
+    match find_control(s) {
         None => Ok(()),
-        Some(at) => Err(AddressError::Control {
+        Some((at, code)) => Err(AddressError::Control {
             at: base + at,
-            ch: s.get(at..).and_then(|r| r.chars().next()).unwrap_or('\0'),
+            ch: char::from(code),
         }),
     }
 }
@@ -148,5 +164,8 @@ mod tests {
             })
         ));
         assert!(refuse_controls("ü\u{a0}", 0).is_ok());
+        assert_eq!(find_control("ab\u{9f}"), Some((2, 0x9f)));
+        assert_eq!(find_control("a\x7f"), Some((1, 0x7f)));
+        assert_eq!(find_control("\u{a0}\u{100}"), None);
     }
 }

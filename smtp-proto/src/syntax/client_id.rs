@@ -57,7 +57,10 @@ impl ClientId {
     }
 
     /// Builds an identity that a caller validated already: an address literal when it starts
-    /// with `[`, else a domain (converted to A-labels). Control characters are refused.
+    /// with `[`, else a domain (converted to A-labels), as [`Host::from_unchecked`] does.
+    /// Empty input (`EHLO ` with nothing after it), control characters, SP, `<`, `>` and
+    /// anything else [`Domain::from_unchecked`] or [`AddressLiteral::from_unchecked`]
+    /// refuses is refused.
     pub fn from_unchecked(id: &str) -> Result<Self, AddressError> {
         Host::from_unchecked(id).map(ClientId::from)
     }

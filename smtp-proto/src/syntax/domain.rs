@@ -69,24 +69,39 @@ impl Domain {
         self.to_ascii().eq_ignore_ascii_case(&other.to_ascii())
     }
 
-    /// Builds a domain that a caller validated already, skipping the RFC 5321 grammar and
-    /// the length limits.
+    /// Builds a domain that a caller validated already, skipping the RFC 5321 grammar
+    /// (empty labels, hyphen placement, IDNA2008 strictness) and the length limits.
     ///
-    /// Control characters (C0, DEL, C1) are still refused, so no command can be injected. A
-    /// non-ASCII name is converted to A-labels with lenient UTS #46 processing; if even that
-    /// fails the result is [`AddressError::InvalidULabel`].
+    /// Still refused, so that the domain stays one token wherever it is written: empty
+    /// input ([`AddressError::Empty`]), control characters C0, DEL, C1
+    /// ([`AddressError::Control`]) and any ASCII character but letters, digits, `-`, `.` and
+    /// `_` ([`AddressError::UnexpectedChar`]: never SP, `<`, `>`, `@`, `[`). A non-ASCII
+    /// name is converted to A-labels with lenient UTS #46 processing; if that fails, or
+    /// maps a character into one the ASCII rule refuses (a full-width `>`, say), the result
+    /// is [`AddressError::InvalidULabel`].
     pub fn from_unchecked(domain: impl Into<String>) -> Result<Self, AddressError> {
         let text = domain.into();
+        if text.is_empty() {
+            return Err(AddressError::Empty { expected: "domain" });
+        }
         refuse_controls(&text, 0)?;
+        if let Some(i) = text
+            .bytes()
+            .position(|b| b.is_ascii() && !is_unchecked_domain_byte(b))
+        {
+            return Err(unexpected(&text, i, 0, "letter, digit, '-', '.' or '_'"));
+        }
         if text.is_ascii() {
             return Ok(Domain { text, ascii: None });
         }
         match idn::to_ascii_lenient(&text, false) {
-            Some(ascii) => Ok(Domain {
-                text,
-                ascii: Some(ascii),
-            }),
-            None => Err(AddressError::InvalidULabel { at: 0 }),
+            Some(ascii) if !ascii.is_empty() && ascii.bytes().all(is_unchecked_domain_byte) => {
+                Ok(Domain {
+                    text,
+                    ascii: Some(ascii),
+                })
+            }
+            _ => Err(AddressError::InvalidULabel { at: 0 }),
         }
     }
 
@@ -233,6 +248,12 @@ fn finish_label(s: &str, start: usize, end: usize, base: usize) -> Result<bool, 
         }
         _ => Ok(false),
     }
+}
+
+/// The ASCII characters an unchecked domain may hold: LDH, the dot, and the underscore that
+/// real host names sometimes carry; none of them can end a token of a command line.
+fn is_unchecked_domain_byte(b: u8) -> bool {
+    is_ldh(b) || b == b'.' || b == b'_'
 }
 
 /// Checks one non-ASCII label and returns its A-label.

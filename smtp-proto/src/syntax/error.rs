@@ -157,6 +157,40 @@ pub enum Ipv6Problem {
     BadIpv4Suffix,
 }
 
+impl AddressError {
+    /// The same error with its offset moved by `by`: for an error found in a part (the host
+    /// of a mailbox) reported against the whole input.
+    pub(crate) fn shifted(self, by: usize) -> Self {
+        use AddressError as E;
+        match self {
+            E::Control { at, ch } => E::Control { at: at + by, ch },
+            E::UnexpectedChar { at, ch, expected } => E::UnexpectedChar {
+                at: at + by,
+                ch,
+                expected,
+            },
+            E::UnexpectedEnd { at, expected } => E::UnexpectedEnd {
+                at: at + by,
+                expected,
+            },
+            E::EmptyLabel { at } => E::EmptyLabel { at: at + by },
+            E::LabelEndsWithHyphen { at } => E::LabelEndsWithHyphen { at: at + by },
+            E::LabelTooLong { at, len } => E::LabelTooLong { at: at + by, len },
+            E::InvalidULabel { at } => E::InvalidULabel { at: at + by },
+            E::InvalidALabel { at } => E::InvalidALabel { at: at + by },
+            E::EmptyAtom { at } => E::EmptyAtom { at: at + by },
+            E::UnterminatedQuote { at } => E::UnterminatedQuote { at: at + by },
+            E::InvalidIpv4 { at } => E::InvalidIpv4 { at: at + by },
+            E::InvalidIpv6 { at, problem } => E::InvalidIpv6 {
+                at: at + by,
+                problem,
+            },
+            E::ReservedTag { at } => E::ReservedTag { at: at + by },
+            other => other,
+        }
+    }
+}
+
 /// Builds the error for an unexpected byte at `at` in `s` (or its end), naming what the
 /// grammar wanted; control characters get their own variant.
 pub(crate) fn unexpected(s: &str, at: usize, base: usize, expected: &'static str) -> AddressError {

@@ -45,7 +45,8 @@ impl Host {
     }
 
     /// Builds a host that a caller validated already: an address literal when it starts
-    /// with `[` ([`AddressLiteral::from_unchecked`]), else [`Domain::from_unchecked`].
+    /// with `[` ([`AddressLiteral::from_unchecked`]), else [`Domain::from_unchecked`]; both
+    /// refuse empty input, control characters, SP, `<` and `>`.
     pub fn from_unchecked(host: &str) -> Result<Self, AddressError> {
         if host.starts_with('[') {
             AddressLiteral::from_unchecked(host).map(Host::Literal)

@@ -90,12 +90,36 @@ impl LocalPart {
     }
 
     /// Builds a local part from its wire form (Dot-string or Quoted-string) that a caller
-    /// validated already: the grammar and the length are not checked, and the form is kept
-    /// as given (so `"abc"` built this way differs from the checked, minimal `abc`).
-    /// Control characters are still refused (C0, DEL, C1), so no command can be injected.
+    /// validated already: the length and, for a Dot-string, empty atoms (leading, trailing
+    /// or doubled dots) are not checked, and the form is kept as given (so `"abc"` built
+    /// this way differs from the checked, minimal `abc`).
+    ///
+    /// Still refused, so that the local part cannot end the path or the line: empty input
+    /// ([`AddressError::Empty`]), control characters C0, DEL, C1 ([`AddressError::Control`]);
+    /// a value starting with `"` must be exactly one well-formed Quoted-string
+    /// (`qtextSMTP`, `quoted-pairSMTP`, non-ASCII), so that its closing quote really closes
+    /// it and the SP or `>` it may hold stay inside ([`AddressError::UnterminatedQuote`],
+    /// [`AddressError::UnexpectedChar`]); any other value may hold only `atext`, `.` and
+    /// non-ASCII, so never SP, `<`, `>`, `@`, `"` or `\` ([`AddressError::UnexpectedChar`]).
     pub fn from_unchecked(local_part: impl Into<String>) -> Result<Self, AddressError> {
         let text = local_part.into();
+        if text.is_empty() {
+            return Err(AddressError::Empty {
+                expected: "local part",
+            });
+        }
         refuse_controls(&text, 0)?;
+        if text.starts_with('"') {
+            let end = scan_quoted(&text, 0)?;
+            if end != text.len() {
+                return Err(unexpected(&text, end, 0, "end of the quoted local part"));
+            }
+        } else if let Some(i) = text
+            .bytes()
+            .position(|b| b.is_ascii() && !(is_atext(b) || b == b'.'))
+        {
+            return Err(unexpected(&text, i, 0, "atom character or '.'"));
+        }
         Ok(LocalPart { text })
     }
 

@@ -44,9 +44,17 @@ impl Mailbox {
     /// Builds a mailbox that a caller validated already, from `local@host`.
     ///
     /// It splits at the last `@` (a domain holds none; a quoted local part may) and builds
-    /// the parts with [`LocalPart::from_unchecked`] and [`Host::from_unchecked`]: no grammar,
-    /// no length limits, but control characters are refused.
+    /// the parts with [`LocalPart::from_unchecked`] and [`Host::from_unchecked`], which say
+    /// what each still refuses: no length limits, no fine grammar, but never empty input,
+    /// control characters, or a SP, `<` or `>` outside a well-formed quoted local part,
+    /// so `<mailbox>` always ends at the `>` the encoder writes. Error offsets are into
+    /// `mailbox`.
     pub fn from_unchecked(mailbox: &str) -> Result<Self, AddressError> {
+        if mailbox.is_empty() {
+            return Err(AddressError::Empty {
+                expected: "mailbox",
+            });
+        }
         refuse_controls(mailbox, 0)?;
         let Some(at) = memchr::memrchr(b'@', mailbox.as_bytes()) else {
             return Err(AddressError::UnexpectedEnd {
@@ -58,7 +66,7 @@ impl Mailbox {
         let host = mailbox.get(at + 1..).unwrap_or_default();
         Ok(Mailbox {
             local_part: LocalPart::from_unchecked(local)?,
-            host: Host::from_unchecked(host)?,
+            host: Host::from_unchecked(host).map_err(|e| e.shifted(at + 1))?,
         })
     }
 

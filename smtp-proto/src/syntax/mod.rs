@@ -3,9 +3,13 @@
 //!
 //! Every type parses strictly with [`FromStr`](std::str::FromStr) / `TryFrom`, reporting
 //! the first problem as an [`AddressError`] with its byte offset, and offers
-//! `from_unchecked` for values a library validated already: those skip the grammar but
-//! still refuse control characters (C0, DEL, C1), so that nothing from application input
-//! can inject a command (SECURITY.md). Writing a value is infallible.
+//! `from_unchecked` for values a library validated already. "Unchecked" means "the grammar
+//! was validated elsewhere", never "any structure": those constructors skip the finer
+//! grammar and the length limits but still refuse empty input, control characters (C0, DEL,
+//! C1) and every character that could change how the line they end up on is tokenised (SP,
+//! `<`, `>` outside a quoted local part, ...), so that nothing from application input can
+//! inject a command or a parameter (SECURITY.md). Each `from_unchecked` documents exactly
+//! what it checks. Writing a value is infallible.
 //!
 //! Command encoding writes paths with `write_to(out, AddressEncoding)`: with
 //! [`AddressEncoding::Ascii`] domains are written as A-labels, and a non-ASCII local part
@@ -23,7 +27,7 @@
 //! ```
 
 mod address_literal;
-mod chars;
+pub(crate) mod chars;
 mod client_id;
 mod domain;
 mod error;

@@ -144,8 +144,11 @@ impl ReversePath {
         matches!(self, ReversePath::Null)
     }
 
-    /// Builds a path from a mailbox that a caller validated already
-    /// ([`Mailbox::from_unchecked`]: control characters are still refused).
+    /// Builds a path from a mailbox (without angle brackets) that a caller validated
+    /// already, as [`Mailbox::from_unchecked`] does: no length limit and no fine grammar,
+    /// but empty input, control characters and any `<`, `>` or SP outside a well-formed
+    /// quoted local part are refused, so brackets cannot be doubled and the path always ends
+    /// at the `>` the encoder writes.
     pub fn from_unchecked(mailbox: &str) -> Result<Self, AddressError> {
         Mailbox::from_unchecked(mailbox).map(ReversePath::Mailbox)
     }
@@ -187,8 +190,11 @@ impl ForwardPath {
         matches!(self, ForwardPath::Postmaster)
     }
 
-    /// Builds a path from a mailbox that a caller validated already
-    /// ([`Mailbox::from_unchecked`]: control characters are still refused).
+    /// Builds a path from a mailbox (without angle brackets) that a caller validated
+    /// already, as [`Mailbox::from_unchecked`] does: no length limit and no fine grammar,
+    /// but empty input, control characters and any `<`, `>` or SP outside a well-formed
+    /// quoted local part are refused, so brackets cannot be doubled and the path always ends
+    /// at the `>` the encoder writes.
     pub fn from_unchecked(mailbox: &str) -> Result<Self, AddressError> {
         Mailbox::from_unchecked(mailbox).map(ForwardPath::Mailbox)
     }

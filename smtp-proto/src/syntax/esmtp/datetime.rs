@@ -21,11 +21,30 @@ use super::error::EsmtpError;
 pub struct DateTime(String);
 
 impl DateTime {
-    /// A date-time validated elsewhere; still refuses control characters.
+    /// A date-time validated elsewhere.
+    ///
+    /// Not checked: the field layout and ranges. Still refused, so that the value stays one
+    /// token of HOLDUNTIL or RRVS: empty input ([`EsmtpError::Empty`]), control characters
+    /// ([`EsmtpError::ControlChar`]) and any character outside the RFC 3339 §5.6 alphabet
+    /// (digits, `-`, `:`, `.`, `+`, `T`, `Z`, `t`, `z`; [`EsmtpError::InvalidChar`]), so
+    /// never SP, `=` or the `;` that separates the RRVS action.
     pub fn from_unchecked(text: impl Into<String>) -> Result<Self, EsmtpError> {
         let text = text.into();
+        if text.is_empty() {
+            return Err(EsmtpError::Empty { what: "date-time" });
+        }
         super::error::check_no_controls(&text)?;
-        Ok(DateTime(text))
+        let bad = text.char_indices().find(|&(_, c)| {
+            !(c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | '+' | 'T' | 'Z' | 't' | 'z'))
+        });
+        match bad {
+            Some((position, ch)) => Err(EsmtpError::InvalidChar {
+                what: "date-time",
+                position,
+                ch,
+            }),
+            None => Ok(DateTime(text)),
+        }
     }
 
     /// The date-time as written.

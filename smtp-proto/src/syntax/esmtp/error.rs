@@ -14,12 +14,12 @@ pub enum EsmtpError {
         /// What was being parsed.
         what: &'static str,
     },
-    /// A control character (C0, DEL) that can never reach the wire.
-    #[error("control character 0x{byte:02X} at byte {position}")]
+    /// A control character (C0, DEL or C1) that can never reach the wire.
+    #[error("control character U+{byte:04X} at byte {position}")]
     ControlChar {
         /// Byte offset.
         position: usize,
-        /// The offending byte.
+        /// The offending code point (every control is below U+00A0, so it fits a byte).
         byte: u8,
     },
     /// A character that the grammar of `what` does not allow.
@@ -126,9 +126,10 @@ impl EsmtpError {
     }
 }
 
-/// Refuses any C0 control character or DEL, the bytes that could end or corrupt a command line.
+/// Refuses any C0 control, DEL or C1 control: the crate's one guard
+/// ([`crate::syntax::chars::find_control`]) with this module's error.
 pub(crate) fn check_no_controls(s: &str) -> Result<(), EsmtpError> {
-    match s.bytes().enumerate().find(|&(_, b)| b < 0x20 || b == 0x7F) {
+    match crate::syntax::chars::find_control(s) {
         Some((position, byte)) => Err(EsmtpError::ControlChar { position, byte }),
         None => Ok(()),
     }

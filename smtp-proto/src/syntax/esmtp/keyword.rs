@@ -20,11 +20,32 @@ use super::error::{EsmtpError, check_no_controls};
 pub struct EsmtpKeyword(String);
 
 impl EsmtpKeyword {
-    /// Wraps a keyword validated elsewhere; still refuses control characters (never a CR/LF/NUL).
+    /// Wraps a keyword validated elsewhere.
+    ///
+    /// Not checked: that the first character is a letter or digit. Still refused, so that
+    /// the keyword stays one token and the reserved-keyword check of
+    /// [`MailParameters::push_extra`](super::MailParameters::push_extra) is sound: empty
+    /// input ([`EsmtpError::Empty`]), control characters ([`EsmtpError::ControlChar`]) and
+    /// anything but ALPHA / DIGIT / `-` ([`EsmtpError::InvalidChar`]), so never SP or `=`.
     pub fn from_unchecked(keyword: impl Into<String>) -> Result<Self, EsmtpError> {
         let keyword = keyword.into();
+        if keyword.is_empty() {
+            return Err(EsmtpError::Empty {
+                what: "ESMTP keyword",
+            });
+        }
         check_no_controls(&keyword)?;
-        Ok(EsmtpKeyword(keyword))
+        let bad = keyword
+            .char_indices()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-'));
+        match bad {
+            Some((position, ch)) => Err(EsmtpError::InvalidChar {
+                what: "ESMTP keyword",
+                position,
+                ch,
+            }),
+            None => Ok(EsmtpKeyword(keyword)),
+        }
     }
 
     /// The keyword as given.
@@ -37,7 +58,7 @@ impl EsmtpKeyword {
         self.0.eq_ignore_ascii_case(other)
     }
 
-    /// Keywords are ASCII by grammar, so they never need SMTPUTF8.
+    /// Keywords are ASCII (checked or not), so they never need SMTPUTF8.
     pub fn needs_smtputf8(&self) -> bool {
         !self.0.is_ascii()
     }
@@ -168,7 +189,23 @@ mod tests {
                 byte: b'\r'
             })
         );
-        assert!(EsmtpKeyword::from_unchecked("X_ODD").is_ok());
+        assert!(EsmtpKeyword::from_unchecked("-LEADING-HYPHEN").is_ok());
+        for (bad, position, ch) in [("X_ODD", 1, '_'), ("SIZE=1 BODY", 4, '='), ("A B", 1, ' ')] {
+            assert_eq!(
+                EsmtpKeyword::from_unchecked(bad),
+                Err(EsmtpError::InvalidChar {
+                    what: "ESMTP keyword",
+                    position,
+                    ch
+                })
+            );
+        }
+        assert_eq!(
+            EsmtpKeyword::from_unchecked(""),
+            Err(EsmtpError::Empty {
+                what: "ESMTP keyword"
+            })
+        );
     }
 
     #[test]

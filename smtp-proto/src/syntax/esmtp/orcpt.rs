@@ -84,9 +84,15 @@ impl OriginalRecipient {
 
     /// An original recipient validated elsewhere: skips the address-type grammar, the
     /// ASCII rule of `rfc822` and the length limit, but still refuses control characters
-    /// in the address, and in the type (written as is) anything but xtext characters other
-    /// than `;`, so that the type cannot end the value or the line.
+    /// (C0, DEL, C1) in the address (written as xtext, so SP, `=` and `+` are encoded), and
+    /// in the type (written as is) empty input and anything but xtext characters other than
+    /// `;`, so that the type cannot end the value or the line.
     pub fn from_unchecked(addr_type: &str, address: &str) -> Result<Self, EsmtpError> {
+        if addr_type.is_empty() {
+            return Err(EsmtpError::Empty {
+                what: "ORCPT address type",
+            });
+        }
         check_no_controls(address)?;
         let bad = |c: char| !u8::try_from(c).is_ok_and(is_xchar) || c == ';';
         if let Some((position, ch)) = addr_type.char_indices().find(|&(_, c)| bad(c)) {

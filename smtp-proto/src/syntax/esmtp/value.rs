@@ -19,10 +19,16 @@ use super::error::{EsmtpError, check_no_controls};
 pub struct EsmtpValue(String);
 
 impl EsmtpValue {
-    /// Wraps a value validated elsewhere; still refuses control characters (never a CR/LF/NUL).
+    /// Wraps a value validated elsewhere.
+    ///
+    /// The `esmtp-value` grammar is exactly what keeps the value one token (it excludes SP,
+    /// `=` and controls), so nothing of it is skipped: empty input ([`EsmtpError::Empty`]),
+    /// control characters C0, DEL and C1 ([`EsmtpError::ControlChar`]), SP and `=`
+    /// ([`EsmtpError::InvalidChar`]) are refused; non-ASCII UTF-8 is accepted (RFC 6531 §3.3)
+    /// and needs SMTPUTF8 on the wire.
     pub fn from_unchecked(value: impl Into<String>) -> Result<Self, EsmtpError> {
         let value = value.into();
-        check_no_controls(&value)?;
+        validate_value(&value)?;
         Ok(EsmtpValue(value))
     }
 
@@ -44,6 +50,7 @@ pub(crate) fn validate_value(s: &str) -> Result<(), EsmtpError> {
             what: "ESMTP value",
         });
     }
+    check_no_controls(s)?;
     match s
         .char_indices()
         .find(|&(_, c)| !matches!(c, '!'..='<' | '>'..='~') && c.is_ascii())
@@ -114,6 +121,30 @@ mod tests {
         );
         assert_eq!(
             "".parse::<EsmtpValue>(),
+            Err(EsmtpError::Empty {
+                what: "ESMTP value"
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_c1_checked_or_not() {
+        let c1 = Err(EsmtpError::ControlChar {
+            position: 1,
+            byte: 0x85,
+        });
+        assert_eq!("a\u{85}b".parse::<EsmtpValue>(), c1);
+        assert_eq!(EsmtpValue::from_unchecked("a\u{85}b"), c1);
+        assert_eq!(
+            EsmtpValue::from_unchecked("1 BODY"),
+            Err(EsmtpError::InvalidChar {
+                what: "ESMTP value",
+                position: 1,
+                ch: ' '
+            })
+        );
+        assert_eq!(
+            EsmtpValue::from_unchecked(""),
             Err(EsmtpError::Empty {
                 what: "ESMTP value"
             })

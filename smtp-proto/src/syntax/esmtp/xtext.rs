@@ -129,10 +129,15 @@ impl EnvId {
         Ok(EnvId(text.to_owned()))
     }
 
-    /// An identifier validated elsewhere: skips the printable-ASCII and length rules but
-    /// still refuses control characters (never a CR/LF/NUL).
+    /// An identifier validated elsewhere: skips the printable-ASCII and length rules. It is
+    /// written as xtext, which encodes SP, `=` and `+`, so only empty input
+    /// ([`EsmtpError::Empty`]) and control characters C0, DEL, C1
+    /// ([`EsmtpError::ControlChar`]) are refused.
     pub fn from_unchecked(text: impl Into<String>) -> Result<Self, EsmtpError> {
         let text = text.into();
+        if text.is_empty() {
+            return Err(EsmtpError::Empty { what: "ENVID" });
+        }
         check_no_controls(&text)?;
         Ok(EnvId(text))
     }
