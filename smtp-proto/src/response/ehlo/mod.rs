@@ -169,8 +169,7 @@ impl TryFrom<Response> for EhloData {
             return Err(EhloError::NotPositive(response.code()));
         }
         let mut capabilities = 0u64;
-        let mut size = None;
-        let mut size_has_number = false;
+        let mut size: Option<(u32, u32)> = None;
         let mut raw_auth = None;
         let mut auth = Vec::new();
         for (end, text) in response.rest_texts() {
@@ -197,12 +196,18 @@ impl TryFrom<Response> for EhloData {
                 }
                 // Duplicated SIZE lines: the first with a limit wins, so that a bare `SIZE`
                 // before `SIZE 100` does not read as "no limit".
-                Capability::Size if !size_has_number => {
-                    size_has_number = params::size(params).is_some();
-                    if size_has_number || size.is_none() {
-                        size = Some(range());
+                Capability::Size => match size {
+                    None => size = Some(range()),
+                    // Rare, so off the hot path: only a duplicate looks at numbers.
+                    Some((start, end)) => {
+                        let first = response.as_bytes().get(start as usize..end as usize);
+                        if params::size(first.unwrap_or_default()).is_none()
+                            && params::size(params).is_some()
+                        {
+                            size = Some(range());
+                        }
                     }
-                }
+                },
                 _ => {}
             }
         }
