@@ -42,51 +42,31 @@ impl Mail {
         self.params.required_extensions()
     }
 
-    fn render(&self, enc: AddressEncoding) -> Vec<u8> {
-        let mut line = Vec::with_capacity(
-            12 + self.reverse_path.encoded_len(enc) + self.params.encoded_len(enc),
-        );
-        line.extend_from_slice(b"MAIL FROM:");
-        self.reverse_path.write_to(&mut line, enc);
-        self.params.write_to(&mut line, enc);
-        line.extend_from_slice(b"\r\n");
-        line
-    }
-
     /// Whether the command can be written under `enc`: [`CommandError::SmtpUtf8Required`],
     /// [`CommandError::SmtpUtf8ParameterMissing`] or [`CommandError::LineTooLong`].
     pub fn check(&self, enc: AddressEncoding) -> Result<(), CommandError> {
-        self.checked_line(enc).map(drop)
-    }
-
-    fn checked_line(&self, enc: AddressEncoding) -> Result<Vec<u8>, CommandError> {
-        let needs = self.reverse_path.needs_smtputf8() || self.params.needs_smtputf8();
-        if needs && enc == AddressEncoding::Ascii {
-            return Err(CommandError::SmtpUtf8Required);
-        }
-        let line = self.render(enc);
-        // Values built with `from_unchecked` may carry UTF-8 that no flag announced.
-        if !line.is_ascii() && enc == AddressEncoding::Ascii {
-            return Err(CommandError::SmtpUtf8Required);
-        }
-        if !line.is_ascii() && !self.params.smtputf8 {
-            return Err(CommandError::SmtpUtf8ParameterMissing);
-        }
-        check_line(&line, self.params.line_allowance(enc))?;
-        Ok(line)
+        self.encode(&mut Vec::with_capacity(self.encoded_len(enc)), enc)
     }
 
     /// Checks the line as [`Mail::check`] does, then appends it; on error nothing is
     /// written. This is the only way to write the command, so that no line reaches the wire
     /// unchecked.
     pub fn encode(&self, out: &mut Vec<u8>, enc: AddressEncoding) -> Result<(), CommandError> {
-        out.extend_from_slice(&self.checked_line(enc)?);
-        Ok(())
+        let line = Line {
+            needs_smtputf8: self.reverse_path.needs_smtputf8() || self.params.needs_smtputf8(),
+            smtputf8_param: Some(self.params.smtputf8),
+            allowance: self.params.line_allowance(enc),
+        };
+        line.write_checked(out, enc, |out| {
+            out.extend_from_slice(b"MAIL FROM:");
+            self.reverse_path.write_to(out, enc);
+            self.params.write_to(out, enc);
+        })
     }
 
     /// The length of the line, CRLF included.
     pub fn encoded_len(&self, enc: AddressEncoding) -> usize {
-        self.render(enc).len()
+        b"MAIL FROM:\r\n".len() + self.reverse_path.encoded_len(enc) + self.params.encoded_len(enc)
     }
 }
 
@@ -124,47 +104,74 @@ impl Rcpt {
         self.params.required_extensions()
     }
 
-    fn render(&self, enc: AddressEncoding) -> Vec<u8> {
-        let mut line = Vec::with_capacity(
-            10 + self.forward_path.encoded_len(enc) + self.params.encoded_len(enc),
-        );
-        line.extend_from_slice(b"RCPT TO:");
-        self.forward_path.write_to(&mut line, enc);
-        self.params.write_to(&mut line, enc);
-        line.extend_from_slice(b"\r\n");
-        line
-    }
-
     /// Whether the command can be written under `enc`: [`CommandError::SmtpUtf8Required`]
     /// or [`CommandError::LineTooLong`].
     pub fn check(&self, enc: AddressEncoding) -> Result<(), CommandError> {
-        self.checked_line(enc).map(drop)
-    }
-
-    fn checked_line(&self, enc: AddressEncoding) -> Result<Vec<u8>, CommandError> {
-        let needs = self.forward_path.needs_smtputf8() || self.params.needs_smtputf8();
-        if needs && enc == AddressEncoding::Ascii {
-            return Err(CommandError::SmtpUtf8Required);
-        }
-        let line = self.render(enc);
-        // Values built with `from_unchecked` may carry UTF-8 that no flag announced.
-        if !line.is_ascii() && enc == AddressEncoding::Ascii {
-            return Err(CommandError::SmtpUtf8Required);
-        }
-        check_line(&line, self.params.line_allowance(enc))?;
-        Ok(line)
+        self.encode(&mut Vec::with_capacity(self.encoded_len(enc)), enc)
     }
 
     /// Checks the line as [`Rcpt::check`] does, then appends it; on error nothing is
     /// written. This is the only way to write the command, so that no line reaches the wire
     /// unchecked.
     pub fn encode(&self, out: &mut Vec<u8>, enc: AddressEncoding) -> Result<(), CommandError> {
-        out.extend_from_slice(&self.checked_line(enc)?);
-        Ok(())
+        let line = Line {
+            needs_smtputf8: self.forward_path.needs_smtputf8() || self.params.needs_smtputf8(),
+            // RCPT has no SMTPUTF8 parameter: the one on MAIL covers the transaction.
+            smtputf8_param: None,
+            allowance: self.params.line_allowance(enc),
+        };
+        line.write_checked(out, enc, |out| {
+            out.extend_from_slice(b"RCPT TO:");
+            self.forward_path.write_to(out, enc);
+            self.params.write_to(out, enc);
+        })
     }
 
     /// The length of the line, CRLF included.
     pub fn encoded_len(&self, enc: AddressEncoding) -> usize {
-        self.render(enc).len()
+        b"RCPT TO:\r\n".len() + self.forward_path.encoded_len(enc) + self.params.encoded_len(enc)
+    }
+}
+
+/// What MAIL and RCPT share: the SMTPUTF8 rules and the length and control checks of one
+/// line written straight into the caller's buffer (no temporary line), rolled back on error.
+struct Line {
+    needs_smtputf8: bool,
+    /// `Some(set)` for MAIL, whose SMTPUTF8 parameter must announce non-ASCII content.
+    smtputf8_param: Option<bool>,
+    allowance: usize,
+}
+
+impl Line {
+    fn write_checked(
+        &self,
+        out: &mut Vec<u8>,
+        enc: AddressEncoding,
+        write: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<(), CommandError> {
+        if self.needs_smtputf8 && enc == AddressEncoding::Ascii {
+            return Err(CommandError::SmtpUtf8Required);
+        }
+        let start = out.len();
+        write(out);
+        out.extend_from_slice(b"\r\n");
+        let result = self.check(out.get(start..).unwrap_or_default(), enc);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+
+    fn check(&self, line: &[u8], enc: AddressEncoding) -> Result<(), CommandError> {
+        // Values built with `from_unchecked` may carry UTF-8 that no flag announced.
+        if !line.is_ascii() {
+            if enc == AddressEncoding::Ascii {
+                return Err(CommandError::SmtpUtf8Required);
+            }
+            if self.smtputf8_param == Some(false) {
+                return Err(CommandError::SmtpUtf8ParameterMissing);
+            }
+        }
+        check_line(line, self.allowance)
     }
 }

@@ -161,17 +161,7 @@ impl MailParameters {
 
     /// Every EHLO keyword the present typed parameters require, without repeats.
     pub fn required_extensions(&self) -> Vec<&'static str> {
-        let mut out: Vec<&'static str> = Vec::new();
-        for ext in self
-            .typed()
-            .iter()
-            .flat_map(MailParameter::required_extensions)
-        {
-            if !out.contains(ext) {
-                out.push(ext);
-            }
-        }
-        out
+        unique_extensions(self.typed().iter().map(MailParameter::required_extensions))
     }
 
     /// Whether an extra parameter carries non-ASCII text (typed ones never need SMTPUTF8).
@@ -290,4 +280,17 @@ impl fmt::Display for MailParameters {
         self.write_to(&mut out, AddressEncoding::Utf8);
         f.write_str(String::from_utf8_lossy(out.get(1..).unwrap_or_default()).as_ref())
     }
+}
+
+/// The union of the parameters' required EHLO keywords, in order, without repeats.
+pub(super) fn unique_extensions<'a>(
+    per_parameter: impl Iterator<Item = &'a [&'static str]>,
+) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for ext in per_parameter.flatten() {
+        if !out.contains(ext) {
+            out.push(ext);
+        }
+    }
+    out
 }

@@ -7,7 +7,7 @@ use super::error::EsmtpError;
 use super::orcpt::OriginalRecipient;
 use super::param::EsmtpParam;
 use super::parameter::RcptParameter;
-use super::params::{allowance, push_extra, split_params};
+use super::params::{allowance, push_extra, split_params, unique_extensions};
 use super::rcpt_values::{Notify, Rrvs};
 use crate::syntax::AddressEncoding;
 
@@ -76,17 +76,7 @@ impl RcptParameters {
 
     /// Every EHLO keyword the present typed parameters require, without repeats.
     pub fn required_extensions(&self) -> Vec<&'static str> {
-        let mut out: Vec<&'static str> = Vec::new();
-        for ext in self
-            .typed()
-            .iter()
-            .flat_map(RcptParameter::required_extensions)
-        {
-            if !out.contains(ext) {
-                out.push(ext);
-            }
-        }
-        out
+        unique_extensions(self.typed().iter().map(RcptParameter::required_extensions))
     }
 
     /// Whether an extra parameter carries non-ASCII text.
