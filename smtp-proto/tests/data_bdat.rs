@@ -2,14 +2,14 @@
 //! mode, violations, and properties (payloads == canonical body, counts == lengths, one
 //! LAST at the end, split invariance).
 
-#[path = "data_support.rs"]
+#[path = "data_support/mod.rs"]
 mod support;
 
 use std::num::NonZeroUsize;
 
 use proptest::prelude::*;
 use smtp_proto::data::{BdatEncoder, BdatMode, BodyPolicy, DataError};
-use support::{canonical, frame_split, parse_frames, payload};
+use support::{body_strategy, canonical, frame_split, parse_frames, payload};
 
 fn text() -> BdatMode {
     BdatMode::Text(BodyPolicy::default())
@@ -148,19 +148,6 @@ fn violations_write_nothing_and_no_last() {
         assert_eq!(result, Err(error));
         assert!(parse_frames(&out).iter().all(|f| !f.last));
     }
-}
-
-fn body_strategy() -> impl Strategy<Value = Vec<u8>> {
-    let atom = prop_oneof![
-        4 => proptest::collection::vec(b'a'..=b'e', 0..6),
-        3 => Just(b"\r\n".to_vec()),
-        2 => Just(b".".to_vec()),
-        1 => Just(b"\r".to_vec()),
-        1 => Just(b"\n".to_vec()),
-        1 => Just(vec![0u8]),
-        1 => Just(vec![0xC3, 0xA9]),
-    ];
-    proptest::collection::vec(atom, 0..24).prop_map(|atoms| atoms.concat())
 }
 
 fn mode_strategy() -> impl Strategy<Value = BdatMode> {

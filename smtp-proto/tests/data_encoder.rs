@@ -1,12 +1,12 @@
 //! DATA encoder: known answers, every published SMTP smuggling sequence, error placement,
 //! and properties (round trip through a strict decoder, no early end, split invariance).
 
-#[path = "data_support.rs"]
+#[path = "data_support/mod.rs"]
 mod support;
 
 use proptest::prelude::*;
 use smtp_proto::data::{BodyPolicy, DataEncoder, DataError, encode_data};
-use support::{canonical, decode, encode_bytewise, encode_split, partial, stored};
+use support::{body_strategy, canonical, decode, encode_bytewise, encode_split, partial, stored};
 
 fn lenient() -> BodyPolicy {
     BodyPolicy::default()
@@ -283,20 +283,6 @@ fn large_bodies_across_internal_blocks() {
             limit: B + 5
         })
     );
-}
-
-fn body_strategy() -> impl Strategy<Value = Vec<u8>> {
-    let atom = prop_oneof![
-        4 => proptest::collection::vec(b'a'..=b'e', 0..6),
-        3 => Just(b"\r\n".to_vec()),
-        2 => Just(b".".to_vec()),
-        1 => Just(b"\r".to_vec()),
-        1 => Just(b"\n".to_vec()),
-        1 => Just(b"\r\n.\r\n".to_vec()),
-        1 => Just(vec![0u8]),
-        1 => Just(vec![0xC3, 0xA9]),
-    ];
-    proptest::collection::vec(atom, 0..24).prop_map(|atoms| atoms.concat())
 }
 
 fn policy_strategy() -> impl Strategy<Value = BodyPolicy> {

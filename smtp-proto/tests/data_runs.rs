@@ -2,7 +2,7 @@
 //! jumps): its edge cases against the octet-by-octet reference, on bodies long enough to
 //! span its 128-octet groups and 16 KiB blocks.
 
-#[path = "data_support.rs"]
+#[path = "data_support/mod.rs"]
 mod support;
 
 use proptest::prelude::*;

@@ -1,12 +1,12 @@
 //! BodySummary: SIZE= (RFC 1870), BODY=8BITMIME (RFC 6152), validity, and agreement with
 //! the encoders.
 
-#[path = "data_support.rs"]
+#[path = "data_support/mod.rs"]
 mod support;
 
 use proptest::prelude::*;
 use smtp_proto::data::{BodyPolicy, BodySummary, DataError};
-use support::{canonical, encode_split, stored};
+use support::{body_strategy, canonical, encode_split, stored};
 
 #[test]
 fn sizes_count_canonical_octets_before_stuffing() {
@@ -52,19 +52,6 @@ fn reports_8bit_and_the_first_violation() {
         })
     );
     assert!(BodySummary::of(&long, BodyPolicy::default().without_line_limit()).is_valid());
-}
-
-fn body_strategy() -> impl Strategy<Value = Vec<u8>> {
-    let atom = prop_oneof![
-        4 => proptest::collection::vec(b'a'..=b'e', 0..6),
-        3 => Just(b"\r\n".to_vec()),
-        2 => Just(b".".to_vec()),
-        1 => Just(b"\r".to_vec()),
-        1 => Just(b"\n".to_vec()),
-        1 => Just(vec![0u8]),
-        1 => Just(vec![0xC3, 0xA9]),
-    ];
-    proptest::collection::vec(atom, 0..24).prop_map(|atoms| atoms.concat())
 }
 
 proptest! {

@@ -2,6 +2,7 @@
 //! canonicaliser, a strict RFC 5321 DATA decoder, a BDAT frame parser, chunked drivers.
 #![allow(dead_code)]
 
+use proptest::prelude::*;
 use smtp_proto::data::{BdatEncoder, BdatMode, BodyPolicy, DataEncoder, DataError};
 use std::num::NonZeroUsize;
 
@@ -189,4 +190,20 @@ pub(crate) fn stuff(canonical: &[u8]) -> Vec<u8> {
 pub(crate) fn partial(body: &[u8], offset: u64) -> Vec<u8> {
     let lenient = BodyPolicy::default().without_line_limit();
     stuff(&canonical(&body[..offset as usize], lenient).unwrap())
+}
+
+/// Short bodies built from the octets that matter: CR, LF, dots, the end-of-data
+/// sequence, NUL and a UTF-8 letter.
+pub(crate) fn body_strategy() -> impl Strategy<Value = Vec<u8>> {
+    let atom = prop_oneof![
+        4 => proptest::collection::vec(b'a'..=b'e', 0..6),
+        3 => Just(b"\r\n".to_vec()),
+        2 => Just(b".".to_vec()),
+        1 => Just(b"\r".to_vec()),
+        1 => Just(b"\n".to_vec()),
+        1 => Just(b"\r\n.\r\n".to_vec()),
+        1 => Just(vec![0u8]),
+        1 => Just(vec![0xC3, 0xA9]),
+    ];
+    proptest::collection::vec(atom, 0..24).prop_map(|atoms| atoms.concat())
 }
