@@ -80,8 +80,10 @@
 )]
 
 pub mod auth;
+pub mod client;
 pub mod command;
 pub mod data;
+pub mod error;
 pub mod response;
 pub mod syntax;
 

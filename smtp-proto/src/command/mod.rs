@@ -17,6 +17,7 @@
 //! [`AddressEncoding`]: crate::syntax::AddressEncoding
 
 mod auth;
+mod cmd;
 mod error;
 mod hello;
 mod line;
@@ -25,7 +26,10 @@ mod simple;
 mod text;
 mod xclient;
 
+pub use crate::client::Context;
+pub use crate::error::LogicError;
 pub use auth::{Auth, InitialResponse, SASL_LINE_LIMIT, encode_sasl_cancel, encode_sasl_response};
+pub use cmd::{BodyChunk, Cmd, Step};
 pub use error::CommandError;
 pub use hello::{Ehlo, Helo, Lhlo};
 pub use line::COMMAND_LINE_LIMIT;

@@ -41,6 +41,7 @@ pub use bytes::{Bytes, BytesMut};
 pub use advice::{RetryAdvice, Scope};
 pub use code::{InvalidReplyCode, ReplyCategory, ReplyClass, ReplyCode};
 pub use display::DISPLAY_MAX_TEXT;
+pub(crate) use display::write_escaped;
 pub use ehlo::{
     AuthMechanisms, Capability, EhloData, EhloError, FutureRelease, Keyword, MtPriorityPolicy,
     ServerLimits,

@@ -1,0 +1,234 @@
+//! What a command sees while it runs: the session, its writes, and the typed effects.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use crate::auth::Mechanism;
+use crate::error::ProtocolError;
+use crate::response::{EhloData, ReplyCode};
+
+use super::outbox::{Outbox, TransmitTag};
+use super::{ReplyKind, Session};
+
+/// A reply the driver waits for.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Awaited {
+    pub(crate) kind: ReplyKind,
+    /// The reply can only come once the outbox was handed out up to here.
+    pub(crate) after: u64,
+    /// Fixed when the reply becomes the next one awaited.
+    pub(crate) deadline: Option<Instant>,
+}
+
+/// Requests a command made that the driver turns into outputs.
+#[derive(Debug, Default)]
+pub(crate) struct Requests {
+    pub(crate) body: bool,
+    pub(crate) upgrade: Upgrade,
+    pub(crate) close: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Upgrade {
+    #[default]
+    None,
+    Requested,
+    Handshaking,
+}
+
+/// The command's view of the client while it runs: read the [`Session`], write lines, ask
+/// for body, apply effects.
+///
+/// Every line written with [`command`](Self::command) or [`secret`](Self::secret) must be
+/// one CRLF-terminated line with no other CR, LF or NUL; the driver checks, so that no bug in
+/// a command (built in or not) can inject a second command. Each such line expects exactly
+/// one reply, strictly in order.
+///
+/// Effects are validated: an effect the session state does not allow (an upgrade that is not
+/// a 220 to STARTTLS, EHLO data from a reply that is not to EHLO) is the fatal
+/// [`ProtocolError::Misuse`], or [`ProtocolError::StartTlsInjection`] for an upgrade with
+/// bytes already received.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub(crate) session: &'a mut Session,
+    pub(crate) outbox: &'a mut Outbox,
+    pub(crate) awaited: &'a mut VecDeque<Awaited>,
+    pub(crate) requests: &'a mut Requests,
+    pub(crate) fatal: &'a mut Option<ProtocolError>,
+    /// The reply being handled, if the command is in `on_reply`.
+    pub(crate) current: Option<(ReplyKind, ReplyCode)>,
+    /// Whether the receive buffer is empty after the current reply.
+    pub(crate) input_empty: bool,
+}
+
+impl Context<'_> {
+    /// The session as it stands.
+    pub fn session(&self) -> &Session {
+        self.session
+    }
+
+    /// Writes one command line (CRLF included) that expects one reply of `kind`.
+    ///
+    /// A closure that writes nothing (an encoder that refused its input) expects nothing.
+    /// A line that is not exactly one CRLF-terminated line without NUL is removed and the
+    /// connection fails with [`ProtocolError::Misuse`].
+    pub fn command<R>(&mut self, kind: ReplyKind, write: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        self.line(kind, TransmitTag::Command, 0, write)
+    }
+
+    /// Writes a line that carries a secret (AUTH with an initial response, a SASL response):
+    /// only its first `shown` octets (`AUTH PLAIN`) ever appear in a log. Otherwise as
+    /// [`command`](Self::command).
+    pub fn secret<R>(
+        &mut self,
+        kind: ReplyKind,
+        shown: usize,
+        write: impl FnOnce(&mut Vec<u8>) -> R,
+    ) -> R {
+        self.line(kind, TransmitTag::Secret, shown, write)
+    }
+
+    fn line<R>(
+        &mut self,
+        kind: ReplyKind,
+        tag: TransmitTag,
+        shown: usize,
+        write: impl FnOnce(&mut Vec<u8>) -> R,
+    ) -> R {
+        let (result, range) = self.outbox.write(tag, shown, write);
+        if range.is_empty() {
+            return result;
+        }
+        let from = range.start;
+        if !is_one_line(self.outbox.bytes(range)) {
+            self.outbox.roll_back(from);
+            self.fail(ProtocolError::Misuse(
+                "a command line must be one CRLF-terminated line without NUL",
+            ));
+            return result;
+        }
+        self.expect_reply(kind);
+        result
+    }
+
+    /// Writes message content (DATA body, BDAT chunks with their lines): no reply is
+    /// expected for it, and logs show only its size.
+    pub fn body<R>(&mut self, write: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        self.outbox.write(TransmitTag::Body, 0, write).0
+    }
+
+    /// Expects one more reply of `kind` after what was written so far: the greeting, a
+    /// reply to a BDAT chunk written with [`body`](Self::body), LMTP's per-recipient replies
+    /// to the end of data.
+    pub fn expect_reply(&mut self, kind: ReplyKind) {
+        self.awaited.push_back(Awaited {
+            kind,
+            after: self.outbox.written(),
+            deadline: None,
+        });
+    }
+
+    /// How many replies are still awaited (the current one not included).
+    pub fn replies_awaited(&self) -> usize {
+        self.awaited.len()
+    }
+
+    /// Asks the caller for the next piece of the body ([`crate::command::Cmd::on_body`]).
+    pub fn request_body(&mut self) {
+        self.requests.body = true;
+    }
+
+    /// Effect: the session's EHLO (or LHLO) data; only from a positive reply to a
+    /// [`ReplyKind::Hello`] line.
+    pub fn store_ehlo(&mut self, ehlo: EhloData) {
+        if self.replying_to(ReplyKind::Hello, 2) {
+            self.session.ehlo = Some(ehlo);
+            self.session.helo_only = false;
+        } else {
+            self.fail(ProtocolError::Misuse(
+                "EHLO data stored outside a reply to EHLO",
+            ));
+        }
+    }
+
+    /// Effect: the session was opened with HELO (no extensions); only from a positive reply
+    /// to a [`ReplyKind::Hello`] line.
+    pub fn store_helo(&mut self) {
+        if self.replying_to(ReplyKind::Hello, 2) {
+            self.session.ehlo = None;
+            self.session.helo_only = true;
+        } else {
+            self.fail(ProtocolError::Misuse("HELO stored outside a reply to HELO"));
+        }
+    }
+
+    /// Effect: switch to TLS now (RFC 3207). Only in the 220 reply to a
+    /// [`ReplyKind::StartTls`] line, with nothing else awaited or unsent; bytes already
+    /// received are the fatal [`ProtocolError::StartTlsInjection`]. After the handshake the
+    /// session forgets its EHLO data and authentication. Lines written after this call
+    /// leave over TLS.
+    pub fn upgrade_tls(&mut self) {
+        let is_220 = matches!(self.current, Some((ReplyKind::StartTls, code)) if code.get() == 220);
+        if !is_220 || !self.awaited.is_empty() || self.outbox.has_unsent() || self.session.tls {
+            self.fail(ProtocolError::Misuse(
+                "TLS upgrade outside a 220 reply to STARTTLS",
+            ));
+        } else if !self.input_empty {
+            self.fail(ProtocolError::StartTlsInjection);
+        } else {
+            self.requests.upgrade = Upgrade::Requested;
+        }
+    }
+
+    /// Effect: the session authenticated with `mechanism`; only in a 235 reply to a
+    /// [`ReplyKind::Auth`] line.
+    pub fn authenticated(&mut self, mechanism: Mechanism) {
+        if matches!(self.current, Some((ReplyKind::Auth, code)) if code.get() == 235) {
+            self.session.authenticated = Some(mechanism);
+        } else {
+            self.fail(ProtocolError::Misuse(
+                "authenticated outside a 235 reply to AUTH",
+            ));
+        }
+    }
+
+    /// Effect: the mail transaction is over (RSET, a refused MAIL, a finished message).
+    pub fn reset_transaction(&mut self) {
+        self.session.in_transaction = false;
+    }
+
+    /// Effect: the session starts over (XCLIENT's 220, RFC 5321 §4.1.4 after a new
+    /// greeting): EHLO data, HELO, authentication and transaction are forgotten, so EHLO
+    /// must be sent again.
+    pub fn reset_session(&mut self) {
+        self.session.ehlo = None;
+        self.session.helo_only = false;
+        self.session.authenticated = None;
+        self.session.in_transaction = false;
+    }
+
+    /// Effect: the session ends with this command (QUIT, or QUIT after a refused
+    /// greeting). Once what was written is handed out, the exchange finishes without waiting
+    /// for outstanding replies, and the client takes no further command.
+    pub fn close(&mut self) {
+        self.requests.close = true;
+    }
+
+    fn replying_to(&self, kind: ReplyKind, class: u16) -> bool {
+        matches!(self.current, Some((k, code)) if k == kind && code.get() / 100 == class)
+    }
+
+    fn fail(&mut self, error: ProtocolError) {
+        if self.fatal.is_none() {
+            *self.fatal = Some(error);
+        }
+    }
+}
+
+/// Exactly one line: ends with CRLF, no other CR or LF, no NUL.
+fn is_one_line(bytes: &[u8]) -> bool {
+    match bytes.strip_suffix(b"\r\n") {
+        Some(body) => memchr::memchr3(b'\r', b'\n', 0, body).is_none(),
+        None => false,
+    }
+}

@@ -1,0 +1,261 @@
+//! The bytes commands wrote and not yet handed out, tagged for redacted logging.
+
+use std::fmt;
+use std::time::Instant;
+
+use crate::response::write_escaped;
+
+/// What a piece of a transmit is, so that logs can show it safely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransmitTag {
+    /// A command line: logged as it is (escaped).
+    Command,
+    /// A line carrying a secret (AUTH with an initial response, SASL responses): only its
+    /// public prefix (`AUTH PLAIN`) is ever logged.
+    Secret,
+    /// Message content (DATA body, BDAT chunks): logged as its size.
+    Body,
+}
+
+/// One tagged piece of a transmit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Segment {
+    start: u64,
+    end: u64,
+    tag: TransmitTag,
+    /// For secrets: how many leading octets may be logged.
+    shown: usize,
+}
+
+/// The client's outgoing bytes: a buffer reused across exchanges and the tags of its pieces.
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    buf: Vec<u8>,
+    /// Stream offset of `buf[0]`.
+    base: u64,
+    /// Stream offset up to which bytes were handed out.
+    sent: u64,
+    segments: Vec<Segment>,
+}
+
+impl Outbox {
+    /// Stream offset of the end of what was written.
+    pub(crate) fn written(&self) -> u64 {
+        self.base + self.buf.len() as u64
+    }
+
+    /// Stream offset of the end of what was handed out.
+    pub(crate) fn sent(&self) -> u64 {
+        self.sent
+    }
+
+    pub(crate) fn has_unsent(&self) -> bool {
+        self.written() > self.sent
+    }
+
+    /// Appends a piece written by `write`, tagged. Returns the closure's result and the
+    /// range written, relative to the buffer.
+    pub(crate) fn write<R>(
+        &mut self,
+        tag: TransmitTag,
+        shown: usize,
+        write: impl FnOnce(&mut Vec<u8>) -> R,
+    ) -> (R, std::ops::Range<usize>) {
+        let start = self.buf.len();
+        let result = write(&mut self.buf);
+        let end = self.buf.len();
+        if end > start {
+            let (s, e) = (self.base + start as u64, self.base + end as u64);
+            match self.segments.last_mut() {
+                // Consecutive body pieces are one piece in the log.
+                Some(last)
+                    if last.end == s
+                        && last.start >= self.sent
+                        && last.tag == TransmitTag::Body
+                        && tag == last.tag =>
+                {
+                    last.end = e;
+                }
+                _ => self.segments.push(Segment {
+                    start: s,
+                    end: e,
+                    tag,
+                    shown,
+                }),
+            }
+        }
+        (result, start..end)
+    }
+
+    /// The bytes in `range` (relative to the buffer), for checks right after a write.
+    pub(crate) fn bytes(&self, range: std::ops::Range<usize>) -> &[u8] {
+        self.buf.get(range).unwrap_or_default()
+    }
+
+    /// Drops the bytes in `range` (the tail just written), for a write that failed a check.
+    pub(crate) fn roll_back(&mut self, from: usize) {
+        self.buf.truncate(from);
+        let end = self.written();
+        self.segments.retain(|s| s.start < end);
+        if let Some(last) = self.segments.last_mut() {
+            last.end = last.end.min(end);
+        }
+    }
+
+    /// Forgets everything handed out (called before the next hand-out: the adapter has
+    /// written it by then).
+    pub(crate) fn compact(&mut self) {
+        let done = usize::try_from(self.sent - self.base).unwrap_or(usize::MAX);
+        if done == 0 {
+            return;
+        }
+        if done >= self.buf.len() {
+            self.buf.clear();
+        } else {
+            self.buf.drain(..done);
+        }
+        self.base = self.sent;
+        let sent = self.sent;
+        self.segments.retain(|s| s.end > sent);
+    }
+
+    /// Hands out the unsent bytes, at most `max` of them unless one piece alone is larger,
+    /// cut at piece boundaries.
+    pub(crate) fn take(&mut self, max: Option<usize>, write_deadline: Instant) -> Transmit<'_> {
+        self.compact();
+        let mut end = self.written();
+        if let Some(max) = max {
+            let limit = self.sent.saturating_add(max as u64);
+            if end > limit {
+                // The end of the last piece that fits, or of the first piece if none does.
+                let mut cut = None;
+                for segment in self.segments.iter().filter(|s| s.end > self.sent) {
+                    if segment.end <= limit || cut.is_none() {
+                        cut = Some(segment.end);
+                    } else {
+                        break;
+                    }
+                }
+                end = cut.unwrap_or(end);
+            }
+        }
+        let start = self.sent;
+        let from = usize::try_from(start - self.base).unwrap_or(0);
+        let to = usize::try_from(end - self.base).unwrap_or(from);
+        let first = self
+            .segments
+            .iter()
+            .position(|s| s.end > start)
+            .unwrap_or(0);
+        let last = self
+            .segments
+            .iter()
+            .position(|s| s.end >= end)
+            .map_or(self.segments.len(), |i| i + 1);
+        self.sent = end;
+        Transmit {
+            bytes: self.buf.get(from..to).unwrap_or_default(),
+            segments: self.segments.get(first..last).unwrap_or_default(),
+            start,
+            write_deadline,
+        }
+    }
+}
+
+/// Bytes to write, as one write: a whole pipelined group leaves together.
+///
+/// Write all of [`bytes`](Self::bytes) before `write_deadline`, then poll again. Log only
+/// [`redacted`](Self::redacted).
+#[derive(Clone, Copy, Debug)]
+pub struct Transmit<'a> {
+    bytes: &'a [u8],
+    segments: &'a [Segment],
+    /// Stream offset of `bytes[0]`.
+    start: u64,
+    write_deadline: Instant,
+}
+
+impl<'a> Transmit<'a> {
+    /// The exact bytes to write.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The time by which the write must have completed (RFC 5321 §4.5.3.2.5).
+    pub fn write_deadline(&self) -> Instant {
+        self.write_deadline
+    }
+
+    /// Whether any piece is a secret or message content.
+    pub fn is_sensitive(&self) -> bool {
+        self.segments.iter().any(|s| s.tag != TransmitTag::Command)
+    }
+
+    /// The tags of the pieces, in order, with their lengths.
+    pub fn tags(&self) -> impl Iterator<Item = (TransmitTag, usize)> + 'a {
+        let transmit = *self;
+        self.segments
+            .iter()
+            .map(move |s| (s.tag, transmit.piece(s).len()))
+    }
+
+    /// A rendering safe to log: one line per piece, commands escaped, secrets cut to their
+    /// public prefix, bodies as their size.
+    ///
+    /// ```text
+    /// AUTH PLAIN [secret, 30 octets]
+    /// MAIL FROM:<a@example.org>
+    /// [body, 1024 octets]
+    /// ```
+    pub fn redacted(&self) -> Redacted<'a> {
+        Redacted { transmit: *self }
+    }
+
+    /// The part of `segment` inside this transmit.
+    fn piece(&self, segment: &Segment) -> &'a [u8] {
+        let from = usize::try_from(segment.start.saturating_sub(self.start)).unwrap_or(0);
+        let to = usize::try_from(segment.end.saturating_sub(self.start)).unwrap_or(0);
+        self.bytes
+            .get(from.min(self.bytes.len())..to.min(self.bytes.len()))
+            .unwrap_or_default()
+    }
+}
+
+/// The log-safe rendering of a [`Transmit`]; see [`Transmit::redacted`].
+#[derive(Clone, Copy, Debug)]
+pub struct Redacted<'a> {
+    transmit: Transmit<'a>,
+}
+
+impl fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let transmit = &self.transmit;
+        for (index, segment) in transmit.segments.iter().enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            let piece = transmit.piece(segment);
+            match segment.tag {
+                TransmitTag::Command => {
+                    for (i, line) in piece.split_inclusive(|&b| b == b'\n').enumerate() {
+                        if i > 0 {
+                            f.write_str("\n")?;
+                        }
+                        write_escaped(f, line.strip_suffix(b"\r\n").unwrap_or(line))?;
+                    }
+                }
+                TransmitTag::Secret => {
+                    let shown = piece.get(..segment.shown).unwrap_or_default();
+                    write_escaped(f, shown)?;
+                    if !shown.is_empty() {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "[secret, {} octets]", piece.len() - shown.len())?;
+                }
+                TransmitTag::Body => write!(f, "[body, {} octets]", piece.len())?,
+            }
+        }
+        Ok(())
+    }
+}

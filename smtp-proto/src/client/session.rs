@@ -1,0 +1,94 @@
+//! What the client knows about the session: greeting, EHLO data, TLS, authentication.
+
+use crate::auth::Mechanism;
+use crate::response::{Capability, EhloData, Response};
+use crate::syntax::AddressEncoding;
+
+/// SMTP (RFC 5321) or LMTP (RFC 2033): LMTP answers the end of data once per recipient.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// SMTP.
+    #[default]
+    Smtp,
+    /// LMTP.
+    Lmtp,
+}
+
+/// The session state commands read; changed only through the driver's validated effects.
+#[derive(Clone, Debug, Default)]
+pub struct Session {
+    pub(crate) protocol: Protocol,
+    pub(crate) greeting: Option<Response>,
+    pub(crate) ehlo: Option<EhloData>,
+    pub(crate) helo_only: bool,
+    pub(crate) tls: bool,
+    pub(crate) authenticated: Option<Mechanism>,
+    pub(crate) in_transaction: bool,
+    pub(crate) closed: bool,
+}
+
+impl Session {
+    /// SMTP or LMTP, as the client was created.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The server's greeting, once received.
+    pub fn greeting(&self) -> Option<&Response> {
+        self.greeting.as_ref()
+    }
+
+    /// The EHLO (or LHLO) data of the current session; `None` before EHLO, after HELO,
+    /// and after STARTTLS or XCLIENT until EHLO is sent again.
+    pub fn ehlo(&self) -> Option<&EhloData> {
+        self.ehlo.as_ref()
+    }
+
+    /// Whether the session was opened with HELO (no extensions, RFC 5321 §4.1.1.1).
+    pub fn is_helo(&self) -> bool {
+        self.helo_only
+    }
+
+    /// Whether a hello (EHLO, HELO or LHLO) was accepted in the current session.
+    pub fn has_hello(&self) -> bool {
+        self.ehlo.is_some() || self.helo_only
+    }
+
+    /// Whether the server offers `capability` in the current EHLO data.
+    pub fn supports(&self, capability: Capability) -> bool {
+        self.ehlo
+            .as_ref()
+            .is_some_and(|ehlo| ehlo.supports(capability))
+    }
+
+    /// Whether the connection is protected by TLS (implicit or after STARTTLS).
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// The mechanism the session authenticated with, if it did.
+    pub fn authenticated(&self) -> Option<&Mechanism> {
+        self.authenticated.as_ref()
+    }
+
+    /// Whether a mail transaction is open: MAIL was accepted, and neither the end of data,
+    /// RSET nor another reset has closed it.
+    pub fn in_transaction(&self) -> bool {
+        self.in_transaction
+    }
+
+    /// Whether the session was closed (QUIT, or a refused greeting).
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// How addresses are written: UTF-8 when the server offers SMTPUTF8 (RFC 6531), else
+    /// ASCII with A-label domains.
+    pub fn address_encoding(&self) -> AddressEncoding {
+        if self.supports(Capability::SmtpUtf8) {
+            AddressEncoding::Utf8
+        } else {
+            AddressEncoding::Ascii
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The driver's own rules, with minimal commands written against the public API.
+
+use std::time::{Duration, Instant};
+
+use smtp_proto::client::{Client, ClientConfig, Context, Output, ReplyKind};
+use smtp_proto::command::{Cmd, LogicError, Step};
+use smtp_proto::error::ProtocolError;
+use smtp_proto::response::Response;
+
+/// Expects the greeting.
+struct Hello;
+impl Cmd for Hello {
+    type Output = Response;
+    fn start(&mut self, cx: &mut Context<'_>) -> Step<Response> {
+        cx.expect_reply(ReplyKind::Greeting);
+        Step::Continue
+    }
+    fn on_reply(&mut self, reply: Response, _: &mut Context<'_>) -> Step<Response> {
+        Step::Done(Ok(reply))
+    }
+}
+
+/// Writes `lines` at once, collects every reply.
+struct Lines(&'static [&'static [u8]], Vec<Response>);
+impl Cmd for Lines {
+    type Output = Vec<Response>;
+    fn start(&mut self, cx: &mut Context<'_>) -> Step<Vec<Response>> {
+        for line in self.0 {
+            cx.command(ReplyKind::Other, |out| out.extend_from_slice(line));
+        }
+        Step::Continue
+    }
+    fn on_reply(&mut self, reply: Response, cx: &mut Context<'_>) -> Step<Vec<Response>> {
+        self.1.push(reply);
+        if cx.replies_awaited() == 0 {
+            Step::Done(Ok(std::mem::take(&mut self.1)))
+        } else {
+            Step::Continue
+        }
+    }
+}
+
+fn t0() -> Instant {
+    Instant::now()
+}
+
+#[test]
+fn greeting_then_pipelined_lines_in_one_transmit() {
+    let now = t0();
+    let mut client = Client::new(ClientConfig::default());
+    let mut ex = client.send(Hello);
+    assert!(matches!(ex.poll_output(now), Ok(Output::NeedInput { .. })));
+    ex.handle_input(b"220 hi\r\n");
+    let Ok(Output::Done(Ok(greeting))) = ex.poll_output(now) else {
+        panic!()
+    };
+    assert_eq!(greeting.code().get(), 220);
+
+    let mut ex = client.send(Lines(&[b"NOOP\r\n", b"RSET\r\n"], Vec::new()));
+    match ex.poll_output(now) {
+        Ok(Output::Transmit(t)) => {
+            assert_eq!(t.bytes(), b"NOOP\r\nRSET\r\n");
+            assert_eq!(t.redacted().to_string(), "NOOP\nRSET");
+        }
+        other => panic!("{other:?}"),
+    }
+    let Ok(Output::NeedInput { deadline }) = ex.poll_output(now) else {
+        panic!()
+    };
+    assert_eq!(deadline, now + Duration::from_secs(300));
+    ex.handle_input(b"250 a\r\n25");
+    assert!(matches!(ex.poll_output(now), Ok(Output::NeedInput { .. })));
+    ex.handle_input(b"0 b\r\n");
+    let Ok(Output::Done(Ok(replies))) = ex.poll_output(now) else {
+        panic!()
+    };
+    assert_eq!(replies.len(), 2);
+    assert!(client.is_usable());
+}
+
+#[test]
+fn injected_line_is_refused_before_it_leaves() {
+    let now = t0();
+    let mut client = Client::new(ClientConfig::default());
+    let mut ex = client.send(Lines(&[b"NOOP\r\nRSET\r\n"], Vec::new()));
+    assert!(matches!(ex.poll_output(now), Err(ProtocolError::Misuse(_))));
+    drop(ex);
+    assert!(!client.is_usable());
+}
+
+#[test]
+fn deadline_is_not_stretched_by_dripping() {
+    let now = t0();
+    let mut client = Client::new(ClientConfig::default());
+    let mut ex = client.send(Hello);
+    let Ok(Output::NeedInput { deadline }) = ex.poll_output(now) else {
+        panic!()
+    };
+    for (i, b) in b"220 slow".iter().enumerate() {
+        ex.handle_input(&[*b]);
+        let later = now + Duration::from_secs(60 * i as u64);
+        match ex.poll_output(later) {
+            Ok(Output::NeedInput { deadline: d }) => assert_eq!(d, deadline),
+            Err(ProtocolError::Timeout(ReplyKind::Greeting)) => {
+                assert!(later >= deadline);
+                return;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    panic!("never timed out");
+}
+
+#[test]
+fn reply_with_nothing_in_flight_is_fatal_and_421_while_idle_is_reported() {
+    let now = t0();
+    let mut client = Client::new(ClientConfig::default());
+    let mut ex = client.send(Hello);
+    let _ = ex.poll_output(now);
+    ex.handle_input(b"220 hi\r\n250 extra\r\n");
+    assert!(matches!(
+        ex.poll_output(now),
+        Err(ProtocolError::UnexpectedReply(_))
+    ));
+
+    let mut client = Client::new(ClientConfig::default());
+    let mut ex = client.send(Hello);
+    let _ = ex.poll_output(now);
+    ex.handle_input(b"220 hi\r\n");
+    assert!(matches!(ex.poll_output(now), Ok(Output::Done(Ok(_)))));
+    client.handle_input(b"421 bye\r\n");
+    assert!(!client.is_usable());
+    let mut ex = client.send(Lines(&[b"NOOP\r\n"], Vec::new()));
+    assert!(matches!(
+        ex.poll_output(now),
+        Err(ProtocolError::ServiceClosing(_))
+    ));
+}
+
+#[test]
+fn refusal_is_a_logic_error_and_keeps_the_client_usable() {
+    struct Must;
+    impl Cmd for Must {
+        type Output = ();
+        fn start(&mut self, cx: &mut Context<'_>) -> Step<()> {
+            cx.command(ReplyKind::Other, |o| o.extend_from_slice(b"XYZ\r\n"));
+            Step::Continue
+        }
+        fn on_reply(&mut self, reply: Response, _: &mut Context<'_>) -> Step<()> {
+            Step::Done(Err(LogicError::refused("XYZ", reply)))
+        }
+    }
+    let now = t0();
+    let mut client = Client::new(ClientConfig::default());
+    let mut ex = client.send(Must);
+    assert!(matches!(ex.poll_output(now), Ok(Output::Transmit(_))));
+    let _ = ex.poll_output(now);
+    ex.handle_input(b"502 no\r\n");
+    let Ok(Output::Done(Err(error))) = ex.poll_output(now) else {
+        panic!()
+    };
+    assert_eq!(error.to_string(), "XYZ refused: 502 no");
+    assert!(client.is_usable());
+}
