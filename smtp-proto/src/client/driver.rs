@@ -441,6 +441,9 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         {
             client.session.in_transaction = false;
         }
+        if head.kind == crate::client::ReplyKind::Greeting {
+            client.session.greeting = Some(reply.clone());
+        }
         let closing = (code.get() == 421).then(|| reply.clone());
         if let State::Running = self.state {
             let step = self

@@ -98,6 +98,34 @@ pub enum Step<T> {
     Fatal(ProtocolError),
 }
 
+impl Step<Response> {
+    /// What a one-reply command makes of its reply: a positive completion (2xx) is the
+    /// output, a negative reply (4xx, 5xx) the refusal [`LogicError::Refused`], and an
+    /// intermediate 3xx (354, 334) is impossible here and fatal
+    /// ([`ProtocolError::ImpossibleReply`]).
+    ///
+    /// ```
+    /// use smtp_proto::command::Step;
+    /// use smtp_proto::response::Response;
+    ///
+    /// let reply = Response::parse(b"354 go ahead\r\n")?;
+    /// assert!(matches!(Step::completion("NOOP", reply), Step::Fatal(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn completion(command: &'static str, reply: Response) -> Self {
+        if reply.is_positive_completion() {
+            Step::Done(Ok(reply))
+        } else if reply.is_negative() {
+            Step::Done(Err(LogicError::refused(command, reply)))
+        } else {
+            Step::Fatal(ProtocolError::ImpossibleReply {
+                command,
+                response: reply,
+            })
+        }
+    }
+}
+
 impl<T> Step<T> {
     /// Maps the output of a finished step.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Step<U> {
