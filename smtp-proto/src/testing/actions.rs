@@ -1,0 +1,145 @@
+//! The action table: `> name args` to a command and the rendering of its outcome.
+//!
+//! Adding a command to the transcript language is one arm in [`command`].
+
+use crate::client::{Context, ReplyKind};
+use crate::command::{BodyChunk, Cmd, LogicError, Step};
+use crate::response::Response;
+
+use super::interim;
+use super::render::render_ok;
+use super::script::Action;
+
+/// A command as a transcript runs it: its output rendered as outcome lines.
+///
+/// [`command`] builds one from an action line. An adapter's mock test sends it with its
+/// `Connection::send` like any command and compares the lines it yields (or the rendered
+/// error followed by [`report`](Self::report)) with the transcript's `=` lines.
+pub trait ScriptCmd: Cmd<Output = Vec<String>> {
+    /// Lines that follow an error outcome: what the command recorded before it failed
+    /// (a mail report after the connection died). Empty for most commands.
+    fn report(&self) -> Vec<String>;
+}
+
+/// A boxed [`ScriptCmd`], what [`command`] returns.
+pub type ScriptCommand = Box<dyn ScriptCmd>;
+
+/// Builds the command for `action`, or says why the action line is wrong.
+///
+/// | action | command | outcome lines |
+/// |---|---|---|
+/// | `greeting` | await the greeting | `ok 220` |
+/// | `ehlo NAME` | `EHLO NAME` | `ok 250` |
+/// | `line TEXT [kind=K]` | one raw line `TEXT` CRLF expecting one reply of kind `K` (`other`) | `ok CODE` |
+///
+/// ```
+/// use smtp_proto::testing::{Action, Item, Script, command};
+///
+/// let script = Script::parse("x", "> line XPING")?;
+/// let Some(Item::Action(action)) = script.lines().first().map(|l| &l.item) else { panic!() };
+/// assert!(command(action).is_ok());
+/// # Ok::<(), smtp_proto::testing::ParseError>(())
+/// ```
+pub fn command(action: &Action) -> Result<ScriptCommand, String> {
+    let name = action.name.as_str();
+    match name {
+        "greeting" => Ok(rendered(interim::Greeting, |r| vec![render_ok(&r)])),
+        "ehlo" => Ok(rendered(interim::Ehlo(required_arg(action, 0)?), |r| {
+            vec![render_ok(&r)]
+        })),
+        "line" => {
+            let text = action
+                .positional
+                .iter()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let kind = reply_kind(action.text("kind").as_deref().unwrap_or("other"))?;
+            Ok(rendered(interim::RawLine { text, kind }, |r| {
+                vec![render_ok(&r)]
+            }))
+        }
+        _ => Err(format!("unknown action {name:?}")),
+    }
+}
+
+fn required_arg(action: &Action, index: usize) -> Result<String, String> {
+    action
+        .arg(index)
+        .ok_or_else(|| format!("{} needs argument {}", action.name, index + 1))
+}
+
+fn reply_kind(name: &str) -> Result<ReplyKind, String> {
+    Ok(match name {
+        "greeting" => ReplyKind::Greeting,
+        "hello" => ReplyKind::Hello,
+        "start-tls" => ReplyKind::StartTls,
+        "auth" => ReplyKind::Auth,
+        "mail" => ReplyKind::Mail,
+        "rcpt" => ReplyKind::Rcpt,
+        "data" => ReplyKind::Data,
+        "data-end" => ReplyKind::DataEnd,
+        "bdat" => ReplyKind::Bdat,
+        "bdat-last" => ReplyKind::BdatLast,
+        "other" => ReplyKind::Other,
+        _ => return Err(format!("unknown reply kind {name:?}")),
+    })
+}
+
+/// Wraps `cmd` so that its output becomes outcome lines.
+fn rendered<C, F>(cmd: C, render: F) -> ScriptCommand
+where
+    C: Cmd + 'static,
+    F: FnMut(C::Output) -> Vec<String> + 'static,
+{
+    Box::new(Rendered {
+        cmd,
+        render,
+        report: |_: &C| Vec::new(),
+    })
+}
+
+struct Rendered<C, F, R> {
+    cmd: C,
+    render: F,
+    report: R,
+}
+
+impl<C, F, R> Cmd for Rendered<C, F, R>
+where
+    C: Cmd,
+    F: FnMut(C::Output) -> Vec<String>,
+    R: Fn(&C) -> Vec<String>,
+{
+    type Output = Vec<String>;
+
+    fn check(&self, session: &crate::client::Session) -> Result<(), LogicError> {
+        self.cmd.check(session)
+    }
+
+    fn start(&mut self, cx: &mut Context<'_>) -> Step<Vec<String>> {
+        let step = self.cmd.start(cx);
+        step.map(&mut self.render)
+    }
+
+    fn on_reply(&mut self, reply: Response, cx: &mut Context<'_>) -> Step<Vec<String>> {
+        let step = self.cmd.on_reply(reply, cx);
+        step.map(&mut self.render)
+    }
+
+    fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<Vec<String>> {
+        let step = self.cmd.on_body(chunk, cx);
+        step.map(&mut self.render)
+    }
+}
+
+impl<C, F, R> ScriptCmd for Rendered<C, F, R>
+where
+    C: Cmd,
+    F: FnMut(C::Output) -> Vec<String>,
+    R: Fn(&C) -> Vec<String>,
+{
+    fn report(&self) -> Vec<String> {
+        (self.report)(&self.cmd)
+    }
+}
