@@ -127,7 +127,7 @@ fn size_over_limit_is_refused_before_sending() {
         matches!(
             result,
             Err(smtp_proto::command::LogicError::MessageTooLarge {
-                size: 2000,
+                size: 3000,
                 limit: 1000
             })
         ),
