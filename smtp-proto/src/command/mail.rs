@@ -37,6 +37,11 @@ impl Mail {
         &self.params
     }
 
+    /// The parameters, for the transaction's own `SIZE`, `BODY` and `SMTPUTF8`.
+    pub(crate) fn params_mut(&mut self) -> &mut MailParameters {
+        &mut self.params
+    }
+
     /// The EHLO keywords the parameters need, without repeats.
     pub fn required_extensions(&self) -> Vec<&'static str> {
         self.params.required_extensions()

@@ -24,6 +24,7 @@ mod line;
 mod mail;
 mod simple;
 mod text;
+mod transaction;
 mod xclient;
 
 pub use crate::client::Context;
@@ -36,4 +37,8 @@ pub use line::COMMAND_LINE_LIMIT;
 pub use mail::{Mail, Rcpt};
 pub use simple::{Bdat, BdatLine, Data, Expn, Help, Noop, Quit, Rset, StartTls, Vrfy};
 pub use text::TextArgument;
+pub use transaction::{
+    Envelope, MailBody, MailReport, NoRecipients, Outcome, RecipientReport, RecipientStatus,
+    SendMail, SendMails, StreamedBody, TransactionOptions, TransactionReport,
+};
 pub use xclient::{XattrValue, Xclient, XclientAttribute, Xforward, XforwardAttribute};

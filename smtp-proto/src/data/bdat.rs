@@ -60,6 +60,8 @@ pub struct BdatEncoder {
     /// Canonical octets not yet framed.
     staged: Vec<u8>,
     error: Option<DataError>,
+    /// Chunks written so far (each expects one reply).
+    chunks: u64,
 }
 
 impl BdatEncoder {
@@ -74,6 +76,7 @@ impl BdatEncoder {
             canon,
             staged: Vec::new(),
             error: None,
+            chunks: 0,
         }
     }
 
@@ -102,6 +105,7 @@ impl BdatEncoder {
         self.write_full_chunks(out);
         if !self.staged.is_empty() {
             write_bdat_command(self.staged.len(), false, out);
+            self.chunks += 1;
             out.put(&self.staged);
             self.staged.clear();
         }
@@ -109,7 +113,19 @@ impl BdatEncoder {
     }
 
     /// Ends the body: writes the remaining chunks, the last with `LAST`.
-    pub fn finish<S: BodySink + ?Sized>(mut self, out: &mut S) -> Result<(), DataError> {
+    pub fn finish<S: BodySink + ?Sized>(self, out: &mut S) -> Result<(), DataError> {
+        self.finish_counted(out).map(|_| ())
+    }
+
+    /// Chunks written so far; each is answered by one reply (RFC 3030 §2).
+    pub fn chunks_written(&self) -> u64 {
+        self.chunks
+    }
+
+    /// As [`finish`](Self::finish), returning how many chunks this call wrote (at least
+    /// one: the `LAST` chunk), so that a client knows how many replies to expect.
+    pub fn finish_counted<S: BodySink + ?Sized>(mut self, out: &mut S) -> Result<u64, DataError> {
+        let before = self.chunks;
         if let Some(error) = self.error {
             return Err(error);
         }
@@ -119,7 +135,7 @@ impl BdatEncoder {
         self.write_full_chunks(out);
         write_bdat_command(self.staged.len(), true, out);
         out.put(&self.staged);
-        Ok(())
+        Ok(self.chunks - before + 1)
     }
 
     fn stage(&mut self, input: &[u8]) -> Result<(), DataError> {
@@ -153,6 +169,7 @@ impl BdatEncoder {
         while rest.len() > size {
             let (chunk, tail) = rest.split_at(size);
             write_bdat_command(size, false, out);
+            self.chunks += 1;
             out.put(chunk);
             rest = tail;
         }

@@ -106,6 +106,15 @@ impl EhloData {
         self.capabilities & capability.bit() != 0
     }
 
+    /// Whether the server announced the EHLO `keyword` (ASCII case ignored), known to this
+    /// crate or not; allocation-free for the known ones.
+    pub fn offers(&self, keyword: &str) -> bool {
+        match Capability::from_keyword(keyword.as_bytes()) {
+            Some(capability) => self.supports(capability),
+            None => self.params(keyword).is_some(),
+        }
+    }
+
     /// Every announced capability this crate knows, in declaration order.
     pub fn capabilities(&self) -> impl Iterator<Item = Capability> + '_ {
         Capability::ALL

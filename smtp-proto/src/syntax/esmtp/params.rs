@@ -164,6 +164,35 @@ impl MailParameters {
         unique_extensions(self.typed().iter().map(MailParameter::required_extensions))
     }
 
+    /// The first EHLO keyword, in wire order, that a present typed parameter needs and
+    /// `offered` says the server lacks; `None` when everything needed is offered. The
+    /// client's check before MAIL: unlike [`required_extensions`](Self::required_extensions)
+    /// it allocates nothing.
+    pub fn first_missing_extension(&self, offered: impl Fn(&str) -> bool) -> Option<&'static str> {
+        let body: &'static [&'static str] = match self.body {
+            Some(Body::BinaryMime) => &["BINARYMIME", "CHUNKING"],
+            Some(_) => &["8BITMIME"],
+            None => &[],
+        };
+        let needs: [(bool, &'static [&'static str]); 9] = [
+            (self.size.is_some(), &["SIZE"]),
+            (true, body),
+            (self.smtputf8, &["SMTPUTF8"]),
+            (self.ret.is_some() || self.envid.is_some(), &["DSN"]),
+            (self.auth.is_some(), &["AUTH"]),
+            (self.require_tls, &["REQUIRETLS"]),
+            (self.mt_priority.is_some(), &["MT-PRIORITY"]),
+            (self.future_release.is_some(), &["FUTURERELEASE"]),
+            (self.deliver_by.is_some(), &["DELIVERBY"]),
+        ];
+        needs
+            .iter()
+            .filter(|(present, _)| *present)
+            .flat_map(|(_, keywords)| keywords.iter())
+            .find(|keyword| !offered(keyword))
+            .copied()
+    }
+
     /// Whether an extra parameter carries non-ASCII text (typed ones never need SMTPUTF8).
     pub fn needs_smtputf8(&self) -> bool {
         self.extra.iter().any(EsmtpParam::needs_smtputf8)

@@ -69,6 +69,19 @@ impl RcptParameters {
         v
     }
 
+    /// The first EHLO keyword, in wire order, that a present typed parameter needs and
+    /// `offered` says the server lacks (DSN for NOTIFY and ORCPT, RRVS); allocates nothing.
+    pub fn first_missing_extension(&self, offered: impl Fn(&str) -> bool) -> Option<&'static str> {
+        let needs: [(bool, &'static str); 2] = [
+            (self.notify.is_some() || self.orcpt.is_some(), "DSN"),
+            (self.rrvs.is_some(), "RRVS"),
+        ];
+        needs
+            .iter()
+            .find(|(present, keyword)| *present && !offered(keyword))
+            .map(|(_, keyword)| *keyword)
+    }
+
     /// Whether no parameter is present.
     pub fn is_empty(&self) -> bool {
         self.typed().is_empty() && self.extra.is_empty()

@@ -1,0 +1,163 @@
+//! Deciding a mail's parameters from envelope, body and EHLO data, before a byte is sent.
+
+use std::num::NonZeroUsize;
+
+use crate::client::{Protocol, Session};
+use crate::command::LogicError;
+use crate::data::{BdatMode, BodySummary};
+use crate::response::Capability;
+use crate::syntax::AddressEncoding;
+use crate::syntax::esmtp::Body;
+
+use super::{Envelope, MailBody, MailReport, TransactionOptions};
+
+/// How one mail is sent, decided once before its first MAIL.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) encoding: AddressEncoding,
+    pub(crate) pipelined: bool,
+    /// `Some` when the body goes by BDAT.
+    pub(crate) bdat: Option<BdatMode>,
+    pub(crate) chunk_size: NonZeroUsize,
+    pub(crate) lmtp: bool,
+    /// The most recipients per transaction (LIMITS RCPTMAX, RFC 9422).
+    pub(crate) rcpt_max: usize,
+    /// Whether the body can be sent more than once (not streamed).
+    pub(crate) repeatable: bool,
+    /// For a streamed body: whether 8-bit octets were declared.
+    pub(crate) eight_bit: bool,
+}
+
+/// Checks everything that can be checked before MAIL and completes the envelope's MAIL
+/// parameters. `scratch` is a reused buffer for the line checks.
+pub(crate) fn plan(
+    envelope: Envelope,
+    body: &MailBody,
+    session: &Session,
+    options: &TransactionOptions,
+    scratch: &mut Vec<u8>,
+) -> Result<(Plan, MailReport), LogicError> {
+    if !session.has_hello() {
+        return Err(LogicError::WrongState {
+            command: "MAIL",
+            reason: "no EHLO, HELO or LHLO was accepted in this session",
+        });
+    }
+    let mut envelope = envelope;
+    let ehlo = session.ehlo();
+    let offered = |keyword: &str| ehlo.is_some_and(|e| e.offers(keyword));
+    let chunking = session.supports(Capability::Chunking);
+    let unsupported = |capability| LogicError::Unsupported {
+        command: "MAIL",
+        capability,
+    };
+
+    let params = envelope.mail.params_mut();
+    let mut bdat = None;
+    let size;
+    let mut eight_bit = false;
+    match body {
+        MailBody::Bytes(bytes) => {
+            let summary = BodySummary::of(bytes, options.body_policy);
+            if let Some(violation) = summary.violation() {
+                return Err(LogicError::Body(violation));
+            }
+            if summary.has_8bit() {
+                params.body = Some(Body::EightBitMime);
+            } else if params.body == Some(Body::BinaryMime) {
+                params.body = None;
+            }
+            if options.prefer_bdat && chunking {
+                bdat = Some(BdatMode::Text(options.body_policy));
+                size = Some(summary.bdat_size());
+            } else {
+                size = Some(summary.size());
+            }
+        }
+        MailBody::Binary(bytes) => {
+            params.body = Some(Body::BinaryMime);
+            bdat = Some(BdatMode::Binary);
+            size = u64::try_from(bytes.len()).ok();
+        }
+        MailBody::Streamed(declared) => {
+            eight_bit = declared.eight_bit;
+            if declared.eight_bit {
+                params.body = Some(Body::EightBitMime);
+            } else if params.body == Some(Body::BinaryMime) {
+                params.body = None;
+            }
+            if options.prefer_bdat && chunking {
+                bdat = Some(BdatMode::Text(options.body_policy));
+            }
+            size = declared.size_hint;
+        }
+    }
+
+    params.size = None;
+    if offered("SIZE") {
+        if let (Some(size), Some(limit)) = (size, ehlo.and_then(|e| e.size_limit())) {
+            if size > limit {
+                return Err(LogicError::MessageTooLarge { size, limit });
+            }
+        }
+        params.size = size;
+    }
+
+    let needs_utf8 = envelope.mail.reverse_path().needs_smtputf8()
+        || envelope
+            .recipients
+            .iter()
+            .any(|r| r.forward_path().needs_smtputf8());
+    let params = envelope.mail.params_mut();
+    if needs_utf8 {
+        params.smtputf8 = true;
+    }
+    if let Some(missing) = params.first_missing_extension(offered) {
+        return Err(unsupported(missing));
+    }
+    for rcpt in envelope.recipients.iter() {
+        if let Some(missing) = rcpt.params().first_missing_extension(offered) {
+            return Err(LogicError::Unsupported {
+                command: "RCPT",
+                capability: missing,
+            });
+        }
+    }
+    let encoding = if params.smtputf8 {
+        AddressEncoding::Utf8
+    } else {
+        AddressEncoding::Ascii
+    };
+
+    scratch.clear();
+    envelope.mail.encode(scratch, encoding)?;
+    for rcpt in envelope.recipients.iter() {
+        scratch.clear();
+        rcpt.encode(scratch, encoding)?;
+    }
+
+    let rcpt_max = ehlo
+        .and_then(|e| e.limits())
+        .and_then(|l| l.rcpt_max)
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(usize::MAX);
+    let repeatable = !matches!(body, MailBody::Streamed(_));
+    if !repeatable && envelope.recipients.len() > rcpt_max {
+        return Err(LogicError::WrongState {
+            command: "RCPT",
+            reason: "more recipients than the server's RCPTMAX, and a streamed body cannot be sent twice",
+        });
+    }
+    let plan = Plan {
+        encoding,
+        pipelined: options.pipelining && session.supports(Capability::Pipelining),
+        bdat,
+        chunk_size: options.bdat_chunk_size,
+        lmtp: session.protocol() == Protocol::Lmtp,
+        rcpt_max,
+        repeatable,
+        eight_bit,
+    };
+    Ok((plan, MailReport::new(envelope)))
+}

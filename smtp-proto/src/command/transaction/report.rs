@@ -1,0 +1,192 @@
+//! What happened to a mail: per recipient, per transaction, and overall.
+
+use crate::response::Response;
+use crate::syntax::ForwardPath;
+
+use super::Envelope;
+
+/// The overall result of sending one mail (SECURITY.md "Outcomes a caller can rely on").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Every recipient got a positive reply to the end of data (per recipient in LMTP).
+    Delivered,
+    /// Some recipients were delivered, some refused or rejected.
+    Partial,
+    /// No recipient was delivered: refused at MAIL or RCPT, or the message at the end of
+    /// data.
+    Rejected,
+    /// The connection died or timed out after the end of data was sent and before the
+    /// verdict: the message may or may not have been accepted. Never reported as delivered
+    /// or failed, so a retry decision can take the risk of duplicates into account.
+    Uncertain,
+}
+
+/// What happened to one recipient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecipientStatus {
+    /// Accepted at RCPT, and the message accepted at the end of data.
+    Delivered,
+    /// Refused at RCPT (or MAIL was refused for its transaction).
+    Refused,
+    /// Accepted at RCPT, but the message was refused (DATA, a BDAT chunk or the verdict).
+    Rejected,
+    /// Accepted at RCPT; the connection was lost after the end of data, before the verdict.
+    Uncertain,
+    /// Not sent: a fatal error came first.
+    NotAttempted,
+}
+
+/// One recipient's result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecipientReport {
+    pub(crate) status: RecipientStatus,
+    pub(crate) rcpt_reply: Option<Response>,
+    pub(crate) data_reply: Option<Response>,
+    /// Internal: accepted at RCPT, verdict pending (only meaningful while running).
+    pub(crate) accepted: bool,
+    /// Internal: the end of data for this recipient's transaction was sent.
+    pub(crate) data_sent: bool,
+}
+
+impl RecipientReport {
+    pub(crate) fn new() -> Self {
+        Self {
+            status: RecipientStatus::NotAttempted,
+            rcpt_reply: None,
+            data_reply: None,
+            accepted: false,
+            data_sent: false,
+        }
+    }
+
+    /// What happened.
+    pub fn status(&self) -> RecipientStatus {
+        self.status
+    }
+
+    /// Whether the server accepted the recipient at RCPT.
+    pub fn is_accepted(&self) -> bool {
+        self.accepted
+    }
+
+    /// The reply to RCPT (or to MAIL, if MAIL was refused before this RCPT counted).
+    pub fn rcpt_reply(&self) -> Option<&Response> {
+        self.rcpt_reply.as_ref()
+    }
+
+    /// The reply that decided the message for this recipient: the end-of-data verdict (in
+    /// LMTP this recipient's own), or the refusal of DATA or of a BDAT chunk.
+    pub fn data_reply(&self) -> Option<&Response> {
+        self.data_reply.as_ref()
+    }
+}
+
+/// One mail transaction (MAIL to end of data); a mail takes several when the server limits
+/// recipients (LIMITS RCPTMAX, or a 452 "too many recipients").
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TransactionReport {
+    pub(crate) mail_reply: Option<Response>,
+    pub(crate) final_reply: Option<Response>,
+    pub(crate) recipients: usize,
+}
+
+impl TransactionReport {
+    /// The reply to MAIL.
+    pub fn mail_reply(&self) -> Option<&Response> {
+        self.mail_reply.as_ref()
+    }
+
+    /// The reply that ended the transaction: the verdict after the end of data (the last
+    /// one in LMTP), or the refusal that ended it early.
+    pub fn final_reply(&self) -> Option<&Response> {
+        self.final_reply.as_ref()
+    }
+
+    /// How many recipients were sent in this transaction.
+    pub fn recipient_count(&self) -> usize {
+        self.recipients
+    }
+}
+
+/// The report of one mail: every recipient once, every transaction, and the outcome.
+///
+/// A fatal error mid-way still yields the report so far (see
+/// [`SendMail::report`](super::SendMail::report)): recipients whose message was sent and not
+/// answered are [`RecipientStatus::Uncertain`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailReport {
+    pub(crate) envelope: Envelope,
+    pub(crate) recipients: Vec<RecipientReport>,
+    pub(crate) transactions: Vec<TransactionReport>,
+}
+
+impl MailReport {
+    pub(crate) fn new(envelope: Envelope) -> Self {
+        let recipients = (0..envelope.recipients.len())
+            .map(|_| RecipientReport::new())
+            .collect();
+        Self {
+            envelope,
+            recipients,
+            transactions: Vec::new(),
+        }
+    }
+
+    /// The envelope as sent (with the parameters the client added).
+    pub fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+
+    /// Each recipient's path and result, in envelope order.
+    pub fn recipients(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (&ForwardPath, &RecipientReport)> + '_ {
+        self.envelope
+            .recipients
+            .iter()
+            .map(|rcpt| rcpt.forward_path())
+            .zip(self.recipients.iter())
+    }
+
+    /// The transactions, in order.
+    pub fn transactions(&self) -> &[TransactionReport] {
+        &self.transactions
+    }
+
+    /// The overall outcome: [`Outcome::Uncertain`] if any recipient is uncertain, else
+    /// delivered, partial or rejected by the delivered count.
+    pub fn outcome(&self) -> Outcome {
+        let statuses = || self.recipients.iter().map(|r| r.status);
+        if statuses().any(|s| s == RecipientStatus::Uncertain) {
+            Outcome::Uncertain
+        } else if statuses().all(|s| s == RecipientStatus::Delivered) {
+            Outcome::Delivered
+        } else if statuses().any(|s| s == RecipientStatus::Delivered) {
+            Outcome::Partial
+        } else {
+            Outcome::Rejected
+        }
+    }
+
+    /// How many recipients were delivered.
+    pub fn delivered_count(&self) -> usize {
+        self.recipients
+            .iter()
+            .filter(|r| r.status == RecipientStatus::Delivered)
+            .count()
+    }
+
+    /// The report as it stands after a fatal error: recipients accepted and whose end of data
+    /// was sent become uncertain; the rest keep their status (not attempted if unanswered).
+    pub(crate) fn interrupted(&self) -> Self {
+        let mut report = self.clone();
+        for r in &mut report.recipients {
+            if r.data_reply.is_none() && r.accepted && r.data_sent {
+                r.status = RecipientStatus::Uncertain;
+            } else if r.data_reply.is_none() && r.accepted {
+                r.status = RecipientStatus::NotAttempted;
+            }
+        }
+        report
+    }
+}

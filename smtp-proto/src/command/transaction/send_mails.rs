@@ -1,0 +1,273 @@
+//! The transaction engine: one or many mails, pipelined, with their replies in order.
+
+use std::collections::VecDeque;
+
+use crate::client::{Context, Session};
+use crate::command::{BodyChunk, Cmd, LogicError, Step};
+use crate::error::ProtocolError;
+use crate::response::Response;
+
+use super::job::{Expect, Expectations, Job, Stream, body_refusal};
+use super::plan::plan;
+use super::{Envelope, MailBody, MailReport, TransactionOptions};
+
+/// Sends many mails on one connection, each as its own transaction(s), reports in order.
+///
+/// Under PIPELINING the next mail's MAIL, RCPT and DATA ride in the same transmit as the
+/// previous message's end of data (RFC 2920 §3.1), so a steady stream costs one round trip
+/// per mail. Each mail's report (or the [`LogicError`] that stopped it before a byte of it
+/// was sent) becomes available in order through [`pop_finished`](Self::pop_finished) as
+/// soon as its last reply arrives; whatever was not taken is the exchange's output.
+///
+/// A mail refused by the server is not an error here: its report says so
+/// ([`Outcome::Rejected`](super::Outcome::Rejected)), with every reply.
+#[derive(Debug)]
+pub struct SendMails<I> {
+    source: I,
+    options: TransactionOptions,
+    jobs: VecDeque<Slot>,
+    expect: VecDeque<Expect>,
+    next_seq: u64,
+    source_done: bool,
+    scratch: Vec<u8>,
+    finished: VecDeque<Result<MailReport, LogicError>>,
+}
+
+/// A mail in order: running, or already decided before it was sent.
+#[derive(Debug)]
+enum Slot {
+    Running(Box<Job>),
+    Failed(LogicError),
+}
+
+impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
+    /// Mails from `source`, sent with `options`.
+    pub fn new(source: I, options: TransactionOptions) -> Self {
+        Self {
+            source,
+            options,
+            jobs: VecDeque::new(),
+            expect: VecDeque::new(),
+            next_seq: 0,
+            source_done: false,
+            scratch: Vec::new(),
+            finished: VecDeque::new(),
+        }
+    }
+
+    /// The next finished mail's result, in the order the mails came from the source.
+    pub fn pop_finished(&mut self) -> Option<Result<MailReport, LogicError>> {
+        self.finished.pop_front()
+    }
+
+    /// The reports of mails started and not finished, as they stand: after a fatal error,
+    /// recipients whose message was sent without a verdict are uncertain.
+    pub fn interrupted_reports(&self) -> impl Iterator<Item = MailReport> + '_ {
+        self.jobs.iter().filter_map(|slot| match slot {
+            Slot::Running(job) => Some(job.report.interrupted()),
+            Slot::Failed(_) => None,
+        })
+    }
+
+    /// Writes every transaction that may go now: a retry batch of the last mail, or the
+    /// next mail once the last lets it ride.
+    fn advance(&mut self, cx: &mut Context<'_>, fatal: &mut Option<ProtocolError>) {
+        loop {
+            let mut expect = Expectations {
+                queue: &mut self.expect,
+                fatal,
+            };
+            match self.jobs.back_mut() {
+                Some(Slot::Running(job)) if job.txn.is_none() && !job.todo.is_empty() => {
+                    job.begin(cx, &mut expect);
+                    continue;
+                }
+                Some(Slot::Running(job)) if !job.lets_next_ride() => return,
+                _ => {}
+            }
+            if self.source_done || cx.session().is_closed() {
+                return;
+            }
+            let Some((envelope, body)) = self.source.next() else {
+                self.source_done = true;
+                return;
+            };
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            match plan(
+                envelope,
+                &body,
+                cx.session(),
+                &self.options,
+                &mut self.scratch,
+            ) {
+                Ok((plan, report)) => {
+                    let mut job = Box::new(Job::new(seq, plan, body, report));
+                    job.begin(cx, &mut expect);
+                    self.jobs.push_back(Slot::Running(job));
+                }
+                Err(error) => self.jobs.push_back(Slot::Failed(error)),
+            }
+        }
+    }
+
+    /// Moves finished mails, in order, to the finished queue.
+    fn collect(&mut self) {
+        while let Some(slot) = self.jobs.front() {
+            let done = match slot {
+                Slot::Running(job) => job.is_finished(),
+                Slot::Failed(_) => true,
+            };
+            if !done {
+                break;
+            }
+            match self.jobs.pop_front() {
+                Some(Slot::Running(job)) => {
+                    let job = *job;
+                    self.finished.push_back(match job.body_error {
+                        Some(error) => Err(body_refusal(error)),
+                        None => Ok(job.report),
+                    });
+                }
+                Some(Slot::Failed(error)) => self.finished.push_back(Err(error)),
+                None => {}
+            }
+        }
+    }
+
+    fn job_mut(&mut self, seq: u64) -> Option<&mut Job> {
+        self.jobs.iter_mut().find_map(|slot| match slot {
+            Slot::Running(job) if job.seq == seq => Some(&mut **job),
+            _ => None,
+        })
+    }
+
+    /// After every event: write what may go, collect what finished, and say whether the
+    /// exchange is done.
+    fn settle(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut fatal: Option<ProtocolError>,
+    ) -> Step<VecDeque<Result<MailReport, LogicError>>> {
+        if fatal.is_none() {
+            self.advance(cx, &mut fatal);
+        }
+        if let Some(error) = fatal {
+            return Step::Fatal(error);
+        }
+        self.collect();
+        if self.source_done && self.jobs.is_empty() && self.expect.is_empty() {
+            Step::Done(Ok(std::mem::take(&mut self.finished)))
+        } else {
+            Step::Continue
+        }
+    }
+}
+
+impl<I: Iterator<Item = (Envelope, MailBody)>> Cmd for SendMails<I> {
+    type Output = VecDeque<Result<MailReport, LogicError>>;
+
+    fn check(&self, session: &Session) -> Result<(), LogicError> {
+        if session.has_hello() {
+            Ok(())
+        } else {
+            Err(LogicError::WrongState {
+                command: "MAIL",
+                reason: "no EHLO, HELO or LHLO was accepted in this session",
+            })
+        }
+    }
+
+    fn start(&mut self, cx: &mut Context<'_>) -> Step<Self::Output> {
+        self.settle(cx, None)
+    }
+
+    fn on_reply(&mut self, reply: Response, cx: &mut Context<'_>) -> Step<Self::Output> {
+        let Some(next) = self.expect.pop_front() else {
+            return Step::Fatal(ProtocolError::UnexpectedReply(reply));
+        };
+        let options = self.options;
+        let mut fatal = None;
+        let mut queue = std::mem::take(&mut self.expect);
+        if let Some(job) = self.job_mut(next.seq()) {
+            let mut expect = Expectations {
+                queue: &mut queue,
+                fatal: &mut fatal,
+            };
+            match next {
+                Expect::Mail(_) => job.on_mail(reply, cx, &mut expect),
+                Expect::Rcpt(_, index) => job.on_rcpt(index, reply, &options, cx, &mut expect),
+                Expect::Data(_) => job.on_data(reply, &options, cx, &mut expect),
+                Expect::Bdat(_, last) => job.on_bdat(last, reply, cx, &mut expect),
+                Expect::Verdict(_, index) => job.on_verdict(index, reply, &mut expect),
+                Expect::Rset(_) => job.on_rset(cx),
+            }
+        } else {
+            fatal = Some(ProtocolError::Misuse("reply for a mail no longer tracked"));
+        }
+        self.expect = queue;
+        self.settle(cx, fatal)
+    }
+
+    fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<Self::Output> {
+        let mut fatal = None;
+        let mut queue = std::mem::take(&mut self.expect);
+        let job = self.jobs.iter_mut().find_map(|slot| match slot {
+            Slot::Running(job) if job.stream.is_some() => Some(&mut **job),
+            _ => None,
+        });
+        if let Some(job) = job {
+            let mut expect = Expectations {
+                queue: &mut queue,
+                fatal: &mut fatal,
+            };
+            stream_body(job, chunk, cx, &mut expect);
+        }
+        // A chunk after the transfer was stopped (a refused BDAT chunk) is dropped.
+        self.expect = queue;
+        self.settle(cx, fatal)
+    }
+}
+
+/// Hands one piece of a streamed body to its encoder.
+fn stream_body(
+    job: &mut Job,
+    chunk: BodyChunk<'_>,
+    cx: &mut Context<'_>,
+    expect: &mut Expectations<'_>,
+) {
+    let Some(stream) = job.stream.take() else {
+        return;
+    };
+    match (stream, chunk) {
+        (Stream::Data(mut encoder), BodyChunk::Data(bytes)) => {
+            match cx.body(|out| encoder.encode(bytes, out)) {
+                Ok(()) => {
+                    job.stream = Some(Stream::Data(encoder));
+                    cx.request_body();
+                }
+                Err(error) => expect.fatal(ProtocolError::BodyAborted(error)),
+            }
+        }
+        (Stream::Data(encoder), BodyChunk::End) => match cx.body(|out| encoder.finish(out)) {
+            Ok(()) => job.data_end_written(cx, expect),
+            Err(error) => expect.fatal(ProtocolError::BodyAborted(error)),
+        },
+        (Stream::Bdat(mut framer), BodyChunk::Data(bytes)) => {
+            let before = framer.chunks_written();
+            match cx.body(|out| framer.encode(bytes, out)) {
+                Ok(()) => {
+                    let chunks = framer.chunks_written() - before;
+                    job.stream = Some(Stream::Bdat(framer));
+                    job.chunks_written(chunks, false, cx, expect);
+                    cx.request_body();
+                }
+                Err(error) => job.abort_stream(error, cx, expect),
+            }
+        }
+        (Stream::Bdat(framer), BodyChunk::End) => match cx.body(|out| framer.finish_counted(out)) {
+            Ok(chunks) => job.chunks_written(chunks, true, cx, expect),
+            Err(error) => job.abort_stream(error, cx, expect),
+        },
+    }
+}
