@@ -7,8 +7,10 @@ use crate::command::{BodyChunk, Cmd, LogicError, Step};
 use crate::response::Response;
 
 use super::interim;
+use super::mail;
 use super::render::render_ok;
 use super::script::Action;
+use crate::command::{SendMail, SendMails};
 
 /// A command as a transcript runs it: its output rendered as outcome lines.
 ///
@@ -59,6 +61,24 @@ pub fn command(action: &Action) -> Result<ScriptCommand, String> {
                 vec![render_ok(&r)]
             }))
         }
+        "send_mail" => Ok(reported(
+            mail::send_mail(action)?,
+            |report| mail::render_report(&report),
+            |cmd: &SendMail| {
+                cmd.report()
+                    .map(|r| mail::render_report(&r))
+                    .unwrap_or_default()
+            },
+        )),
+        "send_mails" => Ok(reported(
+            mail::send_mails(action)?,
+            mail::render_reports,
+            |cmd: &SendMails<mail::Mails>| {
+                cmd.interrupted_reports()
+                    .flat_map(|r| mail::render_report(&r))
+                    .collect()
+            },
+        )),
         _ => Err(format!("unknown action {name:?}")),
     }
 }
@@ -92,10 +112,20 @@ where
     C: Cmd + 'static,
     F: FnMut(C::Output) -> Vec<String> + 'static,
 {
+    reported(cmd, render, |_: &C| Vec::new())
+}
+
+/// Wraps `cmd` with its outcome rendering and what it reports after an error.
+fn reported<C, F, R>(cmd: C, render: F, report: R) -> ScriptCommand
+where
+    C: Cmd + 'static,
+    F: FnMut(C::Output) -> Vec<String> + 'static,
+    R: Fn(&C) -> Vec<String> + 'static,
+{
     Box::new(Rendered {
         cmd,
         render,
-        report: |_: &C| Vec::new(),
+        report,
     })
 }
 

@@ -79,6 +79,7 @@
 mod actions;
 mod escape;
 mod interim;
+mod mail;
 mod render;
 mod replay;
 mod script;
