@@ -21,14 +21,14 @@ impl Cmd for Greeting {
     }
 }
 
-/// `EHLO name`, storing the EHLO data (until the built-in lands).
-pub(crate) struct Ehlo(pub(crate) String);
+/// `EHLO name` (or `LHLO name`), storing the EHLO data (until the built-in lands).
+pub(crate) struct Ehlo(pub(crate) &'static str, pub(crate) String);
 
 impl Cmd for Ehlo {
     type Output = Response;
 
     fn start(&mut self, cx: &mut Context<'_>) -> Step<Response> {
-        let line = format!("EHLO {}\r\n", self.0);
+        let line = format!("{} {}\r\n", self.0, self.1);
         cx.command(ReplyKind::Hello, |out| {
             out.extend_from_slice(line.as_bytes())
         });
