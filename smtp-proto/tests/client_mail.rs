@@ -186,3 +186,284 @@ fn eof_after_end_of_data_is_uncertain() {
     let report = ex.command().report().unwrap();
     assert_eq!(report.outcome(), Outcome::Uncertain);
 }
+
+const LMTP: &[u8] = b"250-lmtp.example\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES\r\n";
+
+#[test]
+fn lmtp_one_verdict_per_accepted_recipient() {
+    let mut client = smtp_proto::client::Client::new(ClientConfig::default())
+        .with_protocol(smtp_proto::client::Protocol::Lmtp);
+    let open = run(
+        &mut client,
+        client_mail_support::Open,
+        &[(b"", b"220 lmtp\r\n"), (b"EHLO client.example\r\n", LMTP)],
+        &[],
+    );
+    assert!(matches!(open, Ok(Ok(()))));
+    let send = SendMail::new(
+        envelope(&["<b@example.net>", "<c@example.net>", "<d@example.net>"]),
+        MailBody::bytes(&b"x\n"[..]),
+    );
+    let report = run(
+        &mut client,
+        send,
+        &[
+            (
+                b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nRCPT TO:<c@example.net>\r\nRCPT TO:<d@example.net>\r\nDATA\r\n",
+                b"250 ok\r\n250 ok\r\n550 no\r\n250 ok\r\n354 go\r\n",
+            ),
+            (b"x\r\n.\r\n", b"250 2.0.0 b ok\r\n452 4.2.2 d over quota\r\n"),
+        ],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    let statuses: Vec<_> = report.recipients().map(|(_, r)| r.status()).collect();
+    assert_eq!(
+        statuses,
+        [
+            RecipientStatus::Delivered,
+            RecipientStatus::Refused,
+            RecipientStatus::Rejected
+        ]
+    );
+    assert_eq!(report.outcome(), Outcome::Partial);
+    let (_, d) = report.recipients().nth(2).unwrap();
+    assert_eq!(d.data_reply().unwrap().code().get(), 452);
+}
+
+#[test]
+fn streamed_body_over_data() {
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let body = MailBody::Streamed(smtp_proto::command::StreamedBody::default());
+    let send = SendMail::new(envelope(&["<b@example.net>"]), body);
+    let report = run(
+        &mut client,
+        send,
+        &[
+            (
+                b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n",
+                b"250 ok\r\n250 ok\r\n354 go\r\n",
+            ),
+            (b"..one\r\ntwo\r\n.\r\n", b"250 ok\r\n"),
+        ],
+        &[b".one\n", b"tw", b"o"],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+}
+
+#[test]
+fn streamed_body_contradicting_its_declaration_aborts_data_without_the_marker() {
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let body = MailBody::Streamed(smtp_proto::command::StreamedBody::default());
+    let send = SendMail::new(envelope(&["<b@example.net>"]), body);
+    let result = run(
+        &mut client,
+        send,
+        &[(
+            b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n",
+            b"250 ok\r\n250 ok\r\n354 go\r\n",
+        )],
+        &[b"ok\n", b"caf\xc3\xa9\n"],
+    );
+    assert!(
+        matches!(
+            result,
+            Err(smtp_proto::error::ProtocolError::BodyAborted(_))
+        ),
+        "{result:?}"
+    );
+    assert!(!client.is_usable());
+}
+
+#[test]
+fn streamed_bdat_violation_sends_no_further_chunk_then_rset() {
+    let ehlo = b"250-mx.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n";
+    let options = smtp_proto::command::TransactionOptions {
+        bdat_chunk_size: std::num::NonZeroUsize::new(4).unwrap(),
+        ..Default::default()
+    };
+    let mut client = client_with(ClientConfig::default(), ehlo);
+    let body = MailBody::Streamed(smtp_proto::command::StreamedBody::default());
+    let send = SendMail::with_options(envelope(&["<b@example.net>"]), body, options);
+    let result = run(
+        &mut client,
+        send,
+        &[
+            (
+                b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nBDAT 4\r\nabcd",
+                b"250 ok\r\n250 ok\r\n250 chunk\r\n",
+            ),
+            (b"RSET\r\n", b"250 ok\r\n"),
+        ],
+        &[b"abcdef", b"\0"],
+    )
+    .unwrap();
+    assert!(
+        matches!(result, Err(smtp_proto::command::LogicError::Body(_))),
+        "{result:?}"
+    );
+    assert!(client.is_usable());
+}
+
+#[test]
+fn too_many_recipients_452_goes_on_in_a_new_transaction() {
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let send = SendMail::new(
+        envelope(&["<b@example.net>", "<c@example.net>"]),
+        MailBody::bytes(&b"x\n"[..]),
+    );
+    let report = run(
+        &mut client,
+        send,
+        &[
+            (
+                b"MAIL FROM:<a@example.org> SIZE=3\r\nRCPT TO:<b@example.net>\r\nRCPT TO:<c@example.net>\r\nDATA\r\n",
+                b"250 ok\r\n250 ok\r\n452 4.5.3 too many recipients\r\n354 go\r\n",
+            ),
+            (b"x\r\n.\r\n", b"250 first\r\n"),
+            (
+                b"MAIL FROM:<a@example.org> SIZE=3\r\nRCPT TO:<c@example.net>\r\nDATA\r\n",
+                b"250 ok\r\n250 ok\r\n354 go\r\n",
+            ),
+            (b"x\r\n.\r\n", b"250 second\r\n"),
+        ],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    assert_eq!(report.transactions().len(), 2);
+}
+
+#[test]
+fn rcptmax_splits_into_transactions() {
+    let ehlo = b"250-mx.example\r\n250-PIPELINING\r\n250 LIMITS RCPTMAX=1\r\n";
+    let mut client = client_with(ClientConfig::default(), ehlo);
+    let send = SendMail::new(
+        envelope(&["<b@example.net>", "<c@example.net>"]),
+        MailBody::bytes(&b"x\n"[..]),
+    );
+    let report = run(
+        &mut client,
+        send,
+        &[
+            (
+                b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n",
+                b"250 ok\r\n250 ok\r\n354 go\r\n",
+            ),
+            (b"x\r\n.\r\n", b"250 first\r\n"),
+            (
+                b"MAIL FROM:<a@example.org>\r\nRCPT TO:<c@example.net>\r\nDATA\r\n",
+                b"250 ok\r\n550 no\r\n354 go\r\n",
+            ),
+            (b".\r\n", b"250 nothing\r\n"),
+        ],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(report.outcome(), Outcome::Partial);
+    assert_eq!(report.transactions().len(), 2);
+}
+
+#[test]
+fn many_mails_ride_with_the_previous_end_of_data() {
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let mails = (0..3).map(|_| (envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..])));
+    let send = smtp_proto::command::SendMails::new(mails, Default::default());
+    let env = b"MAIL FROM:<a@example.org> SIZE=3\r\nRCPT TO:<b@example.net>\r\nDATA\r\n";
+    let body_and_next = [b"x\r\n.\r\n".as_slice(), env].concat();
+    let reports = run(
+        &mut client,
+        send,
+        &[
+            (env, b"250 ok\r\n250 ok\r\n354 go\r\n"),
+            (&body_and_next, b"250 one\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+            (&body_and_next, b"250 two\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+            (b"x\r\n.\r\n", b"250 three\r\n"),
+        ],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    let outcomes: Vec<_> = reports.into_iter().map(|r| r.unwrap().outcome()).collect();
+    assert_eq!(outcomes, [Outcome::Delivered; 3]);
+}
+
+#[test]
+fn impossible_354_to_rcpt_is_fatal() {
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let send = SendMail::new(envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..]));
+    let result = run(
+        &mut client,
+        send,
+        &[(
+            b"MAIL FROM:<a@example.org> SIZE=3\r\nRCPT TO:<b@example.net>\r\nDATA\r\n",
+            b"250 ok\r\n354 what\r\n",
+        )],
+        &[],
+    );
+    assert!(
+        matches!(
+            result,
+            Err(smtp_proto::error::ProtocolError::ImpossibleReply {
+                command: "RCPT",
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn service_closing_mid_transaction_keeps_the_report() {
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let send = SendMail::new(envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..]));
+    let now = std::time::Instant::now();
+    let mut ex = client.send(send);
+    let _ = ex.poll_output(now);
+    let _ = ex.poll_output(now);
+    ex.handle_input(b"250 ok\r\n421 4.3.2 shutting down\r\n");
+    let error = ex.poll_output(now).unwrap_err();
+    assert!(matches!(
+        error,
+        smtp_proto::error::ProtocolError::ServiceClosing(_)
+    ));
+    let report = ex.command().report().unwrap();
+    let (_, b) = report.recipients().next().unwrap();
+    assert_eq!(b.rcpt_reply().unwrap().code().get(), 421);
+    assert_eq!(report.outcome(), Outcome::Rejected);
+}
+
+#[test]
+fn groups_split_for_adapters_that_cannot_read_while_writing() {
+    let config = ClientConfig {
+        max_group: std::num::NonZeroUsize::new(40),
+        ..ClientConfig::default()
+    };
+    let mut client = client_with(config, PIPE);
+    let send = SendMail::new(
+        envelope(&["<b@example.net>", "<c@example.net>"]),
+        MailBody::bytes(&b"x\n"[..]),
+    );
+    let report = run(
+        &mut client,
+        send,
+        &[
+            (b"MAIL FROM:<a@example.org> SIZE=3\r\n", b"250 ok\r\n"),
+            (b"RCPT TO:<b@example.net>\r\n", b"250 ok\r\n"),
+            (
+                b"RCPT TO:<c@example.net>\r\nDATA\r\n",
+                b"250 ok\r\n354 go\r\n",
+            ),
+            (b"x\r\n.\r\n", b"250 ok\r\n"),
+        ],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+}

@@ -31,6 +31,7 @@
 //!   stays usable.
 
 mod body;
+mod commands;
 mod envelope;
 mod job;
 mod plan;
