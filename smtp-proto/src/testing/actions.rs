@@ -10,7 +10,7 @@ use super::interim;
 use super::mail;
 use super::render::render_ok;
 use super::script::Action;
-use crate::command::{SendMail, SendMails};
+use crate::command::{Data, SendMail, SendMails};
 
 /// A command as a transcript runs it: its output rendered as outcome lines.
 ///
@@ -64,6 +64,9 @@ pub fn command(action: &Action) -> Result<ScriptCommand, String> {
                 vec![render_ok(&r)]
             }))
         }
+        "mail" => Ok(rendered(mail::mail_command(action)?, ok)),
+        "rcpt" => Ok(rendered(mail::rcpt_command(action)?, ok)),
+        "data" => Ok(rendered(Data, ok)),
         "send_mail" => Ok(reported(
             mail::send_mail(action)?,
             |report| mail::render_report(&report),
@@ -84,6 +87,11 @@ pub fn command(action: &Action) -> Result<ScriptCommand, String> {
         )),
         _ => Err(format!("unknown action {name:?}")),
     }
+}
+
+/// `ok CODE` for a command whose output is its reply.
+fn ok(response: Response) -> Vec<String> {
+    vec![render_ok(&response)]
 }
 
 fn required_arg(action: &Action, index: usize) -> Result<String, String> {

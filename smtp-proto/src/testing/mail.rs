@@ -95,6 +95,34 @@ fn mail(action: &Action) -> Result<(Envelope, MailBody, TransactionOptions), Str
     Ok((envelope, body, options))
 }
 
+/// `mail <a@x> [size=N] [body=8BITMIME] [smtputf8=yes]`: MAIL alone.
+pub(crate) fn mail_command(action: &Action) -> Result<Mail, String> {
+    let from: ReversePath = positional(action)?
+        .parse()
+        .map_err(|e| format!("mail: {e}"))?;
+    let mut params = MailParameters::new();
+    params.size = parse(action, "size")?;
+    params.body = parse(action, "body")?;
+    params.smtputf8 = action.text("smtputf8").as_deref() == Some("yes");
+    Ok(Mail::new(from, params))
+}
+
+/// `rcpt <b@y> [notify=...]`: RCPT alone.
+pub(crate) fn rcpt_command(action: &Action) -> Result<Rcpt, String> {
+    let to: ForwardPath = positional(action)?
+        .parse()
+        .map_err(|e| format!("rcpt: {e}"))?;
+    let mut params = RcptParameters::new();
+    params.notify = parse::<Notify>(action, "notify")?;
+    Ok(Rcpt::new(to, params))
+}
+
+fn positional(action: &Action) -> Result<String, String> {
+    action
+        .arg(0)
+        .ok_or_else(|| format!("{} needs an address", action.name))
+}
+
 fn required(action: &Action, key: &str) -> Result<String, String> {
     action
         .text(key)
