@@ -60,14 +60,14 @@ fn every_transcript_replays_three_ways() {
             failures.push(failure.to_string());
         }
     }
-    println!(
+    eprintln!(
         "{} transcripts: {} replayed three ways, {} skipped as known bugs",
         files.len(),
         files.len() - skipped.len() - failures.len(),
         skipped.len()
     );
     for bug in &skipped {
-        println!("skipped (bug): {bug}");
+        eprintln!("skipped (bug): {bug}");
     }
     assert!(
         failures.is_empty(),

@@ -46,12 +46,14 @@ pub fn command(action: &Action) -> Result<ScriptCommand, String> {
     let name = action.name.as_str();
     match name {
         "greeting" => Ok(rendered(interim::Greeting, |r| vec![render_ok(&r)])),
-        "ehlo" => Ok(rendered(interim::Ehlo("EHLO", required_arg(action, 0)?), |r| {
-            vec![render_ok(&r)]
-        })),
-        "lhlo" => Ok(rendered(interim::Ehlo("LHLO", required_arg(action, 0)?), |r| {
-            vec![render_ok(&r)]
-        })),
+        "ehlo" => Ok(rendered(
+            interim::Ehlo("EHLO", required_arg(action, 0)?),
+            |r| vec![render_ok(&r)],
+        )),
+        "lhlo" => Ok(rendered(
+            interim::Ehlo("LHLO", required_arg(action, 0)?),
+            |r| vec![render_ok(&r)],
+        )),
         "line" => {
             let text = action
                 .positional

@@ -78,14 +78,19 @@
 
 mod actions;
 mod escape;
+mod failure;
 mod interim;
 mod mail;
+mod parse;
 mod render;
 mod replay;
 mod script;
 
 pub use actions::{ScriptCmd, ScriptCommand, command};
 pub use escape::{escape, unescape};
+pub use failure::{Delivery, Failure};
 pub use render::{render_logic_error, render_ok, render_protocol_error};
-pub use replay::{Delivery, Failure};
 pub use script::{Action, IoEvent, Item, Line, ParseError, Script};
+
+#[cfg(test)]
+mod tests;
