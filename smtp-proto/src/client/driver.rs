@@ -11,6 +11,10 @@ use super::context::{Awaited, Context, Requests, Upgrade};
 use super::outbox::{Outbox, Transmit};
 use super::{ClientConfig, Protocol, Session};
 
+/// The receive buffer's initial capacity: replies of about a hundred mails, so that the
+/// buffer is renewed rarely while reports keep replies (which share it) alive.
+const INPUT_CAPACITY: usize = 8 * 1024;
+
 /// The sans-IO SMTP client: session state, the reply parser, and what is in flight.
 ///
 /// It runs one [`Cmd`] at a time through an [`Exchange`], which borrows it mutably, so that
@@ -40,7 +44,7 @@ impl Client {
         Self {
             parser: ReplyParser::with_limits(config.reply_limits),
             config,
-            input: BytesMut::new(),
+            input: BytesMut::with_capacity(INPUT_CAPACITY),
             outbox: Outbox::default(),
             awaited: VecDeque::new(),
             session: Session::default(),
@@ -376,6 +380,12 @@ impl<'c, C: Cmd> Exchange<'c, C> {
     /// The command, for what it recorded (a mail report after a fatal error).
     pub fn command(&self) -> &C {
         &self.cmd
+    }
+
+    /// The command, mutably: to take what it produced so far (the finished mails of
+    /// [`SendMails`](crate::command::SendMails)). Changing its course is the caller's risk.
+    pub fn command_mut(&mut self) -> &mut C {
+        &mut self.cmd
     }
 
     /// Ends the exchange and gives the command back.

@@ -32,7 +32,10 @@ impl Cmd for Mail {
     fn check(&self, session: &Session) -> Result<(), LogicError> {
         needs_hello(session, "MAIL")?;
         let ehlo = session.ehlo();
-        match self.params().first_missing_extension(|k| ehlo.is_some_and(|e| e.offers(k))) {
+        match self
+            .params()
+            .first_missing_extension(|k| ehlo.is_some_and(|e| e.offers(k)))
+        {
             Some(capability) => Err(missing("MAIL", capability)),
             None => Ok(()),
         }
@@ -63,7 +66,10 @@ impl Cmd for Rcpt {
     fn check(&self, session: &Session) -> Result<(), LogicError> {
         needs_hello(session, "RCPT")?;
         let ehlo = session.ehlo();
-        match self.params().first_missing_extension(|k| ehlo.is_some_and(|e| e.offers(k))) {
+        match self
+            .params()
+            .first_missing_extension(|k| ehlo.is_some_and(|e| e.offers(k)))
+        {
             Some(capability) => Err(missing("RCPT", capability)),
             None => Ok(()),
         }

@@ -48,7 +48,9 @@ pub(crate) enum Stream {
 #[derive(Debug, Default)]
 pub(crate) struct Txn {
     /// This transaction's recipients (indices into the envelope).
-    pub(crate) rcpts: Vec<usize>,
+    pub(crate) rcpts: Batch,
+    /// Recipients this transaction deferred with a 452 (at the end of the job's retry list).
+    pub(crate) deferred: usize,
     /// Without pipelining: the next RCPT to write.
     pub(crate) next_rcpt: usize,
     pub(crate) mail_ok: bool,
@@ -64,6 +66,43 @@ pub(crate) struct Txn {
     pub(crate) verdicts_out: usize,
 }
 
+/// A transaction's recipients: a run of the envelope's (no allocation), or a retry list.
+#[derive(Debug)]
+pub(crate) enum Batch {
+    Run(std::ops::Range<usize>),
+    Retry(Vec<usize>),
+}
+
+impl Default for Batch {
+    fn default() -> Self {
+        Batch::Run(0..0)
+    }
+}
+
+impl Batch {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Batch::Run(range) => range.len(),
+            Batch::Retry(list) => list.len(),
+        }
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<usize> {
+        match self {
+            Batch::Run(range) => range.clone().nth(i),
+            Batch::Retry(list) => list.get(i).copied(),
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        let (run, list) = match self {
+            Batch::Run(range) => (range.clone(), &[][..]),
+            Batch::Retry(list) => (0..0, list.as_slice()),
+        };
+        run.chain(list.iter().copied())
+    }
+}
+
 /// One mail: its plan, body, report, and current transaction.
 #[derive(Debug)]
 pub(crate) struct Job {
@@ -71,8 +110,10 @@ pub(crate) struct Job {
     pub(crate) plan: Plan,
     pub(crate) body: MailBody,
     pub(crate) report: MailReport,
-    /// Recipients not yet sent (RCPTMAX batches, 452 retries), in order.
-    pub(crate) todo: Vec<usize>,
+    /// The envelope's recipients from here on were not sent yet (RCPTMAX batches).
+    pub(crate) next: usize,
+    /// Recipients deferred by a 452, to send again after the others.
+    pub(crate) retry: Vec<usize>,
     pub(crate) txn: Option<Txn>,
     pub(crate) stream: Option<Stream>,
     /// A streamed body's violation, reported as the mail's error.
@@ -81,13 +122,13 @@ pub(crate) struct Job {
 
 impl Job {
     pub(crate) fn new(seq: u64, plan: Plan, body: MailBody, report: MailReport) -> Self {
-        let todo = (0..report.recipients.len()).collect();
         Self {
             seq,
             plan,
             body,
             report,
-            todo,
+            next: 0,
+            retry: Vec::new(),
             txn: None,
             stream: None,
             body_error: None,
@@ -99,22 +140,31 @@ impl Job {
     /// end of data). BDAT waits for the verdict, which decides whether RSET is needed.
     pub(crate) fn lets_next_ride(&self) -> bool {
         match &self.txn {
-            None => self.todo.is_empty(),
+            None => !self.has_todo(),
             Some(txn) => {
                 self.plan.pipelined
                     && self.plan.bdat.is_none()
                     && txn.end_written
                     && !txn.failed
-                    && self.todo.is_empty()
+                    && !self.has_todo()
             }
         }
     }
 
     /// Starts a transaction with the next batch of recipients.
     pub(crate) fn begin(&mut self, cx: &mut Context<'_>, expect: &mut Expectations<'_>) {
-        let take = self.todo.len().min(self.plan.rcpt_max);
+        let total = self.report.recipients.len();
+        let rcpts = if self.next < total {
+            let end = total.min(self.next.saturating_add(self.plan.rcpt_max));
+            let run = self.next..end;
+            self.next = end;
+            Batch::Run(run)
+        } else {
+            let take = self.retry.len().min(self.plan.rcpt_max);
+            Batch::Retry(self.retry.drain(..take).collect())
+        };
         let mut txn = Txn {
-            rcpts: self.todo.drain(..take).collect(),
+            rcpts,
             ..Txn::default()
         };
         self.report.transactions.push(TransactionReport {
@@ -143,7 +193,7 @@ impl Job {
     }
 
     fn write_rcpt(&self, txn: &mut Txn, cx: &mut Context<'_>, expect: &mut Expectations<'_>) {
-        let Some(&index) = txn.rcpts.get(txn.next_rcpt) else {
+        let Some(index) = txn.rcpts.get(txn.next_rcpt) else {
             return;
         };
         txn.next_rcpt += 1;
@@ -238,7 +288,7 @@ impl Job {
         let Some(txn) = self.txn.as_mut() else {
             return;
         };
-        for &index in &txn.rcpts {
+        for index in txn.rcpts.iter() {
             if self
                 .report
                 .recipients
@@ -273,7 +323,7 @@ impl Job {
                 self.txn = Some(txn);
             }
         } else if reply.is_negative() {
-            for &index in &txn.rcpts {
+            for index in txn.rcpts.iter() {
                 if let Some(r) = self.report.recipients.get_mut(index) {
                     r.status = RecipientStatus::Refused;
                     r.rcpt_reply = Some(reply.clone());
@@ -322,7 +372,8 @@ impl Job {
         if accepted {
             txn.accepted += 1;
         } else if deferred && txn.mail_ok {
-            self.todo.push(index);
+            self.retry.push(index);
+            txn.deferred += 1;
         }
         if txn.rcpt_answers < txn.rcpts.len() {
             if !self.plan.pipelined {
@@ -335,7 +386,8 @@ impl Job {
         // Every RCPT is answered.
         if txn.accepted == 0 {
             // Nothing to retry without progress: the 452s stand as refusals.
-            self.todo.clear();
+            let keep = self.retry.len().saturating_sub(txn.deferred);
+            self.retry.truncate(keep);
         }
         let pipelined_body = self.plan.pipelined && !(self.plan.lmtp && self.plan.bdat.is_some());
         if pipelined_body {
@@ -379,7 +431,7 @@ pub(crate) fn impossible(command: &'static str, response: Response) -> ProtocolE
 
 /// Marks the accepted recipients of `txn` as having had the message sent.
 pub(crate) fn mark_data_sent(report: &mut MailReport, txn: &Txn) {
-    for &index in &txn.rcpts {
+    for index in txn.rcpts.iter() {
         if let Some(r) = report.recipients.get_mut(index) {
             if r.accepted {
                 r.data_sent = true;
@@ -507,11 +559,11 @@ impl Job {
         } else {
             RecipientStatus::Rejected
         };
-        let targets: &[usize] = match index {
-            Some(ref i) => std::slice::from_ref(i),
-            None => &txn.rcpts,
+        let (one, all) = match index {
+            Some(i) => (Some(i), None),
+            None => (None, Some(txn.rcpts.iter())),
         };
-        for &i in targets {
+        for i in one.into_iter().chain(all.into_iter().flatten()) {
             if let Some(r) = self.report.recipients.get_mut(i) {
                 if r.accepted {
                     r.status = status;
@@ -626,7 +678,7 @@ impl Job {
         let Some(txn) = self.txn.as_ref() else {
             return;
         };
-        for &i in &txn.rcpts {
+        for i in txn.rcpts.iter() {
             if let Some(r) = self.report.recipients.get_mut(i) {
                 if r.accepted {
                     r.status = RecipientStatus::Rejected;
@@ -642,6 +694,11 @@ impl Job {
 
     /// Whether the mail is finished: no transaction open, nothing left to send.
     pub(crate) fn is_finished(&self) -> bool {
-        self.txn.is_none() && self.todo.is_empty()
+        self.txn.is_none() && !self.has_todo()
+    }
+
+    /// Whether recipients remain to be sent in a later transaction.
+    pub(crate) fn has_todo(&self) -> bool {
+        self.next < self.report.recipients.len() || !self.retry.is_empty()
     }
 }

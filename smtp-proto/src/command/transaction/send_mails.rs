@@ -35,8 +35,10 @@ pub struct SendMails<I> {
 
 /// A mail in order: running, or already decided before it was sent.
 #[derive(Debug)]
+// Boxing the job would cost an allocation per mail; a pipeline holds two or three slots.
+#[allow(clippy::large_enum_variant)]
 enum Slot {
-    Running(Box<Job>),
+    Running(Job),
     Failed(LogicError),
 }
 
@@ -78,7 +80,7 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
                 fatal,
             };
             match self.jobs.back_mut() {
-                Some(Slot::Running(job)) if job.txn.is_none() && !job.todo.is_empty() => {
+                Some(Slot::Running(job)) if job.txn.is_none() && job.has_todo() => {
                     job.begin(cx, &mut expect);
                     continue;
                 }
@@ -102,7 +104,7 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
                 &mut self.scratch,
             ) {
                 Ok((plan, report)) => {
-                    let mut job = Box::new(Job::new(seq, plan, body, report));
+                    let mut job = Job::new(seq, plan, body, report);
                     job.begin(cx, &mut expect);
                     self.jobs.push_back(Slot::Running(job));
                 }
@@ -123,7 +125,6 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
             }
             match self.jobs.pop_front() {
                 Some(Slot::Running(job)) => {
-                    let job = *job;
                     self.finished.push_back(match job.body_error {
                         Some(error) => Err(body_refusal(error)),
                         None => Ok(job.report),
@@ -137,7 +138,7 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
 
     fn job_mut(&mut self, seq: u64) -> Option<&mut Job> {
         self.jobs.iter_mut().find_map(|slot| match slot {
-            Slot::Running(job) if job.seq == seq => Some(&mut **job),
+            Slot::Running(job) if job.seq == seq => Some(job),
             _ => None,
         })
     }
@@ -213,7 +214,7 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> Cmd for SendMails<I> {
         let mut fatal = None;
         let mut queue = std::mem::take(&mut self.expect);
         let job = self.jobs.iter_mut().find_map(|slot| match slot {
-            Slot::Running(job) if job.stream.is_some() => Some(&mut **job),
+            Slot::Running(job) if job.stream.is_some() => Some(job),
             _ => None,
         });
         if let Some(job) = job {
