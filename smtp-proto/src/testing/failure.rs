@@ -59,6 +59,7 @@ pub(crate) fn describe(item: &Item) -> String {
     match item {
         Item::Server(bytes) => format!("server octets \"{}\"", escape(bytes)),
         Item::Client(bytes) => format!("client octets \"{}\"", escape(bytes)),
+        Item::Log(text) => format!("log line \"{text}\""),
         Item::Body(bytes) => format!("body \"{}\"", escape(bytes)),
         Item::BodyEnd => "! body-end".into(),
         Item::Action(action) => format!("action > {}", action.name),

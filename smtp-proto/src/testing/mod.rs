@@ -22,6 +22,7 @@
 //! | `S+ text` | the server sends `text` alone (no CRLF): a bare LF is `S+ 250 ok\n`, half a reply `S+ 25` |
 //! | `C: text` | the client writes `text` and CRLF, exactly, next |
 //! | `C+ text` | the client writes `text` alone, next |
+//! | `L: text` | the next line of the client's redacted log ([`Transmit::redacted`](crate::client::Transmit::redacted)) is exactly `text`: the running command's log lines are checked in order from its first, the rest may go unchecked |
 //! | `B: text` / `B+ text` | the caller hands this piece of a streamed body (with / without CRLF) |
 //! | `! body-end` | the caller ends the streamed body |
 //! | `! tls` | the TLS handshake the client asked for completes |

@@ -35,6 +35,7 @@ pub(crate) fn parse_item(raw: &str) -> Result<Item, String> {
         "C:" => Item::Client(line()?),
         "C+" => Item::Client(raw_bytes()?),
         "B:" => Item::Body(line()?),
+        "L:" => Item::Log(rest.strip_prefix(' ').unwrap_or(rest).to_owned()),
         "B+" => Item::Body(raw_bytes()?),
         "> " => Item::Action(parse_action(rest)?),
         "= " => Item::Expect(words(rest)?),

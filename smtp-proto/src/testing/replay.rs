@@ -1,5 +1,6 @@
 //! The engine: replays a transcript against the core [`Client`] on virtual time.
 
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use crate::client::{Client, Exchange, Output};
@@ -36,6 +37,7 @@ impl Script {
             start,
             now: start,
             written: Vec::new(),
+            logged: VecDeque::new(),
             pos: 0,
         }
         .run()
@@ -72,6 +74,8 @@ struct Engine<'s> {
     now: Instant,
     /// What the client wrote and no `C:` line has matched yet.
     written: Vec<u8>,
+    /// The redacted log lines of what the client wrote, for `L:` lines.
+    logged: VecDeque<String>,
     pos: usize,
 }
 
@@ -119,6 +123,7 @@ impl Engine<'_> {
     /// Runs one command from its action line to its `=` lines.
     fn exchange(&mut self, client: &mut Client, action: &Action, at: usize) -> Result<(), Failure> {
         let cmd = command(action).map_err(|message| self.fail(at, message))?;
+        self.logged.clear();
         let mut ex = client.send(cmd);
         let mut state = self.poll(&mut ex);
         loop {
@@ -142,6 +147,19 @@ impl Engine<'_> {
                     return Err(self.fail(number, message));
                 }
                 self.written.drain(..expected.len());
+                self.pos += 1;
+                continue;
+            }
+            if let Item::Log(expected) = &line.item {
+                match self.logged.pop_front() {
+                    Some(logged) if logged == *expected => {}
+                    logged => {
+                        let got = logged.unwrap_or_else(|| "nothing".into());
+                        let message =
+                            format!("expected the log line \"{expected}\", got \"{got}\"");
+                        return Err(self.fail(number, message));
+                    }
+                }
                 self.pos += 1;
                 continue;
             }
@@ -300,6 +318,8 @@ impl Engine<'_> {
             let (result, fatal) = match output {
                 Ok(Output::Transmit(transmit)) => {
                     self.written.extend_from_slice(transmit.bytes());
+                    let log = transmit.redacted().to_string();
+                    self.logged.extend(log.lines().map(str::to_owned));
                     continue;
                 }
                 Ok(Output::NeedInput { deadline }) => return State::Waiting(deadline),

@@ -40,6 +40,9 @@ pub enum Item {
     Server(Vec<u8>),
     /// `C: text` or `C+ raw`: octets the client must write next, exactly.
     Client(Vec<u8>),
+    /// `L: text`: the next line of the client's redacted transmit log, exactly (optional
+    /// checks: log lines no `L:` line asks for are not compared).
+    Log(String),
     /// `B: text` or `B+ raw`: the next piece of a streamed body, handed to the client.
     Body(Vec<u8>),
     /// `! body-end`: the streamed body is complete.
