@@ -9,7 +9,7 @@ use std::time::Instant;
 use smtp_proto::testing::Script;
 
 /// At least this many transcripts: a directory that lost files fails the test.
-const MIN_TRANSCRIPTS: usize = 20;
+const MIN_TRANSCRIPTS: usize = 80;
 
 fn transcripts() -> Vec<(String, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("transcripts");
