@@ -66,7 +66,7 @@
 //! use smtp_proto::testing::Script;
 //!
 //! let text = "\
-//! # covers: RFC 5321 §4.2: a code-only reply line is valid
+//! ## covers: RFC 5321 §4.2: a code-only reply line is valid
 //! > line XPING
 //! C: XPING
 //! S: 250

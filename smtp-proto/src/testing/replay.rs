@@ -56,7 +56,7 @@ impl Script {
     /// let failure = Script::parse("x.smtp", wrong)?.replay_all(Instant::now()).unwrap_err();
     /// assert_eq!(
     ///     failure.to_string(),
-    ///     r#"x.smtp:2 (reply by reply): client octets differ: expected "XPONG\r\n", the client wrote "XPING\r\n""#
+    ///     r#"x.smtp:2 (reply by reply): client octets differ: expected "XPONG\r\n", the client wrote "XPING\r\n" (then it waits for input until 300s)"#
     /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
