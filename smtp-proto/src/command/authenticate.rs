@@ -23,8 +23,11 @@ pub const DEFAULT_MAX_CHALLENGES: u32 = 8;
 ///   [`LogicError::PlaintextAuth`];
 /// - already authenticated (RFC 4954 §4 forbids a second AUTH): [`LogicError::WrongState`];
 /// - no preferred mechanism offered by the current EHLO (after STARTTLS, the post-TLS
-///   one): [`LogicError::NoMechanism`]; the credentials or [`SaslParams`] unusable with
-///   the mechanism (a control character, SCRAM without a nonce): [`LogicError::WrongState`].
+///   one): [`LogicError::NoMechanism`]. Mechanisms the configuration cannot run are
+///   skipped first: those for the other kind of credentials, and SCRAM-SHA-256 without a
+///   client nonce ([`SaslParams::client_nonce`]; the core draws no randomness);
+/// - a credential field the mechanism refuses (a control character, an authorization
+///   identity it cannot carry): [`LogicError::WrongState`].
 ///
 /// Then `AUTH <mechanism>[ <initial-response>]` (the response deferred to the first, empty,
 /// 334 when the line would exceed 512 octets), and each 334 challenge is decoded and
@@ -146,7 +149,25 @@ impl Authenticate {
                     .collect()
             })
             .unwrap_or_default();
-        select_mechanism(&self.preference, &offered).ok_or(LogicError::NoMechanism)
+        let usable: Vec<Mechanism> = self
+            .preference
+            .iter()
+            .filter(|m| self.fits(m))
+            .cloned()
+            .collect();
+        select_mechanism(&usable, &offered).ok_or(LogicError::NoMechanism)
+    }
+
+    /// Whether `mechanism` can run with these credentials and parameters at all: a token
+    /// does not fit PLAIN, SCRAM needs a client nonce. Decided from the caller's
+    /// configuration alone, before anything is sent, so skipping one is no downgrade.
+    fn fits(&self, mechanism: &Mechanism) -> bool {
+        !matches!(
+            self.exchange(mechanism),
+            Err(SaslError::CredentialsMismatch(_)
+                | SaslError::MissingClientNonce
+                | SaslError::UnsupportedMechanism(_))
+        )
     }
 
     fn exchange(&self, mechanism: &Mechanism) -> Result<SaslExchange, SaslError> {
