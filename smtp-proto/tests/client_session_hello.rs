@@ -114,7 +114,7 @@ fn ehlo_500_or_502_falls_back_to_helo_with_the_same_identity() {
     for code in ["500", "502"] {
         let refusal = format!("{code} 5.5.1 what?\r\n");
         let run = run_both(
-            || ready_greeted(),
+            ready_greeted,
             ehlo_cmd,
             &[refusal.as_bytes(), b"250 mx.example\r\n"],
         );
