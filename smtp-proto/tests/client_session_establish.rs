@@ -306,3 +306,20 @@ fn setup_runs_once() {
     assert_eq!(again.written, "");
     assert!(matches!(again.refused(), LogicError::WrongState { .. }));
 }
+
+#[test]
+fn helo_fallback_can_be_turned_off() {
+    let run = run_both(
+        plain,
+        || setup().helo_fallback(false),
+        &[GREETING, b"502 no EHLO\r\n"],
+    );
+    assert_eq!(run.written, C_EHLO);
+    assert!(matches!(
+        run.refused(),
+        LogicError::Refused {
+            command: "EHLO",
+            ..
+        }
+    ));
+}

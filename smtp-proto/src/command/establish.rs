@@ -116,11 +116,7 @@ impl Establish {
 
     /// Turns EHLO's HELO fallback on or off (on by default; see [`Ehlo`]).
     pub fn helo_fallback(mut self, fallback: bool) -> Self {
-        if !fallback {
-            self.ehlo = self.ehlo.without_helo_fallback();
-        } else if !self.ehlo.has_helo_fallback() {
-            self.ehlo = Ehlo::new(self.ehlo.client_id().clone()).unwrap_or(self.ehlo);
-        }
+        self.ehlo = self.ehlo.helo_fallback(fallback);
         self
     }
 
@@ -133,6 +129,16 @@ impl Establish {
     /// The STARTTLS policy.
     pub fn tls_policy(&self) -> TlsPolicy {
         self.policy
+    }
+
+    fn after_greeting(&mut self, step: Step<Response>, cx: &mut Context<'_>) -> Step<Established> {
+        match finished(step, cx) {
+            Ok(greeting) => {
+                self.greeting = Some(greeting);
+                self.begin_hello(false, cx)
+            }
+            Err(step) => step,
+        }
     }
 
     fn begin_hello(&mut self, inside_tls: bool, cx: &mut Context<'_>) -> Step<Established> {
@@ -280,18 +286,6 @@ impl Cmd for Establish {
                 }
                 None => Step::Fatal(ProtocolError::Misuse("AUTH reply without AUTH")),
             },
-        }
-    }
-}
-
-impl Establish {
-    fn after_greeting(&mut self, step: Step<Response>, cx: &mut Context<'_>) -> Step<Established> {
-        match finished(step, cx) {
-            Ok(greeting) => {
-                self.greeting = Some(greeting);
-                self.begin_hello(false, cx)
-            }
-            Err(step) => step,
         }
     }
 }

@@ -125,8 +125,13 @@ impl Hello {
 
 impl Ehlo {
     /// Turns off the HELO fallback: a 500 or 502 to EHLO is then a refusal.
-    pub fn without_helo_fallback(mut self) -> Self {
-        self.helo_fallback = false;
+    pub fn without_helo_fallback(self) -> Self {
+        self.helo_fallback(false)
+    }
+
+    /// Turns the HELO fallback on (the default) or off.
+    pub fn helo_fallback(mut self, fallback: bool) -> Self {
+        self.helo_fallback = fallback;
         self
     }
 
