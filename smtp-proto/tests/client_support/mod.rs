@@ -86,14 +86,16 @@ pub fn run<C: Cmd>(client: &mut Client, cmd: C, server: &[&[u8]], feed: Feed) ->
                 ex.tls_established();
             }
             Output::NeedInput { .. } => {
-                if pending.is_empty() {
+                // An empty scripted read is skipped (a real empty read is end of file).
+                while pending.is_empty() {
                     match reads.next() {
                         Some(read) => pending.extend(read.iter()),
-                        None => {
-                            ex.handle_eof();
-                            continue;
-                        }
+                        None => break,
                     }
+                }
+                if pending.is_empty() {
+                    ex.handle_eof();
+                    continue;
                 }
                 let take = if feed == Feed::Whole {
                     pending.len()
