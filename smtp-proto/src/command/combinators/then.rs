@@ -88,6 +88,7 @@ impl<A: Cmd, B: Cmd> Cmd for Then<A, B> {
 
     fn start(&mut self, cx: &mut Context<'_>) -> Step<Self::Output> {
         self.in_second = false;
+        self.first_output = None;
         let step = self.first.start(cx);
         self.after_first(step, cx)
     }
