@@ -214,6 +214,12 @@ impl Context<'_> {
         self.requests.close = true;
     }
 
+    /// Whether a command of this exchange called [`close`](Self::close): composites stop
+    /// there, since nothing may follow QUIT.
+    pub fn is_closing(&self) -> bool {
+        self.requests.close
+    }
+
     fn replying_to(&self, kind: ReplyKind, class: u16) -> bool {
         matches!(self.current, Some((k, code)) if k == kind && code.get() / 100 == class)
     }

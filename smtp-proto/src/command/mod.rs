@@ -17,8 +17,13 @@
 //! [`AddressEncoding`]: crate::syntax::AddressEncoding
 
 mod auth;
+mod authenticate;
+mod basic;
 mod cmd;
+mod combinators;
 mod error;
+mod establish;
+mod greeting;
 mod hello;
 mod line;
 mod mail;
@@ -30,8 +35,13 @@ mod xclient;
 pub use crate::client::Context;
 pub use crate::error::LogicError;
 pub use auth::{Auth, InitialResponse, SASL_LINE_LIMIT, encode_sasl_cancel, encode_sasl_response};
+pub use authenticate::{Authenticate, DEFAULT_MAX_CHALLENGES};
 pub use cmd::{BodyChunk, Cmd, Step};
+pub use combinators::{BoxedCmd, Chain, CmdExt, Either, Map, OnError, Select, Then, start_checked};
 pub use error::CommandError;
+pub use establish::{Establish, Established, TlsPolicy};
+pub use greeting::Greeting;
+pub use hello::Hello;
 pub use hello::{Ehlo, Helo, Lhlo};
 pub use line::COMMAND_LINE_LIMIT;
 pub use mail::{Mail, Rcpt};

@@ -1,8 +1,12 @@
 //! XCLIENT and XFORWARD, Postfix's attribute-passing commands (Postfix XCLIENT_README,
 //! XFORWARD_README): `XCLIENT 1*( SP name=xtext )`.
 
+use super::cmd::{Cmd, Step};
 use super::error::CommandError;
 use super::line::{check_line, validate_text};
+use crate::client::{Context, ReplyKind, Session};
+use crate::error::LogicError;
+use crate::response::{Capability, EhloData, Response};
 use crate::syntax::esmtp::encode_xtext;
 
 /// An XCLIENT or XFORWARD attribute value.
@@ -193,3 +197,94 @@ attribute_command!(
     XforwardAttribute,
     "XFORWARD"
 );
+
+/// Refuses a command the server does not offer, or an attribute it does not list, before
+/// a byte is written (Postfix answers an unknown attribute with 501).
+fn check_offered<'s, A: Copy>(
+    command: &'static str,
+    capability: Capability,
+    attrs: &[(A, XattrValue)],
+    name: fn(A) -> &'static str,
+    session: &'s Session,
+    offered: fn(&'s EhloData) -> Box<dyn Iterator<Item = &'s str> + 's>,
+) -> Result<(), LogicError> {
+    let Some(ehlo) = session.ehlo().filter(|ehlo| ehlo.supports(capability)) else {
+        return Err(LogicError::Unsupported {
+            command,
+            capability: capability.keyword(),
+        });
+    };
+    for (attr, _) in attrs {
+        if !offered(ehlo).any(|n| n.eq_ignore_ascii_case(name(*attr))) {
+            return Err(LogicError::Unsupported {
+                command,
+                capability: name(*attr),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// XCLIENT as a command: checked against the EHLO `XCLIENT` line (the command and each
+/// attribute must be offered), then the server answers with a new greeting, `220`.
+///
+/// The 220 (any 2xx) starts the session over: the driver forgets the EHLO data, HELO and
+/// authentication ([`Context::reset_session`]), so **EHLO must be sent again** before
+/// anything else (Postfix XCLIENT_README). Chain it with [`CmdExt::then`]:
+/// `xclient.then(ehlo)` runs both and yields both outputs. A refusal is
+/// [`LogicError::Refused`].
+///
+/// [`CmdExt::then`]: super::CmdExt::then
+impl Cmd for Xclient {
+    type Output = Response;
+
+    fn check(&self, session: &Session) -> Result<(), LogicError> {
+        check_offered(
+            "XCLIENT",
+            Capability::XClient,
+            self.attributes(),
+            XclientAttribute::as_str,
+            session,
+            |ehlo| Box::new(ehlo.xclient_attributes()),
+        )
+    }
+
+    fn start(&mut self, cx: &mut Context<'_>) -> Step<Response> {
+        cx.command(ReplyKind::Other, |out| self.encode(out));
+        Step::Continue
+    }
+
+    fn on_reply(&mut self, reply: Response, cx: &mut Context<'_>) -> Step<Response> {
+        let step = Step::completion("XCLIENT", reply);
+        if let Step::Done(Ok(_)) = step {
+            cx.reset_session();
+        }
+        step
+    }
+}
+
+/// XFORWARD as a command: checked against the EHLO `XFORWARD` line (the command and each
+/// attribute must be offered); the server answers 250 and the session goes on.
+impl Cmd for Xforward {
+    type Output = Response;
+
+    fn check(&self, session: &Session) -> Result<(), LogicError> {
+        check_offered(
+            "XFORWARD",
+            Capability::XForward,
+            self.attributes(),
+            XforwardAttribute::as_str,
+            session,
+            |ehlo| Box::new(ehlo.xforward_attributes()),
+        )
+    }
+
+    fn start(&mut self, cx: &mut Context<'_>) -> Step<Response> {
+        cx.command(ReplyKind::Other, |out| self.encode(out));
+        Step::Continue
+    }
+
+    fn on_reply(&mut self, reply: Response, _cx: &mut Context<'_>) -> Step<Response> {
+        Step::completion("XFORWARD", reply)
+    }
+}

@@ -1,0 +1,333 @@
+//! RSET, NOOP, VRFY, EXPN, HELP, QUIT, XCLIENT and XFORWARD through the driver.
+
+mod client_support;
+
+use client_support::{Feed, ehlo_cmd, ready, run, run_both};
+use smtp_proto::client::{Client, Context, ReplyKind};
+use smtp_proto::command::{
+    Cmd, CmdExt, Expn, Hello, Help, LogicError, Noop, Quit, Rset, StartTls, Step, Vrfy, XattrValue,
+    Xclient, XclientAttribute, Xforward, XforwardAttribute,
+};
+use smtp_proto::error::ProtocolError;
+use smtp_proto::response::{Capability, Response};
+
+const EHLO: &str = "250-mx.example\r\n250-STARTTLS\r\n250-SMTPUTF8\r\n\
+    250-XCLIENT NAME ADDR HELO\r\n250 XFORWARD NAME ADDR\r\n";
+const BARE: &str = "250-mx.example\r\n250 PIPELINING\r\n";
+
+fn plain() -> Client {
+    ready(EHLO, false)
+}
+
+fn bare() -> Client {
+    ready(BARE, false)
+}
+
+/// Opens a mail transaction the way MAIL does, for RSET to close.
+struct FakeMail;
+impl Cmd for FakeMail {
+    type Output = ();
+    fn start(&mut self, cx: &mut Context<'_>) -> Step<()> {
+        cx.command(ReplyKind::Mail, |o| {
+            o.extend_from_slice(b"MAIL FROM:<>\r\n")
+        });
+        Step::Continue
+    }
+    fn on_reply(&mut self, _: Response, _: &mut Context<'_>) -> Step<()> {
+        Step::Done(Ok(()))
+    }
+}
+
+#[test]
+fn rset_resets_the_transaction_on_any_reply() {
+    for reply in [&b"250 flushed\r\n"[..], b"500 what\r\n"] {
+        let mut client = plain();
+        run(&mut client, FakeMail, &[b"250 ok\r\n"], Feed::Whole).ok();
+        assert!(client.session().in_transaction());
+        let run = run(&mut client, Rset, &[reply], Feed::Whole);
+        assert_eq!(run.written, "RSET\r\n");
+        assert!(!client.session().in_transaction());
+        if reply.starts_with(b"250") {
+            assert_eq!(run.ok().code().get(), 250);
+        } else {
+            assert!(matches!(
+                run.refused(),
+                LogicError::Refused {
+                    command: "RSET",
+                    ..
+                }
+            ));
+        }
+    }
+}
+
+#[test]
+fn noop_help_vrfy_expn_success_and_refusal() {
+    let noop = run_both(plain, Noop::default, &[b"250 2.0.0 ok\r\n"]);
+    assert_eq!(noop.written, "NOOP\r\n");
+    assert_eq!(noop.ok().code().get(), 250);
+
+    let help = run_both(
+        plain,
+        || Help::new(Some("MAIL".parse().unwrap())).unwrap(),
+        &[b"214-Commands:\r\n214 MAIL RCPT\r\n"],
+    );
+    assert_eq!(help.written, "HELP MAIL\r\n");
+    assert_eq!(help.ok().line_count(), 2);
+
+    let vrfy = run_both(
+        plain,
+        || Vrfy::new("postmaster".parse().unwrap(), false).unwrap(),
+        &[b"252 2.5.2 cannot verify\r\n"],
+    );
+    assert_eq!(vrfy.written, "VRFY postmaster\r\n");
+    assert_eq!(vrfy.ok().code().get(), 252);
+
+    let expn = run_both(
+        plain,
+        || Expn::new("staff".parse().unwrap(), false).unwrap(),
+        &[b"550 5.7.1 no\r\n"],
+    );
+    assert_eq!(expn.written, "EXPN staff\r\n");
+    let error = expn.refused();
+    assert!(matches!(
+        error,
+        LogicError::Refused {
+            command: "EXPN",
+            ..
+        }
+    ));
+    assert_eq!(error.response().unwrap().code().get(), 550);
+}
+
+#[test]
+fn impossible_replies_are_fatal() {
+    let run = run_both(plain, Noop::default, &[b"354 go ahead\r\n"]);
+    assert!(matches!(
+        run.fatal(),
+        ProtocolError::ImpossibleReply {
+            command: "NOOP",
+            ..
+        }
+    ));
+    // A 334 outside AUTH.
+    let run = run_both(plain, Noop::default, &[b"334 VXNlcm5hbWU6\r\n"]);
+    assert!(matches!(
+        run.fatal(),
+        ProtocolError::ImpossibleReply {
+            command: "NOOP",
+            ..
+        }
+    ));
+    let run = run_both(plain, || Rset, &[b"334 \r\n"]);
+    assert!(matches!(
+        run.fatal(),
+        ProtocolError::ImpossibleReply {
+            command: "RSET",
+            ..
+        }
+    ));
+    let run = run_both(plain, || Help::new(None).unwrap(), &[b"354 x\r\n"]);
+    assert!(matches!(
+        run.fatal(),
+        ProtocolError::ImpossibleReply {
+            command: "HELP",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn vrfy_with_smtputf8_needs_the_capability() {
+    let utf8 = || Vrfy::new("jörg".parse().unwrap(), true).unwrap();
+    let run = run_both(bare, utf8, &[]);
+    assert_eq!(run.written, "");
+    assert_eq!(
+        run.refused(),
+        LogicError::Unsupported {
+            command: "VRFY",
+            capability: "SMTPUTF8"
+        }
+    );
+    let run = run_both(plain, utf8, &[b"250 <j@example>\r\n"]);
+    assert_eq!(run.written, "VRFY jörg SMTPUTF8\r\n");
+    let expn = run_both(
+        bare,
+        || Expn::new("liste".parse().unwrap(), true).unwrap(),
+        &[],
+    );
+    assert!(matches!(
+        expn.refused(),
+        LogicError::Unsupported {
+            command: "EXPN",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn quit_closes_on_any_reply() {
+    for reply in [&b"221 2.0.0 bye\r\n"[..], b"500 whatever\r\n"] {
+        let mut client = plain();
+        let run = run(&mut client, Quit, &[reply], Feed::Bytewise);
+        assert_eq!(run.written, "QUIT\r\n");
+        assert_eq!(run.ok().as_bytes(), reply);
+        assert!(client.session().is_closed());
+        assert!(!client.is_usable());
+        let after = client_support::run(&mut client, Noop::default(), &[], Feed::Whole);
+        assert_eq!(after.written, "");
+        assert_eq!(after.fatal(), ProtocolError::Unusable);
+    }
+}
+
+#[test]
+fn quit_without_a_reply_is_an_eof_the_caller_may_ignore() {
+    let run = run_both(plain, || Quit, &[]);
+    assert_eq!(run.written, "QUIT\r\n");
+    assert_eq!(run.fatal(), ProtocolError::UnexpectedEof(ReplyKind::Other));
+}
+
+fn xclient() -> Xclient {
+    Xclient::new(vec![
+        (
+            XclientAttribute::Addr,
+            XattrValue::Value("192.0.2.7".into()),
+        ),
+        (XclientAttribute::Helo, XattrValue::Unavailable),
+    ])
+    .unwrap()
+}
+
+#[test]
+fn xclient_220_resets_the_session() {
+    let mut client = plain();
+    let run = run(
+        &mut client,
+        xclient(),
+        &[b"220 mx.example ESMTP\r\n"],
+        Feed::Whole,
+    );
+    assert_eq!(run.written, "XCLIENT ADDR=192.0.2.7 HELO=[UNAVAILABLE]\r\n");
+    assert_eq!(run.ok().code().get(), 220);
+    assert!(!client.session().has_hello());
+    // STARTTLS now needs EHLO first.
+    let again = client_support::run(&mut client, StartTls, &[], Feed::Whole);
+    assert_eq!(again.written, "");
+    assert!(matches!(again.refused(), LogicError::Unsupported { .. }));
+}
+
+#[test]
+fn xclient_then_ehlo_reopens_the_session_in_one_exchange() {
+    let run = run_both(
+        plain,
+        || xclient().then(ehlo_cmd()),
+        &[
+            b"220 mx.example ESMTP\r\n",
+            b"250-mx.example\r\n250 8BITMIME\r\n",
+        ],
+    );
+    assert_eq!(
+        run.written,
+        "XCLIENT ADDR=192.0.2.7 HELO=[UNAVAILABLE]\r\nEHLO client.example\r\n"
+    );
+    let (greeting, hello) = run.ok();
+    assert_eq!(greeting.code().get(), 220);
+    assert!(matches!(hello, Hello::Ehlo(e) if e.supports(Capability::EightBitMime)));
+}
+
+#[test]
+fn xclient_needs_the_capability_and_each_attribute() {
+    let run = run_both(bare, xclient, &[]);
+    assert_eq!(run.written, "");
+    assert_eq!(
+        run.refused(),
+        LogicError::Unsupported {
+            command: "XCLIENT",
+            capability: "XCLIENT"
+        }
+    );
+    let login = || {
+        Xclient::new(vec![(
+            XclientAttribute::Login,
+            XattrValue::Value("u".into()),
+        )])
+        .unwrap()
+    };
+    let run = run_both(plain, login, &[]);
+    assert_eq!(run.written, "");
+    assert_eq!(
+        run.refused(),
+        LogicError::Unsupported {
+            command: "XCLIENT",
+            capability: "LOGIN"
+        }
+    );
+}
+
+#[test]
+fn xclient_refusal_keeps_the_session() {
+    let mut client = plain();
+    let run = run(
+        &mut client,
+        xclient(),
+        &[b"550 5.7.0 not authorized\r\n"],
+        Feed::Whole,
+    );
+    assert!(matches!(
+        run.refused(),
+        LogicError::Refused {
+            command: "XCLIENT",
+            ..
+        }
+    ));
+    assert!(client.session().has_hello());
+}
+
+#[test]
+fn xforward_250_and_checks() {
+    let xforward = || {
+        Xforward::new(vec![(
+            XforwardAttribute::Name,
+            XattrValue::Value("c.example".into()),
+        )])
+        .unwrap()
+    };
+    let mut client = plain();
+    let run = run(&mut client, xforward(), &[b"250 Ok\r\n"], Feed::Bytewise);
+    assert_eq!(run.written, "XFORWARD NAME=c.example\r\n");
+    assert_eq!(run.ok().code().get(), 250);
+    assert!(client.session().has_hello());
+
+    let run = run_both(bare, xforward, &[]);
+    assert_eq!(
+        run.refused(),
+        LogicError::Unsupported {
+            command: "XFORWARD",
+            capability: "XFORWARD"
+        }
+    );
+    let ident = || {
+        Xforward::new(vec![(
+            XforwardAttribute::Ident,
+            XattrValue::Value("42".into()),
+        )])
+        .unwrap()
+    };
+    let run = run_both(plain, ident, &[]);
+    assert_eq!(run.written, "");
+    assert!(matches!(
+        run.refused(),
+        LogicError::Unsupported {
+            capability: "IDENT",
+            ..
+        }
+    ));
+    let run = run_both(plain, xforward, &[b"354 no\r\n"]);
+    assert!(matches!(
+        run.fatal(),
+        ProtocolError::ImpossibleReply {
+            command: "XFORWARD",
+            ..
+        }
+    ));
+}
