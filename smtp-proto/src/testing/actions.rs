@@ -6,11 +6,14 @@ use crate::client::{Context, ReplyKind};
 use crate::command::{BodyChunk, Cmd, LogicError, Step};
 use crate::response::Response;
 
-use super::interim;
+use super::line::RawLine;
 use super::mail;
 use super::render::render_ok;
 use super::script::Action;
-use crate::command::{Data, SendMail, SendMails};
+use super::session;
+use crate::auth::Mechanism;
+use crate::command::{Data, Greeting, Helo, Lhlo, Quit, Rset, SendMail, SendMails, StartTls};
+use crate::response::EhloData;
 
 /// A command as a transcript runs it: its output rendered as outcome lines.
 ///
@@ -45,15 +48,29 @@ pub type ScriptCommand = Box<dyn ScriptCmd>;
 pub fn command(action: &Action) -> Result<ScriptCommand, String> {
     let name = action.name.as_str();
     match name {
-        "greeting" => Ok(rendered(interim::Greeting, |r| vec![render_ok(&r)])),
-        "ehlo" => Ok(rendered(
-            interim::Ehlo("EHLO", required_arg(action, 0)?),
-            |r| vec![render_ok(&r)],
-        )),
-        "lhlo" => Ok(rendered(
-            interim::Ehlo("LHLO", required_arg(action, 0)?),
-            |r| vec![render_ok(&r)],
-        )),
+        "greeting" => Ok(rendered(Greeting, ok)),
+        "ehlo" => Ok(rendered(session::ehlo(action)?, |h| {
+            session::render_hello(&h)
+        })),
+        "helo" => Ok(rendered(helo(action)?, ok)),
+        "lhlo" => Ok(rendered(lhlo(action)?, |e: EhloData| {
+            ok(e.response().clone())
+        })),
+        "starttls" => Ok(rendered(StartTls, |()| vec!["ok".to_owned()])),
+        "auth" => Ok(rendered(session::authenticate(action)?, |m: Mechanism| {
+            vec![format!("ok {m}")]
+        })),
+        "establish" => Ok(rendered(session::establish(action)?, |e| {
+            session::render_established(&e)
+        })),
+        "rset" => Ok(rendered(Rset, ok)),
+        "noop" => Ok(rendered(session::noop(action)?, ok)),
+        "help" => Ok(rendered(session::help(action)?, ok)),
+        "vrfy" => Ok(rendered(session::vrfy(action)?, ok)),
+        "expn" => Ok(rendered(session::expn(action)?, ok)),
+        "quit" => Ok(rendered(Quit, ok)),
+        "xclient" => Ok(rendered(session::xclient(action)?, ok)),
+        "xforward" => Ok(rendered(session::xforward(action)?, ok)),
         "line" => {
             let text = action
                 .positional
@@ -62,9 +79,7 @@ pub fn command(action: &Action) -> Result<ScriptCommand, String> {
                 .collect::<Vec<_>>()
                 .join(" ");
             let kind = reply_kind(action.text("kind").as_deref().unwrap_or("other"))?;
-            Ok(rendered(interim::RawLine { text, kind }, |r| {
-                vec![render_ok(&r)]
-            }))
+            Ok(rendered(RawLine { text, kind }, ok))
         }
         "mail" => Ok(rendered(mail::mail_command(action)?, ok)),
         "rcpt" => Ok(rendered(mail::rcpt_command(action)?, ok)),
@@ -96,10 +111,12 @@ fn ok(response: Response) -> Vec<String> {
     vec![render_ok(&response)]
 }
 
-fn required_arg(action: &Action, index: usize) -> Result<String, String> {
-    action
-        .arg(index)
-        .ok_or_else(|| format!("{} needs argument {}", action.name, index + 1))
+fn helo(action: &Action) -> Result<Helo, String> {
+    Helo::new(session::client_id(action)?).map_err(|e| e.to_string())
+}
+
+fn lhlo(action: &Action) -> Result<Lhlo, String> {
+    Lhlo::new(session::client_id(action)?).map_err(|e| e.to_string())
 }
 
 fn reply_kind(name: &str) -> Result<ReplyKind, String> {

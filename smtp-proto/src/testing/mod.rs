@@ -80,17 +80,20 @@
 mod actions;
 mod escape;
 mod failure;
-mod interim;
+mod line;
 mod mail;
 mod parse;
 mod render;
 mod replay;
+mod responder;
 mod script;
+mod session;
 
 pub use actions::{ScriptCmd, ScriptCommand, command};
 pub use escape::{escape, unescape};
 pub use failure::{Delivery, Failure};
 pub use render::{render_logic_error, render_ok, render_protocol_error};
+pub use responder::AutoResponder;
 pub use script::{Action, IoEvent, Item, Line, ParseError, Script};
 
 #[cfg(test)]
