@@ -2,18 +2,59 @@
 //!
 //! Adding a command to the transcript language is one arm in [`command`].
 
+use std::fmt;
+
 use crate::client::{Context, ReplyKind};
 use crate::command::{BodyChunk, Cmd, LogicError, Step};
 use crate::response::Response;
 
 use super::line::RawLine;
 use super::mail;
-use super::render::render_ok;
+use super::render::{render_ok, variant};
 use super::script::Action;
 use super::session;
 use crate::auth::Mechanism;
 use crate::command::{Data, Greeting, Helo, Lhlo, Quit, Rset, SendMail, SendMails, StartTls};
 use crate::response::EhloData;
+
+/// Why an action line gives no command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ActionError {
+    /// The line is wrong (unknown action, missing argument): an error of the transcript.
+    Syntax(String),
+    /// The library refused an argument before any command existed, as it must for a CR, LF
+    /// or NUL in an address, a client name or a text argument (SECURITY.md "command
+    /// injection"). The engine takes `argument-refused KIND` as the action's outcome, so a
+    /// transcript can show that nothing was written.
+    Refused(String),
+}
+
+impl From<String> for ActionError {
+    fn from(message: String) -> Self {
+        ActionError::Syntax(message)
+    }
+}
+
+impl From<&str> for ActionError {
+    fn from(message: &str) -> Self {
+        ActionError::Syntax(message.to_owned())
+    }
+}
+
+impl fmt::Display for ActionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ActionError::Syntax(message) => f.write_str(message),
+            ActionError::Refused(kind) => write!(f, "argument-refused {kind}"),
+        }
+    }
+}
+
+/// A library refusal of an argument, named by its error's variant.
+pub(crate) fn refused(error: impl fmt::Debug) -> ActionError {
+    ActionError::Refused(variant(&error))
+}
 
 /// A command as a transcript runs it: its output rendered as outcome lines.
 ///
@@ -33,9 +74,18 @@ pub type ScriptCommand = Box<dyn ScriptCmd>;
 ///
 /// | action | command | outcome lines |
 /// |---|---|---|
-/// | `greeting` | await the greeting | `ok 220` |
-/// | `ehlo NAME` | `EHLO NAME` | `ok 250` |
-/// | `line TEXT [kind=K]` | one raw line `TEXT` CRLF expecting one reply of kind `K` (`other`) | `ok CODE` |
+/// | `greeting` | [`Greeting`] | `ok 220` |
+/// | `ehlo NAME [fallback=no]` | [`Ehlo`](crate::command::Ehlo) | `ok 250 ehlo`, or `ok 250 helo` after the fallback |
+/// | `helo NAME`, `lhlo NAME` | [`Helo`], [`Lhlo`] | `ok 250` |
+/// | `starttls` | [`StartTls`] (then `! tls`) | `ok` |
+/// | `auth user=U pass=P` or `token=T`, `[mechanisms=A,B] [nonce=N] [authzid=Z] [plaintext=yes] [max-challenges=N]` | [`Authenticate`](crate::command::Authenticate) | `ok MECHANISM` |
+/// | `establish NAME [tls=required\|opportunistic\|disabled] [fallback=no]` and the `auth` arguments | [`Establish`](crate::command::Establish) | `ok ehlo\|helo tls yes\|no auth MECHANISM\|none` |
+/// | `rset`, `noop [TEXT]`, `help [TEXT]`, `vrfy TEXT`, `expn TEXT`, `quit` | the command | `ok CODE` |
+/// | `xclient NAME=VALUE ...`, `xforward NAME=VALUE ...` | [`Xclient`](crate::command::Xclient), [`Xforward`](crate::command::Xforward) | `ok CODE` |
+/// | `mail <a@x> [size=N] [body=8BITMIME] [smtputf8=yes]`, `rcpt <b@y> [notify=...]`, `data` | [`Mail`](crate::command::Mail), [`Rcpt`](crate::command::Rcpt), [`Data`] | `ok CODE` |
+/// | `send_mail from=<a@x> to=<b@y>,<c@y> body="..."` (or `binary=`, `stream=7bit\|8bit`), options | [`SendMail`] | `outcome OUTCOME transactions N`, then `rcpt <b@y> STATUS [CODE [CODE]]` per recipient |
+/// | `send_mails count=N ...` | [`SendMails`], the same mail N times | each mail's report in turn |
+/// | `line TEXT... [kind=K]` | a raw vendor line expecting one reply of kind `K` (`other`, `mail`, `data-end`, ...) | `ok CODE` |
 ///
 /// ```
 /// use smtp_proto::testing::{Action, Item, Script, command};
@@ -45,7 +95,7 @@ pub type ScriptCommand = Box<dyn ScriptCmd>;
 /// assert!(command(action).is_ok());
 /// # Ok::<(), smtp_proto::testing::ParseError>(())
 /// ```
-pub fn command(action: &Action) -> Result<ScriptCommand, String> {
+pub fn command(action: &Action) -> Result<ScriptCommand, ActionError> {
     let name = action.name.as_str();
     match name {
         "greeting" => Ok(rendered(Greeting, ok)),
@@ -102,7 +152,7 @@ pub fn command(action: &Action) -> Result<ScriptCommand, String> {
                     .collect()
             },
         )),
-        _ => Err(format!("unknown action {name:?}")),
+        _ => Err(format!("unknown action {name:?}").into()),
     }
 }
 
@@ -111,15 +161,15 @@ fn ok(response: Response) -> Vec<String> {
     vec![render_ok(&response)]
 }
 
-fn helo(action: &Action) -> Result<Helo, String> {
-    Helo::new(session::client_id(action)?).map_err(|e| e.to_string())
+fn helo(action: &Action) -> Result<Helo, ActionError> {
+    Helo::new(session::client_id(action)?).map_err(refused)
 }
 
-fn lhlo(action: &Action) -> Result<Lhlo, String> {
-    Lhlo::new(session::client_id(action)?).map_err(|e| e.to_string())
+fn lhlo(action: &Action) -> Result<Lhlo, ActionError> {
+    Lhlo::new(session::client_id(action)?).map_err(refused)
 }
 
-fn reply_kind(name: &str) -> Result<ReplyKind, String> {
+fn reply_kind(name: &str) -> Result<ReplyKind, ActionError> {
     Ok(match name {
         "greeting" => ReplyKind::Greeting,
         "hello" => ReplyKind::Hello,
@@ -132,7 +182,7 @@ fn reply_kind(name: &str) -> Result<ReplyKind, String> {
         "bdat" => ReplyKind::Bdat,
         "bdat-last" => ReplyKind::BdatLast,
         "other" => ReplyKind::Other,
-        _ => return Err(format!("unknown reply kind {name:?}")),
+        _ => return Err(format!("unknown reply kind {name:?}").into()),
     })
 }
 

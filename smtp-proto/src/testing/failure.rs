@@ -19,7 +19,7 @@ pub enum Delivery {
 }
 
 impl Delivery {
-    /// The three ways, in the order [`Script::replay_all`] runs them.
+    /// The three ways, in the order [`Script::replay_all`](super::Script::replay_all) runs them.
     pub const ALL: [Delivery; 3] = [Delivery::Lines, Delivery::Bytes, Delivery::Blocks];
 }
 

@@ -10,6 +10,7 @@ use crate::command::{
 use crate::syntax::esmtp::{EnvId, MailParameters, Notify, OriginalRecipient, RcptParameters};
 use crate::syntax::{ForwardPath, ReversePath};
 
+use super::actions::{ActionError, refused};
 use super::render::{render_logic_error, variant};
 use super::script::Action;
 
@@ -17,7 +18,7 @@ use super::script::Action;
 /// with `size-hint=N`), options `bdat=no`, `pipelining=no`, `chunk=N`, `retry-452=no`,
 /// `strict=yes`, DSN `ret=FULL|HDRS`, `envid=X`, `notify=SUCCESS,FAILURE`, `orcpt=ADDR` (rfc822)
 /// (the last two for every recipient), `requiretls=yes`.
-pub(crate) fn send_mail(action: &Action) -> Result<SendMail, String> {
+pub(crate) fn send_mail(action: &Action) -> Result<SendMail, ActionError> {
     let (envelope, body, options) = mail(action)?;
     Ok(SendMail::with_options(envelope, body, options))
 }
@@ -26,7 +27,7 @@ pub(crate) fn send_mail(action: &Action) -> Result<SendMail, String> {
 pub(crate) type Mails = std::iter::RepeatN<(Envelope, MailBody)>;
 
 /// `send_mails count=N` and the `send_mail` arguments: the same mail `N` times, pipelined.
-pub(crate) fn send_mails(action: &Action) -> Result<SendMails<Mails>, String> {
+pub(crate) fn send_mails(action: &Action) -> Result<SendMails<Mails>, ActionError> {
     let (envelope, body, options) = mail(action)?;
     let count: usize = parse(action, "count")?.unwrap_or(2);
     Ok(SendMails::new(
@@ -35,27 +36,24 @@ pub(crate) fn send_mails(action: &Action) -> Result<SendMails<Mails>, String> {
     ))
 }
 
-fn mail(action: &Action) -> Result<(Envelope, MailBody, TransactionOptions), String> {
-    let from: ReversePath = required(action, "from")?
-        .parse()
-        .map_err(|e| format!("from: {e}"))?;
+fn mail(action: &Action) -> Result<(Envelope, MailBody, TransactionOptions), ActionError> {
+    let from: ReversePath = required(action, "from")?.parse().map_err(refused)?;
     let to = required(action, "to")?;
     let mut params = MailParameters::new();
     params.ret = parse(action, "ret")?;
     if let Some(envid) = action.text("envid") {
-        params.envid = Some(EnvId::new(&envid).map_err(|e| format!("envid: {e}"))?);
+        params.envid = Some(EnvId::new(&envid).map_err(refused)?);
     }
     params.require_tls = action.text("requiretls").as_deref() == Some("yes");
     let mut rcpt_params = RcptParameters::new();
     rcpt_params.notify = parse::<Notify>(action, "notify")?;
     if let Some(address) = action.text("orcpt") {
-        let orcpt = OriginalRecipient::new(&address).map_err(|e| format!("orcpt: {e}"))?;
+        let orcpt = OriginalRecipient::new(&address).map_err(refused)?;
         rcpt_params.orcpt = Some(orcpt);
     }
-    let mut paths = to.split(',').map(|path| {
-        path.parse::<ForwardPath>()
-            .map_err(|e| format!("to {path}: {e}"))
-    });
+    let mut paths = to
+        .split(',')
+        .map(|path| path.parse::<ForwardPath>().map_err(refused));
     let first = paths.next().ok_or("to needs a recipient")??;
     let mut envelope = Envelope::from_commands(
         Mail::new(from, params),
@@ -96,10 +94,8 @@ fn mail(action: &Action) -> Result<(Envelope, MailBody, TransactionOptions), Str
 }
 
 /// `mail <a@x> [size=N] [body=8BITMIME] [smtputf8=yes]`: MAIL alone.
-pub(crate) fn mail_command(action: &Action) -> Result<Mail, String> {
-    let from: ReversePath = positional(action)?
-        .parse()
-        .map_err(|e| format!("mail: {e}"))?;
+pub(crate) fn mail_command(action: &Action) -> Result<Mail, ActionError> {
+    let from: ReversePath = positional(action)?.parse().map_err(refused)?;
     let mut params = MailParameters::new();
     params.size = parse(action, "size")?;
     params.body = parse(action, "body")?;
@@ -108,34 +104,32 @@ pub(crate) fn mail_command(action: &Action) -> Result<Mail, String> {
 }
 
 /// `rcpt <b@y> [notify=...]`: RCPT alone.
-pub(crate) fn rcpt_command(action: &Action) -> Result<Rcpt, String> {
-    let to: ForwardPath = positional(action)?
-        .parse()
-        .map_err(|e| format!("rcpt: {e}"))?;
+pub(crate) fn rcpt_command(action: &Action) -> Result<Rcpt, ActionError> {
+    let to: ForwardPath = positional(action)?.parse().map_err(refused)?;
     let mut params = RcptParameters::new();
     params.notify = parse::<Notify>(action, "notify")?;
     Ok(Rcpt::new(to, params))
 }
 
-fn positional(action: &Action) -> Result<String, String> {
+fn positional(action: &Action) -> Result<String, ActionError> {
     action
         .arg(0)
-        .ok_or_else(|| format!("{} needs an address", action.name))
+        .ok_or_else(|| format!("{} needs an address", action.name).into())
 }
 
-fn required(action: &Action, key: &str) -> Result<String, String> {
+fn required(action: &Action, key: &str) -> Result<String, ActionError> {
     action
         .text(key)
-        .ok_or_else(|| format!("{} needs {key}=", action.name))
+        .ok_or_else(|| format!("{} needs {key}=", action.name).into())
 }
 
-fn parse<T: std::str::FromStr>(action: &Action, key: &str) -> Result<Option<T>, String>
+fn parse<T: std::str::FromStr>(action: &Action, key: &str) -> Result<Option<T>, ActionError>
 where
-    T::Err: std::fmt::Display,
+    T::Err: std::fmt::Debug,
 {
     action
         .text(key)
-        .map(|text| text.parse().map_err(|e| format!("{key}={text}: {e}")))
+        .map(|text| text.parse().map_err(refused))
         .transpose()
 }
 

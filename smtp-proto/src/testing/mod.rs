@@ -48,6 +48,8 @@
 //! - a fatal [`ProtocolError`](crate::error::ProtocolError): [`render_protocol_error`], e.g.
 //!   `fatal start-tls-injection`, `fatal timeout data-end`, `fatal service-closing 421`;
 //! - after an error, the lines the command still reports ([`ScriptCmd::report`]).
+//! - an argument the library refuses while the command is built ([`ActionError::Refused`]):
+//!   `argument-refused KIND`, e.g. `argument-refused invalid-char` for a CR LF in an address.
 //!
 //! # How the engine replays
 //!
@@ -89,7 +91,7 @@ mod responder;
 mod script;
 mod session;
 
-pub use actions::{ScriptCmd, ScriptCommand, command};
+pub use actions::{ActionError, ScriptCmd, ScriptCommand, command};
 pub use escape::{escape, unescape};
 pub use failure::{Delivery, Failure};
 pub use render::{render_logic_error, render_ok, render_protocol_error};

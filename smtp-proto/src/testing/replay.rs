@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use crate::client::{Client, Exchange, Output};
 
-use super::actions::{ScriptCommand, command};
+use super::actions::{ActionError, ScriptCommand, command};
 use super::escape::escape;
 use super::failure::{Delivery, Failure, describe, show_duration};
 use super::render::{matches, render_logic_error, render_protocol_error, session_fact};
@@ -122,7 +122,17 @@ impl Engine<'_> {
 
     /// Runs one command from its action line to its `=` lines.
     fn exchange(&mut self, client: &mut Client, action: &Action, at: usize) -> Result<(), Failure> {
-        let cmd = command(action).map_err(|message| self.fail(at, message))?;
+        let cmd = match command(action) {
+            Ok(cmd) => cmd,
+            Err(ActionError::Refused(kind)) => {
+                let state = State::Over {
+                    lines: vec![format!("argument-refused {kind}")],
+                    fatal: false,
+                };
+                return self.outcome(&state, at);
+            }
+            Err(error) => return Err(self.fail(at, error.to_string())),
+        };
         self.logged.clear();
         let mut ex = client.send(cmd);
         let mut state = self.poll(&mut ex);

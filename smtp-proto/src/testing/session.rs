@@ -7,11 +7,12 @@ use crate::command::{
 };
 use crate::syntax::ClientId;
 
+use super::actions::{ActionError, refused};
 use super::script::Action;
 
 /// `ehlo NAME [fallback=no]`.
-pub(crate) fn ehlo(action: &Action) -> Result<Ehlo, String> {
-    let ehlo = Ehlo::new(client_id(action)?).map_err(|e| e.to_string())?;
+pub(crate) fn ehlo(action: &Action) -> Result<Ehlo, ActionError> {
+    let ehlo = Ehlo::new(client_id(action)?).map_err(refused)?;
     Ok(match action.text("fallback").as_deref() {
         Some("no") => ehlo.without_helo_fallback(),
         _ => ehlo,
@@ -19,12 +20,12 @@ pub(crate) fn ehlo(action: &Action) -> Result<Ehlo, String> {
 }
 
 /// The first positional argument as a client identity (`client.example`, `[192.0.2.1]`).
-pub(crate) fn client_id(action: &Action) -> Result<ClientId, String> {
+pub(crate) fn client_id(action: &Action) -> Result<ClientId, ActionError> {
     let name = action
         .arg(0)
         .or_else(|| action.text("name"))
         .ok_or_else(|| format!("{} needs a client name", action.name))?;
-    name.parse().map_err(|e| format!("client name {name}: {e}"))
+    name.parse().map_err(refused)
 }
 
 /// `ok 250 ehlo` or `ok 250 helo` (after the fallback).
@@ -38,7 +39,7 @@ pub(crate) fn render_hello(hello: &Hello) -> Vec<String> {
 
 /// `auth user=U pass=P` or `auth user=U token=T`, with `mechanisms=PLAIN,LOGIN`,
 /// `nonce=N` (SCRAM), `authzid=A`, `plaintext=yes`, `max-challenges=N`.
-pub(crate) fn authenticate(action: &Action) -> Result<Authenticate, String> {
+pub(crate) fn authenticate(action: &Action) -> Result<Authenticate, ActionError> {
     let user = action
         .text("user")
         .ok_or_else(|| format!("{} needs user=", action.name))?;
@@ -51,10 +52,7 @@ pub(crate) fn authenticate(action: &Action) -> Result<Authenticate, String> {
     if let Some(list) = action.text("mechanisms") {
         let preference = list
             .split(',')
-            .map(|name| {
-                name.parse::<Mechanism>()
-                    .map_err(|e| format!("mechanism {name}: {e}"))
-            })
+            .map(|name| name.parse::<Mechanism>().map_err(refused))
             .collect::<Result<Vec<_>, _>>()?;
         auth = auth.preference(preference);
     }
@@ -77,15 +75,15 @@ pub(crate) fn authenticate(action: &Action) -> Result<Authenticate, String> {
 
 /// `establish NAME [tls=required|opportunistic|disabled] [fallback=no]` and, to
 /// authenticate, the `auth` arguments.
-pub(crate) fn establish(action: &Action) -> Result<Establish, String> {
+pub(crate) fn establish(action: &Action) -> Result<Establish, ActionError> {
     let policy = match action.text("tls").as_deref() {
         None | Some("required") => TlsPolicy::Required,
         Some("opportunistic") => TlsPolicy::Opportunistic,
         Some("disabled") => TlsPolicy::Disabled,
-        Some(other) => return Err(format!("unknown TLS policy {other:?}")),
+        Some(other) => return Err(format!("unknown TLS policy {other:?}").into()),
     };
     let mut setup = Establish::new(client_id(action)?)
-        .map_err(|e| e.to_string())?
+        .map_err(refused)?
         .tls(policy)
         .helo_fallback(action.text("fallback").as_deref() != Some("no"));
     if action.value("user").is_some() {
@@ -109,7 +107,7 @@ pub(crate) fn render_established(established: &Established) -> Vec<String> {
 }
 
 /// The words after the action name as one text argument (`noop`, `help`).
-fn text(action: &Action) -> Result<Option<TextArgument>, String> {
+fn text(action: &Action) -> Result<Option<TextArgument>, ActionError> {
     let words: Vec<String> = (0..action.positional.len())
         .filter_map(|i| action.arg(i))
         .collect();
@@ -117,38 +115,33 @@ fn text(action: &Action) -> Result<Option<TextArgument>, String> {
         return Ok(None);
     }
     let joined = words.join(" ");
-    joined
-        .parse()
-        .map(Some)
-        .map_err(|e| format!("{} argument {joined:?}: {e}", action.name))
+    joined.parse().map(Some).map_err(refused)
 }
 
 /// `noop [TEXT]`.
-pub(crate) fn noop(action: &Action) -> Result<Noop, String> {
-    Noop::new(text(action)?).map_err(|e| e.to_string())
+pub(crate) fn noop(action: &Action) -> Result<Noop, ActionError> {
+    Noop::new(text(action)?).map_err(refused)
 }
 
 /// `help [TEXT]`.
-pub(crate) fn help(action: &Action) -> Result<Help, String> {
-    Help::new(text(action)?).map_err(|e| e.to_string())
+pub(crate) fn help(action: &Action) -> Result<Help, ActionError> {
+    Help::new(text(action)?).map_err(refused)
 }
 
 /// `vrfy TEXT [smtputf8=yes]`.
-pub(crate) fn vrfy(action: &Action) -> Result<Vrfy, String> {
+pub(crate) fn vrfy(action: &Action) -> Result<Vrfy, ActionError> {
     let argument = text(action)?.ok_or("vrfy needs an argument")?;
-    Vrfy::new(argument, action.text("smtputf8").as_deref() == Some("yes"))
-        .map_err(|e| e.to_string())
+    Vrfy::new(argument, action.text("smtputf8").as_deref() == Some("yes")).map_err(refused)
 }
 
 /// `expn TEXT [smtputf8=yes]`.
-pub(crate) fn expn(action: &Action) -> Result<Expn, String> {
+pub(crate) fn expn(action: &Action) -> Result<Expn, ActionError> {
     let argument = text(action)?.ok_or("expn needs an argument")?;
-    Expn::new(argument, action.text("smtputf8").as_deref() == Some("yes"))
-        .map_err(|e| e.to_string())
+    Expn::new(argument, action.text("smtputf8").as_deref() == Some("yes")).map_err(refused)
 }
 
 /// `xclient NAME=VALUE ...` (`[UNAVAILABLE]`, `[TEMPUNAVAIL]` as such).
-pub(crate) fn xclient(action: &Action) -> Result<Xclient, String> {
+pub(crate) fn xclient(action: &Action) -> Result<Xclient, ActionError> {
     let attrs = attributes(action, |name| {
         Some(match name {
             "NAME" => XclientAttribute::Name,
@@ -162,11 +155,11 @@ pub(crate) fn xclient(action: &Action) -> Result<Xclient, String> {
             _ => return None,
         })
     })?;
-    Xclient::new(attrs).map_err(|e| e.to_string())
+    Xclient::new(attrs).map_err(refused)
 }
 
 /// `xforward NAME=VALUE ...`.
-pub(crate) fn xforward(action: &Action) -> Result<Xforward, String> {
+pub(crate) fn xforward(action: &Action) -> Result<Xforward, ActionError> {
     let attrs = attributes(action, |name| {
         Some(match name {
             "NAME" => XforwardAttribute::Name,
@@ -179,13 +172,13 @@ pub(crate) fn xforward(action: &Action) -> Result<Xforward, String> {
             _ => return None,
         })
     })?;
-    Xforward::new(attrs).map_err(|e| e.to_string())
+    Xforward::new(attrs).map_err(refused)
 }
 
 fn attributes<A>(
     action: &Action,
     attribute: impl Fn(&str) -> Option<A>,
-) -> Result<Vec<(A, XattrValue)>, String> {
+) -> Result<Vec<(A, XattrValue)>, ActionError> {
     action
         .named
         .iter()
