@@ -89,6 +89,8 @@ pub mod syntax;
 
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

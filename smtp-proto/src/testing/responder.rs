@@ -63,7 +63,9 @@ impl AutoResponder {
     pub fn read(&mut self, mut bytes: &[u8], replies: &mut Vec<u8>) {
         while !bytes.is_empty() {
             if let State::Chunk { remaining, last } = self.state {
-                let take = usize::try_from(remaining).unwrap_or(usize::MAX).min(bytes.len());
+                let take = usize::try_from(remaining)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
                 bytes = bytes.get(take..).unwrap_or_default();
                 let remaining = remaining - take as u64;
                 self.state = State::Chunk { remaining, last };

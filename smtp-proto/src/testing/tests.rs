@@ -1,0 +1,144 @@
+//! The engine's own rules: what it accepts, and the exact failures it reports.
+
+use std::time::{Duration, Instant};
+
+use super::*;
+
+const GREETED: &str = "> greeting\nS: 220 mx\n= ok 220\n";
+
+fn replay(text: &str, delivery: Delivery) -> Result<(), String> {
+    let script = Script::parse("t.smtp", text).map_err(|e| e.to_string())?;
+    script
+        .replay(delivery, Instant::now())
+        .map_err(|e| e.to_string())
+}
+
+fn replay_all(text: &str) -> Result<(), String> {
+    let script = Script::parse("t.smtp", text).map_err(|e| e.to_string())?;
+    script.replay_all(Instant::now()).map_err(|e| e.to_string())
+}
+
+#[test]
+fn a_faithful_transcript_replays_every_way() {
+    let text =
+        format!("{GREETED}> line NOOP\nC: NOOP\nS+ 25\nS+ 0 ok\\r\\n\n= ok 250\n? usable yes\n");
+    assert_eq!(replay_all(&text), Ok(()));
+}
+
+#[test]
+fn client_octets_are_compared_exactly() {
+    let text = format!("{GREETED}> line NOOP\nC: NOOP \nS: 250 ok\n= ok 250\n");
+    assert_eq!(
+        replay_all(&text).unwrap_err(),
+        r#"t.smtp:5 (reply by reply): client octets differ: expected "NOOP \r\n", the client wrote "NOOP\r\n" (then it waits for input until 300s)"#
+    );
+}
+
+#[test]
+fn unshown_client_octets_fail_at_the_next_line() {
+    let text = format!("{GREETED}> line NOOP\nS: 250 ok\n= ok 250\n");
+    assert_eq!(
+        replay_all(&text).unwrap_err(),
+        r#"t.smtp:5 (reply by reply): the client wrote "NOOP\r\n", which the transcript does not show before this line"#
+    );
+}
+
+#[test]
+fn outcomes_must_match_word_by_word_and_all_lines() {
+    let text = format!("{GREETED}> line NOOP\nC: NOOP\nS: 550 no\n= refused 551\n");
+    assert_eq!(
+        replay_all(&text).unwrap_err(),
+        r#"t.smtp:7 (reply by reply): expected outcome "refused 551", got "refused 550 line" (whole outcome: refused 550 line)"#
+    );
+    let text = format!("{GREETED}> line NOOP\nC: NOOP\nS: 550 no\n= refused 550\n= ok 250\n");
+    assert!(
+        replay_all(&text)
+            .unwrap_err()
+            .contains("got \"nothing more\"")
+    );
+}
+
+#[test]
+fn an_outcome_depending_on_packets_is_caught() {
+    // Two replies to one line: as separate reads the first finishes the command; in one
+    // read the second has nothing in flight. The transcript must not depend on that.
+    let text = "> greeting\nS: 220 a\nS: 250 b\n= fatal unexpected-reply 250\n";
+    assert_eq!(
+        replay(text, Delivery::Lines).unwrap_err(),
+        r#"t.smtp:3 (reply by reply): the command finished (outcome: ok 220) before the server sent "250 b\r\n": put the = lines first"#
+    );
+    assert!(replay(text, Delivery::Bytes).is_err());
+    assert_eq!(replay(text, Delivery::Blocks), Ok(()));
+}
+
+#[test]
+fn directives_must_meet_the_state() {
+    let text = "> greeting\n! tls\n";
+    assert_eq!(
+        replay_all(text).unwrap_err(),
+        "t.smtp:2 (reply by reply): ! tls, but the client did not ask for TLS (it waits for input until 300s)"
+    );
+    let text = "> greeting\n! deadline 301s\n";
+    assert!(
+        replay_all(text)
+            .unwrap_err()
+            .contains("expected to wait for input until 301s")
+    );
+    let text = "> greeting\n@10s\n@5s\n";
+    assert!(
+        replay_all(text)
+            .unwrap_err()
+            .contains("time cannot go back")
+    );
+    let text = "> greeting\nS: 220 ok\n";
+    assert!(
+        replay_all(text)
+            .unwrap_err()
+            .contains("the transcript ends while the command runs")
+    );
+    let text = "C: NOOP\n";
+    assert!(
+        replay_all(text)
+            .unwrap_err()
+            .contains("while no command runs")
+    );
+}
+
+#[test]
+fn waiting_past_the_deadline_times_out() {
+    let text = "% timeout.greeting=10s\n> greeting\n! deadline 10s\n@+9s\n! deadline 10s\n@+1s\n= fatal timeout greeting\n";
+    assert_eq!(replay_all(text), Ok(()));
+}
+
+#[test]
+fn unknown_actions_and_session_questions_are_errors() {
+    assert!(
+        replay_all("> frobnicate\n")
+            .unwrap_err()
+            .contains("unknown action \"frobnicate\"")
+    );
+    let text = format!("{GREETED}? colour blue\n");
+    assert!(
+        replay_all(&text)
+            .unwrap_err()
+            .contains("unknown session question")
+    );
+    let text = format!("{GREETED}? tls yes\n");
+    assert!(replay_all(&text).unwrap_err().contains("session: tls no"));
+}
+
+#[test]
+fn io_events_are_what_a_mock_plays() {
+    let text = format!("{GREETED}> line NOOP\nC: NOOP\nC+ x\nS: 250 ok\n@+1s\n! eof\n= ok 250\n");
+    let script = Script::parse("t.smtp", &text).unwrap();
+    assert_eq!(
+        script.io_events(),
+        [
+            IoEvent::Read(b"220 mx\r\n".to_vec()),
+            IoEvent::Write(b"NOOP\r\nx".to_vec()),
+            IoEvent::Read(b"250 ok\r\n".to_vec()),
+            IoEvent::Wait(Duration::from_secs(1)),
+            IoEvent::Eof,
+        ]
+    );
+}
