@@ -55,6 +55,10 @@ pub enum LogicError {
     /// AUTH on a connection without TLS, which the caller has not allowed.
     #[error("refusing to send credentials without TLS")]
     PlaintextAuth,
+    /// The SASL exchange cannot start with these credentials or parameters (a control
+    /// character in a field, SCRAM without a client nonce); nothing was sent.
+    #[error("AUTH cannot start: {0}")]
+    Sasl(SaslError),
     /// The session is not in a state where the command makes sense (MAIL before EHLO).
     #[error("{command} is not possible now: {reason}")]
     WrongState {

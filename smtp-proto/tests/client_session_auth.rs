@@ -294,10 +294,7 @@ fn invalid_credentials_are_refused_before_a_byte() {
     assert_eq!(run.written, "");
     assert!(matches!(
         run.refused(),
-        LogicError::WrongState {
-            command: "AUTH",
-            ..
-        }
+        LogicError::Sasl(smtp_proto::auth::SaslError::InvalidField { .. })
     ));
 }
 

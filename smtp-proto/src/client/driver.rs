@@ -180,6 +180,8 @@ enum State<T> {
     Running,
     Finished(Result<T, LogicError>),
     Refused(ProtocolError),
+    /// The command finished, but a fatal error ended the exchange before `Done`.
+    Orphaned(Result<T, LogicError>),
     /// `Done` or an error was returned.
     Over,
 }
@@ -250,10 +252,10 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         if self.client.requests.body {
             return Ok(Output::NeedBody);
         }
-        if let Some(result) = self.take_result() {
+        if let Some(result) = self.finished_result() {
             return Ok(Output::Done(result));
         }
-        if let State::Over = self.state {
+        if let State::Over | State::Orphaned(_) = self.state {
             return Err(ProtocolError::Misuse("poll after the exchange ended"));
         }
         let timeout = self.client.config.timeouts;
@@ -285,7 +287,7 @@ impl<'c, C: Cmd> Exchange<'c, C> {
 
     /// The command's result, once it is finished and nothing more is awaited (or it closed
     /// the session).
-    fn take_result(&mut self) -> Option<Result<C::Output, LogicError>> {
+    fn finished_result(&mut self) -> Option<Result<C::Output, LogicError>> {
         let client = &mut *self.client;
         let finished = matches!(self.state, State::Finished(_));
         if !finished || !(client.awaited.is_empty() || client.requests.close) {
@@ -380,6 +382,18 @@ impl<'c, C: Cmd> Exchange<'c, C> {
     /// The command, for what it recorded (a mail report after a fatal error).
     pub fn command(&self) -> &C {
         &self.cmd
+    }
+
+    /// After a fatal error: the command's result, if it had finished before the connection
+    /// failed (a mail whose verdict was a 421 has its report here).
+    pub fn take_result(&mut self) -> Option<Result<C::Output, LogicError>> {
+        match std::mem::replace(&mut self.state, State::Over) {
+            State::Orphaned(result) => Some(result),
+            other => {
+                self.state = other;
+                None
+            }
+        }
     }
 
     /// The command, mutably: to take what it produced so far (the finished mails of
@@ -498,7 +512,12 @@ impl<'c, C: Cmd> Exchange<'c, C> {
                 self.client.fatal.take()
             }
         }?;
-        self.state = State::Over;
+        // A command may have finished on the very reply that killed the connection (a 421
+        // verdict): its result stays available through `take_result`.
+        self.state = match std::mem::replace(&mut self.state, State::Over) {
+            State::Finished(result) => State::Orphaned(result),
+            _ => State::Over,
+        };
         self.client.failed = true;
         self.client.busy = false;
         Some(error)

@@ -16,7 +16,7 @@
 //! | `Done(result)` | stops: the command's output, or the server's refusal ([`LogicError`](crate::command::LogicError)) |
 //!
 //! **The rule: after every input, poll until the output is `NeedInput` or `Done`.** An
-//! `Err` from `poll_output` is fatal ([`ProtocolError`](crate::error::ProtocolError)): the
+//! `Err` from `poll_output` is fatal ([`ProtocolError`]): the
 //! connection is closed and the client refuses further use.
 //!
 //! Time is an argument: `poll_output(now)` fixes deadlines from `now`, and the core never
@@ -28,7 +28,7 @@
 //!
 //! - Every line a command writes expects exactly one reply; replies are matched strictly in
 //!   order. A reply or bytes with nothing in flight, or a reply to a line not yet sent, is
-//!   fatal ([`ProtocolError::UnexpectedReply`](crate::error::ProtocolError::UnexpectedReply)).
+//!   fatal ([`ProtocolError::UnexpectedReply`]).
 //! - A 421 reply is fatal at any point, after the command has seen it.
 //! - Lines are checked to be one CRLF-terminated line without NUL before they can leave.
 //! - A TLS upgrade happens only straight after a 220 to STARTTLS with no byte buffered.

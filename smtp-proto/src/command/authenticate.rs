@@ -27,7 +27,7 @@ pub const DEFAULT_MAX_CHALLENGES: u32 = 8;
 ///   skipped first: those for the other kind of credentials, and SCRAM-SHA-256 without a
 ///   client nonce ([`SaslParams::client_nonce`]; the core draws no randomness);
 /// - a credential field the mechanism refuses (a control character, an authorization
-///   identity it cannot carry): [`LogicError::WrongState`].
+///   identity it cannot carry): [`LogicError::Sasl`].
 ///
 /// Then `AUTH <mechanism>[ <initial-response>]` (the response deferred to the first, empty,
 /// 334 when the line would exceed 512 octets), and each 334 challenge is decoded and
@@ -237,23 +237,9 @@ impl Authenticate {
     }
 }
 
-/// A short reason for credentials or parameters the exchange refuses to start with.
+/// Credentials or parameters the exchange refuses to start with: nothing was sent.
 fn unusable(error: &SaslError) -> LogicError {
-    let reason = match error {
-        SaslError::CredentialsMismatch(_) => "the credentials do not fit the chosen mechanism",
-        SaslError::MissingClientNonce => "SCRAM needs a client nonce (SaslParams::client_nonce)",
-        SaslError::AuthzidUnsupported(_) => {
-            "the chosen mechanism cannot carry an authorization identity"
-        }
-        SaslError::InvalidField { .. } => {
-            "a credential field is empty or holds a forbidden character"
-        }
-        _ => "the SASL exchange cannot start with these credentials",
-    };
-    LogicError::WrongState {
-        command: "AUTH",
-        reason,
-    }
+    LogicError::Sasl(error.clone())
 }
 
 impl Cmd for Authenticate {

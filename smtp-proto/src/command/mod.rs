@@ -29,7 +29,7 @@ mod line;
 mod mail;
 mod simple;
 mod text;
-mod transaction;
+pub mod transaction;
 mod xclient;
 
 pub use crate::client::Context;

@@ -29,6 +29,9 @@ use super::{Envelope, MailBody, MailReport, SendMails, TransactionOptions};
 #[derive(Debug)]
 pub struct SendMail {
     inner: SendMails<Once<(Envelope, MailBody)>>,
+    /// The report, kept once the mail finished: a 421 verdict ends the connection right
+    /// after it.
+    done: Option<MailReport>,
 }
 
 impl SendMail {
@@ -41,13 +44,17 @@ impl SendMail {
     pub fn with_options(envelope: Envelope, body: MailBody, options: TransactionOptions) -> Self {
         Self {
             inner: SendMails::new(std::iter::once((envelope, body)), options),
+            done: None,
         }
     }
 
     /// The report as it stands: for use after a fatal error (the exchange's
     /// [`command`](crate::client::Exchange::command)). `None` if the mail never started.
     pub fn report(&self) -> Option<MailReport> {
-        self.inner.interrupted_reports().next()
+        match &self.done {
+            Some(report) => Some(report.clone()),
+            None => self.inner.interrupted_reports().next(),
+        }
     }
 }
 
@@ -59,15 +66,29 @@ impl Cmd for SendMail {
     }
 
     fn start(&mut self, cx: &mut Context<'_>) -> Step<MailReport> {
-        single(self.inner.start(cx))
+        let step = self.inner.start(cx);
+        self.single(step)
     }
 
     fn on_reply(&mut self, reply: Response, cx: &mut Context<'_>) -> Step<MailReport> {
-        single(self.inner.on_reply(reply, cx))
+        let step = self.inner.on_reply(reply, cx);
+        self.single(step)
     }
 
     fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<MailReport> {
-        single(self.inner.on_body(chunk, cx))
+        let step = self.inner.on_body(chunk, cx);
+        self.single(step)
+    }
+}
+
+impl SendMail {
+    /// The one mail's result out of the engine's, keeping a copy of the report.
+    fn single(&mut self, step: Step<Results>) -> Step<MailReport> {
+        let step = single(step);
+        if let Step::Done(Ok(report)) = &step {
+            self.done = Some(report.clone());
+        }
+        step
     }
 }
 

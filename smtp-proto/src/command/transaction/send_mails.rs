@@ -63,7 +63,10 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
     }
 
     /// The reports of mails started and not finished, as they stand: after a fatal error,
-    /// recipients whose message was sent without a verdict are uncertain.
+    /// recipients whose message was sent without a verdict are uncertain. (Take the
+    /// finished ones first with [`pop_finished`](Self::pop_finished); if the error came with
+    /// the last mail's verdict, the rest are the exchange's
+    /// [`take_result`](crate::client::Exchange::take_result).)
     pub fn interrupted_reports(&self) -> impl Iterator<Item = MailReport> + '_ {
         self.jobs.iter().filter_map(|slot| match slot {
             Slot::Running(job) => Some(job.report.interrupted()),
