@@ -46,6 +46,7 @@ pub fn render_logic_error(error: &LogicError) -> String {
         }
         LogicError::Invalid(inner) => words.push(variant(inner)),
         LogicError::Body(inner) => words.push(variant(inner)),
+        LogicError::Sasl(inner) => words.push(variant(inner)),
         LogicError::MessageTooLarge { size, limit } => {
             words.push(size.to_string());
             words.push(limit.to_string());
