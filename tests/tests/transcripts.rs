@@ -95,3 +95,23 @@ fn the_directory_holds_only_transcripts() {
         );
     }
 }
+
+/// Every command a transcript starts has its outcome: what an adapter's replay relies on.
+#[test]
+fn every_action_has_an_outcome() {
+    for (name, text) in transcripts() {
+        let Ok(script) = Script::parse(&name, &text) else {
+            continue; // reported by the replay test
+        };
+        for turn in script.turns() {
+            if let Some(action) = &turn.action {
+                assert!(
+                    !turn.outcome.is_empty(),
+                    "{name}:{}: > {} has no = lines",
+                    turn.line,
+                    action.name
+                );
+            }
+        }
+    }
+}

@@ -6,8 +6,8 @@
 //! [`Client`](crate::client::Client) on virtual time three ways ([`Delivery`]): each server
 //! line as one read, one octet at a time, and each run of server lines as one read. The
 //! outcome must not depend on how the network cut the octets. Adapters replay the same
-//! files over their mock streams with [`Script::io_events`], [`command`] and the `render_*`
-//! functions.
+//! files over their mock streams with [`Script::turns`] (or [`Script::io_events`]),
+//! [`command`], the `render_*` functions and [`outcome_matches`].
 //!
 //! # The format
 //!
@@ -90,13 +90,15 @@ mod replay;
 mod responder;
 mod script;
 mod session;
+mod turns;
 
 pub use actions::{ActionError, ScriptCmd, ScriptCommand, command};
 pub use escape::{escape, unescape};
 pub use failure::{Delivery, Failure};
 pub use render::{render_logic_error, render_ok, render_protocol_error};
 pub use responder::AutoResponder;
-pub use script::{Action, IoEvent, Item, Line, ParseError, Script};
+pub use script::{Action, Item, Line, ParseError, Script};
+pub use turns::{IoEvent, Turn, outcome_matches};
 
 #[cfg(test)]
 mod tests;

@@ -257,43 +257,4 @@ impl Script {
     pub fn covers(&self) -> &[String] {
         &self.covers
     }
-
-    /// The script as a mock server sees it: the connection-level events only, with
-    /// consecutive client octets merged and consecutive server lines kept apart.
-    pub fn io_events(&self) -> Vec<IoEvent> {
-        let mut events: Vec<IoEvent> = Vec::new();
-        for line in &self.lines {
-            match &line.item {
-                Item::Client(bytes) => {
-                    if let Some(IoEvent::Write(pending)) = events.last_mut() {
-                        pending.extend_from_slice(bytes);
-                    } else {
-                        events.push(IoEvent::Write(bytes.clone()));
-                    }
-                }
-                Item::Server(bytes) => events.push(IoEvent::Read(bytes.clone())),
-                Item::Eof => events.push(IoEvent::Eof),
-                Item::Tls => events.push(IoEvent::Tls),
-                Item::Wait(d) => events.push(IoEvent::Wait(*d)),
-                _ => {}
-            }
-        }
-        events
-    }
-}
-
-/// What a mock connection does, from [`Script::io_events`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum IoEvent {
-    /// The client must write exactly these octets next (possibly over several writes).
-    Write(Vec<u8>),
-    /// The server sends these octets (one read's worth, as the transcript wrote them).
-    Read(Vec<u8>),
-    /// The server closes the connection.
-    Eof,
-    /// The TLS handshake happens here.
-    Tls,
-    /// Time passes with nothing arriving.
-    Wait(Duration),
 }

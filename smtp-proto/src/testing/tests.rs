@@ -142,3 +142,36 @@ fn io_events_are_what_a_mock_plays() {
         ]
     );
 }
+
+#[test]
+fn turns_cut_at_actions_and_idle_events() {
+    let text = format!(
+        "{GREETED}S: 250 unasked\n? usable no\n> line NOOP\n= fatal unexpected-reply 250\n"
+    );
+    let turns = Script::parse("t.smtp", &text).unwrap().turns();
+    let shape: Vec<_> = turns
+        .iter()
+        .map(|t| {
+            (
+                t.line,
+                t.action.as_ref().map(|a| a.name.as_str()),
+                t.events.len(),
+                t.outcome.len(),
+                t.checks.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (1, Some("greeting"), 1, 1, 0),
+            (4, None, 1, 0, 1),
+            (6, Some("line"), 0, 1, 0)
+        ]
+    );
+    assert!(outcome_matches(
+        &turns[2].outcome,
+        &["fatal unexpected-reply 250".to_owned()]
+    ));
+    assert!(!outcome_matches(&turns[2].outcome, &[]));
+}
