@@ -7,7 +7,7 @@ use crate::command::{
     Envelope, LogicError, Mail, MailBody, MailReport, Rcpt, RecipientStatus, SendMail, SendMails,
     StreamedBody, TransactionOptions,
 };
-use crate::syntax::esmtp::{EnvId, MailParameters, Notify, OriginalRecipient, RcptParameters};
+use crate::syntax::esmtp::{EnvId, FutureRelease, MailParameters, Notify, OriginalRecipient, RcptParameters};
 use crate::syntax::{ForwardPath, ReversePath};
 
 use super::actions::{ActionError, refused};
@@ -17,7 +17,8 @@ use super::script::Action;
 /// `send_mail from=<a@x> to=<b@y>,<c@y> body=TEXT` (or `binary=TEXT`, or `stream=7bit|8bit`
 /// with `size-hint=N`), options `bdat=no`, `pipelining=no`, `chunk=N`, `retry-452=no`,
 /// `strict=yes`, DSN `ret=FULL|HDRS`, `envid=X`, `notify=SUCCESS,FAILURE`, `orcpt=ADDR` (rfc822)
-/// (the last two for every recipient), `requiretls=yes`.
+/// (the last two for every recipient), `requiretls=yes`, `mt-priority=N`, `by=SECONDS;R|N`,
+/// `holdfor=SECONDS`.
 pub(crate) fn send_mail(action: &Action) -> Result<SendMail, ActionError> {
     let (envelope, body, options) = mail(action)?;
     Ok(SendMail::with_options(envelope, body, options))
@@ -45,6 +46,11 @@ fn mail(action: &Action) -> Result<(Envelope, MailBody, TransactionOptions), Act
         params.envid = Some(EnvId::new(&envid).map_err(refused)?);
     }
     params.require_tls = action.text("requiretls").as_deref() == Some("yes");
+    params.mt_priority = parse(action, "mt-priority")?;
+    params.deliver_by = parse(action, "by")?;
+    if let Some(seconds) = action.text("holdfor") {
+        params.future_release = Some(FutureRelease::parse_for(&seconds).map_err(refused)?);
+    }
     let mut rcpt_params = RcptParameters::new();
     rcpt_params.notify = parse::<Notify>(action, "notify")?;
     if let Some(address) = action.text("orcpt") {
