@@ -12,9 +12,16 @@
 //! | [`command`] | one type per command, each writing its exact line, with line-length and SMTPUTF8 checks before a byte is written |
 //! | [`data`] | DATA encoding (CRLF canonicalisation, dot-stuffing) and BDAT framing, streaming, with the body rules that defeat SMTP smuggling |
 //! | [`auth`] | SASL mechanisms as pure steps: PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, CRAM-MD5, SCRAM-SHA-256 |
+//! | [`client`] | the driver: [`client::Client`] runs one [`command::Cmd`] at a time through an [`client::Exchange`] (inputs in, one output enum out), with the session, deadlines and pipelining |
+//! | [`error`] | the two levels of failure: [`error::LogicError`] (a refusal; the connection stays usable) and [`error::ProtocolError`] (fatal) |
 //!
-//! The client state machine that sequences these (pipelining, STARTTLS, timeouts) comes
-//! next; until then, the pieces compose by hand:
+//! Every command is a [`command::Cmd`], built in or written by a user: greeting, EHLO,
+//! STARTTLS, AUTH, the pipelined mail transaction ([`command::SendMail`],
+//! [`command::SendMails`]) and the rest. [`client`] shows the run loop and a complete
+//! event loop over `std::net::TcpStream`; the adapter crates are that loop for tokio,
+//! futures-io and blocking sockets, with TLS.
+//!
+//! The pieces also compose by hand, without the driver:
 //!
 //! ```
 //! use smtp_proto::command::{Data, Ehlo, Mail, Rcpt};

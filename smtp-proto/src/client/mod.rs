@@ -24,6 +24,68 @@
 //! becomes the next reply awaited and is never moved by partial input: a server that drips
 //! one byte at a time cannot stretch it.
 //!
+//! # A whole event loop over `std::net::TcpStream`
+//!
+//! The proof that the core serves any event loop: one `match` on the output, a blocking
+//! socket, socket timeouts for the deadlines. (It speaks plaintext because it has no TLS
+//! library; the adapters add rustls and answer `UpgradeTls`.)
+//!
+//! ```no_run
+//! use std::error::Error;
+//! use std::io::{ErrorKind, Read, Write};
+//! use std::net::TcpStream;
+//! use std::time::{Duration, Instant};
+//!
+//! use smtp_proto::client::{Client, ClientConfig, Exchange, Output};
+//! use smtp_proto::command::{Cmd, Envelope, Establish, LogicError, MailBody, Quit, SendMail, TlsPolicy};
+//! use smtp_proto::syntax::ClientId;
+//!
+//! type Outcome<T> = Result<Result<T, LogicError>, Box<dyn Error>>;
+//!
+//! fn run<C: Cmd>(stream: &mut TcpStream, mut exchange: Exchange<'_, C>) -> Outcome<C::Output> {
+//!     let mut buf = [0; 8192];
+//!     let until = |deadline: Instant| {
+//!         Some(deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)))
+//!     };
+//!     loop {
+//!         match exchange.poll_output(Instant::now())? {
+//!             Output::Transmit(transmit) => {
+//!                 stream.set_write_timeout(until(transmit.write_deadline()))?;
+//!                 stream.write_all(transmit.bytes())?;
+//!             }
+//!             Output::NeedInput { deadline } => {
+//!                 stream.set_read_timeout(until(deadline))?;
+//!                 match stream.read(&mut buf) {
+//!                     Ok(0) => exchange.handle_eof(),
+//!                     Ok(n) => exchange.handle_input(&buf[..n]),
+//!                     Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+//!                         exchange.handle_timeout(Instant::now())
+//!                     }
+//!                     Err(e) => return Err(e.into()),
+//!                 }
+//!             }
+//!             Output::UpgradeTls => return Err("no TLS in this loop".into()),
+//!             Output::NeedBody => exchange.handle_body_end(),
+//!             Output::Done(result) => return Ok(result),
+//!         }
+//!     }
+//! }
+//!
+//! fn main() -> Result<(), Box<dyn Error>> {
+//!     let mut stream = TcpStream::connect("127.0.0.1:2525")?;
+//!     stream.set_nodelay(true)?;
+//!     let mut client = Client::new(ClientConfig::default());
+//!     let setup = Establish::new(ClientId::localhost())?.tls(TlsPolicy::Disabled);
+//!     run(&mut stream, client.send(setup))??;
+//!     let envelope = Envelope::new("<me@example.org>".parse()?, ["<you@example.net>".parse()?])?;
+//!     let body = MailBody::bytes(&b"Subject: hello\r\n\r\nHi.\r\n"[..]);
+//!     let report = run(&mut stream, client.send(SendMail::new(envelope, body)))??;
+//!     eprintln!("{:?}", report.outcome());
+//!     let _ = run(&mut stream, client.send(Quit)); // a failed QUIT changes no outcome
+//!     Ok(())
+//! }
+//! ```
+//!
 //! # What the driver guarantees
 //!
 //! - Every line a command writes expects exactly one reply; replies are matched strictly in
