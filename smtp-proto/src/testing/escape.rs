@@ -49,7 +49,7 @@ pub fn unescape(text: &str) -> Result<Vec<u8>, String> {
                     .collect();
                 let octet = u8::from_str_radix(&hex, 16)
                     .ok()
-                    .filter(|_| hex.len() == 2)
+                    .filter(|_| hex.len() == 2 && hex.chars().all(|h| h.is_ascii_hexdigit()))
                     .ok_or_else(|| format!("\\x needs two hex digits at character {at}"))?;
                 out.push(octet);
             }
@@ -225,6 +225,20 @@ mod tests {
         assert!(unescape(r"\{a*99999999999}").is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn unescape_inverts_escape(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            proptest::prop_assert_eq!(unescape(&escape(&bytes)).unwrap(), bytes);
+        }
+
+        #[test]
+        fn unescape_inverts_escape_of_runs(byte in proptest::prelude::any::<u8>(), n in 0usize..100, tail in proptest::prelude::any::<u8>()) {
+            let mut bytes = vec![byte; n];
+            bytes.push(tail);
+            proptest::prop_assert_eq!(unescape(&escape(&bytes)).unwrap(), bytes);
+        }
+    }
+
     #[test]
     fn bad_escapes_say_where() {
         assert_eq!(
@@ -232,6 +246,7 @@ mod tests {
             r"unknown escape \q at character 2"
         );
         assert!(unescape(r"\x4").is_err());
+        assert!(unescape(r"\x+f").is_err());
         assert!(unescape("x\\").is_err());
     }
 }

@@ -7,7 +7,9 @@ use crate::command::{
     Envelope, LogicError, Mail, MailBody, MailReport, Rcpt, RecipientStatus, SendMail, SendMails,
     StreamedBody, TransactionOptions,
 };
-use crate::syntax::esmtp::{EnvId, FutureRelease, MailParameters, Notify, OriginalRecipient, RcptParameters};
+use crate::syntax::esmtp::{
+    EnvId, FutureRelease, MailParameters, Notify, OriginalRecipient, RcptParameters,
+};
 use crate::syntax::{ForwardPath, ReversePath};
 
 use super::actions::{ActionError, refused};
