@@ -1,14 +1,16 @@
 //! The engine: replays a transcript against the core [`Client`] on virtual time.
 
+mod support;
+
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use crate::client::{Client, Exchange, Output};
+use crate::client::Client;
 
-use super::actions::{ActionError, ScriptCommand, command};
+use super::actions::{ActionError, command};
 use super::escape::escape;
-use super::failure::{Delivery, Failure, describe, show_duration};
-use super::render::{matches, render_logic_error, render_protocol_error, session_fact};
+use super::failure::{Delivery, Failure, describe};
+use super::render::session_fact;
 use super::script::{Action, Item, Script};
 
 /// Where a running command stands after polling until it needs something.
@@ -281,141 +283,6 @@ impl Engine<'_> {
                 }
             }
             self.pos += 1;
-        }
-    }
-
-    /// Compares the run of `=` lines at the cursor with the finished command's outcome.
-    fn outcome(&mut self, state: &State, at: usize) -> Result<(), Failure> {
-        let State::Over { lines, .. } = state else {
-            let message = format!("expected the command to finish, but {}", self.show(state));
-            return Err(self.fail(at, message));
-        };
-        let mut rendered = lines.iter();
-        while let Some(line) = self.script.lines().get(self.pos) {
-            let Item::Expect(expected) = &line.item else {
-                break;
-            };
-            match rendered.next() {
-                Some(actual) if matches(expected, actual) => {}
-                actual => {
-                    let message = format!(
-                        "expected outcome \"{}\", got \"{}\" (whole outcome: {})",
-                        expected.join(" "),
-                        actual.map_or("nothing more", String::as_str),
-                        lines.join(" | ")
-                    );
-                    return Err(self.fail(line.number, message));
-                }
-            }
-            self.pos += 1;
-        }
-        let rest: Vec<&str> = rendered.map(String::as_str).collect();
-        if rest.is_empty() {
-            return Ok(());
-        }
-        let message = format!(
-            "the outcome goes on: {} (whole outcome: {})",
-            rest.join(" | "),
-            lines.join(" | ")
-        );
-        Err(self.fail(at, message))
-    }
-
-    /// Polls until the client needs something; collects what it writes.
-    fn poll(&mut self, ex: &mut Exchange<'_, ScriptCommand>) -> State {
-        for _ in 0..MAX_POLLS {
-            let output = ex.poll_output(self.now);
-            let (result, fatal) = match output {
-                Ok(Output::Transmit(transmit)) => {
-                    self.written.extend_from_slice(transmit.bytes());
-                    let log = transmit.redacted().to_string();
-                    self.logged.extend(log.lines().map(str::to_owned));
-                    continue;
-                }
-                Ok(Output::NeedInput { deadline }) => return State::Waiting(deadline),
-                Ok(Output::UpgradeTls) => return State::Upgrade,
-                Ok(Output::NeedBody) => return State::NeedBody,
-                Ok(Output::Done(Ok(lines))) => {
-                    return State::Over {
-                        lines,
-                        fatal: false,
-                    };
-                }
-                Ok(Output::Done(Err(error))) => (render_logic_error(&error), false),
-                Err(error) => (render_protocol_error(&error), true),
-            };
-            let mut lines = vec![result];
-            lines.extend(ex.command().report());
-            return State::Over { lines, fatal };
-        }
-        State::Over {
-            lines: vec!["runaway: the client never asked for anything".into()],
-            fatal: true,
-        }
-    }
-
-    /// The server octets of the run of `S:` lines at the cursor, cut as `delivery` says,
-    /// each with its line number; moves the cursor past the run.
-    fn server_chunks(&mut self) -> Vec<(usize, Vec<u8>)> {
-        let mut run = Vec::new();
-        while let Some(line) = self.script.lines().get(self.pos) {
-            let Item::Server(bytes) = &line.item else {
-                break;
-            };
-            run.push((line.number, bytes.clone()));
-            self.pos += 1;
-        }
-        match self.delivery {
-            Delivery::Lines => run,
-            Delivery::Bytes => run
-                .into_iter()
-                .flat_map(|(number, bytes)| bytes.into_iter().map(move |b| (number, vec![b])))
-                .collect(),
-            Delivery::Blocks => {
-                let first = run.first().map_or(0, |(number, _)| *number);
-                vec![(
-                    first,
-                    run.into_iter().flat_map(|(_, bytes)| bytes).collect(),
-                )]
-            }
-        }
-    }
-
-    fn advance(&mut self, item: &Item, at: usize) -> Result<(), Failure> {
-        match item {
-            Item::Wait(d) => self.now += *d,
-            Item::At(d) if self.start + *d >= self.now => self.now = self.start + *d,
-            Item::At(_) => return Err(self.fail(at, "time cannot go back".into())),
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn offset(&self, instant: Instant) -> String {
-        show_duration(instant.saturating_duration_since(self.start))
-    }
-
-    fn show(&self, state: &State) -> String {
-        match state {
-            State::Waiting(deadline) => {
-                format!("it waits for input until {}", self.offset(*deadline))
-            }
-            State::Upgrade => "it waits for the TLS handshake".into(),
-            State::NeedBody => "it waits for body".into(),
-            State::Over { lines, .. } => format!("outcome: {}", lines.join(" | ")),
-        }
-    }
-
-    fn then(&self, state: &State) -> String {
-        format!(" (then {})", self.show(state))
-    }
-
-    fn fail(&self, line: usize, message: String) -> Failure {
-        Failure {
-            name: self.script.name().to_owned(),
-            line,
-            delivery: self.delivery,
-            message,
         }
     }
 }
