@@ -92,7 +92,8 @@ fn mail(action: &Action) -> Result<(Envelope, MailBody, TransactionOptions), Act
         MailBody::Binary(bytes.to_vec().into())
     } else if let Some(kind) = action.text("stream") {
         MailBody::Streamed(StreamedBody {
-            eight_bit: kind == "8bit",
+            eight_bit: kind == "8bit" || kind == "utf8",
+            smtputf8: kind == "utf8",
             size_hint: parse(action, "size-hint")?,
         })
     } else {

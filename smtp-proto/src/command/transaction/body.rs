@@ -36,6 +36,11 @@ impl MailBody {
 pub struct StreamedBody {
     /// The body may contain octets above 127: `BODY=8BITMIME` (RFC 6152).
     pub eight_bit: bool,
+    /// The message is internationalised (UTF-8 in its header fields, RFC 6532): MAIL carries
+    /// `SMTPUTF8` (RFC 6531 §3.4), which the server must offer. For a whole body, set
+    /// [`MailParameters::smtputf8`](crate::syntax::esmtp::MailParameters::smtputf8) in the
+    /// envelope instead; addresses that need it set it on their own.
+    pub smtputf8: bool,
     /// The size, if the caller knows it: sent as `SIZE=` when offered (an estimate is
     /// allowed by RFC 1870 §6, but must not be smaller than the message).
     pub size_hint: Option<u64>,

@@ -108,8 +108,9 @@ pub(crate) fn plan(
             .recipients
             .iter()
             .any(|r| r.forward_path().needs_smtputf8());
+    let declared_utf8 = matches!(body, MailBody::Streamed(declared) if declared.smtputf8);
     let params = envelope.mail.params_mut();
-    if needs_utf8 {
+    if needs_utf8 || declared_utf8 {
         params.smtputf8 = true;
     }
     if let Some(missing) = params.first_missing_extension(offered) {
