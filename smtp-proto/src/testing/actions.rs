@@ -83,7 +83,7 @@ pub type ScriptCommand = Box<dyn ScriptCmd>;
 /// | `rset`, `noop [TEXT]`, `help [TEXT]`, `vrfy TEXT`, `expn TEXT`, `quit` | the command | `ok CODE` |
 /// | `xclient NAME=VALUE ...`, `xforward NAME=VALUE ...` | [`Xclient`](crate::command::Xclient), [`Xforward`](crate::command::Xforward) | `ok CODE` |
 /// | `mail <a@x> [size=N] [body=8BITMIME] [smtputf8=yes]`, `rcpt <b@y> [notify=...]`, `data` | [`Mail`](crate::command::Mail), [`Rcpt`](crate::command::Rcpt), [`Data`] | `ok CODE` |
-/// | `send_mail from=<a@x> to=<b@y>,<c@y> body="..."` (or `binary=`, `stream=7bit\|8bit`), options | [`SendMail`] | `outcome OUTCOME transactions N`, then `rcpt <b@y> STATUS [CODE [CODE]]` per recipient |
+/// | `send_mail from=<a@x> to=<b@y>,<c@y> body="..."` (or `binary=`, `stream=7bit\|8bit\|utf8`), options | [`SendMail`] | `outcome OUTCOME transactions N`, then `rcpt <b@y> STATUS [CODE [CODE]]` per recipient |
 /// | `send_mails count=N ...` | [`SendMails`], the same mail N times | each mail's report in turn |
 /// | `line TEXT... [kind=K]` | a raw vendor line expecting one reply of kind `K` (`other`, `mail`, `data-end`, ...) | `ok CODE` |
 ///

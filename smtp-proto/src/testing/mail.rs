@@ -16,7 +16,7 @@ use super::actions::{ActionError, refused};
 use super::render::{render_logic_error, variant};
 use super::script::Action;
 
-/// `send_mail from=<a@x> to=<b@y>,<c@y> body=TEXT` (or `binary=TEXT`, or `stream=7bit|8bit`
+/// `send_mail from=<a@x> to=<b@y>,<c@y> body=TEXT` (or `binary=TEXT`, or `stream=7bit|8bit|utf8`
 /// with `size-hint=N`), options `bdat=no`, `pipelining=no`, `chunk=N`, `retry-452=no`,
 /// `strict=yes`, DSN `ret=FULL|HDRS`, `envid=X`, `notify=SUCCESS,FAILURE`, `orcpt=ADDR` (rfc822)
 /// (the last two for every recipient), `requiretls=yes`, `mt-priority=N`, `by=SECONDS;R|N`,
