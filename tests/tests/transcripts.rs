@@ -6,7 +6,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use smtp_proto::testing::Script;
+use smtp_proto::testing::{Delivery, Script};
 
 /// At least this many transcripts: a directory that lost files fails the test.
 const MIN_TRANSCRIPTS: usize = 80;
@@ -114,4 +114,32 @@ fn every_action_has_an_outcome() {
             }
         }
     }
+}
+
+/// Beyond the three fixed ways: every transcript cut at pseudo-random places, across line
+/// boundaries, with a few fixed seeds (reproducible; the seed is in the failure).
+#[test]
+fn every_transcript_replays_in_random_pieces() {
+    let start = Instant::now();
+    let mut failures = Vec::new();
+    for (name, text) in transcripts() {
+        let Ok(script) = Script::parse(&name, &text) else {
+            continue; // reported by the replay test
+        };
+        if script.bug().is_some() {
+            continue;
+        }
+        for seed in 1..=16 {
+            if let Err(failure) = script.replay(Delivery::Random(seed), start) {
+                failures.push(failure.to_string());
+                break;
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} transcripts failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

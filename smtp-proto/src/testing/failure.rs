@@ -16,6 +16,10 @@ pub enum Delivery {
     Bytes,
     /// Each run of consecutive `S:`/`S+` lines in one call.
     Blocks,
+    /// Each run cut at pseudo-random places (pieces of 1 to 16 octets, across line
+    /// boundaries), from this seed: reproducible, for split-invariance beyond the three
+    /// fixed ways.
+    Random(u64),
 }
 
 impl Delivery {
@@ -29,6 +33,7 @@ impl fmt::Display for Delivery {
             Delivery::Lines => "reply by reply",
             Delivery::Bytes => "one byte at a time",
             Delivery::Blocks => "block by block",
+            Delivery::Random(seed) => return write!(f, "random pieces, seed {seed}"),
         })
     }
 }

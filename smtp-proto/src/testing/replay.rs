@@ -41,6 +41,11 @@ impl Script {
             written: Vec::new(),
             logged: VecDeque::new(),
             pos: 0,
+            // xorshift needs a non-zero state.
+            random: match delivery {
+                Delivery::Random(seed) => seed | 1,
+                _ => 1,
+            },
         }
         .run()
     }
@@ -78,6 +83,8 @@ struct Engine<'s> {
     written: Vec<u8>,
     /// The redacted log lines of what the client wrote, for `L:` lines.
     logged: VecDeque<String>,
+    /// The state of the pseudo-random cuts of [`Delivery::Random`].
+    random: u64,
     pos: usize,
 }
 

@@ -23,6 +23,9 @@ fn a_faithful_transcript_replays_every_way() {
     let text =
         format!("{GREETED}> line NOOP\nC: NOOP\nS+ 25\nS+ 0 ok\\r\\n\n= ok 250\n? usable yes\n");
     assert_eq!(replay_all(&text), Ok(()));
+    for seed in 1..=8 {
+        assert_eq!(replay(&text, Delivery::Random(seed)), Ok(()));
+    }
 }
 
 #[test]

@@ -105,7 +105,32 @@ impl Engine<'_> {
                     run.into_iter().flat_map(|(_, bytes)| bytes).collect(),
                 )]
             }
+            Delivery::Random(_) => {
+                let octets: Vec<(usize, u8)> = run
+                    .into_iter()
+                    .flat_map(|(number, bytes)| bytes.into_iter().map(move |b| (number, b)))
+                    .collect();
+                let mut pieces = Vec::new();
+                let mut rest = octets.as_slice();
+                while let Some(&(number, _)) = rest.first() {
+                    let size = usize::try_from(self.next_random() % 16 + 1).unwrap_or(1);
+                    let (piece, tail) = rest.split_at(size.min(rest.len()));
+                    pieces.push((number, piece.iter().map(|&(_, b)| b).collect()));
+                    rest = tail;
+                }
+                pieces
+            }
         }
+    }
+
+    /// The next number of the replay's xorshift sequence (seeded by the delivery).
+    fn next_random(&mut self) -> u64 {
+        let mut x = self.random;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.random = x;
+        x
     }
 
     pub(super) fn advance(&mut self, item: &Item, at: usize) -> Result<(), Failure> {
