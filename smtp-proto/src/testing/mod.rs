@@ -15,7 +15,7 @@
 //!
 //! | line | meaning |
 //! |---|---|
-//! | `# text` | a comment; `# covers: ...` names the SECURITY.md class or RFC section; `# bug: ...` marks a known core bug: the file is skipped and counted |
+//! | `# text` | a comment; `# covers: ...` names the SECURITY.md class or RFC section; `# bug: ...` marks a known core bug (comment lines right after it continue the note): the file is skipped and counted |
 //! | `% key=value ...` | a client setting, before the first action: `tls=implicit`, `protocol=lmtp`, `max-group=N`, `timeout=DUR` (every deadline), `timeout.greeting=DUR` (also `mail`, `rcpt`, `data-init`, `data-end`, `bdat`, `other`, `write`), `max-line-len=N`, `max-reply-len=N`, `max-lines=N` |
 //! | `> name args` | the caller starts a command (see [`command`]); arguments are words, `key=value`, or `"quoted with spaces"` |
 //! | `S: text` | the server sends `text` and CRLF |

@@ -154,18 +154,18 @@ mod tests {
 
     #[test]
     fn lines_and_settings() {
-        let text = "# covers: RFC 5321 §4.2\n# bug: nothing\n% timeout=10s protocol=lmtp\n\
+        let text = "# covers: RFC 5321 §4.2\n# bug: nothing\n# more\n% timeout=10s protocol=lmtp\n\
                     > ehlo client.example\nC: EHLO client.example\nS: 250-a\nS+ 250 b\\n\n\
                     @+11s\n! eof\n= fatal timeout hello\n";
         let script = Script::parse("t", text).unwrap();
-        assert_eq!(script.bug(), Some("nothing"));
+        assert_eq!(script.bug(), Some("nothing more"));
         assert_eq!(script.covers(), ["RFC 5321 §4.2"]);
         assert_eq!(script.config().timeouts.mail, Duration::from_secs(10));
         let items: Vec<_> = script.lines().iter().map(|l| l.item.clone()).collect();
         assert_eq!(items.get(2), Some(&Item::Server(b"250-a\r\n".to_vec())));
         assert_eq!(items.get(3), Some(&Item::Server(b"250 b\n".to_vec())));
         assert_eq!(items.get(4), Some(&Item::Wait(Duration::from_secs(11))));
-        assert_eq!(script.lines().get(3).map(|l| l.number), Some(7));
+        assert_eq!(script.lines().get(3).map(|l| l.number), Some(8));
     }
 
     #[test]

@@ -138,6 +138,7 @@ impl Script {
             bug: None,
             covers: Vec::new(),
         };
+        let mut in_bug = false;
         for (index, raw) in text.lines().enumerate() {
             let number = index + 1;
             let error = |message: String| ParseError {
@@ -147,9 +148,10 @@ impl Script {
             };
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
             if let Some(comment) = raw.strip_prefix('#') {
-                script.comment(comment.trim());
+                in_bug = script.comment(comment.trim(), in_bug);
                 continue;
             }
+            in_bug = false;
             if raw.trim().is_empty() {
                 continue;
             }
@@ -172,11 +174,21 @@ impl Script {
         Ok(script)
     }
 
-    fn comment(&mut self, text: &str) {
+    /// Takes a comment; returns whether it belongs to a `# bug:` note, whose following
+    /// comment lines continue it.
+    fn comment(&mut self, text: &str, in_bug: bool) -> bool {
         if let Some(bug) = text.strip_prefix("bug:") {
             self.bug = Some(bug.trim().to_owned());
+            true
         } else if let Some(covers) = text.strip_prefix("covers:") {
             self.covers.push(covers.trim().to_owned());
+            false
+        } else if let (true, Some(bug)) = (in_bug, self.bug.as_mut()) {
+            bug.push(' ');
+            bug.push_str(text);
+            true
+        } else {
+            false
         }
     }
 
