@@ -368,6 +368,8 @@ impl Job {
                 r.status = RecipientStatus::Refused;
             }
             r.accepted = accepted;
+            // Pipelined BDAT: the body's end may have left before this acceptance.
+            r.data_sent = accepted && txn.end_written;
         }
         if accepted {
             txn.accepted += 1;
@@ -486,6 +488,8 @@ impl Job {
                 cx.body(|out| out.extend_from_slice(b".\r\n"));
                 txn.end_written = true;
                 if self.plan.lmtp {
+                    // LMTP answers only accepted recipients: no verdict comes.
+                    cx.reset_transaction();
                     self.end_txn();
                 } else {
                     cx.expect_reply(ReplyKind::DataEnd);

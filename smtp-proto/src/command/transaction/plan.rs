@@ -150,11 +150,23 @@ pub(crate) fn plan(
             reason: "more recipients than the server's RCPTMAX, and a streamed body cannot be sent twice",
         });
     }
+    let pipelined = options.pipelining && session.supports(Capability::Pipelining);
+    let mut chunk_size = options.bdat_chunk_size;
+    if !pipelined && bdat.is_some() {
+        // Without PIPELINING each BDAT must wait for the reply to the one before (RFC 3030
+        // §2, RFC 2920): a whole body goes as one chunk, a streamed one by DATA.
+        match size.and_then(|s| usize::try_from(s).ok()) {
+            Some(size) if repeatable => {
+                chunk_size = NonZeroUsize::new(size).unwrap_or(NonZeroUsize::MIN);
+            }
+            _ => bdat = None,
+        }
+    }
     let plan = Plan {
         encoding,
-        pipelined: options.pipelining && session.supports(Capability::Pipelining),
+        pipelined,
         bdat,
-        chunk_size: options.bdat_chunk_size,
+        chunk_size,
         lmtp: session.protocol() == Protocol::Lmtp,
         rcpt_max,
         repeatable,
