@@ -1,14 +1,14 @@
-//! The driver: runs one command at a time, counts the replies in flight, fixes deadlines.
+//! The client: session state, reply parser, outbox and the queue of awaited replies.
 
 use std::collections::VecDeque;
-use std::time::Instant;
 
-use crate::command::{BodyChunk, Cmd, LogicError, Step};
+use crate::command::Cmd;
 use crate::error::ProtocolError;
-use crate::response::{BytesMut, ReplyParser, Response};
+use crate::response::{BytesMut, ReplyParser};
 
-use super::context::{Awaited, Context, Requests, Upgrade};
-use super::outbox::{Outbox, Transmit};
+use super::context::{Awaited, Context, Requests};
+use super::exchange::{Exchange, State};
+use super::outbox::Outbox;
 use super::{ClientConfig, Protocol, Session};
 
 /// The receive buffer's initial capacity: replies of about a hundred mails, so that the
@@ -22,20 +22,20 @@ const INPUT_CAPACITY: usize = 8 * 1024;
 /// [module docs](super) for the run loop.
 #[derive(Debug)]
 pub struct Client {
-    config: ClientConfig,
-    parser: ReplyParser,
-    input: BytesMut,
-    outbox: Outbox,
-    awaited: VecDeque<Awaited>,
-    session: Session,
-    requests: Requests,
-    fatal: Option<ProtocolError>,
+    pub(super) config: ClientConfig,
+    pub(super) parser: ReplyParser,
+    pub(super) input: BytesMut,
+    pub(super) outbox: Outbox,
+    pub(super) awaited: VecDeque<Awaited>,
+    pub(super) session: Session,
+    pub(super) requests: Requests,
+    pub(super) fatal: Option<ProtocolError>,
     /// A fatal error was reported: every later use is [`ProtocolError::Unusable`].
-    failed: bool,
+    pub(super) failed: bool,
     /// An exchange started and has not reported its end (dropped mid-way: unusable).
-    busy: bool,
+    pub(super) busy: bool,
     /// The server closed the connection while no command ran.
-    eof: bool,
+    pub(super) eof: bool,
 }
 
 impl Client {
@@ -140,7 +140,7 @@ impl Client {
         self.eof = true;
     }
 
-    fn context(
+    pub(super) fn context(
         &mut self,
         current: Option<(super::ReplyKind, crate::response::ReplyCode)>,
     ) -> Context<'_> {
@@ -155,371 +155,9 @@ impl Client {
         }
     }
 
-    fn fail(&mut self, error: ProtocolError) {
+    pub(super) fn fail(&mut self, error: ProtocolError) {
         if self.fatal.is_none() {
             self.fatal = Some(error);
         }
-    }
-}
-
-/// One command running on a [`Client`]: the driver's inputs and its single output.
-///
-/// The rule: after creating it and after every input, call [`poll_output`](Self::poll_output)
-/// until it returns [`Output::NeedInput`] (then read) or [`Output::Done`] (then stop); an
-/// error from `poll_output` is fatal for the connection.
-#[derive(Debug)]
-pub struct Exchange<'c, C: Cmd> {
-    client: &'c mut Client,
-    cmd: C,
-    state: State<C::Output>,
-}
-
-#[derive(Debug)]
-enum State<T> {
-    NotStarted,
-    Running,
-    Finished(Result<T, LogicError>),
-    Refused(ProtocolError),
-    /// The command finished, but a fatal error ended the exchange before `Done`.
-    Orphaned(Result<T, LogicError>),
-    /// `Done` or an error was returned.
-    Over,
-}
-
-/// What the caller must do next.
-#[derive(Debug)]
-#[must_use]
-pub enum Output<'a, T> {
-    /// Write these bytes (all of them, in one write if possible) before their deadline,
-    /// then poll again.
-    Transmit(Transmit<'a>),
-    /// Read from the connection and hand the bytes to
-    /// [`handle_input`](Exchange::handle_input) (or call
-    /// [`handle_eof`](Exchange::handle_eof)); if nothing arrives by `deadline`, call
-    /// [`handle_timeout`](Exchange::handle_timeout).
-    NeedInput {
-        /// When the awaited reply is overdue (fixed; not moved by partial replies).
-        deadline: Instant,
-    },
-    /// Run the TLS handshake on the connection now, then call
-    /// [`tls_established`](Exchange::tls_established).
-    UpgradeTls,
-    /// Hand over the next piece of the body with [`handle_body`](Exchange::handle_body) or
-    /// its end with [`handle_body_end`](Exchange::handle_body_end).
-    NeedBody,
-    /// The command is finished: its output or the server's refusal. The connection stays
-    /// usable unless the command closed the session.
-    Done(Result<T, LogicError>),
-}
-
-impl<'c, C: Cmd> Exchange<'c, C> {
-    /// The next thing to do. `now` fixes new deadlines; the core never reads the clock.
-    pub fn poll_output(&mut self, now: Instant) -> Result<Output<'_, C::Output>, ProtocolError> {
-        if let State::NotStarted = self.state {
-            self.state = State::Running;
-            match self.cmd.check(&self.client.session) {
-                Err(error) => self.state = State::Finished(Err(error)),
-                Ok(()) => {
-                    let step = self.cmd.start(&mut self.client.context(None));
-                    self.apply(step);
-                }
-            }
-        }
-        if let Some(error) = self.take_failure() {
-            return Err(error);
-        }
-        if let Some(head) = self.client.awaited.front() {
-            if head.deadline.is_some_and(|deadline| now >= deadline) {
-                let kind = head.kind;
-                self.client.fail(ProtocolError::Timeout(kind));
-                return Err(self.take_failure().unwrap_or(ProtocolError::Unusable));
-            }
-        }
-        match self.client.requests.upgrade {
-            Upgrade::Requested => {
-                self.client.requests.upgrade = Upgrade::Handshaking;
-                return Ok(Output::UpgradeTls);
-            }
-            Upgrade::Handshaking => return Ok(Output::UpgradeTls),
-            Upgrade::None => {}
-        }
-        if self.may_transmit() {
-            let client = &mut *self.client;
-            let max = client.config.max_group.map(|max| max.get());
-            let deadline = now + client.config.timeouts.write;
-            return Ok(Output::Transmit(client.outbox.take(max, deadline)));
-        }
-        if self.client.requests.body {
-            return Ok(Output::NeedBody);
-        }
-        if let Some(result) = self.finished_result() {
-            return Ok(Output::Done(result));
-        }
-        if let State::Over | State::Orphaned(_) = self.state {
-            return Err(ProtocolError::Misuse("poll after the exchange ended"));
-        }
-        let timeout = self.client.config.timeouts;
-        match self.client.awaited.front_mut() {
-            Some(head) => {
-                let deadline = *head
-                    .deadline
-                    .get_or_insert_with(|| now + timeout.reply(head.kind));
-                Ok(Output::NeedInput { deadline })
-            }
-            None => {
-                self.client
-                    .fail(ProtocolError::Misuse("command waits for nothing"));
-                Err(self.take_failure().unwrap_or(ProtocolError::Unusable))
-            }
-        }
-    }
-
-    /// Whether unsent bytes may leave now: always, unless groups are limited and replies
-    /// to bytes already sent are still outstanding.
-    fn may_transmit(&self) -> bool {
-        let client = &*self.client;
-        let unanswered = client
-            .awaited
-            .front()
-            .is_some_and(|head| head.after <= client.outbox.sent());
-        client.outbox.has_unsent() && (client.config.max_group.is_none() || !unanswered)
-    }
-
-    /// The command's result, once it is finished and nothing more is awaited (or it closed
-    /// the session).
-    fn finished_result(&mut self) -> Option<Result<C::Output, LogicError>> {
-        let client = &mut *self.client;
-        let finished = matches!(self.state, State::Finished(_));
-        if !finished || !(client.awaited.is_empty() || client.requests.close) {
-            return None;
-        }
-        if client.requests.close {
-            client.session.closed = true;
-            client.awaited.clear();
-        }
-        client.requests = Requests::default();
-        client.busy = false;
-        match std::mem::replace(&mut self.state, State::Over) {
-            State::Finished(result) => Some(result),
-            _ => None,
-        }
-    }
-
-    /// Bytes read from the connection. Every complete reply is handed to the command at
-    /// once, in order.
-    pub fn handle_input(&mut self, bytes: &[u8]) {
-        if !matches!(self.state, State::Running | State::Finished(_)) || self.client.fatal.is_some()
-        {
-            return;
-        }
-        if self.client.requests.upgrade != Upgrade::None {
-            self.client.fail(ProtocolError::StartTlsInjection);
-            return;
-        }
-        self.client.input.extend_from_slice(bytes);
-        self.parse_replies();
-    }
-
-    /// The server closed the connection. Replies already complete were handled by
-    /// [`handle_input`](Self::handle_input); with replies outstanding or part of one
-    /// received this is [`ProtocolError::UnexpectedEof`].
-    pub fn handle_eof(&mut self) {
-        let client = &mut *self.client;
-        client.eof = true;
-        if client.fatal.is_some() || client.requests.close {
-            return;
-        }
-        if let Some(head) = client.awaited.front() {
-            let kind = head.kind;
-            client.fail(ProtocolError::UnexpectedEof(kind));
-        } else if !client.input.is_empty() {
-            client.fail(ProtocolError::UnexpectedBytes);
-        } else if matches!(self.state, State::Running) {
-            client.fail(ProtocolError::ConnectionClosed);
-        }
-    }
-
-    /// Time passed: if the awaited reply's deadline is reached, the connection fails with
-    /// [`ProtocolError::Timeout`] (no late reply can be matched to a later command).
-    pub fn handle_timeout(&mut self, now: Instant) {
-        let client = &mut *self.client;
-        if let Some(head) = client.awaited.front() {
-            if head.deadline.is_some_and(|deadline| now >= deadline) {
-                let kind = head.kind;
-                client.fail(ProtocolError::Timeout(kind));
-            }
-        }
-    }
-
-    /// The TLS handshake asked for by [`Output::UpgradeTls`] succeeded. EHLO data and
-    /// authentication from before are forgotten (RFC 3207 §4.2).
-    pub fn tls_established(&mut self) {
-        let client = &mut *self.client;
-        if client.requests.upgrade == Upgrade::None {
-            client.fail(ProtocolError::Misuse(
-                "TLS established without an upgrade request",
-            ));
-            return;
-        }
-        client.requests.upgrade = Upgrade::None;
-        client.session.tls = true;
-        client.session.ehlo = None;
-        client.session.helo_only = false;
-        client.session.authenticated = None;
-        client.parser = ReplyParser::with_limits(client.config.reply_limits);
-    }
-
-    /// The next piece of the body, after [`Output::NeedBody`].
-    pub fn handle_body(&mut self, chunk: &[u8]) {
-        self.body(BodyChunk::Data(chunk));
-    }
-
-    /// The body is complete, after [`Output::NeedBody`].
-    pub fn handle_body_end(&mut self) {
-        self.body(BodyChunk::End);
-    }
-
-    /// The command, for what it recorded (a mail report after a fatal error).
-    pub fn command(&self) -> &C {
-        &self.cmd
-    }
-
-    /// After a fatal error: the command's result, if it had finished before the connection
-    /// failed (a mail whose verdict was a 421 has its report here).
-    pub fn take_result(&mut self) -> Option<Result<C::Output, LogicError>> {
-        match std::mem::replace(&mut self.state, State::Over) {
-            State::Orphaned(result) => Some(result),
-            other => {
-                self.state = other;
-                None
-            }
-        }
-    }
-
-    /// The command, mutably: to take what it produced so far (the finished mails of
-    /// [`SendMails`](crate::command::SendMails)). Changing its course is the caller's risk.
-    pub fn command_mut(&mut self) -> &mut C {
-        &mut self.cmd
-    }
-
-    /// Ends the exchange and gives the command back.
-    pub fn into_command(self) -> C {
-        self.cmd
-    }
-
-    fn body(&mut self, chunk: BodyChunk<'_>) {
-        if !matches!(self.state, State::Running | State::Finished(_)) || self.client.fatal.is_some()
-        {
-            return;
-        }
-        if !std::mem::take(&mut self.client.requests.body) {
-            self.client
-                .fail(ProtocolError::Misuse("body handed over without NeedBody"));
-            return;
-        }
-        let step = self.cmd.on_body(chunk, &mut self.client.context(None));
-        self.apply(step);
-    }
-
-    fn parse_replies(&mut self) {
-        while self.client.fatal.is_none() {
-            match self.client.parser.parse(&mut self.client.input) {
-                Ok(Some(reply)) => self.deliver(reply),
-                Ok(None) => break,
-                Err(error) => self.client.fail(error.into()),
-            }
-        }
-        let client = &mut *self.client;
-        let waiting = client
-            .awaited
-            .front()
-            .is_some_and(|head| head.after <= client.outbox.sent());
-        if client.fatal.is_none() && !client.input.is_empty() && !waiting {
-            client.fail(ProtocolError::UnexpectedBytes);
-        }
-    }
-
-    fn deliver(&mut self, reply: Response) {
-        let client = &mut *self.client;
-        let head = match client.awaited.front() {
-            Some(head) if head.after <= client.outbox.sent() => *head,
-            _ => {
-                let error = if reply.code().get() == 421 {
-                    ProtocolError::ServiceClosing(reply)
-                } else {
-                    ProtocolError::UnexpectedReply(reply)
-                };
-                client.fail(error);
-                return;
-            }
-        };
-        client.awaited.pop_front();
-        let code = reply.code();
-        if head.kind == crate::client::ReplyKind::Mail && code.get() / 100 == 2 {
-            client.session.in_transaction = true;
-        }
-        if matches!(
-            head.kind,
-            crate::client::ReplyKind::DataEnd | crate::client::ReplyKind::BdatLast
-        ) && client.awaited.is_empty()
-        {
-            client.session.in_transaction = false;
-        }
-        if head.kind == crate::client::ReplyKind::Greeting {
-            client.session.greeting = Some(reply.clone());
-        }
-        let closing = (code.get() == 421).then(|| reply.clone());
-        if let State::Running = self.state {
-            let step = self
-                .cmd
-                .on_reply(reply, &mut client.context(Some((head.kind, code))));
-            self.apply(step);
-        } else {
-            client.fail(ProtocolError::Misuse(
-                "reply for a command that has finished",
-            ));
-        }
-        if let Some(reply) = closing {
-            self.client.fail(ProtocolError::ServiceClosing(reply));
-        }
-    }
-
-    fn apply(&mut self, step: Step<C::Output>) {
-        match step {
-            Step::Continue => {}
-            Step::Done(result) => {
-                let client = &mut *self.client;
-                if !matches!(self.state, State::Running) {
-                    client.fail(ProtocolError::Misuse("command finished twice"));
-                } else if !client.awaited.is_empty() && !client.requests.close {
-                    client.fail(ProtocolError::Misuse(
-                        "command finished with replies outstanding",
-                    ));
-                } else {
-                    self.state = State::Finished(result);
-                }
-            }
-            Step::Fatal(error) => self.client.fail(error),
-        }
-    }
-
-    /// A pending fatal error ends the exchange and the client.
-    fn take_failure(&mut self) -> Option<ProtocolError> {
-        let error = match std::mem::replace(&mut self.state, State::Over) {
-            State::Refused(error) => Some(error),
-            other => {
-                self.state = other;
-                self.client.fatal.take()
-            }
-        }?;
-        // A command may have finished on the very reply that killed the connection (a 421
-        // verdict): its result stays available through `take_result`.
-        self.state = match std::mem::replace(&mut self.state, State::Over) {
-            State::Finished(result) => State::Orphaned(result),
-            _ => State::Over,
-        };
-        self.client.failed = true;
-        self.client.busy = false;
-        Some(error)
     }
 }

@@ -101,12 +101,14 @@
 mod config;
 mod context;
 mod driver;
+mod exchange;
 mod outbox;
 mod session;
 
 pub use crate::error::ProtocolError;
 pub use config::{ClientConfig, ReplyKind, Timeouts};
 pub use context::Context;
-pub use driver::{Client, Exchange, Output};
+pub use driver::Client;
+pub use exchange::{Exchange, Output};
 pub use outbox::{Redacted, Transmit, TransmitTag};
 pub use session::{Protocol, Session};

@@ -7,7 +7,7 @@ use crate::error::ProtocolError;
 use crate::response::Response;
 
 use super::plan::Plan;
-use super::report::{RecipientStatus, TransactionReport};
+use super::report::TransactionReport;
 use super::{MailBody, MailReport, TransactionOptions};
 
 /// A reply the transaction engine waits for, in order, tagged with its mail.
@@ -192,7 +192,12 @@ impl Job {
         self.txn = Some(txn);
     }
 
-    fn write_rcpt(&self, txn: &mut Txn, cx: &mut Context<'_>, expect: &mut Expectations<'_>) {
+    pub(super) fn write_rcpt(
+        &self,
+        txn: &mut Txn,
+        cx: &mut Context<'_>,
+        expect: &mut Expectations<'_>,
+    ) {
         let Some(index) = txn.rcpts.get(txn.next_rcpt) else {
             return;
         };
@@ -210,7 +215,7 @@ impl Job {
 
     /// DATA, or the BDAT chunks of a whole body, or the request for a streamed body's first
     /// piece over BDAT.
-    fn write_body_start(&mut self, cx: &mut Context<'_>, expect: &mut Expectations<'_>) {
+    pub(super) fn write_body_start(&mut self, cx: &mut Context<'_>, expect: &mut Expectations<'_>) {
         match self.plan.bdat {
             None => {
                 cx.command(ReplyKind::Data, |out| out.extend_from_slice(b"DATA\r\n"));
@@ -244,7 +249,7 @@ impl Job {
 
     /// Expects the replies to `chunks` chunks just written, the last of them LAST if
     /// `last`.
-    fn expect_chunks(
+    pub(super) fn expect_chunks(
         &mut self,
         chunks: u64,
         last: bool,
@@ -279,7 +284,7 @@ impl Job {
         }
     }
 
-    fn expect_lmtp_verdicts(
+    pub(super) fn expect_lmtp_verdicts(
         &mut self,
         kind: ReplyKind,
         cx: &mut Context<'_>,
@@ -300,112 +305,6 @@ impl Job {
                 txn.verdicts_out += 1;
             }
         }
-    }
-
-    /// The reply to MAIL.
-    pub(crate) fn on_mail(
-        &mut self,
-        reply: Response,
-        cx: &mut Context<'_>,
-        expect: &mut Expectations<'_>,
-    ) {
-        let Some(txn) = self.txn.as_mut() else {
-            return;
-        };
-        if let Some(t) = self.report.transactions.last_mut() {
-            t.mail_reply = Some(reply.clone());
-        }
-        if reply.is_positive_completion() {
-            txn.mail_ok = true;
-            if !self.plan.pipelined {
-                let mut txn = std::mem::take(txn);
-                self.write_rcpt(&mut txn, cx, expect);
-                self.txn = Some(txn);
-            }
-        } else if reply.is_negative() {
-            for index in txn.rcpts.iter() {
-                if let Some(r) = self.report.recipients.get_mut(index) {
-                    r.status = RecipientStatus::Refused;
-                    r.rcpt_reply = Some(reply.clone());
-                }
-            }
-            if let Some(t) = self.report.transactions.last_mut() {
-                t.final_reply = Some(reply);
-            }
-            if !self.plan.pipelined {
-                self.txn = None;
-            }
-        } else {
-            expect.fatal(impossible("MAIL", reply));
-        }
-    }
-
-    /// The reply to RCPT for recipient `index`.
-    pub(crate) fn on_rcpt(
-        &mut self,
-        index: usize,
-        reply: Response,
-        options: &TransactionOptions,
-        cx: &mut Context<'_>,
-        expect: &mut Expectations<'_>,
-    ) {
-        if !(reply.is_positive_completion() || reply.is_negative()) {
-            expect.fatal(impossible("RCPT", reply));
-            return;
-        }
-        let Some(txn) = self.txn.as_mut() else {
-            return;
-        };
-        txn.rcpt_answers += 1;
-        let accepted = reply.is_positive_completion() && txn.mail_ok;
-        let deferred = reply.code().get() == 452
-            && options.retry_too_many_recipients
-            && self.plan.repeatable
-            && txn.accepted > 0;
-        if let Some(r) = self.report.recipients.get_mut(index) {
-            if txn.mail_ok {
-                r.rcpt_reply = Some(reply);
-                r.status = RecipientStatus::Refused;
-            }
-            r.accepted = accepted;
-            // Pipelined BDAT: the body's end may have left before this acceptance.
-            r.data_sent = accepted && txn.end_written;
-        }
-        if accepted {
-            txn.accepted += 1;
-        } else if deferred && txn.mail_ok {
-            self.retry.push(index);
-            txn.deferred += 1;
-        }
-        if txn.rcpt_answers < txn.rcpts.len() {
-            if !self.plan.pipelined {
-                let mut txn = std::mem::take(txn);
-                self.write_rcpt(&mut txn, cx, expect);
-                self.txn = Some(txn);
-            }
-            return;
-        }
-        // Every RCPT is answered.
-        if txn.accepted == 0 {
-            // Nothing to retry without progress: the 452s stand as refusals.
-            let keep = self.retry.len().saturating_sub(txn.deferred);
-            self.retry.truncate(keep);
-        }
-        let pipelined_body = self.plan.pipelined && !(self.plan.lmtp && self.plan.bdat.is_some());
-        if pipelined_body {
-            return;
-        }
-        if txn.accepted > 0 {
-            self.write_body_start(cx, expect);
-        } else {
-            self.reset(cx, expect);
-        }
-    }
-
-    /// Writes RSET to end a transaction the server still holds open.
-    pub(crate) fn reset(&mut self, cx: &mut Context<'_>, expect: &mut Expectations<'_>) {
-        cx.command(ReplyKind::Other, |out| out.extend_from_slice(b"RSET\r\n"));
-        expect.push(Expect::Rset(self.seq));
     }
 }
 
@@ -470,229 +369,7 @@ pub(crate) fn body_refusal(error: DataError) -> LogicError {
 }
 
 impl Job {
-    /// The reply to DATA.
-    pub(crate) fn on_data(
-        &mut self,
-        reply: Response,
-        options: &TransactionOptions,
-        cx: &mut Context<'_>,
-        expect: &mut Expectations<'_>,
-    ) {
-        let Some(txn) = self.txn.as_mut() else {
-            return;
-        };
-        if reply.code().get() == 354 {
-            if txn.accepted == 0 || !txn.mail_ok {
-                // RFC 2920 §3.1: DATA accepted although no recipient was: end the data
-                // at once; nothing is delivered, whatever the server answers.
-                cx.body(|out| out.extend_from_slice(b".\r\n"));
-                txn.end_written = true;
-                if self.plan.lmtp {
-                    // LMTP answers only accepted recipients: no verdict comes.
-                    cx.reset_transaction();
-                    self.end_txn();
-                } else {
-                    cx.expect_reply(ReplyKind::DataEnd);
-                    expect.push(Expect::Verdict(self.seq, None));
-                    txn.verdicts_out = 1;
-                }
-                return;
-            }
-            if let MailBody::Streamed(_) = self.body {
-                let mut policy = options.body_policy;
-                if !self.plan.eight_bit {
-                    policy = policy.seven_bit();
-                }
-                self.stream = Some(Stream::Data(DataEncoder::new(policy)));
-                cx.request_body();
-                return;
-            }
-            if let Err(error) = write_data_body(&self.body, options, cx) {
-                expect.fatal(ProtocolError::BodyAborted(error));
-                return;
-            }
-            self.data_end_written(cx, expect);
-        } else if reply.is_negative() {
-            let mail_ok = txn.mail_ok;
-            self.reject_accepted(&reply);
-            if let Some(t) = self.report.transactions.last_mut() {
-                t.final_reply = Some(reply);
-            }
-            if mail_ok {
-                self.reset(cx, expect);
-            } else {
-                self.end_txn();
-            }
-        } else {
-            expect.fatal(impossible("DATA", reply));
-        }
-    }
-
-    /// After the end-of-data marker: expect the verdict(s).
-    pub(crate) fn data_end_written(&mut self, cx: &mut Context<'_>, expect: &mut Expectations<'_>) {
-        let Some(txn) = self.txn.as_mut() else {
-            return;
-        };
-        txn.end_written = true;
-        mark_data_sent(&mut self.report, txn);
-        if self.plan.lmtp {
-            self.expect_lmtp_verdicts(ReplyKind::DataEnd, cx, expect);
-        } else {
-            cx.expect_reply(ReplyKind::DataEnd);
-            expect.push(Expect::Verdict(self.seq, None));
-            txn.verdicts_out = 1;
-        }
-    }
-
-    /// The verdict after the end of data, for every accepted recipient or for one (LMTP).
-    pub(crate) fn on_verdict(
-        &mut self,
-        index: Option<usize>,
-        reply: Response,
-        expect: &mut Expectations<'_>,
-    ) {
-        if !(reply.is_positive_completion() || reply.is_negative()) {
-            expect.fatal(impossible("the end of data", reply));
-            return;
-        }
-        let Some(txn) = self.txn.as_mut() else {
-            return;
-        };
-        let status = if reply.is_positive_completion() {
-            RecipientStatus::Delivered
-        } else {
-            RecipientStatus::Rejected
-        };
-        let (one, all) = match index {
-            Some(i) => (Some(i), None),
-            None => (None, Some(txn.rcpts.iter())),
-        };
-        for i in one.into_iter().chain(all.into_iter().flatten()) {
-            if let Some(r) = self.report.recipients.get_mut(i) {
-                if r.accepted {
-                    r.status = status;
-                    r.data_reply = Some(reply.clone());
-                }
-            }
-        }
-        txn.verdicts_out = txn.verdicts_out.saturating_sub(1);
-        let over = txn.verdicts_out == 0;
-        if let Some(t) = self.report.transactions.last_mut() {
-            t.final_reply = Some(reply);
-        }
-        if over {
-            self.end_txn();
-        }
-    }
-
-    /// The reply to a BDAT chunk (`last`: BDAT LAST in SMTP, whose reply is the verdict).
-    pub(crate) fn on_bdat(
-        &mut self,
-        last: bool,
-        reply: Response,
-        cx: &mut Context<'_>,
-        expect: &mut Expectations<'_>,
-    ) {
-        if !(reply.is_positive_completion() || reply.is_negative()) {
-            expect.fatal(impossible("BDAT", reply));
-            return;
-        }
-        let Some(txn) = self.txn.as_mut() else {
-            return;
-        };
-        txn.chunks_out = txn.chunks_out.saturating_sub(1);
-        if reply.is_negative() && !txn.failed {
-            // RFC 3030 §2: no further chunk after a refused one.
-            txn.failed = true;
-            self.stream = None;
-            self.reject_accepted(&reply);
-            if let Some(t) = self.report.transactions.last_mut() {
-                t.final_reply = Some(reply.clone());
-            }
-        }
-        let Some(txn) = self.txn.as_mut() else {
-            return;
-        };
-        if txn.failed {
-            if txn.chunks_out == 0 && self.stream.is_none() {
-                if txn.mail_ok {
-                    self.reset(cx, expect);
-                } else {
-                    self.end_txn();
-                }
-            }
-        } else if last {
-            self.verdict_for_accepted(reply);
-        }
-    }
-
-    fn verdict_for_accepted(&mut self, reply: Response) {
-        if let Some(txn) = self.txn.as_mut() {
-            txn.verdicts_out = 1;
-        }
-        let mut ignored = None;
-        let mut expectations = Expectations {
-            queue: &mut std::collections::VecDeque::new(),
-            fatal: &mut ignored,
-        };
-        self.on_verdict(None, reply, &mut expectations);
-    }
-
-    /// The reply to RSET: the transaction is over whatever it says.
-    pub(crate) fn on_rset(&mut self, cx: &mut Context<'_>) {
-        cx.reset_transaction();
-        self.end_txn();
-    }
-
-    /// A streamed body's violation over BDAT: no further chunk, RSET once the chunks in
-    /// flight are answered; the mail ends with the body error.
-    pub(crate) fn abort_stream(
-        &mut self,
-        error: DataError,
-        cx: &mut Context<'_>,
-        expect: &mut Expectations<'_>,
-    ) {
-        self.body_error = Some(error);
-        self.stream = None;
-        let Some(txn) = self.txn.as_mut() else {
-            return;
-        };
-        txn.failed = true;
-        if txn.chunks_out == 0 {
-            if txn.mail_ok {
-                self.reset(cx, expect);
-            } else {
-                self.end_txn();
-            }
-        }
-    }
-
-    /// Chunks of a streamed BDAT body were written.
-    pub(crate) fn chunks_written(
-        &mut self,
-        chunks: u64,
-        last: bool,
-        cx: &mut Context<'_>,
-        expect: &mut Expectations<'_>,
-    ) {
-        self.expect_chunks(chunks, last, cx, expect);
-    }
-
-    fn reject_accepted(&mut self, reply: &Response) {
-        let Some(txn) = self.txn.as_ref() else {
-            return;
-        };
-        for i in txn.rcpts.iter() {
-            if let Some(r) = self.report.recipients.get_mut(i) {
-                if r.accepted {
-                    r.status = RecipientStatus::Rejected;
-                    r.data_reply = Some(reply.clone());
-                }
-            }
-        }
-    }
-
-    fn end_txn(&mut self) {
+    pub(super) fn end_txn(&mut self) {
         self.txn = None;
     }
 

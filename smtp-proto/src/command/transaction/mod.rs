@@ -35,6 +35,7 @@ mod commands;
 mod envelope;
 mod job;
 mod plan;
+mod replies;
 mod report;
 mod send_mail;
 mod send_mails;
