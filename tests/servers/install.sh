@@ -6,21 +6,38 @@
 #   Debian: postfix (MTA + smtp-sink), swaks, sasl2-bin (saslpasswd2), Cyrus
 #           SASL plugins, openssl, iproute2 (ss), procps (pgrep), libraries
 #           for exim; exim4-daemon-light is NOT installed (it conflicts with
-#           postfix): its .deb is downloaded and unpacked into ./opt/exim4;
-#           the same for opensmtpd (./opt/opensmtpd).
+#           postfix): its .deb is downloaded and unpacked into opt/exim4;
+#           the same for opensmtpd (opt/opensmtpd).
 #   Users:  Debian-exim (exim's deliveries), opensmtpd + opensmtpq (smtpd privsep),
 #           plus the dir /var/lib/opensmtpd/empty (smtpd's compiled-in chroot).
 #   PyPI:   aiosmtpd (pinned in aiosmtpd/requirements.txt) in ./venv
 #   npm:    smtp-server (pinned in smtp-server/package*.json) in ./smtp-server/node_modules
-#   TLS:    ./tls/ca.pem + ./tls/server.{pem,key} (private CA, generated once)
+#   TLS:    tls/ca.pem + tls/server.{pem,key} (private CA, generated once)
+#   State:  opt/, tls/ and var/ are symlinks to a per-checkout folder under
+#           /var/lib/smtp-test-servers/ (see lib/common.sh: the unprivileged
+#           server users must reach them); folders of deleted checkouts are
+#           removed here.
 #
 # Nothing is started, and the system-wide postfix instance is never configured
 # to run (debconf "No configuration" on a fresh install).
 set -euo pipefail
 
-TOOLDIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+TOOLDIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 export TOOLDIR
 [[ $EUID -eq 0 ]] || { echo "install.sh: run as root" >&2; exit 1; }
+# shellcheck source=lib/common.sh
+source "$TOOLDIR/lib/common.sh"
+ensure_state
+# Forget the state of checkouts that no longer exist (CI clones), unless a
+# server of theirs is still running.
+for st in "$STATE_ROOT"/*/; do
+    [[ -s "$st/checkout" && ! -d "$(cat "$st/checkout")" ]] || continue
+    live=0
+    for pf in "$st"var/*/pid; do
+        [[ -s "$pf" ]] && read -r pid _ < "$pf" && pid_alive "$pid" && live=1
+    done
+    (( live )) || rm -rf "$st"
+done
 export DEBIAN_FRONTEND=noninteractive
 
 say() { printf '[install %2ss] %s\n' "$SECONDS" "$*"; }
@@ -59,7 +76,7 @@ if (( ${#missing[@]} )); then
 fi
 
 # exim4-daemon-light, unpacked privately (conflicts with postfix as a package).
-EXIM_DIR="$TOOLDIR/opt/exim4"
+EXIM_DIR="$OPT/exim4"
 if [[ ! -x "$EXIM_DIR/usr/sbin/exim4" ]]; then
     tmp="$(mktemp -d)"; chmod 755 "$tmp"
     say "downloading exim4-daemon-light .deb"
@@ -79,7 +96,7 @@ fi
 # opensmtpd, unpacked privately (conflicts with postfix as a package).  smtpd
 # has compiled-in system paths: it needs users opensmtpd + opensmtpq, the
 # chroot dir /var/lib/opensmtpd/empty, and creates /var/spool/smtpd itself.
-OSMTPD_DIR="$TOOLDIR/opt/opensmtpd"
+OSMTPD_DIR="$OPT/opensmtpd"
 if [[ ! -x "$OSMTPD_DIR/usr/sbin/smtpd" ]]; then
     tmp="$(mktemp -d)"; chmod 755 "$tmp"
     say "downloading opensmtpd .deb"
@@ -124,8 +141,6 @@ if [[ ! -d "$TOOLDIR/smtp-server/node_modules/smtp-server" ]]; then
 fi
 
 # TLS material.
-# shellcheck source=lib/common.sh
-source "$TOOLDIR/lib/common.sh"
 gen_certs
 
 say "done. Try: $TOOLDIR/servers.sh start all && $TOOLDIR/verify.sh"
