@@ -217,7 +217,10 @@ impl ConnectionConfig {
         let Some(credentials) = self.credentials.clone() else {
             return Ok(setup);
         };
-        let mut params = self.sasl_params.clone().client_nonce(crate::tls::client_nonce()?);
+        let mut params = self
+            .sasl_params
+            .clone()
+            .client_nonce(crate::tls::client_nonce()?);
         if let Endpoint::Tcp { host, port } = &self.endpoint {
             params = params.host(host.clone()).port(*port);
         }
@@ -399,7 +402,10 @@ mod tests {
     #[test]
     fn establish_follows_the_security_mode() {
         let config = ConnectionConfig::builder("mx.example").build().unwrap();
-        assert_eq!(config.establish(None).unwrap().tls_policy(), TlsPolicy::Required);
+        assert_eq!(
+            config.establish(None).unwrap().tls_policy(),
+            TlsPolicy::Required
+        );
         let config = ConnectionConfig::builder("mx.example")
             .security(Security::StartTlsOpportunistic)
             .build()

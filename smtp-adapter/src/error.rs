@@ -191,7 +191,10 @@ mod tests {
             ],
         };
         let text = error.to_string();
-        assert!(text.starts_with("cannot connect to mx.example: [::1]:25: "), "{text}");
+        assert!(
+            text.starts_with("cannot connect to mx.example: [::1]:25: "),
+            "{text}"
+        );
         assert!(text.contains("; 127.0.0.1:25: "), "{text}");
     }
 
@@ -208,9 +211,6 @@ mod tests {
         assert!(matches!(same, Error::Timeout { .. }));
         assert!(same.reports().is_empty());
         let protocol = Error::from(ProtocolError::ConnectionClosed);
-        assert_eq!(
-            protocol.protocol(),
-            Some(&ProtocolError::ConnectionClosed)
-        );
+        assert_eq!(protocol.protocol(), Some(&ProtocolError::ConnectionClosed));
     }
 }

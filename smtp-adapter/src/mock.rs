@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
-use smtp_proto::testing::{Delivery, IoEvent, Script, escape};
+use smtp_proto::testing::{Delivery, IoEvent, Item, Script, escape};
 
 /// A transcript's connection events, played against the client.
 #[derive(Debug)]
@@ -53,24 +53,51 @@ impl fmt::Display for MockError {
 impl std::error::Error for MockError {}
 
 impl ScriptPlayer {
-    /// Plays `script`'s connection events, delivering server octets as `delivery` says.
+    /// Plays `script`'s connection events, delivering server octets as `delivery` says
+    /// ([`Delivery::Blocks`] joins the server lines that are adjacent in the script).
     pub fn new(script: &Script, delivery: Delivery) -> Self {
-        Self::from_events(script.io_events(), delivery)
+        let mut events: VecDeque<IoEvent> = VecDeque::new();
+        let mut adjacent = false;
+        for line in script.lines() {
+            let server = matches!(line.item, Item::Server(_));
+            match (&line.item, events.back_mut()) {
+                (Item::Server(bytes), Some(IoEvent::Read(run)))
+                    if adjacent && delivery == Delivery::Blocks =>
+                {
+                    run.extend_from_slice(bytes)
+                }
+                (Item::Client(bytes), Some(IoEvent::Write(run))) => run.extend_from_slice(bytes),
+                (Item::Server(bytes), _) => events.push_back(IoEvent::Read(bytes.clone())),
+                (Item::Client(bytes), _) => events.push_back(IoEvent::Write(bytes.clone())),
+                (Item::Eof, _) => events.push_back(IoEvent::Eof),
+                (Item::Tls, _) => events.push_back(IoEvent::Tls),
+                (Item::Wait(duration), _) => events.push_back(IoEvent::Wait(*duration)),
+                _ => {}
+            }
+            adjacent = server;
+        }
+        Self::played(events, delivery)
     }
 
-    /// Plays these events.
+    /// Plays these events; with [`Delivery::Blocks`], consecutive reads are joined.
     pub fn from_events(events: Vec<IoEvent>, delivery: Delivery) -> Self {
         let mut merged: VecDeque<IoEvent> = VecDeque::with_capacity(events.len());
         for event in events {
             match (merged.back_mut(), event) {
-                (Some(IoEvent::Read(run)), IoEvent::Read(bytes)) if delivery == Delivery::Blocks => {
+                (Some(IoEvent::Read(run)), IoEvent::Read(bytes))
+                    if delivery == Delivery::Blocks =>
+                {
                     run.extend_from_slice(&bytes)
                 }
                 (_, event) => merged.push_back(event),
             }
         }
+        Self::played(merged, delivery)
+    }
+
+    fn played(events: VecDeque<IoEvent>, delivery: Delivery) -> Self {
         Self {
-            events: merged,
+            events,
             delivery,
             failure: None,
             written: 0,
@@ -158,13 +185,13 @@ impl ScriptPlayer {
                 self.events.pop_front();
                 Ok(())
             }
-            Some(IoEvent::Read(bytes)) => {
-                let message = format!(
+            // The server's doing, not the client's: reported, not recorded as a failure.
+            Some(IoEvent::Read(bytes)) => Err(MockError {
+                message: format!(
                     "plaintext \"{}\" where the TLS handshake should be",
                     escape(bytes)
-                );
-                Err(self.fail(message))
-            }
+                ),
+            }),
             other => {
                 let next = other.map_or_else(|| "nothing more".to_owned(), describe);
                 Err(self.fail(format!("a TLS handshake, the script has {next} next")))
@@ -254,7 +281,10 @@ mod tests {
         assert_eq!(bytes.read(100), PlayerRead::Data(b"2".to_vec()));
         let mut blocks = player(NOOP, Delivery::Blocks);
         blocks.write(b"NOOP\r\n").unwrap();
-        assert_eq!(blocks.read(100), PlayerRead::Data(b"250-a\r\n250 b\r\n".to_vec()));
+        assert_eq!(
+            blocks.read(100),
+            PlayerRead::Data(b"250-a\r\n250 b\r\n".to_vec())
+        );
     }
 
     #[test]

@@ -85,7 +85,11 @@ impl TlsConfig {
 
     /// Presents a client certificate: `chain_pem` (leaf first) and its private key
     /// (PKCS#8, PKCS#1 or SEC1 PEM).
-    pub fn client_certificate_pem(mut self, chain_pem: &[u8], key_pem: &[u8]) -> Result<Self, Error> {
+    pub fn client_certificate_pem(
+        mut self,
+        chain_pem: &[u8],
+        key_pem: &[u8],
+    ) -> Result<Self, Error> {
         let chain = parse_certificates(chain_pem)?;
         let key = PrivateKeyDer::from_pem_slice(key_pem)
             .map_err(|e| Error::Config(format!("client private key: {e}")))?;
@@ -128,7 +132,10 @@ impl TlsConfig {
     /// The rustls server name for `host` (an IP address or a DNS name).
     pub fn server_name_for(&self, host: &str) -> Result<ServerName<'static>, Error> {
         let name = self.verification_name(host);
-        let name = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')).unwrap_or(name);
+        let name = name
+            .strip_prefix('[')
+            .and_then(|n| n.strip_suffix(']'))
+            .unwrap_or(name);
         ServerName::try_from(name.to_owned())
             .map_err(|e| Error::Config(format!("TLS server name {name:?}: {e}")))
     }
@@ -234,7 +241,12 @@ pub fn client_nonce() -> Result<String, Error> {
         .map_err(|_| Error::Config("no secure random source for the SCRAM nonce".into()))?;
     Ok(random
         .iter()
-        .map(|b| ALPHABET.get(usize::from(b & 63)).copied().map_or('A', char::from))
+        .map(|b| {
+            ALPHABET
+                .get(usize::from(b & 63))
+                .copied()
+                .map_or('A', char::from)
+        })
         .collect())
 }
 
@@ -293,8 +305,13 @@ mod tests {
 
     #[test]
     fn pem_without_certificates_is_refused() {
-        let error = TlsConfig::new().root_certificates_pem(b"not pem").unwrap_err();
-        assert!(matches!(error, Error::Config(ref m) if m.contains("no CERTIFICATE")), "{error}");
+        let error = TlsConfig::new()
+            .root_certificates_pem(b"not pem")
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::Config(ref m) if m.contains("no CERTIFICATE")),
+            "{error}"
+        );
     }
 
     #[test]
@@ -307,7 +324,12 @@ mod tests {
         let tls = tls.server_name("mx.example.org");
         assert_eq!(tls.verification_name("127.0.0.1"), "mx.example.org");
         assert!(tls.server_name_for("x").is_ok());
-        assert!(TlsConfig::new().server_name("bad name!").server_name_for("x").is_err());
+        assert!(
+            TlsConfig::new()
+                .server_name("bad name!")
+                .server_name_for("x")
+                .is_err()
+        );
     }
 
     #[test]

@@ -112,6 +112,16 @@ impl Io {
                     exchange.tls_established();
                 }
                 Output::NeedBody => {
+                    // Replies already here go first: a refusal read now may spare the body.
+                    let mut received = false;
+                    while let Some(bytes) = self.read_now() {
+                        log::log_input(&bytes);
+                        exchange.handle_input(&bytes);
+                        received = true;
+                    }
+                    if received {
+                        continue;
+                    }
                     chunk.resize(BODY_BUFFER, 0);
                     match body.read(&mut chunk).await? {
                         0 => exchange.handle_body_end(),
@@ -143,8 +153,9 @@ impl Io {
 
     /// Reads what the server sent while no command ran (a 421, a close) without waiting,
     /// and hands it to the client, whose next exchange then reports it before writing.
+    /// Before the greeting nothing is idle: the first command awaits it.
     pub(crate) fn poll_idle(&mut self, client: &mut Client) {
-        if !client.is_usable() {
+        if !client.is_usable() || client.session().greeting().is_none() {
             return;
         }
         loop {
