@@ -22,6 +22,7 @@
     clippy::panic
 )]
 
+mod builder;
 mod config;
 mod error;
 pub mod log;
@@ -29,7 +30,8 @@ pub mod log;
 pub mod mock;
 mod tls;
 
-pub use config::{ConnectionConfig, ConnectionConfigBuilder, Endpoint, Security};
+pub use builder::ConnectionConfigBuilder;
+pub use config::{ConnectionConfig, Endpoint, Security};
 pub use error::{Error, Phase};
 pub use tls::{TlsConfig, TlsInfo, client_nonce};
 
