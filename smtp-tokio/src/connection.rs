@@ -131,6 +131,7 @@ impl Connection {
         self.io.poll_idle(&mut self.client);
         let span = log::command_span(log::command_name::<C>());
         let (io, client) = (&mut self.io, &mut self.client);
+        let recorded = span.clone();
         async move {
             let mut exchange = client.send(cmd);
             let result = match io.drive(&mut exchange, &mut body, |_| false).await {
@@ -142,7 +143,7 @@ impl Connection {
                 Err(_) => exchange.take_result(),
                 Ok(_) => None,
             };
-            log::record_outcome(&tracing::Span::current(), &result);
+            log::record_outcome(&recorded, &result);
             Sent {
                 result,
                 command: exchange.into_command(),
