@@ -222,3 +222,83 @@ async fn a_cancelled_command_leaves_the_connection_unusable_not_out_of_step() {
         String::from_utf8_lossy(&after)
     );
 }
+
+#[tokio::test]
+async fn implicit_tls_connect_send_quit() {
+    let pki = TestPki::new();
+    let (listener, port) = listener().await;
+    let acceptor = pki.acceptor.clone();
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(acceptor.accept(socket).await.unwrap());
+        peer.greet_ehlo(&["PIPELINING"]).await;
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.expect("hi\r\n.\r\n").await;
+        peer.send("250 queued\r\n").await;
+        peer.expect("QUIT\r\n").await;
+        peer.send("221 bye\r\n").await;
+    });
+    let tls = TlsConfig::new()
+        .root_certificates_pem(pki.ca_pem.as_bytes())
+        .unwrap();
+    let config = config(port, Security::ImplicitTls)
+        .tls(tls)
+        .build()
+        .unwrap();
+    let body = MailBody::bytes(&b"hi\r\n"[..]);
+    let report = smtp_tokio::connect_send_quit(&config, envelope(), body)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn injection_after_the_client_hello_fails_the_handshake_and_only_tls_is_written() {
+    let (listener, port) = listener().await;
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(socket);
+        peer.greet_ehlo(&["STARTTLS"]).await;
+        peer.expect("STARTTLS\r\n").await;
+        peer.send("220 go ahead\r\n").await;
+        let mut hello = vec![0u8; 5];
+        tokio::io::AsyncReadExt::read_exact(&mut peer.stream, &mut hello)
+            .await
+            .unwrap();
+        peer.send("250-mx.test\r\n250 AUTH PLAIN\r\n").await;
+        let mut written = hello;
+        written.extend(peer.rest().await);
+        written
+    });
+    let config = config(port, Security::StartTlsRequired)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert!(matches!(error, Error::Tls { .. }), "{error}");
+    // Every octet after STARTTLS is a TLS record: the ClientHello, maybe an alert.
+    let written = server.await.unwrap();
+    let mut rest = written.as_slice();
+    let mut types = Vec::new();
+    while let [kind, _, _, high, low, tail @ ..] = rest {
+        let len = usize::from(*high) << 8 | usize::from(*low);
+        assert!(tail.len() >= len, "truncated record in {written:?}");
+        types.push(*kind);
+        rest = &tail[len..];
+    }
+    assert!(
+        rest.is_empty(),
+        "non-TLS octets written: {:?}",
+        String::from_utf8_lossy(rest)
+    );
+    assert_eq!(types.first(), Some(&0x16), "a ClientHello first");
+    assert!(
+        types.iter().all(|&t| t == 0x16 || t == 0x15),
+        "record types {types:?}"
+    );
+}

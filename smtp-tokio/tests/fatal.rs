@@ -1,0 +1,108 @@
+//! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
+//! is uncertain, a close while idle is reported before anything is written.
+
+mod support;
+
+use smtp_proto::command::{Envelope, MailBody, Noop, Outcome};
+use smtp_proto::error::ProtocolError;
+use smtp_tokio::{Connection, ConnectionConfig, Security, Stream};
+use support::Peer;
+use tokio::io::DuplexStream;
+
+async fn connected(capabilities: &'static [&'static str]) -> (Connection, Peer<DuplexStream>) {
+    let (client, server) = tokio::io::duplex(64 * 1024);
+    let greet = tokio::spawn(async move {
+        let mut peer = Peer::new(server);
+        peer.greet_ehlo(capabilities).await;
+        peer
+    });
+    let config = ConnectionConfig::builder("mx.test")
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    let connection = Connection::connect_with_stream(client, &config)
+        .await
+        .unwrap();
+    (connection, greet.await.unwrap())
+}
+
+fn mail() -> (Envelope, MailBody) {
+    let envelope = Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap()],
+    )
+    .unwrap();
+    (envelope, MailBody::bytes(&b"hi\r\n"[..]))
+}
+
+#[tokio::test]
+async fn a_421_verdict_ends_the_connection_and_keeps_the_report() {
+    let (mut connection, mut peer) = connected(&["PIPELINING"]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.expect("hi\r\n.\r\n").await;
+        peer.send("421 4.3.0 shutting down\r\n").await;
+        peer
+    });
+    let (envelope, body) = mail();
+    let error = connection.send_mail(envelope, body).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::ServiceClosing(r)) if r.code().get() == 421),
+        "{error}"
+    );
+    let report = error.reports().first().expect("the mail's report");
+    assert_eq!(report.outcome(), Outcome::Rejected);
+    assert!(!connection.is_usable());
+    drop(server.await.unwrap());
+}
+
+#[tokio::test]
+async fn a_close_after_the_end_of_data_is_uncertain() {
+    let (mut connection, mut peer) = connected(&["PIPELINING"]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.expect("hi\r\n.\r\n").await;
+    });
+    let (envelope, body) = mail();
+    let error = connection.send_mail(envelope, body).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::UnexpectedEof(_))),
+        "{error}"
+    );
+    assert_eq!(error.reports()[0].outcome(), Outcome::Uncertain);
+    assert!(
+        error.to_string().contains("1 interrupted mail report"),
+        "{error}"
+    );
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_close_while_idle_is_reported_before_writing() {
+    let (mut connection, peer) = connected(&[]).await;
+    drop(peer);
+    let error = connection.send(Noop::default()).await.unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::ConnectionClosed),
+        "{error}"
+    );
+    assert!(!connection.is_usable());
+    assert!(matches!(connection.into_inner(), Some(Stream::Plain(_))));
+}
+
+#[tokio::test]
+async fn quit_ignores_a_missing_reply_once_written() {
+    let (connection, mut peer) = connected(&[]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("QUIT\r\n").await;
+        // Closes without answering.
+    });
+    connection.quit().await.unwrap();
+    server.await.unwrap();
+}
