@@ -106,3 +106,35 @@ async fn quit_ignores_a_missing_reply_once_written() {
     connection.quit().await.unwrap();
     server.await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_dripping_server_cannot_stretch_the_greeting_deadline() {
+    use std::time::Duration;
+    let (client, server) = tokio::io::duplex(1024);
+    let drip = tokio::spawn(async move {
+        let mut peer = Peer::new(server);
+        for byte in "220 mx.test ESMTP at a very slow pace\r\n".split_inclusive(|_| true) {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            peer.send(byte).await;
+        }
+    });
+    let timeouts = smtp_proto::client::Timeouts {
+        greeting: Duration::from_secs(35),
+        ..smtp_proto::client::Timeouts::RFC5321
+    };
+    let config = ConnectionConfig::builder("mx.test")
+        .security(Security::None)
+        .timeouts(timeouts)
+        .build()
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    let error = Connection::connect_with_stream(client, &config)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::Timeout(_))),
+        "{error}"
+    );
+    assert_eq!(start.elapsed().as_secs(), 35);
+    drip.abort();
+}

@@ -302,3 +302,62 @@ async fn injection_after_the_client_hello_fails_the_handshake_and_only_tls_is_wr
         "record types {types:?}"
     );
 }
+
+#[tokio::test]
+async fn starttls_required_but_not_offered_sends_nothing_more() {
+    let (listener, port) = listener().await;
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(socket);
+        peer.greet_ehlo(&["PIPELINING", "AUTH PLAIN"]).await;
+        peer.rest().await
+    });
+    let config = config(port, Security::StartTlsRequired)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::StartTlsUnavailable(None)),
+        "{error}"
+    );
+    let after = server.await.unwrap();
+    assert!(
+        after.is_empty(),
+        "the client wrote {:?}",
+        String::from_utf8_lossy(&after)
+    );
+}
+
+#[tokio::test]
+async fn a_client_certificate_is_presented() {
+    let pki = TestPki::new();
+    let (listener, port) = listener().await;
+    let acceptor = pki.acceptor_requiring_client_auth();
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let tls = acceptor.accept(socket).await.unwrap();
+        assert_eq!(tls.get_ref().1.peer_certificates().map(<[_]>::len), Some(1));
+        let mut peer = Peer::new(tls);
+        peer.greet_ehlo(&[]).await;
+        peer.expect("QUIT\r\n").await;
+        peer.send("221 bye\r\n").await;
+    });
+    let (chain, key) = pki.client_certificate();
+    let tls = TlsConfig::new()
+        .root_certificates_pem(pki.ca_pem.as_bytes())
+        .unwrap()
+        .client_certificate_pem(chain.as_bytes(), key.as_bytes())
+        .unwrap()
+        .server_name("localhost");
+    let config = config(port, Security::ImplicitTls)
+        .tls(tls)
+        .build()
+        .unwrap();
+    let connection = Connection::connect(&config).await.unwrap();
+    assert!(connection.established().unwrap().tls);
+    connection.quit().await.unwrap();
+    server.await.unwrap();
+}

@@ -13,6 +13,10 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs
 pub struct TestPki {
     pub ca_pem: String,
     pub acceptor: TlsAcceptor,
+    ca: rcgen::Certificate,
+    ca_key: KeyPair,
+    leaf_der: CertificateDer<'static>,
+    leaf_key_der: Vec<u8>,
 }
 
 impl TestPki {
@@ -39,7 +43,42 @@ impl TestPki {
         Self {
             ca_pem: ca.pem(),
             acceptor: TlsAcceptor::from(Arc::new(config)),
+            leaf_der: CertificateDer::from(leaf.der().to_vec()),
+            leaf_key_der: leaf_key.serialize_der(),
+            ca,
+            ca_key,
         }
+    }
+
+    /// A client certificate this CA signed: chain PEM and key PEM.
+    pub fn client_certificate(&self) -> (String, String) {
+        let key = KeyPair::generate().unwrap();
+        let params = CertificateParams::new(vec!["client.test".into()]).unwrap();
+        let cert = params.signed_by(&key, &self.ca, &self.ca_key).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+
+    /// An acceptor that requires a client certificate signed by this CA.
+    pub fn acceptor_requiring_client_auth(&self) -> TlsAcceptor {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from(self.ca.der().to_vec()))
+            .unwrap();
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider.clone(),
+        )
+        .build()
+        .unwrap();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.leaf_key_der.clone()));
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(vec![self.leaf_der.clone()], key)
+            .unwrap();
+        TlsAcceptor::from(Arc::new(config))
     }
 }
 
