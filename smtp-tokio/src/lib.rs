@@ -33,6 +33,20 @@
 //! [`LogicError`](smtp_proto::command::LogicError)`))` is the server's refusal with the
 //! connection still usable. Logs go through `tracing`: a `smtp.command` span per command,
 //! wire logs at trace level showing only redacted transmits.
+//!
+//! # Cancellation
+//!
+//! Every future here may be dropped (a `tokio::time::timeout`, a `select!`). A command
+//! dropped mid-way leaves its exchange unfinished, and the core then refuses the
+//! connection ([`Connection::is_usable`] is false, the next `send` fails with
+//! `ProtocolError::Unusable` before writing): a late reply can never be taken for the
+//! answer to a later command.
+//!
+//! # Testing
+//!
+//! With the feature `mock`, `MockStream` plays a transcript's server side (the files in
+//! `tests/transcripts/`, the same ones the core replays) and `Connection::with_mock` runs
+//! commands over it, STARTTLS included.
 #![forbid(unsafe_code)]
 #![deny(
     clippy::unwrap_used,

@@ -22,6 +22,31 @@ use crate::stream::{Stream, Upgrader};
 /// [`MockHandle::failure`]), server octets are read as the [`Delivery`] cuts them, waits
 /// pass on tokio's clock (use paused time), and the TLS handshake is a no-op the script
 /// must announce with `! tls`.
+///
+/// ```
+/// use smtp_proto::command::Noop;
+/// use smtp_proto::testing::{Delivery, Script};
+/// use smtp_tokio::{Connection, MockStream};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let script = Script::parse("noop.smtp", "\
+/// > greeting
+/// S: 220 mx.example
+/// > line NOOP
+/// C: NOOP
+/// S: 250 ok
+/// ")?;
+/// let mock = MockStream::from_script(&script, Delivery::Bytes);
+/// let handle = mock.handle();
+/// let mut connection = Connection::with_mock(mock, script.client());
+/// connection.send(smtp_proto::command::Greeting).await??;
+/// let reply = connection.send(Noop::default()).await??;
+/// assert_eq!(reply.code().get(), 250);
+/// assert!(handle.failure().is_none() && !handle.expects_write());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct MockStream {
     shared: MockHandle,
