@@ -228,3 +228,38 @@ fn upgrader(config: &ConnectionConfig) -> Result<Upgrader, Error> {
         timeout: config.tls_timeout(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smtp_proto::command::{Envelope, MailBody, Noop, StreamedBody};
+
+    fn is_send<T: Send>(_: &T) {}
+
+    /// The futures can be spawned on a multi-threaded runtime.
+    #[test]
+    fn connections_and_their_futures_are_send() {
+        async fn uses(connection: &mut Connection, envelope: Envelope) {
+            let send = connection.send(Noop::default());
+            is_send(&send);
+            drop(send);
+            let mail = connection.send_mail(envelope.clone(), MailBody::bytes(&b"x"[..]));
+            is_send(&mail);
+            drop(mail);
+            let streamed = connection.send_mail_streamed(
+                envelope,
+                tokio::io::empty(),
+                StreamedBody::default(),
+            );
+            is_send(&streamed);
+        }
+        let config = ConnectionConfig::builder("mx.test").build();
+        is_send(&config);
+        let _ = uses;
+        let connect = async {
+            let config = ConnectionConfig::builder("mx.test").build()?;
+            Connection::connect(&config).await
+        };
+        is_send(&connect);
+    }
+}
