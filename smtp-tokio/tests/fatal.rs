@@ -138,3 +138,24 @@ async fn a_dripping_server_cannot_stretch_the_greeting_deadline() {
     assert_eq!(start.elapsed().as_secs(), 35);
     drip.abort();
 }
+
+#[tokio::test]
+async fn a_refusal_then_close_keeps_the_refusal_when_the_reset_cannot_be_written() {
+    let (mut connection, mut peer) = connected(&["PIPELINING"]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n550 5.1.1 no such user\r\n554 5.5.1 no valid recipients\r\n")
+            .await;
+        // Closes at once (this single-threaded runtime runs the task to its end before
+        // the client reads): the RSET that ends the transaction cannot be written.
+    });
+    let (envelope, body) = mail();
+    let error = connection.send_mail(envelope, body).await.unwrap_err();
+    server.await.unwrap();
+    assert!(matches!(error.cause(), smtp_tokio::Error::Io(_)), "{error}");
+    let report = &error.reports()[0];
+    assert_eq!(report.outcome(), Outcome::Rejected);
+    let refusal = report.recipients().next().unwrap().1.rcpt_reply().unwrap();
+    assert_eq!(refusal.code().get(), 550);
+}
