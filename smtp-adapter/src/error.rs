@@ -20,6 +20,10 @@ pub enum Error {
     /// Reading from or writing to the connection failed.
     #[error("connection I/O failed: {0}")]
     Io(#[source] io::Error),
+    /// The caller's body source failed while a streamed message was being sent (nothing
+    /// truncated is delivered: the end of data was not sent).
+    #[error("reading the message body failed: {0}")]
+    Body(#[source] io::Error),
     /// The host name could not be resolved.
     #[error("cannot resolve {host}: {source}")]
     Resolve {

@@ -123,7 +123,7 @@ impl Io {
                         continue;
                     }
                     chunk.resize(BODY_BUFFER, 0);
-                    match body.read(&mut chunk).await? {
+                    match body.read(&mut chunk).await.map_err(Error::Body)? {
                         0 => exchange.handle_body_end(),
                         n => exchange.handle_body(chunk.get(..n).unwrap_or_default()),
                     }

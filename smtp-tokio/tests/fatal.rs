@@ -159,3 +159,49 @@ async fn a_refusal_then_close_keeps_the_refusal_when_the_reset_cannot_be_written
     let refusal = report.recipients().next().unwrap().1.rcpt_reply().unwrap();
     assert_eq!(refusal.code().get(), 550);
 }
+
+/// A body source that fails after its first piece.
+struct Failing(bool);
+
+impl tokio::io::AsyncRead for Failing {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if std::mem::replace(&mut self.0, true) {
+            return std::task::Poll::Ready(Err(std::io::Error::other("disk gone")));
+        }
+        buf.put_slice(b"Subject: half\r\n\r\nfirst part\r\n");
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn a_failing_body_source_never_ends_the_data() {
+    let (mut connection, mut peer) = connected(&["PIPELINING"]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.rest().await
+    });
+    let (envelope, _) = mail();
+    let declaration = smtp_proto::command::StreamedBody::default();
+    let error = connection
+        .send_mail_streamed(envelope, Failing(false), declaration)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.cause(), smtp_tokio::Error::Body(_)),
+        "{error}"
+    );
+    assert_ne!(error.reports()[0].outcome(), Outcome::Delivered);
+    assert!(!connection.is_usable());
+    drop(connection);
+    let written = String::from_utf8(server.await.unwrap()).unwrap();
+    assert!(
+        !written.contains("\r\n.\r\n"),
+        "end of data written: {written:?}"
+    );
+}
