@@ -61,7 +61,7 @@ impl Connection {
     /// A refused setup (greeting, EHLO, AUTH) is [`Error::Refused`].
     pub async fn connect(config: &ConnectionConfig) -> Result<Self, Error> {
         let (stream, local) = connect::open(config).await?;
-        Self::open(stream, local, config).await
+        Self::open(stream, upgrader(config)?, local, config).await
     }
 
     /// Sets the session up over a stream the caller opened (a proxy, a tunnel, a test
@@ -70,15 +70,16 @@ impl Connection {
         stream: S,
         config: &ConnectionConfig,
     ) -> Result<Self, Error> {
-        Self::open(Stream::Plain(Box::new(stream)), None, config).await
+        let stream = Stream::Plain(Box::new(stream));
+        Self::open(stream, upgrader(config)?, None, config).await
     }
 
-    async fn open(
+    pub(crate) async fn open(
         stream: Stream,
+        upgrader: Upgrader,
         local: Option<SocketAddr>,
         config: &ConnectionConfig,
     ) -> Result<Self, Error> {
-        let upgrader = upgrader(config)?;
         let mut io = Io::new(stream, upgrader, None);
         let implicit = config.security() == Security::ImplicitTls;
         if implicit {

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use smtp_adapter::mock::{MockError, PlayerRead, ScriptPlayer};
+use smtp_adapter::{ConnectionConfig, Error};
 use smtp_proto::client::Client;
 use smtp_proto::testing::{Delivery, Script};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -183,5 +184,12 @@ impl Connection {
             Io::new(Stream::Plain(Box::new(mock)), upgrader, None),
             client,
         )
+    }
+
+    /// Sets a session up over `mock` as [`connect`](Self::connect) would (greeting, EHLO,
+    /// STARTTLS with the mock's handshake, AUTH): for testing code that uses connections.
+    pub async fn connect_mock(mock: MockStream, config: &ConnectionConfig) -> Result<Self, Error> {
+        let upgrader = Upgrader::Mock(mock.handle());
+        Self::open(Stream::Plain(Box::new(mock)), upgrader, None, config).await
     }
 }

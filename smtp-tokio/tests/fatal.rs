@@ -205,3 +205,38 @@ async fn a_failing_body_source_never_ends_the_data() {
         "end of data written: {written:?}"
     );
 }
+
+#[tokio::test]
+async fn a_session_set_up_over_the_mock_with_starttls() {
+    use smtp_proto::testing::{Delivery, Script};
+    let text = "\
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 250-mx.test
+S: 250 STARTTLS
+C: STARTTLS
+S: 220 go ahead
+! tls
+C: EHLO client.test
+S: 250-mx.test
+S: 250 AUTH PLAIN
+C: AUTH PLAIN AHRpbQBzZWNyZXQ=
+S: 235 ok
+C: QUIT
+S: 221 bye
+";
+    let script = Script::parse("setup.smtp", text).unwrap();
+    let mock = smtp_tokio::MockStream::from_script(&script, Delivery::Bytes);
+    let handle = mock.handle();
+    let config = ConnectionConfig::builder("mx.test")
+        .client_id("client.test".parse().unwrap())
+        .credentials(smtp_proto::auth::Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let connection = Connection::connect_mock(mock, &config).await.unwrap();
+    let established = connection.established().unwrap();
+    assert!(established.tls && established.authenticated.is_some());
+    connection.quit().await.unwrap();
+    assert_eq!(handle.failure(), None);
+    assert!(!handle.expects_write());
+}
