@@ -1,1 +1,11 @@
 //! Cross-crate tests for the SMTP workspace; the tests themselves live in `tests/tests/`.
+//!
+//! The interop and hostile-server suites are written once, against [`adapter::SmtpAdapter`]
+//! (one implementation per adapter crate), and run against servers that do not depend on
+//! any runtime ([`server::ScriptedServer`] on a std thread, or the real servers the interop
+//! scripts start). A new adapter implements the trait and calls the [`suite`] functions from
+//! its own `tests/adapter_NAME.rs`.
+
+pub mod adapter;
+pub mod server;
+pub mod suite;

@@ -1,0 +1,314 @@
+//! The script player behind every adapter's mock stream (feature `mock`).
+//!
+//! A transcript's connection events ([`Script::io_events`]) are played as a server would:
+//! every octet the client writes is compared with what the script expects next (a write may
+//! cover part of an expected run, or several), server octets are handed to reads (cut as
+//! [`Delivery`] says, so adapters are tested with split reads too), and the TLS handshake
+//! is a step of its own. The adapter's mock stream only maps these answers onto its
+//! runtime's read and write calls and sleeps through [`PlayerRead::Wait`].
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::Duration;
+
+use smtp_proto::testing::{Delivery, IoEvent, Item, Script, escape};
+
+/// A transcript's connection events, played against the client.
+#[derive(Debug)]
+pub struct ScriptPlayer {
+    events: VecDeque<IoEvent>,
+    delivery: Delivery,
+    failure: Option<MockError>,
+    written: u64,
+}
+
+/// What a read gets from the player.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlayerRead {
+    /// These server octets.
+    Data(Vec<u8>),
+    /// The server closed the connection (every later read too).
+    Eof,
+    /// Nothing for this long; call [`ScriptPlayer::finish_wait`] once it has passed.
+    Wait(Duration),
+    /// The script waits for the client's write or handshake: nothing to read now.
+    Blocked,
+    /// The script is over: nothing will ever arrive.
+    Exhausted,
+}
+
+/// A client action that does not match the script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockError {
+    /// What differed, octets in transcript escapes.
+    pub message: String,
+}
+
+impl fmt::Display for MockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "mock server: {}", self.message)
+    }
+}
+
+impl std::error::Error for MockError {}
+
+impl ScriptPlayer {
+    /// Plays `script`'s connection events, delivering server octets as `delivery` says
+    /// ([`Delivery::Blocks`] joins the server lines that are adjacent in the script).
+    pub fn new(script: &Script, delivery: Delivery) -> Self {
+        let mut events: VecDeque<IoEvent> = VecDeque::new();
+        let mut adjacent = false;
+        for line in script.lines() {
+            let server = matches!(line.item, Item::Server(_));
+            match (&line.item, events.back_mut()) {
+                (Item::Server(bytes), Some(IoEvent::Read(run)))
+                    if adjacent && delivery == Delivery::Blocks =>
+                {
+                    run.extend_from_slice(bytes)
+                }
+                (Item::Client(bytes), Some(IoEvent::Write(run))) => run.extend_from_slice(bytes),
+                (Item::Server(bytes), _) => events.push_back(IoEvent::Read(bytes.clone())),
+                (Item::Client(bytes), _) => events.push_back(IoEvent::Write(bytes.clone())),
+                (Item::Eof, _) => events.push_back(IoEvent::Eof),
+                (Item::Tls, _) => events.push_back(IoEvent::Tls),
+                (Item::Wait(duration), _) => events.push_back(IoEvent::Wait(*duration)),
+                _ => {}
+            }
+            adjacent = server;
+        }
+        Self::played(events, delivery)
+    }
+
+    /// Plays these events; with [`Delivery::Blocks`], consecutive reads are joined.
+    pub fn from_events(events: Vec<IoEvent>, delivery: Delivery) -> Self {
+        let mut merged: VecDeque<IoEvent> = VecDeque::with_capacity(events.len());
+        for event in events {
+            match (merged.back_mut(), event) {
+                (Some(IoEvent::Read(run)), IoEvent::Read(bytes))
+                    if delivery == Delivery::Blocks =>
+                {
+                    run.extend_from_slice(&bytes)
+                }
+                (_, event) => merged.push_back(event),
+            }
+        }
+        Self::played(merged, delivery)
+    }
+
+    fn played(events: VecDeque<IoEvent>, delivery: Delivery) -> Self {
+        Self {
+            events,
+            delivery,
+            failure: None,
+            written: 0,
+        }
+    }
+
+    /// The client writes `bytes`: they must be what the script expects next.
+    pub fn write(&mut self, mut bytes: &[u8]) -> Result<(), MockError> {
+        if let Some(failure) = &self.failure {
+            return Err(failure.clone());
+        }
+        while !bytes.is_empty() {
+            match self.events.front_mut() {
+                // Time passing while the client speaks plays no part in what it writes.
+                Some(IoEvent::Wait(_)) => {
+                    self.events.pop_front();
+                }
+                Some(IoEvent::Write(expected)) => {
+                    let n = expected.len().min(bytes.len());
+                    let (head, rest) = bytes.split_at(n);
+                    if !expected.starts_with(head) {
+                        let shown = escape(expected.get(..n).unwrap_or(expected));
+                        return Err(self.fail(format!(
+                            "the client wrote \"{}\", the script expects \"{shown}\"",
+                            escape(head)
+                        )));
+                    }
+                    expected.drain(..n);
+                    if expected.is_empty() {
+                        self.events.pop_front();
+                    }
+                    self.written += n as u64;
+                    bytes = rest;
+                }
+                other => {
+                    let next = other.map_or_else(|| "nothing more".to_owned(), |e| describe(e));
+                    return Err(self.fail(format!(
+                        "the client wrote \"{}\", the script has {next} next",
+                        escape(bytes)
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The client reads at most `max` octets.
+    pub fn read(&mut self, max: usize) -> PlayerRead {
+        let limit = match self.delivery {
+            Delivery::Bytes => 1,
+            Delivery::Lines | Delivery::Blocks => max.max(1),
+        };
+        match self.events.front_mut() {
+            Some(IoEvent::Read(bytes)) => {
+                let n = limit.min(bytes.len());
+                let data: Vec<u8> = bytes.drain(..n).collect();
+                if bytes.is_empty() {
+                    self.events.pop_front();
+                }
+                PlayerRead::Data(data)
+            }
+            Some(IoEvent::Eof) => PlayerRead::Eof,
+            Some(IoEvent::Wait(duration)) => PlayerRead::Wait(*duration),
+            Some(_) => PlayerRead::Blocked,
+            None => PlayerRead::Exhausted,
+        }
+    }
+
+    /// The wait a read reported has passed.
+    pub fn finish_wait(&mut self) {
+        if let Some(IoEvent::Wait(_)) = self.events.front() {
+            self.events.pop_front();
+        }
+    }
+
+    /// The client runs the TLS handshake: the script must say `! tls` next. Server octets
+    /// instead are what a real handshake would choke on (response injection after the
+    /// 220): the error says so.
+    pub fn handshake(&mut self) -> Result<(), MockError> {
+        while let Some(IoEvent::Wait(_)) = self.events.front() {
+            self.events.pop_front();
+        }
+        match self.events.front() {
+            Some(IoEvent::Tls) => {
+                self.events.pop_front();
+                Ok(())
+            }
+            // The server's doing, not the client's: reported, not recorded as a failure.
+            Some(IoEvent::Read(bytes)) => Err(MockError {
+                message: format!(
+                    "plaintext \"{}\" where the TLS handshake should be",
+                    escape(bytes)
+                ),
+            }),
+            other => {
+                let next = other.map_or_else(|| "nothing more".to_owned(), describe);
+                Err(self.fail(format!("a TLS handshake, the script has {next} next")))
+            }
+        }
+    }
+
+    /// The first mismatch, if any.
+    pub fn failure(&self) -> Option<&MockError> {
+        self.failure.as_ref()
+    }
+
+    /// How many octets the client wrote, all matching.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// The events not played yet.
+    pub fn remaining(&self) -> impl Iterator<Item = &IoEvent> {
+        self.events.iter()
+    }
+
+    /// Whether the client still owes octets the script expects (ignoring what the server
+    /// would still send).
+    pub fn expects_write(&self) -> bool {
+        self.events.iter().any(|e| matches!(e, IoEvent::Write(_)))
+    }
+
+    fn fail(&mut self, message: String) -> MockError {
+        let error = MockError { message };
+        self.failure.get_or_insert_with(|| error.clone());
+        error
+    }
+}
+
+fn describe(event: &IoEvent) -> String {
+    match event {
+        IoEvent::Write(bytes) => format!("the client writing \"{}\"", escape(bytes)),
+        IoEvent::Read(bytes) => format!("the server sending \"{}\"", escape(bytes)),
+        IoEvent::Eof => "the server closing".into(),
+        IoEvent::Tls => "a TLS handshake".into(),
+        IoEvent::Wait(d) => format!("a wait of {d:?}"),
+        _ => "an unknown event".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn player(text: &str, delivery: Delivery) -> ScriptPlayer {
+        ScriptPlayer::new(&Script::parse("t.smtp", text).unwrap(), delivery)
+    }
+
+    const NOOP: &str = "> line NOOP\nC: NOOP\nS: 250-a\nS: 250 b\n= ok 250\n! eof\n";
+
+    #[test]
+    fn writes_are_checked_across_split_writes() {
+        let mut p = player(NOOP, Delivery::Lines);
+        assert_eq!(p.read(100), PlayerRead::Blocked);
+        p.write(b"NO").unwrap();
+        p.write(b"OP\r\n").unwrap();
+        assert_eq!(p.read(100), PlayerRead::Data(b"250-a\r\n".to_vec()));
+        assert_eq!(p.read(3), PlayerRead::Data(b"250".to_vec()));
+        assert_eq!(p.read(100), PlayerRead::Data(b" b\r\n".to_vec()));
+        assert_eq!(p.read(100), PlayerRead::Eof);
+        assert_eq!(p.read(100), PlayerRead::Eof);
+        assert_eq!(p.written(), 6);
+    }
+
+    #[test]
+    fn a_wrong_write_is_reported_and_sticks() {
+        let mut p = player(NOOP, Delivery::Lines);
+        let error = p.write(b"RSET\r\n").unwrap_err();
+        assert_eq!(
+            error.message,
+            r#"the client wrote "RSET\r\n", the script expects "NOOP\r\n""#
+        );
+        assert_eq!(p.failure(), Some(&error));
+        assert!(p.write(b"NOOP\r\n").is_err());
+    }
+
+    #[test]
+    fn deliveries_cut_server_octets() {
+        let mut bytes = player(NOOP, Delivery::Bytes);
+        bytes.write(b"NOOP\r\n").unwrap();
+        assert_eq!(bytes.read(100), PlayerRead::Data(b"2".to_vec()));
+        let mut blocks = player(NOOP, Delivery::Blocks);
+        blocks.write(b"NOOP\r\n").unwrap();
+        assert_eq!(
+            blocks.read(100),
+            PlayerRead::Data(b"250-a\r\n250 b\r\n".to_vec())
+        );
+    }
+
+    #[test]
+    fn handshake_needs_the_tls_event() {
+        let text = "> starttls\nC: STARTTLS\nS: 220 go\n! tls\n= ok\n";
+        let mut p = player(text, Delivery::Lines);
+        p.write(b"STARTTLS\r\n").unwrap();
+        assert!(matches!(p.read(100), PlayerRead::Data(_)));
+        p.handshake().unwrap();
+        let text = "> starttls\nC: STARTTLS\nS: 220 go\n@+1s\nS: 250 injected\n= fatal\n";
+        let mut p = player(text, Delivery::Lines);
+        p.write(b"STARTTLS\r\n").unwrap();
+        assert!(matches!(p.read(100), PlayerRead::Data(_)));
+        let error = p.handshake().unwrap_err();
+        assert!(error.message.contains("250 injected"), "{error}");
+    }
+
+    #[test]
+    fn waits_are_reported_then_finished() {
+        let text = "> greeting\n@+5s\nS: 220 hi\n= ok 220\n";
+        let mut p = player(text, Delivery::Lines);
+        assert_eq!(p.read(100), PlayerRead::Wait(Duration::from_secs(5)));
+        p.finish_wait();
+        assert_eq!(p.read(100), PlayerRead::Data(b"220 hi\r\n".to_vec()));
+        assert_eq!(p.read(100), PlayerRead::Exhausted);
+    }
+}

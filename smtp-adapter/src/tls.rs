@@ -1,0 +1,350 @@
+//! The TLS boundary shared by every adapter: a rustls client configuration built from a
+//! [`TlsConfig`], and what the handshake negotiated ([`TlsInfo`]).
+//!
+//! rustls runs with the *ring* provider: it builds with a C compiler alone (aws-lc-rs
+//! needs cmake, and NASM on some targets), and its random generator also draws the SCRAM
+//! client nonce, so the adapters need no other source of randomness.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use crate::Error;
+
+/// How the server's certificate is checked and what the client presents.
+///
+/// By default the chain is verified against the system's roots (rustls-native-certs) and
+/// the name against the host connected to. Building the rustls configuration loads the
+/// roots once per `TlsConfig` (clones share it).
+///
+/// ```
+/// use smtp_adapter::TlsConfig;
+///
+/// let tls = TlsConfig::new().server_name("mx.example.org");
+/// assert_eq!(tls.verification_name("192.0.2.1"), "mx.example.org");
+/// ```
+#[derive(Clone, Default)]
+pub struct TlsConfig {
+    roots: Vec<CertificateDer<'static>>,
+    system_roots: bool,
+    client_auth: Option<ClientAuth>,
+    server_name: Option<String>,
+    skip_verification: bool,
+    custom: Option<Arc<ClientConfig>>,
+    built: OnceLock<Arc<ClientConfig>>,
+}
+
+#[derive(Clone)]
+struct ClientAuth {
+    chain: Vec<CertificateDer<'static>>,
+    key: Arc<PrivateKeyDer<'static>>,
+}
+
+impl fmt::Debug for TlsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsConfig")
+            .field("custom_roots", &self.roots.len())
+            .field("system_roots", &self.system_roots)
+            .field("client_certificate", &self.client_auth.is_some())
+            .field("server_name", &self.server_name)
+            .field("dangerous_skip_verification", &self.skip_verification)
+            .field("custom_rustls_config", &self.custom.is_some())
+            .finish()
+    }
+}
+
+impl TlsConfig {
+    /// Verification against the system's roots, names checked against the host.
+    pub fn new() -> Self {
+        Self {
+            system_roots: true,
+            ..Self::default()
+        }
+    }
+
+    /// Trusts only the certificates in `pem` (one or more `CERTIFICATE` blocks), not the
+    /// system's roots: for a private CA.
+    pub fn root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        self.roots = parse_certificates(pem)?;
+        self.system_roots = false;
+        self.built = OnceLock::new();
+        Ok(self)
+    }
+
+    /// Trusts the certificates in `pem` in addition to the system's roots.
+    pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        self.roots.extend(parse_certificates(pem)?);
+        self.built = OnceLock::new();
+        Ok(self)
+    }
+
+    /// Presents a client certificate: `chain_pem` (leaf first) and its private key
+    /// (PKCS#8, PKCS#1 or SEC1 PEM).
+    pub fn client_certificate_pem(
+        mut self,
+        chain_pem: &[u8],
+        key_pem: &[u8],
+    ) -> Result<Self, Error> {
+        let chain = parse_certificates(chain_pem)?;
+        let key = PrivateKeyDer::from_pem_slice(key_pem)
+            .map_err(|e| Error::Config(format!("client private key: {e}")))?;
+        self.client_auth = Some(ClientAuth {
+            chain,
+            key: Arc::new(key),
+        });
+        self.built = OnceLock::new();
+        Ok(self)
+    }
+
+    /// Verifies the certificate against `name` instead of the host connected to (an MX
+    /// reached by address, a tunnel). Also sent as SNI.
+    pub fn server_name(mut self, name: impl Into<String>) -> Self {
+        self.server_name = Some(name.into());
+        self
+    }
+
+    /// **Dangerous**: accepts any certificate for any name. The connection is encrypted
+    /// but not authenticated: anyone on the path can read and change it. Only for tests and
+    /// opportunistic MTA-to-MTA delivery where the alternative is plaintext.
+    pub fn dangerous_skip_verification(mut self) -> Self {
+        self.skip_verification = true;
+        self.built = OnceLock::new();
+        self
+    }
+
+    /// Uses this rustls configuration as it is (every other setting but the server name is
+    /// ignored).
+    pub fn rustls_config(mut self, config: Arc<ClientConfig>) -> Self {
+        self.custom = Some(config);
+        self
+    }
+
+    /// The name the certificate is verified against when connecting to `host`.
+    pub fn verification_name<'a>(&'a self, host: &'a str) -> &'a str {
+        self.server_name.as_deref().unwrap_or(host)
+    }
+
+    /// The rustls server name for `host` (an IP address or a DNS name).
+    pub fn server_name_for(&self, host: &str) -> Result<ServerName<'static>, Error> {
+        let name = self.verification_name(host);
+        let name = name
+            .strip_prefix('[')
+            .and_then(|n| n.strip_suffix(']'))
+            .unwrap_or(name);
+        ServerName::try_from(name.to_owned())
+            .map_err(|e| Error::Config(format!("TLS server name {name:?}: {e}")))
+    }
+
+    /// The rustls client configuration (built once, then shared).
+    pub fn client_config(&self) -> Result<Arc<ClientConfig>, Error> {
+        if let Some(config) = &self.custom {
+            return Ok(config.clone());
+        }
+        if let Some(config) = self.built.get() {
+            return Ok(config.clone());
+        }
+        let config = Arc::new(self.build()?);
+        Ok(self.built.get_or_init(|| config).clone())
+    }
+
+    fn build(&self) -> Result<ClientConfig, Error> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::Config(format!("TLS versions: {e}")))?;
+        let builder = if self.skip_verification {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
+        } else {
+            builder.with_root_certificates(self.root_store()?)
+        };
+        match &self.client_auth {
+            Some(auth) => builder
+                .with_client_auth_cert(auth.chain.clone(), auth.key.clone_key())
+                .map_err(|e| Error::Config(format!("client certificate: {e}"))),
+            None => Ok(builder.with_no_client_auth()),
+        }
+    }
+
+    fn root_store(&self) -> Result<RootCertStore, Error> {
+        let mut store = RootCertStore::empty();
+        if self.system_roots {
+            let loaded = rustls_native_certs::load_native_certs();
+            let (added, _) = store.add_parsable_certificates(loaded.certs);
+            if added == 0 && self.roots.is_empty() {
+                let why = loaded.errors.first().map(ToString::to_string);
+                return Err(Error::Config(format!(
+                    "no system root certificates found{}",
+                    why.map(|w| format!(": {w}")).unwrap_or_default()
+                )));
+            }
+        }
+        for root in &self.roots {
+            store
+                .add(root.clone())
+                .map_err(|e| Error::Config(format!("root certificate: {e}")))?;
+        }
+        Ok(store)
+    }
+}
+
+fn parse_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::Config(format!("PEM certificates: {e}")))?;
+    if certs.is_empty() {
+        return Err(Error::Config("no CERTIFICATE block in the PEM data".into()));
+    }
+    Ok(certs)
+}
+
+/// What a TLS handshake negotiated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TlsInfo {
+    /// `TLSv1_3`, `TLSv1_2`.
+    pub version: Option<rustls::ProtocolVersion>,
+    /// The cipher suite.
+    pub cipher: Option<rustls::CipherSuite>,
+    /// The server's certificate chain, leaf first.
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+}
+
+impl TlsInfo {
+    /// Reads what `connection` negotiated (after its handshake).
+    pub fn from_connection(connection: &rustls::ClientConnection) -> Self {
+        Self {
+            version: connection.protocol_version(),
+            cipher: connection.negotiated_cipher_suite().map(|s| s.suite()),
+            peer_certificates: connection
+                .peer_certificates()
+                .map(|certs| certs.iter().map(|c| c.clone().into_owned()).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Draws a SCRAM client nonce (RFC 5802 §5.1: printable, no comma) from the provider's
+/// secure random generator: 24 characters, 143 bits.
+pub fn client_nonce() -> Result<String, Error> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut random = [0u8; 24];
+    rustls::crypto::ring::default_provider()
+        .secure_random
+        .fill(&mut random)
+        .map_err(|_| Error::Config("no secure random source for the SCRAM nonce".into()))?;
+    Ok(random
+        .iter()
+        .map(|b| {
+            ALPHABET
+                .get(usize::from(b & 63))
+                .copied()
+                .map_or('A', char::from)
+        })
+        .collect())
+}
+
+/// Accepts every certificate; signatures are still checked so the handshake is sound.
+#[derive(Debug)]
+struct NoVerification(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_without_certificates_is_refused() {
+        let error = TlsConfig::new()
+            .root_certificates_pem(b"not pem")
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::Config(ref m) if m.contains("no CERTIFICATE")),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn server_name_from_host_or_override() {
+        let tls = TlsConfig::new();
+        assert_eq!(
+            tls.server_name_for("127.0.0.1").unwrap(),
+            ServerName::IpAddress("127.0.0.1".parse::<std::net::IpAddr>().unwrap().into())
+        );
+        let tls = tls.server_name("mx.example.org");
+        assert_eq!(tls.verification_name("127.0.0.1"), "mx.example.org");
+        assert!(tls.server_name_for("x").is_ok());
+        assert!(
+            TlsConfig::new()
+                .server_name("bad name!")
+                .server_name_for("x")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn skip_verification_builds_without_roots() {
+        let config = TlsConfig::new().dangerous_skip_verification();
+        assert!(config.client_config().is_ok());
+        assert!(format!("{config:?}").contains("dangerous_skip_verification: true"));
+    }
+
+    #[test]
+    fn nonces_are_printable_without_commas_and_differ() {
+        let a = client_nonce().unwrap();
+        let b = client_nonce().unwrap();
+        assert_eq!(a.len(), 24);
+        assert!(a.bytes().all(|c| c.is_ascii_graphic() && c != b','));
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,163 @@
+//! Opening the transport: every address of the host in order, within the connect timeout.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+
+use smtp_adapter::{ConnectionConfig, Endpoint, Error, Phase};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::time::{Instant, timeout, timeout_at};
+
+use crate::stream::Stream;
+
+/// Opens the configured endpoint; returns the stream and, for TCP, the local address.
+pub(crate) async fn open(config: &ConnectionConfig) -> Result<(Stream, Option<SocketAddr>), Error> {
+    let deadline = Instant::now() + config.connect_timeout();
+    match config.endpoint() {
+        Endpoint::Tcp { host, port } => {
+            let lookup = tokio::net::lookup_host((host.as_str(), *port));
+            let addresses: Vec<SocketAddr> = match timeout_at(deadline, lookup).await {
+                Err(_) => {
+                    return Err(Error::Timeout {
+                        phase: Phase::Connect,
+                    });
+                }
+                Ok(Err(source)) => {
+                    return Err(Error::Resolve {
+                        host: host.clone(),
+                        source,
+                    });
+                }
+                Ok(Ok(addresses)) => addresses.collect(),
+            };
+            let stream =
+                connect_addresses(host, &addresses, config.bind_address(), deadline).await?;
+            let local = stream.local_addr().ok();
+            Ok((Stream::Plain(Box::new(stream)), local))
+        }
+        Endpoint::Unix(path) => open_unix(path, deadline).await,
+        _ => Err(Error::Config("unsupported endpoint".into())),
+    }
+}
+
+#[cfg(unix)]
+async fn open_unix(
+    path: &std::path::Path,
+    deadline: Instant,
+) -> Result<(Stream, Option<SocketAddr>), Error> {
+    match timeout_at(deadline, tokio::net::UnixStream::connect(path)).await {
+        Err(_) => Err(Error::Timeout {
+            phase: Phase::Connect,
+        }),
+        Ok(Err(error)) => Err(Error::Io(io::Error::new(
+            error.kind(),
+            format!("cannot connect to {}: {error}", path.display()),
+        ))),
+        Ok(Ok(stream)) => Ok((Stream::Plain(Box::new(stream)), None)),
+    }
+}
+
+#[cfg(not(unix))]
+async fn open_unix(
+    _path: &std::path::Path,
+    _deadline: Instant,
+) -> Result<(Stream, Option<SocketAddr>), Error> {
+    Err(Error::Config(
+        "Unix sockets are not available on this system".into(),
+    ))
+}
+
+/// Tries each address in order; each attempt gets an equal share of the time left, so
+/// one black-holed address cannot use up the budget of those after it. TCP_NODELAY is set:
+/// a pipelined group is one write and must leave at once.
+pub(crate) async fn connect_addresses(
+    host: &str,
+    addresses: &[SocketAddr],
+    bind: Option<IpAddr>,
+    deadline: Instant,
+) -> Result<TcpStream, Error> {
+    let mut attempts = Vec::with_capacity(addresses.len());
+    for (index, &address) in addresses.iter().enumerate() {
+        let left = u32::try_from(addresses.len() - index).unwrap_or(u32::MAX);
+        let share = deadline.saturating_duration_since(Instant::now()) / left;
+        if share.is_zero() {
+            attempts.push((address, io::Error::from(io::ErrorKind::TimedOut)));
+            continue;
+        }
+        match timeout(share, connect_one(address, bind)).await {
+            Ok(Ok(stream)) => {
+                stream.set_nodelay(true)?;
+                return Ok(stream);
+            }
+            Ok(Err(error)) => attempts.push((address, error)),
+            Err(_) => attempts.push((
+                address,
+                io::Error::new(io::ErrorKind::TimedOut, "connection attempt timed out"),
+            )),
+        }
+    }
+    Err(Error::Connect {
+        host: host.to_owned(),
+        attempts,
+    })
+}
+
+async fn connect_one(address: SocketAddr, bind: Option<IpAddr>) -> io::Result<TcpStream> {
+    let socket = match address {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    if let Some(local) = bind {
+        if local.is_ipv4() != address.is_ipv4() {
+            return Err(io::Error::new(
+                io::ErrorKind::AddrNotAvailable,
+                format!("the bind address {local} is of the other address family"),
+            ));
+        }
+        socket.bind(SocketAddr::new(local, 0))?;
+    }
+    socket.set_nodelay(true)?;
+    socket.connect(address).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::net::TcpListener;
+
+    #[tokio::test]
+    async fn falls_back_to_the_next_address() {
+        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let refused = closed.local_addr().unwrap();
+        drop(closed);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let open = listener.local_addr().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let stream = connect_addresses("test", &[refused, open], None, deadline)
+            .await
+            .unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), open);
+        assert!(stream.nodelay().unwrap(), "TCP_NODELAY must be set");
+    }
+
+    #[tokio::test]
+    async fn every_failed_address_is_reported() {
+        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let refused = closed.local_addr().unwrap();
+        drop(closed);
+        let v6 = SocketAddr::from(([0, 0, 0, 0, 0, 0, 0, 1], refused.port()));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let bind = Some(IpAddr::from([127, 0, 0, 1]));
+        let error = connect_addresses("mx.test", &[refused, v6], bind, deadline)
+            .await
+            .unwrap_err();
+        let Error::Connect { host, attempts } = &error else {
+            panic!("expected a connect error, got {error}");
+        };
+        assert_eq!(host, "mx.test");
+        assert_eq!(attempts.len(), 2);
+        assert_eq!(attempts[0].0, refused);
+        assert_eq!(attempts[0].1.kind(), io::ErrorKind::ConnectionRefused);
+        assert_eq!(attempts[1].1.kind(), io::ErrorKind::AddrNotAvailable);
+    }
+}

@@ -1,0 +1,242 @@
+//! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
+//! is uncertain, a close while idle is reported before anything is written.
+
+mod support;
+
+use smtp_proto::command::{Envelope, MailBody, Noop, Outcome};
+use smtp_proto::error::ProtocolError;
+use smtp_tokio::{Connection, ConnectionConfig, Security, Stream};
+use support::Peer;
+use tokio::io::DuplexStream;
+
+async fn connected(capabilities: &'static [&'static str]) -> (Connection, Peer<DuplexStream>) {
+    let (client, server) = tokio::io::duplex(64 * 1024);
+    let greet = tokio::spawn(async move {
+        let mut peer = Peer::new(server);
+        peer.greet_ehlo(capabilities).await;
+        peer
+    });
+    let config = ConnectionConfig::builder("mx.test")
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    let connection = Connection::connect_with_stream(client, &config)
+        .await
+        .unwrap();
+    (connection, greet.await.unwrap())
+}
+
+fn mail() -> (Envelope, MailBody) {
+    let envelope = Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap()],
+    )
+    .unwrap();
+    (envelope, MailBody::bytes(&b"hi\r\n"[..]))
+}
+
+#[tokio::test]
+async fn a_421_verdict_ends_the_connection_and_keeps_the_report() {
+    let (mut connection, mut peer) = connected(&["PIPELINING"]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.expect("hi\r\n.\r\n").await;
+        peer.send("421 4.3.0 shutting down\r\n").await;
+        peer
+    });
+    let (envelope, body) = mail();
+    let error = connection.send_mail(envelope, body).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::ServiceClosing(r)) if r.code().get() == 421),
+        "{error}"
+    );
+    let report = error.reports().first().expect("the mail's report");
+    assert_eq!(report.outcome(), Outcome::Rejected);
+    assert!(!connection.is_usable());
+    drop(server.await.unwrap());
+}
+
+#[tokio::test]
+async fn a_close_after_the_end_of_data_is_uncertain() {
+    let (mut connection, mut peer) = connected(&["PIPELINING"]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.expect("hi\r\n.\r\n").await;
+    });
+    let (envelope, body) = mail();
+    let error = connection.send_mail(envelope, body).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::UnexpectedEof(_))),
+        "{error}"
+    );
+    assert_eq!(error.reports()[0].outcome(), Outcome::Uncertain);
+    assert!(
+        error.to_string().contains("1 interrupted mail report"),
+        "{error}"
+    );
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_close_while_idle_is_reported_before_writing() {
+    let (mut connection, peer) = connected(&[]).await;
+    drop(peer);
+    let error = connection.send(Noop::default()).await.unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::ConnectionClosed),
+        "{error}"
+    );
+    assert!(!connection.is_usable());
+    assert!(matches!(connection.into_inner(), Some(Stream::Plain(_))));
+}
+
+#[tokio::test]
+async fn quit_ignores_a_missing_reply_once_written() {
+    let (connection, mut peer) = connected(&[]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("QUIT\r\n").await;
+        // Closes without answering.
+    });
+    connection.quit().await.unwrap();
+    server.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dripping_server_cannot_stretch_the_greeting_deadline() {
+    use std::time::Duration;
+    let (client, server) = tokio::io::duplex(1024);
+    let drip = tokio::spawn(async move {
+        let mut peer = Peer::new(server);
+        for byte in "220 mx.test ESMTP at a very slow pace\r\n".split_inclusive(|_| true) {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            peer.send(byte).await;
+        }
+    });
+    let timeouts = smtp_proto::client::Timeouts {
+        greeting: Duration::from_secs(35),
+        ..smtp_proto::client::Timeouts::RFC5321
+    };
+    let config = ConnectionConfig::builder("mx.test")
+        .security(Security::None)
+        .timeouts(timeouts)
+        .build()
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    let error = Connection::connect_with_stream(client, &config)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::Timeout(_))),
+        "{error}"
+    );
+    assert_eq!(start.elapsed().as_secs(), 35);
+    drip.abort();
+}
+
+#[tokio::test]
+async fn a_refusal_then_close_keeps_the_refusal_when_the_reset_cannot_be_written() {
+    let (mut connection, mut peer) = connected(&["PIPELINING"]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n550 5.1.1 no such user\r\n554 5.5.1 no valid recipients\r\n")
+            .await;
+        // Closes at once (this single-threaded runtime runs the task to its end before
+        // the client reads): the RSET that ends the transaction cannot be written.
+    });
+    let (envelope, body) = mail();
+    let error = connection.send_mail(envelope, body).await.unwrap_err();
+    server.await.unwrap();
+    assert!(matches!(error.cause(), smtp_tokio::Error::Io(_)), "{error}");
+    let report = &error.reports()[0];
+    assert_eq!(report.outcome(), Outcome::Rejected);
+    let refusal = report.recipients().next().unwrap().1.rcpt_reply().unwrap();
+    assert_eq!(refusal.code().get(), 550);
+}
+
+/// A body source that fails after its first piece.
+struct Failing(bool);
+
+impl tokio::io::AsyncRead for Failing {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if std::mem::replace(&mut self.0, true) {
+            return std::task::Poll::Ready(Err(std::io::Error::other("disk gone")));
+        }
+        buf.put_slice(b"Subject: half\r\n\r\nfirst part\r\n");
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn a_failing_body_source_never_ends_the_data() {
+    let (mut connection, mut peer) = connected(&["PIPELINING"]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.rest().await
+    });
+    let (envelope, _) = mail();
+    let declaration = smtp_proto::command::StreamedBody::default();
+    let error = connection
+        .send_mail_streamed(envelope, Failing(false), declaration)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.cause(), smtp_tokio::Error::Body(_)),
+        "{error}"
+    );
+    assert_ne!(error.reports()[0].outcome(), Outcome::Delivered);
+    assert!(!connection.is_usable());
+    drop(connection);
+    let written = String::from_utf8(server.await.unwrap()).unwrap();
+    assert!(
+        !written.contains("\r\n.\r\n"),
+        "end of data written: {written:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_session_set_up_over_the_mock_with_starttls() {
+    use smtp_proto::testing::{Delivery, Script};
+    let text = "\
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 250-mx.test
+S: 250 STARTTLS
+C: STARTTLS
+S: 220 go ahead
+! tls
+C: EHLO client.test
+S: 250-mx.test
+S: 250 AUTH PLAIN
+C: AUTH PLAIN AHRpbQBzZWNyZXQ=
+S: 235 ok
+C: QUIT
+S: 221 bye
+";
+    let script = Script::parse("setup.smtp", text).unwrap();
+    let mock = smtp_tokio::MockStream::from_script(&script, Delivery::Bytes);
+    let handle = mock.handle();
+    let config = ConnectionConfig::builder("mx.test")
+        .client_id("client.test".parse().unwrap())
+        .credentials(smtp_proto::auth::Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let connection = Connection::connect_mock(mock, &config).await.unwrap();
+    let established = connection.established().unwrap();
+    assert!(established.tls && established.authenticated.is_some());
+    connection.quit().await.unwrap();
+    assert_eq!(handle.failure(), None);
+    assert!(!handle.expects_write());
+}

@@ -1,0 +1,363 @@
+//! The adapter over real loopback sockets: STARTTLS with a real handshake against a test
+//! CA, response injection, certificate failure, an idle 421, cancellation.
+
+mod support;
+
+use std::time::Duration;
+
+use smtp_proto::auth::{Credentials, Mechanism};
+use smtp_proto::command::{Envelope, MailBody, Noop, Outcome};
+use smtp_proto::error::ProtocolError;
+use smtp_tokio::{Connection, ConnectionConfig, Error, Security, TlsConfig};
+use support::{Peer, TestPki};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+
+fn config(port: u16, security: Security) -> smtp_tokio::ConnectionConfigBuilder {
+    ConnectionConfig::builder("127.0.0.1")
+        .port(port)
+        .security(security)
+        .client_id("client.test".parse().unwrap())
+}
+
+async fn listener() -> (TcpListener, u16) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (listener, port)
+}
+
+fn envelope() -> Envelope {
+    Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap()],
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn starttls_auth_and_a_mail_over_a_real_handshake() {
+    let pki = TestPki::new();
+    let (listener, port) = listener().await;
+    let acceptor = pki.acceptor.clone();
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(socket);
+        peer.greet_ehlo(&["PIPELINING", "STARTTLS"]).await;
+        peer.expect("STARTTLS\r\n").await;
+        peer.send("220 2.0.0 go ahead\r\n").await;
+        let tls = acceptor.accept(peer.into_inner()).await.unwrap();
+        let mut peer = Peer::new(tls);
+        peer.ehlo(&["PIPELINING", "AUTH PLAIN LOGIN"]).await;
+        peer.expect("AUTH PLAIN AHRpbQBzZWNyZXQ=\r\n").await;
+        peer.send("235 2.7.0 ok\r\n").await;
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.expect("Subject: hi\r\n\r\n..dot\r\n.\r\n").await;
+        peer.send("250 queued\r\n").await;
+        peer.expect("QUIT\r\n").await;
+        peer.send("221 bye\r\n").await;
+    });
+    let tls = TlsConfig::new()
+        .root_certificates_pem(pki.ca_pem.as_bytes())
+        .unwrap()
+        .server_name("localhost");
+    let config = config(port, Security::StartTlsRequired)
+        .tls(tls)
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let established = connection.established().unwrap();
+    assert!(established.tls);
+    assert_eq!(established.authenticated, Some(Mechanism::Plain));
+    let info = connection.tls_info().unwrap();
+    assert!(info.version.is_some() && info.cipher.is_some());
+    assert_eq!(info.peer_certificates.len(), 1);
+    let body = MailBody::bytes(&b"Subject: hi\n\n.dot\n"[..]);
+    let report = connection
+        .send_mail(envelope(), body)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    connection.quit().await.unwrap();
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn starttls_injection_in_the_220_packet_is_fatal_and_nothing_follows() {
+    let (listener, port) = listener().await;
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(socket);
+        peer.greet_ehlo(&["STARTTLS"]).await;
+        peer.expect("STARTTLS\r\n").await;
+        peer.send("220 go ahead\r\n250-mx.test\r\n250 AUTH PLAIN\r\n")
+            .await;
+        peer.rest().await
+    });
+    let tls = TlsConfig::new().dangerous_skip_verification();
+    let config = config(port, Security::StartTlsRequired)
+        .tls(tls)
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::StartTlsInjection),
+        "{error}"
+    );
+    let after = server.await.unwrap();
+    assert!(
+        after.is_empty(),
+        "the client wrote {:?}",
+        String::from_utf8_lossy(&after)
+    );
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_fails_the_handshake() {
+    let server_pki = TestPki::new();
+    let other_ca = TestPki::new();
+    let (listener, port) = listener().await;
+    let acceptor = server_pki.acceptor.clone();
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(socket);
+        peer.greet_ehlo(&["STARTTLS"]).await;
+        peer.expect("STARTTLS\r\n").await;
+        peer.send("220 go ahead\r\n").await;
+        assert!(acceptor.accept(peer.into_inner()).await.is_err());
+    });
+    let tls = TlsConfig::new()
+        .root_certificates_pem(other_ca.ca_pem.as_bytes())
+        .unwrap();
+    let config = config(port, Security::StartTlsRequired)
+        .tls(tls)
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).await.unwrap_err();
+    let Error::Tls {
+        server_name,
+        source,
+    } = &error
+    else {
+        panic!("expected a TLS error, got {error}");
+    };
+    assert_eq!(server_name, "127.0.0.1");
+    let inner = source
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<smtp_tokio::smtp_adapter::rustls::Error>());
+    assert!(
+        matches!(
+            inner,
+            Some(smtp_tokio::smtp_adapter::rustls::Error::InvalidCertificate(
+                _
+            ))
+        ),
+        "{source:?}"
+    );
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn an_idle_421_is_reported_before_the_next_command_is_written() {
+    let (listener, port) = listener().await;
+    let (connected, wait) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(socket);
+        peer.greet_ehlo(&["PIPELINING"]).await;
+        wait.await.unwrap();
+        peer.send("421 4.3.2 shutting down\r\n").await;
+        peer.stream.shutdown().await.ok();
+        peer.rest().await
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    connected.send(()).unwrap();
+    // Give the 421 time to arrive while the connection sits idle.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let error = connection.send(Noop::default()).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::ServiceClosing(r)) if r.code().get() == 421),
+        "{error}"
+    );
+    assert!(!connection.is_usable());
+    drop(connection);
+    let after = server.await.unwrap();
+    assert!(
+        after.is_empty(),
+        "the client wrote {:?}",
+        String::from_utf8_lossy(&after)
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_command_leaves_the_connection_unusable_not_out_of_step() {
+    let (listener, port) = listener().await;
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(socket);
+        peer.greet_ehlo(&[]).await;
+        peer.expect("NOOP\r\n").await;
+        // Never answers; the reply would come late and must match nothing.
+        peer.rest().await
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let stalled =
+        tokio::time::timeout(Duration::from_millis(200), connection.send(Noop::default())).await;
+    assert!(stalled.is_err(), "the send should have stalled");
+    assert!(!connection.is_usable());
+    let error = connection.send(Noop::default()).await.unwrap_err();
+    assert_eq!(error.protocol(), Some(&ProtocolError::Unusable), "{error}");
+    drop(connection);
+    let after = server.await.unwrap();
+    assert!(
+        after.is_empty(),
+        "the client wrote {:?}",
+        String::from_utf8_lossy(&after)
+    );
+}
+
+#[tokio::test]
+async fn implicit_tls_connect_send_quit() {
+    let pki = TestPki::new();
+    let (listener, port) = listener().await;
+    let acceptor = pki.acceptor.clone();
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(acceptor.accept(socket).await.unwrap());
+        peer.greet_ehlo(&["PIPELINING"]).await;
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.expect("hi\r\n.\r\n").await;
+        peer.send("250 queued\r\n").await;
+        peer.expect("QUIT\r\n").await;
+        peer.send("221 bye\r\n").await;
+    });
+    let tls = TlsConfig::new()
+        .root_certificates_pem(pki.ca_pem.as_bytes())
+        .unwrap();
+    let config = config(port, Security::ImplicitTls)
+        .tls(tls)
+        .build()
+        .unwrap();
+    let body = MailBody::bytes(&b"hi\r\n"[..]);
+    let report = smtp_tokio::connect_send_quit(&config, envelope(), body)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn injection_after_the_client_hello_fails_the_handshake_and_only_tls_is_written() {
+    let (listener, port) = listener().await;
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(socket);
+        peer.greet_ehlo(&["STARTTLS"]).await;
+        peer.expect("STARTTLS\r\n").await;
+        peer.send("220 go ahead\r\n").await;
+        let mut hello = vec![0u8; 5];
+        tokio::io::AsyncReadExt::read_exact(&mut peer.stream, &mut hello)
+            .await
+            .unwrap();
+        peer.send("250-mx.test\r\n250 AUTH PLAIN\r\n").await;
+        let mut written = hello;
+        written.extend(peer.rest().await);
+        written
+    });
+    let config = config(port, Security::StartTlsRequired)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert!(matches!(error, Error::Tls { .. }), "{error}");
+    // Every octet after STARTTLS is a TLS record: the ClientHello, maybe an alert.
+    let written = server.await.unwrap();
+    let mut rest = written.as_slice();
+    let mut types = Vec::new();
+    while let [kind, _, _, high, low, tail @ ..] = rest {
+        let len = usize::from(*high) << 8 | usize::from(*low);
+        assert!(tail.len() >= len, "truncated record in {written:?}");
+        types.push(*kind);
+        rest = &tail[len..];
+    }
+    assert!(
+        rest.is_empty(),
+        "non-TLS octets written: {:?}",
+        String::from_utf8_lossy(rest)
+    );
+    assert_eq!(types.first(), Some(&0x16), "a ClientHello first");
+    assert!(
+        types.iter().all(|&t| t == 0x16 || t == 0x15),
+        "record types {types:?}"
+    );
+}
+
+#[tokio::test]
+async fn starttls_required_but_not_offered_sends_nothing_more() {
+    let (listener, port) = listener().await;
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(socket);
+        peer.greet_ehlo(&["PIPELINING", "AUTH PLAIN"]).await;
+        peer.rest().await
+    });
+    let config = config(port, Security::StartTlsRequired)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::StartTlsUnavailable(None)),
+        "{error}"
+    );
+    let after = server.await.unwrap();
+    assert!(
+        after.is_empty(),
+        "the client wrote {:?}",
+        String::from_utf8_lossy(&after)
+    );
+}
+
+#[tokio::test]
+async fn a_client_certificate_is_presented() {
+    let pki = TestPki::new();
+    let (listener, port) = listener().await;
+    let acceptor = pki.acceptor_requiring_client_auth();
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let tls = acceptor.accept(socket).await.unwrap();
+        assert_eq!(tls.get_ref().1.peer_certificates().map(<[_]>::len), Some(1));
+        let mut peer = Peer::new(tls);
+        peer.greet_ehlo(&[]).await;
+        peer.expect("QUIT\r\n").await;
+        peer.send("221 bye\r\n").await;
+    });
+    let (chain, key) = pki.client_certificate();
+    let tls = TlsConfig::new()
+        .root_certificates_pem(pki.ca_pem.as_bytes())
+        .unwrap()
+        .client_certificate_pem(chain.as_bytes(), key.as_bytes())
+        .unwrap()
+        .server_name("localhost");
+    let config = config(port, Security::ImplicitTls)
+        .tls(tls)
+        .build()
+        .unwrap();
+    let connection = Connection::connect(&config).await.unwrap();
+    assert!(connection.established().unwrap().tls);
+    connection.quit().await.unwrap();
+    server.await.unwrap();
+}
