@@ -95,7 +95,10 @@ impl ScriptPlayer {
         Self::played(merged, delivery)
     }
 
-    fn played(events: VecDeque<IoEvent>, delivery: Delivery) -> Self {
+    fn played(events: VecDeque<IoEvent>, mut delivery: Delivery) -> Self {
+        if let Delivery::Random(seed) = &mut delivery {
+            *seed |= 1; // xorshift never leaves zero
+        }
         Self {
             events,
             delivery,
@@ -146,9 +149,16 @@ impl ScriptPlayer {
 
     /// The client reads at most `max` octets.
     pub fn read(&mut self, max: usize) -> PlayerRead {
-        let limit = match self.delivery {
+        let limit = match &mut self.delivery {
             Delivery::Bytes => 1,
-            Delivery::Lines | Delivery::Blocks => max.max(1),
+            // Pieces of 1 to 16 octets from a xorshift of the seed: reproducible cuts.
+            Delivery::Random(state) => {
+                *state ^= *state << 13;
+                *state ^= *state >> 7;
+                *state ^= *state << 17;
+                usize::try_from(*state % 16).unwrap_or(0) + 1
+            }
+            _ => max.max(1),
         };
         match self.events.front_mut() {
             Some(IoEvent::Read(bytes)) => {

@@ -16,7 +16,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use smtp_proto::testing::{
-    Delivery, Item, Script, command, render_logic_error, render_protocol_error,
+    ActionError, Delivery, Item, Script, command, render_logic_error, render_protocol_error,
 };
 use smtp_tokio::{Connection, Error, MockStream};
 use tokio::io::{AsyncRead, ReadBuf};
@@ -82,11 +82,28 @@ async fn replay(script: &Script, delivery: Delivery) -> Result<(), String> {
         pos += 1;
         match &line.item {
             Item::Action(action) => {
-                let cmd = command(action).map_err(|e| format!("line {}: {e}", line.number))?;
                 let end = lines[pos..]
                     .iter()
                     .position(|l| matches!(l.item, Item::Action(_) | Item::Check(_)))
                     .map_or(lines.len(), |i| pos + i);
+                let expected: Vec<(usize, &Vec<String>)> = lines[pos..end]
+                    .iter()
+                    .filter_map(|l| match &l.item {
+                        Item::Expect(words) => Some((l.number, words)),
+                        _ => None,
+                    })
+                    .collect();
+                let cmd = match command(action) {
+                    Ok(cmd) => cmd,
+                    // The library refused an argument: nothing is sent, as in the core.
+                    Err(ActionError::Refused(kind)) => {
+                        let outcome = vec![format!("argument-refused {kind}")];
+                        compare(&expected, &outcome, line.number, &handle)?;
+                        pos = end;
+                        continue;
+                    }
+                    Err(error) => return Err(format!("line {}: {error}", line.number)),
+                };
                 let body: VecDeque<Vec<u8>> = lines[pos..end]
                     .iter()
                     .filter_map(|l| match &l.item {
@@ -104,13 +121,6 @@ async fn replay(script: &Script, delivery: Delivery) -> Result<(), String> {
                 if failed {
                     outcome.extend(sent.command.report());
                 }
-                let expected: Vec<(usize, &Vec<String>)> = lines[pos..end]
-                    .iter()
-                    .filter_map(|l| match &l.item {
-                        Item::Expect(words) => Some((l.number, words)),
-                        _ => None,
-                    })
-                    .collect();
                 compare(&expected, &outcome, line.number, &handle)?;
                 pos = end;
             }
