@@ -389,6 +389,15 @@ impl Job {
             let keep = self.retry.len().saturating_sub(txn.deferred);
             self.retry.truncate(keep);
         }
+        if txn.failed && txn.chunks_out == 0 && self.stream.is_none() {
+            // A streamed body aborted before its envelope was answered (`abort_stream`).
+            if txn.mail_ok {
+                self.reset(cx, expect);
+            } else {
+                self.end_txn();
+            }
+            return;
+        }
         let pipelined_body = self.plan.pipelined && !(self.plan.lmtp && self.plan.bdat.is_some());
         if pipelined_body {
             return;
@@ -654,7 +663,9 @@ impl Job {
             return;
         };
         txn.failed = true;
-        if txn.chunks_out == 0 {
+        // Pipelined MAIL and RCPT replies may still be on their way: the last RCPT reply
+        // ends the transaction then (`on_rcpt`), once MAIL's fate is known.
+        if txn.chunks_out == 0 && txn.rcpt_answers >= txn.rcpts.len() {
             if txn.mail_ok {
                 self.reset(cx, expect);
             } else {
