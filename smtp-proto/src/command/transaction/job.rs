@@ -554,6 +554,7 @@ impl Job {
         &mut self,
         index: Option<usize>,
         reply: Response,
+        cx: &mut Context<'_>,
         expect: &mut Expectations<'_>,
     ) {
         if !(reply.is_positive_completion() || reply.is_negative()) {
@@ -563,6 +564,15 @@ impl Job {
         let Some(txn) = self.txn.as_mut() else {
             return;
         };
+        if txn.failed {
+            // LMTP, BDAT LAST already in the pipeline when an earlier chunk was refused: the
+            // message is incomplete whatever these say; RSET once they are all read.
+            txn.verdicts_out = txn.verdicts_out.saturating_sub(1);
+            if txn.verdicts_out == 0 && txn.chunks_out == 0 {
+                self.reset(cx, expect);
+            }
+            return;
+        }
         let status = if reply.is_positive_completion() {
             RecipientStatus::Delivered
         } else {
@@ -619,7 +629,8 @@ impl Job {
             return;
         };
         if txn.failed {
-            if txn.chunks_out == 0 && self.stream.is_none() {
+            // LMTP: the verdicts to a BDAT LAST already written come after these replies.
+            if txn.chunks_out == 0 && txn.verdicts_out == 0 && self.stream.is_none() {
                 if txn.mail_ok {
                     self.reset(cx, expect);
                 } else {
@@ -627,11 +638,11 @@ impl Job {
                 }
             }
         } else if last {
-            self.verdict_for_accepted(reply);
+            self.verdict_for_accepted(reply, cx);
         }
     }
 
-    fn verdict_for_accepted(&mut self, reply: Response) {
+    fn verdict_for_accepted(&mut self, reply: Response, cx: &mut Context<'_>) {
         if let Some(txn) = self.txn.as_mut() {
             txn.verdicts_out = 1;
         }
@@ -640,7 +651,7 @@ impl Job {
             queue: &mut std::collections::VecDeque::new(),
             fatal: &mut ignored,
         };
-        self.on_verdict(None, reply, &mut expectations);
+        self.on_verdict(None, reply, cx, &mut expectations);
     }
 
     /// The reply to RSET: the transaction is over whatever it says.
