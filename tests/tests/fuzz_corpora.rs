@@ -49,4 +49,4 @@ macro_rules! corpus_tests {
     };
 }
 
-corpus_tests!(reply, ehlo, syntax, esmtp, data_encoder, bdat, sasl);
+corpus_tests!(reply, ehlo, syntax, esmtp, data_encoder, bdat, sasl, client);

@@ -3,12 +3,14 @@
 //! and asserts the target's property itself (a failed assertion is a finding).
 
 mod auth;
+mod client;
 mod data;
 mod esmtp;
 mod reply;
 mod syntax;
 
 pub use auth::*;
+pub use client::*;
 pub use data::*;
 pub use esmtp::*;
 pub use reply::*;

@@ -99,6 +99,15 @@ impl Job {
             let keep = self.retry.len().saturating_sub(txn.deferred);
             self.retry.truncate(keep);
         }
+        if txn.failed && txn.chunks_out == 0 && self.stream.is_none() {
+            // A streamed body aborted before its envelope was answered (`abort_stream`).
+            if txn.mail_ok {
+                self.reset(cx, expect);
+            } else {
+                self.end_txn();
+            }
+            return;
+        }
         let pipelined_body = self.plan.pipelined && !(self.plan.lmtp && self.plan.bdat.is_some());
         if pipelined_body {
             return;
@@ -195,6 +204,7 @@ impl Job {
         &mut self,
         index: Option<usize>,
         reply: Response,
+        cx: &mut Context<'_>,
         expect: &mut Expectations<'_>,
     ) {
         if !(reply.is_positive_completion() || reply.is_negative()) {
@@ -204,6 +214,15 @@ impl Job {
         let Some(txn) = self.txn.as_mut() else {
             return;
         };
+        if txn.failed {
+            // LMTP, BDAT LAST already in the pipeline when an earlier chunk was refused: the
+            // message is incomplete whatever these say; RSET once they are all read.
+            txn.verdicts_out = txn.verdicts_out.saturating_sub(1);
+            if txn.verdicts_out == 0 && txn.chunks_out == 0 {
+                self.reset(cx, expect);
+            }
+            return;
+        }
         let status = if reply.is_positive_completion() {
             RecipientStatus::Delivered
         } else {
@@ -260,7 +279,8 @@ impl Job {
             return;
         };
         if txn.failed {
-            if txn.chunks_out == 0 && self.stream.is_none() {
+            // LMTP: the verdicts to a BDAT LAST already written come after these replies.
+            if txn.chunks_out == 0 && txn.verdicts_out == 0 && self.stream.is_none() {
                 if txn.mail_ok {
                     self.reset(cx, expect);
                 } else {
@@ -268,20 +288,21 @@ impl Job {
                 }
             }
         } else if last {
-            self.verdict_for_accepted(reply);
+            self.verdict_for_accepted(reply, cx, expect);
         }
     }
 
-    fn verdict_for_accepted(&mut self, reply: Response) {
+    /// BDAT LAST's reply in SMTP is the verdict for every accepted recipient.
+    fn verdict_for_accepted(
+        &mut self,
+        reply: Response,
+        cx: &mut Context<'_>,
+        expect: &mut Expectations<'_>,
+    ) {
         if let Some(txn) = self.txn.as_mut() {
             txn.verdicts_out = 1;
         }
-        let mut ignored = None;
-        let mut expectations = Expectations {
-            queue: &mut std::collections::VecDeque::new(),
-            fatal: &mut ignored,
-        };
-        self.on_verdict(None, reply, &mut expectations);
+        self.on_verdict(None, reply, cx, expect);
     }
 
     /// The reply to RSET: the transaction is over whatever it says.
@@ -304,7 +325,9 @@ impl Job {
             return;
         };
         txn.failed = true;
-        if txn.chunks_out == 0 {
+        // Pipelined MAIL and RCPT replies may still be on their way: the last RCPT reply
+        // ends the transaction then (`on_rcpt`), once MAIL's fate is known.
+        if txn.chunks_out == 0 && txn.rcpt_answers >= txn.rcpts.len() {
             if txn.mail_ok {
                 self.reset(cx, expect);
             } else {

@@ -203,7 +203,7 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> Cmd for SendMails<I> {
                 Expect::Rcpt(_, index) => job.on_rcpt(index, reply, &options, cx, &mut expect),
                 Expect::Data(_) => job.on_data(reply, &options, cx, &mut expect),
                 Expect::Bdat(_, last) => job.on_bdat(last, reply, cx, &mut expect),
-                Expect::Verdict(_, index) => job.on_verdict(index, reply, &mut expect),
+                Expect::Verdict(_, index) => job.on_verdict(index, reply, cx, &mut expect),
                 Expect::Rset(_) => job.on_rset(cx),
             }
         } else {

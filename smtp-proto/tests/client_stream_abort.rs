@@ -1,0 +1,118 @@
+//! BDAT transfers that stop early, found by the `client` fuzz target: a streamed body
+//! aborted before the pipelined MAIL and RCPT replies arrived, and an LMTP chunk refused
+//! with BDAT LAST already in the pipeline. The transaction waits for every reply, then RSET,
+//! and the connection stays in step.
+
+mod client_mail_support;
+
+use std::num::NonZeroUsize;
+
+use client_mail_support::{Open, client_with, run};
+use smtp_proto::client::{Client, ClientConfig, Protocol};
+use smtp_proto::command::{
+    Envelope, LogicError, MailBody, RecipientStatus, SendMail, StreamedBody, TransactionOptions,
+};
+
+const EHLO: &[u8] = b"250-mx.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n";
+
+fn send() -> SendMail {
+    let envelope = Envelope::new(
+        "<a@example.org>".parse().unwrap(),
+        ["<b@example.net>".parse().unwrap()],
+    )
+    .unwrap();
+    let options = TransactionOptions {
+        bdat_chunk_size: NonZeroUsize::new(30).unwrap(),
+        ..TransactionOptions::default()
+    };
+    SendMail::with_options(
+        envelope,
+        MailBody::Streamed(StreamedBody::default()),
+        options,
+    )
+}
+
+#[test]
+fn abort_before_mail_reply_waits_for_the_envelope_then_resets() {
+    let mut client = client_with(ClientConfig::default(), EHLO);
+    let result = run(
+        &mut client,
+        send(),
+        &[
+            (
+                b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n",
+                b"250 2.1.0 ok\r\n250 2.1.5 ok\r\n",
+            ),
+            (b"RSET\r\n", b"250 2.0.0 reset\r\n"),
+        ],
+        &[b"Subject: x\r\n\r\nnul", b"\0here\r\n"],
+    )
+    .unwrap();
+    assert!(matches!(result, Err(LogicError::Body(_))), "{result:?}");
+    assert!(client.is_usable());
+    assert!(!client.session().in_transaction());
+}
+
+#[test]
+fn abort_before_a_refused_mail_reply_ends_without_rset() {
+    let mut client = client_with(ClientConfig::default(), EHLO);
+    let result = run(
+        &mut client,
+        send(),
+        &[(
+            b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n",
+            b"550 5.7.1 no\r\n503 5.5.1 no MAIL\r\n",
+        )],
+        &[b"Subject: x\r\n\r\nnul", b"\0here\r\n"],
+    )
+    .unwrap();
+    assert!(matches!(result, Err(LogicError::Body(_))), "{result:?}");
+    assert!(client.is_usable());
+}
+
+#[test]
+fn lmtp_refused_chunk_with_bdat_last_in_flight_reads_the_verdicts_then_resets() {
+    let mut client = Client::new(ClientConfig::default()).with_protocol(Protocol::Lmtp);
+    let opened = run(
+        &mut client,
+        Open,
+        &[
+            (b"", b"220 mx.example LMTP\r\n"),
+            (b"EHLO client.example\r\n", EHLO),
+        ],
+        &[],
+    );
+    assert!(matches!(opened, Ok(Ok(()))), "{opened:?}");
+    let envelope = Envelope::new(
+        "<a@example.org>".parse().unwrap(),
+        ["<b@example.net>".parse().unwrap()],
+    )
+    .unwrap();
+    let options = TransactionOptions {
+        bdat_chunk_size: NonZeroUsize::new(4).unwrap(),
+        ..TransactionOptions::default()
+    };
+    let send = SendMail::with_options(envelope, MailBody::bytes(&b"hi there\r\n"[..]), options);
+    let report = run(
+        &mut client,
+        send,
+        &[
+            (
+                b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n",
+                b"250 2.1.0 ok\r\n250 2.1.5 ok\r\n",
+            ),
+            (
+                b"BDAT 4\r\nhi tBDAT 4\r\nhereBDAT 2 LAST\r\n\r\n",
+                b"500 5.0.0 no\r\n250 2.0.0 chunk ok\r\n250 2.0.0 queued\r\n",
+            ),
+            (b"RSET\r\n", b"250 2.0.0 reset\r\n"),
+        ],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    let (_, recipient) = report.recipients().next().unwrap();
+    assert_eq!(recipient.status(), RecipientStatus::Rejected);
+    assert_eq!(recipient.data_reply().unwrap().code().get(), 500);
+    assert!(client.is_usable());
+}
