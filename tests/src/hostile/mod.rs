@@ -1,9 +1,9 @@
 //! The socket-level hostile-server suite (SECURITY.md), written once for every adapter.
 //!
-//! Each test starts a [`ScriptedServer`] on 127.0.0.1 that misbehaves in one way (injects
-//! after STARTTLS, strips it, presents a bad certificate, stops reading, drips, falls
-//! silent or hangs up at each phase, floods), runs the adapter against it with short
-//! deadlines, and checks the exact error and outcome. Every test configures credentials
+//! Each test starts a [`ScriptedServer`](crate::server::ScriptedServer) on 127.0.0.1 that
+//! misbehaves in one way (injects after STARTTLS, strips it, presents a bad certificate,
+//! stops reading, drips, falls silent or hangs up at each phase, floods), runs the adapter
+//! against it with short deadlines, and checks the exact error and outcome. Every test configures credentials
 //! and checks that neither the password nor its base64 forms (the PLAIN blob, the LOGIN
 //! password) crossed the socket in plaintext.
 //!
