@@ -22,25 +22,33 @@ pub enum Attempt {
 }
 
 /// Connects, sends one mail with `body` if the setup succeeded, and drops the connection
-/// (no QUIT: the server scripts end where the test's interest does). Also returns how
-/// long the failing step took (the setup, or the mail).
+/// (no QUIT: the server scripts end where the test's interest does); a connection still
+/// usable after a fatal error fails the test. Also returns how long the failing step took
+/// (the setup, or the mail).
 pub fn attempt<A: SmtpAdapter>(
     config: &ConnectionConfig,
     body: MailBody,
 ) -> Result<(Attempt, Duration), String> {
     let envelope = envelope()?;
-    Ok(A::block_on(async {
+    A::block_on(async {
         let start = Instant::now();
         let mut connection = match A::connect(config).await {
             Ok(connection) => connection,
-            Err(error) => return (Attempt::Setup(error), start.elapsed()),
+            Err(error) => return Ok((Attempt::Setup(error), start.elapsed())),
         };
         let start = Instant::now();
         let result = A::send_mail(&mut connection, envelope, body).await;
         let elapsed = start.elapsed();
+        // A fatal error (a deadline above all) kills the connection: a late reply must
+        // never be taken for the answer to a later command.
+        if let Err(error) = &result {
+            if A::is_usable(&connection) {
+                return Err(format!("{}: still usable after {error}", A::NAME));
+            }
+        }
         drop(connection);
-        (Attempt::Mail(result), elapsed)
-    }))
+        Ok((Attempt::Mail(result), elapsed))
+    })
 }
 
 /// Starts `steps`, runs [`attempt`] with `timeouts` and the default body, checks that no
