@@ -2,14 +2,28 @@
 //!
 //! STARTTLS is required; set `SMTP_PLAINTEXT=1` to talk to a local test server without TLS.
 
+mod common;
+
 use std::error::Error;
+use std::process::ExitCode;
 
 use smtp_proto::auth::Credentials;
 use smtp_proto::command::{Envelope, MailBody};
 use smtp_tokio::{ConnectionConfig, Security, connect_send_quit};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> ExitCode {
+    // `Display`, not the `Debug` a `main` returning `Result` would print.
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [host, from, to, rest @ ..] = args.as_slice() else {
         return Err("usage: send HOST[:PORT] FROM TO [USER PASSWORD]".into());
@@ -33,9 +47,6 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let body =
         format!("From: <{from}>\r\nTo: <{to}>\r\nSubject: smtp-tokio example\r\n\r\nHello.\r\n");
     let report = connect_send_quit(&config, envelope, MailBody::bytes(body)).await??;
-    eprintln!("{:?}", report.outcome());
-    for line in report.recipients() {
-        eprintln!("{line:?}");
-    }
+    common::print_report(&report);
     Ok(())
 }

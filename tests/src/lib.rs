@@ -7,5 +7,6 @@
 //! its own `tests/adapter_NAME.rs`.
 
 pub mod adapter;
+pub mod hostile;
 pub mod server;
 pub mod suite;

@@ -1,0 +1,130 @@
+//! Credentials across the TLS switch (SECURITY.md "state across the TLS switch",
+//! "credentials"): mechanisms come only from the EHLO inside TLS, credentials without a
+//! usable mechanism are an error, and a failed AUTH is never retried with another one.
+
+use base64::Engine as _;
+use smtp_adapter::Error;
+use smtp_proto::auth::Mechanism;
+use smtp_proto::client::Timeouts;
+use smtp_proto::command::LogicError;
+
+use super::{PASSWORD, PATIENT, TestPki, USER, check_no_credentials, config};
+use crate::adapter::SmtpAdapter;
+use crate::server::{Played, ScriptedServer, Step, expect, send};
+
+/// The plaintext EHLO offers `AUTH PLAIN LOGIN` and STARTTLS; the EHLO inside TLS offers
+/// only `AUTH LOGIN`: the client authenticates with LOGIN (what was learnt before TLS is
+/// discarded), after a second EHLO.
+pub fn auth_mechanisms_come_from_the_tls_ehlo<A: SmtpAdapter>() -> Result<(), String> {
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let steps = after_tls(
+        "250-mx.test\r\n250 AUTH LOGIN\r\n",
+        vec![
+            expect("AUTH LOGIN\r\n"),
+            send("334 VXNlcm5hbWU6\r\n"),
+            expect(&format!("{}\r\n", b64(USER))),
+            send("334 UGFzc3dvcmQ6\r\n"),
+            expect(&format!("{}\r\n", b64(PASSWORD))),
+            send("235 2.7.0 authenticated\r\n"),
+            expect("QUIT\r\n"),
+            send("221 bye\r\n"),
+        ],
+    );
+    let (result, played) = set_up::<A>(steps)?;
+    let mechanism = result.map_err(|e| format!("{}: the setup failed: {e}", A::NAME))?;
+    played
+        .result
+        .clone()
+        .map_err(|e| format!("{}: {e}", A::NAME))?;
+    if mechanism != Some(Mechanism::Login) {
+        return Err(format!("{}: authenticated with {mechanism:?}", A::NAME));
+    }
+    Ok(())
+}
+
+/// Credentials configured, and the EHLO inside TLS offers no AUTH (the plaintext one
+/// did): the setup fails with `NoMechanism`, never a silent unauthenticated session, and no
+/// AUTH line is written.
+pub fn no_usable_mechanism_inside_tls<A: SmtpAdapter>() -> Result<(), String> {
+    let steps = after_tls("250-mx.test\r\n250 8BITMIME\r\n", vec![Step::Drain]);
+    let (result, played) = set_up::<A>(steps)?;
+    match result {
+        Err(Error::Refused(LogicError::NoMechanism)) => {}
+        other => return Err(format!("{}: expected NoMechanism, got {other:?}", A::NAME)),
+    }
+    no_auth_line::<A>(&played)
+}
+
+/// PLAIN refused with 535 while LOGIN is offered too: the setup fails with the 535 and
+/// LOGIN is never tried (no downgrade after a failure).
+pub fn a_failed_auth_is_not_retried_with_another_mechanism<A: SmtpAdapter>() -> Result<(), String> {
+    let blob = base64::engine::general_purpose::STANDARD.encode(format!("\0{USER}\0{PASSWORD}"));
+    let steps = after_tls(
+        "250-mx.test\r\n250 AUTH PLAIN LOGIN\r\n",
+        vec![
+            expect(&format!("AUTH PLAIN {blob}\r\n")),
+            send("535 5.7.8 authentication failed\r\n"),
+            Step::Drain,
+        ],
+    );
+    let (result, played) = set_up::<A>(steps)?;
+    match &result {
+        Err(Error::Refused(refusal)) if refusal.response().map(|r| r.code().get()) == Some(535) => {
+        }
+        other => return Err(format!("{}: expected the 535, got {other:?}", A::NAME)),
+    }
+    if contains(&played.decrypted, b"AUTH LOGIN") {
+        return Err(format!("{}: LOGIN was tried after PLAIN failed", A::NAME));
+    }
+    Ok(())
+}
+
+/// A plaintext EHLO offering AUTH and STARTTLS, STARTTLS, then `ehlo` inside TLS and
+/// `rest`.
+fn after_tls(ehlo: &str, rest: Vec<Step>) -> impl FnOnce(&TestPki) -> Vec<Step> {
+    let ehlo = ehlo.to_owned();
+    move |pki| {
+        let mut steps = vec![
+            send("220 mx.test ESMTP\r\n"),
+            expect("EHLO client.test\r\n"),
+            send("250-mx.test\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"),
+            expect("STARTTLS\r\n"),
+            send("220 2.0.0 go ahead\r\n"),
+            Step::StartTls(pki.good.clone()),
+            expect("EHLO client.test\r\n"),
+            send(&ehlo),
+        ];
+        steps.extend(rest);
+        steps
+    }
+}
+
+/// Runs the session setup (and QUIT when it succeeds) against `steps`; the mechanism
+/// used, and the server's record, checked for credentials in plaintext.
+fn set_up<A: SmtpAdapter>(
+    steps: impl FnOnce(&TestPki) -> Vec<Step>,
+) -> Result<(Result<Option<Mechanism>, Error>, Played), String> {
+    let pki = TestPki::new()?;
+    let server = ScriptedServer::start(steps(&pki)).map_err(|e| e.to_string())?;
+    let config = config(server.address().port(), &pki, Timeouts::uniform(PATIENT))?;
+    let result = A::block_on(async {
+        let connection = A::connect(&config).await?;
+        let mechanism = A::established(&connection).and_then(|e| e.authenticated.clone());
+        A::quit(connection).await?;
+        Ok(mechanism)
+    });
+    let played = server.played()?;
+    check_no_credentials(&played)?;
+    Ok((result, played))
+}
+
+fn no_auth_line<A: SmtpAdapter>(played: &Played) -> Result<(), String> {
+    if contains(&played.raw, b"AUTH") || contains(&played.decrypted, b"AUTH") {
+        return Err(format!("{}: an AUTH line was written", A::NAME));
+    }
+    Ok(())
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
