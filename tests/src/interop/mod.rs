@@ -6,8 +6,9 @@
 //! whole list into `#[test]` functions for one adapter, so an adapter's test file is one
 //! line:
 //!
-//! ```ignore
+//! ```
 //! smtp_tests::interop_tests!(smtp_tests::adapter::Tokio);
+//! # fn main() {}
 //! ```
 //!
 //! Without `SMTP_TEST_SERVERS` every test skips (one notice on stderr); with

@@ -289,10 +289,11 @@ fn expect_auth_refused<A: SmtpAdapter>(
         Err(Error::Refused(LogicError::Refused { command, response }))
             if command == "AUTH" && response.code().get() == code =>
         {
+            let reply = response.to_string();
             let error = Error::Refused(LogicError::Refused { command, response });
             ensure!(
-                error.to_string().contains(&code.to_string()),
-                "the error does not show the server's reply: {error}"
+                error.to_string().contains(&reply),
+                "the error does not show the server's reply {reply:?}: {error}"
             );
             Ok(())
         }

@@ -1,6 +1,7 @@
 //! Finding a test's own message among everything the shared servers stored: by a unique
 //! token, never by "the newest file" (tests run in parallel, runs append).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -96,14 +97,15 @@ impl Finder {
             if !recent {
                 continue;
             }
-            // A file may vanish or be half-written (a Maildir `new/` file is complete once
-            // there; the oracles rename into place): skip what cannot be read now.
+            // Tokens are in the header or the envelope: look at the start of each file only
+            // (the oracles hold 5 MiB bodies). A file that vanished is skipped; none is
+            // half-written (Maildir `new/` and the oracles' renames are atomic).
+            if !head_contains(&path, token) {
+                continue;
+            }
             let Ok(content) = std::fs::read(&path) else {
                 continue;
             };
-            if !contains(&content, token) {
-                continue;
-            }
             let meta = match extension {
                 Some(_) => std::fs::read_to_string(path.with_extension("json"))
                     .map_err(|e| format!("{}: no .json: {e}", path.display()))?,
@@ -118,6 +120,16 @@ impl Finder {
         found.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(found)
     }
+}
+
+/// How much of each file [`Finder`] searches for a token.
+const HEAD: u64 = 64 * 1024;
+
+fn head_contains(path: &Path, token: &[u8]) -> bool {
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(HEAD).read_to_end(&mut head))
+        .is_ok_and(|_| contains(&head, token))
 }
 
 /// Whether `needle` occurs in `haystack`.
