@@ -30,11 +30,12 @@ mod transaction;
 pub use body::{body_exact_5mib, body_exact_small};
 pub use env::{REQUIRE_VAR, SERVERS_VAR, Servers, run};
 pub use faults::{
-    fault_421_at_end_of_data, fault_421_at_greeting, fault_421_at_rcpt, fault_abort_after_354,
-    fault_abort_during_large_body, fault_data_refused, fault_disconnect_after_end_of_data,
+    fault_421_at_ehlo, fault_421_at_end_of_data, fault_421_at_greeting, fault_421_at_mail,
+    fault_421_at_rcpt, fault_abort_after_354, fault_abort_during_large_body, fault_data_refused,
+    fault_disconnect_after_end_of_data, fault_disconnect_at_greeting,
     fault_disconnect_before_data_reply, fault_end_of_data_refused, fault_end_of_data_tempfail,
-    fault_greeting_refused, fault_mail_refused, fault_rcpt_refused, fault_rcpt_tempfail,
-    fault_slow_reply_times_out,
+    fault_greeting_refused, fault_hello_refused, fault_mail_refused, fault_rcpt_refused,
+    fault_rcpt_tempfail, fault_slow_reply_times_out,
 };
 pub use lmtp::{lmtp_rejected_at_end_of_data, lmtp_tcp, lmtp_unix};
 pub use session::{
@@ -131,13 +132,17 @@ macro_rules! interop_tests {
             lmtp_rejected_at_end_of_data_smtp_sink => lmtp_rejected_at_end_of_data(),
             fault_greeting_refused => fault_greeting_refused(),
             fault_421_at_greeting => fault_421_at_greeting(),
+            fault_disconnect_at_greeting => fault_disconnect_at_greeting(),
+            fault_hello_refused => fault_hello_refused(),
+            fault_421_at_ehlo => fault_421_at_ehlo(),
+            fault_421_at_mail => fault_421_at_mail(),
             fault_mail_refused => fault_mail_refused(),
             fault_rcpt_refused => fault_rcpt_refused(),
             fault_rcpt_tempfail => fault_rcpt_tempfail(),
             fault_421_at_rcpt => fault_421_at_rcpt(),
             fault_data_refused => fault_data_refused(),
             fault_disconnect_before_data_reply => fault_disconnect_before_data_reply(),
-            #[ignore = "bug: a 550 behind the 354 makes the mail Uncertain (see faults.rs)"]
+            #[ignore = "bug: a 550 behind the 354 makes the mail Uncertain (see faults/data.rs)"]
             fault_abort_after_354 => fault_abort_after_354(),
             fault_abort_during_large_body => fault_abort_during_large_body(),
             fault_end_of_data_refused => fault_end_of_data_refused(),
