@@ -1,7 +1,7 @@
 //! A private smtp-sink per test (fault flags, LMTP, a Unix socket), on the ports
 //! `tests/servers` leaves free for that (2542–2599), killed by its own PID when dropped.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -36,8 +36,10 @@ impl Sink {
                 continue;
             }
             let mut child = spawn(&dir, token, flags, &format!("127.0.0.1:{port}"))?;
-            let address = SocketAddr::from(([127, 0, 0, 1], port));
-            if wait_ready(&mut child, || TcpStream::connect(address).is_ok())? {
+            // Ready when *this* child holds the listener: a connect alone could reach a
+            // server another process started on the port in the meantime.
+            let pid = child.id();
+            if wait_ready(&mut child, || listens(pid, port))? {
                 return Ok(Self {
                     child,
                     dir,
@@ -119,6 +121,42 @@ fn spawn(dir: &Path, token: &str, flags: &[&str], endpoint: &str) -> Result<Chil
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start {program}: {e}"))
+}
+
+/// Whether process `pid` holds the listening socket on 127.0.0.1:`port` (Linux procfs:
+/// the socket's inode in `/proc/net/tcp` among the process's open files).
+fn listens(pid: u32, port: u16) -> bool {
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return false;
+    };
+    let local = format!("0100007F:{port:04X}");
+    let inodes: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // local_address, st (0A = LISTEN), inode.
+            match (fields.get(1), fields.get(3), fields.get(9)) {
+                (Some(&address), Some(&"0A"), Some(&inode)) if address == local => {
+                    Some(format!("socket:[{inode}]"))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    if inodes.is_empty() {
+        return false;
+    }
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path()).is_ok_and(|target| {
+            inodes
+                .iter()
+                .any(|inode| target.as_os_str() == inode.as_str())
+        })
+    })
 }
 
 /// Polls `ready` until it holds (`true`), or the child exits (`false`: the port was
