@@ -6,11 +6,14 @@
 //! store what arrived between the 354 and the final dot, unstuffed, so any difference is
 //! the client's (or the wire's).
 
-use smtp_adapter::Security;
+use std::path::Path;
+
+use smtp_adapter::{ConnectionConfig, Security};
 use smtp_proto::command::{MailBody, TransactionOptions};
 
 use super::session::find_stored;
 use super::setup::{OrFail, builder, ensure, envelope, expect_delivered, message};
+use super::store::find;
 use super::{Finder, Servers, Store, Target, token};
 use crate::adapter::SmtpAdapter;
 
@@ -26,7 +29,8 @@ pub fn body_exact_small<A: SmtpAdapter>(
 ) -> Result<(), String> {
     let body = ".first body line starts with a dot\n..two\n.\n...\n. space\nbare LF\n\
                 bare CR\rcrlf\r\n.\r\nmixed\r\r\n\nünïcödé\nno final line end";
-    exact::<A>(servers, test, target, body.as_bytes())
+    let config = plain(servers, target.port(), false)?;
+    exact::<A>(servers, test, target, &config, body.as_bytes())
 }
 
 /// 5 MiB of pseudo-random lines (lengths 0 to 998, 8-bit text, leading dots, lone dots,
@@ -36,13 +40,79 @@ pub fn body_exact_5mib<A: SmtpAdapter>(
     test: &str,
     target: Target,
 ) -> Result<(), String> {
-    exact::<A>(servers, test, target, &large_body(LARGE))
+    let config = plain(servers, target.port(), false)?;
+    exact::<A>(servers, test, target, &config, &large_body(LARGE))
+}
+
+/// The same 5 MiB over implicit TLS (many TLS records, the writes of the TLS stream).
+pub fn body_exact_5mib_tls<A: SmtpAdapter>(
+    servers: &Servers,
+    test: &str,
+    target: Target,
+) -> Result<(), String> {
+    let port = target.implicit_tls_port().ok_or("no implicit TLS port")?;
+    let config = builder(servers, port, Security::ImplicitTls)?
+        .build()
+        .or_fail("config")?;
+    exact::<A>(servers, test, target, &config, &large_body(LARGE))
+}
+
+/// The 5 MiB body over BDAT (1 MiB chunks, nothing dot-stuffed) to Postfix or Exim: the
+/// stored body (after the header, LF line ends) is the canonical body.
+pub fn body_bdat_5mib<A: SmtpAdapter>(
+    servers: &Servers,
+    test: &str,
+    target: Target,
+) -> Result<(), String> {
+    let store = target.store(servers);
+    ensure!(
+        matches!(store, Store::Maildir(_)),
+        "{target:?} has no Maildir"
+    );
+    let config = plain(servers, target.port(), true)?;
+    let finder = Finder::new(store.clone());
+    let token = token();
+    let mut sent = message(test, &token, "");
+    sent.extend_from_slice(&large_body(LARGE));
+    let expected = canonical(&sent);
+    let verdict = send::<A>(&config, &token, sent)?;
+    ensure!(
+        verdict.contains("bytes queued") || verdict.contains("byte chunk"),
+        "the verdict {verdict:?} is not a BDAT LAST reply"
+    );
+    let stored = find_stored(&finder, &store, &token)?;
+    let stored_body = body(&stored.content, b"\n\n").ok_or("no body stored")?;
+    let expected_body: Vec<u8> = body(&expected, b"\r\n\r\n")
+        .ok_or("no body sent")?
+        .iter()
+        .copied()
+        .filter(|&b| b != b'\r')
+        .collect();
+    compare(&stored.path, stored_body, &expected_body)
+}
+
+/// What follows the first `separator` (the end of the header).
+fn body<'a>(message: &'a [u8], separator: &[u8]) -> Option<&'a [u8]> {
+    find(message, separator).and_then(|at| message.get(at + separator.len()..))
+}
+
+/// Plaintext, with or without BDAT.
+fn plain(servers: &Servers, port: u16, bdat: bool) -> Result<ConnectionConfig, String> {
+    let options = TransactionOptions {
+        prefer_bdat: bdat,
+        ..TransactionOptions::default()
+    };
+    builder(servers, port, Security::None)?
+        .transaction_options(options)
+        .build()
+        .or_fail("config")
 }
 
 fn exact<A: SmtpAdapter>(
     servers: &Servers,
     test: &str,
     target: Target,
+    config: &ConnectionConfig,
     text: &[u8],
 ) -> Result<(), String> {
     let store = target.store(servers);
@@ -50,34 +120,12 @@ fn exact<A: SmtpAdapter>(
         matches!(store, Store::Oracle(_)),
         "{target:?} is not byte-exact"
     );
-    let config = builder(servers, target.port(), Security::None)?
-        .transaction_options(TransactionOptions::default())
-        .build()
-        .or_fail("config")?;
     let finder = Finder::new(store.clone());
     let token = token();
     let mut sent = message(test, &token, "");
     sent.extend_from_slice(text);
     let expected = canonical(&sent);
-    let verdict = A::block_on(async {
-        let mut connection = A::connect(&config).await.or_fail("connect")?;
-        let envelope = envelope(
-            &format!("sender-{token}@example.org"),
-            &[format!("rcpt-{token}@example.net")],
-        )?;
-        let report = A::send_mail(&mut connection, envelope, MailBody::bytes(sent))
-            .await
-            .or_fail("send_mail")?
-            .or_fail("send_mail before a byte was sent")?;
-        expect_delivered(&report)?;
-        A::quit(connection).await.or_fail("QUIT")?;
-        report
-            .transactions()
-            .last()
-            .and_then(|t| t.final_reply())
-            .map(ToString::to_string)
-            .ok_or_else(|| "no verdict".to_owned())
-    })?;
+    let verdict = send::<A>(config, &token, sent)?;
     let stored = find_stored(&finder, &store, &token)?;
     // Both oracles answer "250 OK stored as NNNNNN": the file found by the token must be
     // that one.
@@ -91,29 +139,60 @@ fn exact<A: SmtpAdapter>(
         "the verdict {verdict:?} names another file than {}",
         stored.path.display()
     );
-    if stored.content != expected {
-        let at = stored
-            .content
-            .iter()
-            .zip(&expected)
-            .position(|(a, b)| a != b)
-            .unwrap_or(stored.content.len().min(expected.len()));
-        let around = |bytes: &[u8]| {
-            let start = at.saturating_sub(20);
-            String::from_utf8_lossy(bytes.get(start..(at + 20).min(bytes.len())).unwrap_or(&[]))
-                .into_owned()
-        };
-        return Err(format!(
-            "{} differs from the canonical message at octet {at} (stored {} octets, \
-             expected {}): stored {:?}, expected {:?}",
-            stored.path.display(),
-            stored.content.len(),
-            expected.len(),
-            around(&stored.content),
-            around(&expected)
-        ));
+    compare(&stored.path, &stored.content, &expected)
+}
+
+/// Sends `message` from `sender-TOKEN` to `rcpt-TOKEN`; returns the verdict.
+fn send<A: SmtpAdapter>(
+    config: &ConnectionConfig,
+    token: &str,
+    message: Vec<u8>,
+) -> Result<String, String> {
+    A::block_on(async {
+        let mut connection = A::connect(config).await.or_fail("connect")?;
+        let envelope = envelope(
+            &format!("sender-{token}@example.org"),
+            &[format!("rcpt-{token}@example.net")],
+        )?;
+        let report = A::send_mail(&mut connection, envelope, MailBody::bytes(message))
+            .await
+            .or_fail("send_mail")?
+            .or_fail("send_mail before a byte was sent")?;
+        expect_delivered(&report)?;
+        A::quit(connection).await.or_fail("QUIT")?;
+        report
+            .transactions()
+            .last()
+            .and_then(|t| t.final_reply())
+            .map(ToString::to_string)
+            .ok_or_else(|| "no verdict".to_owned())
+    })
+}
+
+/// `Err` naming the first differing octet unless `stored == expected`.
+fn compare(path: &Path, stored: &[u8], expected: &[u8]) -> Result<(), String> {
+    if stored == expected {
+        return Ok(());
     }
-    Ok(())
+    let at = stored
+        .iter()
+        .zip(expected)
+        .position(|(a, b)| a != b)
+        .unwrap_or(stored.len().min(expected.len()));
+    let around = |bytes: &[u8]| {
+        let start = at.saturating_sub(20);
+        let end = (at + 20).min(bytes.len());
+        String::from_utf8_lossy(bytes.get(start..end).unwrap_or(&[])).into_owned()
+    };
+    Err(format!(
+        "{} differs from the canonical message at octet {at} (stored {} octets, expected \
+         {}): stored {:?}, expected {:?}",
+        path.display(),
+        stored.len(),
+        expected.len(),
+        around(stored),
+        around(expected)
+    ))
 }
 
 /// What a correct client puts between the 354 and the final dot, unstuffed: every line
