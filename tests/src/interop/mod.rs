@@ -20,6 +20,7 @@ mod body;
 mod env;
 mod faults;
 mod lmtp;
+mod refusals;
 mod session;
 mod setup;
 mod sink;
@@ -38,6 +39,7 @@ pub use faults::{
     fault_rcpt_tempfail, fault_slow_reply_times_out,
 };
 pub use lmtp::{lmtp_rejected_at_end_of_data, lmtp_tcp, lmtp_unix};
+pub use refusals::{all_recipients_refused, over_size_limit, sender_refused};
 pub use session::{
     auth, auth_fake_ok_is_failure, auth_plaintext_allowed, auth_plaintext_refused,
     auth_wrong_password, auth_wrong_token, implicit_tls, plaintext, starttls, starttls_unavailable,
@@ -111,6 +113,15 @@ macro_rules! interop_tests {
             pipelined_partial_exim => pipelined_partial(Target::Exim),
             pipelined_partial_aiosmtpd => pipelined_partial(Target::Aiosmtpd),
             pipelined_partial_smtp_server => pipelined_partial(Target::SmtpServer),
+            sender_refused_postfix => sender_refused(Target::Postfix),
+            sender_refused_exim => sender_refused(Target::Exim),
+            sender_refused_aiosmtpd => sender_refused(Target::Aiosmtpd),
+            sender_refused_smtp_server => sender_refused(Target::SmtpServer),
+            all_recipients_refused_postfix => all_recipients_refused(Target::Postfix),
+            all_recipients_refused_exim => all_recipients_refused(Target::Exim),
+            all_recipients_refused_aiosmtpd => all_recipients_refused(Target::Aiosmtpd),
+            all_recipients_refused_smtp_server => all_recipients_refused(Target::SmtpServer),
+            over_size_limit_aiosmtpd => over_size_limit(Target::Aiosmtpd),
             bdat_postfix => bdat(Target::Postfix),
             bdat_exim => bdat(Target::Exim),
             smtputf8_postfix => smtputf8(Target::Postfix),
