@@ -39,7 +39,9 @@ pub use faults::{
     fault_rcpt_tempfail, fault_slow_reply_times_out,
 };
 pub use lmtp::{lmtp_rejected_at_end_of_data, lmtp_tcp, lmtp_unix};
-pub use refusals::{all_recipients_refused, over_size_limit, sender_refused};
+pub use refusals::{
+    all_recipients_refused, eight_bit_unsupported, over_size_limit, sender_refused,
+};
 pub use session::{
     auth, auth_fake_ok_is_failure, auth_plaintext_allowed, auth_plaintext_refused,
     auth_wrong_password, auth_wrong_token, implicit_tls, plaintext, starttls, starttls_unavailable,
@@ -122,6 +124,7 @@ macro_rules! interop_tests {
             all_recipients_refused_aiosmtpd => all_recipients_refused(Target::Aiosmtpd),
             all_recipients_refused_smtp_server => all_recipients_refused(Target::SmtpServer),
             over_size_limit_aiosmtpd => over_size_limit(Target::Aiosmtpd),
+            eight_bit_unsupported_smtp_sink_bare => eight_bit_unsupported(Target::SmtpSinkBare),
             bdat_postfix => bdat(Target::Postfix),
             bdat_exim => bdat(Target::Exim),
             smtputf8_postfix => smtputf8(Target::Postfix),

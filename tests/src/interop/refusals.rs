@@ -135,3 +135,37 @@ pub fn over_size_limit<A: SmtpAdapter>(
         A::quit(connection).await.or_fail("QUIT")
     })
 }
+
+/// An 8-bit body to a server without 8BITMIME (smtp-sink-bare): `Unsupported` before a
+/// byte is written, never sent as 7-bit; the connection is still usable.
+pub fn eight_bit_unsupported<A: SmtpAdapter>(
+    servers: &Servers,
+    test: &str,
+    target: Target,
+) -> Result<(), String> {
+    let config = builder(servers, target.port(), Security::None)?
+        .build()
+        .or_fail("config")?;
+    let token = token();
+    A::block_on(async {
+        let mut connection = A::connect(&config).await.or_fail("connect")?;
+        let envelope = envelope(
+            &format!("sender-{token}@example.org"),
+            &[format!("rcpt-{token}@example.net")],
+        )?;
+        let body = MailBody::bytes(message(test, &token, "Grüße\n"));
+        match A::send_mail(&mut connection, envelope, body).await {
+            Ok(Err(LogicError::Unsupported {
+                capability: "8BITMIME",
+                ..
+            })) => {}
+            other => return Err(format!("expected 8BITMIME unsupported, got {other:?}")),
+        }
+        let noop = A::send(&mut connection, Noop::default())
+            .await
+            .or_fail("NOOP")?
+            .or_fail("NOOP refused")?;
+        ensure!(code_of(&noop) == 250, "NOOP answered {noop}");
+        A::quit(connection).await.or_fail("QUIT")
+    })
+}
