@@ -51,22 +51,17 @@ pub fn fault_abort_after_354<A: SmtpAdapter>(servers: &Servers, test: &str) -> R
     expect_aborted(&ran)
 }
 
-/// `-A 1` with a 16 MiB body: the client fills the socket buffers and blocks; after 1 s
-/// smtp-sink sends the 550 and closes, so the write fails (the adapter's write-failure
-/// path: replies received are processed first). Same rule: rejected, never uncertain
-/// (SECURITY.md: "a 5xx followed by a close is a refusal, not an IO error").
+/// `-A 1` with an 8 MiB body: the client fills the socket buffers (smtp-sink no longer
+/// reads, so its window stays small) and blocks; after 1 s smtp-sink sends the 550 and
+/// closes, so the write fails (the adapter's write-failure path: replies received are
+/// processed first). Same rule: rejected, never uncertain (SECURITY.md: "a 5xx followed
+/// by a close is a refusal, not an IO error").
 pub fn fault_abort_during_large_body<A: SmtpAdapter>(
     servers: &Servers,
     test: &str,
 ) -> Result<(), String> {
     let flags = ["-A", "1"];
-    let ran = run_mail::<A>(
-        servers,
-        test,
-        &flags,
-        16 << 20,
-        Some(Duration::from_secs(5)),
-    )?;
+    let ran = run_mail::<A>(servers, test, &flags, 8 << 20, Some(Duration::from_secs(5)))?;
     expect_aborted(&ran)
 }
 
