@@ -40,7 +40,8 @@ pub use faults::{
 };
 pub use lmtp::{lmtp_rejected_at_end_of_data, lmtp_tcp, lmtp_unix};
 pub use refusals::{
-    all_recipients_refused, eight_bit_unsupported, over_size_limit, sender_refused,
+    all_recipients_refused, eight_bit_unsupported, many_mails_mixed, over_size_limit,
+    sender_refused,
 };
 pub use session::{
     auth, auth_fake_ok_is_failure, auth_plaintext_allowed, auth_plaintext_refused,
@@ -137,6 +138,10 @@ macro_rules! interop_tests {
             many_mails_aiosmtpd => many_mails(Target::Aiosmtpd),
             many_mails_smtp_server => many_mails(Target::SmtpServer),
             many_mails_smtp_sink => many_mails(Target::SmtpSink),
+            many_mails_mixed_postfix => many_mails_mixed(Target::Postfix),
+            many_mails_mixed_exim => many_mails_mixed(Target::Exim),
+            many_mails_mixed_aiosmtpd => many_mails_mixed(Target::Aiosmtpd),
+            many_mails_mixed_smtp_server => many_mails_mixed(Target::SmtpServer),
             body_exact_small_aiosmtpd => body_exact_small(Target::Aiosmtpd),
             body_exact_small_smtp_server => body_exact_small(Target::SmtpServer),
             body_exact_5mib_aiosmtpd => body_exact_5mib(Target::Aiosmtpd),

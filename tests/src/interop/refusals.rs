@@ -169,3 +169,79 @@ pub fn eight_bit_unsupported<A: SmtpAdapter>(
         A::quit(connection).await.or_fail("QUIT")
     })
 }
+
+/// Ten mails on one connection ([`SendMails`](smtp_proto::command::SendMails), pipelined)
+/// with refusals in between: a refused sender (mail 2), every recipient refused (mail 5),
+/// one of two recipients refused (mail 7). Each result is its own; the others are
+/// delivered.
+pub fn many_mails_mixed<A: SmtpAdapter>(
+    servers: &Servers,
+    test: &str,
+    target: Target,
+) -> Result<(), String> {
+    ensure!(
+        target.has_magic_addresses(),
+        "{target:?} has no magic addresses"
+    );
+    let config = builder(servers, target.port(), Security::None)?
+        .build()
+        .or_fail("config")?;
+    let token = token();
+    let mut mails = Vec::new();
+    for i in 0..10 {
+        let from = match i {
+            2 => format!("reject{i}-{token}@example.org"),
+            _ => format!("sender{i}-{token}@example.org"),
+        };
+        let to = match i {
+            5 => vec![format!("reject{i}a-{token}@example.net")],
+            7 => vec![
+                format!("reject{i}a-{token}@example.net"),
+                format!("ok{i}b-{token}@example.net"),
+            ],
+            _ => vec![format!("ok{i}-{token}@example.net")],
+        };
+        let body = MailBody::bytes(message(test, &token, &format!("Mail {i}.\n")));
+        mails.push((envelope(&from, &to)?, body));
+    }
+    A::block_on(async {
+        let mut connection = A::connect(&config).await.or_fail("connect")?;
+        let cmd =
+            smtp_proto::command::SendMails::new(mails.into_iter(), config.transaction_options());
+        let results = A::send(&mut connection, cmd)
+            .await
+            .or_fail("SendMails")?
+            .or_fail("SendMails refused")?;
+        ensure!(
+            results.len() == 10,
+            "{} results for 10 mails",
+            results.len()
+        );
+        for (i, result) in results.iter().enumerate() {
+            let report = result.as_ref().map_err(|e| format!("mail {i}: {e}"))?;
+            let expected = match i {
+                2 | 5 => Outcome::Rejected,
+                7 => Outcome::Partial,
+                _ => Outcome::Delivered,
+            };
+            ensure!(
+                report.outcome() == expected,
+                "mail {i}: {:?}, expected {expected:?}: {}",
+                report.outcome(),
+                describe(report)
+            );
+        }
+        let mail = results
+            .get(2)
+            .and_then(|r| r.as_ref().ok())
+            .and_then(|r| r.transactions().first())
+            .and_then(|t| t.mail_reply());
+        ensure!(
+            mail.map(code_of) == Some(550),
+            "mail 2: MAIL answered {:?}",
+            mail.map(ToString::to_string)
+        );
+        ensure!(A::is_usable(&connection), "unusable after the mails");
+        A::quit(connection).await.or_fail("QUIT")
+    })
+}
