@@ -9,7 +9,8 @@
 use std::path::Path;
 
 use smtp_adapter::{ConnectionConfig, Security};
-use smtp_proto::command::{MailBody, TransactionOptions};
+use smtp_proto::command::{LogicError, MailBody, Noop, TransactionOptions};
+use smtp_proto::data::DataError;
 
 use super::session::find_stored;
 use super::setup::{OrFail, builder, ensure, envelope, expect_delivered, message};
@@ -55,6 +56,48 @@ pub fn body_exact_5mib_tls<A: SmtpAdapter>(
         .build()
         .or_fail("config")?;
     exact::<A>(servers, test, target, &config, &large_body(LARGE))
+}
+
+/// Lines of exactly 998 octets (RFC 5321 §4.5.3.1.6), one starting with a dot (999 on
+/// the wire after stuffing, which the RFC does not count): accepted and stored exactly.
+pub fn body_longest_lines<A: SmtpAdapter>(
+    servers: &Servers,
+    test: &str,
+    target: Target,
+) -> Result<(), String> {
+    let body = format!("{}\n.{}\nend\n", "a".repeat(998), "b".repeat(997));
+    let config = plain(servers, target.port(), false)?;
+    exact::<A>(servers, test, target, &config, body.as_bytes())
+}
+
+/// A line of 999 octets: `LogicError::Body(LineTooLong)` before a byte is written, and
+/// the connection is still usable.
+pub fn body_line_too_long<A: SmtpAdapter>(
+    servers: &Servers,
+    test: &str,
+    target: Target,
+) -> Result<(), String> {
+    let config = plain(servers, target.port(), false)?;
+    let token = token();
+    let mut sent = message(test, &token, "");
+    sent.extend_from_slice(format!("{}\n", "c".repeat(999)).as_bytes());
+    A::block_on(async {
+        let mut connection = A::connect(&config).await.or_fail("connect")?;
+        let envelope = envelope(
+            &format!("sender-{token}@example.org"),
+            &[format!("rcpt-{token}@example.net")],
+        )?;
+        match A::send_mail(&mut connection, envelope, MailBody::bytes(sent)).await {
+            Ok(Err(LogicError::Body(DataError::LineTooLong { .. }))) => {}
+            other => return Err(format!("expected LineTooLong, got {other:?}")),
+        }
+        let noop = A::send(&mut connection, Noop::default())
+            .await
+            .or_fail("NOOP")?
+            .or_fail("NOOP refused")?;
+        ensure!(noop.code().get() == 250, "NOOP answered {noop}");
+        A::quit(connection).await.or_fail("QUIT")
+    })
 }
 
 /// The 5 MiB body over BDAT (1 MiB chunks, nothing dot-stuffed) to Postfix or Exim: the

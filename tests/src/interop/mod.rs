@@ -28,7 +28,10 @@ mod store;
 mod target;
 mod transaction;
 
-pub use body::{body_bdat_5mib, body_exact_5mib, body_exact_5mib_tls, body_exact_small};
+pub use body::{
+    body_bdat_5mib, body_exact_5mib, body_exact_5mib_tls, body_exact_small, body_line_too_long,
+    body_longest_lines,
+};
 pub use env::{REQUIRE_VAR, SERVERS_VAR, Servers, run};
 pub use faults::{
     fault_421_at_ehlo, fault_421_at_end_of_data, fault_421_at_greeting, fault_421_at_mail,
@@ -148,6 +151,9 @@ macro_rules! interop_tests {
             body_exact_5mib_smtp_server => body_exact_5mib(Target::SmtpServer),
             body_exact_5mib_implicit_tls_aiosmtpd => body_exact_5mib_tls(Target::Aiosmtpd),
             body_exact_5mib_implicit_tls_smtp_server => body_exact_5mib_tls(Target::SmtpServer),
+            body_longest_lines_aiosmtpd => body_longest_lines(Target::Aiosmtpd),
+            body_longest_lines_smtp_server => body_longest_lines(Target::SmtpServer),
+            body_line_too_long_aiosmtpd => body_line_too_long(Target::Aiosmtpd),
             body_bdat_5mib_postfix => body_bdat_5mib(Target::Postfix),
             body_bdat_5mib_exim => body_bdat_5mib(Target::Exim),
             lmtp_tcp_smtp_sink => lmtp_tcp(),
