@@ -17,6 +17,7 @@
 //! addresses and headers and finds its stored mail by it ([`Finder`]).
 
 mod body;
+mod dsn;
 mod env;
 mod faults;
 mod lmtp;
@@ -32,6 +33,7 @@ pub use body::{
     body_bdat_5mib, body_exact_5mib, body_exact_5mib_tls, body_exact_small, body_line_too_long,
     body_longest_lines,
 };
+pub use dsn::{dsn, dsn_unsupported};
 pub use env::{REQUIRE_VAR, SERVERS_VAR, Servers, run};
 pub use faults::{
     fault_421_at_ehlo, fault_421_at_end_of_data, fault_421_at_greeting, fault_421_at_mail,
@@ -129,6 +131,10 @@ macro_rules! interop_tests {
             all_recipients_refused_smtp_server => all_recipients_refused(Target::SmtpServer),
             over_size_limit_aiosmtpd => over_size_limit(Target::Aiosmtpd),
             eight_bit_unsupported_smtp_sink_bare => eight_bit_unsupported(Target::SmtpSinkBare),
+            dsn_postfix => dsn(Target::Postfix),
+            dsn_exim => dsn(Target::Exim),
+            dsn_smtp_server => dsn(Target::SmtpServer),
+            dsn_unsupported_aiosmtpd => dsn_unsupported(Target::Aiosmtpd),
             bdat_postfix => bdat(Target::Postfix),
             bdat_exim => bdat(Target::Exim),
             smtputf8_postfix => smtputf8(Target::Postfix),
