@@ -27,6 +27,7 @@ mod setup;
 mod sink;
 mod store;
 mod target;
+mod tls;
 mod transaction;
 
 pub use body::{
@@ -49,14 +50,18 @@ pub use refusals::{
     sender_refused,
 };
 pub use session::{
-    auth, auth_fake_ok_is_failure, auth_plaintext_allowed, auth_plaintext_refused,
-    auth_wrong_password, auth_wrong_token, implicit_tls, plaintext, starttls, starttls_unavailable,
-    tls_broken_handshake, tls_name_mismatch, tls_untrusted_ca,
+    auth, auth_fake_ok_is_failure, auth_no_mechanism, auth_plaintext_allowed,
+    auth_plaintext_refused, auth_wrong_password, auth_wrong_token, implicit_tls, plaintext,
+    starttls,
 };
 pub use setup::token;
 pub use sink::Sink;
 pub use store::{Finder, Stored};
 pub use target::{Store, Target};
+pub use tls::{
+    starttls_opportunistic, starttls_opportunistic_broken, starttls_unavailable,
+    tls_broken_handshake, tls_name_mismatch, tls_untrusted_ca,
+};
 pub use transaction::{bdat, many_mails, pipelined_partial, smtputf8, smtputf8_unsupported};
 
 /// What a generated test brings into scope for its arguments (`Target::Postfix`,
@@ -87,6 +92,10 @@ macro_rules! interop_tests {
             starttls_aiosmtpd_strict => starttls(Target::AiosmtpdStrict),
             starttls_smtp_server => starttls(Target::SmtpServer),
             starttls_unavailable_smtp_sink => starttls_unavailable(Target::SmtpSink),
+            starttls_opportunistic_postfix => starttls_opportunistic(Target::Postfix),
+            starttls_opportunistic_smtp_sink => starttls_opportunistic(Target::SmtpSink),
+            starttls_opportunistic_broken_opensmtpd =>
+                starttls_opportunistic_broken(Target::OpenSmtpdBrokenTls),
             tls_broken_handshake_opensmtpd => tls_broken_handshake(Target::OpenSmtpdBrokenTls),
             tls_name_mismatch_postfix => tls_name_mismatch(Target::Postfix),
             tls_untrusted_ca_exim => tls_untrusted_ca(Target::Exim),
@@ -114,6 +123,7 @@ macro_rules! interop_tests {
             auth_wrong_password_smtp_server =>
                 auth_wrong_password(Target::SmtpServer, Mechanism::Login),
             auth_wrong_token_smtp_server => auth_wrong_token(Target::SmtpServer),
+            auth_no_mechanism_aiosmtpd => auth_no_mechanism(Target::Aiosmtpd),
             auth_plaintext_allowed_postfix => auth_plaintext_allowed(Target::Postfix),
             auth_plaintext_refused_postfix => auth_plaintext_refused(Target::Postfix),
             auth_fake_ok_smtp_sink => auth_fake_ok_is_failure(Target::SmtpSink),

@@ -4,10 +4,9 @@
 use std::time::Duration;
 
 use smtp_adapter::rustls::ProtocolVersion;
-use smtp_adapter::{Error, Security, TlsConfig};
+use smtp_adapter::{Error, Security};
 use smtp_proto::auth::{Credentials, Mechanism};
 use smtp_proto::command::{LogicError, MailBody, MailReport, TransactionOptions};
-use smtp_proto::error::ProtocolError;
 use smtp_proto::response::Capability;
 
 use super::setup::{OrFail, builder, ensure, envelope, expect_delivered, message};
@@ -89,7 +88,7 @@ pub fn implicit_tls<A: SmtpAdapter>(
     over_tls::<A>(servers, test, target, &config)
 }
 
-fn over_tls<A: SmtpAdapter>(
+pub(crate) fn over_tls<A: SmtpAdapter>(
     servers: &Servers,
     test: &str,
     target: Target,
@@ -125,76 +124,6 @@ fn over_tls<A: SmtpAdapter>(
         );
     }
     Ok(())
-}
-
-/// STARTTLS required against a server without it: fatal `StartTlsUnavailable`.
-pub fn starttls_unavailable<A: SmtpAdapter>(
-    servers: &Servers,
-    _test: &str,
-    target: Target,
-) -> Result<(), String> {
-    let config = builder(servers, target.port(), Security::StartTlsRequired)?
-        .build()
-        .or_fail("config")?;
-    let result = A::block_on(A::connect(&config)).map(|_| ());
-    match result {
-        Err(Error::Protocol(ProtocolError::StartTlsUnavailable(None))) => Ok(()),
-        other => Err(format!("expected StartTlsUnavailable, got {other:?}")),
-    }
-}
-
-/// A server whose every handshake fails (OpenSMTPD with OpenSSL 3): a fatal TLS error.
-pub fn tls_broken_handshake<A: SmtpAdapter>(
-    servers: &Servers,
-    _test: &str,
-    target: Target,
-) -> Result<(), String> {
-    let config = builder(servers, target.port(), Security::StartTlsRequired)?
-        .build()
-        .or_fail("config")?;
-    expect_tls_error::<A>(&config)
-}
-
-/// A certificate valid for `localhost`, verified for another name: a fatal TLS error.
-pub fn tls_name_mismatch<A: SmtpAdapter>(
-    servers: &Servers,
-    _test: &str,
-    target: Target,
-) -> Result<(), String> {
-    let port = target.implicit_tls_port().ok_or("no implicit TLS port")?;
-    let config = builder(servers, port, Security::ImplicitTls)?
-        .tls(super::setup::tls(servers)?.server_name("mx.example.org"))
-        .build()
-        .or_fail("config")?;
-    expect_tls_error::<A>(&config)
-}
-
-/// The test CA is not among the system's roots: verification must fail by default.
-pub fn tls_untrusted_ca<A: SmtpAdapter>(
-    servers: &Servers,
-    _test: &str,
-    target: Target,
-) -> Result<(), String> {
-    let config = builder(servers, target.port(), Security::StartTlsRequired)?
-        .tls(TlsConfig::new().server_name("localhost"))
-        .build()
-        .or_fail("config")?;
-    expect_tls_error::<A>(&config)
-}
-
-fn expect_tls_error<A: SmtpAdapter>(config: &smtp_adapter::ConnectionConfig) -> Result<(), String> {
-    match A::block_on(A::connect(config)) {
-        Err(Error::Tls { server_name, .. }) => {
-            let expected = config.tls_server_name().unwrap_or_default();
-            ensure!(
-                server_name == expected,
-                "TLS error names {server_name}, expected {expected}"
-            );
-            Ok(())
-        }
-        Err(other) => Err(format!("expected a TLS error, got {other:?}")),
-        Ok(_) => Err("the handshake succeeded".into()),
-    }
 }
 
 /// AUTH with `mechanism` (the only one allowed) over STARTTLS, then a mail.
@@ -264,6 +193,25 @@ pub fn auth_wrong_token<A: SmtpAdapter>(
         .build()
         .or_fail("config")?;
     expect_auth_refused::<A>(&config, 535)
+}
+
+/// Only CRAM-MD5 allowed, which the server does not offer: the setup fails with
+/// `NoMechanism` (no other mechanism is tried, nothing is sent unauthenticated).
+pub fn auth_no_mechanism<A: SmtpAdapter>(
+    servers: &Servers,
+    _test: &str,
+    target: Target,
+) -> Result<(), String> {
+    let config = builder(servers, target.port(), Security::StartTlsRequired)?
+        .credentials(Credentials::password(servers.user(), servers.password()))
+        .mechanisms(vec![Mechanism::CramMd5])
+        .build()
+        .or_fail("config")?;
+    match A::block_on(A::connect(&config)) {
+        Err(Error::Refused(LogicError::NoMechanism)) => Ok(()),
+        Err(other) => Err(format!("expected NoMechanism, got {other:?}")),
+        Ok(_) => Err("the setup succeeded without an allowed mechanism".into()),
+    }
 }
 
 /// smtp-sink answers AUTH with `250 2.0.0 Ok`: neither 235 nor 334, so a failure.
