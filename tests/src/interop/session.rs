@@ -66,16 +66,18 @@ pub fn starttls<A: SmtpAdapter>(
     target: Target,
 ) -> Result<(), String> {
     let mut builder = builder(servers, target.port(), Security::StartTlsRequired)?;
+    let mut auth = None;
     if matches!(target, Target::PostfixSubmission | Target::AiosmtpdStrict) {
         builder = builder
             .credentials(Credentials::password(servers.user(), servers.password()))
             .mechanisms(vec![Mechanism::Plain]);
+        auth = Some(Mechanism::Plain);
     }
     let config = builder.build().or_fail("config")?;
-    over_tls::<A>(servers, test, target, &config)
+    over_tls::<A>(servers, test, target, &config, auth)
 }
 
-/// Implicit TLS (RFC 8314) on the server's TLS port.
+/// Implicit TLS (RFC 8314) on the server's TLS port, with AUTH PLAIN.
 pub fn implicit_tls<A: SmtpAdapter>(
     servers: &Servers,
     test: &str,
@@ -83,16 +85,21 @@ pub fn implicit_tls<A: SmtpAdapter>(
 ) -> Result<(), String> {
     let port = target.implicit_tls_port().ok_or("no implicit TLS port")?;
     let config = builder(servers, port, Security::ImplicitTls)?
+        .credentials(Credentials::password(servers.user(), servers.password()))
+        .mechanisms(vec![Mechanism::Plain])
         .build()
         .or_fail("config")?;
-    over_tls::<A>(servers, test, target, &config)
+    over_tls::<A>(servers, test, target, &config, Some(Mechanism::Plain))
 }
 
+/// Connects over TLS as `config` says, checks TLS 1.3, the post-TLS EHLO data and the
+/// AUTH (`auth`), and delivers one mail.
 pub(crate) fn over_tls<A: SmtpAdapter>(
     servers: &Servers,
     test: &str,
     target: Target,
     config: &smtp_adapter::ConnectionConfig,
+    auth: Option<Mechanism>,
 ) -> Result<(), String> {
     let finder = Finder::new(target.store(servers));
     let token = token();
@@ -111,6 +118,11 @@ pub(crate) fn over_tls<A: SmtpAdapter>(
         ensure!(
             !ehlo.supports(Capability::StartTls),
             "the EHLO data kept is not the one sent inside TLS"
+        );
+        ensure!(
+            established.authenticated == auth,
+            "authenticated with {:?}, expected {auth:?}",
+            established.authenticated
         );
         deliver_one::<A>(&mut connection, test, &token).await?;
         A::quit(connection).await.or_fail("QUIT")

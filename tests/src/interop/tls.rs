@@ -20,7 +20,7 @@ pub fn starttls_opportunistic<A: SmtpAdapter>(
         .build()
         .or_fail("config")?;
     if target != Target::SmtpSink {
-        return over_tls::<A>(servers, test, target, &config);
+        return over_tls::<A>(servers, test, target, &config, None);
     }
     let token = token();
     A::block_on(async {
