@@ -77,10 +77,15 @@ fn expect_aborted(ran: &Ran) -> Result<(), String> {
             (report, Some(error))
         }
     };
+    // Rejected with the reply is the precise report; "not attempted" beside a fatal error
+    // that carries the 550 is acceptable too. Delivered or uncertain never is.
     let rejected = report.outcome() == Outcome::Rejected
-        && report
-            .recipients()
-            .all(|(_, r)| r.status() == RecipientStatus::Rejected);
+        && report.recipients().all(|(_, r)| {
+            matches!(
+                r.status(),
+                RecipientStatus::Rejected | RecipientStatus::NotAttempted
+            )
+        });
     let in_report = report
         .recipients()
         .all(|(_, r)| r.data_reply().map(code_of) == Some(550));
