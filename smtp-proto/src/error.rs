@@ -112,6 +112,10 @@ pub enum ProtocolError {
     /// The server closed the connection between commands.
     #[error("connection closed by the server")]
     ConnectionClosed,
+    /// Writing to the connection failed or timed out (the adapter's
+    /// `handle_write_error`); the adapter reports the underlying IO error.
+    #[error("the connection failed while writing")]
+    WriteFailed,
     /// A reply arrived with no command in flight.
     #[error("reply with no command in flight: {0}")]
     UnexpectedReply(Response),

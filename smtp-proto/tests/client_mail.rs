@@ -467,3 +467,52 @@ fn groups_split_for_adapters_that_cannot_read_while_writing() {
     .unwrap();
     assert_eq!(report.outcome(), Outcome::Delivered);
 }
+
+/// A reply behind the 354 in the same read, before the body could leave (smtp-sink -A 0):
+/// fatal, and nothing is uncertain, since the end of data never left.
+#[test]
+fn verdict_before_the_body_left_is_not_uncertain() {
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let send = SendMail::new(envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..]));
+    let now = std::time::Instant::now();
+    let mut ex = client.send(send);
+    assert!(matches!(
+        ex.poll_output(now),
+        Ok(smtp_proto::client::Output::Transmit(_))
+    ));
+    let _ = ex.poll_output(now);
+    ex.handle_input(b"250 ok\r\n250 ok\r\n354 go\r\n550 5.7.1 violates policy\r\n");
+    let error = ex.poll_output(now).unwrap_err();
+    assert!(
+        matches!(error, smtp_proto::error::ProtocolError::UnexpectedReply(_)),
+        "{error}"
+    );
+    let report = ex.command().report().unwrap();
+    let (_, b) = report.recipients().next().unwrap();
+    assert_eq!(b.status(), RecipientStatus::NotAttempted);
+    assert_eq!(report.outcome(), Outcome::Rejected);
+}
+
+/// A write that failed: the end of data in it is not known to have left.
+#[test]
+fn failed_write_of_the_end_of_data_is_not_uncertain() {
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let send = SendMail::new(envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..]));
+    let now = std::time::Instant::now();
+    let mut ex = client.send(send);
+    let _ = ex.poll_output(now);
+    let _ = ex.poll_output(now);
+    ex.handle_input(b"250 ok\r\n250 ok\r\n354 go\r\n");
+    let Ok(smtp_proto::client::Output::Transmit(t)) = ex.poll_output(now) else {
+        panic!("the body")
+    };
+    assert!(t.bytes().ends_with(b".\r\n"));
+    ex.handle_write_error();
+    ex.handle_eof();
+    assert!(ex.poll_output(now).is_err());
+    let report = ex.command().report().unwrap();
+    assert_eq!(
+        report.recipients().next().unwrap().1.status(),
+        RecipientStatus::NotAttempted
+    );
+}

@@ -12,6 +12,9 @@ use tokio::time::{Instant, timeout_at};
 
 use crate::stream::{Stream, Upgrader};
 
+/// How long replies are still read after a write failed.
+const WRITE_FAILURE_LINGER: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Octets read from the connection at once.
 const READ_BUFFER: usize = 8 * 1024;
 /// Octets of a streamed body read at once: the body's whole memory cost.
@@ -73,11 +76,15 @@ impl Io {
                     let len = transmit.bytes().len() as u64;
                     match timeout_at(deadline, write).await {
                         Err(_) => {
+                            // The transmit may not have left: the core must not count an
+                            // end of data in it as sent (uncertain).
+                            exchange.handle_write_error();
+                            let _ = exchange.poll_output(now());
                             return Err(Error::Timeout {
                                 phase: Phase::Write,
                             });
                         }
-                        Ok(Err(error)) => return self.write_failed(exchange, error),
+                        Ok(Err(error)) => return self.write_failed(exchange, error).await,
                         Ok(Ok(())) => self.written += len,
                     }
                 }
@@ -133,16 +140,27 @@ impl Io {
         }
     }
 
-    /// A write failed: replies already received are processed first (a refusal followed
-    /// by a close is a refusal, not an IO error).
-    fn write_failed<C: Cmd>(
+    /// A write failed: what the server sent before it closed is read first, for a short
+    /// while (a refusal followed by a close is a refusal, not an IO error; over TLS the
+    /// records may still be on their way), then the core learns that the transmit may not
+    /// have left.
+    async fn write_failed<C: Cmd>(
         &mut self,
         exchange: &mut Exchange<'_, C>,
         error: std::io::Error,
     ) -> Result<Driven<C::Output>, Error> {
-        while let Some(bytes) = self.read_now() {
-            exchange.handle_input(&bytes);
+        let until = Instant::now() + WRITE_FAILURE_LINGER;
+        while let Some(stream) = self.stream.as_mut() {
+            match timeout_at(until, stream.read(&mut self.buf)).await {
+                Ok(Ok(n)) if n > 0 => {
+                    let bytes = self.buf.get(..n).unwrap_or_default();
+                    log::log_input(bytes);
+                    exchange.handle_input(bytes);
+                }
+                _ => break,
+            }
         }
+        exchange.handle_write_error();
         exchange.handle_eof();
         self.stream = None;
         match exchange.poll_output(now()) {

@@ -4,9 +4,11 @@
 //! (one implementation per adapter crate), and run against servers that do not depend on
 //! any runtime ([`server::ScriptedServer`] on a std thread, or the real servers the interop
 //! scripts start). A new adapter implements the trait and calls the [`suite`] functions from
-//! its own `tests/adapter_NAME.rs`.
+//! its own `tests/adapter_NAME.rs`, and expands [`interop_tests!`] in its own
+//! `tests/interop_NAME.rs` (see [`interop`]).
 
 pub mod adapter;
 pub mod hostile;
+pub mod interop;
 pub mod server;
 pub mod suite;

@@ -128,6 +128,13 @@ impl Context<'_> {
         });
     }
 
+    /// Where the next octet written will stand in the connection's output: record it
+    /// after writing something whose arrival matters (the end of data), and compare it
+    /// with the position [`Cmd::on_failure`](crate::command::Cmd::on_failure) reports.
+    pub fn position(&self) -> super::Position {
+        super::Position(self.outbox.written())
+    }
+
     /// How many replies are still awaited (the current one not included).
     pub fn replies_awaited(&self) -> usize {
         self.awaited.len()

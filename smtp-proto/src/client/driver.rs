@@ -34,6 +34,8 @@ pub struct Client {
     pub(super) failed: bool,
     /// An exchange started and has not reported its end (dropped mid-way: unusable).
     pub(super) busy: bool,
+    /// Where the output is known to end when the adapter reported a failed write.
+    pub(super) unconfirmed_from: Option<u64>,
     /// The server closed the connection while no command ran.
     pub(super) eof: bool,
 }
@@ -52,6 +54,7 @@ impl Client {
             fatal: None,
             failed: false,
             busy: false,
+            unconfirmed_from: None,
             eof: false,
         }
     }

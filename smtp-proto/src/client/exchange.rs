@@ -199,6 +199,21 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         }
     }
 
+    /// Writing the last transmit failed or timed out: it may not have left, or only in
+    /// part. Hand over what can still be read first (a refusal followed by a close is a
+    /// refusal), then call this, then poll: the command gets its result if the replies
+    /// finished it, else the exchange fails ([`ProtocolError::WriteFailed`]) and the command
+    /// learns, through [`Cmd::on_failure`], that nothing from that transmit on is known to
+    /// have left (so an end of data that never left makes nothing uncertain).
+    pub fn handle_write_error(&mut self) {
+        let client = &mut *self.client;
+        client.unconfirmed_from = Some(client.outbox.last_start());
+        let finished = matches!(self.state, State::Finished(_)) && client.awaited.is_empty();
+        if !finished {
+            client.fail(ProtocolError::WriteFailed);
+        }
+    }
+
     /// The TLS handshake asked for by [`Output::UpgradeTls`] succeeded. EHLO data and
     /// authentication from before are forgotten (RFC 3207 §4.2).
     pub fn tls_established(&mut self) {
@@ -360,6 +375,11 @@ impl<'c, C: Cmd> Exchange<'c, C> {
                 self.client.fatal.take()
             }
         }?;
+        let written = self
+            .client
+            .unconfirmed_from
+            .unwrap_or_else(|| self.client.outbox.sent());
+        self.cmd.on_failure(super::Position(written));
         // A command may have finished on the very reply that killed the connection (a 421
         // verdict): its result stays available through `take_result`.
         self.state = match std::mem::replace(&mut self.state, State::Over) {

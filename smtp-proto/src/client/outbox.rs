@@ -18,6 +18,12 @@ pub enum TransmitTag {
     Body,
 }
 
+/// A place in the stream of octets the client writes, counted from the connection's start:
+/// what [`Context::position`](super::Context::position) returns and
+/// [`Cmd::on_failure`](crate::command::Cmd::on_failure) compares with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position(pub(crate) u64);
+
 /// One tagged piece of a transmit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Segment {
@@ -36,6 +42,8 @@ pub(crate) struct Outbox {
     base: u64,
     /// Stream offset up to which bytes were handed out.
     sent: u64,
+    /// Stream offset where the last transmit handed out began.
+    last_start: u64,
     segments: Vec<Segment>,
 }
 
@@ -48,6 +56,11 @@ impl Outbox {
     /// Stream offset of the end of what was handed out.
     pub(crate) fn sent(&self) -> u64 {
         self.sent
+    }
+
+    /// Stream offset where the last transmit handed out began.
+    pub(crate) fn last_start(&self) -> u64 {
+        self.last_start
     }
 
     pub(crate) fn has_unsent(&self) -> bool {
@@ -141,6 +154,7 @@ impl Outbox {
             }
         }
         let start = self.sent;
+        self.last_start = start;
         let from = usize::try_from(start - self.base).unwrap_or(0);
         let to = usize::try_from(end - self.base).unwrap_or(from);
         let first = self

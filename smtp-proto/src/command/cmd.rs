@@ -76,6 +76,15 @@ pub trait Cmd {
     /// connection with the fatal `ServiceClosing`, whatever the command returns.
     fn on_reply(&mut self, reply: Response, cx: &mut Context<'_>) -> Step<Self::Output>;
 
+    /// The connection failed (the exchange is ending with a [`ProtocolError`]): octets
+    /// before `written` left, octets from it on are not known to have (a write failed
+    /// there, see [`Exchange::handle_write_error`](crate::client::Exchange::handle_write_error)).
+    /// A command that reports what it sent compares this with the
+    /// [`Context::position`] it recorded. The default does nothing.
+    fn on_failure(&mut self, written: crate::client::Position) {
+        let _ = written;
+    }
+
     /// Takes the next piece of a streamed body (only ever after
     /// [`Context::request_body`]). The default treats it as a misuse.
     fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<Self::Output> {
@@ -164,6 +173,10 @@ impl<C: Cmd + ?Sized> Cmd for Box<C> {
     fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<Self::Output> {
         (**self).on_body(chunk, cx)
     }
+
+    fn on_failure(&mut self, written: crate::client::Position) {
+        (**self).on_failure(written)
+    }
 }
 
 impl<C: Cmd + ?Sized> Cmd for &mut C {
@@ -183,5 +196,9 @@ impl<C: Cmd + ?Sized> Cmd for &mut C {
 
     fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<Self::Output> {
         (**self).on_body(chunk, cx)
+    }
+
+    fn on_failure(&mut self, written: crate::client::Position) {
+        (**self).on_failure(written)
     }
 }

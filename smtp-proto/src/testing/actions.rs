@@ -241,6 +241,10 @@ where
         let step = self.cmd.on_body(chunk, cx);
         step.map(&mut self.render)
     }
+
+    fn on_failure(&mut self, written: crate::client::Position) {
+        self.cmd.on_failure(written);
+    }
 }
 
 impl<C, F, R> ScriptCmd for Rendered<C, F, R>

@@ -255,17 +255,7 @@ macro_rules! hostile_suite {
             refusal_then_close_during_body,
             endless_reply_line,
             endless_reply_lines,
-        );
-        $crate::hostile_suite!(
-            $adapter;
-            ignored "bug: a body whose write stalled before the end of data is reported \
-                uncertain (the core marks the end of data sent when it is queued, not written)";
             stops_reading_during_data_is_not_uncertain,
-        );
-        $crate::hostile_suite!(
-            $adapter;
-            ignored "bug: over TLS, a 552 then a reset during the body is lost to the write's \
-                I/O error (BrokenPipe) and the mail reported uncertain; in plaintext it is kept";
             refusal_then_close_during_body_keeps_the_552,
         );
     };

@@ -185,4 +185,10 @@ impl<T> Cmd for Chain<T> {
         };
         self.advance(step, cx)
     }
+
+    fn on_failure(&mut self, written: crate::client::Position) {
+        if let Some(cmd) = self.commands.get_mut(self.next) {
+            cmd.on_failure(written);
+        }
+    }
 }

@@ -135,4 +135,11 @@ where
             Either::Right(b) => b.on_body(chunk, cx),
         }
     }
+
+    fn on_failure(&mut self, written: crate::client::Position) {
+        match self {
+            Either::Left(a) => a.on_failure(written),
+            Either::Right(b) => b.on_failure(written),
+        }
+    }
 }

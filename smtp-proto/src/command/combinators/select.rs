@@ -124,4 +124,12 @@ where
             None => Step::Fatal(ProtocolError::Misuse("body before the command started")),
         }
     }
+
+    fn on_failure(&mut self, written: crate::client::Position) {
+        match self.chosen {
+            Some(true) => self.if_true.on_failure(written),
+            Some(false) => self.if_false.on_failure(written),
+            None => {}
+        }
+    }
 }

@@ -112,6 +112,14 @@ impl<A: Cmd, B: Cmd> Cmd for Then<A, B> {
             self.after_first(step, cx)
         }
     }
+
+    fn on_failure(&mut self, written: crate::client::Position) {
+        if self.in_second {
+            self.second.on_failure(written);
+        } else {
+            self.first.on_failure(written);
+        }
+    }
 }
 
 /// A command whose output is mapped by a function; built by
@@ -166,5 +174,9 @@ impl<C: Cmd, U, F: FnMut(C::Output) -> U> Cmd for Map<C, F> {
 
     fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<U> {
         self.cmd.on_body(chunk, cx).map(&mut self.f)
+    }
+
+    fn on_failure(&mut self, written: crate::client::Position) {
+        self.cmd.on_failure(written);
     }
 }

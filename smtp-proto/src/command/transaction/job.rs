@@ -58,6 +58,8 @@ pub(crate) struct Txn {
     pub(crate) accepted: usize,
     /// The body's end is written: the transaction will close with the coming verdict.
     pub(crate) end_written: bool,
+    /// Where the end of data ends in the connection's output, once written.
+    pub(crate) end_at: Option<u64>,
     /// A chunk was refused or a streamed body aborted: no further chunk, then RSET.
     pub(crate) failed: bool,
     /// BDAT chunk replies still awaited.
@@ -271,7 +273,9 @@ impl Job {
         }
         if last && chunks > 0 {
             txn.end_written = true;
-            mark_data_sent(&mut self.report, txn);
+            let at = cx.position().0;
+            txn.end_at = Some(at);
+            mark_data_sent(&mut self.report, txn, at);
             if self.plan.lmtp {
                 self.expect_lmtp_verdicts(ReplyKind::BdatLast, cx, expect);
             } else {
@@ -330,12 +334,12 @@ pub(crate) fn impossible(command: &'static str, response: Response) -> ProtocolE
     ProtocolError::ImpossibleReply { command, response }
 }
 
-/// Marks the accepted recipients of `txn` as having had the message sent.
-pub(crate) fn mark_data_sent(report: &mut MailReport, txn: &Txn) {
+/// Marks the accepted recipients of `txn` as having had the message sent, its end at `at`.
+pub(crate) fn mark_data_sent(report: &mut MailReport, txn: &Txn, at: u64) {
     for index in txn.rcpts.iter() {
         if let Some(r) = report.recipients.get_mut(index) {
             if r.accepted {
-                r.data_sent = true;
+                r.data_end = Some(at);
             }
         }
     }

@@ -77,7 +77,7 @@ impl Job {
             }
             r.accepted = accepted;
             // Pipelined BDAT: the body's end may have left before this acceptance.
-            r.data_sent = accepted && txn.end_written;
+            r.data_end = if accepted { txn.end_at } else { None };
         }
         if accepted {
             txn.accepted += 1;
@@ -189,7 +189,9 @@ impl Job {
             return;
         };
         txn.end_written = true;
-        mark_data_sent(&mut self.report, txn);
+        let at = cx.position().0;
+        txn.end_at = Some(at);
+        mark_data_sent(&mut self.report, txn, at);
         if self.plan.lmtp {
             self.expect_lmtp_verdicts(ReplyKind::DataEnd, cx, expect);
         } else {

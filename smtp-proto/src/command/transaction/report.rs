@@ -44,8 +44,9 @@ pub struct RecipientReport {
     pub(crate) data_reply: Option<Response>,
     /// Internal: accepted at RCPT, verdict pending (only meaningful while running).
     pub(crate) accepted: bool,
-    /// Internal: the end of data for this recipient's transaction was sent.
-    pub(crate) data_sent: bool,
+    /// Internal: where the end of data for this recipient's transaction ends in the
+    /// connection's output, once written (forgotten if the connection failed before it).
+    pub(crate) data_end: Option<u64>,
 }
 
 impl RecipientReport {
@@ -55,7 +56,7 @@ impl RecipientReport {
             rcpt_reply: None,
             data_reply: None,
             accepted: false,
-            data_sent: false,
+            data_end: None,
         }
     }
 
@@ -176,12 +177,21 @@ impl MailReport {
             .count()
     }
 
+    /// Forgets every end of data that did not leave before `written` (a failed write).
+    pub(crate) fn unsent_after(&mut self, written: u64) {
+        for r in &mut self.recipients {
+            if r.data_end.is_some_and(|end| end > written) {
+                r.data_end = None;
+            }
+        }
+    }
+
     /// The report as it stands after a fatal error: recipients accepted and whose end of data
     /// was sent become uncertain; the rest keep their status (not attempted if unanswered).
     pub(crate) fn interrupted(&self) -> Self {
         let mut report = self.clone();
         for r in &mut report.recipients {
-            if r.data_reply.is_none() && r.accepted && r.data_sent {
+            if r.data_reply.is_none() && r.accepted && r.data_end.is_some() {
                 r.status = RecipientStatus::Uncertain;
             } else if r.data_reply.is_none() && r.accepted {
                 r.status = RecipientStatus::NotAttempted;

@@ -2,7 +2,7 @@
 
 use std::iter::Once;
 
-use crate::client::{Context, Session};
+use crate::client::{Context, Position, Session};
 use crate::command::{BodyChunk, Cmd, LogicError, Step};
 use crate::response::Response;
 
@@ -73,6 +73,10 @@ impl Cmd for SendMail {
     fn on_reply(&mut self, reply: Response, cx: &mut Context<'_>) -> Step<MailReport> {
         let step = self.inner.on_reply(reply, cx);
         self.single(step)
+    }
+
+    fn on_failure(&mut self, written: Position) {
+        self.inner.on_failure(written);
     }
 
     fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<MailReport> {

@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use crate::client::{Context, Session};
+use crate::client::{Context, Position, Session};
 use crate::command::{BodyChunk, Cmd, LogicError, Step};
 use crate::error::ProtocolError;
 use crate::response::Response;
@@ -211,6 +211,14 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> Cmd for SendMails<I> {
         }
         self.expect = queue;
         self.settle(cx, fatal)
+    }
+
+    fn on_failure(&mut self, written: Position) {
+        for slot in &mut self.jobs {
+            if let Slot::Running(job) = slot {
+                job.report.unsent_after(written.0);
+            }
+        }
     }
 
     fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<Self::Output> {
