@@ -4,9 +4,9 @@
 
 use std::error::Error;
 
+use smtp_blocking::{ConnectionConfig, Security, connect_send_quit};
 use smtp_proto::auth::Credentials;
 use smtp_proto::command::{Envelope, MailBody};
-use smtp_blocking::{ConnectionConfig, Security, connect_send_quit};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -94,7 +94,11 @@ fn connect_one(
     bind: Option<IpAddr>,
     timeout: std::time::Duration,
 ) -> io::Result<TcpStream> {
-    let socket = Socket::new(Domain::for_address(address), Type::STREAM, Some(Protocol::TCP))?;
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
     if let Some(local) = bind {
         if local.is_ipv4() != address.is_ipv4() {
             return Err(io::Error::new(

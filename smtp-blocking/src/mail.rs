@@ -174,7 +174,11 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> Mails<'_, I> {
 
 /// Connects, sends one mail and quits: the whole job for a caller with one message. A
 /// failed QUIT does not change the mail's result.
-pub fn connect_send_quit(config: &ConnectionConfig, envelope: Envelope, body: MailBody) -> MailResult {
+pub fn connect_send_quit(
+    config: &ConnectionConfig,
+    envelope: Envelope,
+    body: MailBody,
+) -> MailResult {
     let mut connection = Connection::connect(config)?;
     let result = connection.send_mail(envelope, body);
     if connection.is_usable() {

@@ -86,7 +86,9 @@ fn socket(transport: &mut BoxedTransport) -> Socket<'_> {
     // Through the box: the box itself is a `Transport` too.
     let any = transport.as_mut().as_any_mut();
     if any.is::<TcpStream>() {
-        return any.downcast_ref::<TcpStream>().map_or(Socket::Other, Socket::Tcp);
+        return any
+            .downcast_ref::<TcpStream>()
+            .map_or(Socket::Other, Socket::Tcp);
     }
     #[cfg(unix)]
     if any.is::<std::os::unix::net::UnixStream>() {

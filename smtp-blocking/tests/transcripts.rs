@@ -17,7 +17,8 @@ const MIN_TRANSCRIPTS: usize = 80;
 fn every_transcript_replays_over_the_mock() {
     let summary = replay_all(MIN_TRANSCRIPTS, |script, delivery| {
         let mut mocked = Mocked::new(script, delivery);
-        run_ready(replay(script, &mut mocked)).ok_or_else(|| "the blocking replay waited".to_owned())?
+        run_ready(replay(script, &mut mocked))
+            .ok_or_else(|| "the blocking replay waited".to_owned())?
     })
     .unwrap_or_else(|failures| panic!("{failures}"));
     eprintln!(

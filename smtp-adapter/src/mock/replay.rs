@@ -20,7 +20,10 @@ use super::MockError;
 use crate::Error;
 
 /// What a command run over a mock returns: the result and the command (for its report).
-pub type Ran = (Result<Result<Vec<String>, LogicError>, Error>, ScriptCommand);
+pub type Ran = (
+    Result<Result<Vec<String>, LogicError>, Error>,
+    ScriptCommand,
+);
 
 /// An adapter's connection over its mock stream, as the runner drives it.
 ///
@@ -66,7 +69,11 @@ pub fn transcripts(min: usize) -> Result<Vec<Script>, String> {
         .collect();
     files.sort();
     if files.len() < min {
-        return Err(format!("only {} transcripts in {}", files.len(), dir.display()));
+        return Err(format!(
+            "only {} transcripts in {}",
+            files.len(),
+            dir.display()
+        ));
     }
     files
         .iter()
@@ -103,7 +110,11 @@ pub fn replay_all(
     if failures.is_empty() {
         Ok(summary)
     } else {
-        Err(format!("{} failures:\n{}", failures.len(), failures.join("\n")))
+        Err(format!(
+            "{} failures:\n{}",
+            failures.len(),
+            failures.join("\n")
+        ))
     }
 }
 
