@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use smtp_blocking::smtp_adapter::rustls;
+use smtp_adapter::rustls;
 
 /// A CA and a server configuration with a certificate it signed for `localhost` and
 /// 127.0.0.1.
