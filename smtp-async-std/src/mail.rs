@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use futures_io::AsyncRead;
-use smtp_adapter::{ConnectionConfig, Error, log};
+use smtp_adapter::{Error, log};
 use smtp_proto::command::{
     Envelope, LogicError, MailBody, MailReport, SendMail, SendMails, StreamedBody,
 };
@@ -181,7 +181,7 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> Mails<'_, I> {
 /// failed QUIT does not change the mail's result.
 #[cfg(feature = "async-std")]
 pub async fn connect_send_quit(
-    config: &ConnectionConfig,
+    config: &smtp_adapter::ConnectionConfig,
     envelope: Envelope,
     body: MailBody,
 ) -> MailResult {

@@ -160,3 +160,79 @@ pub fn accept_tls(
     }
     rustls::StreamOwned::new(connection, socket)
 }
+
+/// A tracing subscriber that collects every event and span field as text.
+#[derive(Clone, Default)]
+pub struct Capture(pub Arc<std::sync::Mutex<Vec<String>>>);
+
+struct Text<'a>(&'a mut String);
+
+impl tracing::field::Visit for Text<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={value:?}", field.name()));
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut line = format!("span {}", span.metadata().name());
+        span.record(&mut Text(&mut line));
+        self.0.lock().unwrap().push(line);
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut line = String::from("record");
+        values.record(&mut Text(&mut line));
+        self.0.lock().unwrap().push(line);
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut line = format!("event {}", event.metadata().target());
+        event.record(&mut Text(&mut line));
+        self.0.lock().unwrap().push(line);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+impl Capture {
+    /// Everything captured, one line per event or span.
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap().join("\n")
+    }
+}
+
+/// The server side of the log tests: AUTH PLAIN with `tim`/`s3cr3t`, one mail whose only
+/// recipient is refused.
+pub fn auth_and_a_refused_mail<S: Read + Write>(peer: &mut Peer<S>) {
+    peer.greet_ehlo(&["PIPELINING", "AUTH PLAIN"]);
+    peer.expect("AUTH PLAIN AHRpbQBzM2NyM3Q=\r\n");
+    peer.send("235 ok\r\n");
+    peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+    peer.send("250 ok\r\n550 no such user\r\n354 go\r\n");
+    peer.expect(".\r\n");
+    peer.send("554 no valid recipients\r\n");
+}
+
+/// What the log tests check: no credential, no body, spans per command with outcomes.
+pub fn assert_logs_are_redacted(lines: &str) {
+    assert!(lines.contains("AUTH PLAIN [secret"), "{lines}");
+    assert!(
+        !lines.contains("AHRpbQBzM2NyM3Q") && !lines.contains("s3cr3t"),
+        "{lines}"
+    );
+    assert!(!lines.contains("confidential"), "{lines}");
+    assert!(lines.contains("MAIL FROM:<a@x.test>"), "{lines}");
+    assert!(
+        lines.contains("span smtp.command command=\"Establish\""),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("span smtp.command command=\"SendMail\""),
+        "{lines}"
+    );
+    assert!(lines.contains("record outcome=\"ok\""), "{lines}");
+}
