@@ -79,14 +79,6 @@ pub(crate) async fn connect_addresses(
     bind: Option<IpAddr>,
     deadline: Instant,
 ) -> Result<TcpStream, Error> {
-    if bind.is_some() {
-        // async-std connects in one step, with no socket to bind first.
-        return Err(Error::Config(
-            "the async-std connector cannot bind a local address: open the socket and use \
-             Connection::connect_with_stream"
-                .into(),
-        ));
-    }
     let mut attempts = Vec::with_capacity(addresses.len());
     for (index, &address) in addresses.iter().enumerate() {
         let left = u32::try_from(addresses.len() - index).unwrap_or(u32::MAX);
@@ -96,11 +88,15 @@ pub(crate) async fn connect_addresses(
             continue;
         }
         let attempt = Instant::now() + share;
-        match timeout_at(&Clock::System, attempt, TcpStream::connect(address)).await {
+        match timeout_at(&Clock::System, attempt, connect_one(address, bind, share)).await {
             Ok(Ok(stream)) => {
                 stream.set_nodelay(true)?;
                 return Ok(stream);
             }
+            Ok(Err(error)) if error.kind() == io::ErrorKind::WouldBlock => attempts.push((
+                address,
+                io::Error::new(io::ErrorKind::TimedOut, "connection attempt timed out"),
+            )),
             Ok(Err(error)) => attempts.push((address, error)),
             Err(_) => attempts.push((
                 address,
@@ -112,6 +108,33 @@ pub(crate) async fn connect_addresses(
         host: host.to_owned(),
         attempts,
     })
+}
+
+/// async-std connects in one step, with no socket to bind first: a bound connection is
+/// opened with socket2 on async-std's blocking pool, within its share of the time.
+async fn connect_one(
+    address: SocketAddr,
+    bind: Option<IpAddr>,
+    timeout: std::time::Duration,
+) -> io::Result<TcpStream> {
+    let Some(local) = bind else {
+        return TcpStream::connect(address).await;
+    };
+    if local.is_ipv4() != address.is_ipv4() {
+        return Err(io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!("the bind address {local} is of the other address family"),
+        ));
+    }
+    let stream = async_std::task::spawn_blocking(move || {
+        let domain = socket2::Domain::for_address(address);
+        let socket = socket2::Socket::new(domain, socket2::Type::STREAM, None)?;
+        socket.bind(&SocketAddr::new(local, 0).into())?;
+        socket.connect_timeout(&address.into(), timeout)?;
+        Ok::<_, io::Error>(std::net::TcpStream::from(socket))
+    })
+    .await?;
+    Ok(TcpStream::from(stream))
 }
 
 #[cfg(test)]
@@ -142,7 +165,8 @@ mod tests {
         drop(closed);
         let v6 = SocketAddr::from(([0, 0, 0, 0, 0, 0, 0, 1], refused.port()));
         let deadline = Instant::now() + Duration::from_secs(10);
-        let error = connect_addresses("mx.test", &[refused, v6], None, deadline)
+        let bind = Some(IpAddr::from([127, 0, 0, 1]));
+        let error = connect_addresses("mx.test", &[refused, v6], bind, deadline)
             .await
             .unwrap_err();
         let Error::Connect { host, attempts } = &error else {
@@ -152,5 +176,20 @@ mod tests {
         assert_eq!(attempts.len(), 2);
         assert_eq!(attempts[0].0, refused);
         assert_eq!(attempts[0].1.kind(), io::ErrorKind::ConnectionRefused);
+        assert_eq!(attempts[1].1.kind(), io::ErrorKind::AddrNotAvailable);
+    }
+
+    #[async_std::test]
+    async fn binds_the_local_address() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let open = listener.local_addr().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let bind = Some(IpAddr::from([127, 0, 0, 1]));
+        let stream = connect_addresses("test", &[open], bind, deadline)
+            .await
+            .unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), open);
+        assert_eq!(stream.local_addr().unwrap().ip(), bind.unwrap());
+        assert!(stream.nodelay().unwrap());
     }
 }
