@@ -235,6 +235,42 @@ async fn a_cancelled_command_leaves_the_connection_unusable_not_out_of_step() {
     assert!(after.is_empty(), "{:?}", String::from_utf8_lossy(&after));
 }
 
+#[async_std::test]
+async fn many_mails_pipelined_in_order() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("one\r\n.\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 queued 1\r\n250 ok\r\n550 no such user\r\n503 no recipients\r\n");
+        peer.expect("RSET\r\n");
+        peer.send("250 reset\r\n");
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let mails = vec![
+        (envelope(), MailBody::bytes(&b"one\r\n"[..])),
+        (envelope(), MailBody::bytes(&b"two\r\n"[..])),
+    ];
+    let mut results = connection.send_all_mails(mails);
+    let first = results.next().await.unwrap().unwrap().unwrap();
+    assert_eq!(first.outcome(), Outcome::Delivered);
+    match results.next().await.unwrap() {
+        Ok(Ok(report)) => assert_eq!(report.outcome(), Outcome::Rejected),
+        Ok(Err(_)) => {}
+        Err(error) => panic!("{error}"),
+    }
+    assert!(results.next().await.is_none());
+    drop(results);
+    assert!(connection.is_usable());
+    connection.quit().await.unwrap();
+    server.join().unwrap();
+}
+
 #[cfg(unix)]
 #[async_std::test]
 async fn lmtp_over_a_unix_socket() {

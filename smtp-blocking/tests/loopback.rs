@@ -233,6 +233,35 @@ fn a_dripping_greeting_times_out_on_the_deadline() {
     server.join().unwrap();
 }
 
+/// A zero deadline is a timeout at once, not an error from std (which refuses a zero
+/// socket timeout).
+#[test]
+fn a_zero_deadline_times_out_at_once() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        drop(socket);
+    });
+    let mut core = config(port, Security::None)
+        .build()
+        .unwrap()
+        .client_config();
+    core.timeouts = Timeouts::uniform(Duration::ZERO);
+    let config = config(port, Security::None)
+        .client_config(core)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = Connection::connect(&config).unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::Timeout { .. })),
+        "{error}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(400));
+    server.join().unwrap();
+}
+
 #[test]
 fn many_mails_pipelined_in_order() {
     let (listener, port) = listener();
