@@ -184,12 +184,12 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let open = listener.local_addr().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
-        let bind = Some(IpAddr::from([127, 0, 0, 1]));
-        let stream = connect_addresses("test", &[open], bind, deadline)
+        let local = IpAddr::from([127, 0, 0, 1]);
+        let stream = connect_addresses("test", &[open], Some(local), deadline)
             .await
             .unwrap();
         assert_eq!(stream.peer_addr().unwrap(), open);
-        assert_eq!(stream.local_addr().unwrap().ip(), bind.unwrap());
+        assert_eq!(stream.local_addr().unwrap().ip(), local);
         assert!(stream.nodelay().unwrap());
     }
 }

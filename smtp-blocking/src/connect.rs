@@ -156,10 +156,10 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let open = listener.local_addr().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
-        let bind = Some(IpAddr::from([127, 0, 0, 1]));
-        let stream = connect_addresses("test", &[open], bind, deadline).unwrap();
+        let local = IpAddr::from([127, 0, 0, 1]);
+        let stream = connect_addresses("test", &[open], Some(local), deadline).unwrap();
         assert_eq!(stream.peer_addr().unwrap(), open);
-        assert_eq!(stream.local_addr().unwrap().ip(), bind.unwrap());
+        assert_eq!(stream.local_addr().unwrap().ip(), local);
     }
 
     #[test]
