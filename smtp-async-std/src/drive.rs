@@ -205,9 +205,7 @@ impl Io {
             let _ = timeout_at(&self.clock, deadline, stream.close()).await;
         }
     }
-}
 
-impl Io {
     /// The time the core is given: the system clock, or the mock's virtual one.
     fn now(&self) -> Instant {
         self.clock.now()
