@@ -330,3 +330,42 @@ fn lmtp_over_a_unix_socket() {
     server.join().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A stream the adapter does not know (no timeouts to set, no non-blocking reads): any
+/// `Read + Write` works, and the idle check never blocks on it.
+#[test]
+fn any_read_write_stream_the_caller_brings() {
+    use std::io::Read;
+    struct Opaque(std::net::TcpStream);
+    impl Read for Opaque {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+    impl std::io::Write for Opaque {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.0.flush()
+        }
+    }
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("NOOP\r\n");
+        peer.send("250 ok\r\n");
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let socket = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect_with_stream(Opaque(socket), &config).unwrap();
+    connection.poll_idle();
+    assert!(connection.is_usable());
+    let reply = connection.send(Noop::default()).unwrap().unwrap();
+    assert_eq!(reply.code().get(), 250);
+    connection.quit().unwrap();
+    server.join().unwrap();
+}
