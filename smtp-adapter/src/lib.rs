@@ -35,5 +35,10 @@ pub use config::{ConnectionConfig, Endpoint, Security};
 pub use error::{Error, Phase};
 pub use tls::{TlsConfig, TlsInfo, client_nonce};
 
+/// How long an adapter still reads replies after a write failed: a server that refuses and
+/// closes (a 552 during the body) has sent its reply, which may still be on its way through
+/// TLS records; a refusal followed by a close must stay a refusal.
+pub const WRITE_FAILURE_LINGER: std::time::Duration = std::time::Duration::from_millis(250);
+
 pub use rustls;
 pub use smtp_proto;

@@ -6,12 +6,19 @@
 //! [`Delivery`] says, so adapters are tested with split reads too), and the TLS handshake
 //! is a step of its own. The adapter's mock stream only maps these answers onto its
 //! runtime's read and write calls and sleeps through [`PlayerRead::Wait`].
+//!
+//! The transcript runner ([`replay_all`], [`replay`]) is here too, written once for every
+//! adapter's mock test: an adapter implements [`Replay`] for its connection.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
 use smtp_proto::testing::{Delivery, IoEvent, Item, Script, escape};
+
+mod replay;
+
+pub use replay::{Ran, Replay, Summary, render_error, replay, replay_all, run_ready, transcripts};
 
 /// A transcript's connection events, played against the client.
 #[derive(Debug)]

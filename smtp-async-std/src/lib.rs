@@ -1,7 +1,85 @@
-//! The futures-io (async-std, smol) adapter for smtp-proto.
+//! The futures-io adapter for smtp-proto: async-std, smol or any executor; futures-rustls,
+//! async-io's timer, and a scripted mock.
 //!
-//! Not written yet: the adapters come after the sans-IO client in `smtp-proto` (see the
-//! workspace README). This crate only reserves its place in the workspace.
+//! A [`Connection`] holds the stream, the sans-IO core
+//! [`Client`](smtp_proto::client::Client) and a read buffer, and runs every command through
+//! one loop over the core's output: write each transmit whole before its deadline, read
+//! until the reply deadline, run the TLS handshake when asked, feed a streamed body. It is
+//! smtp-tokio's loop over the futures-io traits: the names, results and configuration
+//! ([`ConnectionConfig`]) are the same.
+//!
+//! ```no_run
+//! use smtp_async_std::{Connection, ConnectionConfig};
+//! use smtp_proto::command::{Envelope, MailBody};
+//! use smtp_proto::auth::Credentials;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = ConnectionConfig::builder("smtp.example.org")
+//!     .credentials(Credentials::password("tim", "secret"))
+//!     .build()?;
+//! let mut connection = Connection::connect(&config).await?;
+//! let envelope = Envelope::new("<tim@example.org>".parse()?, ["<ann@example.net>".parse()?])?;
+//! let report = connection
+//!     .send_mail(envelope, MailBody::bytes(&b"Subject: hi\r\n\r\nHello.\r\n"[..]))
+//!     .await??;
+//! println!("{:?}", report.outcome());
+//! connection.quit().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Errors have two levels: `Err(`[`Error`]`)` means the connection is dead, `Ok(Err(`
+//! [`LogicError`](smtp_proto::command::LogicError)`))` is the server's refusal with the
+//! connection still usable. Logs go through `tracing`: a `smtp.command` span per command,
+//! wire logs at trace level showing only redacted transmits.
+//!
+//! # Runtimes
+//!
+//! async-std is discontinued upstream, so nothing here depends on it but
+//! [`Connection::connect`] (the default feature `async-std`: its resolver and sockets).
+//! Everything else is the futures-io traits, futures-rustls and async-io's
+//! [`Timer`](async_io::Timer), which work on any executor: bring a smol (or any
+//! futures-io) stream to [`Connection::connect_with_stream`].
+//!
+//! # Cancellation
+//!
+//! Every future here may be dropped. A command dropped mid-way leaves its exchange
+//! unfinished, and the core then refuses the connection ([`Connection::is_usable`] is
+//! false, the next `send` fails with `ProtocolError::Unusable` before writing): a late
+//! reply can never be taken for the answer to a later command.
+//!
+//! # Testing
+//!
+//! With the feature `mock`, `MockStream` plays a transcript's server side (the files in
+//! `tests/transcripts/`, the same ones the core replays) on virtual time, and
+//! `Connection::with_mock` runs commands over it, STARTTLS included.
 #![forbid(unsafe_code)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
+#[cfg(feature = "async-std")]
+mod connect;
+mod connection;
+mod drive;
+mod mail;
+#[cfg(feature = "mock")]
+mod mock;
+mod stream;
+
+pub use connection::{Connection, Sent};
+#[cfg(feature = "async-std")]
+pub use mail::connect_send_quit;
+pub use mail::{MailResult, Mails};
+#[cfg(feature = "mock")]
+pub use mock::{MockHandle, MockStream};
+pub use stream::{BoxedTransport, Stream, Transport};
+
+pub use smtp_adapter;
+pub use smtp_adapter::{
+    ConnectionConfig, ConnectionConfigBuilder, Endpoint, Error, Phase, Security, TlsConfig, TlsInfo,
+};
 pub use smtp_proto;

@@ -3,7 +3,7 @@
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use smtp_adapter::{Error, Phase, TlsInfo, log};
+use smtp_adapter::{Error, Phase, TlsInfo, WRITE_FAILURE_LINGER, log};
 use smtp_proto::client::{Client, Exchange, Output};
 use smtp_proto::command::{Cmd, LogicError};
 use smtp_proto::error::ProtocolError;
@@ -11,9 +11,6 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::time::{Instant, timeout_at};
 
 use crate::stream::{Stream, Upgrader};
-
-/// How long replies are still read after a write failed.
-const WRITE_FAILURE_LINGER: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Octets read from the connection at once.
 const READ_BUFFER: usize = 8 * 1024;

@@ -112,3 +112,107 @@ impl SmtpAdapter for Tokio {
         connection.is_usable()
     }
 }
+
+/// The blocking adapter (`smtp-blocking`): each method does its work synchronously in the
+/// body of the `async fn`, and [`block_on`](SmtpAdapter::block_on) is futures-lite's
+/// (which parks the thread if a suite's own future ever waits).
+#[derive(Debug)]
+pub struct Blocking;
+
+impl SmtpAdapter for Blocking {
+    const NAME: &'static str = "blocking";
+    type Connection = smtp_blocking::Connection;
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        futures_lite::future::block_on(future)
+    }
+
+    async fn connect(config: &ConnectionConfig) -> Result<Self::Connection, Error> {
+        smtp_blocking::Connection::connect(config)
+    }
+
+    async fn send<C: Cmd + Send>(
+        connection: &mut Self::Connection,
+        cmd: C,
+    ) -> Result<Result<C::Output, LogicError>, Error>
+    where
+        C::Output: Send,
+    {
+        connection.send(cmd)
+    }
+
+    async fn send_mail(
+        connection: &mut Self::Connection,
+        envelope: Envelope,
+        body: MailBody,
+    ) -> Result<Result<MailReport, LogicError>, Error> {
+        connection.send_mail(envelope, body)
+    }
+
+    async fn quit(connection: Self::Connection) -> Result<(), Error> {
+        connection.quit()
+    }
+
+    fn established(connection: &Self::Connection) -> Option<&Established> {
+        connection.established()
+    }
+
+    fn tls_info(connection: &Self::Connection) -> Option<&TlsInfo> {
+        connection.tls_info()
+    }
+
+    fn is_usable(connection: &Self::Connection) -> bool {
+        connection.is_usable()
+    }
+}
+
+/// The futures-io adapter (`smtp-async-std`), run on async-std's executor.
+#[derive(Debug)]
+pub struct AsyncStd;
+
+impl SmtpAdapter for AsyncStd {
+    const NAME: &'static str = "async-std";
+    type Connection = smtp_async_std::Connection;
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        async_std::task::block_on(future)
+    }
+
+    async fn connect(config: &ConnectionConfig) -> Result<Self::Connection, Error> {
+        smtp_async_std::Connection::connect(config).await
+    }
+
+    async fn send<C: Cmd + Send>(
+        connection: &mut Self::Connection,
+        cmd: C,
+    ) -> Result<Result<C::Output, LogicError>, Error>
+    where
+        C::Output: Send,
+    {
+        connection.send(cmd).await
+    }
+
+    async fn send_mail(
+        connection: &mut Self::Connection,
+        envelope: Envelope,
+        body: MailBody,
+    ) -> Result<Result<MailReport, LogicError>, Error> {
+        connection.send_mail(envelope, body).await
+    }
+
+    async fn quit(connection: Self::Connection) -> Result<(), Error> {
+        connection.quit().await
+    }
+
+    fn established(connection: &Self::Connection) -> Option<&Established> {
+        connection.established()
+    }
+
+    fn tls_info(connection: &Self::Connection) -> Option<&TlsInfo> {
+        connection.tls_info()
+    }
+
+    fn is_usable(connection: &Self::Connection) -> bool {
+        connection.is_usable()
+    }
+}

@@ -1,0 +1,195 @@
+//! Opening the transport with async-std (feature `async-std`): every address of the host in
+//! order, within the connect timeout.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use async_std::net::{TcpStream, ToSocketAddrs};
+use smtp_adapter::{ConnectionConfig, Endpoint, Error, Phase};
+
+use crate::drive::{Clock, timeout_at};
+use crate::stream::Stream;
+
+/// Opens the configured endpoint; returns the stream and, for TCP, the local address.
+pub(crate) async fn open(config: &ConnectionConfig) -> Result<(Stream, Option<SocketAddr>), Error> {
+    let deadline = Instant::now() + config.connect_timeout();
+    match config.endpoint() {
+        Endpoint::Tcp { host, port } => {
+            let lookup = (host.as_str(), *port).to_socket_addrs();
+            let addresses: Vec<SocketAddr> =
+                match timeout_at(&Clock::System, deadline, lookup).await {
+                    Err(_) => {
+                        return Err(Error::Timeout {
+                            phase: Phase::Connect,
+                        });
+                    }
+                    Ok(Err(source)) => {
+                        return Err(Error::Resolve {
+                            host: host.clone(),
+                            source,
+                        });
+                    }
+                    Ok(Ok(addresses)) => addresses.collect(),
+                };
+            let stream =
+                connect_addresses(host, &addresses, config.bind_address(), deadline).await?;
+            let local = stream.local_addr().ok();
+            Ok((Stream::Plain(Box::new(stream)), local))
+        }
+        Endpoint::Unix(path) => open_unix(path, deadline).await,
+        _ => Err(Error::Config("unsupported endpoint".into())),
+    }
+}
+
+#[cfg(unix)]
+async fn open_unix(
+    path: &std::path::Path,
+    deadline: Instant,
+) -> Result<(Stream, Option<SocketAddr>), Error> {
+    let connect = async_std::os::unix::net::UnixStream::connect(path);
+    match timeout_at(&Clock::System, deadline, connect).await {
+        Err(_) => Err(Error::Timeout {
+            phase: Phase::Connect,
+        }),
+        Ok(Err(error)) => Err(Error::Io(io::Error::new(
+            error.kind(),
+            format!("cannot connect to {}: {error}", path.display()),
+        ))),
+        Ok(Ok(stream)) => Ok((Stream::Plain(Box::new(stream)), None)),
+    }
+}
+
+#[cfg(not(unix))]
+async fn open_unix(
+    _path: &std::path::Path,
+    _deadline: Instant,
+) -> Result<(Stream, Option<SocketAddr>), Error> {
+    Err(Error::Config(
+        "Unix sockets are not available on this system".into(),
+    ))
+}
+
+/// Tries each address in order; each attempt gets an equal share of the time left, so
+/// one black-holed address cannot use up the budget of those after it. TCP_NODELAY is set:
+/// a pipelined group is one write and must leave at once.
+pub(crate) async fn connect_addresses(
+    host: &str,
+    addresses: &[SocketAddr],
+    bind: Option<IpAddr>,
+    deadline: Instant,
+) -> Result<TcpStream, Error> {
+    let mut attempts = Vec::with_capacity(addresses.len());
+    for (index, &address) in addresses.iter().enumerate() {
+        let left = u32::try_from(addresses.len() - index).unwrap_or(u32::MAX);
+        let share = deadline.saturating_duration_since(Instant::now()) / left;
+        if share.is_zero() {
+            attempts.push((address, io::Error::from(io::ErrorKind::TimedOut)));
+            continue;
+        }
+        let attempt = Instant::now() + share;
+        match timeout_at(&Clock::System, attempt, connect_one(address, bind, share)).await {
+            Ok(Ok(stream)) => {
+                stream.set_nodelay(true)?;
+                return Ok(stream);
+            }
+            Ok(Err(error)) if error.kind() == io::ErrorKind::WouldBlock => attempts.push((
+                address,
+                io::Error::new(io::ErrorKind::TimedOut, "connection attempt timed out"),
+            )),
+            Ok(Err(error)) => attempts.push((address, error)),
+            Err(_) => attempts.push((
+                address,
+                io::Error::new(io::ErrorKind::TimedOut, "connection attempt timed out"),
+            )),
+        }
+    }
+    Err(Error::Connect {
+        host: host.to_owned(),
+        attempts,
+    })
+}
+
+/// async-std connects in one step, with no socket to bind first: a bound connection is
+/// opened with socket2 on async-std's blocking pool, within its share of the time.
+async fn connect_one(
+    address: SocketAddr,
+    bind: Option<IpAddr>,
+    timeout: std::time::Duration,
+) -> io::Result<TcpStream> {
+    let Some(local) = bind else {
+        return TcpStream::connect(address).await;
+    };
+    if local.is_ipv4() != address.is_ipv4() {
+        return Err(io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!("the bind address {local} is of the other address family"),
+        ));
+    }
+    let stream = async_std::task::spawn_blocking(move || {
+        let domain = socket2::Domain::for_address(address);
+        let socket = socket2::Socket::new(domain, socket2::Type::STREAM, None)?;
+        socket.bind(&SocketAddr::new(local, 0).into())?;
+        socket.connect_timeout(&address.into(), timeout)?;
+        Ok::<_, io::Error>(std::net::TcpStream::from(socket))
+    })
+    .await?;
+    Ok(TcpStream::from(stream))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_std::net::TcpListener;
+    use std::time::Duration;
+
+    #[async_std::test]
+    async fn falls_back_to_the_next_address() {
+        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let refused = closed.local_addr().unwrap();
+        drop(closed);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let open = listener.local_addr().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let stream = connect_addresses("test", &[refused, open], None, deadline)
+            .await
+            .unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), open);
+        assert!(stream.nodelay().unwrap(), "TCP_NODELAY must be set");
+    }
+
+    #[async_std::test]
+    async fn every_failed_address_is_reported() {
+        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let refused = closed.local_addr().unwrap();
+        drop(closed);
+        let v6 = SocketAddr::from(([0, 0, 0, 0, 0, 0, 0, 1], refused.port()));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let bind = Some(IpAddr::from([127, 0, 0, 1]));
+        let error = connect_addresses("mx.test", &[refused, v6], bind, deadline)
+            .await
+            .unwrap_err();
+        let Error::Connect { host, attempts } = &error else {
+            panic!("expected a connect error, got {error}");
+        };
+        assert_eq!(host, "mx.test");
+        assert_eq!(attempts.len(), 2);
+        assert_eq!(attempts[0].0, refused);
+        assert_eq!(attempts[0].1.kind(), io::ErrorKind::ConnectionRefused);
+        assert_eq!(attempts[1].1.kind(), io::ErrorKind::AddrNotAvailable);
+    }
+
+    #[async_std::test]
+    async fn binds_the_local_address() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let open = listener.local_addr().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let local = IpAddr::from([127, 0, 0, 1]);
+        let stream = connect_addresses("test", &[open], Some(local), deadline)
+            .await
+            .unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), open);
+        assert_eq!(stream.local_addr().unwrap().ip(), local);
+        assert!(stream.nodelay().unwrap());
+    }
+}

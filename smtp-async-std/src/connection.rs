@@ -1,0 +1,272 @@
+//! [`Connection`]: a socket, the core client and one loop.
+
+use std::net::SocketAddr;
+
+use futures_io::AsyncRead;
+use futures_rustls::TlsConnector;
+use smtp_adapter::{ConnectionConfig, Endpoint, Error, Security, TlsInfo, log};
+use smtp_proto::client::{Client, Session};
+use smtp_proto::command::{Cmd, Established, LogicError, Quit, TransactionOptions};
+use smtp_proto::error::ProtocolError;
+use tracing::Instrument;
+
+#[cfg(feature = "async-std")]
+use crate::connect;
+use crate::drive::{Driven, Io};
+use crate::stream::{Stream, Transport, Upgrader};
+
+/// An SMTP (or LMTP) connection on any futures-io stream: the stream, the sans-IO core client, a read
+/// buffer, and one loop that runs any [`Cmd`].
+///
+/// Results have two levels: `Err(Error)` means the connection is dead (`?` it away);
+/// `Ok(Err(LogicError))` is the server's refusal, to be looked at, with the connection
+/// still usable. A `send` future dropped mid-command leaves the connection unusable,
+/// never out of step.
+pub struct Connection {
+    pub(crate) io: Io,
+    pub(crate) client: Client,
+    established: Option<Established>,
+    pub(crate) options: TransactionOptions,
+}
+
+/// A command's end as [`Connection::send_with_body`] returns it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Sent<C: Cmd> {
+    /// What [`Connection::send`] returns.
+    pub result: Result<Result<C::Output, LogicError>, Error>,
+    /// The command, for what it recorded (a mail report after a fatal error).
+    pub command: C,
+    /// After a fatal error: the command's result if it had finished first (a mail whose
+    /// verdict was a 421).
+    pub finished: Option<Result<C::Output, LogicError>>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("stream", &self.io.stream)
+            .field("session", self.client.session())
+            .field("usable", &self.is_usable())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// Connects as `config` says and sets the session up: resolves the host and tries
+    /// every address in order within the connect timeout (TCP_NODELAY set), or opens the
+    /// Unix socket; implicit TLS if configured; then greeting, EHLO, STARTTLS, AUTH
+    /// ([`Establish`](smtp_proto::command::Establish), whose output
+    /// [`established`](Self::established) keeps).
+    ///
+    /// A refused setup (greeting, EHLO, AUTH) is [`Error::Refused`]. Uses async-std's
+    /// resolver and sockets (feature `async-std`).
+    #[cfg(feature = "async-std")]
+    pub async fn connect(config: &ConnectionConfig) -> Result<Self, Error> {
+        let (stream, local) = connect::open(config).await?;
+        Self::open(stream, upgrader(config)?, local, config).await
+    }
+
+    /// Sets the session up over a stream the caller opened (a proxy, a tunnel, a test
+    /// pipe, a smol socket): as `connect` after the connection step, STARTTLS included.
+    pub async fn connect_with_stream<S: Transport>(
+        stream: S,
+        config: &ConnectionConfig,
+    ) -> Result<Self, Error> {
+        let stream = Stream::Plain(Box::new(stream));
+        Self::open(stream, upgrader(config)?, None, config).await
+    }
+
+    pub(crate) async fn open(
+        stream: Stream,
+        upgrader: Upgrader,
+        local: Option<SocketAddr>,
+        config: &ConnectionConfig,
+    ) -> Result<Self, Error> {
+        let mut io = Io::new(stream, upgrader, None);
+        let implicit = config.security() == Security::ImplicitTls;
+        if implicit {
+            let stream = io.stream.take().ok_or(ProtocolError::Unusable)?;
+            let (stream, info) = io.upgrader.handshake(stream).await?;
+            io.stream = Some(stream);
+            io.tls = info;
+        }
+        let mut connection = Self::from_parts(io, config.new_client(implicit));
+        connection.options = config.transaction_options();
+        let setup = config.establish(local)?;
+        match connection.send(setup).await? {
+            Ok(established) => {
+                connection.established = Some(established);
+                Ok(connection)
+            }
+            Err(refusal) => {
+                connection.io.shutdown().await;
+                Err(Error::Refused(refusal))
+            }
+        }
+    }
+
+    pub(crate) fn from_parts(io: Io, client: Client) -> Self {
+        Self {
+            io,
+            client,
+            established: None,
+            options: TransactionOptions::default(),
+        }
+    }
+
+    /// Runs `cmd` and returns its result: the output, the server's refusal, or the fatal
+    /// error that ended the connection.
+    ///
+    /// Anything the server sent while the connection sat idle (a 421, a close) is
+    /// reported first, before a byte of `cmd` is written. A command that asks for a
+    /// streamed body gets an empty one (see [`send_with_body`](Self::send_with_body)).
+    pub async fn send<C: Cmd>(&mut self, cmd: C) -> Result<Result<C::Output, LogicError>, Error> {
+        self.send_with_body(cmd, futures_lite::io::empty())
+            .await
+            .result
+    }
+
+    /// Runs `cmd`, feeding the body it asks for from `body` through a fixed buffer, and
+    /// gives the command back with its result.
+    pub async fn send_with_body<C: Cmd, R: AsyncRead + Unpin>(
+        &mut self,
+        cmd: C,
+        mut body: R,
+    ) -> Sent<C> {
+        self.io.poll_idle(&mut self.client);
+        let span = log::command_span(log::command_name::<C>());
+        let (io, client) = (&mut self.io, &mut self.client);
+        let recorded = span.clone();
+        async move {
+            let mut exchange = client.send(cmd);
+            let result = match io.drive(&mut exchange, &mut body, |_| false).await {
+                Ok(Driven::Done(result)) => Ok(result),
+                Ok(Driven::Paused) => Err(Error::Protocol(ProtocolError::Misuse("paused"))),
+                Err(error) => Err(error),
+            };
+            let finished = match result {
+                Err(_) => exchange.take_result(),
+                Ok(_) => None,
+            };
+            log::record_outcome(&recorded, &result);
+            Sent {
+                result,
+                command: exchange.into_command(),
+                finished,
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Reads what the server sent while the connection sat idle, without waiting: after
+    /// it, [`is_usable`](Self::is_usable) reflects a 421 or a close. (Every `send` does
+    /// this first.)
+    pub fn poll_idle(&mut self) {
+        self.io.poll_idle(&mut self.client);
+    }
+
+    /// Sends QUIT and closes the connection. A failed or missing QUIT reply changes
+    /// nothing that happened before: once the QUIT line was written, errors are ignored.
+    pub async fn quit(mut self) -> Result<(), Error> {
+        let before = self.io.written;
+        let result = self.send(Quit).await;
+        self.io.shutdown().await;
+        match result {
+            Err(_) if self.io.written > before => Ok(()),
+            Err(error) => Err(error),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// The stream, for the caller to go on with (after the TLS handshake failed or was
+    /// cancelled there is none).
+    pub fn into_inner(self) -> Option<Stream> {
+        self.io.stream
+    }
+
+    /// Whether another command may run: no fatal error, no abandoned command, not closed
+    /// (as last seen: see [`poll_idle`](Self::poll_idle)).
+    pub fn is_usable(&self) -> bool {
+        self.io.stream.is_some() && self.client.is_usable()
+    }
+
+    /// What the TLS handshake negotiated, if the connection is TLS.
+    pub fn tls_info(&self) -> Option<&TlsInfo> {
+        self.io.tls.as_ref()
+    }
+
+    /// What the session setup established (greeting, EHLO data, TLS, mechanism).
+    pub fn established(&self) -> Option<&Established> {
+        self.established.as_ref()
+    }
+
+    /// The session as the core sees it (EHLO data, TLS, authentication, transaction).
+    pub fn session(&self) -> &Session {
+        self.client.session()
+    }
+
+    /// The options mails are sent with (from the configuration).
+    pub fn transaction_options(&self) -> TransactionOptions {
+        self.options
+    }
+
+    /// Changes the options later mails are sent with.
+    pub fn set_transaction_options(&mut self, options: TransactionOptions) {
+        self.options = options;
+    }
+}
+
+/// The TLS step the configuration asks for (the rustls configuration is built here, so a
+/// bad root file fails before the connection is used).
+fn upgrader(config: &ConnectionConfig) -> Result<Upgrader, Error> {
+    if config.security() == Security::None {
+        return Ok(Upgrader::Unavailable);
+    }
+    let host = match config.endpoint() {
+        Endpoint::Tcp { host, .. } => host.as_str(),
+        _ => config.tls_server_name().unwrap_or("localhost"),
+    };
+    Ok(Upgrader::Rustls {
+        connector: TlsConnector::from(config.tls().client_config()?),
+        server_name: config.tls().server_name_for(host)?,
+        timeout: config.tls_timeout(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smtp_proto::command::{Envelope, MailBody, Noop, StreamedBody};
+
+    fn is_send<T: Send>(_: &T) {}
+
+    /// The futures can be spawned on a multi-threaded runtime.
+    #[test]
+    fn connections_and_their_futures_are_send() {
+        async fn uses(connection: &mut Connection, envelope: Envelope) {
+            let send = connection.send(Noop::default());
+            is_send(&send);
+            drop(send);
+            let mail = connection.send_mail(envelope.clone(), MailBody::bytes(&b"x"[..]));
+            is_send(&mail);
+            drop(mail);
+            let streamed = connection.send_mail_streamed(
+                envelope,
+                futures_lite::io::empty(),
+                StreamedBody::default(),
+            );
+            is_send(&streamed);
+        }
+        let config = ConnectionConfig::builder("mx.test").build();
+        is_send(&config);
+        let _ = uses;
+        let connect = async {
+            let config = ConnectionConfig::builder("mx.test").build()?;
+            Connection::connect_with_stream(futures_lite::io::Cursor::new(Vec::new()), &config)
+                .await
+        };
+        is_send(&connect);
+    }
+}

@@ -1,0 +1,293 @@
+//! The one loop: a `match` on the core's output, with futures-io and async-io's timer
+//! doing the waiting.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use async_io::Timer;
+use futures_io::AsyncRead;
+use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
+use smtp_adapter::{Error, Phase, TlsInfo, WRITE_FAILURE_LINGER, log};
+use smtp_proto::client::{Client, Exchange, Output};
+use smtp_proto::command::{Cmd, LogicError};
+use smtp_proto::error::ProtocolError;
+
+use crate::stream::{Stream, Upgrader};
+
+/// Octets read from the connection at once.
+const READ_BUFFER: usize = 8 * 1024;
+/// Octets of a streamed body read at once: the body's whole memory cost.
+pub(crate) const BODY_BUFFER: usize = 16 * 1024;
+
+/// The connection's IO half: the stream, the read buffer, the TLS step, the clock.
+pub(crate) struct Io {
+    /// `None` once a handshake consumed it and failed, or it was cancelled mid-way.
+    pub(crate) stream: Option<Stream>,
+    buf: Box<[u8]>,
+    pub(crate) upgrader: Upgrader,
+    pub(crate) tls: Option<TlsInfo>,
+    /// Octets written so far (QUIT ignores errors once its line left).
+    pub(crate) written: u64,
+    clock: Clock,
+}
+
+/// Where [`Io::drive`] stopped.
+pub(crate) enum Driven<T> {
+    /// The command is done.
+    Done(Result<T, LogicError>),
+    /// The caller's pause condition held while the command waited for input.
+    Paused,
+}
+
+impl Io {
+    pub(crate) fn new(stream: Stream, upgrader: Upgrader, tls: Option<TlsInfo>) -> Self {
+        Self {
+            stream: Some(stream),
+            buf: vec![0; READ_BUFFER].into_boxed_slice(),
+            clock: Clock::of(&upgrader),
+            upgrader,
+            tls,
+            written: 0,
+        }
+    }
+
+    /// Runs `exchange` until it is done, or until `pause` holds when it needs input.
+    ///
+    /// Every error is fatal: the exchange is left unfinished, so the core refuses the
+    /// client from then on; a future dropped mid-way leaves it so too.
+    pub(crate) async fn drive<C: Cmd, R: AsyncRead + Unpin>(
+        &mut self,
+        exchange: &mut Exchange<'_, C>,
+        body: &mut R,
+        mut pause: impl FnMut(&mut C) -> bool,
+    ) -> Result<Driven<C::Output>, Error> {
+        let mut chunk: Vec<u8> = Vec::new();
+        loop {
+            let output = exchange.poll_output(self.now())?;
+            match output {
+                Output::Transmit(transmit) => {
+                    log::log_transmit(&transmit);
+                    let deadline = transmit.write_deadline();
+                    let stream = self.stream.as_mut().ok_or(ProtocolError::Unusable)?;
+                    // One write_all per transmit: a pipelined group leaves together.
+                    let write = async {
+                        stream.write_all(transmit.bytes()).await?;
+                        stream.flush().await
+                    };
+                    let len = transmit.bytes().len() as u64;
+                    match timeout_at(&self.clock, deadline, write).await {
+                        Err(_) => {
+                            // The transmit may not have left: the core must not count an
+                            // end of data in it as sent (uncertain).
+                            exchange.handle_write_error();
+                            let _ = exchange.poll_output(self.now());
+                            return Err(Error::Timeout {
+                                phase: Phase::Write,
+                            });
+                        }
+                        Ok(Err(error)) => return self.write_failed(exchange, error).await,
+                        Ok(Ok(())) => self.written += len,
+                    }
+                }
+                Output::NeedInput { deadline } => {
+                    if pause(exchange.command_mut()) {
+                        return Ok(Driven::Paused);
+                    }
+                    let stream = self.stream.as_mut().ok_or(ProtocolError::Unusable)?;
+                    let read = stream.read(&mut self.buf);
+                    match timeout_at(&self.clock, deadline, read).await {
+                        Err(_) => exchange.handle_timeout(self.now()),
+                        Ok(Ok(0)) => exchange.handle_eof(),
+                        Ok(Ok(n)) => {
+                            let bytes = self.buf.get(..n).unwrap_or_default();
+                            log::log_input(bytes);
+                            exchange.handle_input(bytes);
+                        }
+                        Ok(Err(error)) => return Err(Error::Io(error)),
+                    }
+                }
+                Output::UpgradeTls => {
+                    // Octets already received before the handshake (in any layer) would be
+                    // taken for TLS-protected: the core fails with StartTlsInjection.
+                    if let Some(bytes) = self.read_now() {
+                        exchange.handle_input(&bytes);
+                        continue;
+                    }
+                    let stream = self.stream.take().ok_or(ProtocolError::Unusable)?;
+                    let (stream, info) = self.upgrader.handshake(stream).await?;
+                    self.stream = Some(stream);
+                    self.tls = info;
+                    exchange.tls_established();
+                }
+                Output::NeedBody => {
+                    // Replies already here go first: a refusal read now may spare the body.
+                    let mut received = false;
+                    while let Some(bytes) = self.read_now() {
+                        log::log_input(&bytes);
+                        exchange.handle_input(&bytes);
+                        received = true;
+                    }
+                    if received {
+                        continue;
+                    }
+                    chunk.resize(BODY_BUFFER, 0);
+                    match body.read(&mut chunk).await.map_err(Error::Body)? {
+                        0 => exchange.handle_body_end(),
+                        n => exchange.handle_body(chunk.get(..n).unwrap_or_default()),
+                    }
+                }
+                Output::Done(result) => return Ok(Driven::Done(result)),
+            }
+        }
+    }
+
+    /// A write failed: what the server sent before it closed is read first, for a short
+    /// while (a refusal followed by a close is a refusal, not an IO error; over TLS the
+    /// records may still be on their way), then the core learns that the transmit may not
+    /// have left.
+    async fn write_failed<C: Cmd>(
+        &mut self,
+        exchange: &mut Exchange<'_, C>,
+        error: std::io::Error,
+    ) -> Result<Driven<C::Output>, Error> {
+        let until = self.now() + WRITE_FAILURE_LINGER;
+        while let Some(stream) = self.stream.as_mut() {
+            match timeout_at(&self.clock, until, stream.read(&mut self.buf)).await {
+                Ok(Ok(n)) if n > 0 => {
+                    let bytes = self.buf.get(..n).unwrap_or_default();
+                    log::log_input(bytes);
+                    exchange.handle_input(bytes);
+                }
+                _ => break,
+            }
+        }
+        exchange.handle_write_error();
+        exchange.handle_eof();
+        self.stream = None;
+        match exchange.poll_output(self.now()) {
+            Ok(Output::Done(result)) => Ok(Driven::Done(result)),
+            _ => Err(Error::Io(error)),
+        }
+    }
+
+    /// Reads what the server sent while no command ran (a 421, a close) without waiting,
+    /// and hands it to the client, whose next exchange then reports it before writing.
+    /// Before the greeting nothing is idle: the first command awaits it.
+    pub(crate) fn poll_idle(&mut self, client: &mut Client) {
+        if !client.is_usable() || client.session().greeting().is_none() {
+            return;
+        }
+        loop {
+            match self.try_read() {
+                Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => {
+                    client.handle_eof();
+                    return;
+                }
+                Poll::Ready(Ok(n)) => {
+                    let bytes = self.buf.get(..n).unwrap_or_default();
+                    log::log_input(bytes);
+                    client.handle_input(bytes);
+                }
+                Poll::Pending => return,
+            }
+        }
+    }
+
+    /// The octets readable right now, if any (an error or EOF counts as none: the next
+    /// waiting read reports it).
+    fn read_now(&mut self) -> Option<Vec<u8>> {
+        match self.try_read() {
+            Poll::Ready(Ok(n)) if n > 0 => self.buf.get(..n).map(<[u8]>::to_vec),
+            _ => None,
+        }
+    }
+
+    /// One read attempt that never waits.
+    fn try_read(&mut self) -> Poll<std::io::Result<usize>> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Poll::Ready(Ok(0));
+        };
+        let mut cx = Context::from_waker(Waker::noop());
+        Pin::new(stream).poll_read(&mut cx, &mut self.buf)
+    }
+
+    /// Closes the stream's write side, briefly: the peer may be gone already.
+    pub(crate) async fn shutdown(&mut self) {
+        let deadline = self.now() + std::time::Duration::from_secs(5);
+        if let Some(stream) = self.stream.as_mut() {
+            let _ = timeout_at(&self.clock, deadline, stream.close()).await;
+        }
+    }
+
+    /// The time the core is given: the system clock, or the mock's virtual one.
+    fn now(&self) -> Instant {
+        self.clock.now()
+    }
+}
+
+/// A deadline passed before the future finished.
+#[derive(Debug)]
+pub(crate) struct Elapsed;
+
+/// Runs `future` until `deadline`: async-io's timer, which serves any executor; on the
+/// mock's clock, time passes only when nothing else can happen (as on a paused clock).
+pub(crate) async fn timeout_at<F: Future>(
+    clock: &Clock,
+    deadline: Instant,
+    future: F,
+) -> Result<F::Output, Elapsed> {
+    match clock {
+        Clock::System => {
+            let timer = async {
+                Timer::at(deadline).await;
+                Err(Elapsed)
+            };
+            async { Ok(future.await) }.or(timer).await
+        }
+        #[cfg(feature = "mock")]
+        Clock::Mock(handle) => {
+            let mut future = std::pin::pin!(future);
+            std::future::poll_fn(|cx| {
+                if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                    return Poll::Ready(Ok(output));
+                }
+                if handle.advance(deadline) {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                } else {
+                    Poll::Ready(Err(Elapsed))
+                }
+            })
+            .await
+        }
+    }
+}
+
+/// Where the core's `now` comes from.
+pub(crate) enum Clock {
+    System,
+    /// The mock's virtual time: waits in the script pass at once.
+    #[cfg(feature = "mock")]
+    Mock(crate::mock::MockHandle),
+}
+
+impl Clock {
+    fn of(upgrader: &Upgrader) -> Self {
+        match upgrader {
+            #[cfg(feature = "mock")]
+            Upgrader::Mock(handle) => Clock::Mock(handle.clone()),
+            _ => Clock::System,
+        }
+    }
+
+    /// The time the core is given: the system clock, or the mock's virtual one.
+    pub(crate) fn now(&self) -> Instant {
+        match self {
+            Clock::System => Instant::now(),
+            #[cfg(feature = "mock")]
+            Clock::Mock(handle) => handle.now(),
+        }
+    }
+}

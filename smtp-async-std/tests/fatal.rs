@@ -1,0 +1,226 @@
+//! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
+//! is uncertain, a close while idle is reported before anything is written, a failing body
+//! never ends the data, a silent TLS server hits the handshake deadline.
+
+#[path = "../../smtp-blocking/tests/support/mod.rs"]
+mod support;
+
+use std::net::TcpStream;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use smtp_async_std::{Connection, ConnectionConfig, Error, Phase, Security, Stream, TlsConfig};
+use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, StreamedBody};
+use smtp_proto::error::ProtocolError;
+use support::{Peer, listener};
+
+/// A connection set up against a peer thread, which then runs `then`.
+async fn connected<T: Send + 'static>(
+    capabilities: &'static [&'static str],
+    then: impl FnOnce(Peer<TcpStream>) -> T + Send + 'static,
+) -> (Connection, JoinHandle<T>) {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(capabilities);
+        then(peer)
+    });
+    let config = ConnectionConfig::builder("127.0.0.1")
+        .port(port)
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    (Connection::connect(&config).await.unwrap(), server)
+}
+
+fn mail() -> (Envelope, MailBody) {
+    let envelope = Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap()],
+    )
+    .unwrap();
+    (envelope, MailBody::bytes(&b"hi\r\n"[..]))
+}
+
+#[async_std::test]
+async fn a_421_verdict_ends_the_connection_and_keeps_the_report() {
+    let (mut connection, server) = connected(&["PIPELINING"], |mut peer| {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("hi\r\n.\r\n");
+        peer.send("421 4.3.0 shutting down\r\n");
+        peer
+    })
+    .await;
+    let (envelope, body) = mail();
+    let error = connection.send_mail(envelope, body).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::ServiceClosing(r)) if r.code().get() == 421),
+        "{error}"
+    );
+    let report = error.reports().first().expect("the mail's report");
+    assert_eq!(report.outcome(), Outcome::Rejected);
+    assert!(!connection.is_usable());
+    drop(server.join().unwrap());
+}
+
+#[async_std::test]
+async fn a_close_after_the_end_of_data_is_uncertain() {
+    let (mut connection, server) = connected(&["PIPELINING"], |mut peer| {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("hi\r\n.\r\n");
+    })
+    .await;
+    let (envelope, body) = mail();
+    let error = connection.send_mail(envelope, body).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::UnexpectedEof(_))),
+        "{error}"
+    );
+    assert_eq!(error.reports()[0].outcome(), Outcome::Uncertain);
+    assert!(
+        error.to_string().contains("1 interrupted mail report"),
+        "{error}"
+    );
+    server.join().unwrap();
+}
+
+#[async_std::test]
+async fn a_close_while_idle_is_reported_before_writing() {
+    let (mut connection, server) = connected(&[], drop).await;
+    server.join().unwrap();
+    async_io::Timer::after(Duration::from_millis(100)).await;
+    let error = connection.send(Noop::default()).await.unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::ConnectionClosed),
+        "{error}"
+    );
+    assert!(!connection.is_usable());
+    assert!(matches!(connection.into_inner(), Some(Stream::Plain(_))));
+}
+
+#[async_std::test]
+async fn quit_ignores_a_missing_reply_once_written() {
+    let (connection, server) = connected(&[], |mut peer| {
+        peer.expect("QUIT\r\n");
+        // Closes without answering.
+    })
+    .await;
+    connection.quit().await.unwrap();
+    server.join().unwrap();
+}
+
+/// A body source that fails after its first piece.
+struct Failing(bool);
+
+impl futures_io::AsyncRead for Failing {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if std::mem::replace(&mut self.0, true) {
+            return Poll::Ready(Err(std::io::Error::other("disk gone")));
+        }
+        let piece = b"Subject: half\r\n\r\nfirst part\r\n";
+        buf[..piece.len()].copy_from_slice(piece);
+        Poll::Ready(Ok(piece.len()))
+    }
+}
+
+#[async_std::test]
+async fn a_failing_body_source_never_ends_the_data() {
+    let (mut connection, server) = connected(&["PIPELINING"], |mut peer| {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.rest()
+    })
+    .await;
+    let (envelope, _) = mail();
+    let error = connection
+        .send_mail_streamed(envelope, Failing(false), StreamedBody::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(error.cause(), Error::Body(_)), "{error}");
+    assert_ne!(error.reports()[0].outcome(), Outcome::Delivered);
+    assert!(!connection.is_usable());
+    drop(connection);
+    let written = String::from_utf8(server.join().unwrap()).unwrap();
+    assert!(
+        !written.contains("\r\n.\r\n"),
+        "end of data written: {written:?}"
+    );
+}
+
+#[async_std::test]
+async fn a_session_set_up_over_the_mock_with_starttls() {
+    use smtp_proto::testing::{Delivery, Script};
+    let text = "\
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 250-mx.test
+S: 250 STARTTLS
+C: STARTTLS
+S: 220 go ahead
+! tls
+C: EHLO client.test
+S: 250-mx.test
+S: 250 AUTH PLAIN
+C: AUTH PLAIN AHRpbQBzZWNyZXQ=
+S: 235 ok
+C: QUIT
+S: 221 bye
+";
+    let script = Script::parse("setup.smtp", text).unwrap();
+    let mock = smtp_async_std::MockStream::from_script(&script, Delivery::Bytes);
+    let handle = mock.handle();
+    let config = ConnectionConfig::builder("mx.test")
+        .client_id("client.test".parse().unwrap())
+        .credentials(smtp_proto::auth::Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let connection = Connection::connect_mock(mock, &config).await.unwrap();
+    let established = connection.established().unwrap();
+    assert!(established.tls && established.authenticated.is_some());
+    connection.quit().await.unwrap();
+    assert_eq!(handle.failure(), None);
+    assert!(!handle.expects_write());
+}
+
+/// The handshake deadline holds in real time, on async-io's timer.
+#[async_std::test]
+async fn a_silent_tls_server_hits_the_handshake_deadline() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        drop(socket);
+    });
+    let config = ConnectionConfig::builder("127.0.0.1")
+        .port(port)
+        .security(Security::ImplicitTls)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .tls_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                phase: Phase::TlsHandshake
+            }
+        ),
+        "{error}"
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(500), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(1400), "{elapsed:?}");
+    server.join().unwrap();
+}

@@ -1,0 +1,307 @@
+//! The futures-io adapter over real loopback sockets, on async-std: STARTTLS and implicit
+//! TLS with real handshakes against a test CA, response injection, an idle 421, real-time
+//! deadlines on async-io's timer, a streamed body, cancellation, LMTP over a Unix socket.
+//! The servers are std threads (the blocking adapter's test support), so nothing here
+//! needs one runtime or another.
+
+#[path = "../../smtp-blocking/tests/support/mod.rs"]
+mod support;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use futures_lite::FutureExt;
+use smtp_async_std::{Connection, ConnectionConfig, Security, TlsConfig, connect_send_quit};
+use smtp_proto::auth::{Credentials, Mechanism};
+use smtp_proto::client::Timeouts;
+use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, StreamedBody};
+use smtp_proto::error::ProtocolError;
+use support::{Peer, TestPki, accept_tls, listener};
+
+fn config(port: u16, security: Security) -> smtp_async_std::ConnectionConfigBuilder {
+    ConnectionConfig::builder("127.0.0.1")
+        .port(port)
+        .security(security)
+        .client_id("client.test".parse().unwrap())
+}
+
+fn envelope() -> Envelope {
+    Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap()],
+    )
+    .unwrap()
+}
+
+fn trusting(pki: &TestPki) -> TlsConfig {
+    TlsConfig::new()
+        .root_certificates_pem(pki.ca_pem.as_bytes())
+        .unwrap()
+        .server_name("localhost")
+}
+
+#[async_std::test]
+async fn starttls_auth_and_a_mail_over_a_real_handshake() {
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING", "STARTTLS"]);
+        peer.expect("STARTTLS\r\n");
+        peer.send("220 2.0.0 go ahead\r\n");
+        let mut peer = Peer::new(accept_tls(&server_config, peer.into_inner()));
+        peer.ehlo(&["PIPELINING", "AUTH PLAIN LOGIN"]);
+        peer.expect("AUTH PLAIN AHRpbQBzZWNyZXQ=\r\n");
+        peer.send("235 2.7.0 ok\r\n");
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("Subject: hi\r\n\r\n..dot\r\n.\r\n");
+        peer.send("250 queued\r\n");
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let config = config(port, Security::StartTlsRequired)
+        .tls(trusting(&pki))
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let established = connection.established().unwrap();
+    assert!(established.tls);
+    assert_eq!(established.authenticated, Some(Mechanism::Plain));
+    let info = connection.tls_info().unwrap();
+    assert!(info.version.is_some() && info.cipher.is_some());
+    let body = MailBody::bytes(&b"Subject: hi\n\n.dot\n"[..]);
+    let report = connection
+        .send_mail(envelope(), body)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    connection.quit().await.unwrap();
+    server.join().unwrap();
+}
+
+#[async_std::test]
+async fn implicit_tls_with_a_streamed_body() {
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        let mut peer = Peer::new(accept_tls(&server_config, socket));
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("Subject: streamed\r\n\r\nline one\r\n..two\r\n.\r\n");
+        peer.send("250 queued\r\n");
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let config = config(port, Security::ImplicitTls)
+        .tls(trusting(&pki))
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    assert!(connection.session().is_tls());
+    let body = &b"Subject: streamed\r\n\r\nline one\r\n.two\r\n"[..];
+    let report = connection
+        .send_mail_streamed(envelope(), body, StreamedBody::default())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    connection.quit().await.unwrap();
+    server.join().unwrap();
+}
+
+#[async_std::test]
+async fn starttls_injection_in_the_220_packet_is_fatal_and_nothing_follows() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["STARTTLS"]);
+        peer.expect("STARTTLS\r\n");
+        peer.send("220 go ahead\r\n250-mx.test\r\n250 AUTH PLAIN\r\n");
+        peer.rest()
+    });
+    let config = config(port, Security::StartTlsRequired)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::StartTlsInjection),
+        "{error}"
+    );
+    let after = server.join().unwrap();
+    assert!(after.is_empty(), "{:?}", String::from_utf8_lossy(&after));
+}
+
+#[async_std::test]
+async fn an_idle_421_is_reported_before_the_next_command_is_written() {
+    let (listener, port) = listener();
+    let (connected, wait) = std::sync::mpsc::channel::<()>();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING"]);
+        wait.recv().unwrap();
+        peer.send("421 4.3.2 shutting down\r\n");
+        peer.stream.shutdown(std::net::Shutdown::Write).unwrap();
+        peer.rest()
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    connected.send(()).unwrap();
+    async_io::Timer::after(Duration::from_millis(200)).await;
+    let error = connection.send(Noop::default()).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::ServiceClosing(r)) if r.code().get() == 421),
+        "{error}"
+    );
+    assert!(!connection.is_usable());
+    drop(connection);
+    let after = server.join().unwrap();
+    assert!(after.is_empty(), "{:?}", String::from_utf8_lossy(&after));
+}
+
+/// async-io's timer enforces the core's deadline in real time; a server dripping one byte
+/// every 300 ms cannot stretch it.
+#[async_std::test]
+async fn a_dripping_greeting_times_out_on_the_deadline() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        for byte in b"220 mx.test slow\r\n" {
+            if socket.write_all(&[*byte]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    });
+    let mut core = config(port, Security::None)
+        .build()
+        .unwrap()
+        .client_config();
+    core.timeouts = Timeouts::uniform(Duration::from_secs(1));
+    let config = config(port, Security::None)
+        .client_config(core)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = Connection::connect(&config).await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::Timeout { .. })),
+        "{error}"
+    );
+    assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    server.join().unwrap();
+}
+
+/// A `send` dropped mid-way (here by a race with a timer) leaves the connection unusable,
+/// never out of step.
+#[async_std::test]
+async fn a_cancelled_command_leaves_the_connection_unusable_not_out_of_step() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("NOOP\r\n");
+        // No reply: the client gives up on its own.
+        peer.rest()
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let cancelled = async {
+        let _ = connection.send(Noop::default()).await;
+        false
+    }
+    .or(async {
+        async_io::Timer::after(Duration::from_millis(200)).await;
+        true
+    })
+    .await;
+    assert!(cancelled);
+    assert!(!connection.is_usable());
+    let error = connection.send(Noop::default()).await.unwrap_err();
+    assert_eq!(error.protocol(), Some(&ProtocolError::Unusable), "{error}");
+    drop(connection);
+    let after = server.join().unwrap();
+    assert!(after.is_empty(), "{:?}", String::from_utf8_lossy(&after));
+}
+
+#[async_std::test]
+async fn many_mails_pipelined_in_order() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("one\r\n.\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 queued 1\r\n250 ok\r\n550 no such user\r\n503 no recipients\r\n");
+        peer.expect("RSET\r\n");
+        peer.send("250 reset\r\n");
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let mails = vec![
+        (envelope(), MailBody::bytes(&b"one\r\n"[..])),
+        (envelope(), MailBody::bytes(&b"two\r\n"[..])),
+    ];
+    let mut results = connection.send_all_mails(mails);
+    let first = results.next().await.unwrap().unwrap().unwrap();
+    assert_eq!(first.outcome(), Outcome::Delivered);
+    match results.next().await.unwrap() {
+        Ok(Ok(report)) => assert_eq!(report.outcome(), Outcome::Rejected),
+        Ok(Err(_)) => {}
+        Err(error) => panic!("{error}"),
+    }
+    assert!(results.next().await.is_none());
+    drop(results);
+    assert!(connection.is_usable());
+    connection.quit().await.unwrap();
+    server.join().unwrap();
+}
+
+#[cfg(unix)]
+#[async_std::test]
+async fn lmtp_over_a_unix_socket() {
+    use std::os::unix::net::UnixListener;
+    let dir = std::env::temp_dir().join(format!("smtp-async-std-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("lmtp.sock");
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path).unwrap();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        let mut peer = Peer::new(socket);
+        peer.send("220 lmtp.test LMTP\r\n");
+        peer.expect("LHLO client.test\r\n");
+        peer.send("250-lmtp.test\r\n250 PIPELINING\r\n");
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("hi\r\n.\r\n");
+        peer.send("250 2.0.0 <b@y.test> delivered\r\n");
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let config = ConnectionConfig::unix(&path)
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    let report = connect_send_quit(&config, envelope(), MailBody::bytes(&b"hi\r\n"[..]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    server.join().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

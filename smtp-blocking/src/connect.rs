@@ -1,0 +1,175 @@
+//! Opening the transport: every address of the host in order, within the connect timeout.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Instant;
+
+use smtp_adapter::{ConnectionConfig, Endpoint, Error, Phase};
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::stream::Stream;
+
+/// Opens the configured endpoint; returns the stream and, for TCP, the local address.
+pub(crate) fn open(config: &ConnectionConfig) -> Result<(Stream, Option<SocketAddr>), Error> {
+    let deadline = Instant::now() + config.connect_timeout();
+    match config.endpoint() {
+        Endpoint::Tcp { host, port } => {
+            // std's resolver cannot be timed out: the deadline is checked after it.
+            let addresses: Vec<SocketAddr> = match (host.as_str(), *port).to_socket_addrs() {
+                Err(source) => {
+                    return Err(Error::Resolve {
+                        host: host.clone(),
+                        source,
+                    });
+                }
+                Ok(addresses) => addresses.collect(),
+            };
+            if Instant::now() >= deadline {
+                return Err(Error::Timeout {
+                    phase: Phase::Connect,
+                });
+            }
+            let stream = connect_addresses(host, &addresses, config.bind_address(), deadline)?;
+            let local = stream.local_addr().ok();
+            Ok((Stream::Plain(Box::new(stream)), local))
+        }
+        Endpoint::Unix(path) => open_unix(path),
+        _ => Err(Error::Config("unsupported endpoint".into())),
+    }
+}
+
+/// A local socket's connect does not wait on a peer: no timeout is needed.
+#[cfg(unix)]
+fn open_unix(path: &std::path::Path) -> Result<(Stream, Option<SocketAddr>), Error> {
+    match std::os::unix::net::UnixStream::connect(path) {
+        Err(error) => Err(Error::Io(io::Error::new(
+            error.kind(),
+            format!("cannot connect to {}: {error}", path.display()),
+        ))),
+        Ok(stream) => Ok((Stream::Plain(Box::new(stream)), None)),
+    }
+}
+
+#[cfg(not(unix))]
+fn open_unix(_path: &std::path::Path) -> Result<(Stream, Option<SocketAddr>), Error> {
+    Err(Error::Config(
+        "Unix sockets are not available on this system".into(),
+    ))
+}
+
+/// Tries each address in order; each attempt gets an equal share of the time left, so
+/// one black-holed address cannot use up the budget of those after it. TCP_NODELAY is set:
+/// a pipelined group is one write and must leave at once.
+pub(crate) fn connect_addresses(
+    host: &str,
+    addresses: &[SocketAddr],
+    bind: Option<IpAddr>,
+    deadline: Instant,
+) -> Result<TcpStream, Error> {
+    let mut attempts = Vec::with_capacity(addresses.len());
+    for (index, &address) in addresses.iter().enumerate() {
+        let left = u32::try_from(addresses.len() - index).unwrap_or(u32::MAX);
+        let share = deadline.saturating_duration_since(Instant::now()) / left;
+        if share.is_zero() {
+            attempts.push((address, io::Error::from(io::ErrorKind::TimedOut)));
+            continue;
+        }
+        match connect_one(address, bind, share) {
+            Ok(stream) => return Ok(stream),
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => attempts.push((
+                address,
+                io::Error::new(io::ErrorKind::TimedOut, "connection attempt timed out"),
+            )),
+            Err(error) => attempts.push((address, error)),
+        }
+    }
+    Err(Error::Connect {
+        host: host.to_owned(),
+        attempts,
+    })
+}
+
+fn connect_one(
+    address: SocketAddr,
+    bind: Option<IpAddr>,
+    timeout: std::time::Duration,
+) -> io::Result<TcpStream> {
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    if let Some(local) = bind {
+        if local.is_ipv4() != address.is_ipv4() {
+            return Err(io::Error::new(
+                io::ErrorKind::AddrNotAvailable,
+                format!("the bind address {local} is of the other address family"),
+            ));
+        }
+        socket.bind(&SocketAddr::new(local, 0).into())?;
+    }
+    socket.set_tcp_nodelay(true)?;
+    socket.connect_timeout(&address.into(), timeout)?;
+    Ok(socket.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::time::Duration;
+
+    #[test]
+    fn falls_back_to_the_next_address() {
+        let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+        let refused = closed.local_addr().unwrap();
+        drop(closed);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let stream = connect_addresses("test", &[refused, open], None, deadline).unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), open);
+        assert!(stream.nodelay().unwrap(), "TCP_NODELAY must be set");
+    }
+
+    #[test]
+    fn every_failed_address_is_reported() {
+        let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+        let refused = closed.local_addr().unwrap();
+        drop(closed);
+        let v6 = SocketAddr::from(([0, 0, 0, 0, 0, 0, 0, 1], refused.port()));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let bind = Some(IpAddr::from([127, 0, 0, 1]));
+        let error = connect_addresses("mx.test", &[refused, v6], bind, deadline).unwrap_err();
+        let Error::Connect { host, attempts } = &error else {
+            panic!("expected a connect error, got {error}");
+        };
+        assert_eq!(host, "mx.test");
+        assert_eq!(attempts.len(), 2);
+        assert_eq!(attempts[0].0, refused);
+        assert_eq!(attempts[0].1.kind(), io::ErrorKind::ConnectionRefused);
+        assert_eq!(attempts[1].1.kind(), io::ErrorKind::AddrNotAvailable);
+    }
+
+    #[test]
+    fn binds_the_local_address() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let local = IpAddr::from([127, 0, 0, 1]);
+        let stream = connect_addresses("test", &[open], Some(local), deadline).unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), open);
+        assert_eq!(stream.local_addr().unwrap().ip(), local);
+    }
+
+    #[test]
+    fn a_spent_budget_tries_nothing() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap();
+        let error = connect_addresses("mx.test", &[open], None, Instant::now()).unwrap_err();
+        let Error::Connect { attempts, .. } = &error else {
+            panic!("expected a connect error, got {error}");
+        };
+        assert_eq!(attempts[0].1.kind(), io::ErrorKind::TimedOut);
+    }
+}

@@ -1,0 +1,308 @@
+//! The byte stream under a connection: plain or TLS, over any transport, and the TLS step.
+
+use std::any::Any;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::{Duration, Instant};
+
+use smtp_adapter::rustls::pki_types::ServerName;
+use smtp_adapter::rustls::{ClientConfig, ClientConnection, StreamOwned};
+use smtp_adapter::{Error, Phase, TlsInfo};
+
+/// Any byte stream a connection can run over: TCP, a Unix socket, an in-memory pipe, a
+/// tunnel the caller brings.
+///
+/// Deadlines are enforced through socket timeouts on a [`TcpStream`] and a Unix stream
+/// (and TLS over them); any other transport keeps the timeouts its owner gave it.
+pub trait Transport: Read + Write + Send + 'static {
+    /// The transport itself, so that sockets are recognised and given their timeouts.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Read + Write + Send + 'static> Transport for T {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// A transport behind a box, so that one connection type serves every transport.
+pub type BoxedTransport = Box<dyn Transport>;
+
+/// The connection's stream: the transport as it is, or TLS over it.
+#[non_exhaustive]
+pub enum Stream {
+    /// No TLS (yet).
+    Plain(BoxedTransport),
+    /// TLS over the transport (implicit, or after STARTTLS).
+    Tls(Box<StreamOwned<ClientConnection, BoxedTransport>>),
+}
+
+impl fmt::Debug for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stream::Plain(_) => "Stream::Plain",
+            Stream::Tls(_) => "Stream::Tls",
+        })
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Stream {
+    /// Reads what was received without first flushing pending TLS output (rustls' stream
+    /// would try to write the unsent records again, which fails once the peer closed): for
+    /// the replies a server sent before it closed, after a write failed.
+    pub(crate) fn read_received(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Stream::Tls(tls) = self else {
+            return self.read(buf);
+        };
+        loop {
+            match tls.conn.reader().read(buf) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                other => return other,
+            }
+            if tls.conn.read_tls(&mut tls.sock)? == 0 {
+                return Ok(0);
+            }
+            tls.conn.process_new_packets().map_err(io::Error::other)?;
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// The socket under a transport, when it is one whose timeouts can be set.
+enum Socket<'a> {
+    Tcp(&'a TcpStream),
+    #[cfg(unix)]
+    Unix(&'a std::os::unix::net::UnixStream),
+    #[cfg(feature = "mock")]
+    Mock(&'a mut crate::mock::MockStream),
+    Other,
+}
+
+fn socket(transport: &mut BoxedTransport) -> Socket<'_> {
+    // Through the box: the box itself is a `Transport` too.
+    let any = transport.as_mut().as_any_mut();
+    if any.is::<TcpStream>() {
+        return any
+            .downcast_ref::<TcpStream>()
+            .map_or(Socket::Other, Socket::Tcp);
+    }
+    #[cfg(unix)]
+    if any.is::<std::os::unix::net::UnixStream>() {
+        return any
+            .downcast_ref::<std::os::unix::net::UnixStream>()
+            .map_or(Socket::Other, Socket::Unix);
+    }
+    #[cfg(feature = "mock")]
+    if let Some(mock) = any.downcast_mut::<crate::mock::MockStream>() {
+        return Socket::Mock(mock);
+    }
+    Socket::Other
+}
+
+/// Blocking waits of at most `timeout`; std refuses a zero timeout, and a deadline already
+/// past still gets one short wait, so that what already arrived is read.
+fn at_least_1ms(timeout: Duration) -> Option<Duration> {
+    Some(timeout.max(Duration::from_millis(1)))
+}
+
+impl Stream {
+    fn transport(&mut self) -> &mut BoxedTransport {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => &mut s.sock,
+        }
+    }
+
+    /// Lets the next reads wait at most `timeout` (at least 1 ms).
+    pub(crate) fn set_read_timeout(&mut self, timeout: Duration) -> io::Result<()> {
+        match socket(self.transport()) {
+            Socket::Tcp(s) => s.set_read_timeout(at_least_1ms(timeout)),
+            #[cfg(unix)]
+            Socket::Unix(s) => s.set_read_timeout(at_least_1ms(timeout)),
+            #[cfg(feature = "mock")]
+            Socket::Mock(s) => {
+                s.set_read_timeout(timeout);
+                Ok(())
+            }
+            Socket::Other => Ok(()),
+        }
+    }
+
+    /// Lets the next writes wait at most `timeout` (at least 1 ms).
+    pub(crate) fn set_write_timeout(&mut self, timeout: Duration) -> io::Result<()> {
+        match socket(self.transport()) {
+            Socket::Tcp(s) => s.set_write_timeout(at_least_1ms(timeout)),
+            #[cfg(unix)]
+            Socket::Unix(s) => s.set_write_timeout(at_least_1ms(timeout)),
+            #[cfg(feature = "mock")]
+            Socket::Mock(_) => Ok(()),
+            Socket::Other => Ok(()),
+        }
+    }
+
+    /// Switches reads to not waiting at all; `Unsupported` for a transport that cannot.
+    pub(crate) fn set_nonblocking(&mut self, nonblocking: bool) -> io::Result<()> {
+        match socket(self.transport()) {
+            Socket::Tcp(s) => s.set_nonblocking(nonblocking),
+            #[cfg(unix)]
+            Socket::Unix(s) => s.set_nonblocking(nonblocking),
+            #[cfg(feature = "mock")]
+            Socket::Mock(s) => {
+                s.set_nonblocking(nonblocking);
+                Ok(())
+            }
+            Socket::Other => Err(io::ErrorKind::Unsupported.into()),
+        }
+    }
+
+    /// Sends TLS's close_notify and closes the write side.
+    pub(crate) fn shutdown(&mut self) -> io::Result<()> {
+        if let Stream::Tls(tls) = self {
+            tls.conn.send_close_notify();
+            tls.flush()?;
+        }
+        match socket(self.transport()) {
+            Socket::Tcp(s) => s.shutdown(Shutdown::Write),
+            #[cfg(unix)]
+            Socket::Unix(s) => s.shutdown(Shutdown::Write),
+            _ => self.flush(),
+        }
+    }
+}
+
+/// How the connection switches to TLS: the one step that differs between a real
+/// connection and the mock.
+pub(crate) enum Upgrader {
+    /// rustls over the blocking stream.
+    Rustls {
+        config: std::sync::Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+        timeout: Duration,
+    },
+    /// No TLS configured (plaintext by choice).
+    Unavailable,
+    /// The mock's handshake: the script says `! tls`; the stream stays as it is.
+    #[cfg(feature = "mock")]
+    Mock(crate::mock::MockHandle),
+}
+
+impl Upgrader {
+    /// Runs the handshake on `stream` (which must be plain).
+    pub(crate) fn handshake(&self, stream: Stream) -> Result<(Stream, Option<TlsInfo>), Error> {
+        let transport = match stream {
+            Stream::Plain(transport) => transport,
+            Stream::Tls(_) => return Err(Error::Config("TLS is already established".into())),
+        };
+        match self {
+            Upgrader::Rustls {
+                config,
+                server_name,
+                timeout,
+            } => {
+                let name = || server_name.to_str().into_owned();
+                let connection = ClientConnection::new(config.clone(), server_name.clone())
+                    .map_err(|e| Error::Tls {
+                        server_name: name(),
+                        source: io::Error::other(e),
+                    })?;
+                let mut tls = StreamOwned::new(connection, transport);
+                match complete_handshake(&mut tls, Instant::now() + *timeout) {
+                    Err(error) if is_timeout(&error) => Err(Error::Timeout {
+                        phase: Phase::TlsHandshake,
+                    }),
+                    Err(source) => Err(Error::Tls {
+                        server_name: name(),
+                        source,
+                    }),
+                    Ok(()) => {
+                        let info = TlsInfo::from_connection(&tls.conn);
+                        Ok((Stream::Tls(Box::new(tls)), Some(info)))
+                    }
+                }
+            }
+            Upgrader::Unavailable => Err(Error::Config(
+                "the server agreed to TLS, but the connection has no TLS configuration".into(),
+            )),
+            #[cfg(feature = "mock")]
+            Upgrader::Mock(handle) => match handle.handshake() {
+                Ok(()) => Ok((Stream::Plain(transport), None)),
+                Err(error) => Err(Error::Tls {
+                    server_name: "mock".into(),
+                    source: io::Error::other(error),
+                }),
+            },
+        }
+    }
+}
+
+/// Runs the handshake to its end before `deadline`: each socket wait gets the time left, so
+/// a server dripping its handshake cannot stretch it.
+fn complete_handshake(
+    tls: &mut StreamOwned<ClientConnection, BoxedTransport>,
+    deadline: Instant,
+) -> io::Result<()> {
+    while tls.conn.is_handshaking() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        match socket(&mut tls.sock) {
+            Socket::Tcp(s) => {
+                s.set_read_timeout(at_least_1ms(left))?;
+                s.set_write_timeout(at_least_1ms(left))?;
+            }
+            #[cfg(unix)]
+            Socket::Unix(s) => {
+                s.set_read_timeout(at_least_1ms(left))?;
+                s.set_write_timeout(at_least_1ms(left))?;
+            }
+            _ => {}
+        }
+        match tls.conn.complete_io(&mut tls.sock) {
+            Ok((0, 0)) if tls.conn.is_handshaking() => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the server closed the connection during the TLS handshake",
+                ));
+            }
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// Whether an IO error is a socket timeout (std says `WouldBlock` on Unix, `TimedOut` on
+/// Windows).
+pub(crate) fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}

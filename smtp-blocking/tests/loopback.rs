@@ -1,0 +1,371 @@
+//! The blocking adapter over real loopback sockets: STARTTLS and implicit TLS with real
+//! handshakes against a test CA, response injection, certificate failure, an idle 421,
+//! real-time deadlines, a streamed body, many mails, LMTP over a Unix socket.
+
+mod support;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use smtp_blocking::{Connection, ConnectionConfig, Error, Security, TlsConfig, connect_send_quit};
+use smtp_proto::auth::{Credentials, Mechanism};
+use smtp_proto::client::Timeouts;
+use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, StreamedBody};
+use smtp_proto::error::ProtocolError;
+use support::{Peer, TestPki, accept_tls, listener};
+
+fn config(port: u16, security: Security) -> smtp_blocking::ConnectionConfigBuilder {
+    ConnectionConfig::builder("127.0.0.1")
+        .port(port)
+        .security(security)
+        .client_id("client.test".parse().unwrap())
+}
+
+fn envelope() -> Envelope {
+    Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap()],
+    )
+    .unwrap()
+}
+
+fn trusting(pki: &TestPki) -> TlsConfig {
+    TlsConfig::new()
+        .root_certificates_pem(pki.ca_pem.as_bytes())
+        .unwrap()
+        .server_name("localhost")
+}
+
+#[test]
+fn starttls_auth_and_a_mail_over_a_real_handshake() {
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING", "STARTTLS"]);
+        peer.expect("STARTTLS\r\n");
+        peer.send("220 2.0.0 go ahead\r\n");
+        let mut peer = Peer::new(accept_tls(&server_config, peer.into_inner()));
+        peer.ehlo(&["PIPELINING", "AUTH PLAIN LOGIN"]);
+        peer.expect("AUTH PLAIN AHRpbQBzZWNyZXQ=\r\n");
+        peer.send("235 2.7.0 ok\r\n");
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("Subject: hi\r\n\r\n..dot\r\n.\r\n");
+        peer.send("250 queued\r\n");
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let config = config(port, Security::StartTlsRequired)
+        .tls(trusting(&pki))
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect(&config).unwrap();
+    let established = connection.established().unwrap();
+    assert!(established.tls);
+    assert_eq!(established.authenticated, Some(Mechanism::Plain));
+    let info = connection.tls_info().unwrap();
+    assert!(info.version.is_some() && info.cipher.is_some());
+    assert_eq!(info.peer_certificates.len(), 1);
+    let body = MailBody::bytes(&b"Subject: hi\n\n.dot\n"[..]);
+    let report = connection.send_mail(envelope(), body).unwrap().unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    connection.quit().unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn implicit_tls_connect_send_quit_with_a_streamed_body() {
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        let mut peer = Peer::new(accept_tls(&server_config, socket));
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("Subject: streamed\r\n\r\nline one\r\n..two\r\n.\r\n");
+        peer.send("250 queued\r\n");
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let config = config(port, Security::ImplicitTls)
+        .tls(trusting(&pki))
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect(&config).unwrap();
+    assert!(connection.session().is_tls());
+    let body = &b"Subject: streamed\r\n\r\nline one\r\n.two\r\n"[..];
+    let report = connection
+        .send_mail_streamed(envelope(), body, StreamedBody::default())
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    connection.quit().unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn starttls_injection_in_the_220_packet_is_fatal_and_nothing_follows() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["STARTTLS"]);
+        peer.expect("STARTTLS\r\n");
+        peer.send("220 go ahead\r\n250-mx.test\r\n250 AUTH PLAIN\r\n");
+        peer.rest()
+    });
+    let config = config(port, Security::StartTlsRequired)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::StartTlsInjection),
+        "{error}"
+    );
+    let after = server.join().unwrap();
+    assert!(
+        after.is_empty(),
+        "the client wrote {:?}",
+        String::from_utf8_lossy(&after)
+    );
+}
+
+#[test]
+fn an_untrusted_certificate_fails_the_handshake() {
+    let pki = TestPki::new();
+    let other = TestPki::new();
+    let (listener, port) = listener();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        let mut connection =
+            smtp_blocking::smtp_adapter::rustls::ServerConnection::new(server_config).unwrap();
+        let mut socket = socket;
+        while connection.is_handshaking() {
+            if connection.complete_io(&mut socket).is_err() {
+                break;
+            }
+        }
+    });
+    let config = config(port, Security::ImplicitTls)
+        .tls(trusting(&other))
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).unwrap_err();
+    let Error::Tls { server_name, .. } = &error else {
+        panic!("expected a TLS error, got {error}");
+    };
+    assert_eq!(server_name, "localhost");
+    server.join().unwrap();
+}
+
+#[test]
+fn an_idle_421_is_reported_before_the_next_command_is_written() {
+    let (listener, port) = listener();
+    let (connected, wait) = std::sync::mpsc::channel::<()>();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING"]);
+        wait.recv().unwrap();
+        peer.send("421 4.3.2 shutting down\r\n");
+        peer.stream.shutdown(std::net::Shutdown::Write).unwrap();
+        peer.rest()
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).unwrap();
+    connected.send(()).unwrap();
+    // Give the 421 time to arrive while the connection sits idle.
+    std::thread::sleep(Duration::from_millis(200));
+    let error = connection.send(Noop::default()).unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::ServiceClosing(r)) if r.code().get() == 421),
+        "{error}"
+    );
+    assert!(!connection.is_usable());
+    drop(connection);
+    let after = server.join().unwrap();
+    assert!(
+        after.is_empty(),
+        "the client wrote {:?}",
+        String::from_utf8_lossy(&after)
+    );
+}
+
+/// Socket timeouts enforce the core's deadline in real time, and a server dripping one
+/// byte every 300 ms cannot stretch it.
+#[test]
+fn a_dripping_greeting_times_out_on_the_deadline() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        for byte in b"220 mx.test slow\r\n" {
+            if socket.write_all(&[*byte]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    });
+    let mut core = config(port, Security::None)
+        .build()
+        .unwrap()
+        .client_config();
+    core.timeouts = Timeouts::uniform(Duration::from_secs(1));
+    let config = config(port, Security::None)
+        .client_config(core)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = Connection::connect(&config).unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::Timeout { .. })),
+        "{error}"
+    );
+    assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    server.join().unwrap();
+}
+
+/// A zero deadline is a timeout at once, not an error from std (which refuses a zero
+/// socket timeout).
+#[test]
+fn a_zero_deadline_times_out_at_once() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        drop(socket);
+    });
+    let mut core = config(port, Security::None)
+        .build()
+        .unwrap()
+        .client_config();
+    core.timeouts = Timeouts::uniform(Duration::ZERO);
+    let config = config(port, Security::None)
+        .client_config(core)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = Connection::connect(&config).unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::Timeout { .. })),
+        "{error}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(400));
+    server.join().unwrap();
+}
+
+#[test]
+fn many_mails_pipelined_in_order() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("one\r\n.\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 queued 1\r\n250 ok\r\n550 no such user\r\n503 no recipients\r\n");
+        peer.expect("RSET\r\n");
+        peer.send("250 reset\r\n");
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).unwrap();
+    let mails = vec![
+        (envelope(), MailBody::bytes(&b"one\r\n"[..])),
+        (envelope(), MailBody::bytes(&b"two\r\n"[..])),
+    ];
+    let results: Vec<_> = connection.send_all_mails(mails).collect();
+    assert_eq!(results.len(), 2);
+    let first = results[0].as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(first.outcome(), Outcome::Delivered);
+    match &results[1] {
+        Ok(Ok(report)) => assert_eq!(report.outcome(), Outcome::Rejected),
+        Ok(Err(_)) => {}
+        Err(error) => panic!("{error}"),
+    }
+    assert!(connection.is_usable());
+    connection.quit().unwrap();
+    server.join().unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn lmtp_over_a_unix_socket() {
+    use std::os::unix::net::UnixListener;
+    let dir = std::env::temp_dir().join(format!("smtp-blocking-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("lmtp.sock");
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path).unwrap();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        let mut peer = Peer::new(socket);
+        peer.send("220 lmtp.test LMTP\r\n");
+        peer.expect("LHLO client.test\r\n");
+        peer.send("250-lmtp.test\r\n250 PIPELINING\r\n");
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("hi\r\n.\r\n");
+        peer.send("250 2.0.0 <b@y.test> delivered\r\n");
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let config = ConnectionConfig::unix(&path)
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    let report = connect_send_quit(&config, envelope(), MailBody::bytes(&b"hi\r\n"[..]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    server.join().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A stream the adapter does not know (no timeouts to set, no non-blocking reads): any
+/// `Read + Write` works, and the idle check never blocks on it.
+#[test]
+fn any_read_write_stream_the_caller_brings() {
+    use std::io::Read;
+    struct Opaque(std::net::TcpStream);
+    impl Read for Opaque {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+    impl std::io::Write for Opaque {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.0.flush()
+        }
+    }
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("NOOP\r\n");
+        peer.send("250 ok\r\n");
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let socket = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect_with_stream(Opaque(socket), &config).unwrap();
+    connection.poll_idle();
+    assert!(connection.is_usable());
+    let reply = connection.send(Noop::default()).unwrap().unwrap();
+    assert_eq!(reply.code().get(), 250);
+    connection.quit().unwrap();
+    server.join().unwrap();
+}

@@ -1,0 +1,238 @@
+//! A small scripted SMTP server on std threads for the loopback tests, and a test CA made
+//! at test time.
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use smtp_adapter::rustls;
+
+/// A CA and a server configuration with a certificate it signed for `localhost` and
+/// 127.0.0.1.
+pub struct TestPki {
+    pub ca_pem: String,
+    pub server: Arc<rustls::ServerConfig>,
+}
+
+impl TestPki {
+    pub fn new() -> Self {
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "smtp-blocking test CA");
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let leaf_key = KeyPair::generate().unwrap();
+        let leaf_params =
+            CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+        let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let server = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![CertificateDer::from(leaf.der().to_vec())], key)
+            .unwrap();
+        Self {
+            ca_pem: ca.pem(),
+            server: Arc::new(server),
+        }
+    }
+}
+
+/// A listener on an ephemeral loopback port.
+pub fn listener() -> (TcpListener, u16) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (listener, port)
+}
+
+/// The server side of one connection: send lines, expect exact client octets.
+pub struct Peer<S> {
+    pub stream: S,
+    pending: Vec<u8>,
+}
+
+impl Peer<TcpStream> {
+    pub fn accept(listener: &TcpListener) -> Self {
+        let (socket, _) = listener.accept().unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Self::new(socket)
+    }
+}
+
+impl<S: Read + Write> Peer<S> {
+    pub fn new(stream: S) -> Self {
+        Self {
+            stream,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Sends `text` as it is (the caller writes the CRLFs), in one write.
+    pub fn send(&mut self, text: &str) {
+        self.stream.write_all(text.as_bytes()).unwrap();
+        self.stream.flush().unwrap();
+    }
+
+    /// Reads until the client has written exactly `expected` next.
+    pub fn expect(&mut self, expected: &str) {
+        let expected = expected.as_bytes();
+        while self.pending.len() < expected.len() {
+            let mut buf = [0u8; 4096];
+            let n = self.stream.read(&mut buf).unwrap();
+            assert!(
+                n > 0,
+                "client closed; expected {:?}, got {:?}",
+                String::from_utf8_lossy(expected),
+                String::from_utf8_lossy(&self.pending)
+            );
+            self.pending.extend_from_slice(&buf[..n]);
+        }
+        let got: Vec<u8> = self.pending.drain(..expected.len()).collect();
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(expected)
+        );
+    }
+
+    /// Everything the client writes until it closes (errors count as the end).
+    pub fn rest(&mut self) -> Vec<u8> {
+        let mut all = std::mem::take(&mut self.pending);
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = self.stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+        all
+    }
+
+    /// The greeting and an EHLO answered with `capabilities`.
+    pub fn greet_ehlo(&mut self, capabilities: &[&str]) {
+        self.send("220 mx.test ESMTP\r\n");
+        self.ehlo(capabilities);
+    }
+
+    /// Expects EHLO and answers with `capabilities` (the last line without `-`).
+    pub fn ehlo(&mut self, capabilities: &[&str]) {
+        self.expect("EHLO client.test\r\n");
+        let mut reply = String::from(if capabilities.is_empty() {
+            "250 mx.test\r\n"
+        } else {
+            "250-mx.test\r\n"
+        });
+        for (i, cap) in capabilities.iter().enumerate() {
+            let sep = if i + 1 == capabilities.len() {
+                ' '
+            } else {
+                '-'
+            };
+            reply.push_str(&format!("250{sep}{cap}\r\n"));
+        }
+        self.send(&reply);
+    }
+
+    /// Nothing may be buffered from before the handshake.
+    pub fn into_inner(self) -> S {
+        assert!(self.pending.is_empty(), "octets before the TLS handshake");
+        self.stream
+    }
+}
+
+/// TLS on the server side of `socket`, handshake completed.
+pub fn accept_tls(
+    config: &Arc<rustls::ServerConfig>,
+    mut socket: TcpStream,
+) -> rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    let mut connection = rustls::ServerConnection::new(config.clone()).unwrap();
+    while connection.is_handshaking() {
+        connection.complete_io(&mut socket).unwrap();
+    }
+    rustls::StreamOwned::new(connection, socket)
+}
+
+/// A tracing subscriber that collects every event and span field as text.
+#[derive(Clone, Default)]
+pub struct Capture(pub Arc<std::sync::Mutex<Vec<String>>>);
+
+struct Text<'a>(&'a mut String);
+
+impl tracing::field::Visit for Text<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={value:?}", field.name()));
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut line = format!("span {}", span.metadata().name());
+        span.record(&mut Text(&mut line));
+        self.0.lock().unwrap().push(line);
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut line = String::from("record");
+        values.record(&mut Text(&mut line));
+        self.0.lock().unwrap().push(line);
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut line = format!("event {}", event.metadata().target());
+        event.record(&mut Text(&mut line));
+        self.0.lock().unwrap().push(line);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+impl Capture {
+    /// Everything captured, one line per event or span.
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap().join("\n")
+    }
+}
+
+/// The server side of the log tests: AUTH PLAIN with `tim`/`s3cr3t`, one mail whose only
+/// recipient is refused.
+pub fn auth_and_a_refused_mail<S: Read + Write>(peer: &mut Peer<S>) {
+    peer.greet_ehlo(&["PIPELINING", "AUTH PLAIN"]);
+    peer.expect("AUTH PLAIN AHRpbQBzM2NyM3Q=\r\n");
+    peer.send("235 ok\r\n");
+    peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+    peer.send("250 ok\r\n550 no such user\r\n354 go\r\n");
+    peer.expect(".\r\n");
+    peer.send("554 no valid recipients\r\n");
+}
+
+/// What the log tests check: no credential, no body, spans per command with outcomes.
+pub fn assert_logs_are_redacted(lines: &str) {
+    assert!(lines.contains("AUTH PLAIN [secret"), "{lines}");
+    assert!(
+        !lines.contains("AHRpbQBzM2NyM3Q") && !lines.contains("s3cr3t"),
+        "{lines}"
+    );
+    assert!(!lines.contains("confidential"), "{lines}");
+    assert!(lines.contains("MAIL FROM:<a@x.test>"), "{lines}");
+    assert!(
+        lines.contains("span smtp.command command=\"Establish\""),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("span smtp.command command=\"SendMail\""),
+        "{lines}"
+    );
+    assert!(lines.contains("record outcome=\"ok\""), "{lines}");
+}

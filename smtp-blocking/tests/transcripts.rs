@@ -1,0 +1,139 @@
+//! Replays every transcript in `tests/transcripts/` over the blocking mock stream, three
+//! ways (each server line as one read, one octet per read, each run of lines as one read),
+//! on the mock's virtual clock: the same files, the same runner as smtp-tokio's
+//! (`smtp_adapter::mock::replay`).
+
+use std::collections::VecDeque;
+use std::io::{self, Read};
+
+use smtp_adapter::mock::{MockError, Ran, Replay, replay, replay_all, run_ready};
+use smtp_blocking::{Connection, MockHandle, MockStream};
+use smtp_proto::client::Session;
+use smtp_proto::testing::{Delivery, Script, ScriptCommand};
+
+const MIN_TRANSCRIPTS: usize = 80;
+
+#[test]
+fn every_transcript_replays_over_the_mock() {
+    let summary = replay_all(MIN_TRANSCRIPTS, |script, delivery| {
+        let mut mocked = Mocked::new(script, delivery);
+        run_ready(replay(script, &mut mocked))
+            .ok_or_else(|| "the blocking replay waited".to_owned())?
+    })
+    .unwrap_or_else(|failures| panic!("{failures}"));
+    eprintln!(
+        "{} transcripts replayed three ways over the blocking mock, {} skipped",
+        summary.replayed,
+        summary.skipped.len()
+    );
+    assert!(summary.replayed >= MIN_TRANSCRIPTS);
+}
+
+/// A connection over the mock playing one script.
+struct Mocked {
+    connection: Connection,
+    handle: MockHandle,
+}
+
+impl Mocked {
+    fn new(script: &Script, delivery: Delivery) -> Self {
+        let mock = MockStream::from_script(script, delivery);
+        let handle = mock.handle();
+        let connection = Connection::with_mock(mock, script.client());
+        Self { connection, handle }
+    }
+}
+
+impl Replay for Mocked {
+    async fn send(&mut self, cmd: ScriptCommand, body: VecDeque<Vec<u8>>) -> Ran {
+        let sent = self.connection.send_with_body(cmd, Pieces(body));
+        (sent.result, sent.command)
+    }
+
+    fn poll_idle(&mut self) {
+        self.connection.poll_idle();
+    }
+
+    fn session(&self) -> &Session {
+        self.connection.session()
+    }
+
+    fn is_usable(&self) -> bool {
+        self.connection.is_usable()
+    }
+
+    fn failure(&self) -> Option<MockError> {
+        self.handle.failure()
+    }
+
+    fn expects_write(&self) -> bool {
+        self.handle.expects_write()
+    }
+
+    fn remaining(&self) -> String {
+        self.handle.remaining()
+    }
+}
+
+/// A streamed body: one transcript piece per read.
+struct Pieces(VecDeque<Vec<u8>>);
+
+impl Read for Pieces {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(piece) = self.0.front_mut() else {
+            return Ok(0);
+        };
+        let n = piece.len().min(buf.len());
+        buf[..n].copy_from_slice(&piece[..n]);
+        piece.drain(..n);
+        if piece.is_empty() {
+            self.0.pop_front();
+        }
+        Ok(n)
+    }
+}
+
+/// The replay is not vacuous: a wrong client line or a wrong outcome is reported with its
+/// line and what differed, and a silent server times out on virtual time.
+#[test]
+fn a_wrong_transcript_fails_precisely() {
+    let run = |text: &str, delivery| {
+        let script = Script::parse("w.smtp", text).unwrap();
+        run_ready(replay(&script, &mut Mocked::new(&script, delivery))).unwrap()
+    };
+    let wrong_write =
+        "> greeting\nS: 220 hi\n= ok 220\n> line NOOP\nC: RSET\nS: 250 ok\n= ok 250\n";
+    let failure = run(wrong_write, Delivery::Lines).unwrap_err();
+    assert!(
+        failure.contains(r#"the client wrote "NOOP\r\n", the script expects "RSET\r\n""#),
+        "{failure}"
+    );
+    let wrong_outcome =
+        "> greeting\nS: 220 hi\n= ok 220\n> line NOOP\nC: NOOP\nS: 550 no\n= ok 250\n";
+    let failure = run(wrong_outcome, Delivery::Bytes).unwrap_err();
+    assert_eq!(
+        failure,
+        r#"line 7: expected "ok 250", got "refused 550 line" (whole outcome: refused 550 line)"#
+    );
+    let unwritten =
+        "> greeting\nS: 220 hi\n= ok 220\n> line NOOP\nC: NOOP\nC: RSET\nS: 250 ok\n= ok 250\n";
+    assert!(run(unwritten, Delivery::Blocks).is_err());
+}
+
+/// Virtual time: a five-minute greeting deadline passes at once, and a wait shorter than
+/// the deadline does not trip it.
+#[test]
+fn deadlines_pass_on_the_mock_clock() {
+    let silent = "> greeting\n@+299s\nS: 220 late but in time\n= ok 220\n";
+    let script = Script::parse("t.smtp", silent).unwrap();
+    let started = std::time::Instant::now();
+    run_ready(replay(&script, &mut Mocked::new(&script, Delivery::Lines)))
+        .unwrap()
+        .unwrap();
+    let late = "> greeting\n@+301s\nS: 220 too late\n= fatal timeout greeting\n";
+    let script = Script::parse("t.smtp", late).unwrap();
+    run_ready(replay(&script, &mut Mocked::new(&script, Delivery::Bytes)))
+        .unwrap()
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
