@@ -99,7 +99,3 @@ pub mod fuzzing;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-/// The README's examples, compiled and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;

@@ -12,3 +12,9 @@ pub mod hostile;
 pub mod interop;
 pub mod server;
 pub mod suite;
+
+/// The README's examples, compiled (and those that need no server, run) as doc tests here,
+/// where every adapter is a dependency.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
