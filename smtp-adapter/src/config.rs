@@ -180,11 +180,20 @@ impl ConnectionConfig {
     }
 
     /// A fresh core client for this configuration; `tls` when the stream is already TLS.
+    ///
+    /// Pipelined groups are split at the configured `max_group`, or at
+    /// [`DEFAULT_MAX_GROUP`](crate::DEFAULT_MAX_GROUP): no adapter loop reads while it
+    /// writes, so a group larger than the socket buffers could deadlock against a server
+    /// that writes its replies before it reads on (RFC 2920 §3.1).
     pub fn new_client(&self, tls: bool) -> Client {
+        let mut config = self.client;
+        if config.max_group.is_none() {
+            config.max_group = Some(crate::DEFAULT_MAX_GROUP);
+        }
         let client = if tls {
-            Client::new_tls(self.client)
+            Client::new_tls(config)
         } else {
-            Client::new(self.client)
+            Client::new(config)
         };
         client.with_protocol(self.protocol)
     }

@@ -35,6 +35,13 @@ pub use config::{ConnectionConfig, Endpoint, Security};
 pub use error::{Error, Phase};
 pub use tls::{TlsConfig, TlsInfo, client_nonce};
 
+/// The pipelined group size when the configuration sets none (see
+/// [`ConnectionConfig::new_client`]): replies to 16 KiB of commands fit any socket buffer.
+pub const DEFAULT_MAX_GROUP: std::num::NonZeroUsize = match std::num::NonZeroUsize::new(16 * 1024) {
+    Some(size) => size,
+    None => std::num::NonZeroUsize::MIN,
+};
+
 /// How long an adapter still reads replies after a write failed: a server that refuses and
 /// closes (a 552 during the body) has sent its reply, which may still be on its way through
 /// TLS records; a refusal followed by a close must stay a refusal.

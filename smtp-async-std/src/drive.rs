@@ -143,15 +143,15 @@ impl Io {
         }
     }
 
-    /// A write failed: what the server sent before it closed is read first, for a short
-    /// while (a refusal followed by a close is a refusal, not an IO error; over TLS the
-    /// records may still be on their way), then the core learns that the transmit may not
-    /// have left.
+    /// A write failed: the core learns that the transmit may not have left, then what the
+    /// server sent before it closed is read, for a short while (a refusal followed by a
+    /// close is a refusal, not an IO error; over TLS the records may still be on their way).
     async fn write_failed<C: Cmd>(
         &mut self,
         exchange: &mut Exchange<'_, C>,
         error: std::io::Error,
     ) -> Result<Driven<C::Output>, Error> {
+        exchange.handle_write_error();
         let until = self.now() + WRITE_FAILURE_LINGER;
         while let Some(stream) = self.stream.as_mut() {
             match timeout_at(&self.clock, until, stream.read(&mut self.buf)).await {
@@ -163,7 +163,6 @@ impl Io {
                 _ => break,
             }
         }
-        exchange.handle_write_error();
         exchange.handle_eof();
         self.stream = None;
         match exchange.poll_output(self.now()) {

@@ -2,7 +2,6 @@
 
 use std::io::Read;
 use std::net::SocketAddr;
-use std::num::NonZeroUsize;
 
 use smtp_adapter::{ConnectionConfig, Endpoint, Error, Security, TlsInfo, log};
 use smtp_proto::client::{Client, Session};
@@ -13,13 +12,7 @@ use crate::connect;
 use crate::drive::{Driven, Io};
 use crate::stream::{Stream, Transport, Upgrader};
 
-/// The group size when the configuration sets none: a blocking connection cannot read
-/// while it writes, so a pipelined group larger than the socket buffers could deadlock
-/// against a server that writes its replies before reading on (RFC 2920 §3.1).
-pub const DEFAULT_MAX_GROUP: NonZeroUsize = match NonZeroUsize::new(16 * 1024) {
-    Some(size) => size,
-    None => NonZeroUsize::MIN,
-};
+pub use smtp_adapter::DEFAULT_MAX_GROUP;
 
 /// An SMTP (or LMTP) connection on blocking std sockets: the stream, the sans-IO core
 /// client, a read buffer, and one loop that runs any [`Cmd`].
@@ -96,7 +89,7 @@ impl Connection {
             io.stream = Some(stream);
             io.tls = info;
         }
-        let mut connection = Self::from_parts(io, new_client(config, implicit));
+        let mut connection = Self::from_parts(io, config.new_client(implicit));
         connection.options = config.transaction_options();
         let setup = config.establish(local)?;
         match connection.send(setup)? {
@@ -213,22 +206,6 @@ impl Connection {
     }
 }
 
-/// The core client for `config`, with groups split at the configured size or at
-/// [`DEFAULT_MAX_GROUP`]: this loop cannot read while it writes.
-fn new_client(config: &ConnectionConfig, implicit: bool) -> Client {
-    let mut client_config = config.client_config();
-    if client_config.max_group.is_none() {
-        client_config.max_group = Some(DEFAULT_MAX_GROUP);
-    }
-    let protocol = config.new_client(implicit).session().protocol();
-    let client = if implicit {
-        Client::new_tls(client_config)
-    } else {
-        Client::new(client_config)
-    };
-    client.with_protocol(protocol)
-}
-
 /// The TLS step the configuration asks for (the rustls configuration is built here, so a
 /// bad root file fails before the connection is used).
 fn upgrader(config: &ConnectionConfig) -> Result<Upgrader, Error> {
@@ -249,11 +226,12 @@ fn upgrader(config: &ConnectionConfig) -> Result<Upgrader, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::num::NonZeroUsize;
 
     #[test]
     fn groups_are_split_unless_configured() {
         let config = ConnectionConfig::builder("mx.test").build().unwrap();
-        let client = new_client(&config, false);
+        let client = config.new_client(false);
         assert_eq!(client.config().max_group, Some(DEFAULT_MAX_GROUP));
         assert!(!client.session().is_tls());
         let mut core = config.client_config();
@@ -262,11 +240,11 @@ mod tests {
             .client_config(core)
             .build()
             .unwrap();
-        let client = new_client(&config, true);
+        let client = config.new_client(true);
         assert_eq!(client.config().max_group, NonZeroUsize::new(512));
         assert!(client.session().is_tls());
         let lmtp = ConnectionConfig::unix("/run/lmtp").build().unwrap();
-        let client = new_client(&lmtp, false);
+        let client = lmtp.new_client(false);
         assert_eq!(
             client.session().protocol(),
             smtp_proto::client::Protocol::Lmtp

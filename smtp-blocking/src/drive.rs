@@ -88,9 +88,7 @@ impl Io {
                     }
                     let wait = deadline.saturating_duration_since(self.now());
                     let stream = self.stream.as_mut().ok_or(ProtocolError::Unusable)?;
-                    let read = stream
-                        .set_read_timeout(wait)
-                        .and_then(|()| stream.read(&mut self.buf));
+                    let read = stream.read_within(&mut self.buf, wait);
                     match read {
                         Err(error) if is_timeout(&error) => exchange.handle_timeout(self.now()),
                         Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
@@ -145,6 +143,9 @@ impl Io {
             .stream
             .as_mut()
             .ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
+        if stream.is_tls() {
+            return stream.write_all_tls(bytes, deadline);
+        }
         while !bytes.is_empty() {
             let left = deadline.saturating_duration_since(self.clock.now());
             if left.is_zero() {
@@ -161,15 +162,15 @@ impl Io {
         stream.flush()
     }
 
-    /// A write failed: what the server sent before it closed is read first, for a short
-    /// while (a refusal followed by a close is a refusal, not an IO error; over TLS the
-    /// records may still be on their way), then the core learns that the transmit may not
-    /// have left.
+    /// A write failed: the core learns that the transmit may not have left, then what the
+    /// server sent before it closed is read, for a short while (a refusal followed by a
+    /// close is a refusal, not an IO error; over TLS the records may still be on their way).
     fn write_failed<C: Cmd>(
         &mut self,
         exchange: &mut Exchange<'_, C>,
         error: io::Error,
     ) -> Result<Driven<C::Output>, Error> {
+        exchange.handle_write_error();
         let until = self.now() + WRITE_FAILURE_LINGER;
         loop {
             let wait = until.saturating_duration_since(self.now());
@@ -180,15 +181,17 @@ impl Io {
                 .set_read_timeout(wait)
                 .and_then(|()| stream.read_received(&mut self.buf))
             {
-                Ok(n) if n > 0 && !wait.is_zero() => {
+                Ok(n) if n > 0 => {
                     let bytes = self.buf.get(..n).unwrap_or_default();
                     log::log_input(bytes);
                     exchange.handle_input(bytes);
+                    if wait.is_zero() {
+                        break;
+                    }
                 }
                 _ => break,
             }
         }
-        exchange.handle_write_error();
         exchange.handle_eof();
         self.stream = None;
         match exchange.poll_output(self.now()) {

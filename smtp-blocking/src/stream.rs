@@ -77,6 +77,108 @@ impl Stream {
     }
 }
 
+impl Stream {
+    /// Reads, waiting `wait` at most. Over TLS every socket read gets only what is left of
+    /// it, so a server that sends a record one byte at a time cannot stretch the wait
+    /// (rustls' own stream would keep reading until a whole record is in).
+    pub(crate) fn read_within(&mut self, buf: &mut [u8], wait: Duration) -> io::Result<usize> {
+        let Stream::Tls(tls) = self else {
+            self.set_read_timeout(wait)?;
+            return self.read(buf);
+        };
+        let deadline = Instant::now() + wait;
+        loop {
+            flush_tls(tls, deadline)?;
+            match tls.conn.reader().read(buf) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                other => return other,
+            }
+            set_socket_timeouts(&mut tls.sock, left_until(deadline)?)?;
+            let received = tls.conn.read_tls(&mut tls.sock)?;
+            process(tls)?;
+            if received == 0 {
+                return match tls.conn.reader().read(buf) {
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(0),
+                    other => other,
+                };
+            }
+        }
+    }
+
+    /// Whether the stream is TLS (its writes then go through [`Self::write_all_tls`]).
+    pub(crate) fn is_tls(&self) -> bool {
+        matches!(self, Stream::Tls(_))
+    }
+
+    /// Writes all of `bytes` over TLS by `deadline`: every socket write gets only what is
+    /// left, so a reader that drains slowly cannot stretch the write.
+    pub(crate) fn write_all_tls(&mut self, mut bytes: &[u8], deadline: Instant) -> io::Result<()> {
+        let Stream::Tls(tls) = self else {
+            return Err(io::ErrorKind::Unsupported.into());
+        };
+        loop {
+            flush_tls(tls, deadline)?;
+            if bytes.is_empty() {
+                return Ok(());
+            }
+            let n = tls.conn.writer().write(bytes)?;
+            bytes = bytes.get(n..).unwrap_or_default();
+        }
+    }
+}
+
+/// The time left until `deadline`, or `TimedOut`.
+fn left_until(deadline: Instant) -> io::Result<Duration> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        Err(io::ErrorKind::TimedOut.into())
+    } else {
+        Ok(left)
+    }
+}
+
+/// Gives the socket under a TLS stream read and write timeouts of `left`.
+fn set_socket_timeouts(sock: &mut BoxedTransport, left: Duration) -> io::Result<()> {
+    match socket(sock) {
+        Socket::Tcp(s) => {
+            s.set_read_timeout(at_least_1ms(left))?;
+            s.set_write_timeout(at_least_1ms(left))
+        }
+        #[cfg(unix)]
+        Socket::Unix(s) => {
+            s.set_read_timeout(at_least_1ms(left))?;
+            s.set_write_timeout(at_least_1ms(left))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Writes rustls' pending records by `deadline`.
+fn flush_tls(
+    tls: &mut StreamOwned<ClientConnection, BoxedTransport>,
+    deadline: Instant,
+) -> io::Result<()> {
+    while tls.conn.wants_write() {
+        set_socket_timeouts(&mut tls.sock, left_until(deadline)?)?;
+        match tls.conn.write_tls(&mut tls.sock) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// Processes received records; on an error the alert rustls queued is sent if it can be.
+fn process(tls: &mut StreamOwned<ClientConnection, BoxedTransport>) -> io::Result<()> {
+    if let Err(error) = tls.conn.process_new_packets() {
+        let _ = tls.conn.write_tls(&mut tls.sock);
+        return Err(io::Error::new(io::ErrorKind::InvalidData, error));
+    }
+    Ok(())
+}
+
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
@@ -266,36 +368,26 @@ fn complete_handshake(
     tls: &mut StreamOwned<ClientConnection, BoxedTransport>,
     deadline: Instant,
 ) -> io::Result<()> {
+    // By hand, not rustls' `complete_io`: each socket call gets only the time left.
     while tls.conn.is_handshaking() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::ErrorKind::TimedOut.into());
+        flush_tls(tls, deadline)?;
+        if !tls.conn.is_handshaking() {
+            break;
         }
-        match socket(&mut tls.sock) {
-            Socket::Tcp(s) => {
-                s.set_read_timeout(at_least_1ms(left))?;
-                s.set_write_timeout(at_least_1ms(left))?;
-            }
-            #[cfg(unix)]
-            Socket::Unix(s) => {
-                s.set_read_timeout(at_least_1ms(left))?;
-                s.set_write_timeout(at_least_1ms(left))?;
-            }
-            _ => {}
-        }
-        match tls.conn.complete_io(&mut tls.sock) {
-            Ok((0, 0)) if tls.conn.is_handshaking() => {
+        set_socket_timeouts(&mut tls.sock, left_until(deadline)?)?;
+        match tls.conn.read_tls(&mut tls.sock) {
+            Ok(0) => {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     "the server closed the connection during the TLS handshake",
                 ));
             }
-            Ok(_) => {}
+            Ok(_) => process(tls)?,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => return Err(error),
         }
     }
-    Ok(())
+    flush_tls(tls, deadline)
 }
 
 /// Whether an IO error is a socket timeout (std says `WouldBlock` on Unix, `TimedOut` on

@@ -98,4 +98,3 @@ pub mod syntax;
 pub mod fuzzing;
 #[cfg(feature = "testing")]
 pub mod testing;
-

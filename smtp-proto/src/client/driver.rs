@@ -36,6 +36,9 @@ pub struct Client {
     pub(super) busy: bool,
     /// Where the output is known to end when the adapter reported a failed write.
     pub(super) unconfirmed_from: Option<u64>,
+    /// A write failed: replies still readable are taken even for lines not (fully) sent,
+    /// since the server answered before it closed; then the exchange ends.
+    pub(super) write_failed: bool,
     /// The server closed the connection while no command ran.
     pub(super) eof: bool,
 }
@@ -55,6 +58,7 @@ impl Client {
             failed: false,
             busy: false,
             unconfirmed_from: None,
+            write_failed: false,
             eof: false,
         }
     }

@@ -76,6 +76,16 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         if let Some(error) = self.take_failure() {
             return Err(error);
         }
+        if self.client.write_failed {
+            // Nothing more can be written: the command's result if the replies read after
+            // the failure finished it, else the end.
+            if let Some(result) = self.finished_result() {
+                self.client.failed = true;
+                return Ok(Output::Done(result));
+            }
+            self.client.fail(ProtocolError::WriteFailed);
+            return Err(self.take_failure().unwrap_or(ProtocolError::Unusable));
+        }
         if let Some(head) = self.client.awaited.front() {
             if head.deadline.is_some_and(|deadline| now >= deadline) {
                 let kind = head.kind;
@@ -200,18 +210,17 @@ impl<'c, C: Cmd> Exchange<'c, C> {
     }
 
     /// Writing the last transmit failed or timed out: it may not have left, or only in
-    /// part. Hand over what can still be read first (a refusal followed by a close is a
-    /// refusal), then call this, then poll: the command gets its result if the replies
-    /// finished it, else the exchange fails ([`ProtocolError::WriteFailed`]) and the command
-    /// learns, through [`Cmd::on_failure`], that nothing from that transmit on is known to
-    /// have left (so an end of data that never left makes nothing uncertain).
+    /// part. Call this first, then hand over what can still be read (a server that refuses
+    /// and closes, a 552 during the body, has sent its reply: it is taken even though the
+    /// line it answers did not fully leave), then [`handle_eof`](Self::handle_eof), then
+    /// poll: the command gets its result if the replies finished it, else the exchange fails
+    /// ([`ProtocolError::WriteFailed`]), and the command learns through
+    /// [`Cmd::on_failure`] that nothing from that transmit on is known to have left (so an
+    /// end of data that never left makes nothing uncertain).
     pub fn handle_write_error(&mut self) {
         let client = &mut *self.client;
         client.unconfirmed_from = Some(client.outbox.last_start());
-        let finished = matches!(self.state, State::Finished(_)) && client.awaited.is_empty();
-        if !finished {
-            client.fail(ProtocolError::WriteFailed);
-        }
+        client.write_failed = true;
     }
 
     /// The TLS handshake asked for by [`Output::UpgradeTls`] succeeded. EHLO data and
@@ -296,7 +305,7 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         let waiting = client
             .awaited
             .front()
-            .is_some_and(|head| head.after <= client.outbox.sent());
+            .is_some_and(|head| head.after <= client.outbox.sent() || client.write_failed);
         if client.fatal.is_none() && !client.input.is_empty() && !waiting {
             client.fail(ProtocolError::UnexpectedBytes);
         }
@@ -305,7 +314,7 @@ impl<'c, C: Cmd> Exchange<'c, C> {
     fn deliver(&mut self, reply: Response) {
         let client = &mut *self.client;
         let head = match client.awaited.front() {
-            Some(head) if head.after <= client.outbox.sent() => *head,
+            Some(head) if head.after <= client.outbox.sent() || client.write_failed => *head,
             _ => {
                 let error = if reply.code().get() == 421 {
                     ProtocolError::ServiceClosing(reply)

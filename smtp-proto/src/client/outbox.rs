@@ -153,6 +153,7 @@ impl Outbox {
                 end = cut.unwrap_or(end);
             }
         }
+        end = self.cut_body_block(end);
         let start = self.sent;
         self.last_start = start;
         let from = usize::try_from(start - self.base).unwrap_or(0);
@@ -174,6 +175,30 @@ impl Outbox {
             start,
             write_deadline,
         }
+    }
+}
+
+/// The most message content one transmit carries: a data block in the sense of RFC 5321
+/// §4.5.3.2.5, each with its own write deadline, so a large body is not one 3-minute write.
+pub(crate) const BODY_BLOCK: u64 = 64 * 1024;
+
+impl Outbox {
+    /// Moves `end` back so that `[sent, end)` holds at most [`BODY_BLOCK`] octets of body.
+    fn cut_body_block(&self, end: u64) -> u64 {
+        let mut body = 0u64;
+        for segment in self.segments.iter() {
+            if segment.end <= self.sent || segment.start >= end || segment.tag != TransmitTag::Body
+            {
+                continue;
+            }
+            let from = segment.start.max(self.sent);
+            let to = segment.end.min(end);
+            if body + (to - from) > BODY_BLOCK {
+                return from + (BODY_BLOCK - body);
+            }
+            body += to - from;
+        }
+        end
     }
 }
 
