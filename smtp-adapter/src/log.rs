@@ -47,11 +47,20 @@ pub fn log_input(bytes: &[u8]) {
     }
 }
 
-/// Records a command's end in `span`: `ok`, `refused` with the reply code, or `fatal`.
-pub fn record_outcome<T>(span: &Span, result: &Result<Result<T, LogicError>, Error>) {
+/// Records a command's end in `span`: `ok` with the last reply's code
+/// ([`Exchange::last_reply_code`](smtp_proto::client::Exchange::last_reply_code)),
+/// `refused` with the refusal's code, or `fatal`.
+pub fn record_outcome<T>(
+    span: &Span,
+    result: &Result<Result<T, LogicError>, Error>,
+    last_code: Option<smtp_proto::response::ReplyCode>,
+) {
     match result {
         Ok(Ok(_)) => {
             span.record("outcome", "ok");
+            if let Some(code) = last_code {
+                span.record("code", code.get());
+            }
         }
         Ok(Err(refusal)) => {
             span.record("outcome", "refused");

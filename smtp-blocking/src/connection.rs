@@ -140,7 +140,7 @@ impl Connection {
             Err(_) => exchange.take_result(),
             Ok(_) => None,
         };
-        log::record_outcome(&span, &result);
+        log::record_outcome(&span, &result, exchange.last_reply_code());
         Sent {
             result,
             command: exchange.into_command(),

@@ -144,7 +144,7 @@ impl Connection {
                 Err(_) => exchange.take_result(),
                 Ok(_) => None,
             };
-            log::record_outcome(&recorded, &result);
+            log::record_outcome(&recorded, &result, exchange.last_reply_code());
             Sent {
                 result,
                 command: exchange.into_command(),

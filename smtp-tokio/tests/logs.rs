@@ -110,4 +110,6 @@ fn wire_logs_show_no_credential_and_no_body() {
         "{lines}"
     );
     assert!(lines.contains("record outcome=\"ok\""), "{lines}");
+    // The span of a command that succeeded carries its last reply's code (AUTH's 235).
+    assert!(lines.contains("record code=235"), "{lines}");
 }

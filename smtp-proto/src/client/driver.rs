@@ -39,6 +39,8 @@ pub struct Client {
     /// A write failed: replies still readable are taken even for lines not (fully) sent,
     /// since the server answered before it closed; then the exchange ends.
     pub(super) write_failed: bool,
+    /// The code of the last reply delivered in the current exchange, for logs.
+    pub(super) last_code: Option<crate::response::ReplyCode>,
     /// The server closed the connection while no command ran.
     pub(super) eof: bool,
 }
@@ -59,6 +61,7 @@ impl Client {
             busy: false,
             unconfirmed_from: None,
             write_failed: false,
+            last_code: None,
             eof: false,
         }
     }
@@ -118,6 +121,7 @@ impl Client {
             self.failed = true;
         }
         self.busy = true;
+        self.last_code = None;
         Exchange {
             client: self,
             cmd,

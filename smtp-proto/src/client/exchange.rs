@@ -251,6 +251,12 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         self.body(BodyChunk::End);
     }
 
+    /// The code of the last reply this exchange received (for a log line: the reply code of
+    /// a command that succeeded).
+    pub fn last_reply_code(&self) -> Option<crate::response::ReplyCode> {
+        self.client.last_code
+    }
+
     /// The command, for what it recorded (a mail report after a fatal error).
     pub fn command(&self) -> &C {
         &self.cmd
@@ -327,6 +333,7 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         };
         client.awaited.pop_front();
         let code = reply.code();
+        client.last_code = Some(code);
         if head.kind == crate::client::ReplyKind::Mail && code.get() / 100 == 2 {
             client.session.in_transaction = true;
         }

@@ -32,7 +32,8 @@ pub enum RecipientStatus {
     Rejected,
     /// Accepted at RCPT; the connection was lost after the end of data, before the verdict.
     Uncertain,
-    /// Not sent: a fatal error came first.
+    /// Not delivered, and not uncertain: a fatal error came before the message was sent in
+    /// full (the RCPT may have been accepted; the end of data never left).
     NotAttempted,
 }
 
