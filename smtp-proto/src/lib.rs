@@ -92,10 +92,11 @@ pub mod command;
 pub mod data;
 pub mod error;
 pub mod response;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod syntax;
 
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 #[cfg(feature = "testing")]
 pub mod testing;
-
