@@ -7,7 +7,7 @@
 //! Properties asserted: no panic; every poll sequence ends (no livelock); the transmitted
 //! bytes and the events (adjacent message pieces merged) are the same whether the stream
 //! comes whole, split at seeded points, or one octet at a time (the pieces of a message
-//! refused as too large dropped); the stream, read as a body
+//! refused as too large, or unfinished at the end, dropped); the stream, read as a body
 //! canonicalised to CRLF lines and stuffed by the client's own [`encode_data`], unstuffs to
 //! exactly itself and ends exactly at the end-of-data line.
 
@@ -98,6 +98,11 @@ fn drive(server: &mut Server, seen: &mut Vec<Seen>, answer: &mut Option<Reply>, 
             }
             Output::NeedInput => return false,
             Output::Close => {
+                // An unfinished message is no message, and how much of it was handed out
+                // before a size limit depends on the split.
+                if let Some(Seen::Data(_)) = seen.last() {
+                    seen.pop();
+                }
                 seen.push(Seen::Close);
                 return true;
             }

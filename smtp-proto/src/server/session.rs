@@ -367,6 +367,9 @@ impl Server {
         } else if !last {
             self.queue
                 .push_back(Output::Transmit(too_large_reply().to_bytes()));
+            self.refused(Refusal::MessageTooLarge {
+                limit: self.config.max_message_size,
+            });
         }
         true
     }
