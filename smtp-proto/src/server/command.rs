@@ -34,15 +34,15 @@ pub enum Command {
     Mail {
         /// The reverse path, possibly null.
         from: ReversePath,
-        /// The ESMTP parameters, typed where known.
-        params: MailParameters,
+        /// The ESMTP parameters, typed where known (boxed: they are large and rare).
+        params: Box<MailParameters>,
     },
     /// `RCPT TO:<path> [params]` (RFC 5321 §4.1.1.3).
     Rcpt {
         /// The forward path.
         to: ForwardPath,
-        /// The ESMTP parameters, typed where known.
-        params: RcptParameters,
+        /// The ESMTP parameters, typed where known (boxed: they are large and rare).
+        params: Box<RcptParameters>,
     },
     /// `DATA` (RFC 5321 §4.1.1.4); a 354 reply starts the body.
     Data,
@@ -219,7 +219,7 @@ fn mail(rest: &str) -> Result<Command, CommandError> {
     let (path, params) = path_and_params(rest, "FROM:", "MAIL")?;
     Ok(Command::Mail {
         from: path.parse()?,
-        params: params.parse()?,
+        params: Box::new(params.parse()?),
     })
 }
 
@@ -227,7 +227,7 @@ fn rcpt(rest: &str) -> Result<Command, CommandError> {
     let (path, params) = path_and_params(rest, "TO:", "RCPT")?;
     Ok(Command::Rcpt {
         to: path.parse()?,
-        params: params.parse()?,
+        params: Box::new(params.parse()?),
     })
 }
 
