@@ -227,3 +227,19 @@ fn auth_plain_and_login_credentials_are_typed() {
         assert_eq!((username.as_str(), password.expose()), ("tim", "s3cret"));
     }
 }
+
+#[test]
+fn auth_xoauth2_token_is_typed() {
+    let auth = Authenticate::new(Credentials::oauth2("tim@example.org", "ya29.token"))
+        .preference(vec![Mechanism::XOAuth2])
+        .allow_plaintext(true);
+    let app = send(&["AUTH XOAUTH2"], Some(auth), b"hi\r\n");
+    let [SaslCredentials::OAuth2 { user, token }] = app.credentials.as_slice() else {
+        panic!("{:?}", app.credentials)
+    };
+    assert_eq!(
+        (user.as_str(), token.expose()),
+        ("tim@example.org", "ya29.token")
+    );
+    assert_eq!(app.messages, [b"hi\r\n".to_vec()]);
+}
