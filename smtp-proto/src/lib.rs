@@ -92,6 +92,8 @@ pub mod command;
 pub mod data;
 pub mod error;
 pub mod response;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod syntax;
 
 #[cfg(feature = "fuzzing")]

@@ -49,4 +49,14 @@ macro_rules! corpus_tests {
     };
 }
 
-corpus_tests!(reply, ehlo, syntax, esmtp, data_encoder, bdat, sasl, client);
+corpus_tests!(
+    reply,
+    ehlo,
+    syntax,
+    esmtp,
+    data_encoder,
+    bdat,
+    sasl,
+    client,
+    server
+);

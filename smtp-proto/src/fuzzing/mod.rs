@@ -7,6 +7,7 @@ mod client;
 mod data;
 mod esmtp;
 mod reply;
+mod server;
 mod syntax;
 
 pub use auth::*;
@@ -14,4 +15,5 @@ pub use client::*;
 pub use data::*;
 pub use esmtp::*;
 pub use reply::*;
+pub use server::*;
 pub use syntax::*;

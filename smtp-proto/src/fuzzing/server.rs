@@ -1,0 +1,190 @@
+//! The sans-IO server fed arbitrary client bytes.
+//!
+//! Input layout: a flags octet (bit 0 small limits: 64-octet lines and 300-octet messages;
+//! bit 1 answer DATA with 354, else 554; bit 2 accept AUTH), a seed octet for split points,
+//! then the client's byte stream.
+//!
+//! Properties asserted: no panic; every poll sequence ends (no livelock); the transmitted
+//! bytes and the events (adjacent message pieces merged) are the same whether the stream
+//! comes whole, split at seeded points, or one octet at a time (the pieces of a message
+//! refused as too large, or unfinished at the end, dropped); the stream, read as a body
+//! canonicalised to CRLF lines and stuffed by the client's own [`encode_data`], unstuffs to
+//! exactly itself and ends exactly at the end-of-data line.
+
+use crate::data::{BodyPolicy, encode_data};
+use crate::response::ReplyCode;
+use crate::server::{Command, DotDecoder, Event, Output, Refusal, Reply, Server, ServerConfig};
+
+/// Polls allowed per input: a livelock is a finding.
+const MAX_POLLS: usize = 100_000;
+
+/// Server target; see the module docs for the input layout and the properties.
+pub fn server(data: &[u8]) {
+    let [flags, seed, stream @ ..] = data else {
+        return;
+    };
+    let whole = run(*flags, [stream].into_iter());
+    let bytes = run(*flags, stream.chunks(1));
+    assert_eq!(whole, bytes, "whole vs one octet at a time");
+    let size = usize::from(*seed % 17) + 1;
+    assert_eq!(whole, run(*flags, stream.chunks(size)), "seeded chunks");
+    round_trip(stream, *flags);
+}
+
+/// One observable step of the session.
+#[derive(Debug, PartialEq, Eq)]
+enum Seen {
+    Transmit(Vec<u8>),
+    Event(String),
+    Data(Vec<u8>),
+    Close,
+}
+
+fn config(flags: u8) -> ServerConfig {
+    if flags & 1 == 1 {
+        ServerConfig {
+            max_line_length: 64,
+            max_message_size: 300,
+        }
+    } else {
+        ServerConfig::default()
+    }
+}
+
+fn run<'a>(flags: u8, chunks: impl Iterator<Item = &'a [u8]>) -> Vec<Seen> {
+    let mut server = Server::new(config(flags));
+    let mut seen = Vec::new();
+    let mut answer = reply(220, "fuzz ESMTP");
+    drive(&mut server, &mut seen, &mut answer, flags);
+    for chunk in chunks {
+        server.handle_input(chunk);
+        if drive(&mut server, &mut seen, &mut answer, flags) {
+            return seen;
+        }
+    }
+    server.handle_eof();
+    assert!(
+        drive(&mut server, &mut seen, &mut answer, flags),
+        "no Close after EOF"
+    );
+    seen
+}
+
+/// Polls until input is needed; true once closed.
+fn drive(server: &mut Server, seen: &mut Vec<Seen>, answer: &mut Option<Reply>, flags: u8) -> bool {
+    for polls in 0.. {
+        assert!(polls < MAX_POLLS, "livelock: no input asked for");
+        let output = server.poll_output();
+        assert_ne!(
+            output,
+            Output::UpgradeTls,
+            "UpgradeTls without a 220 to STARTTLS"
+        );
+        match output {
+            Output::Transmit(bytes) => seen.push(Seen::Transmit(bytes)),
+            Output::Event(Event::MessageData(bytes)) => {
+                assert!(!bytes.is_empty(), "empty message piece");
+                match seen.last_mut() {
+                    Some(Seen::Data(all)) => all.extend(bytes),
+                    _ => seen.push(Seen::Data(bytes)),
+                }
+            }
+            Output::Event(event) => {
+                *answer = respond(&event, flags);
+                if matches!(event, Event::Refused(Refusal::MessageTooLarge { .. })) {
+                    discard_message(seen);
+                }
+                seen.push(Seen::Event(format!("{event:?}")));
+            }
+            Output::NeedReply => {
+                let reply = answer.take();
+                assert!(reply.is_some(), "NeedReply after an event that needs none");
+                if let Some(reply) = reply {
+                    assert_eq!(server.reply(reply), Ok(()));
+                }
+            }
+            Output::NeedInput => return false,
+            Output::Close => {
+                // An unfinished message is no message, and how much of it was handed out
+                // before a size limit depends on the split.
+                if let Some(Seen::Data(_)) = seen.last() {
+                    seen.pop();
+                }
+                seen.push(Seen::Close);
+                return true;
+            }
+            Output::UpgradeTls => return true,
+        }
+    }
+    true
+}
+
+/// Drops the pieces of a message refused as too large: how much of it was handed out
+/// before the limit depends on the split, and the application discards it anyway.
+fn discard_message(seen: &mut Vec<Seen>) {
+    if let [.., Seen::Data(_), Seen::Transmit(_)] = seen.as_slice() {
+        let reply = seen.pop();
+        seen.pop();
+        seen.extend(reply);
+    }
+}
+
+fn respond(event: &Event, flags: u8) -> Option<Reply> {
+    match event {
+        Event::Command(Command::Data) if flags & 2 == 2 => reply(354, "go ahead"),
+        Event::Command(Command::Data) => reply(554, "no"),
+        Event::Command(Command::Quit) => reply(221, "bye"),
+        Event::Command(Command::StartTls) => reply(454, "TLS not available"),
+        Event::Authenticate(_) if flags & 4 == 4 => reply(235, "ok"),
+        Event::Authenticate(_) => reply(535, "no"),
+        Event::Refused(_) => None,
+        _ => reply(250, "ok"),
+    }
+}
+
+fn reply(code: u16, text: &str) -> Option<Reply> {
+    ReplyCode::new(code)
+        .ok()
+        .and_then(|code| Reply::new(code, text).ok())
+}
+
+/// Canonical CRLF lines from arbitrary bytes, stuffed by the client and unstuffed again.
+fn round_trip(stream: &[u8], flags: u8) {
+    let mut canonical = Vec::new();
+    for line in stream.split(|&b| b == b'\n').filter(|_| !stream.is_empty()) {
+        canonical.extend(line.iter().filter(|&&b| b != b'\r'));
+        canonical.extend_from_slice(b"\r\n");
+    }
+    let mut wire = Vec::new();
+    if encode_data(&canonical, BodyPolicy::default(), &mut wire).is_err() {
+        return;
+    }
+    let mut decoded = Vec::new();
+    let (used, ended) = DotDecoder::new().decode(&wire, &mut decoded);
+    assert_eq!(
+        (used, ended),
+        (wire.len(), true),
+        "end of data not at the end"
+    );
+    assert_eq!(decoded, canonical, "unstuff(stuff(body)) != body");
+    // The same body through a whole session, split at every octet.
+    let mut session = b"DATA\r\n".to_vec();
+    session.extend_from_slice(&wire);
+    let seen = run(flags | 2, session.chunks(1));
+    let data: Vec<u8> = seen
+        .iter()
+        .filter_map(|s| match s {
+            Seen::Data(d) => Some(d.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if canonical.len() <= config(flags).max_message_size {
+        assert_eq!(data, canonical, "session body");
+        assert!(seen.contains(&Seen::Event("DataEnd".into())), "no DataEnd");
+    } else {
+        assert!(data.is_empty(), "refused body handed out");
+        let refusal = Seen::Event("Refused(MessageTooLarge { limit: 300 })".into());
+        assert!(seen.contains(&refusal), "no size refusal");
+    }
+}

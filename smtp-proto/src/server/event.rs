@@ -1,0 +1,82 @@
+//! What the [`Server`](super::Server) hands out: outputs, events and refusals.
+
+use super::command::{Command, CommandError};
+use super::sasl::{SaslCredentials, SaslError};
+
+/// One step of the server's output; see the [module docs](super) for the loop.
+#[derive(Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Output {
+    /// Write these bytes to the client.
+    Transmit(Vec<u8>),
+    /// Something happened; answer with [`Server::reply`](super::Server::reply) if the event
+    /// says so.
+    Event(Event),
+    /// An event awaits its reply: call [`Server::reply`](super::Server::reply).
+    NeedReply,
+    /// Read from the client and call `handle_input` (or `handle_eof`).
+    NeedInput,
+    /// Run the TLS handshake now, then call
+    /// [`Server::tls_established`](super::Server::tls_established) (RFC 3207 §4).
+    UpgradeTls,
+    /// Close the connection: after QUIT, a 421, or end of input.
+    Close,
+}
+
+/// An event of the session.
+#[derive(Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A command to answer with a reply. For `Bdat`, its chunk has been read already
+    /// (RFC 3030 §2) and handed out as `MessageData`.
+    Command(Command),
+    /// The client presented credentials through AUTH (RFC 4954): answer 235 or 535.
+    Authenticate(SaslCredentials),
+    /// Message bytes, dot-stuffing undone (DATA) or raw (BDAT); no reply. Pieces follow the
+    /// input's split: only their concatenation is meaningful.
+    MessageData(Vec<u8>),
+    /// The end-of-data line after DATA (RFC 5321 §4.1.1.4): answer the message.
+    DataEnd,
+    /// The server refused input and already wrote its reply; no answer expected.
+    Refused(Refusal),
+}
+
+/// Input the server refused on its own, with the reply it wrote.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// A malformed, unknown or overlong command line (500, 501 or 555).
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    /// A line ended with a bare LF (RFC 5321 §2.3.8: 500).
+    #[error("command line ended with a bare LF")]
+    BareLf,
+    /// A malformed or cancelled AUTH exchange (501 or 504).
+    #[error(transparent)]
+    Auth(#[from] SaslError),
+    /// The message exceeded the configured size (RFC 1870 §6: 552): the rest of its data
+    /// was dropped, and the application discards the pieces it already received.
+    #[error("message larger than {limit} octets")]
+    MessageTooLarge {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// Bytes arrived after STARTTLS before the handshake (RFC 3207 §4, injection): dropped.
+    #[error("{octets} octets pipelined after STARTTLS were discarded")]
+    InjectedAfterStartTls {
+        /// How many octets were discarded.
+        octets: usize,
+    },
+}
+
+/// The application called the server out of turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// `reply` while no event awaits one.
+    #[error("no event awaits a reply")]
+    NotAwaitingReply,
+    /// `tls_established` without a preceding `UpgradeTls`.
+    #[error("no TLS upgrade was requested")]
+    NotUpgrading,
+}

@@ -1,0 +1,53 @@
+//! The small sans-IO server side (feature `server`): what an in-process test server needs.
+//!
+//! A [`Server`] reads the client's bytes and hands out [`Output`]s: bytes to write, typed
+//! [`Event`]s that the application answers with a [`Reply`], a TLS upgrade, the end. It
+//! parses commands into [`Command`] with the same syntax types the client writes
+//! ([`ReversePath`](crate::syntax::ReversePath), [`MailParameters`](crate::syntax::esmtp::MailParameters),
+//! ...), runs AUTH PLAIN, LOGIN and XOAUTH2 into [`SaslCredentials`], undoes dot-stuffing
+//! ([`DotDecoder`], RFC 5321 §4.5.2), reads BDAT chunks by count (RFC 3030) and encodes
+//! replies with enhanced status codes (RFC 2034).
+//!
+//! Malformed input is refused the way a strict server would (500, 501, 504, 552, 555),
+//! reported as [`Event::Refused`], never a panic; a command line longer than
+//! [`ServerConfig::max_line_length`] is refused without being buffered.
+//!
+//! ```
+//! use smtp_proto::response::ReplyCode;
+//! use smtp_proto::server::{Command, Event, Output, Reply, Server, ServerConfig};
+//! let mut server = Server::new(ServerConfig::default());
+//! server.reply(Reply::new(ReplyCode::SERVICE_READY, "ready")?)?;
+//! server.handle_input(b"DATA\r\n");
+//! let mut body = Vec::new();
+//! loop {
+//!     match server.poll_output() {
+//!         Output::Event(Event::Command(Command::Data)) => {
+//!             server.reply(Reply::new(ReplyCode::START_MAIL_INPUT, "go ahead")?)?;
+//!             server.handle_input(b"..dot\r\n.\r\n");
+//!         }
+//!         Output::Event(Event::MessageData(bytes)) => body.extend(bytes),
+//!         Output::Event(Event::DataEnd) => server.reply(Reply::new(ReplyCode::OK, "queued")?)?,
+//!         Output::Transmit(_) | Output::Event(_) => {}
+//!         _ => break,
+//!     }
+//! }
+//! assert_eq!(body, b".dot\r\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod command;
+mod dot;
+mod event;
+mod reply;
+mod sasl;
+mod session;
+
+pub use command::{Command, CommandError, HelloKind, parse_command};
+pub use dot::DotDecoder;
+pub use event::{Event, Output, Refusal, ServerError};
+pub use reply::{MAX_REPLY_LINE, Reply, ReplyError};
+pub use sasl::{
+    SaslCredentials, SaslError, SaslMechanism, decode_plain, decode_response, decode_xoauth2,
+    parse_auth,
+};
+pub use session::{Server, ServerConfig};

@@ -1,0 +1,170 @@
+//! Replies the server writes: single and multiline, with an optional enhanced status code
+//! (RFC 5321 §4.2, RFC 2034 §4, RFC 3463).
+
+use std::fmt::Write as _;
+
+use crate::response::{EnhancedStatus, ReplyCode};
+
+/// The longest reply line allowed on the wire, CRLF included (RFC 5321 §4.5.3.1.5).
+pub const MAX_REPLY_LINE: usize = 512;
+
+/// A reply text that cannot be written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplyError {
+    /// A CR, LF, NUL or other control byte would change the framing (RFC 5321 §4.2).
+    #[error("control byte 0x{byte:02X} at offset {at} in reply text")]
+    Control {
+        /// Byte offset in the text.
+        at: usize,
+        /// The byte.
+        byte: u8,
+    },
+    /// The line, with code, status and CRLF, exceeds 512 octets (RFC 5321 §4.5.3.1.5).
+    #[error("reply line of {len} octets exceeds 512 (RFC 5321 §4.5.3.1.5)")]
+    TooLong {
+        /// The encoded line length.
+        len: usize,
+    },
+}
+
+/// One reply: a code, an optional enhanced status repeated on every line, one or more
+/// text lines (RFC 5321 §4.2.1: `code-text` on all lines but the last, `code SP text` last).
+///
+/// ```
+/// use smtp_proto::response::{EnhancedStatus, ReplyCode};
+/// use smtp_proto::server::Reply;
+/// let reply = Reply::new(ReplyCode::OK, "example.org")?
+///     .with_line("PIPELINING")?
+///     .with_status(EnhancedStatus::new(2, 0, 0)?)?;
+/// assert_eq!(reply.to_bytes(), b"250-2.0.0 example.org\r\n250 2.0.0 PIPELINING\r\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    code: ReplyCode,
+    status: Option<EnhancedStatus>,
+    lines: Vec<String>,
+}
+
+impl Reply {
+    /// A one-line reply; the text must be free of control bytes and fit the line limit.
+    pub fn new(code: ReplyCode, text: &str) -> Result<Self, ReplyError> {
+        let reply = Self {
+            code,
+            status: None,
+            lines: Vec::new(),
+        };
+        reply.with_line(text)
+    }
+
+    /// Appends a text line, making the reply multiline.
+    pub fn with_line(mut self, text: &str) -> Result<Self, ReplyError> {
+        check_text(text)?;
+        self.lines.push(text.to_owned());
+        self.check_lengths()?;
+        Ok(self)
+    }
+
+    /// Sets the enhanced status written at the start of every line (RFC 2034 §4).
+    pub fn with_status(mut self, status: EnhancedStatus) -> Result<Self, ReplyError> {
+        self.status = Some(status);
+        self.check_lengths()?;
+        Ok(self)
+    }
+
+    /// Builds a reply from text known to be valid (crate-internal replies only).
+    pub(crate) fn fixed(code: u16, status: (u8, u16, u16), text: &'static str) -> Self {
+        Self {
+            code: ReplyCode::new(code).unwrap_or(ReplyCode::TRANSACTION_FAILED),
+            status: EnhancedStatus::new(status.0, status.1, status.2).ok(),
+            lines: vec![text.to_owned()],
+        }
+    }
+
+    /// The reply code.
+    pub fn code(&self) -> ReplyCode {
+        self.code
+    }
+
+    /// The enhanced status, if any.
+    pub fn status(&self) -> Option<EnhancedStatus> {
+        self.status
+    }
+
+    /// The text lines, without code and status.
+    pub fn lines(&self) -> &[String] {
+        &self.lines
+    }
+
+    /// Appends the wire form to `out`.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        let last = self.lines.len().saturating_sub(1);
+        for (i, line) in self.lines.iter().enumerate() {
+            let mut head = String::new();
+            let sep = if i == last { ' ' } else { '-' };
+            let _ = write!(head, "{}{sep}", self.code.get());
+            if let Some(status) = self.status {
+                let _ = write!(head, "{status} ");
+            }
+            out.extend_from_slice(head.as_bytes());
+            out.extend_from_slice(line.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+
+    /// The wire form.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_to(&mut out);
+        out
+    }
+
+    fn check_lengths(&self) -> Result<(), ReplyError> {
+        let head = 4 + self.status.map_or(0, |s| s.to_string().len() + 1);
+        match self.lines.iter().map(|l| head + l.len() + 2).max() {
+            Some(len) if len > MAX_REPLY_LINE => Err(ReplyError::TooLong { len }),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn check_text(text: &str) -> Result<(), ReplyError> {
+    match text
+        .bytes()
+        .enumerate()
+        .find(|(_, b)| b.is_ascii_control() && *b != b'\t')
+    {
+        Some((at, byte)) => Err(ReplyError::Control { at, byte }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_line_without_status() {
+        let r = Reply::new(ReplyCode::SERVICE_READY, "mx ESMTP").unwrap();
+        assert_eq!(r.to_bytes(), b"220 mx ESMTP\r\n");
+    }
+
+    #[test]
+    fn refuses_crlf_injection() {
+        assert_eq!(
+            Reply::new(ReplyCode::OK, "ok\r\n250 forged"),
+            Err(ReplyError::Control { at: 2, byte: b'\r' })
+        );
+    }
+
+    #[test]
+    fn refuses_overlong_line() {
+        let text = "x".repeat(507);
+        assert_eq!(
+            Reply::new(ReplyCode::OK, &text),
+            Err(ReplyError::TooLong { len: 513 })
+        );
+        assert!(Reply::new(ReplyCode::OK, &text[1..]).is_ok());
+    }
+}

@@ -1,0 +1,390 @@
+//! The server session: a state machine over the client's bytes.
+
+use std::collections::VecDeque;
+
+mod sasl;
+
+use super::command::{Command, CommandError, line_text, parse_command, split_verb};
+use super::dot::DotDecoder;
+use super::event::{Event, Output, Refusal, ServerError};
+use super::reply::Reply;
+use super::sasl::{SaslError, parse_auth};
+
+/// Limits of a [`Server`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Longest command line, CRLF included: 512 (RFC 5321 §4.5.3.1.4) plus room for ESMTP
+    /// parameters and SASL responses. Default 4096.
+    pub max_line_length: usize,
+    /// Largest message, in octets after unstuffing (RFC 1870). Default 10 MiB.
+    pub max_message_size: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            max_line_length: 4096,
+            max_message_size: 10 << 20,
+        }
+    }
+}
+
+/// What the pending reply answers, so that it can change the mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Awaiting {
+    Greeting,
+    Data,
+    StartTls,
+    Quit,
+    Other,
+}
+
+/// The next response line expected during AUTH.
+#[derive(Clone, Debug)]
+enum SaslStep {
+    Plain,
+    XOAuth2,
+    LoginUser,
+    LoginPassword(String),
+}
+
+#[derive(Clone, Debug)]
+enum Mode {
+    Command,
+    /// Discarding the rest of an overlong line.
+    SkipLine,
+    Sasl(SaslStep),
+    Data(DotDecoder),
+    Bdat {
+        remaining: u64,
+        size: u64,
+        last: bool,
+    },
+    Tls,
+    Closed,
+}
+
+/// The sans-IO server side of one SMTP session.
+///
+/// Inputs: [`Server::handle_input`], [`Server::handle_eof`], [`Server::reply`] (the answer
+/// to an event), [`Server::tls_established`]. Output: [`Server::poll_output`]. The rule:
+/// after every input, poll until `NeedInput`, `NeedReply` or `Close`. The first reply is
+/// the greeting. Reading only on `NeedInput` bounds the buffer to one read plus one line.
+///
+/// ```
+/// use smtp_proto::response::ReplyCode;
+/// use smtp_proto::server::{Command, Event, Output, Reply, Server, ServerConfig};
+/// let mut server = Server::new(ServerConfig::default());
+/// server.reply(Reply::new(ReplyCode::SERVICE_READY, "test ESMTP")?)?;
+/// assert_eq!(server.poll_output(), Output::Transmit(b"220 test ESMTP\r\n".to_vec()));
+/// server.handle_input(b"NOOP\r\n");
+/// assert_eq!(server.poll_output(), Output::Event(Event::Command(Command::Noop)));
+/// assert_eq!(server.poll_output(), Output::NeedReply);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Server {
+    config: ServerConfig,
+    buf: Vec<u8>,
+    mode: Mode,
+    awaiting: Option<Awaiting>,
+    queue: VecDeque<Output>,
+    message_size: usize,
+    too_large: bool,
+}
+
+impl Server {
+    /// A session awaiting its greeting reply.
+    pub fn new(config: ServerConfig) -> Self {
+        Self {
+            config,
+            buf: Vec::new(),
+            mode: Mode::Command,
+            awaiting: Some(Awaiting::Greeting),
+            queue: VecDeque::new(),
+            message_size: 0,
+            too_large: false,
+        }
+    }
+
+    /// Hands over bytes read from the client (ignored once closed or during the upgrade).
+    pub fn handle_input(&mut self, input: &[u8]) {
+        if !matches!(self.mode, Mode::Closed | Mode::Tls) {
+            self.buf.extend_from_slice(input);
+        }
+    }
+
+    /// The client closed its side: the session ends.
+    pub fn handle_eof(&mut self) {
+        self.mode = Mode::Closed;
+    }
+
+    /// Answers the pending event; the reply is transmitted and may switch modes (354 to
+    /// DATA starts the body, 220 to STARTTLS the upgrade, QUIT and 421 close).
+    pub fn reply(&mut self, reply: Reply) -> Result<(), ServerError> {
+        let awaiting = self.awaiting.take().ok_or(ServerError::NotAwaitingReply)?;
+        let code = reply.code().get();
+        self.queue.push_back(Output::Transmit(reply.to_bytes()));
+        match (awaiting, code) {
+            (_, 421) | (Awaiting::Quit, 200..=299) => self.mode = Mode::Closed,
+            (Awaiting::Data, 354) => self.mode = Mode::Data(DotDecoder::new()),
+            (Awaiting::StartTls, 220) => {
+                if !self.buf.is_empty() {
+                    let octets = self.buf.len();
+                    self.buf.clear();
+                    self.refused(Refusal::InjectedAfterStartTls { octets });
+                }
+                self.mode = Mode::Tls;
+                self.queue.push_back(Output::UpgradeTls);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The TLS handshake succeeded: the session restarts, awaiting a new EHLO.
+    pub fn tls_established(&mut self) -> Result<(), ServerError> {
+        match self.mode {
+            Mode::Tls => {
+                self.mode = Mode::Command;
+                Ok(())
+            }
+            _ => Err(ServerError::NotUpgrading),
+        }
+    }
+
+    /// The next output; see [`Output`].
+    pub fn poll_output(&mut self) -> Output {
+        loop {
+            if let Some(out) = self.queue.pop_front() {
+                return out;
+            }
+            if self.awaiting.is_some() {
+                return Output::NeedReply;
+            }
+            match self.mode {
+                Mode::Closed => return Output::Close,
+                Mode::Tls => return Output::UpgradeTls,
+                _ => {}
+            }
+            if !self.step() {
+                return Output::NeedInput;
+            }
+        }
+    }
+
+    /// Processes buffered input in the current mode; false when more input is needed.
+    fn step(&mut self) -> bool {
+        match std::mem::replace(&mut self.mode, Mode::Command) {
+            Mode::Command => self.step_line(None),
+            Mode::Sasl(step) => self.step_line(Some(step)),
+            Mode::SkipLine => self.skip_line(),
+            Mode::Data(decoder) => self.step_data(decoder),
+            Mode::Bdat {
+                remaining,
+                size,
+                last,
+            } => self.step_bdat(remaining, size, last),
+            other => {
+                self.mode = other;
+                false
+            }
+        }
+    }
+
+    fn step_line(&mut self, sasl: Option<SaslStep>) -> bool {
+        let limit = self.config.max_line_length;
+        let Some(lf) = memchr::memchr(b'\n', &self.buf) else {
+            if self.buf.len() >= limit {
+                self.buf.clear();
+                self.refuse_line(CommandError::LineTooLong { limit }.into());
+                self.mode = Mode::SkipLine;
+                return true;
+            }
+            self.mode = sasl.map_or(Mode::Command, Mode::Sasl);
+            return false;
+        };
+        let line: Vec<u8> = self.buf.drain(..=lf).collect();
+        if line.len() > limit {
+            self.refuse_line(CommandError::LineTooLong { limit }.into());
+            return true;
+        }
+        let Some(line) = line.strip_suffix(b"\r\n") else {
+            self.refuse_line(Refusal::BareLf);
+            return true;
+        };
+        match sasl {
+            Some(step) => self.sasl_response(step, line),
+            None => self.command(line),
+        }
+        true
+    }
+
+    fn skip_line(&mut self) -> bool {
+        match memchr::memchr(b'\n', &self.buf) {
+            Some(lf) => {
+                self.buf.drain(..=lf);
+                true
+            }
+            None => {
+                self.buf.clear();
+                self.mode = Mode::SkipLine;
+                false
+            }
+        }
+    }
+
+    fn command(&mut self, line: &[u8]) {
+        let (verb, args) = match line_text(line) {
+            Ok(text) => split_verb(text),
+            Err(e) => return self.refuse_line(e.into()),
+        };
+        if verb.eq_ignore_ascii_case("AUTH") {
+            return match parse_auth(args) {
+                Ok((mechanism, initial)) => self.auth_start(mechanism, initial),
+                Err(e) => self.refuse_line(e.into()),
+            };
+        }
+        let cmd = match parse_command(line) {
+            Ok(cmd) => cmd,
+            Err(e) => return self.refuse_line(e.into()),
+        };
+        let awaiting = match &cmd {
+            Command::Bdat { size, last } => {
+                self.mode = Mode::Bdat {
+                    remaining: *size,
+                    size: *size,
+                    last: *last,
+                };
+                return;
+            }
+            Command::Data => Awaiting::Data,
+            Command::StartTls => Awaiting::StartTls,
+            Command::Quit => Awaiting::Quit,
+            Command::Mail { .. } | Command::Rset | Command::Hello { .. } => {
+                self.end_message();
+                Awaiting::Other
+            }
+            _ => Awaiting::Other,
+        };
+        self.emit(Event::Command(cmd), awaiting);
+    }
+
+    fn step_data(&mut self, mut decoder: DotDecoder) -> bool {
+        let mut out = Vec::new();
+        let (used, ended) = decoder.decode(&self.buf, &mut out);
+        self.buf.drain(..used);
+        self.message_data(out);
+        if !ended {
+            self.mode = Mode::Data(decoder);
+            return used > 0;
+        }
+        if !self.end_message() {
+            self.emit(Event::DataEnd, Awaiting::Other);
+        }
+        true
+    }
+
+    fn step_bdat(&mut self, remaining: u64, size: u64, last: bool) -> bool {
+        let take = usize::try_from(remaining)
+            .unwrap_or(usize::MAX)
+            .min(self.buf.len());
+        let chunk: Vec<u8> = self.buf.drain(..take).collect();
+        self.message_data(chunk);
+        let remaining = remaining.saturating_sub(take as u64);
+        if remaining > 0 {
+            self.mode = Mode::Bdat {
+                remaining,
+                size,
+                last,
+            };
+            return take > 0;
+        }
+        let refused = if last {
+            self.end_message()
+        } else {
+            self.too_large
+        };
+        if !refused {
+            self.emit(
+                Event::Command(Command::Bdat { size, last }),
+                Awaiting::Other,
+            );
+        } else if !last {
+            self.queue
+                .push_back(Output::Transmit(too_large_reply().to_bytes()));
+            self.refused(Refusal::MessageTooLarge {
+                limit: self.config.max_message_size,
+            });
+        }
+        true
+    }
+
+    /// Counts and hands out message bytes, dropping them once over the limit.
+    fn message_data(&mut self, data: Vec<u8>) {
+        self.message_size = self.message_size.saturating_add(data.len());
+        if self.message_size > self.config.max_message_size {
+            self.too_large = true;
+        }
+        if !data.is_empty() && !self.too_large {
+            self.queue
+                .push_back(Output::Event(Event::MessageData(data)));
+        }
+    }
+
+    /// Ends the message; true (after refusing it with 552) if it was too large.
+    fn end_message(&mut self) -> bool {
+        let too_large = std::mem::take(&mut self.too_large);
+        self.message_size = 0;
+        if too_large {
+            self.queue
+                .push_back(Output::Transmit(too_large_reply().to_bytes()));
+            self.refused(Refusal::MessageTooLarge {
+                limit: self.config.max_message_size,
+            });
+        }
+        too_large
+    }
+
+    fn emit(&mut self, event: Event, awaiting: Awaiting) {
+        self.queue.push_back(Output::Event(event));
+        self.awaiting = Some(awaiting);
+    }
+
+    fn refused(&mut self, refusal: Refusal) {
+        self.queue.push_back(Output::Event(Event::Refused(refusal)));
+    }
+
+    /// Writes the reply for a refused line and reports it.
+    fn refuse_line(&mut self, refusal: Refusal) {
+        self.queue
+            .push_back(Output::Transmit(refusal_reply(&refusal).to_bytes()));
+        self.refused(refusal);
+    }
+}
+
+fn too_large_reply() -> Reply {
+    Reply::fixed(552, (5, 3, 4), "Message too big")
+}
+
+fn refusal_reply(refusal: &Refusal) -> Reply {
+    match refusal {
+        Refusal::Command(CommandError::LineTooLong { .. }) => {
+            Reply::fixed(500, (5, 5, 2), "Line too long")
+        }
+        Refusal::Command(e) => match e.reply_code() {
+            500 => Reply::fixed(500, (5, 5, 2), "Command not recognized"),
+            555 => Reply::fixed(555, (5, 5, 4), "Parameter not recognized"),
+            _ => Reply::fixed(501, (5, 5, 4), "Syntax error in arguments"),
+        },
+        Refusal::BareLf => Reply::fixed(500, (5, 5, 2), "Bare LF not allowed"),
+        Refusal::Auth(SaslError::UnsupportedMechanism(_)) => {
+            Reply::fixed(504, (5, 5, 4), "Unrecognized authentication type")
+        }
+        Refusal::Auth(SaslError::Cancelled) => {
+            Reply::fixed(501, (5, 7, 0), "Authentication cancelled")
+        }
+        Refusal::Auth(_) => Reply::fixed(501, (5, 5, 2), "Cannot decode response"),
+        _ => Reply::fixed(554, (5, 0, 0), "Refused"),
+    }
+}
