@@ -361,3 +361,39 @@ async fn a_client_certificate_is_presented() {
     connection.quit().await.unwrap();
     server.await.unwrap();
 }
+
+/// Bring your own stream: an in-process tunnel (any `AsyncRead + AsyncWrite`), with STARTTLS
+/// and a real handshake over it, certificate verified.
+#[tokio::test]
+async fn a_callers_stream_carries_starttls_with_a_real_handshake() {
+    let pki = TestPki::new();
+    let (client_end, server_end) = tokio::io::duplex(64 * 1024);
+    let acceptor = pki.acceptor.clone();
+    let server = tokio::spawn(async move {
+        let mut peer = Peer::new(server_end);
+        peer.greet_ehlo(&["PIPELINING", "STARTTLS"]).await;
+        peer.expect("STARTTLS\r\n").await;
+        peer.send("220 2.0.0 go ahead\r\n").await;
+        let tls = acceptor.accept(peer.into_inner()).await.unwrap();
+        let mut peer = Peer::new(tls);
+        peer.ehlo(&["PIPELINING"]).await;
+        peer.expect("NOOP\r\n").await;
+        peer.send("250 ok\r\n").await;
+    });
+    let tls = TlsConfig::new()
+        .root_certificates_pem(pki.ca_pem.as_bytes())
+        .unwrap()
+        .server_name("localhost");
+    let config = config(2525, Security::StartTlsRequired)
+        .tls(tls)
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect_with_stream(client_end, &config)
+        .await
+        .unwrap();
+    assert!(connection.established().unwrap().tls);
+    assert!(connection.tls_info().unwrap().version.is_some());
+    let reply = connection.send(Noop::default()).await.unwrap().unwrap();
+    assert_eq!(reply.code().get(), 250);
+    server.await.unwrap();
+}
