@@ -14,6 +14,7 @@ mod certs;
 mod deadlines;
 mod disconnects;
 mod flood;
+pub mod heap;
 mod pki;
 mod run;
 mod starttls;
