@@ -62,6 +62,8 @@ mod mail;
 #[cfg(feature = "mock")]
 mod mock;
 mod stream;
+#[cfg(feature = "test-server")]
+pub mod test_server;
 
 pub use connection::{Connection, Sent};
 pub use mail::{MailResult, Mails, connect_send_quit};

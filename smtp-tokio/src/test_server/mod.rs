@@ -1,0 +1,1 @@
+//! An in-process loopback SMTP and LMTP server for tests (feature `test-server`).
