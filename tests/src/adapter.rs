@@ -28,6 +28,13 @@ pub trait SmtpAdapter {
     /// `Connection::connect`: open, TLS as configured, greeting, EHLO, STARTTLS, AUTH.
     async fn connect(config: &ConnectionConfig) -> Result<Self::Connection, Error>;
 
+    /// `Connection::connect_with_stream` over a TCP socket the test connected itself (to
+    /// fix its buffer sizes), adopted by the adapter's runtime.
+    async fn connect_with_socket(
+        socket: std::net::TcpStream,
+        config: &ConnectionConfig,
+    ) -> Result<Self::Connection, Error>;
+
     /// `Connection::send` with any command.
     async fn send<C: Cmd + Send>(
         connection: &mut Self::Connection,
@@ -76,6 +83,15 @@ impl SmtpAdapter for Tokio {
 
     async fn connect(config: &ConnectionConfig) -> Result<Self::Connection, Error> {
         smtp_tokio::Connection::connect(config).await
+    }
+
+    async fn connect_with_socket(
+        socket: std::net::TcpStream,
+        config: &ConnectionConfig,
+    ) -> Result<Self::Connection, Error> {
+        socket.set_nonblocking(true).map_err(Error::Io)?;
+        let socket = tokio::net::TcpStream::from_std(socket).map_err(Error::Io)?;
+        smtp_tokio::Connection::connect_with_stream(socket, config).await
     }
 
     async fn send<C: Cmd + Send>(
@@ -131,6 +147,13 @@ impl SmtpAdapter for Blocking {
         smtp_blocking::Connection::connect(config)
     }
 
+    async fn connect_with_socket(
+        socket: std::net::TcpStream,
+        config: &ConnectionConfig,
+    ) -> Result<Self::Connection, Error> {
+        smtp_blocking::Connection::connect_with_stream(socket, config)
+    }
+
     async fn send<C: Cmd + Send>(
         connection: &mut Self::Connection,
         cmd: C,
@@ -180,6 +203,14 @@ impl SmtpAdapter for AsyncStd {
 
     async fn connect(config: &ConnectionConfig) -> Result<Self::Connection, Error> {
         smtp_async_std::Connection::connect(config).await
+    }
+
+    async fn connect_with_socket(
+        socket: std::net::TcpStream,
+        config: &ConnectionConfig,
+    ) -> Result<Self::Connection, Error> {
+        let socket = async_std::net::TcpStream::from(socket);
+        smtp_async_std::Connection::connect_with_stream(socket, config).await
     }
 
     async fn send<C: Cmd + Send>(

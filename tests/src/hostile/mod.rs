@@ -15,6 +15,7 @@ mod deadlines;
 mod disconnects;
 mod flood;
 pub mod heap;
+mod pipelining;
 mod pki;
 mod run;
 mod starttls;
@@ -47,6 +48,10 @@ pub use disconnects::{
 };
 pub use flood::{
     HeapProbe, NoProbe, endless_reply_line, endless_reply_line_measured, endless_reply_lines,
+};
+pub use pipelining::{
+    a_thousand_recipients_pipelined_do_not_deadlock,
+    an_unsplit_group_deadlocks_against_the_same_server,
 };
 pub use pki::TestPki;
 pub use run::{Attempt, attempt, scenario};
@@ -258,6 +263,8 @@ macro_rules! hostile_suite {
             endless_reply_lines,
             stops_reading_during_data_is_not_uncertain,
             refusal_then_close_during_body_keeps_the_552,
+            a_thousand_recipients_pipelined_do_not_deadlock,
+            an_unsplit_group_deadlocks_against_the_same_server,
         );
     };
     ($adapter:ty; ignored $reason:literal; $($name:ident),+ $(,)?) => {
