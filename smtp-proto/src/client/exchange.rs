@@ -359,7 +359,9 @@ impl<'c, C: Cmd> Exchange<'c, C> {
             ));
         }
         if let Some(reply) = closing {
-            self.client.fail(ProtocolError::ServiceClosing(reply));
+            // RFC 5321 §3.8: a 421 ends the session whatever the command made of it (a
+            // required STARTTLS answered 421 is the server closing, not TLS unavailable).
+            self.client.fatal = Some(ProtocolError::ServiceClosing(reply));
         }
     }
 
