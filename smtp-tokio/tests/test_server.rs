@@ -378,3 +378,87 @@ async fn a_refused_greeting_allows_only_quit() {
     let error = Connection::connect(&config).await.unwrap_err();
     assert!(matches!(error, smtp_tokio::Error::Refused(_)), "{error}");
 }
+
+#[tokio::test]
+async fn bdat_chunks_are_concatenated_and_a_data_refusal_hits_the_first() {
+    let server = TestServer::builder()
+        .refuse(Stage::Data, "nodata@", "554 5.6.0 not from you")
+        .spawn()
+        .await
+        .unwrap();
+    let options = smtp_proto::command::TransactionOptions {
+        bdat_chunk_size: std::num::NonZeroUsize::new(8).unwrap(),
+        ..Default::default()
+    };
+    let config = server
+        .client_config()
+        .transaction_options(options)
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let body: &[u8] = b"Subject: chunks\r\n\r\nmore than eight octets\r\n";
+    let from = |from: &str| {
+        Envelope::new(
+            format!("<{from}>").parse().unwrap(),
+            ["<ann@example.net>".parse().unwrap()],
+        )
+        .unwrap()
+    };
+    let report = connection
+        .send_mail(from("nodata@x.test"), MailBody::bytes(body))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Rejected);
+    let report = connection
+        .send_mail(from("fine@x.test"), MailBody::bytes(body))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    connection.quit().await.unwrap();
+    let message = server.next_message().await;
+    assert!(message.bdat);
+    assert_eq!(message.data, body);
+    assert_eq!(message.reverse_path.to_string(), "<fine@x.test>");
+    assert_eq!(server.messages().len(), 1);
+    let session = server.next_session().await;
+    let fine = session
+        .commands
+        .iter()
+        .position(|c| c.contains("<fine@"))
+        .unwrap();
+    let chunks: Vec<_> = session.commands[fine..]
+        .iter()
+        .filter(|c| c.starts_with("BDAT"))
+        .collect();
+    assert_eq!(chunks.len(), body.len().div_ceil(8), "{chunks:?}");
+    assert!(chunks.last().unwrap().ends_with(" LAST"));
+}
+
+#[test]
+fn the_server_and_its_records_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<TestServer>();
+    shareable::<smtp_tokio::test_server::Message>();
+    shareable::<smtp_tokio::test_server::SessionRecord>();
+    shareable::<smtp_tokio::test_server::TestServerBuilder>();
+}
+
+#[tokio::test]
+async fn a_bad_refusal_reply_fails_the_spawn() {
+    let error = TestServer::builder()
+        .refuse(Stage::Rcpt, "", "no code here")
+        .spawn()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, smtp_tokio::test_server::TestServerError::Config(ref m) if m.contains("no code here")),
+        "{error}"
+    );
+    let error = TestServer::builder()
+        .hostname("bad\r\nname")
+        .spawn_thread()
+        .unwrap_err();
+    assert!(error.to_string().contains("hostname"), "{error}");
+}

@@ -212,6 +212,27 @@ impl TestServerBuilder {
     }
 
     /// Adds a fault that hits every time (see [`Fault`]).
+    ///
+    /// ```
+    /// use smtp_proto::command::{Envelope, MailBody, Outcome};
+    /// use smtp_tokio::test_server::{Fault, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = TestServer::builder()
+    ///     .fault(Fault::DisconnectBeforeVerdict)
+    ///     .spawn()
+    ///     .await?;
+    /// let config = server.client_config().build()?;
+    /// let envelope = Envelope::new("<a@x.test>".parse()?, ["<b@y.test>".parse()?])?;
+    /// let body = MailBody::bytes(&b"Subject: hi\r\n\r\nhi\r\n"[..]);
+    /// let error = smtp_tokio::connect_send_quit(&config, envelope, body).await.unwrap_err();
+    /// // The message left, its verdict never came: the client must not call it failed.
+    /// assert_eq!(error.reports()[0].outcome(), Outcome::Uncertain);
+    /// assert_eq!(server.next_message().await.verdict, None);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fault(mut self, fault: Fault) -> Self {
         self.rules.faults.push(FaultRule::new(fault, None));
         self
@@ -250,6 +271,34 @@ impl TestServerBuilder {
     /// Starts the server on a thread of its own with a current-thread runtime: for
     /// blocking code, other runtimes (async-std, smol) and tests that must not share
     /// their runtime. It runs until the [`TestServer`] is dropped.
+    ///
+    /// ```
+    /// use std::io::{BufRead, BufReader, Write};
+    /// use std::time::Duration;
+    /// use smtp_tokio::test_server::TestServer;
+    ///
+    /// let server = TestServer::builder().spawn_thread()?;
+    /// // Any client will do, blocking or on another runtime; here a hand-written one
+    /// // (HELO keeps every reply on one line).
+    /// let mut stream = std::net::TcpStream::connect(server.local_addr().unwrap())?;
+    /// let mut replies = BufReader::new(stream.try_clone()?).lines();
+    /// let mut code = || replies.next().unwrap().map(|line| line[..3].to_owned());
+    /// assert_eq!(code()?, "220");
+    /// for (command, expected) in [
+    ///     ("HELO client.test", "250"),
+    ///     ("MAIL FROM:<a@x.test>", "250"),
+    ///     ("RCPT TO:<b@y.test>", "250"),
+    ///     ("DATA", "354"),
+    ///     ("Subject: hi\r\n\r\n..dot\r\n.", "250"),
+    ///     ("QUIT", "221"),
+    /// ] {
+    ///     write!(stream, "{command}\r\n")?;
+    ///     assert_eq!(code()?, expected, "{command}");
+    /// }
+    /// let message = server.next_message_blocking(Duration::from_secs(10)).unwrap();
+    /// assert_eq!(message.data, b"Subject: hi\r\n\r\n.dot\r\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn spawn_thread(self) -> Result<TestServer, TestServerError> {
         let (settings, unix) = self.settings()?;
         let (bound, address) = Bound::bind(unix.as_ref())?;
@@ -265,13 +314,13 @@ impl TestServerBuilder {
         }
         let bad =
             |what: &str, e: &dyn std::fmt::Display| TestServerError::Config(format!("{what}: {e}"));
+        let mut ehlo =
+            Reply::new(ReplyCode::OK, &self.hostname).map_err(|e| bad("hostname", &e))?;
         let protocol = if self.lmtp { "LMTP" } else { "ESMTP" };
         let greeting = self
             .greeting
             .unwrap_or_else(|| format!("{} {protocol} smtp-tokio test server", self.hostname));
         Reply::new(ReplyCode::SERVICE_READY, &greeting).map_err(|e| bad("greeting", &e))?;
-        let mut ehlo =
-            Reply::new(ReplyCode::OK, &self.hostname).map_err(|e| bad("hostname", &e))?;
         for line in &self.capabilities.extra {
             ehlo = ehlo.with_line(line).map_err(|e| bad("capability", &e))?;
         }
