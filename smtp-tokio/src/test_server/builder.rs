@@ -33,6 +33,7 @@ pub struct TestServerBuilder {
     allow_plaintext_auth: bool,
     require_auth: bool,
     lmtp: bool,
+    max_recipients: Option<usize>,
     unix: Option<PathBuf>,
     rules: Rules,
     errors: Vec<String>,
@@ -51,6 +52,7 @@ impl Default for TestServerBuilder {
             allow_plaintext_auth: false,
             require_auth: false,
             lmtp: false,
+            max_recipients: None,
             unix: None,
             rules: Rules::default(),
             errors: Vec::new(),
@@ -173,6 +175,14 @@ impl TestServerBuilder {
     /// Speaks LMTP (RFC 2033): LHLO instead of EHLO, one verdict per accepted recipient.
     pub fn lmtp(mut self, on: bool) -> Self {
         self.lmtp = on;
+        self
+    }
+
+    /// Accepts at most `n` recipients per transaction and answers the next ones
+    /// `452 4.5.3 Too many recipients` (RFC 5321 §4.5.3.1.10), the reply a client should
+    /// retry in a new transaction.
+    pub fn max_recipients(mut self, n: usize) -> Self {
+        self.max_recipients = Some(n);
         self
     }
 
@@ -338,6 +348,7 @@ impl TestServerBuilder {
             allow_plaintext_auth: self.allow_plaintext_auth,
             require_auth: self.require_auth,
             lmtp: self.lmtp,
+            max_recipients: self.max_recipients,
             rules: self.rules,
             pki: Pki::generate()?,
             fallback,

@@ -95,6 +95,10 @@ impl Handler {
         match self.settings.rules.hit(stage) {
             Some(Hit::ServiceClosing) => return Some(self.service_closing()),
             Some(Hit::Silence) => return Some(Action::Silence),
+            Some(Hit::Disconnect) => {
+                self.end = Some(SessionEnd::Disconnected);
+                return Some(Action::Disconnect);
+            }
             None => {}
         }
         let reply = self.settings.rules.refusal(stage, addresses)?;
