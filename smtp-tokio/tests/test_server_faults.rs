@@ -27,14 +27,10 @@ async fn send_one(config: &ConnectionConfig) -> smtp_tokio::MailResult {
     connection.send_mail(envelope(), body()).await
 }
 
-/// A 421 ended the connection. The client reports a 421 to STARTTLS as STARTTLS
-/// unavailable (with the 421), everywhere else as service closing.
+/// A 421 ended the connection: service closing at every stage, STARTTLS included
+/// (RFC 5321 §3.8).
 fn service_closing(error: &Error) -> bool {
-    match error.protocol() {
-        Some(ProtocolError::ServiceClosing(r)) => r.code().get() == 421,
-        Some(ProtocolError::StartTlsUnavailable(Some(r))) => r.code().get() == 421,
-        _ => false,
-    }
+    matches!(error.protocol(), Some(ProtocolError::ServiceClosing(r)) if r.code().get() == 421)
 }
 
 #[tokio::test]
