@@ -15,8 +15,19 @@ use smtp_proto::syntax::{AddressEncoding, ClientId, ForwardPath, ReversePath};
 const BODY: &[u8] = b"From: demo@example.org\nTo: alice@example.com\nSubject: caf\xc3\xa9\n\n\
 Lines that start with a dot are stuffed:\n.like this one\n";
 
+/// `smtp demo`: exit 0 when the scripted session completed, 2 otherwise.
+pub(crate) fn main(_runtime: crate::args::Runtime) -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("smtp demo: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
 /// Runs the scripted session and prints its transcript.
-pub(crate) fn run() -> Result<(), Box<dyn Error>> {
+fn run() -> Result<(), Box<dyn Error>> {
     let mut server = Script::default();
     let greeting = server.reply(b"220 mx.example ESMTP Postfix\r\n")?;
     check(&greeting, 220)?;
