@@ -100,6 +100,10 @@ impl MailView {
         }
     }
 
+    fn has_replies(&self) -> bool {
+        self.mail.is_some() || self.message.is_some()
+    }
+
     /// Puts a 421 where the command it answered keeps its reply: the first command of the
     /// transaction left without one (replies come strictly in order).
     fn place(&mut self, reply: &Response) {
@@ -195,30 +199,40 @@ impl SessionReport {
         }
     }
 
-    /// Records one message's result; `false` when it ended the connection.
+    /// Records one message's result (several after a fatal error that interrupted
+    /// pipelined mails); `false` when it ended the connection.
     pub(crate) fn message(
         &mut self,
         result: Result<Result<MailReport, LogicError>, Error>,
         lmtp: bool,
     ) -> bool {
-        let (outcome, view, failure) = classify(result, lmtp);
-        self.tally.count(outcome);
-        if let Some(view) = view {
-            self.last = Some((Instant::now(), view));
+        let (messages, failure) = classify(result, lmtp);
+        let mut fatal = None;
+        for (outcome, view) in messages {
+            self.tally.count(outcome);
+            if let Some(view) = view {
+                self.last = Some((Instant::now(), view));
+            }
+            if matches!(outcome, Outcome::Error | Outcome::Uncertain) {
+                fatal = Some(fatal.map_or(outcome, |f: Outcome| f.max(outcome)));
+            }
         }
-        let fatal = matches!(outcome, Outcome::Error | Outcome::Uncertain);
         if let (Some(failure), None) = (failure, &self.error) {
-            self.error = Some((outcome, failure));
+            self.error = Some((fatal.unwrap_or(Outcome::Error), failure));
         }
-        !fatal
+        fatal.is_none()
     }
 }
 
-/// A message's outcome, its replies and its error.
+/// Each message's outcome and replies, and the error.
+///
+/// After a fatal error, every interrupted mail whose verdict was lost is uncertain; the
+/// one in progress is an error; mails pipelined behind it that got no reply at all were
+/// never started as far as the server is concerned and are not counted.
 fn classify(
     result: Result<Result<MailReport, LogicError>, Error>,
     lmtp: bool,
-) -> (Outcome, Option<MailView>, Option<Failure>) {
+) -> (Vec<(Outcome, Option<MailView>)>, Option<Failure>) {
     match result {
         Ok(Ok(report)) => {
             let view = MailView::of(&report, lmtp);
@@ -232,7 +246,7 @@ fn classify(
                     Kind::Protocol,
                     format!("RCPT answered with {reply}: only 250 or 251 accept a recipient"),
                 );
-                return (Outcome::Error, Some(view), Some(failure));
+                return (vec![(Outcome::Error, Some(view))], Some(failure));
             }
             let outcome = match report.outcome() {
                 MailOutcome::Delivered => Outcome::Delivered,
@@ -240,23 +254,33 @@ fn classify(
                 MailOutcome::Rejected => Outcome::Rejected,
                 MailOutcome::Uncertain => Outcome::Uncertain,
             };
-            (outcome, Some(view), None)
+            (vec![(outcome, Some(view))], None)
         }
-        Ok(Err(refusal)) => (Outcome::Error, None, Some(Failure::from_logic(&refusal))),
+        Ok(Err(refusal)) => (
+            vec![(Outcome::Error, None)],
+            Some(Failure::from_logic(&refusal)),
+        ),
         Err(error) => {
             let failure = Failure::from_error(&error);
-            let report = error.reports().last();
-            let uncertain = report.is_some_and(|r| r.outcome() == MailOutcome::Uncertain);
-            let mut view = report.map(|r| MailView::of(r, lmtp));
-            if let (Some(view), Some(reply)) = (view.as_mut(), closing_reply(&error)) {
-                view.place(reply);
+            let mut messages = Vec::new();
+            let mut closing = closing_reply(&error);
+            for (index, report) in error.reports().iter().enumerate() {
+                let mut view = MailView::of(report, lmtp);
+                let uncertain = report.outcome() == MailOutcome::Uncertain;
+                if let (Some(reply), false) = (closing, uncertain) {
+                    view.place(reply);
+                    closing = None;
+                }
+                if uncertain {
+                    messages.push((Outcome::Uncertain, Some(view)));
+                } else if index == 0 || view.has_replies() {
+                    messages.push((Outcome::Error, Some(view)));
+                }
             }
-            let outcome = if uncertain {
-                Outcome::Uncertain
-            } else {
-                Outcome::Error
-            };
-            (outcome, view, Some(failure))
+            if messages.is_empty() {
+                messages.push((Outcome::Error, None));
+            }
+            (messages, Some(failure))
         }
     }
 }

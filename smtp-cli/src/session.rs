@@ -22,6 +22,8 @@ pub(crate) type AuthCmd = Recorded<Authenticate>;
 pub(crate) struct Session<'p> {
     plan: &'p Plan,
     pub(crate) report: SessionReport,
+    /// The mechanism AUTH chose from the post-TLS EHLO, before it ran.
+    mechanism: Option<Mechanism>,
 }
 
 impl<'p> Session<'p> {
@@ -30,6 +32,7 @@ impl<'p> Session<'p> {
         Self {
             plan,
             report: SessionReport::default(),
+            mechanism: None,
         }
     }
 
@@ -150,6 +153,7 @@ impl<'p> Session<'p> {
             .params(params)
             .preference(auth.mechanisms.clone())
             .allow_plaintext(true);
+        self.mechanism = command.select(session).ok();
         Ok(Some(Recorded::new(command)))
     }
 
@@ -161,7 +165,11 @@ impl<'p> Session<'p> {
     ) -> bool {
         let mechanism = match result {
             Ok(Ok(mechanism)) => Some(mechanism.clone()),
-            _ => command.inner.mechanism().cloned(),
+            _ => command
+                .inner
+                .mechanism()
+                .cloned()
+                .or(self.mechanism.clone()),
         };
         self.report.auth = Some(AuthReport {
             mechanism: mechanism.map(|m| m.to_string()),
