@@ -79,4 +79,10 @@ pub enum ServerError {
     /// `tls_established` without a preceding `UpgradeTls`.
     #[error("no TLS upgrade was requested")]
     NotUpgrading,
+    /// `reply_many` while the pending event is not the end of a message.
+    #[error("several replies answer only the end of a message")]
+    NotMessageEnd,
+    /// `reply_many` with no reply.
+    #[error("reply_many needs at least one reply")]
+    NoReplies,
 }

@@ -20,6 +20,10 @@ pub enum ReplyError {
         /// The byte.
         byte: u8,
     },
+    /// The text given to [`Reply::from_str`](std::str::FromStr::from_str) does not start
+    /// with a reply code from 200 to 599 followed by a space or its end.
+    #[error("reply must start with a code from 200 to 599: {0:?}")]
+    Code(String),
     /// The line, with code, status and CRLF, exceeds 512 octets (RFC 5321 §4.5.3.1.5).
     #[error("reply line of {len} octets exceeds 512 (RFC 5321 §4.5.3.1.5)")]
     TooLong {
@@ -129,6 +133,51 @@ impl Reply {
     }
 }
 
+/// Parses `"550 5.1.1 no such user"`: a code, an optional enhanced status (RFC 3463), the
+/// text; `\n` in the text separates the lines of a multiline reply.
+///
+/// ```
+/// use smtp_proto::server::Reply;
+/// let reply: Reply = "550 5.1.1 no such user".parse()?;
+/// assert_eq!(reply.to_bytes(), b"550 5.1.1 no such user\r\n");
+/// let reply: Reply = "250 first\nsecond".parse()?;
+/// assert_eq!(reply.to_bytes(), b"250-first\r\n250 second\r\n");
+/// # Ok::<(), smtp_proto::server::ReplyError>(())
+/// ```
+impl std::str::FromStr for Reply {
+    type Err = ReplyError;
+
+    fn from_str(text: &str) -> Result<Self, ReplyError> {
+        let bad = || ReplyError::Code(text.chars().take(40).collect());
+        let (code, rest) = text.split_at_checked(3).ok_or_else(bad)?;
+        let code = code
+            .parse::<u16>()
+            .ok()
+            .filter(|c| (200..600).contains(c) && code.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|c| ReplyCode::new(c).ok())
+            .ok_or_else(bad)?;
+        let rest = match rest.strip_prefix(' ') {
+            Some(rest) => rest,
+            None if rest.is_empty() => rest,
+            None => return Err(bad()),
+        };
+        let (word, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+        let (status, rest) = match word.parse::<EnhancedStatus>() {
+            Ok(status) => (Some(status), tail),
+            Err(_) => (None, rest),
+        };
+        let mut lines = rest.split('\n');
+        let mut reply = Self::new(code, lines.next().unwrap_or_default())?;
+        for line in lines {
+            reply = reply.with_line(line)?;
+        }
+        match status {
+            Some(status) => reply.with_status(status),
+            None => Ok(reply),
+        }
+    }
+}
+
 fn check_text(text: &str) -> Result<(), ReplyError> {
     match text
         .bytes()
@@ -156,6 +205,29 @@ mod tests {
             Reply::new(ReplyCode::OK, "ok\r\n250 forged"),
             Err(ReplyError::Control { at: 2, byte: b'\r' })
         );
+    }
+
+    #[test]
+    fn parses_code_status_and_lines() {
+        let r: Reply = "421 4.3.2 closing".parse().unwrap();
+        assert_eq!(r.code().get(), 421);
+        assert_eq!(r.status().map(|s| s.to_string()), Some("4.3.2".into()));
+        assert_eq!(r.lines(), ["closing"]);
+        let r: Reply = "250".parse().unwrap();
+        assert_eq!(r.to_bytes(), b"250 \r\n");
+        let r: Reply = "250 5x ok".parse().unwrap();
+        assert_eq!(r.status(), None);
+        assert_eq!(r.lines(), ["5x ok"]);
+        for bad in ["", "55", "abc x", "199 x", "600 x", "2500 x", "+50 x"] {
+            assert!(
+                matches!(bad.parse::<Reply>(), Err(ReplyError::Code(_))),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            "250 a\rb".parse::<Reply>(),
+            Err(ReplyError::Control { .. })
+        ));
     }
 
     #[test]

@@ -2,13 +2,16 @@
 
 use std::collections::VecDeque;
 
+mod lines;
+mod refusal;
 mod sasl;
 
 use super::command::{Command, CommandError, line_text, parse_command, split_verb};
 use super::dot::DotDecoder;
 use super::event::{Event, Output, Refusal, ServerError};
 use super::reply::Reply;
-use super::sasl::{SaslError, parse_auth};
+use super::sasl::parse_auth;
+use refusal::{refusal_reply, too_large_reply};
 
 /// Limits of a [`Server`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +37,8 @@ impl Default for ServerConfig {
 enum Awaiting {
     Greeting,
     Data,
+    /// The end of a message (end of data, BDAT LAST): LMTP may answer per recipient.
+    MessageEnd,
     StartTls,
     Quit,
     Other,
@@ -91,6 +96,8 @@ pub struct Server {
     queue: VecDeque<Output>,
     message_size: usize,
     too_large: bool,
+    /// The command lines received, when the application asked to keep them.
+    lines: Option<Vec<String>>,
 }
 
 impl Server {
@@ -104,6 +111,7 @@ impl Server {
             queue: VecDeque::new(),
             message_size: 0,
             too_large: false,
+            lines: None,
         }
     }
 
@@ -139,6 +147,33 @@ impl Server {
             }
             _ => {}
         }
+        Ok(())
+    }
+
+    /// Answers the end of a message (the end-of-data line, or BDAT LAST) with one reply per
+    /// accepted recipient, in RCPT order: LMTP's answer (RFC 2033 §4.2). A 421 among them
+    /// closes the session.
+    pub fn reply_many(
+        &mut self,
+        replies: impl IntoIterator<Item = Reply>,
+    ) -> Result<(), ServerError> {
+        match self.awaiting {
+            None => return Err(ServerError::NotAwaitingReply),
+            Some(Awaiting::MessageEnd) => {}
+            Some(_) => return Err(ServerError::NotMessageEnd),
+        }
+        let mut any = false;
+        for reply in replies {
+            any = true;
+            if reply.code().get() == 421 {
+                self.mode = Mode::Closed;
+            }
+            self.queue.push_back(Output::Transmit(reply.to_bytes()));
+        }
+        if !any {
+            return Err(ServerError::NoReplies);
+        }
+        self.awaiting = None;
         Ok(())
     }
 
@@ -209,6 +244,7 @@ impl Server {
             self.refuse_line(CommandError::LineTooLong { limit }.into());
             return true;
         }
+        self.keep_line(&line, sasl.is_some());
         let Some(line) = line.strip_suffix(b"\r\n") else {
             self.refuse_line(Refusal::BareLf);
             return true;
@@ -280,7 +316,7 @@ impl Server {
             return used > 0;
         }
         if !self.end_message() {
-            self.emit(Event::DataEnd, Awaiting::Other);
+            self.emit(Event::DataEnd, Awaiting::MessageEnd);
         }
         true
     }
@@ -306,10 +342,12 @@ impl Server {
             self.too_large
         };
         if !refused {
-            self.emit(
-                Event::Command(Command::Bdat { size, last }),
-                Awaiting::Other,
-            );
+            let awaiting = if last {
+                Awaiting::MessageEnd
+            } else {
+                Awaiting::Other
+            };
+            self.emit(Event::Command(Command::Bdat { size, last }), awaiting);
         } else if !last {
             self.queue
                 .push_back(Output::Transmit(too_large_reply().to_bytes()));
@@ -360,31 +398,5 @@ impl Server {
         self.queue
             .push_back(Output::Transmit(refusal_reply(&refusal).to_bytes()));
         self.refused(refusal);
-    }
-}
-
-fn too_large_reply() -> Reply {
-    Reply::fixed(552, (5, 3, 4), "Message too big")
-}
-
-fn refusal_reply(refusal: &Refusal) -> Reply {
-    match refusal {
-        Refusal::Command(CommandError::LineTooLong { .. }) => {
-            Reply::fixed(500, (5, 5, 2), "Line too long")
-        }
-        Refusal::Command(e) => match e.reply_code() {
-            500 => Reply::fixed(500, (5, 5, 2), "Command not recognized"),
-            555 => Reply::fixed(555, (5, 5, 4), "Parameter not recognized"),
-            _ => Reply::fixed(501, (5, 5, 4), "Syntax error in arguments"),
-        },
-        Refusal::BareLf => Reply::fixed(500, (5, 5, 2), "Bare LF not allowed"),
-        Refusal::Auth(SaslError::UnsupportedMechanism(_)) => {
-            Reply::fixed(504, (5, 5, 4), "Unrecognized authentication type")
-        }
-        Refusal::Auth(SaslError::Cancelled) => {
-            Reply::fixed(501, (5, 7, 0), "Authentication cancelled")
-        }
-        Refusal::Auth(_) => Reply::fixed(501, (5, 5, 2), "Cannot decode response"),
-        _ => Reply::fixed(554, (5, 0, 0), "Refused"),
     }
 }

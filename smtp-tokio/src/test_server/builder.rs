@@ -1,0 +1,298 @@
+//! [`TestServerBuilder`]: capabilities, TLS, AUTH, refusals, faults, then spawn.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use smtp_proto::response::ReplyCode;
+use smtp_proto::server::Reply;
+
+use super::listen::{Bound, Runner};
+use super::pki::Pki;
+use super::record::Store;
+use super::rules::{Fault, FaultRule, Pattern, RefusalRule, Rules, Stage};
+use super::settings::{Capabilities, Settings};
+use super::{TestServer, TestServerError};
+
+/// Configures a [`TestServer`]; every setting has a default that a well-behaved modern
+/// server would have.
+///
+/// Defaults: SMTP on 127.0.0.1 and an ephemeral port; PIPELINING, 8BITMIME, SMTPUTF8,
+/// ENHANCEDSTATUSCODES, CHUNKING, BINARYMIME, DSN and `SIZE 10485760` offered; no
+/// STARTTLS, no AUTH; every command and message accepted.
+#[derive(Debug)]
+#[must_use]
+pub struct TestServerBuilder {
+    hostname: String,
+    greeting: Option<String>,
+    capabilities: Capabilities,
+    starttls: bool,
+    implicit_tls: bool,
+    passwords: Vec<(String, String)>,
+    tokens: Vec<(String, String)>,
+    allow_plaintext_auth: bool,
+    require_auth: bool,
+    lmtp: bool,
+    unix: Option<PathBuf>,
+    rules: Rules,
+    errors: Vec<String>,
+}
+
+impl Default for TestServerBuilder {
+    fn default() -> Self {
+        Self {
+            hostname: "localhost".into(),
+            greeting: None,
+            capabilities: Capabilities::default(),
+            starttls: false,
+            implicit_tls: false,
+            passwords: Vec::new(),
+            tokens: Vec::new(),
+            allow_plaintext_auth: false,
+            require_auth: false,
+            lmtp: false,
+            unix: None,
+            rules: Rules::default(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl TestServerBuilder {
+    /// The defaults (see the type's docs).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The host name in the greeting and the EHLO reply (default `localhost`).
+    pub fn hostname(mut self, hostname: impl Into<String>) -> Self {
+        self.hostname = hostname.into();
+        self
+    }
+
+    /// The greeting's text after `220 ` (default `<hostname> ESMTP smtp-tokio test server`).
+    pub fn greeting(mut self, text: impl Into<String>) -> Self {
+        self.greeting = Some(text.into());
+        self
+    }
+
+    /// Offers PIPELINING (RFC 2920); default on.
+    pub fn pipelining(mut self, on: bool) -> Self {
+        self.capabilities.pipelining = on;
+        self
+    }
+
+    /// Offers 8BITMIME (RFC 6152); default on.
+    pub fn eight_bit_mime(mut self, on: bool) -> Self {
+        self.capabilities.eight_bit_mime = on;
+        self
+    }
+
+    /// Offers SMTPUTF8 (RFC 6531); default on.
+    pub fn smtputf8(mut self, on: bool) -> Self {
+        self.capabilities.smtputf8 = on;
+        self
+    }
+
+    /// Offers ENHANCEDSTATUSCODES (RFC 2034) and writes them in its own replies; default on.
+    pub fn enhanced_status_codes(mut self, on: bool) -> Self {
+        self.capabilities.enhanced_status_codes = on;
+        self
+    }
+
+    /// Offers CHUNKING (RFC 3030: BDAT); default on. Off, BDAT is refused with 502.
+    pub fn chunking(mut self, on: bool) -> Self {
+        self.capabilities.chunking = on;
+        self
+    }
+
+    /// Offers BINARYMIME (RFC 3030 §3, only together with CHUNKING); default on.
+    pub fn binarymime(mut self, on: bool) -> Self {
+        self.capabilities.binarymime = on;
+        self
+    }
+
+    /// Offers DSN (RFC 3461); default on.
+    pub fn dsn(mut self, on: bool) -> Self {
+        self.capabilities.dsn = on;
+        self
+    }
+
+    /// Offers `SIZE n` (RFC 1870) and refuses larger messages with 552 (default 10 MiB);
+    /// `None` offers no SIZE and keeps an unannounced limit of 64 MiB.
+    pub fn size(mut self, size: Option<u64>) -> Self {
+        self.capabilities.size = size;
+        self
+    }
+
+    /// Adds a line to the EHLO reply as it is (`"XCLIENT NAME"`): for testing a client
+    /// against extensions the server does not implement.
+    pub fn capability(mut self, line: impl Into<String>) -> Self {
+        self.capabilities.extra.push(line.into());
+        self
+    }
+
+    /// Offers STARTTLS (RFC 3207) with the generated certificate ([`TestServer::ca_pem`]).
+    pub fn starttls(mut self, on: bool) -> Self {
+        self.starttls = on;
+        self
+    }
+
+    /// TLS from the first byte (RFC 8314), with the generated certificate.
+    pub fn implicit_tls(mut self, on: bool) -> Self {
+        self.implicit_tls = on;
+        self
+    }
+
+    /// Accepts AUTH PLAIN and LOGIN (RFC 4954) with this user and password; may be called
+    /// for several users. AUTH is offered only under TLS unless
+    /// [`allow_plaintext_auth`](Self::allow_plaintext_auth).
+    pub fn auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.passwords.push((user.into(), password.into()));
+        self
+    }
+
+    /// Accepts AUTH XOAUTH2 with this user and bearer token.
+    pub fn xoauth2(mut self, user: impl Into<String>, token: impl Into<String>) -> Self {
+        self.tokens.push((user.into(), token.into()));
+        self
+    }
+
+    /// Offers and accepts AUTH without TLS (default off: 538 5.7.11, RFC 4954 §4).
+    pub fn allow_plaintext_auth(mut self, on: bool) -> Self {
+        self.allow_plaintext_auth = on;
+        self
+    }
+
+    /// Refuses MAIL before a successful AUTH with `530 5.7.0` (RFC 4954 §6).
+    pub fn require_auth(mut self, on: bool) -> Self {
+        self.require_auth = on;
+        self
+    }
+
+    /// Speaks LMTP (RFC 2033): LHLO instead of EHLO, one verdict per accepted recipient.
+    pub fn lmtp(mut self, on: bool) -> Self {
+        self.lmtp = on;
+        self
+    }
+
+    /// Listens on a Unix socket at `path` instead of TCP (the file must not exist; it is
+    /// removed when the server is dropped). Usually with [`lmtp`](Self::lmtp).
+    pub fn unix(mut self, path: impl Into<PathBuf>) -> Self {
+        self.unix = Some(path.into());
+        self
+    }
+
+    /// At `stage`, answers `reply` (`"550 5.1.1 no such user"`: code, optional enhanced
+    /// status, text; `\n` separates lines) when an address matches `pattern`.
+    ///
+    /// The address is MAIL's reverse path at [`Stage::Mail`], the recipient at
+    /// [`Stage::Rcpt`], any of them at [`Stage::Data`] and [`Stage::DataEnd`] (in LMTP
+    /// the end-of-data rules are matched per recipient and give that recipient's
+    /// verdict), the user at [`Stage::Auth`], the client's identity at [`Stage::Ehlo`],
+    /// and the empty string at [`Stage::Greeting`] and [`Stage::StartTls`]. The first
+    /// matching rule wins. A 421 also closes the connection. A reply that does not
+    /// parse makes [`spawn`](Self::spawn) fail.
+    pub fn refuse(self, stage: Stage, pattern: impl Into<Pattern>, reply: &str) -> Self {
+        match reply.parse::<Reply>() {
+            Ok(reply) => self.refuse_with(stage, pattern, reply),
+            Err(e) => self.error(format!("refusal reply {reply:?}: {e}")),
+        }
+    }
+
+    /// [`refuse`](Self::refuse) with a [`Reply`] built already.
+    pub fn refuse_with(mut self, stage: Stage, pattern: impl Into<Pattern>, reply: Reply) -> Self {
+        let pattern = pattern.into();
+        self.rules.refusals.push(RefusalRule {
+            stage,
+            pattern,
+            reply,
+        });
+        self
+    }
+
+    /// Adds a fault that hits every time (see [`Fault`]).
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.rules.faults.push(FaultRule::new(fault, None));
+        self
+    }
+
+    /// Adds a fault that hits only its first `times` times, across all sessions.
+    pub fn fault_times(mut self, fault: Fault, times: usize) -> Self {
+        self.rules.faults.push(FaultRule::new(fault, Some(times)));
+        self
+    }
+
+    /// A shorthand for `fault(Fault::SlowReplies(delay))`.
+    pub fn slow_replies(self, delay: Duration) -> Self {
+        self.fault(Fault::SlowReplies(delay))
+    }
+
+    fn error(mut self, error: String) -> Self {
+        self.errors.push(error);
+        self
+    }
+
+    /// Starts the server as a task on the current tokio runtime (any flavour); it runs
+    /// until the [`TestServer`] is dropped.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime (tokio's own panic, as `tokio::spawn`).
+    pub async fn spawn(self) -> Result<TestServer, TestServerError> {
+        let (settings, unix) = self.settings()?;
+        let (bound, address) = Bound::bind(unix.as_ref())?;
+        let store = Arc::new(Store::default());
+        let runner = Runner::spawn(bound, settings.clone(), store.clone())?;
+        Ok(TestServer::new(address, settings, store, runner, unix))
+    }
+
+    /// Starts the server on a thread of its own with a current-thread runtime: for
+    /// blocking code, other runtimes (async-std, smol) and tests that must not share
+    /// their runtime. It runs until the [`TestServer`] is dropped.
+    pub fn spawn_thread(self) -> Result<TestServer, TestServerError> {
+        let (settings, unix) = self.settings()?;
+        let (bound, address) = Bound::bind(unix.as_ref())?;
+        let store = Arc::new(Store::default());
+        let runner = Runner::spawn_thread(bound, settings.clone(), store.clone())?;
+        Ok(TestServer::new(address, settings, store, runner, unix))
+    }
+
+    /// Checks the settings and makes the certificate.
+    fn settings(self) -> Result<(Arc<Settings>, Option<PathBuf>), TestServerError> {
+        if let Some(error) = self.errors.into_iter().next() {
+            return Err(TestServerError::Config(error));
+        }
+        let bad =
+            |what: &str, e: &dyn std::fmt::Display| TestServerError::Config(format!("{what}: {e}"));
+        let protocol = if self.lmtp { "LMTP" } else { "ESMTP" };
+        let greeting = self
+            .greeting
+            .unwrap_or_else(|| format!("{} {protocol} smtp-tokio test server", self.hostname));
+        Reply::new(ReplyCode::SERVICE_READY, &greeting).map_err(|e| bad("greeting", &e))?;
+        let mut ehlo =
+            Reply::new(ReplyCode::OK, &self.hostname).map_err(|e| bad("hostname", &e))?;
+        for line in &self.capabilities.extra {
+            ehlo = ehlo.with_line(line).map_err(|e| bad("capability", &e))?;
+        }
+        let fallback = "502 5.5.1 Command not implemented"
+            .parse::<Reply>()
+            .map_err(|e| bad("fallback reply", &e))?;
+        let settings = Settings {
+            hostname: self.hostname,
+            greeting,
+            capabilities: self.capabilities,
+            starttls: self.starttls,
+            implicit_tls: self.implicit_tls,
+            passwords: self.passwords,
+            tokens: self.tokens,
+            allow_plaintext_auth: self.allow_plaintext_auth,
+            require_auth: self.require_auth,
+            lmtp: self.lmtp,
+            rules: self.rules,
+            pki: Pki::generate()?,
+            fallback,
+        };
+        Ok((Arc::new(settings), self.unix))
+    }
+}
