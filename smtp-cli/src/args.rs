@@ -79,11 +79,19 @@ pub(crate) enum DsnRet {
 /// The CONNECTION options of `probe` and `send`.
 #[derive(Debug, Args)]
 pub(crate) struct ConnectionArgs {
-    /// HOST[:PORT], [IPv6]:PORT, or unix:PATH (LMTP).
-    #[arg(long, default_value = "localhost")]
+    /// Where to connect: `HOST[:PORT]`, `[IPv6]:PORT`, or `unix:PATH` (LMTP).
+    #[arg(
+        long,
+        default_value = "localhost",
+        help = "HOST[:PORT], [IPv6]:PORT, or unix:PATH (LMTP); port 465 with --tls implicit, 24 with --lmtp, else 25"
+    )]
     pub(crate) server: String,
-    /// none, starttls, opportunistic or implicit [default: starttls; none for unix:PATH].
-    #[arg(long, value_enum)]
+    /// The TLS mode (default `starttls`, `none` for a Unix socket).
+    #[arg(
+        long,
+        value_enum,
+        help = "none, starttls, opportunistic or implicit [default: starttls; none for unix:PATH]"
+    )]
     pub(crate) tls: Option<TlsMode>,
     /// Trust the certificates in this PEM file instead of the system roots.
     #[arg(long, value_name = "PEM")]
@@ -94,8 +102,12 @@ pub(crate) struct ConnectionArgs {
     /// Accept any certificate (AUTH then also needs --allow-plaintext-auth).
     #[arg(long)]
     pub(crate) insecure_skip_verify: bool,
-    /// EHLO/LHLO identity: a domain or an address literal like [127.0.0.1].
-    #[arg(long, value_name = "NAME")]
+    /// EHLO/LHLO identity: a domain or an address literal like `[127.0.0.1]`.
+    #[arg(
+        long,
+        value_name = "NAME",
+        help = "EHLO/LHLO identity: a domain or an address literal like [127.0.0.1]"
+    )]
     pub(crate) helo: Option<String>,
     /// Speak LMTP (RFC 2033).
     #[arg(long)]

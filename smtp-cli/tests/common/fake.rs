@@ -10,7 +10,7 @@ use std::time::Duration;
 
 /// What the server does for a command.
 #[derive(Clone, Debug)]
-pub enum Act {
+pub(crate) enum Act {
     /// Sends these octets (CRLFs included).
     Reply(&'static str),
     /// Sends these octets, then closes.
@@ -24,21 +24,21 @@ pub enum Act {
 /// A rule: the verb (`MAIL`, `RCPT`, `.` for the end of data, `GREETING`), text the line
 /// must contain (empty: any), and the act.
 #[derive(Clone, Debug)]
-pub struct Rule(pub &'static str, pub &'static str, pub Act);
+pub(crate) struct Rule(pub &'static str, pub &'static str, pub Act);
 
 /// The EHLO reply when none is given.
-pub const EHLO: &str =
+pub(crate) const EHLO: &str =
     "250-fake.test\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n";
 
 /// A running fake server.
-pub struct Fake {
+pub(crate) struct Fake {
     port: u16,
     accepted: Arc<AtomicUsize>,
 }
 
 impl Fake {
     /// Starts the server with `rules` (first match wins; defaults otherwise).
-    pub fn start(rules: Vec<Rule>) -> Self {
+    pub(crate) fn start(rules: Vec<Rule>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("address").port();
         let accepted = Arc::new(AtomicUsize::new(0));
@@ -57,12 +57,12 @@ impl Fake {
     }
 
     /// `127.0.0.1:PORT`.
-    pub fn server(&self) -> String {
+    pub(crate) fn server(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 
     /// Connections accepted so far.
-    pub fn accepted(&self) -> usize {
+    pub(crate) fn accepted(&self) -> usize {
         self.accepted.load(Ordering::SeqCst)
     }
 }

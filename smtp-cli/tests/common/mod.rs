@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-pub mod fake;
+pub(crate) mod fake;
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -11,24 +11,29 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 /// The three `--runtime` values.
-pub const RUNTIMES: [&str; 3] = ["tokio", "async-std", "blocking"];
+pub(crate) const RUNTIMES: [&str; 3] = ["tokio", "async-std", "blocking"];
 
 /// What one run of `smtp` gave.
 #[derive(Debug)]
-pub struct Run {
-    pub status: i32,
-    pub json: Value,
-    pub stderr: String,
+pub(crate) struct Run {
+    pub(crate) status: i32,
+    pub(crate) json: Value,
+    pub(crate) stderr: String,
 }
 
 /// Runs `smtp ARGS --json` and parses stdout (which must be exactly one JSON document).
-pub fn smtp(args: &[&str]) -> Run {
+pub(crate) fn smtp(args: &[&str]) -> Run {
     smtp_with(args, None)
 }
 
 /// As [`smtp`], with `stdin` fed to the process.
-pub fn smtp_with(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let output = output(args, true, stdin);
+pub(crate) fn smtp_with(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    smtp_env(args, stdin, &[])
+}
+
+/// As [`smtp`], with `stdin` and these environment variables.
+pub(crate) fn smtp_env(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
+    let output = output_env(args, true, stdin, env);
     let stdout = String::from_utf8(output.stdout).expect("stdout is UTF-8");
     let json: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {stdout:?}"));
@@ -42,9 +47,14 @@ pub fn smtp_with(args: &[&str], stdin: Option<&[u8]>) -> Run {
 }
 
 /// Runs `smtp ARGS` (no `--json` added) and returns the raw output.
-pub fn output(args: &[&str], json: bool, stdin: Option<&[u8]>) -> Output {
+pub(crate) fn output(args: &[&str], json: bool, stdin: Option<&[u8]>) -> Output {
+    output_env(args, json, stdin, &[])
+}
+
+fn output_env(args: &[&str], json: bool, stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_smtp"));
     command.args(args);
+    command.envs(env.iter().copied());
     if json {
         command.arg("--json");
     }
@@ -66,7 +76,7 @@ pub fn output(args: &[&str], json: bool, stdin: Option<&[u8]>) -> Output {
 }
 
 /// Every key of the contract is present; `error` is set exactly for error/uncertain.
-pub fn check_shape(json: &Value) {
+pub(crate) fn check_shape(json: &Value) {
     for key in [
         "outcome",
         "greeting",
@@ -101,13 +111,13 @@ pub fn check_shape(json: &Value) {
 }
 
 /// The error kind, or "" without error.
-pub fn kind(run: &Run) -> &str {
+pub(crate) fn kind(run: &Run) -> &str {
     run.json["error"]["kind"].as_str().unwrap_or("")
 }
 
 /// The real servers (`$SMTP_TEST_SERVERS`), `None` to skip; panics when
 /// `SMTP_REQUIRE_SERVERS=1` and they are not configured.
-pub fn servers() -> Option<PathBuf> {
+pub(crate) fn servers() -> Option<PathBuf> {
     let required = std::env::var("SMTP_REQUIRE_SERVERS").is_ok_and(|v| v == "1");
     match std::env::var_os("SMTP_TEST_SERVERS") {
         Some(root) if !root.is_empty() => {
@@ -128,7 +138,7 @@ pub fn servers() -> Option<PathBuf> {
 }
 
 /// A unique token for addresses, so parallel runs never mix.
-pub fn token() -> String {
+pub(crate) fn token() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
