@@ -148,10 +148,10 @@ fn plan(server: &TestServer, runtime: Runtime) -> Result<Plan, Box<dyn std::erro
 /// Partial, with exactly the refused recipient refused, over TLS, authenticated.
 fn is_scripted(report: &RunReport) -> bool {
     let session = &report.session;
-    let accepted: Vec<bool> = session
+    let accepted: Vec<bool> = report
         .last
         .as_ref()
-        .map(|(_, view)| view.recipients.iter().map(|r| r.is_accepted()).collect())
+        .map(|view| view.recipients.iter().map(|r| r.is_accepted()).collect())
         .unwrap_or_default();
     report.outcome == Some(Outcome::Partial)
         && report.error.is_none()

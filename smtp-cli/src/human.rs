@@ -71,17 +71,17 @@ pub(crate) fn render(run: &RunReport, addresses: Option<&[String]>) -> String {
             &format!("{mechanism}: {}", shown(auth.reply.as_ref())),
         );
     }
-    if let Some((_, view)) = &session.last {
+    if let Some(view) = &run.last {
         row(&mut out, "mail", &shown(view.mail.as_ref()));
     }
     if let Some(addresses) = addresses {
-        let view = session.last.as_ref().map(|(_, v)| v);
+        let view = run.last.as_ref();
         for (index, address) in addresses.iter().enumerate() {
             let recipient = view.and_then(|v| v.recipients.get(index));
             let _ = writeln!(out, "  {address}: {}", verdict(recipient));
         }
     }
-    if let Some((_, view)) = &session.last {
+    if let Some(view) = &run.last {
         row(&mut out, "message", &shown(view.message.as_ref()));
     }
     let stats = &run.tally;

@@ -11,7 +11,7 @@ use crate::report::{MailView, RunReport, TlsSummary};
 /// The document for a finished run; `addresses` are the `--to` as given (send only).
 pub(crate) fn document(run: &RunReport, addresses: Option<&[String]>) -> Value {
     let session = &run.session;
-    let view = session.last.as_ref().map(|(_, view)| view);
+    let view = run.last.as_ref();
     json!({
         "outcome": run.outcome.map(|o| o.as_str()),
         "greeting": reply::optional(session.greeting.as_ref()),

@@ -123,6 +123,27 @@ impl MailView {
     }
 }
 
+/// The message that completed last, kept as the core reported it: its view is built once,
+/// at the end, so the `--count` path allocates nothing per mail beyond the core.
+#[derive(Clone, Debug)]
+pub(crate) struct LastMail {
+    report: MailReport,
+    /// A 421 that ended the connection during this message.
+    closing: Option<Response>,
+    lmtp: bool,
+}
+
+impl LastMail {
+    /// The replies as the JSON shows them.
+    pub(crate) fn view(&self) -> MailView {
+        let mut view = MailView::of(&self.report, self.lmtp);
+        if let Some(reply) = &self.closing {
+            view.place(reply);
+        }
+        view
+    }
+}
+
 /// Messages per outcome.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Tally {
@@ -181,7 +202,7 @@ pub(crate) struct SessionReport {
     pub(crate) tls: Option<TlsSummary>,
     pub(crate) auth: Option<AuthReport>,
     /// The message that completed last, and when.
-    pub(crate) last: Option<(Instant, MailView)>,
+    pub(crate) last: Option<(Instant, LastMail)>,
     pub(crate) tally: Tally,
     /// The first session-ending error, with the outcome it gave its message.
     pub(crate) error: Option<(Outcome, Failure)>,
@@ -208,10 +229,10 @@ impl SessionReport {
     ) -> bool {
         let (messages, failure) = classify(result, lmtp);
         let mut fatal = None;
-        for (outcome, view) in messages {
+        for (outcome, mail) in messages {
             self.tally.count(outcome);
-            if let Some(view) = view {
-                self.last = Some((Instant::now(), view));
+            if let Some(mail) = mail {
+                self.last = Some((Instant::now(), mail));
             }
             if matches!(outcome, Outcome::Error | Outcome::Uncertain) {
                 fatal = Some(fatal.map_or(outcome, |f: Outcome| f.max(outcome)));
@@ -232,29 +253,32 @@ impl SessionReport {
 fn classify(
     result: Result<Result<MailReport, LogicError>, Error>,
     lmtp: bool,
-) -> (Vec<(Outcome, Option<MailView>)>, Option<Failure>) {
+) -> (Vec<(Outcome, Option<LastMail>)>, Option<Failure>) {
     match result {
         Ok(Ok(report)) => {
-            let view = MailView::of(&report, lmtp);
-            let odd = view.recipients.iter().find_map(|r| {
-                r.reply
-                    .as_ref()
-                    .filter(|reply| reply.is_positive() && !r.is_accepted())
+            let odd = report.recipients().find_map(|(_, r)| {
+                r.rcpt_reply()
+                    .filter(|reply| reply.is_positive() && !matches!(reply.code().get(), 250 | 251))
             });
-            if let Some(reply) = odd {
-                let failure = Failure::new(
+            let failure = odd.map(|reply| {
+                Failure::new(
                     Kind::Protocol,
                     format!("RCPT answered with {reply}: only 250 or 251 accept a recipient"),
-                );
-                return (vec![(Outcome::Error, Some(view))], Some(failure));
-            }
-            let outcome = match report.outcome() {
-                MailOutcome::Delivered => Outcome::Delivered,
-                MailOutcome::Partial => Outcome::Partial,
-                MailOutcome::Rejected => Outcome::Rejected,
-                MailOutcome::Uncertain => Outcome::Uncertain,
+                )
+            });
+            let outcome = match (&failure, report.outcome()) {
+                (Some(_), _) => Outcome::Error,
+                (None, MailOutcome::Delivered) => Outcome::Delivered,
+                (None, MailOutcome::Partial) => Outcome::Partial,
+                (None, MailOutcome::Rejected) => Outcome::Rejected,
+                (None, MailOutcome::Uncertain) => Outcome::Uncertain,
             };
-            (vec![(outcome, Some(view))], None)
+            let mail = LastMail {
+                report,
+                closing: None,
+                lmtp,
+            };
+            (vec![(outcome, Some(mail))], failure)
         }
         Ok(Err(refusal)) => (
             vec![(Outcome::Error, None)],
@@ -265,16 +289,20 @@ fn classify(
             let mut messages = Vec::new();
             let mut closing = closing_reply(&error);
             for (index, report) in error.reports().iter().enumerate() {
-                let mut view = MailView::of(report, lmtp);
                 let uncertain = report.outcome() == MailOutcome::Uncertain;
-                if let (Some(reply), false) = (closing, uncertain) {
-                    view.place(reply);
-                    closing = None;
-                }
+                let mail = LastMail {
+                    report: report.clone(),
+                    closing: if uncertain {
+                        None
+                    } else {
+                        closing.take().cloned()
+                    },
+                    lmtp,
+                };
                 if uncertain {
-                    messages.push((Outcome::Uncertain, Some(view)));
-                } else if index == 0 || view.has_replies() {
-                    messages.push((Outcome::Error, Some(view)));
+                    messages.push((Outcome::Uncertain, Some(mail)));
+                } else if index == 0 || mail.view().has_replies() {
+                    messages.push((Outcome::Error, Some(mail)));
                 }
             }
             if messages.is_empty() {
@@ -301,6 +329,8 @@ pub(crate) struct RunReport {
     pub(crate) seconds: f64,
     /// Greeting, EHLO, TLS and AUTH of the first connection that has them.
     pub(crate) session: SessionReport,
+    /// The message that completed last, over all connections.
+    pub(crate) last: Option<MailView>,
     pub(crate) tally: Tally,
     pub(crate) error: Option<Failure>,
     pub(crate) outcome: Option<Outcome>,
@@ -339,10 +369,12 @@ impl RunReport {
                 .map(|(_, f)| f.clone()),
             _ => None,
         };
+        let last = merged.last.take().map(|(_, mail)| mail.view());
         Self {
             probe,
             connections,
             seconds,
+            last,
             session: merged,
             tally,
             error,
