@@ -62,6 +62,14 @@ pub(crate) fn build(
         .transaction_options(options)
         .build()
         .map_err(|e| usage(format!("--server {:?}: {e}", args.server)))?;
+    if mode != TlsMode::None {
+        // Loads the roots now (once; connections share it): a missing trust store is a
+        // usage error found before connecting.
+        config
+            .tls()
+            .client_config()
+            .map_err(|e| usage(format!("TLS: {e}")))?;
+    }
     Ok((config, mode))
 }
 

@@ -3,10 +3,15 @@
 
 use std::process::ExitCode;
 
+use crate::failure::Kind;
 use crate::report::{Outcome, RunReport};
 
-/// 0 delivered (probe: completed), 1 partial or rejected, 2 error, 3 uncertain.
+/// 0 delivered (probe: completed), 1 partial or rejected, 2 error, 3 uncertain; 64 for an
+/// error of kind `usage` found only once connected (a command the core cannot encode).
 pub(crate) fn status(run: &RunReport) -> ExitCode {
+    if run.error.as_ref().is_some_and(|e| e.kind == Kind::Usage) {
+        return usage();
+    }
     ExitCode::from(code(run.outcome))
 }
 

@@ -63,6 +63,13 @@ fn finish(
     if plan.verbose {
         transcript::WireLog::install(transcript::Sink::Stderr);
     }
+    if plan.insecure {
+        eprintln!(
+            "smtp: WARNING: --insecure-skip-verify: the server certificate is not verified; \
+             anyone on the path can read and change the session, and AUTH counts it as \
+             plaintext"
+        );
+    }
     let report = run::run(plan);
     if let Some(error) = &report.error {
         eprintln!("smtp: {}: {}", error.kind.as_str(), error.message);
@@ -84,8 +91,8 @@ fn usage_error(failure: Failure, json: bool) -> ExitCode {
     exit::usage()
 }
 
-/// clap's own errors: help and version print normally; every other is a usage error,
-/// as JSON too when `--json` is among the arguments.
+/// clap's own errors: help and version print normally; every other is a usage error:
+/// its first line on stderr, and the JSON document when `--json` is among the arguments.
 fn clap_error(error: &clap::Error) -> ExitCode {
     if matches!(
         error.kind(),
@@ -94,13 +101,12 @@ fn clap_error(error: &clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::SUCCESS;
     }
-    let _ = error.print();
+    let rendered = error.render().to_string();
+    let text = rendered.lines().next().unwrap_or("invalid arguments");
+    let text = text.strip_prefix("error: ").unwrap_or(text);
     let json = std::env::args().skip(1).any(|a| a == "--json");
-    if json {
-        let rendered = error.render().to_string();
-        let text = rendered.lines().next().unwrap_or("invalid arguments");
-        let text = text.strip_prefix("error: ").unwrap_or(text);
-        println!("{}", json::usage(&Failure::new(Kind::Usage, text)));
-    }
-    exit::usage()
+    usage_error(
+        Failure::new(Kind::Usage, format!("{text} (see smtp --help)")),
+        json,
+    )
 }

@@ -77,12 +77,6 @@ impl<'p> Session<'p> {
             self.report.hello = Some(established.hello.clone());
         }
         self.report.tls = tls.map(|info| summarise(info, !self.plan.insecure));
-        if self.plan.insecure && tls.is_some() {
-            eprintln!(
-                "smtp: WARNING: --insecure-skip-verify: the server certificate was not \
-                 verified; anyone on the path can read and change this session"
-            );
-        }
         let failure = if self.plan.tls_mode == TlsMode::Starttls && tls.is_none() {
             let offered = session.supports(Capability::StartTls);
             Some(Failure::new(
