@@ -132,113 +132,6 @@ fn spawn_thread_serves_a_client_on_another_runtime() {
 }
 
 #[tokio::test]
-async fn login_and_xoauth2_are_accepted_and_recorded() {
-    let server = TestServer::builder()
-        .implicit_tls(true)
-        .auth("user", "pass")
-        .xoauth2("ann@example.org", "ya29.token")
-        .spawn()
-        .await
-        .unwrap();
-    let login = server
-        .client_config()
-        .credentials(Credentials::password("user", "pass"))
-        .mechanisms(vec![Mechanism::Login])
-        .build()
-        .unwrap();
-    let connection = Connection::connect(&login).await.unwrap();
-    assert_eq!(
-        connection.established().unwrap().authenticated,
-        Some(Mechanism::Login)
-    );
-    connection.quit().await.unwrap();
-    let oauth = server
-        .client_config()
-        .credentials(Credentials::oauth2("ann@example.org", "ya29.token"))
-        .build()
-        .unwrap();
-    let connection = Connection::connect(&oauth).await.unwrap();
-    assert_eq!(
-        connection.established().unwrap().authenticated,
-        Some(Mechanism::XOAuth2)
-    );
-    connection.quit().await.unwrap();
-    let wrong = server
-        .client_config()
-        .credentials(Credentials::password("user", "wrong"))
-        .build()
-        .unwrap();
-    let error = Connection::connect(&wrong).await.unwrap_err();
-    assert!(matches!(error, smtp_tokio::Error::Refused(_)), "{error}");
-
-    let sessions = server.sessions();
-    assert_eq!(sessions.len(), 3);
-    assert!(sessions.iter().all(|s| s.tls));
-    assert_eq!(sessions[0].commands[1], "AUTH LOGIN");
-    assert_eq!(sessions[0].commands[2..4], ["<redacted>", "<redacted>"]);
-    assert_eq!(sessions[1].authenticated(), Some("ann@example.org"));
-    assert_eq!(sessions[2].authenticated(), None);
-    assert!(!sessions[2].auth[0].accepted);
-    let all = sessions
-        .iter()
-        .flat_map(|s| &s.commands)
-        .collect::<Vec<_>>();
-    assert!(
-        all.iter()
-            .all(|c| !c.contains("dXNlcg") && !c.contains("eWEy"))
-    );
-}
-
-#[tokio::test]
-async fn auth_without_tls_is_refused_unless_allowed() {
-    let server = TestServer::builder()
-        .auth("user", "pass")
-        .require_auth(true)
-        .spawn()
-        .await
-        .unwrap();
-    // The client sees no AUTH offered on plaintext and sends no credential.
-    let config = server
-        .client_config()
-        .credentials(Credentials::password("user", "pass"))
-        .allow_plaintext_auth(true)
-        .build()
-        .unwrap();
-    assert!(Connection::connect(&config).await.is_err());
-    let config = server.client_config().build().unwrap();
-    let mut connection = Connection::connect(&config).await.unwrap();
-    let refusal = connection
-        .send_mail(
-            envelope(&["ann@example.net"]),
-            MailBody::bytes(&b"x\r\n"[..]),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(refusal.outcome(), Outcome::Rejected);
-    let mail = refusal.transactions()[0].mail_reply().unwrap();
-    assert_eq!(mail.code().get(), 530);
-
-    let server = TestServer::builder()
-        .auth("user", "pass")
-        .allow_plaintext_auth(true)
-        .spawn()
-        .await
-        .unwrap();
-    let config = server
-        .client_config()
-        .credentials(Credentials::password("user", "pass"))
-        .build()
-        .unwrap();
-    let connection = Connection::connect(&config).await.unwrap();
-    assert!(!connection.established().unwrap().tls);
-    assert_eq!(
-        connection.established().unwrap().authenticated,
-        Some(Mechanism::Plain)
-    );
-}
-
-#[tokio::test]
 async fn refusals_at_mail_data_and_end_of_data() {
     let server = TestServer::builder()
         .refuse(Stage::Mail, "spammer@", "550 5.7.1 go away")
@@ -377,4 +270,61 @@ async fn a_refused_greeting_allows_only_quit() {
     let config = server.client_config().build().unwrap();
     let error = Connection::connect(&config).await.unwrap_err();
     assert!(matches!(error, smtp_tokio::Error::Refused(_)), "{error}");
+}
+
+#[tokio::test]
+async fn bdat_chunks_are_concatenated_and_a_data_refusal_hits_the_first() {
+    let server = TestServer::builder()
+        .refuse(Stage::Data, "nodata@", "554 5.6.0 not from you")
+        .spawn()
+        .await
+        .unwrap();
+    let options = smtp_proto::command::TransactionOptions {
+        bdat_chunk_size: std::num::NonZeroUsize::new(8).unwrap(),
+        ..Default::default()
+    };
+    let config = server
+        .client_config()
+        .transaction_options(options)
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let body: &[u8] = b"Subject: chunks\r\n\r\nmore than eight octets\r\n";
+    let from = |from: &str| {
+        Envelope::new(
+            format!("<{from}>").parse().unwrap(),
+            ["<ann@example.net>".parse().unwrap()],
+        )
+        .unwrap()
+    };
+    let report = connection
+        .send_mail(from("nodata@x.test"), MailBody::bytes(body))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Rejected);
+    let report = connection
+        .send_mail(from("fine@x.test"), MailBody::bytes(body))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    connection.quit().await.unwrap();
+    let message = server.next_message().await;
+    assert!(message.bdat);
+    assert_eq!(message.data, body);
+    assert_eq!(message.reverse_path.to_string(), "<fine@x.test>");
+    assert_eq!(server.messages().len(), 1);
+    let session = server.next_session().await;
+    let fine = session
+        .commands
+        .iter()
+        .position(|c| c.contains("<fine@"))
+        .unwrap();
+    let chunks: Vec<_> = session.commands[fine..]
+        .iter()
+        .filter(|c| c.starts_with("BDAT"))
+        .collect();
+    assert_eq!(chunks.len(), body.len().div_ceil(8), "{chunks:?}");
+    assert!(chunks.last().unwrap().ends_with(" LAST"));
 }

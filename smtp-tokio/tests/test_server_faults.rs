@@ -216,3 +216,50 @@ async fn a_limited_fault_hits_only_its_first_times() {
     assert_eq!(report.outcome(), Outcome::Delivered);
     assert_eq!(server.messages().len(), 1);
 }
+
+#[tokio::test]
+async fn a_disconnect_before_the_greeting_is_an_unexpected_eof() {
+    let server = TestServer::builder()
+        .fault(Fault::Disconnect(Stage::Greeting))
+        .spawn()
+        .await
+        .unwrap();
+    let config = server.client_config().build().unwrap();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::UnexpectedEof(ReplyKind::Greeting)),
+        "{error}"
+    );
+    assert_eq!(
+        server.next_session().await.end,
+        Some(SessionEnd::Disconnected)
+    );
+}
+
+#[tokio::test]
+async fn too_many_recipients_are_sent_again_in_a_new_transaction() {
+    let server = TestServer::builder()
+        .max_recipients(2)
+        .spawn()
+        .await
+        .unwrap();
+    let config = server.client_config().build().unwrap();
+    let to = ["<a@y.test>", "<b@y.test>", "<c@y.test>"];
+    let envelope = Envelope::new(
+        "<app@example.org>".parse().unwrap(),
+        to.iter().map(|t| t.parse().unwrap()),
+    )
+    .unwrap();
+    let report = smtp_tokio::connect_send_quit(&config, envelope, body())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    assert_eq!(report.transactions().len(), 2);
+    let first = server.next_message().await;
+    let second = server.next_message().await;
+    assert_eq!(first.recipient_addresses(), ["a@y.test", "b@y.test"]);
+    assert_eq!(second.recipient_addresses(), ["c@y.test"]);
+    assert_eq!(first.data, second.data);
+}

@@ -33,6 +33,7 @@ pub struct TestServerBuilder {
     allow_plaintext_auth: bool,
     require_auth: bool,
     lmtp: bool,
+    max_recipients: Option<usize>,
     unix: Option<PathBuf>,
     rules: Rules,
     errors: Vec<String>,
@@ -51,6 +52,7 @@ impl Default for TestServerBuilder {
             allow_plaintext_auth: false,
             require_auth: false,
             lmtp: false,
+            max_recipients: None,
             unix: None,
             rules: Rules::default(),
             errors: Vec::new(),
@@ -176,6 +178,14 @@ impl TestServerBuilder {
         self
     }
 
+    /// Accepts at most `n` recipients per transaction and answers the next ones
+    /// `452 4.5.3 Too many recipients` (RFC 5321 §4.5.3.1.10), the reply a client should
+    /// retry in a new transaction.
+    pub fn max_recipients(mut self, n: usize) -> Self {
+        self.max_recipients = Some(n);
+        self
+    }
+
     /// Listens on a Unix socket at `path` instead of TCP (the file must not exist; it is
     /// removed when the server is dropped). Usually with [`lmtp`](Self::lmtp).
     pub fn unix(mut self, path: impl Into<PathBuf>) -> Self {
@@ -212,6 +222,27 @@ impl TestServerBuilder {
     }
 
     /// Adds a fault that hits every time (see [`Fault`]).
+    ///
+    /// ```
+    /// use smtp_proto::command::{Envelope, MailBody, Outcome};
+    /// use smtp_tokio::test_server::{Fault, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = TestServer::builder()
+    ///     .fault(Fault::DisconnectBeforeVerdict)
+    ///     .spawn()
+    ///     .await?;
+    /// let config = server.client_config().build()?;
+    /// let envelope = Envelope::new("<a@x.test>".parse()?, ["<b@y.test>".parse()?])?;
+    /// let body = MailBody::bytes(&b"Subject: hi\r\n\r\nhi\r\n"[..]);
+    /// let error = smtp_tokio::connect_send_quit(&config, envelope, body).await.unwrap_err();
+    /// // The message left, its verdict never came: the client must not call it failed.
+    /// assert_eq!(error.reports()[0].outcome(), Outcome::Uncertain);
+    /// assert_eq!(server.next_message().await.verdict, None);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fault(mut self, fault: Fault) -> Self {
         self.rules.faults.push(FaultRule::new(fault, None));
         self
@@ -250,6 +281,34 @@ impl TestServerBuilder {
     /// Starts the server on a thread of its own with a current-thread runtime: for
     /// blocking code, other runtimes (async-std, smol) and tests that must not share
     /// their runtime. It runs until the [`TestServer`] is dropped.
+    ///
+    /// ```
+    /// use std::io::{BufRead, BufReader, Write};
+    /// use std::time::Duration;
+    /// use smtp_tokio::test_server::TestServer;
+    ///
+    /// let server = TestServer::builder().spawn_thread()?;
+    /// // Any client will do, blocking or on another runtime; here a hand-written one
+    /// // (HELO keeps every reply on one line).
+    /// let mut stream = std::net::TcpStream::connect(server.local_addr().unwrap())?;
+    /// let mut replies = BufReader::new(stream.try_clone()?).lines();
+    /// let mut code = || replies.next().unwrap().map(|line| line[..3].to_owned());
+    /// assert_eq!(code()?, "220");
+    /// for (command, expected) in [
+    ///     ("HELO client.test", "250"),
+    ///     ("MAIL FROM:<a@x.test>", "250"),
+    ///     ("RCPT TO:<b@y.test>", "250"),
+    ///     ("DATA", "354"),
+    ///     ("Subject: hi\r\n\r\n..dot\r\n.", "250"),
+    ///     ("QUIT", "221"),
+    /// ] {
+    ///     write!(stream, "{command}\r\n")?;
+    ///     assert_eq!(code()?, expected, "{command}");
+    /// }
+    /// let message = server.next_message_blocking(Duration::from_secs(10)).unwrap();
+    /// assert_eq!(message.data, b"Subject: hi\r\n\r\n.dot\r\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn spawn_thread(self) -> Result<TestServer, TestServerError> {
         let (settings, unix) = self.settings()?;
         let (bound, address) = Bound::bind(unix.as_ref())?;
@@ -265,13 +324,13 @@ impl TestServerBuilder {
         }
         let bad =
             |what: &str, e: &dyn std::fmt::Display| TestServerError::Config(format!("{what}: {e}"));
+        let mut ehlo =
+            Reply::new(ReplyCode::OK, &self.hostname).map_err(|e| bad("hostname", &e))?;
         let protocol = if self.lmtp { "LMTP" } else { "ESMTP" };
         let greeting = self
             .greeting
             .unwrap_or_else(|| format!("{} {protocol} smtp-tokio test server", self.hostname));
         Reply::new(ReplyCode::SERVICE_READY, &greeting).map_err(|e| bad("greeting", &e))?;
-        let mut ehlo =
-            Reply::new(ReplyCode::OK, &self.hostname).map_err(|e| bad("hostname", &e))?;
         for line in &self.capabilities.extra {
             ehlo = ehlo.with_line(line).map_err(|e| bad("capability", &e))?;
         }
@@ -289,6 +348,7 @@ impl TestServerBuilder {
             allow_plaintext_auth: self.allow_plaintext_auth,
             require_auth: self.require_auth,
             lmtp: self.lmtp,
+            max_recipients: self.max_recipients,
             rules: self.rules,
             pki: Pki::generate()?,
             fallback,

@@ -95,6 +95,10 @@ impl Handler {
         match self.settings.rules.hit(stage) {
             Some(Hit::ServiceClosing) => return Some(self.service_closing()),
             Some(Hit::Silence) => return Some(Action::Silence),
+            Some(Hit::Disconnect) => {
+                self.end = Some(SessionEnd::Disconnected);
+                return Some(Action::Disconnect);
+            }
             None => {}
         }
         let reply = self.settings.rules.refusal(stage, addresses)?;
@@ -182,16 +186,19 @@ impl Handler {
         self.hello = Some(kind);
         let (id, client) = (self.id, client.clone());
         self.store.update(id, |r| r.hello = Some((kind, client)));
-        let mut reply = self.reply(250, (2, 0, 0), &self.settings.hostname);
-        if kind != HelloKind::Helo {
-            let first = Reply::new(ReplyCode::OK, &self.settings.hostname);
-            let lines = self.settings.keywords(self.tls).into_iter();
-            let built = lines.fold(first, |r, line| r.and_then(|r| r.with_line(&line)));
-            reply = built.unwrap_or_else(|_| self.settings.fallback.clone());
-        } else if let Ok(plain) = Reply::new(ReplyCode::OK, &self.settings.hostname) {
-            reply = plain;
-        }
-        Action::Answer(vec![reply])
+        // No enhanced status on hello replies (RFC 2034 §3); EHLO and LHLO list the
+        // extensions, HELO only names the server.
+        let hostname = Reply::new(ReplyCode::OK, &self.settings.hostname);
+        let reply = match kind {
+            HelloKind::Helo => hostname,
+            _ => hostname.and_then(|first| {
+                (self.settings.keywords(self.tls).iter())
+                    .try_fold(first, |reply, line| reply.with_line(line))
+            }),
+        };
+        Action::Answer(vec![
+            reply.unwrap_or_else(|_| self.settings.fallback.clone()),
+        ])
     }
 
     fn start_tls(&mut self) -> Action {

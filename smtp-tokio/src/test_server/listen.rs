@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::net::{TcpListener, UnixListener};
+use tokio::net::TcpListener;
+#[cfg(unix)]
+use tokio::net::UnixListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
@@ -18,6 +20,7 @@ use super::settings::Settings;
 #[derive(Debug)]
 pub(super) enum Bound {
     Tcp(std::net::TcpListener),
+    #[cfg(unix)]
     Unix(std::os::unix::net::UnixListener),
 }
 
@@ -32,10 +35,16 @@ impl Bound {
     /// Binds 127.0.0.1 on an ephemeral port, or the Unix socket at `unix`.
     pub(super) fn bind(unix: Option<&PathBuf>) -> Result<(Self, Address), TestServerError> {
         let bound = match unix {
+            #[cfg(unix)]
             Some(path) => {
                 let listener =
                     std::os::unix::net::UnixListener::bind(path).map_err(TestServerError::Bind)?;
                 (Self::Unix(listener), Address::Unix(path.clone()))
+            }
+            #[cfg(not(unix))]
+            Some(_) => {
+                let why = "Unix sockets are not available on this system";
+                return Err(TestServerError::Config(why.into()));
             }
             None => {
                 let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
@@ -46,6 +55,7 @@ impl Bound {
         };
         match &bound.0 {
             Self::Tcp(l) => l.set_nonblocking(true),
+            #[cfg(unix)]
             Self::Unix(l) => l.set_nonblocking(true),
         }
         .map_err(TestServerError::Bind)?;
@@ -56,6 +66,7 @@ impl Bound {
     fn register(self) -> std::io::Result<Listener> {
         Ok(match self {
             Self::Tcp(l) => Listener::Tcp(TcpListener::from_std(l)?),
+            #[cfg(unix)]
             Self::Unix(l) => Listener::Unix(UnixListener::from_std(l)?),
         })
     }
@@ -63,6 +74,7 @@ impl Bound {
 
 enum Listener {
     Tcp(TcpListener),
+    #[cfg(unix)]
     Unix(UnixListener),
 }
 
@@ -97,6 +109,7 @@ async fn accept(listener: &Listener) -> std::io::Result<Accepted> {
             let _ = stream.set_nodelay(true);
             (Box::new(stream), Some(peer))
         }
+        #[cfg(unix)]
         Listener::Unix(l) => (Box::new(l.accept().await?.0), None),
     })
 }

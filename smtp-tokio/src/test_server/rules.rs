@@ -43,11 +43,15 @@ pub enum Fault {
     /// Reply `421 4.3.2` at this stage and close the connection (RFC 5321 §3.8).
     ServiceClosing(Stage),
     /// Close the connection after the end of data without any verdict: the client cannot
-    /// know whether the message was taken (its report must say uncertain).
+    /// know whether the message was taken (its report must say uncertain). The same as
+    /// `Disconnect(Stage::DataEnd)`.
     DisconnectBeforeVerdict,
     /// Send the verdict (normally `250`) after the end of data, then close the connection
     /// without waiting for QUIT.
     DisconnectAfterVerdict,
+    /// Close the connection at this stage without a reply (an unexpected end of input for
+    /// the client).
+    Disconnect(Stage),
     /// Never answer at this stage: the server keeps reading and discarding until the
     /// client gives up and closes (its reply deadline must fire).
     Silence(Stage),
@@ -160,6 +164,7 @@ pub(super) struct Rules {
 pub(super) enum Hit {
     ServiceClosing,
     Silence,
+    Disconnect,
 }
 
 impl Rules {
@@ -183,6 +188,8 @@ impl Rules {
             let hit = match rule.fault {
                 Fault::ServiceClosing(s) if s == stage => Hit::ServiceClosing,
                 Fault::Silence(s) if s == stage => Hit::Silence,
+                Fault::Disconnect(s) if s == stage => Hit::Disconnect,
+                Fault::DisconnectBeforeVerdict if stage == Stage::DataEnd => Hit::Disconnect,
                 _ => return None,
             };
             rule.fire().then_some(hit)

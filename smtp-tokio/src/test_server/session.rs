@@ -25,7 +25,9 @@ pub(super) async fn run(
     peer: Option<SocketAddr>,
 ) {
     let id = store.open_session(peer);
+    tracing::debug!(session = id, ?peer, "test server: session opened");
     let end = serve(settings, store.clone(), stream, id).await;
+    tracing::debug!(session = id, ?end, "test server: session ended");
     store.end_session(id, end);
 }
 

@@ -51,6 +51,7 @@ pub(super) struct Settings {
     pub(super) allow_plaintext_auth: bool,
     pub(super) require_auth: bool,
     pub(super) lmtp: bool,
+    pub(super) max_recipients: Option<usize>,
     pub(super) rules: Rules,
     pub(super) pki: Pki,
     /// Answers an event the server does not know (and stands in for a reply that

@@ -69,14 +69,22 @@ impl Handler {
     }
 
     pub(super) fn rcpt(&mut self, to: ForwardPath, params: RcptParameters) -> Action {
-        if self.transaction.is_none() {
+        let Some(transaction) = self.transaction.as_ref() else {
             return self.answer(503, (5, 5, 1), "Need MAIL first");
-        }
+        };
+        let accepted = transaction.recipients.len();
         let tls = self.tls;
         let missing = params.first_missing_extension(|kw| self.settings.offers(kw, tls));
         if let Some(keyword) = missing {
             let text = format!("{keyword} not offered");
             return self.answer(555, (5, 5, 4), &text);
+        }
+        if self
+            .settings
+            .max_recipients
+            .is_some_and(|max| accepted >= max)
+        {
+            return self.answer(452, (4, 5, 3), "Too many recipients");
         }
         let address = strip_brackets(&to.to_string());
         if let Some(action) = self.scripted(Stage::Rcpt, std::iter::once(address.as_str())) {
@@ -190,20 +198,11 @@ impl Handler {
             Some(other) => return (other, Vec::new()),
             None => {}
         }
-        let disconnect = self.settings.rules.fires(|f| {
-            matches!(
-                f,
-                Fault::DisconnectBeforeVerdict | Fault::DisconnectAfterVerdict
-            )
-        });
-        match disconnect {
-            Some(Fault::DisconnectBeforeVerdict) => {
-                self.end = Some(super::record::SessionEnd::Disconnected);
-                return (Action::Disconnect, Vec::new());
-            }
-            Some(_) => self.disconnect_after_reply = true,
-            None => {}
-        }
+        let after = self
+            .settings
+            .rules
+            .fires(|f| matches!(f, Fault::DisconnectAfterVerdict));
+        self.disconnect_after_reply |= after.is_some();
         let rules = &self.settings.rules;
         let replies = if self.settings.lmtp {
             let recipients = addresses.iter().skip(1);

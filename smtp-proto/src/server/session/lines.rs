@@ -65,7 +65,31 @@ fn redact_auth(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::super::{Output, Reply, ServerConfig};
     use super::*;
+
+    #[test]
+    fn sasl_responses_are_kept_redacted_and_lines_only_on_request() {
+        let mut server = Server::new(ServerConfig::default()).keep_lines();
+        server.reply("220 ready".parse::<Reply>().unwrap()).unwrap();
+        server.handle_input(b"AUTH LOGIN\r\ndGlt\r\nc2VjcmV0\r\nnoop x\n");
+        while !matches!(server.poll_output(), Output::NeedReply | Output::NeedInput) {}
+        assert_eq!(
+            server.take_lines(),
+            ["AUTH LOGIN", "<redacted>", "<redacted>"]
+        );
+        server.reply("535 no".parse::<Reply>().unwrap()).unwrap();
+        while !matches!(server.poll_output(), Output::NeedReply | Output::NeedInput) {}
+        // A line ending in a bare LF is kept (and refused by the server).
+        assert_eq!(server.take_lines(), ["noop x"]);
+        assert!(server.take_lines().is_empty());
+
+        let mut quiet = Server::new(ServerConfig::default());
+        quiet.reply("220 ready".parse::<Reply>().unwrap()).unwrap();
+        quiet.handle_input(b"NOOP\r\n");
+        while !matches!(quiet.poll_output(), Output::NeedReply | Output::NeedInput) {}
+        assert!(quiet.take_lines().is_empty());
+    }
 
     #[test]
     fn auth_responses_are_redacted_and_other_lines_kept() {

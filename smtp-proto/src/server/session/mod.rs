@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 
 mod lines;
+mod lmtp;
 mod refusal;
 mod sasl;
 
@@ -147,33 +148,6 @@ impl Server {
             }
             _ => {}
         }
-        Ok(())
-    }
-
-    /// Answers the end of a message (the end-of-data line, or BDAT LAST) with one reply per
-    /// accepted recipient, in RCPT order: LMTP's answer (RFC 2033 §4.2). A 421 among them
-    /// closes the session.
-    pub fn reply_many(
-        &mut self,
-        replies: impl IntoIterator<Item = Reply>,
-    ) -> Result<(), ServerError> {
-        match self.awaiting {
-            None => return Err(ServerError::NotAwaitingReply),
-            Some(Awaiting::MessageEnd) => {}
-            Some(_) => return Err(ServerError::NotMessageEnd),
-        }
-        let mut any = false;
-        for reply in replies {
-            any = true;
-            if reply.code().get() == 421 {
-                self.mode = Mode::Closed;
-            }
-            self.queue.push_back(Output::Transmit(reply.to_bytes()));
-        }
-        if !any {
-            return Err(ServerError::NoReplies);
-        }
-        self.awaiting = None;
         Ok(())
     }
 
