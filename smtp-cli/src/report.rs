@@ -220,6 +220,29 @@ impl SessionReport {
         }
     }
 
+    /// Keeps `report` as the last completed message, reusing the slot.
+    fn keep(&mut self, report: MailReport, lmtp: bool) {
+        let now = Instant::now();
+        match &mut self.last {
+            Some((at, last)) => {
+                *at = now;
+                last.report = report;
+                last.closing = None;
+            }
+            None => {
+                let closing = None;
+                self.last = Some((
+                    now,
+                    LastMail {
+                        report,
+                        closing,
+                        lmtp,
+                    },
+                ));
+            }
+        }
+    }
+
     /// Records one message's result (several after a fatal error that interrupted
     /// pipelined mails); `false` when it ended the connection.
     pub(crate) fn message(
@@ -227,7 +250,16 @@ impl SessionReport {
         result: Result<Result<MailReport, LogicError>, Error>,
         lmtp: bool,
     ) -> bool {
-        let (messages, failure) = classify(result, lmtp);
+        let (messages, failure) = match result {
+            // The `--count` path: judged and kept without a copy or an allocation.
+            Ok(Ok(report)) if odd_recipient(&report).is_none() => {
+                let outcome = outcome_of(&report);
+                self.tally.count(outcome);
+                self.keep(report, lmtp);
+                return outcome != Outcome::Uncertain;
+            }
+            other => classify(other, lmtp),
+        };
         let mut fatal = None;
         for (outcome, mail) in messages {
             self.tally.count(outcome);
@@ -256,22 +288,10 @@ fn classify(
 ) -> (Vec<(Outcome, Option<LastMail>)>, Option<Failure>) {
     match result {
         Ok(Ok(report)) => {
-            let odd = report.recipients().find_map(|(_, r)| {
-                r.rcpt_reply()
-                    .filter(|reply| reply.is_positive() && !matches!(reply.code().get(), 250 | 251))
-            });
-            let failure = odd.map(|reply| {
-                Failure::new(
-                    Kind::Protocol,
-                    format!("RCPT answered with {reply}: only 250 or 251 accept a recipient"),
-                )
-            });
-            let outcome = match (&failure, report.outcome()) {
-                (Some(_), _) => Outcome::Error,
-                (None, MailOutcome::Delivered) => Outcome::Delivered,
-                (None, MailOutcome::Partial) => Outcome::Partial,
-                (None, MailOutcome::Rejected) => Outcome::Rejected,
-                (None, MailOutcome::Uncertain) => Outcome::Uncertain,
+            let failure = odd_recipient(&report);
+            let outcome = match failure {
+                Some(_) => Outcome::Error,
+                None => outcome_of(&report),
             };
             let mail = LastMail {
                 report,
@@ -310,6 +330,27 @@ fn classify(
             }
             (messages, Some(failure))
         }
+    }
+}
+
+/// A RCPT answered with a positive reply other than 250 or 251: a `protocol` error.
+fn odd_recipient(report: &MailReport) -> Option<Failure> {
+    let reply = report.recipients().find_map(|(_, r)| {
+        r.rcpt_reply()
+            .filter(|reply| reply.is_positive() && !matches!(reply.code().get(), 250 | 251))
+    })?;
+    Some(Failure::new(
+        Kind::Protocol,
+        format!("RCPT answered with {reply}: only 250 or 251 accept a recipient"),
+    ))
+}
+
+fn outcome_of(report: &MailReport) -> Outcome {
+    match report.outcome() {
+        MailOutcome::Delivered => Outcome::Delivered,
+        MailOutcome::Partial => Outcome::Partial,
+        MailOutcome::Rejected => Outcome::Rejected,
+        MailOutcome::Uncertain => Outcome::Uncertain,
     }
 }
 
