@@ -8,7 +8,8 @@ use smtp_proto::command::Hello;
 use smtp_proto::response::Response;
 
 use crate::reply;
-use crate::report::{RecipientView, RunReport};
+use crate::report::RunReport;
+use crate::view::RecipientView;
 
 /// The whole report as text (without the error line, which goes to stderr).
 pub(crate) fn render(run: &RunReport, addresses: Option<&[String]>) -> String {

@@ -6,7 +6,8 @@ use smtp_proto::command::Hello;
 
 use crate::failure::Failure;
 use crate::reply;
-use crate::report::{MailView, RunReport, TlsSummary};
+use crate::report::{RunReport, TlsSummary};
+use crate::view::MailView;
 
 /// The document for a finished run; `addresses` are the `--to` as given (send only).
 pub(crate) fn document(run: &RunReport, addresses: Option<&[String]>) -> Value {

@@ -30,6 +30,7 @@ mod report;
 mod run;
 mod session;
 mod transcript;
+mod view;
 
 use args::{Cli, Command};
 use failure::{Failure, Kind};

@@ -9,6 +9,7 @@ use smtp_proto::response::Response;
 
 use crate::cert;
 use crate::failure::{Failure, Kind};
+use crate::view::{LastMail, MailView};
 
 /// A message's (or the run's) outcome, in increasing severity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -47,101 +48,6 @@ pub(crate) struct TlsSummary {
 pub(crate) struct AuthReport {
     pub(crate) mechanism: Option<String>,
     pub(crate) reply: Option<Response>,
-}
-
-/// One recipient as the JSON shows it.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct RecipientView {
-    pub(crate) reply: Option<Response>,
-    pub(crate) data_reply: Option<Response>,
-}
-
-impl RecipientView {
-    /// Accepted iff RCPT got 250 or 251.
-    pub(crate) fn is_accepted(&self) -> bool {
-        self.reply
-            .as_ref()
-            .is_some_and(|r| matches!(r.code().get(), 250 | 251))
-    }
-}
-
-/// One message's replies: MAIL, each RCPT (and LMTP verdict), the transaction's end.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct MailView {
-    pub(crate) mail: Option<Response>,
-    pub(crate) recipients: Vec<RecipientView>,
-    pub(crate) message: Option<Response>,
-    pub(crate) lmtp: bool,
-}
-
-impl MailView {
-    /// The replies of `report`; a RCPT that was never answered has none (the core gives
-    /// such a recipient the refusal of MAIL).
-    pub(crate) fn of(report: &MailReport, lmtp: bool) -> Self {
-        let transactions = report.transactions();
-        let mail = transactions.first().and_then(|t| t.mail_reply()).cloned();
-        let refused_mail = mail.as_ref().filter(|r| r.is_negative());
-        let recipients = report
-            .recipients()
-            .map(|(_, r)| RecipientView {
-                reply: r
-                    .rcpt_reply()
-                    .filter(|&reply| Some(reply) != refused_mail)
-                    .cloned(),
-                data_reply: if lmtp { r.data_reply().cloned() } else { None },
-            })
-            .collect();
-        let message = transactions.last().and_then(|t| t.final_reply()).cloned();
-        Self {
-            mail,
-            recipients,
-            message,
-            lmtp,
-        }
-    }
-
-    fn has_replies(&self) -> bool {
-        self.mail.is_some() || self.message.is_some()
-    }
-
-    /// Puts a 421 where the command it answered keeps its reply: the first command of the
-    /// transaction left without one (replies come strictly in order).
-    fn place(&mut self, reply: &Response) {
-        let all = std::iter::once(&self.mail)
-            .chain(self.recipients.iter().map(|r| &r.reply))
-            .chain(std::iter::once(&self.message));
-        if all.flatten().any(|r| r == reply) {
-            return;
-        }
-        if self.mail.is_none() {
-            self.mail = Some(reply.clone());
-        } else if let Some(r) = self.recipients.iter_mut().find(|r| r.reply.is_none()) {
-            r.reply = Some(reply.clone());
-        } else {
-            self.message = Some(reply.clone());
-        }
-    }
-}
-
-/// The message that completed last, kept as the core reported it: its view is built once,
-/// at the end, so the `--count` path allocates nothing per mail beyond the core.
-#[derive(Clone, Debug)]
-pub(crate) struct LastMail {
-    report: MailReport,
-    /// A 421 that ended the connection during this message.
-    closing: Option<Response>,
-    lmtp: bool,
-}
-
-impl LastMail {
-    /// The replies as the JSON shows them.
-    pub(crate) fn view(&self) -> MailView {
-        let mut view = MailView::of(&self.report, self.lmtp);
-        if let Some(reply) = &self.closing {
-            view.place(reply);
-        }
-        view
-    }
 }
 
 /// Messages per outcome.
@@ -421,5 +327,65 @@ impl RunReport {
             error,
             outcome,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(tally: Tally, error: Option<(Outcome, Failure)>) -> SessionReport {
+        SessionReport {
+            tally,
+            error,
+            ..SessionReport::default()
+        }
+    }
+
+    #[test]
+    fn the_worst_outcome_wins_and_its_error_is_shown() {
+        let delivered = Tally {
+            delivered: 3,
+            ..Tally::default()
+        };
+        let uncertain = Tally {
+            delivered: 1,
+            uncertain: 1,
+            ..Tally::default()
+        };
+        let failure = Failure::new(Kind::Io, "lost");
+        let run = RunReport::merge(
+            false,
+            vec![
+                session(delivered, None),
+                session(uncertain, Some((Outcome::Uncertain, failure.clone()))),
+            ],
+            0.5,
+        );
+        assert_eq!(run.outcome, Some(Outcome::Uncertain));
+        assert_eq!(run.error, Some(failure));
+        assert_eq!(run.tally.attempted(), 5);
+        assert_eq!(run.connections, 2);
+        let partial = Tally {
+            partial: 1,
+            delivered: 1,
+            ..Tally::default()
+        };
+        let run = RunReport::merge(false, vec![session(partial, None)], 0.1);
+        assert_eq!((run.outcome, run.error), (Some(Outcome::Partial), None));
+    }
+
+    #[test]
+    fn a_probe_succeeds_with_no_outcome() {
+        let run = RunReport::merge(true, vec![session(Tally::default(), None)], 0.1);
+        assert_eq!(run.outcome, None);
+        let failure = Failure::new(Kind::Tls, "handshake");
+        let run = RunReport::merge(
+            true,
+            vec![session(Tally::default(), Some((Outcome::Error, failure)))],
+            0.1,
+        );
+        assert_eq!(run.outcome, Some(Outcome::Error));
+        assert_eq!(run.tally.attempted(), 0);
     }
 }
