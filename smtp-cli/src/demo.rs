@@ -38,7 +38,7 @@ pub(crate) fn main(runtime: Runtime) -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(2),
         Err(error) => {
-            eprintln!("smtp demo: {error}");
+            err!("smtp demo: {error}");
             ExitCode::from(2)
         }
     }
@@ -57,8 +57,8 @@ fn run(runtime: Runtime) -> Result<bool, Box<dyn std::error::Error>> {
         )
         .spawn_thread()?;
     let lines = Arc::new(Mutex::new(Vec::new()));
-    WireLog::install(Sink::Collect(Arc::clone(&lines)));
-    println!(
+    WireLog::install(Some(Sink::Collect(Arc::clone(&lines))));
+    out!(
         "smtp demo: a loopback test server on {} (STARTTLS with a certificate made for this \
          run, AUTH PLAIN, CHUNKING; it refuses bob), driven by smtp-{}\n",
         server
@@ -73,14 +73,17 @@ fn run(runtime: Runtime) -> Result<bool, Box<dyn std::error::Error>> {
     let report = crate::run::run(plan(&server, runtime)?);
     let lines = lines.lock().map(|l| l.clone()).unwrap_or_default();
     print_transcript(&lines);
-    println!();
+    out!();
     let addresses: Vec<String> = TO.iter().map(|a| (*a).to_owned()).collect();
-    print!("{}", crate::human::render(&report, Some(&addresses)));
+    out!(
+        "{}",
+        crate::human::render(&report, Some(&addresses)).trim_end()
+    );
     // The server's record says how the message arrived (the redacted transcript shows a
     // BDAT chunk, command line included, as its size).
     let received = server.next_message_blocking(Duration::from_secs(5));
     if let Some(message) = &received {
-        println!(
+        out!(
             "\nthe server received {} octets by {}, over {}, from {}, for {}",
             message.data.len(),
             if message.bdat { "BDAT" } else { "DATA" },
@@ -103,9 +106,9 @@ fn run(runtime: Runtime) -> Result<bool, Box<dyn std::error::Error>> {
     });
     let scripted = is_scripted(&report) && delivered;
     if scripted {
-        println!("As scripted: TLS, AUTH PLAIN, BDAT, two recipients delivered, bob refused.");
+        out!("As scripted: TLS, AUTH PLAIN, BDAT, two recipients delivered, bob refused.");
     } else {
-        println!("\nNOT as scripted: see the transcript above.");
+        out!("\nNOT as scripted: see the transcript above.");
     }
     Ok(scripted)
 }
@@ -175,12 +178,12 @@ fn print_transcript(lines: &[Line]) {
             "     ".to_owned()
         };
         previous = line.direction;
-        println!(
+        out!(
             "{marker}{:>9.3} ms  {} {}",
             line.at * 1000.0,
             transcript::prefix(line.direction),
             line.text
         );
     }
-    println!("\n{round_trips} round trips (each RT marks a client write that waits for replies)");
+    out!("\n{round_trips} round trips (each RT marks a client write that waits for replies)");
 }

@@ -6,10 +6,23 @@
 //! session shape (`session`); the merged report is printed as JSON (`json`) or text
 //! (`human`), and the exit status follows the outcome (`exit`).
 
-// A command-line tool prints by design.
-#![allow(clippy::print_stdout)]
-
 use std::process::ExitCode;
+
+/// `println!` that ignores a closed stdout (`smtp demo | head`) instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that ignores a closed stderr.
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
 
 use clap::Parser;
 use clap::error::ErrorKind as ClapErrorKind;
@@ -21,6 +34,7 @@ mod config;
 mod demo;
 mod exit;
 mod failure;
+mod greeting;
 mod human;
 mod json;
 mod plan;
@@ -61,11 +75,14 @@ fn finish(
         Ok(plan) => plan,
         Err(error) => return usage_error(Failure::new(Kind::Usage, error.0), json),
     };
-    if plan.verbose {
-        transcript::WireLog::install(transcript::Sink::Stderr);
+    // One connection: its setup is watched (see `greeting`); with more, the wire events
+    // cannot be told apart.
+    let single = plan.mail.as_ref().is_none_or(|m| m.connections == 1);
+    if plan.verbose || single {
+        transcript::WireLog::install(plan.verbose.then_some(transcript::Sink::Stderr));
     }
     if plan.insecure {
-        eprintln!(
+        err!(
             "smtp: WARNING: --insecure-skip-verify: the server certificate is not verified; \
              anyone on the path can read and change the session, and AUTH counts it as \
              plaintext"
@@ -73,21 +90,24 @@ fn finish(
     }
     let report = run::run(plan);
     if let Some(error) = &report.error {
-        eprintln!("smtp: {}: {}", error.kind.as_str(), error.message);
+        err!("smtp: {}: {}", error.kind.as_str(), error.message);
     }
     if json {
-        println!("{}", json::document(&report, addresses.as_deref()));
+        out!("{}", json::document(&report, addresses.as_deref()));
     } else {
-        print!("{}", human::render(&report, addresses.as_deref()));
+        out!(
+            "{}",
+            human::render(&report, addresses.as_deref()).trim_end()
+        );
     }
     exit::status(&report)
 }
 
 /// A usage error: one line on stderr, the JSON document if asked for, exit 64.
 fn usage_error(failure: Failure, json: bool) -> ExitCode {
-    eprintln!("smtp: usage: {}", failure.message);
+    err!("smtp: usage: {}", failure.message);
     if json {
-        println!("{}", json::usage(&failure));
+        out!("{}", json::usage(&failure));
     }
     exit::usage()
 }

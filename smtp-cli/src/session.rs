@@ -24,6 +24,8 @@ pub(crate) struct Session<'p> {
     pub(crate) report: SessionReport,
     /// The mechanism AUTH chose from the post-TLS EHLO, before it ran.
     mechanism: Option<Mechanism>,
+    /// The only connection of the run: its setup can be watched.
+    single: bool,
 }
 
 impl<'p> Session<'p> {
@@ -33,6 +35,7 @@ impl<'p> Session<'p> {
             plan,
             report: SessionReport::default(),
             mechanism: None,
+            single: plan.mail.as_ref().is_none_or(|m| m.connections == 1),
         }
     }
 
@@ -46,16 +49,31 @@ impl<'p> Session<'p> {
         self.plan.mail.is_some()
     }
 
+    /// Starts a connection attempt (the setup is watched when it is the only one).
+    pub(crate) fn connecting(&self) {
+        if self.single {
+            crate::greeting::start();
+        }
+    }
+
     /// The connection or its setup failed.
     pub(crate) fn connect_failed(&mut self, error: &Error) {
+        let seen = crate::greeting::finish();
         if let Error::Refused(LogicError::Refused { command, response }) = error.cause() {
             if *command == "greeting" {
                 self.report.greeting = Some(response.clone());
             }
         }
+        if let Some(seen) = &seen {
+            if self.report.greeting.is_none() {
+                self.report.greeting = seen.greeting();
+            }
+        }
         if let Some(reply) = error.protocol().and_then(|p| p.response()) {
-            // A 421 during the setup: kept as the greeting when it is the first reply.
-            if reply.code().get() == 421 && self.report.greeting.is_none() {
+            // A 421 during the setup is the greeting's when the client had not written yet
+            // (unknown with several connections: then taken as the greeting's).
+            let at_greeting = seen.as_ref().is_none_or(|s| !s.client_wrote);
+            if reply.code().get() == 421 && at_greeting {
                 self.report.greeting = Some(reply.clone());
             }
         }
@@ -72,6 +90,7 @@ impl<'p> Session<'p> {
         tls: Option<&TlsInfo>,
         session: &CoreSession,
     ) -> bool {
+        crate::greeting::finish();
         if let Some(established) = established {
             self.report.greeting = Some(established.greeting.clone());
             self.report.hello = Some(established.hello.clone());

@@ -8,7 +8,11 @@ use std::time::Instant;
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
+use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
+
+/// The adapters' wire log target.
+const WIRE: &str = "smtp::wire";
 
 /// Who sent a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,15 +40,16 @@ pub(crate) enum Sink {
     Collect(Arc<Mutex<Vec<Line>>>),
 }
 
-/// The subscriber; installed globally once.
+/// The subscriber; installed globally once. Besides its sink it feeds
+/// [`crate::greeting`] while a setup is watched.
 pub(crate) struct WireLog {
     start: Instant,
-    sink: Sink,
+    sink: Option<Sink>,
 }
 
 impl WireLog {
-    /// Installs the transcript subscriber for the whole process.
-    pub(crate) fn install(sink: Sink) {
+    /// Installs the subscriber for the whole process: lines go to `sink`, if any.
+    pub(crate) fn install(sink: Option<Sink>) {
         let log = WireLog {
             start: Instant::now(),
             sink,
@@ -53,11 +58,11 @@ impl WireLog {
         let _ = tracing::subscriber::set_global_default(log);
     }
 
-    fn emit(&self, message: &str) {
+    fn emit(&self, sink: &Sink, message: &str) {
         let at = self.start.elapsed().as_secs_f64();
         for (direction, text) in split(message) {
-            match &self.sink {
-                Sink::Stderr => eprintln!("{at:9.6} {} {text}", prefix(direction)),
+            match sink {
+                Sink::Stderr => err!("{at:9.6} {} {text}", prefix(direction)),
                 Sink::Collect(lines) => {
                     if let Ok(mut lines) = lines.lock() {
                         lines.push(Line {
@@ -98,8 +103,18 @@ fn split(message: &str) -> Vec<(Direction, String)> {
 }
 
 impl Subscriber for WireLog {
+    /// Wire events are looked at each time (the setup watch comes and goes); nothing
+    /// else ever is.
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if metadata.target() == WIRE {
+            Interest::sometimes()
+        } else {
+            Interest::never()
+        }
+    }
+
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.target() == "smtp::wire"
+        metadata.target() == WIRE && (self.sink.is_some() || crate::greeting::is_capturing())
     }
 
     fn new_span(&self, _span: &Attributes<'_>) -> Id {
@@ -113,7 +128,12 @@ impl Subscriber for WireLog {
     fn event(&self, event: &Event<'_>) {
         let mut message = Message(String::new());
         event.record(&mut message);
-        self.emit(&message.0);
+        if crate::greeting::is_capturing() {
+            crate::greeting::observe(&message.0);
+        }
+        if let Some(sink) = &self.sink {
+            self.emit(sink, &message.0);
+        }
     }
 
     fn enter(&self, _span: &Id) {}

@@ -195,8 +195,34 @@ fn greeting_and_hello_refusals_are_rejected() {
         Rule("EHLO", "", Act::Reply("500 5.5.1 what\r\n")),
         Rule("HELO", "", Act::Reply("550 5.7.1 not you\r\n")),
     ]);
-    let run = send(&fake, "blocking", &["b@example.net"], &[]);
-    assert_eq!((run.status, kind(&run)), (2, "rejected"), "{run:?}");
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &[]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "rejected"),
+            "{runtime}: {run:?}"
+        );
+        // The greeting came before the setup failed, and is kept.
+        assert_eq!(run.json["greeting"]["code"], 220, "{runtime}");
+    }
+}
+
+#[test]
+fn a_421_to_ehlo_is_not_the_greeting() {
+    let fake = Fake::start(vec![Rule(
+        "EHLO",
+        "",
+        Act::ReplyClose("421 4.3.2 not now\r\n"),
+    )]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &[]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "service-closing"),
+            "{runtime}: {run:?}"
+        );
+        assert_eq!(run.json["greeting"]["code"], 220, "{runtime}");
+    }
 }
 
 #[test]

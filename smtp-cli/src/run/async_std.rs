@@ -27,6 +27,7 @@ pub(crate) fn run(plan: &Arc<Plan>, connections: u32) -> Vec<SessionReport> {
 
 async fn session(plan: &Plan) -> SessionReport {
     let mut session = Session::new(plan);
+    session.connecting();
     let mut connection = match Connection::connect(&plan.config).await {
         Ok(connection) => connection,
         Err(error) => {

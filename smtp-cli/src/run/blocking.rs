@@ -31,6 +31,7 @@ pub(crate) fn run(plan: &Arc<Plan>, connections: u32) -> Vec<SessionReport> {
 
 fn session(plan: &Plan) -> SessionReport {
     let mut session = Session::new(plan);
+    session.connecting();
     let mut connection = match Connection::connect(&plan.config) {
         Ok(connection) => connection,
         Err(error) => {

@@ -1,0 +1,141 @@
+//! What the wire showed while a connection was being set up, for when the setup fails.
+//!
+//! The adapters' `connect` runs the whole setup (greeting, EHLO, STARTTLS) as one command
+//! and, when it fails, returns only the error: the greeting already received is lost, and
+//! a 421 does not say whether it answered the connection or EHLO. Until the adapters keep
+//! that progress, the CLI watches the setup through the same `smtp::wire` events that
+//! `-v` prints (one connection only: events carry no connection identity): the octets
+//! the server sent before the client wrote anything are the greeting, and whether the
+//! client wrote at all places a 421.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use smtp_proto::response::{BytesMut, ReplyParser, Response};
+
+/// What was seen of one setup.
+#[derive(Debug, Default)]
+pub(crate) struct Seen {
+    /// The server's octets before the client's first, unescaped.
+    server_first: Vec<u8>,
+    /// Whether the client wrote anything.
+    pub(crate) client_wrote: bool,
+    /// Whether a server event was cut short by the log (its octets are unusable).
+    truncated: bool,
+}
+
+impl Seen {
+    /// The greeting, if the server's first octets hold one complete reply.
+    pub(crate) fn greeting(&self) -> Option<Response> {
+        if self.truncated {
+            return None;
+        }
+        let mut buf = BytesMut::from(&self.server_first[..]);
+        ReplyParser::default().parse(&mut buf).ok().flatten()
+    }
+}
+
+static CAPTURING: AtomicBool = AtomicBool::new(false);
+static SEEN: Mutex<Option<Seen>> = Mutex::new(None);
+
+/// Starts watching a setup.
+pub(crate) fn start() {
+    if let Ok(mut seen) = SEEN.lock() {
+        *seen = Some(Seen::default());
+    }
+    CAPTURING.store(true, Ordering::SeqCst);
+}
+
+/// Stops watching and returns what was seen (`None` if nothing was being watched).
+pub(crate) fn finish() -> Option<Seen> {
+    if !CAPTURING.swap(false, Ordering::SeqCst) {
+        return None;
+    }
+    SEEN.lock().ok().and_then(|mut seen| seen.take())
+}
+
+/// Whether a setup is being watched (checked for every wire event: one atomic load).
+pub(crate) fn is_capturing() -> bool {
+    CAPTURING.load(Ordering::Relaxed)
+}
+
+/// Takes one wire event: `C: ...` (redacted) or `S: ...` (escaped octets).
+pub(crate) fn observe(message: &str) {
+    let Ok(mut guard) = SEEN.lock() else {
+        return;
+    };
+    let Some(seen) = guard.as_mut() else {
+        return;
+    };
+    if message.starts_with("C: ") {
+        seen.client_wrote = true;
+    } else if let Some(text) = message.strip_prefix("S: ") {
+        if seen.client_wrote {
+            return;
+        }
+        // The log shows at most 512 octets of a read, then `[N more octets]`.
+        match text.rfind(" [") {
+            Some(at) if text.ends_with(" more octets]") => {
+                seen.truncated = true;
+                seen.server_first.extend(unescape(&text[..at]));
+            }
+            _ => seen.server_first.extend(unescape(text)),
+        }
+    }
+}
+
+/// Reverses `<[u8]>::escape_ascii`: `\t \r \n \' \" \\` and `\xNN`.
+fn unescape(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.bytes();
+    while let Some(b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        match bytes.next() {
+            Some(b't') => out.push(b'\t'),
+            Some(b'r') => out.push(b'\r'),
+            Some(b'n') => out.push(b'\n'),
+            Some(b'x') => {
+                let hex = [bytes.next(), bytes.next()];
+                let value = match hex {
+                    [Some(h), Some(l)] => std::str::from_utf8(&[h, l])
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok()),
+                    _ => None,
+                };
+                out.push(value.unwrap_or(b'?'));
+            }
+            Some(other) => out.push(other),
+            None => out.push(b'\\'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescape_reverses_escape_ascii() {
+        let raw = b"220 mx \xff\t'\"\\ ok\r\n";
+        let escaped = raw.escape_ascii().to_string();
+        assert_eq!(unescape(&escaped), raw);
+    }
+
+    #[test]
+    fn the_greeting_is_what_came_before_the_first_write() {
+        let mut seen = Seen::default();
+        for part in ["220-mx.example\\r\\n", "220 ESMTP\\r\\n"] {
+            seen.server_first.extend(unescape(part));
+        }
+        let greeting = seen.greeting().unwrap();
+        assert_eq!(greeting.code().get(), 220);
+        assert_eq!(greeting.line_count(), 2);
+        seen.truncated = true;
+        assert!(seen.greeting().is_none());
+        assert!(Seen::default().greeting().is_none());
+    }
+}
