@@ -44,6 +44,7 @@ pub(crate) fn start() {
         *seen = Some(Seen::default());
     }
     CAPTURING.store(true, Ordering::SeqCst);
+    tracing::callsite::rebuild_interest_cache();
 }
 
 /// Stops watching and returns what was seen (`None` if nothing was being watched).
@@ -51,6 +52,8 @@ pub(crate) fn finish() -> Option<Seen> {
     if !CAPTURING.swap(false, Ordering::SeqCst) {
         return None;
     }
+    // Without `-v` the wire events now cost nothing again (see `WireLog`).
+    tracing::callsite::rebuild_interest_cache();
     SEEN.lock().ok().and_then(|mut seen| seen.take())
 }
 

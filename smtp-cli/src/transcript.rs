@@ -103,10 +103,10 @@ fn split(message: &str) -> Vec<(Direction, String)> {
 }
 
 impl Subscriber for WireLog {
-    /// Wire events are looked at each time (the setup watch comes and goes); nothing
-    /// else ever is.
+    /// Wire events are looked at while there is a sink or a watched setup (the watch
+    /// rebuilds this cache when it starts and ends); nothing else ever is.
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        if metadata.target() == WIRE {
+        if metadata.target() == WIRE && (self.sink.is_some() || crate::greeting::is_capturing()) {
             Interest::sometimes()
         } else {
             Interest::never()
