@@ -270,6 +270,26 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Peer bytes never panic: arbitrary input, and a valid certificate with any
+        /// byte replaced or any tail cut.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let _ = summarise(&bytes);
+            let _ = name(&bytes);
+            let _ = dotted(&bytes);
+        }
+
+        #[test]
+        fn altered_certificates_never_panic(index in 0usize..200, value in proptest::num::u8::ANY, cut in 0usize..200) {
+            let mut der = certificate();
+            let index = index % der.len();
+            der[index] = value;
+            der.truncate(cut.max(1).min(der.len()));
+            let _ = summarise(&der);
+        }
+    }
+
     #[test]
     fn times_and_oids() {
         assert_eq!(
