@@ -152,6 +152,53 @@ impl Target {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    use crate::args::{Cli, Command};
+
+    /// The configuration `smtp probe ARGS` builds.
+    fn probe(args: &[&str]) -> (ConnectionConfig, TlsMode) {
+        let cli = Cli::try_parse_from([&["smtp", "probe"][..], args].concat()).unwrap();
+        let Command::Probe(args) = cli.command else {
+            panic!("not probe");
+        };
+        build(&args, None, None).unwrap()
+    }
+
+    #[test]
+    fn default_ports_and_modes_follow_the_contract() {
+        let insecure = "--insecure-skip-verify";
+        let (config, mode) = probe(&["--server", "mx.example", insecure]);
+        assert_eq!((config.port(), mode), (Some(25), TlsMode::Starttls));
+        assert_eq!(config.security(), Security::StartTlsOpportunistic);
+        let (config, _) = probe(&["--server", "mx.example", "--tls", "implicit", insecure]);
+        assert_eq!(
+            (config.port(), config.security()),
+            (Some(465), Security::ImplicitTls)
+        );
+        let (config, _) = probe(&["--server", "mx.example", "--lmtp", "--tls", "none"]);
+        assert_eq!(
+            (config.port(), config.security()),
+            (Some(24), Security::None)
+        );
+        let (config, mode) = probe(&["--server", "unix:/run/lmtp"]);
+        assert_eq!((config.port(), mode), (None, TlsMode::None));
+        let (config, _) = probe(&["--server", "[::1]:2525", "--tls", "none"]);
+        assert_eq!((config.host(), config.port()), (Some("::1"), Some(2525)));
+    }
+
+    #[test]
+    fn one_timeout_for_every_phase() {
+        let cli = Cli::try_parse_from(["smtp", "probe", "--tls", "none"]).unwrap();
+        let Command::Probe(args) = cli.command else {
+            panic!("not probe");
+        };
+        let second = Duration::from_millis(1500);
+        let (config, _) = build(&args, None, Some(second)).unwrap();
+        assert_eq!(config.connect_timeout(), second);
+        assert_eq!(config.tls_timeout(), second);
+        assert_eq!(config.client_config().timeouts, Timeouts::uniform(second));
+    }
 
     fn tcp(host: &str, port: Option<u16>) -> Target {
         Target::Tcp {
