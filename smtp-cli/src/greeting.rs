@@ -18,6 +18,8 @@ use smtp_proto::response::{BytesMut, ReplyParser, Response};
 pub(crate) struct Seen {
     /// The server's octets before the client's first, unescaped.
     server_first: Vec<u8>,
+    /// The server's octets after the client's first (at most [`KEPT`]).
+    server_later: Vec<u8>,
     /// Whether the client wrote anything.
     pub(crate) client_wrote: bool,
     /// Whether a server event was cut short by the log (its octets are unusable).
@@ -33,7 +35,22 @@ impl Seen {
         let mut buf = BytesMut::from(&self.server_first[..]);
         ReplyParser::default().parse(&mut buf).ok().flatten()
     }
+
+    /// The last complete reply of the setup (the refusal of STARTTLS, when the setup went
+    /// on without TLS).
+    pub(crate) fn last_reply(&self) -> Option<Response> {
+        let mut buf = BytesMut::from(&self.server_later[..]);
+        let mut parser = ReplyParser::default();
+        let mut last = None;
+        while let Ok(Some(reply)) = parser.parse(&mut buf) {
+            last = Some(reply);
+        }
+        last
+    }
 }
+
+/// The most octets kept of what the server sent after the client's first write.
+const KEPT: usize = 64 * 1024;
 
 static CAPTURING: AtomicBool = AtomicBool::new(false);
 static SEEN: Mutex<Option<Seen>> = Mutex::new(None);
@@ -73,16 +90,16 @@ pub(crate) fn observe(message: &str) {
     if message.starts_with("C: ") {
         seen.client_wrote = true;
     } else if let Some(text) = message.strip_prefix("S: ") {
-        if seen.client_wrote {
-            return;
-        }
         // The log shows at most 512 octets of a read, then `[N more octets]`.
-        match text.rfind(" [") {
-            Some(at) if text.ends_with(" more octets]") => {
-                seen.truncated = true;
-                seen.server_first.extend(unescape(&text[..at]));
-            }
-            _ => seen.server_first.extend(unescape(text)),
+        let (text, cut) = match text.rfind(" [") {
+            Some(at) if text.ends_with(" more octets]") => (&text[..at], true),
+            _ => (text, false),
+        };
+        if !seen.client_wrote {
+            seen.truncated |= cut;
+            seen.server_first.extend(unescape(text));
+        } else if !cut && seen.server_later.len() < KEPT {
+            seen.server_later.extend(unescape(text));
         }
     }
 }

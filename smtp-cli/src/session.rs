@@ -90,22 +90,22 @@ impl<'p> Session<'p> {
         tls: Option<&TlsInfo>,
         session: &CoreSession,
     ) -> bool {
-        crate::greeting::finish();
+        let seen = crate::greeting::finish();
         if let Some(established) = established {
             self.report.greeting = Some(established.greeting.clone());
             self.report.hello = Some(established.hello.clone());
         }
         self.report.tls = tls.map(|info| summarise(info, !self.plan.insecure));
         let failure = if self.plan.tls_mode == TlsMode::Starttls && tls.is_none() {
-            let offered = session.supports(Capability::StartTls);
-            Some(Failure::new(
-                Kind::StartTlsUnavailable,
-                if offered {
-                    "STARTTLS required, but the server refused it"
-                } else {
-                    "STARTTLS required, but the server does not offer it"
-                },
-            ))
+            let message = if session.supports(Capability::StartTls) {
+                match seen.and_then(|s| s.last_reply()) {
+                    Some(reply) => format!("STARTTLS required, but the server refused it: {reply}"),
+                    None => "STARTTLS required, but the server refused it".to_owned(),
+                }
+            } else {
+                "STARTTLS required, but the server does not offer it".to_owned()
+            };
+            Some(Failure::new(Kind::StartTlsUnavailable, message))
         } else if self.plan.mail.is_some()
             && self.plan.chunking == Chunking::Always
             && !session.supports(Capability::Chunking)

@@ -358,3 +358,60 @@ fn refused_connection_is_connect() {
         assert_eq!(run.json["recipients"][0]["accepted"], false);
     }
 }
+
+#[test]
+fn a_refused_starttls_is_fatal_only_when_required() {
+    let fake = Fake::start(vec![
+        Rule(
+            "EHLO",
+            "",
+            Act::Reply("250-fake.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n"),
+        ),
+        Rule(
+            "STARTTLS",
+            "",
+            Act::Reply("454 4.7.0 TLS not available now\r\n"),
+        ),
+    ]);
+    let server = fake.server();
+    for runtime in RUNTIMES {
+        let base = [
+            "send",
+            "--server",
+            &server,
+            "--runtime",
+            runtime,
+            "--from",
+            "a@x.example",
+        ];
+        let run = smtp(&[&base[..], &["--to", "b@x.example"]].concat());
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "starttls-unavailable"),
+            "{runtime}: {run:?}"
+        );
+        let message = run.json["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("454 4.7.0 TLS not available now"),
+            "{message}"
+        );
+        assert_eq!(
+            run.json["recipients"][0]["reply"],
+            json!(null),
+            "nothing sent"
+        );
+        let run = smtp(
+            &[
+                &base[..],
+                &["--to", "b@x.example", "--tls", "opportunistic"],
+            ]
+            .concat(),
+        );
+        assert_eq!(
+            (run.status, &run.json["outcome"]),
+            (0, &json!("delivered")),
+            "{runtime}"
+        );
+        assert_eq!(run.json["tls"], json!(null));
+    }
+}
