@@ -6,7 +6,9 @@
 //! that progress, the CLI watches the setup through the same `smtp::wire` events that
 //! `-v` prints (one connection only: events carry no connection identity): the octets
 //! the server sent before the client wrote anything are the greeting, and whether the
-//! client wrote at all places a 421.
+//! client wrote at all places a 421. For a run of one message the watch goes on to its
+//! end, to tell a reply cut off by the end of the connection (`protocol`) from an end
+//! between replies (`io`), which the core's `UnexpectedEof` does not say.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +26,9 @@ pub(crate) struct Seen {
     pub(crate) client_wrote: bool,
     /// Whether a server event was cut short by the log (its octets are unusable).
     truncated: bool,
+    /// Whether octets after the client's first write were left out (cut, or over
+    /// [`KEPT`]).
+    incomplete: bool,
 }
 
 impl Seen {
@@ -34,6 +39,28 @@ impl Seen {
         }
         let mut buf = BytesMut::from(&self.server_first[..]);
         ReplyParser::default().parse(&mut buf).ok().flatten()
+    }
+
+    /// Whether the server's last octets began a reply it never finished (a reply cut off
+    /// by the end of the connection, rather than an end between replies).
+    pub(crate) fn ends_mid_reply(&self) -> bool {
+        let (bytes, unusable) = if self.client_wrote {
+            (&self.server_later, self.incomplete)
+        } else {
+            (&self.server_first, self.truncated)
+        };
+        if unusable {
+            return false;
+        }
+        let mut buf = BytesMut::from(&bytes[..]);
+        let mut parser = ReplyParser::default();
+        loop {
+            match parser.parse(&mut buf) {
+                Ok(Some(_)) => {}
+                Ok(None) => return !buf.is_empty(),
+                Err(_) => return false,
+            }
+        }
     }
 
     /// The last complete reply of the setup (the refusal of STARTTLS, when the setup went
@@ -62,6 +89,11 @@ pub(crate) fn start() {
     }
     CAPTURING.store(true, Ordering::SeqCst);
     tracing::callsite::rebuild_interest_cache();
+}
+
+/// The last complete reply seen so far, still watching.
+pub(crate) fn last_reply() -> Option<Response> {
+    SEEN.lock().ok()?.as_ref()?.last_reply()
 }
 
 /// Stops watching and returns what was seen (`None` if nothing was being watched).
@@ -100,6 +132,8 @@ pub(crate) fn observe(message: &str) {
             seen.server_first.extend(unescape(text));
         } else if !cut && seen.server_later.len() < KEPT {
             seen.server_later.extend(unescape(text));
+        } else {
+            seen.incomplete = true;
         }
     }
 }
@@ -157,5 +191,20 @@ mod tests {
         seen.truncated = true;
         assert!(seen.greeting().is_none());
         assert!(Seen::default().greeting().is_none());
+    }
+
+    #[test]
+    fn a_reply_cut_off_is_told_from_an_end_between_replies() {
+        let mut seen = Seen {
+            client_wrote: true,
+            ..Seen::default()
+        };
+        seen.server_later.extend(b"250 ok\r\n");
+        assert!(!seen.ends_mid_reply());
+        seen.server_later.extend(b"250-first line\r\n");
+        assert!(seen.ends_mid_reply());
+        assert_eq!(seen.last_reply().unwrap().code().get(), 250);
+        seen.incomplete = true;
+        assert!(!seen.ends_mid_reply());
     }
 }

@@ -6,6 +6,7 @@ use smtp_adapter::{Error, TlsInfo};
 use smtp_proto::auth::{Mechanism, SaslParams};
 use smtp_proto::client::Session as CoreSession;
 use smtp_proto::command::{Authenticate, Envelope, Established, LogicError, MailBody, MailReport};
+use smtp_proto::error::ProtocolError;
 use smtp_proto::response::Capability;
 
 use crate::args::{Chunking, TlsMode};
@@ -26,6 +27,8 @@ pub(crate) struct Session<'p> {
     mechanism: Option<Mechanism>,
     /// The only connection of the run: its setup can be watched.
     single: bool,
+    /// One connection, at most one message: the watch lasts the whole session.
+    watch_all: bool,
 }
 
 impl<'p> Session<'p> {
@@ -36,6 +39,10 @@ impl<'p> Session<'p> {
             report: SessionReport::default(),
             mechanism: None,
             single: plan.mail.as_ref().is_none_or(|m| m.connections == 1),
+            watch_all: plan
+                .mail
+                .as_ref()
+                .is_none_or(|m| m.connections == 1 && m.count == 1),
         }
     }
 
@@ -79,6 +86,20 @@ impl<'p> Session<'p> {
         }
         let counts = self.counts();
         self.report.fail(Failure::from_error(error), counts);
+        self.refine(is_eof(error), seen);
+    }
+
+    /// An EOF while a reply was awaited is `io`, unless the watch saw the reply begin.
+    fn refine(&mut self, eof: bool, seen: Option<crate::greeting::Seen>) {
+        if !eof || !seen.is_some_and(|s| s.ends_mid_reply()) {
+            return;
+        }
+        if let Some((_, failure)) = self.report.error.as_mut() {
+            if failure.kind == Kind::Io {
+                failure.kind = Kind::Protocol;
+                failure.message.push_str(" (the reply was cut off)");
+            }
+        }
     }
 
     /// The setup completed: records it and checks what the CLI requires on top of the
@@ -90,7 +111,10 @@ impl<'p> Session<'p> {
         tls: Option<&TlsInfo>,
         session: &CoreSession,
     ) -> bool {
-        let seen = crate::greeting::finish();
+        let last = crate::greeting::last_reply();
+        if !self.watch_all {
+            crate::greeting::finish();
+        }
         if let Some(established) = established {
             self.report.greeting = Some(established.greeting.clone());
             self.report.hello = Some(established.hello.clone());
@@ -98,7 +122,7 @@ impl<'p> Session<'p> {
         self.report.tls = tls.map(|info| summarise(info, !self.plan.insecure));
         let failure = if self.plan.tls_mode == TlsMode::Starttls && tls.is_none() {
             let message = if session.supports(Capability::StartTls) {
-                match seen.and_then(|s| s.last_reply()) {
+                match last {
                     Some(reply) => format!("STARTTLS required, but the server refused it: {reply}"),
                     None => "STARTTLS required, but the server refused it".to_owned(),
                 }
@@ -195,6 +219,9 @@ impl<'p> Session<'p> {
         };
         let counts = self.counts();
         self.report.fail(failure, counts);
+        if let Err(error) = result {
+            self.refine(is_eof(error), crate::greeting::finish());
+        }
         false
     }
 
@@ -213,8 +240,19 @@ impl<'p> Session<'p> {
         &mut self,
         result: Result<Result<MailReport, LogicError>, Error>,
     ) -> bool {
-        self.report.message(result, self.plan.lmtp)
+        let failed = result.is_err();
+        let eof = matches!(&result, Err(error) if is_eof(error));
+        let going_on = self.report.message(result, self.plan.lmtp);
+        if failed && self.watch_all {
+            self.refine(eof, crate::greeting::finish());
+        }
+        going_on
     }
+}
+
+/// The connection ended while a reply was awaited.
+fn is_eof(error: &Error) -> bool {
+    matches!(error.protocol(), Some(ProtocolError::UnexpectedEof(_)))
 }
 
 /// The JSON's `tls` object from what the handshake negotiated.

@@ -281,6 +281,30 @@ fn close_without_a_reply_is_io() {
 }
 
 #[test]
+fn a_reply_cut_off_is_protocol() {
+    let fake = Fake::start(vec![Rule(
+        "MAIL",
+        "",
+        Act::ReplyClose("250-first line of two\r\n"),
+    )]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &["--no-pipelining"]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "protocol"),
+            "{runtime}: {run:?}"
+        );
+    }
+    let fake = Fake::start(vec![Rule(
+        "GREETING",
+        "",
+        Act::ReplyClose("220-mx.example\r\n"),
+    )]);
+    let run = send(&fake, "tokio", &["b@example.net"], &[]);
+    assert_eq!((run.status, kind(&run)), (2, "protocol"), "{run:?}");
+}
+
+#[test]
 fn many_mails_on_many_connections() {
     let fake = Fake::start(vec![Rule("RCPT", "bob@", Act::Reply("550 5.1.1 no\r\n"))]);
     for runtime in RUNTIMES {
