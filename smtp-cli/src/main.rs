@@ -34,7 +34,6 @@ mod config;
 mod demo;
 mod exit;
 mod failure;
-mod greeting;
 mod human;
 mod json;
 mod plan;
@@ -45,6 +44,7 @@ mod run;
 mod session;
 mod transcript;
 mod view;
+mod watch;
 
 use args::{Cli, Command};
 use failure::{Failure, Kind};
@@ -75,7 +75,7 @@ fn finish(
         Ok(plan) => plan,
         Err(error) => return usage_error(Failure::new(Kind::Usage, error.0), json),
     };
-    // One connection: its setup is watched (see `greeting`); with more, the wire events
+    // One connection: its setup is watched (see `watch`); with more, the wire events
     // cannot be told apart.
     let single = plan.mail.as_ref().is_none_or(|m| m.connections == 1);
     if plan.verbose || single {

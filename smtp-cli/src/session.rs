@@ -59,13 +59,13 @@ impl<'p> Session<'p> {
     /// Starts a connection attempt (the setup is watched when it is the only one).
     pub(crate) fn connecting(&self) {
         if self.single {
-            crate::greeting::start();
+            crate::watch::start();
         }
     }
 
     /// The connection or its setup failed.
     pub(crate) fn connect_failed(&mut self, error: &Error) {
-        let seen = crate::greeting::finish();
+        let seen = crate::watch::finish();
         if let Error::Refused(LogicError::Refused { command, response }) = error.cause() {
             if *command == "greeting" {
                 self.report.greeting = Some(response.clone());
@@ -90,7 +90,7 @@ impl<'p> Session<'p> {
     }
 
     /// An EOF while a reply was awaited is `io`, unless the watch saw the reply begin.
-    fn refine(&mut self, eof: bool, seen: Option<crate::greeting::Seen>) {
+    fn refine(&mut self, eof: bool, seen: Option<crate::watch::Seen>) {
         if !eof || !seen.is_some_and(|s| s.ends_mid_reply()) {
             return;
         }
@@ -111,9 +111,9 @@ impl<'p> Session<'p> {
         tls: Option<&TlsInfo>,
         session: &CoreSession,
     ) -> bool {
-        let last = crate::greeting::last_reply();
+        let last = crate::watch::last_reply();
         if !self.watch_all {
-            crate::greeting::finish();
+            crate::watch::finish();
         }
         if let Some(established) = established {
             self.report.greeting = Some(established.greeting.clone());
@@ -220,7 +220,7 @@ impl<'p> Session<'p> {
         let counts = self.counts();
         self.report.fail(failure, counts);
         if let Err(error) = result {
-            self.refine(is_eof(error), crate::greeting::finish());
+            self.refine(is_eof(error), crate::watch::finish());
         }
         false
     }
@@ -244,7 +244,7 @@ impl<'p> Session<'p> {
         let eof = matches!(&result, Err(error) if is_eof(error));
         let going_on = self.report.message(result, self.plan.lmtp);
         if failed && self.watch_all {
-            self.refine(eof, crate::greeting::finish());
+            self.refine(eof, crate::watch::finish());
         }
         going_on
     }

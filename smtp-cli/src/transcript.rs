@@ -41,7 +41,7 @@ pub(crate) enum Sink {
 }
 
 /// The subscriber; installed globally once. Besides its sink it feeds
-/// [`crate::greeting`] while a setup is watched.
+/// [`crate::watch`] while a setup is watched.
 pub(crate) struct WireLog {
     start: Instant,
     sink: Option<Sink>,
@@ -106,7 +106,7 @@ impl Subscriber for WireLog {
     /// Wire events are looked at while there is a sink or a watched setup (the watch
     /// rebuilds this cache when it starts and ends); nothing else ever is.
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        if metadata.target() == WIRE && (self.sink.is_some() || crate::greeting::is_capturing()) {
+        if metadata.target() == WIRE && (self.sink.is_some() || crate::watch::is_capturing()) {
             Interest::sometimes()
         } else {
             Interest::never()
@@ -114,7 +114,7 @@ impl Subscriber for WireLog {
     }
 
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.target() == WIRE && (self.sink.is_some() || crate::greeting::is_capturing())
+        metadata.target() == WIRE && (self.sink.is_some() || crate::watch::is_capturing())
     }
 
     fn new_span(&self, _span: &Attributes<'_>) -> Id {
@@ -128,8 +128,8 @@ impl Subscriber for WireLog {
     fn event(&self, event: &Event<'_>) {
         let mut message = Message(String::new());
         event.record(&mut message);
-        if crate::greeting::is_capturing() {
-            crate::greeting::observe(&message.0);
+        if crate::watch::is_capturing() {
+            crate::watch::observe(&message.0);
         }
         if let Some(sink) = &self.sink {
             self.emit(sink, &message.0);

@@ -1,4 +1,5 @@
-//! What the wire showed while a connection was being set up, for when the setup fails.
+//! The wire watch: what the wire showed while a connection was set up (and, for one
+//! message, until its end), for what the adapters' errors do not keep.
 //!
 //! The adapters' `connect` runs the whole setup (greeting, EHLO, STARTTLS) as one command
 //! and, when it fails, returns only the error: the greeting already received is lost, and
