@@ -1,5 +1,6 @@
 //! The real client against the test server: TLS, AUTH, pipelining, BDAT, refusals, LMTP,
 //! faults, recording, concurrency and the threaded server.
+#![cfg(feature = "test-server")]
 
 use std::time::Duration;
 

@@ -1,5 +1,6 @@
 //! AUTH against the test server (PLAIN, LOGIN, XOAUTH2, plaintext rules), and its
 //! configuration errors and thread-safety.
+#![cfg(feature = "test-server")]
 
 use smtp_proto::auth::{Credentials, Mechanism};
 use smtp_proto::command::{Envelope, MailBody, Outcome};
@@ -146,4 +147,27 @@ async fn a_bad_refusal_reply_fails_the_spawn() {
         .spawn_thread()
         .unwrap_err();
     assert!(error.to_string().contains("hostname"), "{error}");
+}
+
+#[tokio::test]
+async fn the_certificate_is_valid_for_every_loopback_name_under_the_exposed_ca() {
+    let server = TestServer::builder().starttls(true).spawn().await.unwrap();
+    assert!(server.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(!server.ca_certificate().is_empty());
+    for name in ["localhost", "127.0.0.1", "::1"] {
+        let tls = smtp_tokio::TlsConfig::new()
+            .root_certificates_pem(server.ca_pem().as_bytes())
+            .unwrap()
+            .server_name(name);
+        let config = server.client_config().tls(tls).build().unwrap();
+        let connection = Connection::connect(&config).await.unwrap();
+        let info = connection.tls_info().unwrap();
+        assert_eq!(info.peer_certificates.len(), 1, "{name}");
+        connection.quit().await.unwrap();
+    }
+    // Another name is refused: the certificate is checked, not waved through.
+    let tls = server.tls_config().server_name("mx.example.org");
+    let config = server.client_config().tls(tls).build().unwrap();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert!(matches!(error, smtp_tokio::Error::Tls { .. }), "{error}");
 }

@@ -1,5 +1,6 @@
 //! Each scripted fault of the test server against the real client, and the error the
 //! client must report for it.
+#![cfg(feature = "test-server")]
 
 use std::time::Duration;
 

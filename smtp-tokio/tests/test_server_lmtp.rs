@@ -1,6 +1,6 @@
 //! LMTP over a Unix socket with per-recipient verdicts, byte-exact bodies, and what
 //! dropping the server does.
-#![cfg(unix)]
+#![cfg(all(unix, feature = "test-server"))]
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

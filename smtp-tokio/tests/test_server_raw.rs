@@ -1,5 +1,6 @@
 //! The test server's strictness, seen by a hand-written client: the replies a client
 //! that breaks the rules gets, byte for byte where it matters.
+#![cfg(feature = "test-server")]
 
 use std::time::Duration;
 
