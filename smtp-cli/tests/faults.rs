@@ -166,18 +166,28 @@ fn silence_is_a_timeout() {
 
 #[test]
 fn protocol_errors() {
-    let fake = Fake::start(vec![Rule("MAIL", "", Act::Reply("25x nonsense\r\n"))]);
-    let run = send(&fake, "tokio", &["b@example.net"], &[]);
-    assert_eq!((run.status, kind(&run)), (2, "protocol"), "{run:?}");
-    let fake = Fake::start(vec![Rule(
+    let malformed = Fake::start(vec![Rule("MAIL", "", Act::Reply("25x nonsense\r\n"))]);
+    let odd = Fake::start(vec![Rule(
         "RCPT",
         "",
         Act::Reply("252 2.1.5 cannot verify\r\n"),
     )]);
-    let run = send(&fake, "tokio", &["b@example.net"], &[]);
-    assert_eq!((run.status, kind(&run)), (2, "protocol"), "{run:?}");
-    assert_eq!(run.json["recipients"][0]["accepted"], false);
-    assert_eq!(run.json["recipients"][0]["reply"]["code"], 252);
+    for runtime in RUNTIMES {
+        let run = send(&malformed, runtime, &["b@example.net"], &[]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "protocol"),
+            "{runtime}: {run:?}"
+        );
+        let run = send(&odd, runtime, &["b@example.net"], &[]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "protocol"),
+            "{runtime}: {run:?}"
+        );
+        assert_eq!(run.json["recipients"][0]["accepted"], false);
+        assert_eq!(run.json["recipients"][0]["reply"]["code"], 252);
+    }
 }
 
 #[test]
@@ -228,47 +238,55 @@ fn a_421_to_ehlo_is_not_the_greeting() {
 #[test]
 fn helo_fallback_has_no_capabilities() {
     let fake = Fake::start(vec![Rule("EHLO", "", Act::Reply("502 5.5.2 no EHLO\r\n"))]);
-    let run = send(&fake, "async-std", &["b@example.net"], &[]);
-    assert_eq!(run.status, 0, "{run:?}");
-    assert_eq!(run.json["ehlo"]["capabilities"], json!({}));
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &[]);
+        assert_eq!(run.status, 0, "{runtime}: {run:?}");
+        assert_eq!(run.json["ehlo"]["capabilities"], json!({}));
+        assert_eq!(
+            run.json["ehlo"]["domain"], "2.0.0",
+            "the first word of HELO's reply"
+        );
+    }
 }
 
 #[test]
 fn message_too_large_and_capability_missing() {
-    let fake = Fake::start(vec![Rule(
+    let small = Fake::start(vec![Rule(
         "EHLO",
         "",
         Act::Reply("250-fake.test\r\n250 SIZE 10\r\n"),
     )]);
-    let run = send(&fake, "tokio", &["b@example.net"], &[]);
-    assert_eq!(
-        (run.status, kind(&run)),
-        (2, "message-too-large"),
-        "{run:?}"
-    );
-    let fake = Fake::start(vec![]);
-    let run = send(
-        &fake,
-        "tokio",
-        &["b@example.net"],
-        &["--dsn-notify", "failure"],
-    );
-    assert_eq!(
-        (run.status, kind(&run)),
-        (2, "capability-missing"),
-        "{run:?}"
-    );
-    let run = send(
-        &fake,
-        "tokio",
-        &["b@example.net"],
-        &["--chunking", "always"],
-    );
-    assert_eq!(
-        (run.status, kind(&run)),
-        (2, "capability-missing"),
-        "{run:?}"
-    );
+    let plain = Fake::start(vec![]);
+    for runtime in RUNTIMES {
+        let run = send(&small, runtime, &["b@example.net"], &[]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "message-too-large"),
+            "{runtime}: {run:?}"
+        );
+        let run = send(
+            &plain,
+            runtime,
+            &["b@example.net"],
+            &["--dsn-notify", "failure"],
+        );
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "capability-missing"),
+            "{runtime}: {run:?}"
+        );
+        let run = send(
+            &plain,
+            runtime,
+            &["b@example.net"],
+            &["--chunking", "always"],
+        );
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "capability-missing"),
+            "{runtime}: {run:?}"
+        );
+    }
 }
 
 #[test]
