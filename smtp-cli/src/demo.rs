@@ -1,120 +1,189 @@
-//! `smtp demo`: one mail transaction, offline, through the sans-IO core.
+//! `smtp demo`: offline, a full session through the in-process test server.
 //!
-//! The server side is a script of replies (what Postfix answers); the client side is the
-//! real thing: every `C:` line below is produced by `smtp_proto`'s command and body
-//! encoders, every `S:` line is parsed back into a typed reply by its `ReplyParser`.
+//! The server (smtp-tokio's `test_server`, on a thread of its own) offers STARTTLS with a
+//! certificate generated for this run, AUTH PLAIN and CHUNKING, and refuses one of the
+//! three recipients. The client is exactly what `smtp send` runs, on the adapter
+//! `--runtime` names: EHLO, STARTTLS, EHLO, AUTH PLAIN, one pipelined transaction (BDAT
+//! since CHUNKING is offered), QUIT. The transcript is printed with directions, round
+//! trips and timings; the exit status is 0 exactly when the scripted outcome happened.
 
-use std::error::Error;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use smtp_proto::command::{Data, Ehlo, Mail, Quit, Rcpt};
-use smtp_proto::data::{BodyPolicy, BodySummary, encode_data};
-use smtp_proto::response::{BytesMut, Capability, EhloData, ReplyParser, Response};
-use smtp_proto::syntax::esmtp::{Body, MailParameters, RcptParameters};
-use smtp_proto::syntax::{AddressEncoding, ClientId, ForwardPath, ReversePath};
+use smtp_adapter::Security;
+use smtp_proto::auth::{Credentials, Mechanism};
+use smtp_proto::command::{Envelope, MailBody};
+use smtp_proto::syntax::ClientId;
+use smtp_tokio::test_server::{Stage, TestServer};
 
-const BODY: &[u8] = b"From: demo@example.org\nTo: alice@example.com\nSubject: caf\xc3\xa9\n\n\
-Lines that start with a dot are stuffed:\n.like this one\n";
+use crate::args::{Chunking, Runtime, TlsMode};
+use crate::plan::{AuthPlan, MailPlan, Plan};
+use crate::report::{Outcome, RunReport};
+use crate::transcript::{self, Direction, Line, Sink, WireLog};
 
-/// Runs the scripted session and prints its transcript.
-pub(crate) fn run() -> Result<(), Box<dyn Error>> {
-    let mut server = Script::default();
-    let greeting = server.reply(b"220 mx.example ESMTP Postfix\r\n")?;
-    check(&greeting, 220)?;
+const USER: &str = "demo";
+const PASSWORD: &str = "demo-password";
+const FROM: &str = "demo@example.org";
+const TO: [&str; 3] = ["alice@example.com", "bob@example.com", "carol@example.com"];
+/// The refused recipient.
+const REFUSED: &str = "bob@";
+const BODY: &[u8] = b"From: demo@example.org\r\nTo: alice@example.com, bob@example.com, \
+carol@example.com\r\nSubject: smtp demo\r\n\r\nHello from the smtp demo.\r\n\
+.A line that starts with a dot goes as it is in BDAT.\r\n";
 
-    client(|w| Ehlo::new(ClientId::localhost()).map(|c| c.encode(w)))?;
-    let ehlo = server.reply(
-        b"250-mx.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-8BITMIME\r\n\
-          250-ENHANCEDSTATUSCODES\r\n250 SMTPUTF8\r\n",
-    )?;
-    let ehlo = EhloData::try_from(ehlo)?;
-    let keywords: Vec<&str> = ehlo.keywords().map(|k| k.name()).collect();
-    println!("   server {} offers {}", ehlo.domain(), keywords.join(", "));
-
-    let summary = BodySummary::of(BODY, BodyPolicy::default());
-    let mut params = MailParameters::new();
-    if ehlo.supports(Capability::Size) {
-        params.size = Some(summary.size());
-    }
-    if summary.has_8bit() && ehlo.supports(Capability::EightBitMime) {
-        params.body = Some(Body::EightBitMime);
-    }
-    let from: ReversePath = "<demo@example.org>".parse()?;
-    let to: ForwardPath = "<alice@example.com>".parse()?;
-    client(|w| Mail::new(from, params).encode(w, AddressEncoding::Ascii))?;
-    check(&server.reply(b"250 2.1.0 Ok\r\n")?, 250)?;
-    client(|w| Rcpt::new(to, RcptParameters::new()).encode(w, AddressEncoding::Ascii))?;
-    check(&server.reply(b"250 2.1.5 Ok\r\n")?, 250)?;
-    client(|w| {
-        Data.encode(w);
-        Ok::<_, std::convert::Infallible>(())
-    })?;
-    check(
-        &server.reply(b"354 End data with <CR><LF>.<CR><LF>\r\n")?,
-        354,
-    )?;
-    client(|w| encode_data(BODY, BodyPolicy::default(), w))?;
-    let verdict = server.reply(b"250 2.0.0 Ok: queued as 4F2A\r\n")?;
-    check(&verdict, 250)?;
-    client(|w| {
-        Quit.encode(w);
-        Ok::<_, std::convert::Infallible>(())
-    })?;
-    check(&server.reply(b"221 2.0.0 Bye\r\n")?, 221)?;
-    println!("   outcome: delivered ({verdict})");
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_scripted_session_completes() {
-        super::run().unwrap();
-    }
-}
-
-/// Encodes what the client sends and prints it, one `C:` line per wire line.
-fn client<E: Error + 'static>(
-    encode: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
-) -> Result<(), Box<dyn Error>> {
-    let mut wire = Vec::new();
-    encode(&mut wire)?;
-    for line in wire.split_inclusive(|&b| b == b'\n') {
-        println!("C: {}", String::from_utf8_lossy(line).trim_end());
-    }
-    Ok(())
-}
-
-/// The scripted server: replies are fed to the real parser in two halves, as a network
-/// might split them.
-#[derive(Default)]
-struct Script {
-    parser: ReplyParser,
-    buf: BytesMut,
-}
-
-impl Script {
-    fn reply(&mut self, bytes: &[u8]) -> Result<Response, Box<dyn Error>> {
-        let (first, second) = bytes.split_at(bytes.len() / 2);
-        self.buf.extend_from_slice(first);
-        if let Some(early) = self.parser.parse(&mut self.buf)? {
-            return Err(format!("reply complete too early: {early}").into());
+/// Runs the demo on `runtime`: 0 when the scripted outcome happened, 2 otherwise.
+pub(crate) fn main(runtime: Runtime) -> ExitCode {
+    match run(runtime) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(2),
+        Err(error) => {
+            err!("smtp demo: {error}");
+            ExitCode::from(2)
         }
-        self.buf.extend_from_slice(second);
-        let reply = self
-            .parser
-            .parse(&mut self.buf)?
-            .ok_or("incomplete reply")?;
-        for line in reply.as_bytes().split_inclusive(|&b| b == b'\n') {
-            println!("S: {}", String::from_utf8_lossy(line).trim_end());
-        }
-        Ok(reply)
     }
 }
 
-fn check(reply: &Response, code: u16) -> Result<(), Box<dyn Error>> {
-    if u16::from(reply.code()) == code {
-        Ok(())
+fn run(runtime: Runtime) -> Result<bool, Box<dyn std::error::Error>> {
+    let server = TestServer::builder()
+        .hostname("mx.demo.test")
+        .starttls(true)
+        .auth(USER, PASSWORD)
+        .chunking(true)
+        .refuse(
+            Stage::Rcpt,
+            REFUSED,
+            "550 5.1.1 <bob@example.com>: no such user",
+        )
+        .spawn_thread()?;
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    WireLog::install(Some(Sink::Collect(Arc::clone(&lines))));
+    out!(
+        "smtp demo: a loopback test server on {} (STARTTLS with a certificate made for this \
+         run, AUTH PLAIN, CHUNKING; it refuses bob), driven by smtp-{}\n",
+        server
+            .local_addr()
+            .map_or_else(|| "?".to_owned(), |a| a.to_string()),
+        match runtime {
+            Runtime::Tokio => "tokio",
+            Runtime::AsyncStd => "async-std",
+            Runtime::Blocking => "blocking",
+        }
+    );
+    let report = crate::run::run(plan(&server, runtime)?);
+    let lines = lines.lock().map(|l| l.clone()).unwrap_or_default();
+    print_transcript(&lines);
+    out!();
+    let addresses: Vec<String> = TO.iter().map(|a| (*a).to_owned()).collect();
+    out!(
+        "{}",
+        crate::human::render(&report, Some(&addresses)).trim_end()
+    );
+    // The server's record says how the message arrived (the redacted transcript shows a
+    // BDAT chunk, command line included, as its size).
+    let received = server.next_message_blocking(Duration::from_secs(5));
+    if let Some(message) = &received {
+        out!(
+            "\nthe server received {} octets by {}, over {}, from {}, for {}",
+            message.data.len(),
+            if message.bdat { "BDAT" } else { "DATA" },
+            if message.tls { "TLS" } else { "plaintext" },
+            message
+                .authenticated
+                .as_deref()
+                .unwrap_or("an anonymous client"),
+            message
+                .recipients
+                .iter()
+                .filter(|r| r.is_accepted())
+                .map(|r| r.address())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let delivered = received.is_some_and(|m| {
+        m.bdat && m.tls && m.authenticated.as_deref() == Some(USER) && m.data == BODY
+    });
+    let scripted = is_scripted(&report) && delivered;
+    if scripted {
+        out!("As scripted: TLS, AUTH PLAIN, BDAT, two recipients delivered, bob refused.");
     } else {
-        Err(format!("expected {code}, got {reply}").into())
+        out!("\nNOT as scripted: see the transcript above.");
     }
+    Ok(scripted)
+}
+
+/// The plan `smtp send` would make for this server.
+fn plan(server: &TestServer, runtime: Runtime) -> Result<Plan, Box<dyn std::error::Error>> {
+    let config = server
+        .client_config()
+        .security(Security::StartTlsOpportunistic)
+        .client_id(ClientId::localhost())
+        .build()?;
+    let envelope = Envelope::new(
+        format!("<{FROM}>").parse()?,
+        TO.iter()
+            .map(|to| format!("<{to}>").parse())
+            .collect::<Result<Vec<_>, _>>()?,
+    )?;
+    Ok(Plan {
+        config,
+        runtime,
+        tls_mode: TlsMode::Starttls,
+        insecure: false,
+        chunking: Chunking::Auto,
+        auth: Some(AuthPlan {
+            credentials: Credentials::password(USER, PASSWORD),
+            mechanisms: vec![Mechanism::Plain],
+            allow_plaintext: false,
+        }),
+        mail: Some(MailPlan {
+            envelope,
+            body: MailBody::bytes(BODY),
+            count: 1,
+            connections: 1,
+        }),
+        lmtp: false,
+        verbose: false,
+    })
+}
+
+/// Partial, with exactly the refused recipient refused, over TLS, authenticated.
+fn is_scripted(report: &RunReport) -> bool {
+    let session = &report.session;
+    let accepted: Vec<bool> = report
+        .last
+        .as_ref()
+        .map(|view| view.recipients.iter().map(|r| r.is_accepted()).collect())
+        .unwrap_or_default();
+    report.outcome == Some(Outcome::Partial)
+        && report.error.is_none()
+        && accepted == [true, false, true]
+        && session.tls.as_ref().is_some_and(|t| t.verified)
+        && session
+            .auth
+            .as_ref()
+            .is_some_and(|a| a.mechanism.as_deref() == Some("PLAIN"))
+}
+
+/// The transcript: one line per wire line, with its time and the round trip it began.
+fn print_transcript(lines: &[Line]) {
+    let mut round_trips = 0;
+    let mut previous = Direction::Server;
+    for line in lines {
+        let marker = if line.direction == Direction::Client && previous == Direction::Server {
+            round_trips += 1;
+            format!("RT{round_trips:<3}")
+        } else {
+            "     ".to_owned()
+        };
+        previous = line.direction;
+        out!(
+            "{marker}{:>9.3} ms  {} {}",
+            line.at * 1000.0,
+            transcript::prefix(line.direction),
+            line.text
+        );
+    }
+    out!("\n{round_trips} round trips (each RT marks a client write that waits for replies)");
 }

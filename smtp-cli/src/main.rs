@@ -1,35 +1,133 @@
-//! The `smtp` command (contract: the workspace's CLI design).
+//! The `smtp` command: `demo`, `probe` and `send` (contract: the workspace's CLI design,
+//! `CLI.md`).
 //!
-//! Only `smtp demo` exists so far, and it is offline by construction: it plays a scripted
-//! server conversation through the real encoders and parsers of `smtp-proto`. The
-//! in-process test server and the `probe` and `send` commands come with the adapters.
-
-// A command-line tool prints by design.
-#![allow(clippy::print_stdout)]
+//! Options become a validated plan (`plan`, every usage error before any connect); the plan
+//! runs on the adapter `--runtime` names (`run`), each connection following the same
+//! session shape (`session`); the merged report is printed as JSON (`json`) or text
+//! (`human`), and the exit status follows the outcome (`exit`).
 
 use std::process::ExitCode;
 
+/// `println!` that ignores a closed stdout (`smtp demo | head`) instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that ignores a closed stderr.
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+use clap::Parser;
+use clap::error::ErrorKind as ClapErrorKind;
+
+mod args;
+mod body;
+mod cert;
+mod config;
 mod demo;
+mod exit;
+mod failure;
+mod human;
+mod json;
+mod plan;
+mod record;
+mod reply;
+mod report;
+mod run;
+mod session;
+mod transcript;
+mod view;
+mod watch;
+
+use args::{Cli, Command};
+use failure::{Failure, Kind};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("demo") if args.len() == 1 => match demo::run() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("smtp demo: {e}");
-                ExitCode::from(2)
-            }
-        },
-        Some("probe" | "send") => {
-            eprintln!(
-                "smtp: `probe` and `send` need the network adapters, which are not built yet"
-            );
-            ExitCode::from(64)
-        }
-        _ => {
-            eprintln!("usage: smtp demo");
-            ExitCode::from(64)
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return clap_error(&error),
+    };
+    match cli.command {
+        Command::Demo(args) => demo::main(args.runtime),
+        Command::Probe(args) => finish(plan::probe(&args), args.json, None),
+        Command::Send(args) => {
+            let json = args.connection.json;
+            let addresses = args.to.clone();
+            finish(plan::send(&args), json, Some(addresses))
         }
     }
+}
+
+/// Runs a plan (or reports its usage error) and prints the result.
+fn finish(
+    plan: Result<plan::Plan, plan::UsageError>,
+    json: bool,
+    addresses: Option<Vec<String>>,
+) -> ExitCode {
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(error) => return usage_error(Failure::new(Kind::Usage, error.0), json),
+    };
+    // One connection: its setup is watched (see `watch`); with more, the wire events
+    // cannot be told apart.
+    let single = plan.mail.as_ref().is_none_or(|m| m.connections == 1);
+    if plan.verbose || single {
+        transcript::WireLog::install(plan.verbose.then_some(transcript::Sink::Stderr));
+    }
+    if plan.insecure {
+        err!(
+            "smtp: WARNING: --insecure-skip-verify: the server certificate is not verified; \
+             anyone on the path can read and change the session, and AUTH counts it as \
+             plaintext"
+        );
+    }
+    let report = run::run(plan);
+    if let Some(error) = &report.error {
+        err!("smtp: {}: {}", error.kind.as_str(), error.message);
+    }
+    if json {
+        out!("{}", json::document(&report, addresses.as_deref()));
+    } else {
+        out!(
+            "{}",
+            human::render(&report, addresses.as_deref()).trim_end()
+        );
+    }
+    exit::status(&report)
+}
+
+/// A usage error: one line on stderr, the JSON document if asked for, exit 64.
+fn usage_error(failure: Failure, json: bool) -> ExitCode {
+    err!("smtp: usage: {}", failure.message);
+    if json {
+        out!("{}", json::usage(&failure));
+    }
+    exit::usage()
+}
+
+/// clap's own errors: help and version print normally; every other is a usage error:
+/// its first line on stderr, and the JSON document when `--json` is among the arguments.
+fn clap_error(error: &clap::Error) -> ExitCode {
+    if matches!(
+        error.kind(),
+        ClapErrorKind::DisplayHelp | ClapErrorKind::DisplayVersion
+    ) {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    let rendered = error.render().to_string();
+    let text = rendered.lines().next().unwrap_or("invalid arguments");
+    let text = text.strip_prefix("error: ").unwrap_or(text);
+    let json = std::env::args().skip(1).any(|a| a == "--json");
+    usage_error(
+        Failure::new(Kind::Usage, format!("{text} (see smtp --help)")),
+        json,
+    )
 }

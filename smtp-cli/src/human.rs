@@ -1,0 +1,134 @@
+//! Human output: greeting, capabilities, TLS, AUTH, each recipient's verdict, the outcome;
+//! readable at a glance. Replies are shown through `Response`'s `Display` (truncated,
+//! control characters escaped).
+
+use std::fmt::Write as _;
+
+use smtp_proto::command::Hello;
+use smtp_proto::response::Response;
+
+use crate::reply;
+use crate::report::RunReport;
+use crate::view::RecipientView;
+
+/// The whole report as text (without the error line, which goes to stderr).
+pub(crate) fn render(run: &RunReport, addresses: Option<&[String]>) -> String {
+    let mut out = String::new();
+    let session = &run.session;
+    let row = |out: &mut String, label: &str, text: &dyn std::fmt::Display| {
+        let _ = writeln!(out, "{label:<10}{text}");
+    };
+    if let Some(greeting) = &session.greeting {
+        row(&mut out, "greeting", greeting);
+    }
+    if let Some(hello) = &session.hello {
+        let response = hello.response();
+        match hello {
+            Hello::Ehlo(_) => {
+                row(&mut out, "server", &reply::domain(response));
+                let offers: Vec<String> = reply::capabilities(response)
+                    .iter()
+                    .map(|(keyword, params)| {
+                        let params = params.as_array().map_or(Vec::new(), |p| {
+                            p.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>()
+                        });
+                        std::iter::once(keyword.as_str())
+                            .chain(params)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .collect();
+                row(&mut out, "offers", &offers.join(", "));
+            }
+            _ => row(&mut out, "helo", response),
+        }
+    }
+    match &session.tls {
+        Some(tls) => {
+            let verified = if tls.verified {
+                "verified"
+            } else {
+                "NOT VERIFIED"
+            };
+            row(
+                &mut out,
+                "tls",
+                &format!("{} {}, {verified}", tls.version, tls.cipher),
+            );
+            if let Some(c) = &tls.certificate {
+                row(&mut out, "", &format!("subject {}", c.subject));
+                row(&mut out, "", &format!("issuer  {}", c.issuer));
+                row(&mut out, "", &format!("expires {}", c.not_after));
+            }
+        }
+        None if session.greeting.is_some() => row(&mut out, "tls", &"none (plaintext)"),
+        None => {}
+    }
+    if let Some(auth) = &session.auth {
+        let mechanism = auth.mechanism.as_deref().unwrap_or("(none)");
+        row(
+            &mut out,
+            "auth",
+            &format!("{mechanism}: {}", shown(auth.reply.as_ref())),
+        );
+    }
+    if let Some(view) = &run.last {
+        row(&mut out, "mail", &shown(view.mail.as_ref()));
+    }
+    if let Some(addresses) = addresses {
+        let view = run.last.as_ref();
+        for (index, address) in addresses.iter().enumerate() {
+            let recipient = view.and_then(|v| v.recipients.get(index));
+            let _ = writeln!(out, "  {address}: {}", verdict(recipient));
+        }
+    }
+    if let Some(view) = &run.last {
+        row(&mut out, "message", &shown(view.message.as_ref()));
+    }
+    let stats = &run.tally;
+    let outcome = run.outcome.map_or("ok", |o| o.as_str());
+    if run.probe {
+        row(&mut out, "outcome", &outcome);
+    } else {
+        row(
+            &mut out,
+            "outcome",
+            &format!(
+                "{outcome}: {} message(s) on {} connection(s) in {:.3} s: {} delivered, {} partial, \
+                 {} rejected, {} uncertain, {} errors",
+                stats.attempted(),
+                run.connections,
+                run.seconds,
+                stats.delivered,
+                stats.partial,
+                stats.rejected,
+                stats.uncertain,
+                stats.errors
+            ),
+        );
+    }
+    out
+}
+
+fn shown(reply: Option<&Response>) -> String {
+    reply.map_or_else(|| "(no reply)".to_owned(), ToString::to_string)
+}
+
+/// One recipient's verdict: accepted or refused at RCPT, and in LMTP its own delivery.
+fn verdict(recipient: Option<&RecipientView>) -> String {
+    let Some(recipient) = recipient else {
+        return "not sent".to_owned();
+    };
+    let Some(reply) = &recipient.reply else {
+        return "no reply".to_owned();
+    };
+    let word = if recipient.is_accepted() {
+        "accepted"
+    } else {
+        "REFUSED"
+    };
+    match &recipient.data_reply {
+        Some(data) => format!("{word} ({reply}); delivery: {data}"),
+        None => format!("{word} ({reply})"),
+    }
+}

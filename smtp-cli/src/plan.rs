@@ -1,0 +1,308 @@
+//! Parsed options -> a validated [`Plan`]: every usage error (CLI.md exit status 64) is
+//! found here, before anything is connected or sent.
+
+use std::time::Duration;
+
+use smtp_adapter::ConnectionConfig;
+use smtp_proto::auth::{Credentials, Mechanism};
+use smtp_proto::command::{Envelope, Mail, MailBody, Rcpt};
+use smtp_proto::syntax::esmtp::{Body, MailParameters, Notify, RcptParameter, RcptParameters, Ret};
+use smtp_proto::syntax::{AddressEncoding, ClientId, ForwardPath, ReversePath};
+
+use crate::args::{Chunking, ConnectionArgs, DsnRet, Runtime, SendArgs, TlsMode};
+use crate::{body, config};
+
+/// A usage error: a bad option, address or file (exit 64, `error.kind` `usage`).
+#[derive(Debug)]
+pub(crate) struct UsageError(pub(crate) String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Builds a [`UsageError`] from anything displayable.
+pub(crate) fn usage(message: impl Into<String>) -> UsageError {
+    UsageError(message.into())
+}
+
+/// Everything a session needs, validated.
+pub(crate) struct Plan {
+    /// The adapter configuration (no credentials: AUTH runs as its own command, so that
+    /// greeting, EHLO and TLS are known when it fails).
+    pub(crate) config: ConnectionConfig,
+    /// Which adapter drives the session.
+    pub(crate) runtime: Runtime,
+    /// The `--tls` mode (the adapter runs STARTTLS opportunistically; the CLI enforces
+    /// `starttls` itself after the setup, before any credential or mail).
+    pub(crate) tls_mode: TlsMode,
+    /// `--insecure-skip-verify`.
+    pub(crate) insecure: bool,
+    /// `--chunking`.
+    pub(crate) chunking: Chunking,
+    /// AUTH, when credentials were given.
+    pub(crate) auth: Option<AuthPlan>,
+    /// The mail, for `send`.
+    pub(crate) mail: Option<MailPlan>,
+    /// LMTP (`--lmtp`, or a Unix socket).
+    pub(crate) lmtp: bool,
+    /// `-v`.
+    pub(crate) verbose: bool,
+}
+
+/// The AUTH step.
+pub(crate) struct AuthPlan {
+    /// User and password or token.
+    pub(crate) credentials: Credentials,
+    /// Allowed mechanisms, most preferred first.
+    pub(crate) mechanisms: Vec<Mechanism>,
+    /// `--allow-plaintext-auth`.
+    pub(crate) allow_plaintext: bool,
+}
+
+/// The message and how often to send it.
+pub(crate) struct MailPlan {
+    /// Reverse path, forward paths and parameters.
+    pub(crate) envelope: Envelope,
+    /// Built once, shared by every copy.
+    pub(crate) body: MailBody,
+    /// `--count`.
+    pub(crate) count: u64,
+    /// `--connections`.
+    pub(crate) connections: u32,
+}
+
+/// Validates `probe` options.
+pub(crate) fn probe(args: &ConnectionArgs) -> Result<Plan, UsageError> {
+    connection(args)
+}
+
+/// Validates `send` options: addresses, DSN values, the body.
+pub(crate) fn send(args: &SendArgs) -> Result<Plan, UsageError> {
+    let mut plan = connection(&args.connection)?;
+    if args.count == 0 {
+        return Err(usage("--count must be at least 1"));
+    }
+    if args.connections == 0 {
+        return Err(usage("--connections must be at least 1"));
+    }
+    let from = reverse_path(&args.from)?;
+    let mut params = MailParameters::new();
+    params.smtputf8 = args.smtputf8;
+    params.require_tls = args.requiretls;
+    if args.eight_bit_mime {
+        params.body = Some(Body::EightBitMime);
+    }
+    params.ret = args.dsn_ret.map(|ret| match ret {
+        DsnRet::Full => Ret::Full,
+        DsnRet::Hdrs => Ret::Hdrs,
+    });
+    if let Some(id) = &args.dsn_envid {
+        params.envid = Some(
+            id.parse()
+                .map_err(|e| usage(format!("--dsn-envid {id:?}: {e}")))?,
+        );
+    }
+    let mut rcpt_params = RcptParameters::new();
+    if let Some(notify) = &args.dsn_notify {
+        let value: Notify = notify
+            .parse()
+            .map_err(|e| usage(format!("--dsn-notify {notify:?}: {e}")))?;
+        rcpt_params
+            .insert(RcptParameter::Notify(value))
+            .map_err(|e| usage(format!("--dsn-notify: {e}")))?;
+    }
+    let mail = Mail::new(from, params);
+    mail.check(AddressEncoding::Utf8)
+        .map_err(|e| usage(format!("--from {:?}: {e}", args.from)))?;
+    let mut recipients = Vec::with_capacity(args.to.len());
+    for to in &args.to {
+        let rcpt = Rcpt::new(forward_path(to)?, rcpt_params.clone());
+        rcpt.check(AddressEncoding::Utf8)
+            .map_err(|e| usage(format!("--to {to:?}: {e}")))?;
+        recipients.push(rcpt);
+    }
+    let recipients =
+        vec1::Vec1::try_from_vec(recipients).map_err(|_| usage("at least one --to is needed"))?;
+    let envelope = Envelope::from_commands(mail, recipients);
+    let bytes = body::load(args.body_file.as_deref(), &args.from, &args.to)?;
+    let body = if args.binarymime {
+        if plan.chunking == Chunking::Never {
+            return Err(usage(
+                "--binarymime needs BDAT, which --chunking never forbids",
+            ));
+        }
+        MailBody::Binary(bytes)
+    } else {
+        body::check(&bytes)?;
+        MailBody::Bytes(bytes)
+    };
+    plan.mail = Some(MailPlan {
+        envelope,
+        body,
+        count: args.count,
+        connections: args.connections,
+    });
+    Ok(plan)
+}
+
+fn connection(args: &ConnectionArgs) -> Result<Plan, UsageError> {
+    let timeout = args.timeout.as_deref().map(seconds).transpose()?;
+    let helo = args
+        .helo
+        .as_deref()
+        .map(|name| {
+            name.parse::<ClientId>()
+                .map_err(|e| usage(format!("--helo {name:?}: {e}")))
+        })
+        .transpose()?;
+    let auth = auth(args)?;
+    let (config, tls_mode) = config::build(args, helo, timeout)?;
+    Ok(Plan {
+        config,
+        runtime: args.runtime,
+        tls_mode,
+        insecure: args.insecure_skip_verify,
+        chunking: args.chunking,
+        auth,
+        mail: None,
+        lmtp: args.lmtp || args.server.starts_with("unix:"),
+        verbose: args.verbose,
+    })
+}
+
+/// `--timeout SECS`: decimal seconds, positive and finite.
+fn seconds(text: &str) -> Result<Duration, UsageError> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| {
+            usage(format!(
+                "--timeout {text:?}: not a positive number of seconds"
+            ))
+        })
+}
+
+fn auth(args: &ConnectionArgs) -> Result<Option<AuthPlan>, UsageError> {
+    let password = match (&args.password_env, &args.password_file) {
+        (Some(var), _) => {
+            Some(std::env::var(var).map_err(|e| usage(format!("--password-env {var}: {e}")))?)
+        }
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| usage(format!("--password-file {}: {e}", path.display())))?;
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            Some(text.strip_suffix('\r').unwrap_or(text).to_owned())
+        }
+        (None, None) => None,
+    };
+    let token = args
+        .oauth_token_env
+        .as_deref()
+        .map(|var| std::env::var(var).map_err(|e| usage(format!("--oauth-token-env {var}: {e}"))))
+        .transpose()?;
+    let Some(user) = args.user.clone() else {
+        if password.is_some() || token.is_some() || args.auth.is_some() {
+            return Err(usage("a password, token or --auth needs --user"));
+        }
+        return Ok(None);
+    };
+    let (credentials, default) = match (password, token) {
+        (Some(_), Some(_)) => {
+            return Err(usage("give a password or an OAuth token, not both"));
+        }
+        (Some(password), None) => (
+            Credentials::password(user, password),
+            vec![Mechanism::ScramSha256, Mechanism::Plain, Mechanism::Login],
+        ),
+        (None, Some(token)) => (
+            Credentials::oauth2(user, token),
+            vec![Mechanism::OAuthBearer, Mechanism::XOAuth2],
+        ),
+        (None, None) => {
+            return Err(usage(
+                "--user needs --password-env, --password-file or --oauth-token-env",
+            ));
+        }
+    };
+    let mechanisms = match &args.auth {
+        None => default,
+        Some(list) => list
+            .split(',')
+            .map(mechanism)
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    Ok(Some(AuthPlan {
+        credentials,
+        mechanisms,
+        allow_plaintext: args.allow_plaintext_auth,
+    }))
+}
+
+fn mechanism(name: &str) -> Result<Mechanism, UsageError> {
+    match name.parse::<Mechanism>() {
+        Ok(m) if m.is_supported() => Ok(m),
+        _ => Err(usage(format!(
+            "--auth {name:?}: not one of plain, login, xoauth2, oauthbearer, cram-md5, scram-sha-256"
+        ))),
+    }
+}
+
+/// `--from`: a mailbox with or without angle brackets; `''` is the null path.
+fn reverse_path(text: &str) -> Result<ReversePath, UsageError> {
+    bracketed(text)
+        .parse()
+        .map_err(|e| usage(format!("--from {text:?}: {e}")))
+}
+
+fn forward_path(text: &str) -> Result<ForwardPath, UsageError> {
+    bracketed(text)
+        .parse()
+        .map_err(|e| usage(format!("--to {text:?}: {e}")))
+}
+
+fn bracketed(text: &str) -> String {
+    if text.starts_with('<') {
+        text.to_owned()
+    } else {
+        format!("<{text}>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_take_brackets_or_not() {
+        assert!(reverse_path("").unwrap().is_null());
+        assert_eq!(
+            reverse_path("a@b.example").unwrap().to_string(),
+            "<a@b.example>"
+        );
+        assert_eq!(
+            forward_path("<a@b.example>").unwrap().to_string(),
+            "<a@b.example>"
+        );
+        assert!(forward_path("").is_err());
+        assert!(forward_path("no at sign").is_err());
+    }
+
+    #[test]
+    fn timeouts_are_positive_decimal_seconds() {
+        assert_eq!(seconds("1.5").unwrap(), Duration::from_millis(1500));
+        for bad in ["0", "-1", "inf", "NaN", "x", ""] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn mechanisms_are_the_six_supported() {
+        assert_eq!(mechanism("scram-sha-256").unwrap(), Mechanism::ScramSha256);
+        assert_eq!(mechanism("PLAIN").unwrap(), Mechanism::Plain);
+        assert!(mechanism("gssapi").is_err());
+        assert!(mechanism("").is_err());
+    }
+}

@@ -1,0 +1,391 @@
+//! The result model: what one connection saw ([`SessionReport`]) and what a whole run
+//! reports ([`RunReport`]): greeting, EHLO, TLS, AUTH, the last message, error, stats.
+
+use std::time::Instant;
+
+use smtp_adapter::Error;
+use smtp_proto::command::{Hello, LogicError, MailReport, Outcome as MailOutcome};
+use smtp_proto::response::Response;
+
+use crate::cert;
+use crate::failure::{Failure, Kind};
+use crate::view::{LastMail, MailView};
+
+/// A message's (or the run's) outcome, in increasing severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Outcome {
+    Delivered,
+    Partial,
+    Rejected,
+    Uncertain,
+    Error,
+}
+
+impl Outcome {
+    /// The JSON spelling.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Delivered => "delivered",
+            Outcome::Partial => "partial",
+            Outcome::Rejected => "rejected",
+            Outcome::Uncertain => "uncertain",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// What the TLS handshake negotiated.
+#[derive(Clone, Debug)]
+pub(crate) struct TlsSummary {
+    pub(crate) version: String,
+    pub(crate) cipher: String,
+    pub(crate) verified: bool,
+    pub(crate) certificate: Option<cert::Summary>,
+}
+
+/// The AUTH attempt: the mechanism tried (if one was chosen) and its final reply.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AuthReport {
+    pub(crate) mechanism: Option<String>,
+    pub(crate) reply: Option<Response>,
+}
+
+/// Messages per outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    pub(crate) delivered: u64,
+    pub(crate) partial: u64,
+    pub(crate) rejected: u64,
+    pub(crate) uncertain: u64,
+    pub(crate) errors: u64,
+}
+
+impl Tally {
+    fn count(&mut self, outcome: Outcome) {
+        let counter = match outcome {
+            Outcome::Delivered => &mut self.delivered,
+            Outcome::Partial => &mut self.partial,
+            Outcome::Rejected => &mut self.rejected,
+            Outcome::Uncertain => &mut self.uncertain,
+            Outcome::Error => &mut self.errors,
+        };
+        *counter += 1;
+    }
+
+    /// Every message counted.
+    pub(crate) fn attempted(&self) -> u64 {
+        self.delivered + self.partial + self.rejected + self.uncertain + self.errors
+    }
+
+    /// The worst outcome counted.
+    pub(crate) fn worst(&self) -> Option<Outcome> {
+        [
+            (self.errors, Outcome::Error),
+            (self.uncertain, Outcome::Uncertain),
+            (self.rejected, Outcome::Rejected),
+            (self.partial, Outcome::Partial),
+            (self.delivered, Outcome::Delivered),
+        ]
+        .into_iter()
+        .find(|(n, _)| *n > 0)
+        .map(|(_, outcome)| outcome)
+    }
+
+    fn add(&mut self, other: &Tally) {
+        self.delivered += other.delivered;
+        self.partial += other.partial;
+        self.rejected += other.rejected;
+        self.uncertain += other.uncertain;
+        self.errors += other.errors;
+    }
+}
+
+/// What one connection saw.
+#[derive(Debug, Default)]
+pub(crate) struct SessionReport {
+    pub(crate) greeting: Option<Response>,
+    pub(crate) hello: Option<Hello>,
+    pub(crate) tls: Option<TlsSummary>,
+    pub(crate) auth: Option<AuthReport>,
+    /// The message that completed last, and when.
+    pub(crate) last: Option<(Instant, LastMail)>,
+    pub(crate) tally: Tally,
+    /// The first session-ending error, with the outcome it gave its message.
+    pub(crate) error: Option<(Outcome, Failure)>,
+}
+
+impl SessionReport {
+    /// Records a session-level failure (before any message, or ending the session).
+    /// `counts` says whether it counts as a message error (send, before its first message).
+    pub(crate) fn fail(&mut self, failure: Failure, counts: bool) {
+        if counts {
+            self.tally.count(Outcome::Error);
+        }
+        if self.error.is_none() {
+            self.error = Some((Outcome::Error, failure));
+        }
+    }
+
+    /// Keeps `report` as the last completed message, reusing the slot.
+    fn keep(&mut self, report: MailReport, lmtp: bool) {
+        let now = Instant::now();
+        match &mut self.last {
+            Some((at, last)) => {
+                *at = now;
+                last.report = report;
+                last.closing = None;
+            }
+            None => {
+                let closing = None;
+                self.last = Some((
+                    now,
+                    LastMail {
+                        report,
+                        closing,
+                        lmtp,
+                    },
+                ));
+            }
+        }
+    }
+
+    /// Records one message's result (several after a fatal error that interrupted
+    /// pipelined mails); `false` when it ended the connection.
+    pub(crate) fn message(
+        &mut self,
+        result: Result<Result<MailReport, LogicError>, Error>,
+        lmtp: bool,
+    ) -> bool {
+        let (messages, failure) = match result {
+            // The `--count` path: judged and kept without a copy or an allocation.
+            Ok(Ok(report)) if odd_recipient(&report).is_none() => {
+                let outcome = outcome_of(&report);
+                self.tally.count(outcome);
+                self.keep(report, lmtp);
+                return outcome != Outcome::Uncertain;
+            }
+            other => classify(other, lmtp),
+        };
+        let mut fatal = None;
+        for (outcome, mail) in messages {
+            self.tally.count(outcome);
+            if let Some(mail) = mail {
+                self.last = Some((Instant::now(), mail));
+            }
+            if matches!(outcome, Outcome::Error | Outcome::Uncertain) {
+                fatal = Some(fatal.map_or(outcome, |f: Outcome| f.max(outcome)));
+            }
+        }
+        if let (Some(failure), None) = (failure, &self.error) {
+            self.error = Some((fatal.unwrap_or(Outcome::Error), failure));
+        }
+        fatal.is_none()
+    }
+}
+
+/// Each message's outcome and replies, and the error.
+///
+/// After a fatal error, every interrupted mail whose verdict was lost is uncertain; the
+/// one in progress is an error; mails pipelined behind it that got no reply at all were
+/// never started as far as the server is concerned and are not counted.
+fn classify(
+    result: Result<Result<MailReport, LogicError>, Error>,
+    lmtp: bool,
+) -> (Vec<(Outcome, Option<LastMail>)>, Option<Failure>) {
+    match result {
+        Ok(Ok(report)) => {
+            let failure = odd_recipient(&report);
+            let outcome = match failure {
+                Some(_) => Outcome::Error,
+                None => outcome_of(&report),
+            };
+            let mail = LastMail {
+                report,
+                closing: None,
+                lmtp,
+            };
+            (vec![(outcome, Some(mail))], failure)
+        }
+        Ok(Err(refusal)) => (
+            vec![(Outcome::Error, None)],
+            Some(Failure::from_logic(&refusal)),
+        ),
+        Err(error) => {
+            let failure = Failure::from_error(&error);
+            let mut messages = Vec::new();
+            let mut closing = closing_reply(&error);
+            for (index, report) in error.reports().iter().enumerate() {
+                let uncertain = report.outcome() == MailOutcome::Uncertain;
+                let mail = LastMail {
+                    report: report.clone(),
+                    closing: if uncertain {
+                        None
+                    } else {
+                        closing.take().cloned()
+                    },
+                    lmtp,
+                };
+                if uncertain {
+                    messages.push((Outcome::Uncertain, Some(mail)));
+                } else if index == 0 || mail.view().has_replies() {
+                    messages.push((Outcome::Error, Some(mail)));
+                }
+            }
+            if messages.is_empty() {
+                messages.push((Outcome::Error, None));
+            }
+            (messages, Some(failure))
+        }
+    }
+}
+
+/// A RCPT answered with a positive reply other than 250 or 251: a `protocol` error.
+fn odd_recipient(report: &MailReport) -> Option<Failure> {
+    let reply = report.recipients().find_map(|(_, r)| {
+        r.rcpt_reply()
+            .filter(|reply| reply.is_positive() && !matches!(reply.code().get(), 250 | 251))
+    })?;
+    Some(Failure::new(
+        Kind::Protocol,
+        format!("RCPT answered with {reply}: only 250 or 251 accept a recipient"),
+    ))
+}
+
+fn outcome_of(report: &MailReport) -> Outcome {
+    match report.outcome() {
+        MailOutcome::Delivered => Outcome::Delivered,
+        MailOutcome::Partial => Outcome::Partial,
+        MailOutcome::Rejected => Outcome::Rejected,
+        MailOutcome::Uncertain => Outcome::Uncertain,
+    }
+}
+
+fn closing_reply(error: &Error) -> Option<&Response> {
+    match error.protocol() {
+        Some(smtp_proto::error::ProtocolError::ServiceClosing(reply)) => Some(reply),
+        _ => None,
+    }
+}
+
+/// A whole run: every connection merged.
+#[derive(Debug)]
+pub(crate) struct RunReport {
+    /// `probe`: no messages, outcome null on success.
+    pub(crate) probe: bool,
+    pub(crate) connections: u32,
+    pub(crate) seconds: f64,
+    /// Greeting, EHLO, TLS and AUTH of the first connection that has them.
+    pub(crate) session: SessionReport,
+    /// The message that completed last, over all connections.
+    pub(crate) last: Option<MailView>,
+    pub(crate) tally: Tally,
+    pub(crate) error: Option<Failure>,
+    pub(crate) outcome: Option<Outcome>,
+}
+
+impl RunReport {
+    /// Merges the connections' reports.
+    pub(crate) fn merge(probe: bool, sessions: Vec<SessionReport>, seconds: f64) -> Self {
+        let connections = u32::try_from(sessions.len()).unwrap_or(u32::MAX);
+        let mut tally = Tally::default();
+        let mut merged = SessionReport::default();
+        let mut errors: Vec<(Outcome, Failure)> = Vec::new();
+        for session in sessions {
+            tally.add(&session.tally);
+            merged.greeting = merged.greeting.or(session.greeting);
+            merged.hello = merged.hello.or(session.hello);
+            merged.tls = merged.tls.or(session.tls);
+            merged.auth = merged.auth.or(session.auth);
+            merged.last = match (merged.last, session.last) {
+                (Some(a), Some(b)) => Some(if b.0 >= a.0 { b } else { a }),
+                (a, b) => a.or(b),
+            };
+            errors.extend(session.error);
+        }
+        let outcome = if probe {
+            errors.first().map(|_| Outcome::Error)
+        } else {
+            tally.worst()
+        };
+        // The error shown is one that gave the run its outcome.
+        let error = match outcome {
+            Some(worst @ (Outcome::Error | Outcome::Uncertain)) => errors
+                .iter()
+                .find(|(o, _)| *o == worst)
+                .or(errors.first())
+                .map(|(_, f)| f.clone()),
+            _ => None,
+        };
+        let last = merged.last.take().map(|(_, mail)| mail.view());
+        Self {
+            probe,
+            connections,
+            seconds,
+            last,
+            session: merged,
+            tally,
+            error,
+            outcome,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(tally: Tally, error: Option<(Outcome, Failure)>) -> SessionReport {
+        SessionReport {
+            tally,
+            error,
+            ..SessionReport::default()
+        }
+    }
+
+    #[test]
+    fn the_worst_outcome_wins_and_its_error_is_shown() {
+        let delivered = Tally {
+            delivered: 3,
+            ..Tally::default()
+        };
+        let uncertain = Tally {
+            delivered: 1,
+            uncertain: 1,
+            ..Tally::default()
+        };
+        let failure = Failure::new(Kind::Io, "lost");
+        let run = RunReport::merge(
+            false,
+            vec![
+                session(delivered, None),
+                session(uncertain, Some((Outcome::Uncertain, failure.clone()))),
+            ],
+            0.5,
+        );
+        assert_eq!(run.outcome, Some(Outcome::Uncertain));
+        assert_eq!(run.error, Some(failure));
+        assert_eq!(run.tally.attempted(), 5);
+        assert_eq!(run.connections, 2);
+        let partial = Tally {
+            partial: 1,
+            delivered: 1,
+            ..Tally::default()
+        };
+        let run = RunReport::merge(false, vec![session(partial, None)], 0.1);
+        assert_eq!((run.outcome, run.error), (Some(Outcome::Partial), None));
+    }
+
+    #[test]
+    fn a_probe_succeeds_with_no_outcome() {
+        let run = RunReport::merge(true, vec![session(Tally::default(), None)], 0.1);
+        assert_eq!(run.outcome, None);
+        let failure = Failure::new(Kind::Tls, "handshake");
+        let run = RunReport::merge(
+            true,
+            vec![session(Tally::default(), Some((Outcome::Error, failure)))],
+            0.1,
+        );
+        assert_eq!(run.outcome, Some(Outcome::Error));
+        assert_eq!(run.tally.attempted(), 0);
+    }
+}

@@ -1,0 +1,178 @@
+//! The wire transcript (`-v`, and the demo): a tracing subscriber for the adapters'
+//! `smtp::wire` events, which carry only the core's redacted rendering of what the client
+//! wrote (`Transmit::redacted`) and the escaped octets the server sent.
+
+use std::fmt::{self, Write as _};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::subscriber::Interest;
+use tracing::{Event, Metadata, Subscriber};
+
+/// The adapters' wire log target.
+const WIRE: &str = "smtp::wire";
+
+/// Who sent a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// `C:`, the client.
+    Client,
+    /// `S:`, the server.
+    Server,
+}
+
+/// One transcript line, with its time since the session started.
+#[derive(Clone, Debug)]
+pub(crate) struct Line {
+    pub(crate) at: f64,
+    pub(crate) direction: Direction,
+    pub(crate) text: String,
+}
+
+/// Where lines go.
+#[derive(Clone)]
+pub(crate) enum Sink {
+    /// Printed on stderr as they come (`-v`).
+    Stderr,
+    /// Kept for the caller (the demo prints them with round trips).
+    Collect(Arc<Mutex<Vec<Line>>>),
+}
+
+/// The subscriber; installed globally once. Besides its sink it feeds
+/// [`crate::watch`] while a setup is watched.
+pub(crate) struct WireLog {
+    start: Instant,
+    sink: Option<Sink>,
+}
+
+impl WireLog {
+    /// Installs the subscriber for the whole process: lines go to `sink`, if any.
+    pub(crate) fn install(sink: Option<Sink>) {
+        let log = WireLog {
+            start: Instant::now(),
+            sink,
+        };
+        // A second installation (only in tests) keeps the first.
+        let _ = tracing::subscriber::set_global_default(log);
+    }
+
+    fn emit(&self, sink: &Sink, message: &str) {
+        let at = self.start.elapsed().as_secs_f64();
+        for (direction, text) in split(message) {
+            match sink {
+                Sink::Stderr => err!("{at:9.6} {} {text}", prefix(direction)),
+                Sink::Collect(lines) => {
+                    if let Ok(mut lines) = lines.lock() {
+                        lines.push(Line {
+                            at,
+                            direction,
+                            text,
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `C:` or `S:`.
+pub(crate) fn prefix(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Client => "C:",
+        Direction::Server => "S:",
+    }
+}
+
+/// One event's lines: `C: a\nb` (redacted transmit, one line per piece) or `S: a\r\nb\r\n`
+/// (the escaped octets read, split at each escaped CRLF).
+fn split(message: &str) -> Vec<(Direction, String)> {
+    if let Some(text) = message.strip_prefix("C: ") {
+        text.split('\n')
+            .map(|line| (Direction::Client, line.to_owned()))
+            .collect()
+    } else if let Some(text) = message.strip_prefix("S: ") {
+        let text = text.strip_suffix("\\r\\n").unwrap_or(text);
+        text.split("\\r\\n")
+            .map(|line| (Direction::Server, line.to_owned()))
+            .collect()
+    } else {
+        Vec::new()
+    }
+}
+
+impl Subscriber for WireLog {
+    /// Wire events are looked at while there is a sink or a watched setup (the watch
+    /// rebuilds this cache when it starts and ends); nothing else ever is.
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if metadata.target() == WIRE && (self.sink.is_some() || crate::watch::is_capturing()) {
+            Interest::sometimes()
+        } else {
+            Interest::never()
+        }
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.target() == WIRE && (self.sink.is_some() || crate::watch::is_capturing())
+    }
+
+    fn new_span(&self, _span: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+
+    fn record(&self, _span: &Id, _values: &Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        if crate::watch::is_capturing() {
+            crate::watch::observe(&message.0);
+        }
+        if let Some(sink) = &self.sink {
+            self.emit(sink, &message.0);
+        }
+    }
+
+    fn enter(&self, _span: &Id) {}
+
+    fn exit(&self, _span: &Id) {}
+}
+
+/// Collects an event's `message` field.
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.0, "{value:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_split_into_directed_lines() {
+        assert_eq!(
+            split("C: MAIL FROM:<a@b>\nRCPT TO:<c@d>\n[body, 10 octets]"),
+            [
+                (Direction::Client, "MAIL FROM:<a@b>".to_owned()),
+                (Direction::Client, "RCPT TO:<c@d>".to_owned()),
+                (Direction::Client, "[body, 10 octets]".to_owned()),
+            ]
+        );
+        assert_eq!(
+            split("S: 250-a\\r\\n250 b\\r\\n"),
+            [
+                (Direction::Server, "250-a".to_owned()),
+                (Direction::Server, "250 b".to_owned()),
+            ]
+        );
+        assert!(split("other").is_empty());
+    }
+}

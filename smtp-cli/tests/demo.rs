@@ -1,0 +1,43 @@
+//! `smtp demo` works offline on every runtime and exits 0 exactly when its scripted
+//! session happened.
+
+mod common;
+
+use common::{RUNTIMES, output};
+
+#[test]
+fn the_demo_runs_its_script_on_every_runtime() {
+    for runtime in RUNTIMES {
+        let out = output(&["demo", "--runtime", runtime], false, None);
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{runtime}: {stdout}");
+        for expected in [
+            "S: 220 ",
+            "C: EHLO ",
+            "C: STARTTLS",
+            "C: AUTH PLAIN [secret, ",
+            "C: RCPT TO:<bob@example.com>",
+            "S: 550 5.1.1 <bob@example.com>: no such user",
+            "C: QUIT",
+            "round trips",
+            "bob@example.com: REFUSED",
+            "carol@example.com: accepted",
+            "by BDAT, over TLS, from demo",
+            "As scripted",
+        ] {
+            assert!(
+                stdout.contains(expected),
+                "{runtime}: {expected:?} missing in\n{stdout}"
+            );
+        }
+        // The round trip that carries the transaction: MAIL, every RCPT and the body in one.
+        let rt = stdout
+            .lines()
+            .find(|l| l.contains("C: MAIL FROM:"))
+            .expect("MAIL line");
+        assert!(
+            rt.starts_with("RT"),
+            "the MAIL line starts a round trip: {rt}"
+        );
+    }
+}

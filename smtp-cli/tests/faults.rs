@@ -1,0 +1,459 @@
+//! The built `smtp` against a scripted fake server: every outcome and the error kinds the
+//! real servers cannot be asked for, on all three runtimes.
+
+mod common;
+
+use common::fake::{Act, EHLO, Fake, Rule};
+use common::{RUNTIMES, Run, kind, smtp};
+use serde_json::json;
+
+/// `smtp send` to `fake` in plaintext on `runtime`, with `extra` options.
+fn send(fake: &Fake, runtime: &str, to: &[&str], extra: &[&str]) -> Run {
+    let server = fake.server();
+    let mut args = vec![
+        "send",
+        "--server",
+        &server,
+        "--tls",
+        "none",
+        "--runtime",
+        runtime,
+        "--from",
+        "a@example.org",
+    ];
+    if !extra.contains(&"--timeout") {
+        args.extend(["--timeout", "5"]);
+    }
+    for address in to {
+        args.extend(["--to", address]);
+    }
+    args.extend(extra);
+    smtp(&args)
+}
+
+#[test]
+fn delivered_with_every_key_and_reply_rule() {
+    let fake = Fake::start(vec![]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &[]);
+        assert_eq!(run.status, 0, "{runtime}: {run:?}");
+        let j = &run.json;
+        assert_eq!(j["outcome"], "delivered");
+        assert_eq!(
+            j["greeting"],
+            json!({"code": 220, "enhanced": null, "lines": ["fake.test ESMTP"]})
+        );
+        assert_eq!(
+            j["ehlo"],
+            json!({"domain": "fake.test", "capabilities": {"PIPELINING": [], "ENHANCEDSTATUSCODES": [], "8BITMIME": []}})
+        );
+        assert_eq!(j["tls"], json!(null));
+        assert_eq!(j["auth"], json!(null));
+        assert_eq!(
+            j["mail"],
+            json!({"reply": {"code": 250, "enhanced": "2.0.0", "lines": ["ok"]}})
+        );
+        assert_eq!(
+            j["recipients"],
+            json!([{"address": "b@example.net", "accepted": true,
+                    "reply": {"code": 250, "enhanced": "2.0.0", "lines": ["ok"]},
+                    "data_reply": null, "delivered": null}])
+        );
+        assert_eq!(j["message"]["reply"]["lines"], json!(["queued as FAKE"]));
+        assert_eq!(j["stats"]["attempted"], 1);
+        assert_eq!(j["stats"]["delivered"], 1);
+        assert_eq!(j["stats"]["connections"], 1);
+    }
+}
+
+#[test]
+fn partial_and_rejected_exit_1() {
+    let fake = Fake::start(vec![Rule(
+        "RCPT",
+        "bob@",
+        Act::Reply("550 5.1.1 no such user\r\n"),
+    )]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["ann@example.net", "bob@example.net"], &[]);
+        assert_eq!(
+            (run.status, &run.json["outcome"]),
+            (1, &json!("partial")),
+            "{runtime}"
+        );
+        assert_eq!(run.json["recipients"][1]["accepted"], false);
+        assert_eq!(run.json["recipients"][1]["reply"]["code"], 550);
+        assert_eq!(
+            run.json["recipients"][1]["reply"]["lines"],
+            json!(["no such user"])
+        );
+        let run = send(&fake, runtime, &["bob@example.net"], &[]);
+        assert_eq!(
+            (run.status, &run.json["outcome"]),
+            (1, &json!("rejected")),
+            "{runtime}"
+        );
+        assert_eq!(run.json["error"], json!(null));
+    }
+}
+
+#[test]
+fn refused_mail_leaves_recipients_unanswered() {
+    let fake = Fake::start(vec![
+        Rule("MAIL", "", Act::Reply("550 5.7.1 sender refused\r\n")),
+        Rule("RCPT", "", Act::Reply("503 5.5.1 need MAIL\r\n")),
+        Rule("DATA", "", Act::Reply("503 5.5.1 need RCPT\r\n")),
+    ]);
+    let run = send(&fake, "tokio", &["b@example.net"], &["--no-pipelining"]);
+    assert_eq!((run.status, &run.json["outcome"]), (1, &json!("rejected")));
+    assert_eq!(run.json["mail"]["reply"]["code"], 550);
+    assert_eq!(run.json["recipients"][0]["accepted"], false);
+    assert_eq!(run.json["recipients"][0]["reply"], json!(null));
+}
+
+#[test]
+fn lost_verdict_is_uncertain_exit_3() {
+    let fake = Fake::start(vec![Rule(".", "", Act::Close)]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &["--count", "3"]);
+        assert_eq!(
+            (run.status, &run.json["outcome"]),
+            (3, &json!("uncertain")),
+            "{runtime}: {run:?}"
+        );
+        assert_eq!(kind(&run), "io");
+        // The fatal error ended the connection: the other two were never started.
+        assert_eq!(run.json["stats"]["attempted"], 1);
+        assert_eq!(run.json["stats"]["uncertain"], 1);
+    }
+}
+
+#[test]
+fn service_closing_keeps_the_421_where_it_belongs() {
+    let fake = Fake::start(vec![Rule(
+        "RCPT",
+        "",
+        Act::ReplyClose("421 4.3.2 shutting down\r\n"),
+    )]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &[]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "service-closing"),
+            "{runtime}: {run:?}"
+        );
+        assert_eq!(run.json["recipients"][0]["reply"]["code"], 421);
+        assert_eq!(run.json["recipients"][0]["accepted"], false);
+    }
+    let fake = Fake::start(vec![Rule("GREETING", "", Act::ReplyClose("421 busy\r\n"))]);
+    let run = send(&fake, "tokio", &["b@example.net"], &[]);
+    assert_eq!((run.status, kind(&run)), (2, "service-closing"));
+    assert_eq!(run.json["greeting"]["code"], 421);
+}
+
+#[test]
+fn silence_is_a_timeout() {
+    let fake = Fake::start(vec![Rule("RCPT", "", Act::Silence)]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &["--timeout", "0.5"]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "timeout"),
+            "{runtime}: {run:?}"
+        );
+        assert_eq!(run.json["stats"]["errors"], 1);
+    }
+}
+
+#[test]
+fn protocol_errors() {
+    let malformed = Fake::start(vec![Rule("MAIL", "", Act::Reply("25x nonsense\r\n"))]);
+    let odd = Fake::start(vec![Rule(
+        "RCPT",
+        "",
+        Act::Reply("252 2.1.5 cannot verify\r\n"),
+    )]);
+    for runtime in RUNTIMES {
+        let run = send(&malformed, runtime, &["b@example.net"], &[]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "protocol"),
+            "{runtime}: {run:?}"
+        );
+        let run = send(&odd, runtime, &["b@example.net"], &[]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "protocol"),
+            "{runtime}: {run:?}"
+        );
+        assert_eq!(run.json["recipients"][0]["accepted"], false);
+        assert_eq!(run.json["recipients"][0]["reply"]["code"], 252);
+    }
+}
+
+#[test]
+fn greeting_and_hello_refusals_are_rejected() {
+    let fake = Fake::start(vec![Rule(
+        "GREETING",
+        "",
+        Act::Reply("554 5.3.2 go away\r\n"),
+    )]);
+    let run = send(&fake, "tokio", &["b@example.net"], &[]);
+    assert_eq!((run.status, kind(&run)), (2, "rejected"), "{run:?}");
+    assert_eq!(run.json["greeting"]["code"], 554);
+    assert_eq!(run.json["recipients"][0]["reply"], json!(null));
+    let fake = Fake::start(vec![
+        Rule("EHLO", "", Act::Reply("500 5.5.1 what\r\n")),
+        Rule("HELO", "", Act::Reply("550 5.7.1 not you\r\n")),
+    ]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &[]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "rejected"),
+            "{runtime}: {run:?}"
+        );
+        // The greeting came before the setup failed, and is kept.
+        assert_eq!(run.json["greeting"]["code"], 220, "{runtime}");
+    }
+}
+
+#[test]
+fn a_421_to_ehlo_is_not_the_greeting() {
+    let fake = Fake::start(vec![Rule(
+        "EHLO",
+        "",
+        Act::ReplyClose("421 4.3.2 not now\r\n"),
+    )]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &[]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "service-closing"),
+            "{runtime}: {run:?}"
+        );
+        assert_eq!(run.json["greeting"]["code"], 220, "{runtime}");
+    }
+}
+
+#[test]
+fn helo_fallback_has_no_capabilities() {
+    let fake = Fake::start(vec![Rule("EHLO", "", Act::Reply("502 5.5.2 no EHLO\r\n"))]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &[]);
+        assert_eq!(run.status, 0, "{runtime}: {run:?}");
+        assert_eq!(run.json["ehlo"]["capabilities"], json!({}));
+        assert_eq!(
+            run.json["ehlo"]["domain"], "2.0.0",
+            "the first word of HELO's reply"
+        );
+    }
+}
+
+#[test]
+fn message_too_large_and_capability_missing() {
+    let small = Fake::start(vec![Rule(
+        "EHLO",
+        "",
+        Act::Reply("250-fake.test\r\n250 SIZE 10\r\n"),
+    )]);
+    let plain = Fake::start(vec![]);
+    for runtime in RUNTIMES {
+        let run = send(&small, runtime, &["b@example.net"], &[]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "message-too-large"),
+            "{runtime}: {run:?}"
+        );
+        let run = send(
+            &plain,
+            runtime,
+            &["b@example.net"],
+            &["--dsn-notify", "failure"],
+        );
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "capability-missing"),
+            "{runtime}: {run:?}"
+        );
+        let run = send(
+            &plain,
+            runtime,
+            &["b@example.net"],
+            &["--chunking", "always"],
+        );
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "capability-missing"),
+            "{runtime}: {run:?}"
+        );
+    }
+}
+
+#[test]
+fn close_without_a_reply_is_io() {
+    let fake = Fake::start(vec![Rule("MAIL", "", Act::Close)]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &["--no-pipelining"]);
+        assert_eq!((run.status, kind(&run)), (2, "io"), "{runtime}: {run:?}");
+    }
+}
+
+#[test]
+fn a_reply_cut_off_is_protocol() {
+    let fake = Fake::start(vec![Rule(
+        "MAIL",
+        "",
+        Act::ReplyClose("250-first line of two\r\n"),
+    )]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &["--no-pipelining"]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "protocol"),
+            "{runtime}: {run:?}"
+        );
+    }
+    let fake = Fake::start(vec![Rule(
+        "GREETING",
+        "",
+        Act::ReplyClose("220-mx.example\r\n"),
+    )]);
+    let run = send(&fake, "tokio", &["b@example.net"], &[]);
+    assert_eq!((run.status, kind(&run)), (2, "protocol"), "{run:?}");
+}
+
+#[test]
+fn many_mails_on_many_connections() {
+    let fake = Fake::start(vec![Rule("RCPT", "bob@", Act::Reply("550 5.1.1 no\r\n"))]);
+    for runtime in RUNTIMES {
+        let run = send(
+            &fake,
+            runtime,
+            &["ann@example.net"],
+            &["--count", "7", "--connections", "3"],
+        );
+        assert_eq!(run.status, 0, "{runtime}: {run:?}");
+        assert_eq!(run.json["stats"]["attempted"], 21);
+        assert_eq!(run.json["stats"]["delivered"], 21);
+        assert_eq!(run.json["stats"]["connections"], 3);
+        let run = send(
+            &fake,
+            runtime,
+            &["ann@example.net", "bob@example.net"],
+            &["--count", "4"],
+        );
+        assert_eq!(
+            (run.status, &run.json["outcome"]),
+            (1, &json!("partial")),
+            "{runtime}"
+        );
+        assert_eq!(run.json["stats"]["partial"], 4);
+    }
+    assert!(fake.accepted() >= 3 * (3 + 1));
+}
+
+#[test]
+fn starttls_required_but_not_offered() {
+    let fake = Fake::start(vec![Rule("EHLO", "", Act::Reply(EHLO))]);
+    let server = fake.server();
+    let run = smtp(&["probe", "--server", &server]);
+    assert_eq!(
+        (run.status, kind(&run)),
+        (2, "starttls-unavailable"),
+        "{run:?}"
+    );
+    assert_eq!(run.json["ehlo"]["domain"], "fake.test");
+    assert_eq!(run.json["outcome"], "error");
+    let run = smtp(&["probe", "--server", &server, "--tls", "opportunistic"]);
+    assert_eq!(
+        (run.status, &run.json["outcome"]),
+        (0, &json!(null)),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn refused_connection_is_connect() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let server = format!("127.0.0.1:{port}");
+    for runtime in RUNTIMES {
+        let run = smtp(&[
+            "send",
+            "--server",
+            &server,
+            "--runtime",
+            runtime,
+            "--from",
+            "",
+            "--to",
+            "b@x.example",
+        ]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "connect"),
+            "{runtime}: {run:?}"
+        );
+        assert_eq!(run.json["stats"]["errors"], 1);
+        assert_eq!(run.json["recipients"][0]["accepted"], false);
+    }
+}
+
+#[test]
+fn a_refused_starttls_is_fatal_only_when_required() {
+    let fake = Fake::start(vec![
+        Rule(
+            "EHLO",
+            "",
+            Act::Reply("250-fake.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n"),
+        ),
+        Rule(
+            "STARTTLS",
+            "",
+            Act::Reply("454 4.7.0 TLS not available now\r\n"),
+        ),
+    ]);
+    let server = fake.server();
+    for runtime in RUNTIMES {
+        let base = [
+            "send",
+            "--server",
+            &server,
+            "--runtime",
+            runtime,
+            "--from",
+            "a@x.example",
+        ];
+        let run = smtp(&[&base[..], &["--to", "b@x.example"]].concat());
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "starttls-unavailable"),
+            "{runtime}: {run:?}"
+        );
+        let message = run.json["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("454 4.7.0 TLS not available now"),
+            "{message}"
+        );
+        assert_eq!(
+            run.json["recipients"][0]["reply"],
+            json!(null),
+            "nothing sent"
+        );
+        let run = smtp(
+            &[
+                &base[..],
+                &["--to", "b@x.example", "--tls", "opportunistic"],
+            ]
+            .concat(),
+        );
+        assert_eq!(
+            (run.status, &run.json["outcome"]),
+            (0, &json!("delivered")),
+            "{runtime}"
+        );
+        assert_eq!(run.json["tls"], json!(null));
+    }
+}
