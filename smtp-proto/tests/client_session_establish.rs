@@ -252,11 +252,21 @@ fn refused_greeting_and_ehlo_are_the_result() {
     ));
     assert!(client.session().is_closed());
 
-    let run = run_both(plain, setup, &[GREETING, b"550 not you\r\n"]);
+    // A 5yz to EHLO is answered with HELO (RFC 5321 §3.2); its refusal is the result.
+    let run = run_both(
+        plain,
+        setup,
+        &[GREETING, b"550 not you\r\n", b"550 still not you\r\n"],
+    );
+    assert!(
+        run.written.ends_with("HELO client.example\r\n"),
+        "{}",
+        run.written
+    );
     assert!(matches!(
         run.refused(),
         LogicError::Refused {
-            command: "EHLO",
+            command: "HELO",
             ..
         }
     ));

@@ -158,12 +158,8 @@ fn ehlo_without_fallback_is_refused() {
 }
 
 #[test]
-fn ehlo_other_refusals_do_not_fall_back() {
-    for reply in [
-        &b"550 go away\r\n"[..],
-        b"501 bad name\r\n",
-        b"451 later\r\n",
-    ] {
+fn ehlo_transient_refusals_do_not_fall_back() {
+    for reply in [&b"451 later\r\n"[..], b"454 not now\r\n"] {
         let mut client = ready_greeted();
         let run = run(&mut client, ehlo_cmd(), &[reply], Feed::Whole);
         assert_eq!(run.written, "EHLO client.example\r\n");
@@ -176,6 +172,25 @@ fn ehlo_other_refusals_do_not_fall_back() {
         ));
         assert!(!client.session().has_hello());
         assert!(client.is_usable());
+    }
+}
+
+#[test]
+fn every_permanent_ehlo_refusal_falls_back() {
+    // RFC 5321 §3.2: 500, 501, 502 or 550 to an EHLO the server does not accept.
+    for reply in [&b"550 go away\r\n"[..], b"501 bad name\r\n", b"554 no\r\n"] {
+        let mut client = ready_greeted();
+        let run = run(
+            &mut client,
+            ehlo_cmd(),
+            &[reply, b"250 mx.example\r\n"],
+            Feed::Whole,
+        );
+        assert_eq!(
+            run.written,
+            "EHLO client.example\r\nHELO client.example\r\n"
+        );
+        assert!(client.session().is_helo());
     }
 }
 

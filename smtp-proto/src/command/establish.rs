@@ -143,6 +143,11 @@ impl Establish {
 
     fn begin_hello(&mut self, inside_tls: bool, cx: &mut Context<'_>) -> Step<Established> {
         self.stage = Stage::Hello { inside_tls };
+        if inside_tls {
+            // No HELO inside TLS: the server that negotiated it speaks ESMTP, and a refused
+            // EHLO there is a refusal (RFC 3207 §4.2).
+            self.ehlo.set_helo_fallback(false);
+        }
         let step = if cx.session().protocol() == Protocol::Lmtp {
             start_checked(&mut self.lhlo, cx).map(Hello::Ehlo)
         } else {

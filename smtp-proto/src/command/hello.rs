@@ -1,9 +1,11 @@
 //! EHLO, HELO (RFC 5321 §4.1.1.1) and LHLO (RFC 2033 §4.1): their lines and, as [`Cmd`]s,
 //! how their replies open the session.
 //!
-//! - [`Ehlo`] stores the server's [`EhloData`]; a server without ESMTP that answers 500 or
-//!   502 gets `HELO` with the same identity (RFC 5321 §3.2, RFC 1869 §4.7), unless the
-//!   fallback is turned off with [`Ehlo::without_helo_fallback`].
+//! - [`Ehlo`] stores the server's [`EhloData`]; a server that answers EHLO with a 5yz
+//!   (without ESMTP it says 500 or 502, RFC 5321 §3.2 and RFC 1869 §4.7; others refuse with
+//!   550 or 554 and may still accept HELO) gets `HELO` with the same identity, unless the
+//!   fallback is turned off with [`Ehlo::without_helo_fallback`]. [`Establish`](super::Establish)
+//!   turns it off for the EHLO after STARTTLS: a server that just negotiated TLS speaks ESMTP.
 //! - [`Helo`] opens a session without extensions.
 //! - [`Lhlo`] is LMTP's EHLO and stores the same data.
 //!
@@ -101,7 +103,7 @@ hello!(
 pub enum Hello {
     /// EHLO was accepted: what the server announced (also in [`Session::ehlo`]).
     Ehlo(EhloData),
-    /// EHLO was not recognised (500 or 502) and HELO was accepted: no extensions.
+    /// EHLO was refused (5yz) and HELO was accepted: no extensions.
     Helo(Response),
 }
 
@@ -124,7 +126,7 @@ impl Hello {
 }
 
 impl Ehlo {
-    /// Turns off the HELO fallback: a 500 or 502 to EHLO is then a refusal.
+    /// Turns off the HELO fallback: a 5yz to EHLO is then a refusal.
     pub fn without_helo_fallback(self) -> Self {
         self.helo_fallback(false)
     }
@@ -135,9 +137,14 @@ impl Ehlo {
         self
     }
 
-    /// Whether a 500 or 502 reply is answered by HELO (the default).
+    /// Whether a 5yz reply is answered by HELO (the default).
     pub fn has_helo_fallback(&self) -> bool {
         self.helo_fallback
+    }
+
+    /// [`helo_fallback`](Self::helo_fallback) in place, for [`Establish`](super::Establish).
+    pub(super) fn set_helo_fallback(&mut self, fallback: bool) {
+        self.helo_fallback = fallback;
     }
 }
 
@@ -199,7 +206,7 @@ impl Cmd for Ehlo {
             return helo_reply(reply, cx).map(Hello::Helo);
         }
         let code = reply.code().get();
-        if self.helo_fallback && (code == 500 || code == 502) {
+        if self.helo_fallback && (500..600).contains(&code) {
             self.fell_back = true;
             let helo = Helo {
                 client_id: self.client_id.clone(),

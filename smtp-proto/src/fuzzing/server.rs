@@ -1,15 +1,17 @@
 //! The sans-IO server fed arbitrary client bytes.
 //!
 //! Input layout: a flags octet (bit 0 small limits: 64-octet lines and 300-octet messages;
-//! bit 1 answer DATA with 354, else 554; bit 2 accept AUTH), a seed octet for split points,
-//! then the client's byte stream.
+//! bit 1 answer DATA with 354, else 554; bit 2 accept AUTH; bit 3 keep the command lines;
+//! bit 4 answer each end of message with two replies, as LMTP does), a seed octet for split
+//! points, then the client's byte stream.
 //!
 //! Properties asserted: no panic; every poll sequence ends (no livelock); the transmitted
 //! bytes and the events (adjacent message pieces merged) are the same whether the stream
 //! comes whole, split at seeded points, or one octet at a time (the pieces of a message
 //! refused as too large, or unfinished at the end, dropped); the stream, read as a body
 //! canonicalised to CRLF lines and stuffed by the client's own [`encode_data`], unstuffs to
-//! exactly itself and ends exactly at the end-of-data line.
+//! exactly itself and ends exactly at the end-of-data line; the kept command lines are the
+//! same for every split and never show a SASL payload.
 
 use crate::data::{BodyPolicy, encode_data};
 use crate::response::ReplyCode;
@@ -53,13 +55,16 @@ fn config(flags: u8) -> ServerConfig {
 
 fn run<'a>(flags: u8, chunks: impl Iterator<Item = &'a [u8]>) -> Vec<Seen> {
     let mut server = Server::new(config(flags));
+    if flags & 8 == 8 {
+        server = server.keep_lines();
+    }
     let mut seen = Vec::new();
     let mut answer = reply(220, "fuzz ESMTP");
     drive(&mut server, &mut seen, &mut answer, flags);
     for chunk in chunks {
         server.handle_input(chunk);
         if drive(&mut server, &mut seen, &mut answer, flags) {
-            return seen;
+            return with_lines(seen, &mut server);
         }
     }
     server.handle_eof();
@@ -67,6 +72,23 @@ fn run<'a>(flags: u8, chunks: impl Iterator<Item = &'a [u8]>) -> Vec<Seen> {
         drive(&mut server, &mut seen, &mut answer, flags),
         "no Close after EOF"
     );
+    with_lines(seen, &mut server)
+}
+
+/// Appends the kept command lines, checking that no AUTH line shows its payload.
+fn with_lines(mut seen: Vec<Seen>, server: &mut Server) -> Vec<Seen> {
+    let lines = server.take_lines();
+    for line in &lines {
+        let upper = line.to_ascii_uppercase();
+        if let Some(rest) = upper.strip_prefix("AUTH ") {
+            let mut words = rest.split(' ').skip(1);
+            assert!(
+                words.all(|w| w == "<REDACTED>"),
+                "AUTH payload kept: {line:?}"
+            );
+        }
+    }
+    seen.push(Seen::Event(format!("lines {lines:?}")));
     seen
 }
 
@@ -100,7 +122,13 @@ fn drive(server: &mut Server, seen: &mut Vec<Seen>, answer: &mut Option<Reply>, 
                 let reply = answer.take();
                 assert!(reply.is_some(), "NeedReply after an event that needs none");
                 if let Some(reply) = reply {
-                    assert_eq!(server.reply(reply), Ok(()));
+                    let lmtp =
+                        flags & 16 == 16 && seen.last() == Some(&Seen::Event("DataEnd".into()));
+                    if lmtp {
+                        assert_eq!(server.reply_many([reply.clone(), reply]), Ok(()));
+                    } else {
+                        assert_eq!(server.reply(reply), Ok(()));
+                    }
                 }
             }
             Output::NeedInput => return false,
