@@ -421,7 +421,7 @@ mod tests {
     use std::time::Instant;
 
     use crate::client::{Client, ClientConfig, Output, ReplyKind};
-    use crate::command::{Greeting, Noop};
+    use crate::command::Greeting;
     use crate::error::ProtocolError;
 
     /// The fatal error after `input` and then the end of the connection, for the greeting.
@@ -456,30 +456,5 @@ mod tests {
                 cut.escape_ascii().to_string()
             );
         }
-    }
-
-    #[test]
-    fn a_complete_reply_before_the_next_is_cut_names_the_next() {
-        let mut client = Client::new(ClientConfig::default());
-        let now = Instant::now();
-        let mut exchange = client.send(Greeting);
-        assert!(matches!(
-            exchange.poll_output(now),
-            Ok(Output::NeedInput { .. })
-        ));
-        exchange.handle_input(b"220 mx.example\r\n");
-        assert!(matches!(exchange.poll_output(now), Ok(Output::Done(Ok(_)))));
-        let mut exchange = client.send(Noop::default());
-        assert!(matches!(exchange.poll_output(now), Ok(Output::Transmit(_))));
-        assert!(matches!(
-            exchange.poll_output(now),
-            Ok(Output::NeedInput { .. })
-        ));
-        exchange.handle_input(b"250-ok\r\n");
-        exchange.handle_eof();
-        assert_eq!(
-            exchange.poll_output(now).unwrap_err(),
-            ProtocolError::TruncatedReply(ReplyKind::Other)
-        );
     }
 }
