@@ -97,11 +97,12 @@ impl Failure {
     }
 }
 
-/// The kind of a fatal protocol error. An EOF while a reply is awaited is `io` (the core
-/// does not say whether part of the reply had arrived, which would be `protocol`).
+/// The kind of a fatal protocol error: an end of the connection between replies is `io`,
+/// one in the middle of a reply (`TruncatedReply`) is `protocol`.
 fn protocol_kind(error: &ProtocolError) -> Kind {
     match error {
         ProtocolError::Timeout(_) => Kind::Timeout,
+        ProtocolError::TruncatedReply(_) => Kind::Protocol,
         ProtocolError::UnexpectedEof(_)
         | ProtocolError::ConnectionClosed
         | ProtocolError::WriteFailed => Kind::Io,
@@ -175,5 +176,19 @@ mod tests {
             Response::parse(b"421 bye\r\n").unwrap(),
         ));
         assert_eq!(Failure::from_error(&error).kind, Kind::ServiceClosing);
+    }
+
+    #[test]
+    fn a_reply_cut_off_is_protocol_an_end_between_replies_is_io() {
+        use smtp_proto::client::ReplyKind;
+        let cut = Error::from(ProtocolError::TruncatedReply(ReplyKind::Mail));
+        let failure = Failure::from_error(&cut);
+        assert_eq!(failure.kind, Kind::Protocol);
+        assert_eq!(
+            failure.message,
+            "connection closed in the middle of the reply to MAIL"
+        );
+        let between = Error::from(ProtocolError::UnexpectedEof(ReplyKind::Mail));
+        assert_eq!(Failure::from_error(&between).kind, Kind::Io);
     }
 }

@@ -44,7 +44,6 @@ mod run;
 mod session;
 mod transcript;
 mod view;
-mod watch;
 
 use args::{Cli, Command};
 use failure::{Failure, Kind};
@@ -75,11 +74,8 @@ fn finish(
         Ok(plan) => plan,
         Err(error) => return usage_error(Failure::new(Kind::Usage, error.0), json),
     };
-    // One connection: its setup is watched (see `watch`); with more, the wire events
-    // cannot be told apart.
-    let single = plan.mail.as_ref().is_none_or(|m| m.connections == 1);
-    if plan.verbose || single {
-        transcript::WireLog::install(plan.verbose.then_some(transcript::Sink::Stderr));
+    if plan.verbose {
+        transcript::WireLog::install(Some(transcript::Sink::Stderr));
     }
     if plan.insecure {
         err!(

@@ -1,13 +1,17 @@
 //! The session shape every runtime follows, with the decisions kept here so that each
-//! runner (`run/*.rs`) only does the IO: connect and set up; check the TLS and CHUNKING
-//! requirements; AUTH as its own command; the mails; QUIT.
+//! runner (`run/*.rs`) only does the IO: connect; the setup as its own command, so that
+//! what it received stays readable in the session however it ends; check the TLS and
+//! CHUNKING requirements; AUTH as its own command; the mails; QUIT.
+
+use std::net::SocketAddr;
 
 use smtp_adapter::{Error, TlsInfo};
 use smtp_proto::auth::{Mechanism, SaslParams};
 use smtp_proto::client::Session as CoreSession;
-use smtp_proto::command::{Authenticate, Envelope, Established, LogicError, MailBody, MailReport};
-use smtp_proto::error::ProtocolError;
-use smtp_proto::response::Capability;
+use smtp_proto::command::{
+    Authenticate, Envelope, Establish, Established, Hello, LogicError, MailBody, MailReport,
+};
+use smtp_proto::response::{Capability, Response};
 
 use crate::args::{Chunking, TlsMode};
 use crate::cert;
@@ -19,16 +23,16 @@ use crate::report::{AuthReport, SessionReport, TlsSummary};
 /// The AUTH command as the CLI runs it.
 pub(crate) type AuthCmd = Recorded<Authenticate>;
 
+/// The setup (greeting, EHLO, STARTTLS) as the CLI runs it: its last reply is the
+/// refusal of STARTTLS when the setup went on without TLS.
+pub(crate) type SetupCmd = Recorded<Establish>;
+
 /// One connection's progress.
 pub(crate) struct Session<'p> {
     plan: &'p Plan,
     pub(crate) report: SessionReport,
     /// The mechanism AUTH chose from the post-TLS EHLO, before it ran.
     mechanism: Option<Mechanism>,
-    /// The only connection of the run: its setup can be watched.
-    single: bool,
-    /// One connection, at most one message: the watch lasts the whole session.
-    watch_all: bool,
 }
 
 impl<'p> Session<'p> {
@@ -38,11 +42,6 @@ impl<'p> Session<'p> {
             plan,
             report: SessionReport::default(),
             mechanism: None,
-            single: plan.mail.as_ref().is_none_or(|m| m.connections == 1),
-            watch_all: plan
-                .mail
-                .as_ref()
-                .is_none_or(|m| m.connections == 1 && m.count == 1),
         }
     }
 
@@ -56,71 +55,72 @@ impl<'p> Session<'p> {
         self.plan.mail.is_some()
     }
 
-    /// Starts a connection attempt (the setup is watched when it is the only one).
-    pub(crate) fn connecting(&self) {
-        if self.single {
-            crate::watch::start();
-        }
-    }
-
-    /// The connection or its setup failed.
+    /// The connection could not be opened (nothing was received).
     pub(crate) fn connect_failed(&mut self, error: &Error) {
-        let seen = crate::watch::finish();
-        if let Error::Refused(LogicError::Refused { command, response }) = error.cause() {
-            if *command == "greeting" {
-                self.report.greeting = Some(response.clone());
-            }
-        }
-        if let Some(seen) = &seen {
-            if self.report.greeting.is_none() {
-                self.report.greeting = seen.greeting();
-            }
-        }
-        if let Some(reply) = error.protocol().and_then(|p| p.response()) {
-            // A 421 during the setup is the greeting's when the client had not written yet
-            // (unknown with several connections: then taken as the greeting's).
-            let at_greeting = seen.as_ref().is_none_or(|s| !s.client_wrote);
-            if reply.code().get() == 421 && at_greeting {
-                self.report.greeting = Some(reply.clone());
-            }
-        }
         let counts = self.counts();
         self.report.fail(Failure::from_error(error), counts);
-        self.refine(is_eof(error), seen);
     }
 
-    /// An EOF while a reply was awaited is `io`, unless the watch saw the reply begin.
-    fn refine(&mut self, eof: bool, seen: Option<crate::watch::Seen>) {
-        if !eof || !seen.is_some_and(|s| s.ends_mid_reply()) {
-            return;
-        }
-        if let Some((_, failure)) = self.report.error.as_mut() {
-            if failure.kind == Kind::Io {
-                failure.kind = Kind::Protocol;
-                failure.message.push_str(" (the reply was cut off)");
+    /// The setup to run first on the connection (`local`: the local address, which names
+    /// the client when nothing else does); `None` when it cannot be built (recorded).
+    pub(crate) fn setup_command(&mut self, local: Option<SocketAddr>) -> Option<SetupCmd> {
+        match self.plan.config.establish(local) {
+            Ok(setup) => Some(Recorded::new(setup)),
+            Err(error) => {
+                self.connect_failed(&error);
+                None
             }
         }
     }
 
-    /// The setup completed: records it and checks what the CLI requires on top of the
-    /// adapter (STARTTLS with `--tls starttls`, CHUNKING with `--chunking always`).
-    /// `false`: the session ends here (QUIT), nothing else is sent.
-    pub(crate) fn connected(
+    /// The setup ended: records what it received, however far it got (the greeting, a
+    /// refusal or 421 included, and the EHLO and TLS of the session at that point), then
+    /// checks what the CLI requires on top of the adapter (STARTTLS with `--tls starttls`,
+    /// CHUNKING with `--chunking always`). `false`: the session ends here, nothing else is
+    /// sent.
+    pub(crate) fn set_up(
         &mut self,
-        established: Option<&Established>,
+        result: &Result<Result<Established, LogicError>, Error>,
+        setup: &SetupCmd,
         tls: Option<&TlsInfo>,
         session: &CoreSession,
     ) -> bool {
-        let last = crate::watch::last_reply();
-        if !self.watch_all {
-            crate::watch::finish();
-        }
-        if let Some(established) = established {
-            self.report.greeting = Some(established.greeting.clone());
-            self.report.hello = Some(established.hello.clone());
-        }
+        // A 421 or a refusal to the greeting is the greeting; one to a later command is not.
+        self.report.greeting = session.greeting().cloned();
         self.report.tls = tls.map(|info| summarise(info, !self.plan.insecure));
-        let failure = if self.plan.tls_mode == TlsMode::Starttls && tls.is_none() {
+        let failure = match result {
+            Ok(Ok(established)) => {
+                self.report.hello = Some(established.hello.clone());
+                self.requirement_missing(setup.last.as_ref(), session)
+            }
+            Ok(Err(refusal)) => {
+                self.report.hello = session.ehlo().cloned().map(Hello::Ehlo);
+                Some(Failure::from_error(&Error::Refused(refusal.clone())))
+            }
+            Err(error) => {
+                self.report.hello = session.ehlo().cloned().map(Hello::Ehlo);
+                Some(Failure::from_error(error))
+            }
+        };
+        match failure {
+            Some(failure) => {
+                let counts = self.counts();
+                self.report.fail(failure, counts);
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// What a completed setup lacks for this run: TLS with `--tls starttls` (`last`: the
+    /// setup's last reply, STARTTLS's refusal if it was refused), CHUNKING with
+    /// `--chunking always`.
+    fn requirement_missing(
+        &self,
+        last: Option<&Response>,
+        session: &CoreSession,
+    ) -> Option<Failure> {
+        if self.plan.tls_mode == TlsMode::Starttls && !session.is_tls() {
             let message = if session.supports(Capability::StartTls) {
                 match last {
                     Some(reply) => format!("STARTTLS required, but the server refused it: {reply}"),
@@ -140,14 +140,6 @@ impl<'p> Session<'p> {
             ))
         } else {
             None
-        };
-        match failure {
-            Some(failure) => {
-                let counts = self.counts();
-                self.report.fail(failure, counts);
-                false
-            }
-            None => true,
         }
     }
 
@@ -219,9 +211,6 @@ impl<'p> Session<'p> {
         };
         let counts = self.counts();
         self.report.fail(failure, counts);
-        if let Err(error) = result {
-            self.refine(is_eof(error), crate::watch::finish());
-        }
         false
     }
 
@@ -240,19 +229,8 @@ impl<'p> Session<'p> {
         &mut self,
         result: Result<Result<MailReport, LogicError>, Error>,
     ) -> bool {
-        let failed = result.is_err();
-        let eof = matches!(&result, Err(error) if is_eof(error));
-        let going_on = self.report.message(result, self.plan.lmtp);
-        if failed && self.watch_all {
-            self.refine(eof, crate::watch::finish());
-        }
-        going_on
+        self.report.message(result, self.plan.lmtp)
     }
-}
-
-/// The connection ended while a reply was awaited.
-fn is_eof(error: &Error) -> bool {
-    matches!(error.protocol(), Some(ProtocolError::UnexpectedEof(_)))
 }
 
 /// The JSON's `tls` object from what the handshake negotiated.

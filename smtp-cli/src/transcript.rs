@@ -40,8 +40,7 @@ pub(crate) enum Sink {
     Collect(Arc<Mutex<Vec<Line>>>),
 }
 
-/// The subscriber; installed globally once. Besides its sink it feeds
-/// [`crate::watch`] while a setup is watched.
+/// The subscriber; installed globally once.
 pub(crate) struct WireLog {
     start: Instant,
     sink: Option<Sink>,
@@ -103,10 +102,9 @@ fn split(message: &str) -> Vec<(Direction, String)> {
 }
 
 impl Subscriber for WireLog {
-    /// Wire events are looked at while there is a sink or a watched setup (the watch
-    /// rebuilds this cache when it starts and ends); nothing else ever is.
+    /// Wire events are looked at while there is a sink; nothing else ever is.
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        if metadata.target() == WIRE && (self.sink.is_some() || crate::watch::is_capturing()) {
+        if metadata.target() == WIRE && self.sink.is_some() {
             Interest::sometimes()
         } else {
             Interest::never()
@@ -114,7 +112,7 @@ impl Subscriber for WireLog {
     }
 
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.target() == WIRE && (self.sink.is_some() || crate::watch::is_capturing())
+        metadata.target() == WIRE && self.sink.is_some()
     }
 
     fn new_span(&self, _span: &Attributes<'_>) -> Id {
@@ -128,9 +126,6 @@ impl Subscriber for WireLog {
     fn event(&self, event: &Event<'_>) {
         let mut message = Message(String::new());
         event.record(&mut message);
-        if crate::watch::is_capturing() {
-            crate::watch::observe(&message.0);
-        }
         if let Some(sink) = &self.sink {
             self.emit(sink, &message.0);
         }

@@ -96,9 +96,15 @@ pub enum ProtocolError {
     /// No complete reply arrived before its deadline.
     #[error("timed out waiting for the reply to {0}")]
     Timeout(ReplyKind),
-    /// The connection was closed while replies were outstanding or mid-reply.
+    /// The connection was closed while replies were outstanding, with nothing of the
+    /// awaited reply received (an end between replies).
     #[error("connection closed by the server while waiting for {0}")]
     UnexpectedEof(ReplyKind),
+    /// The connection was closed in the middle of the awaited reply: part of it had
+    /// arrived, its last line had not (RFC 5321 §4.2.1: a reply ends with the line whose
+    /// code is followed by a space).
+    #[error("connection closed in the middle of the reply to {0}")]
+    TruncatedReply(ReplyKind),
     /// The server announced it is closing the connection (421, RFC 5321 §3.8).
     #[error("service closing: {0}")]
     ServiceClosing(Response),

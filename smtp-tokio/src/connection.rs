@@ -74,6 +74,54 @@ impl Connection {
         Self::open(stream, upgrader(config)?, None, config).await
     }
 
+    /// Connects as [`connect`](Self::connect) does (resolution, every address within the
+    /// connect timeout, implicit TLS when configured) but runs no command: the first
+    /// [`send`](Self::send) must be the setup, the configured one
+    /// ([`ConnectionConfig::establish`]) or the caller's own greeting, EHLO, STARTTLS and
+    /// AUTH one by one.
+    ///
+    /// Nothing is lost when the setup fails: the connection still exists, so
+    /// [`session`](Self::session) keeps the greeting (a refusal or 421 included) and the
+    /// EHLO data received, and [`tls_info`](Self::tls_info) the TLS negotiated, however far
+    /// the setup got (RFC 5321 §3.1, §4.1.1.1; RFC 3207 §4.2).
+    /// [`established`](Self::established) stays `None`: the setup's output is the caller's.
+    /// Returns the connection and, for TCP, the local address
+    /// ([`ConnectionConfig::establish`] names the client after it when nothing else names
+    /// it, as `connect` does).
+    ///
+    /// ```no_run
+    /// use smtp_tokio::{Connection, ConnectionConfig, Error};
+    ///
+    /// # async fn demo() -> Result<(), Error> {
+    /// let config = ConnectionConfig::builder("mx.example.org").build()?;
+    /// let (mut connection, local) = Connection::connect_without_setup(&config).await?;
+    /// match connection.send(config.establish(local)?).await {
+    ///     Ok(Ok(established)) => println!("EHLO: {:?}", established.ehlo()),
+    ///     Ok(Err(refusal)) => println!("refused: {refusal}"),
+    ///     Err(error) => println!("failed: {error}"),
+    /// }
+    /// // However the setup ended, what it received is still there.
+    /// println!("greeting: {:?}", connection.session().greeting());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn connect_without_setup(
+        config: &ConnectionConfig,
+    ) -> Result<(Self, Option<SocketAddr>), Error> {
+        let (stream, local) = connect::open(config).await?;
+        let mut io = Io::new(stream, upgrader(config)?, None);
+        let implicit = config.security() == Security::ImplicitTls;
+        if implicit {
+            let stream = io.stream.take().ok_or(ProtocolError::Unusable)?;
+            let (stream, info) = io.upgrader.handshake(stream).await?;
+            io.stream = Some(stream);
+            io.tls = info;
+        }
+        let mut connection = Self::from_parts(io, config.new_client(implicit));
+        connection.options = config.transaction_options();
+        Ok((connection, local))
+    }
+
     pub(crate) async fn open(
         stream: Stream,
         upgrader: Upgrader,

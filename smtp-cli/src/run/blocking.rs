@@ -31,20 +31,26 @@ pub(crate) fn run(plan: &Arc<Plan>, connections: u32) -> Vec<SessionReport> {
 
 fn session(plan: &Plan) -> SessionReport {
     let mut session = Session::new(plan);
-    session.connecting();
-    let mut connection = match Connection::connect(&plan.config) {
-        Ok(connection) => connection,
+    let (mut connection, local) = match Connection::connect_without_setup(&plan.config) {
+        Ok(opened) => opened,
         Err(error) => {
             session.connect_failed(&error);
             return session.into_report();
         }
     };
-    if !session.connected(
-        connection.established(),
+    let Some(setup) = session.setup_command(local) else {
+        return session.into_report();
+    };
+    let sent = connection.send_with_body(setup, std::io::empty());
+    if !session.set_up(
+        &sent.result,
+        &sent.command,
         connection.tls_info(),
         connection.session(),
     ) {
-        let _ = connection.quit();
+        if connection.is_usable() {
+            let _ = connection.quit();
+        }
         return session.into_report();
     }
     match session.auth_command(connection.session()) {

@@ -50,20 +50,26 @@ pub(crate) fn run(plan: &Arc<Plan>, connections: u32) -> Vec<SessionReport> {
 
 async fn session(plan: &Plan) -> SessionReport {
     let mut session = Session::new(plan);
-    session.connecting();
-    let mut connection = match Connection::connect(&plan.config).await {
-        Ok(connection) => connection,
+    let (mut connection, local) = match Connection::connect_without_setup(&plan.config).await {
+        Ok(opened) => opened,
         Err(error) => {
             session.connect_failed(&error);
             return session.into_report();
         }
     };
-    if !session.connected(
-        connection.established(),
+    let Some(setup) = session.setup_command(local) else {
+        return session.into_report();
+    };
+    let sent = connection.send_with_body(setup, tokio::io::empty()).await;
+    if !session.set_up(
+        &sent.result,
+        &sent.command,
         connection.tls_info(),
         connection.session(),
     ) {
-        let _ = connection.quit().await;
+        if connection.is_usable() {
+            let _ = connection.quit().await;
+        }
         return session.into_report();
     }
     match session.auth_command(connection.session()) {

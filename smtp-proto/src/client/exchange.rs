@@ -179,8 +179,9 @@ impl<'c, C: Cmd> Exchange<'c, C> {
     }
 
     /// The server closed the connection. Replies already complete were handled by
-    /// [`handle_input`](Self::handle_input); with replies outstanding or part of one
-    /// received this is [`ProtocolError::UnexpectedEof`].
+    /// [`handle_input`](Self::handle_input); with a reply awaited this is
+    /// [`ProtocolError::TruncatedReply`] when part of it had arrived (a reply cut off),
+    /// else [`ProtocolError::UnexpectedEof`] (an end between replies).
     pub fn handle_eof(&mut self) {
         let client = &mut *self.client;
         client.eof = true;
@@ -189,7 +190,12 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         }
         if let Some(head) = client.awaited.front() {
             let kind = head.kind;
-            client.fail(ProtocolError::UnexpectedEof(kind));
+            // The parser keeps an incomplete reply in `input` until its last line arrives.
+            client.fail(if client.input.is_empty() {
+                ProtocolError::UnexpectedEof(kind)
+            } else {
+                ProtocolError::TruncatedReply(kind)
+            });
         } else if !client.input.is_empty() {
             client.fail(ProtocolError::UnexpectedBytes);
         } else if matches!(self.state, State::Running) {
@@ -407,5 +413,48 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         self.client.failed = true;
         self.client.busy = false;
         Some(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use crate::client::{Client, ClientConfig, Output, ReplyKind};
+    use crate::command::Greeting;
+    use crate::error::ProtocolError;
+
+    /// The fatal error after `input` and then the end of the connection, for the greeting.
+    fn eof_after(input: &[u8]) -> ProtocolError {
+        let mut client = Client::new(ClientConfig::default());
+        let mut exchange = client.send(Greeting);
+        let now = Instant::now();
+        assert!(matches!(
+            exchange.poll_output(now),
+            Ok(Output::NeedInput { .. })
+        ));
+        exchange.handle_input(input);
+        exchange.handle_eof();
+        exchange.poll_output(now).unwrap_err()
+    }
+
+    #[test]
+    fn an_end_between_replies_is_unexpected_eof() {
+        assert_eq!(
+            eof_after(b""),
+            ProtocolError::UnexpectedEof(ReplyKind::Greeting)
+        );
+    }
+
+    #[test]
+    fn a_reply_cut_off_is_truncated_reply() {
+        for cut in [&b"2"[..], b"220", b"220 mx.example", b"220-mx.example\r\n"] {
+            assert_eq!(
+                eof_after(cut),
+                ProtocolError::TruncatedReply(ReplyKind::Greeting),
+                "{:?}",
+                cut.escape_ascii().to_string()
+            );
+        }
     }
 }

@@ -57,9 +57,9 @@ pub fn render_logic_error(error: &LogicError) -> String {
     words.join(" ")
 }
 
-/// `fatal VARIANT details`: `fatal timeout greeting`, `fatal service-closing 421`,
-/// `fatal malformed-reply code-mismatch`, `fatal impossible-reply RCPT 354`,
-/// `fatal sasl PLAIN malformed-challenge`.
+/// `fatal VARIANT details`: `fatal timeout greeting`, `fatal truncated-reply mail`,
+/// `fatal service-closing 421`, `fatal malformed-reply code-mismatch`,
+/// `fatal impossible-reply RCPT 354`, `fatal sasl PLAIN malformed-challenge`.
 ///
 /// ```
 /// use smtp_proto::client::ReplyKind;
@@ -68,6 +68,8 @@ pub fn render_logic_error(error: &LogicError) -> String {
 ///
 /// let error = ProtocolError::Timeout(ReplyKind::DataEnd);
 /// assert_eq!(render_protocol_error(&error), "fatal timeout data-end");
+/// let error = ProtocolError::TruncatedReply(ReplyKind::Mail);
+/// assert_eq!(render_protocol_error(&error), "fatal truncated-reply mail");
 /// let error = ProtocolError::StartTlsInjection;
 /// assert_eq!(render_protocol_error(&error), "fatal start-tls-injection");
 /// ```
@@ -75,9 +77,9 @@ pub fn render_protocol_error(error: &ProtocolError) -> String {
     let mut words = vec!["fatal".to_owned(), variant(error)];
     match error {
         ProtocolError::MalformedReply(inner) => words.push(variant(inner)),
-        ProtocolError::Timeout(kind) | ProtocolError::UnexpectedEof(kind) => {
-            words.push(variant(kind))
-        }
+        ProtocolError::Timeout(kind)
+        | ProtocolError::UnexpectedEof(kind)
+        | ProtocolError::TruncatedReply(kind) => words.push(variant(kind)),
         ProtocolError::ServiceClosing(response)
         | ProtocolError::UnexpectedReply(response)
         | ProtocolError::StartTlsUnavailable(Some(response)) => {
