@@ -241,7 +241,51 @@ impl Context<'_> {
 /// Exactly one line: ends with CRLF, no other CR or LF, no NUL.
 fn is_one_line(bytes: &[u8]) -> bool {
     match bytes.strip_suffix(b"\r\n") {
+        // Most command lines are short: a plain pass (vectorised, no early exit) costs less
+        // than `memchr3`'s dispatch, and a line is checked on every command.
+        Some(body) if body.len() <= 64 => !body.iter().fold(false, |found, &b| {
+            found | (b == b'\r') | (b == b'\n') | (b == 0)
+        }),
         Some(body) => memchr::memchr3(b'\r', b'\n', 0, body).is_none(),
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn one_line_means_one_final_crlf_and_no_nul() {
+        assert!(is_one_line(b"MAIL FROM:<a@example.org>\r\n"));
+        assert!(is_one_line(b"\r\n"));
+        assert!(!is_one_line(b"NOOP"));
+        assert!(!is_one_line(b"NOOP\n"));
+        for bad in [
+            &b"NO\rOP\r\n"[..],
+            b"NO\nOP\r\n",
+            b"NO\0OP\r\n",
+            b"NOOP\r\n\r\n",
+        ] {
+            assert!(!is_one_line(bad), "{}", bad.escape_ascii());
+        }
+        let long = [&[b'x'; 100][..], b"\r\n"].concat();
+        assert!(is_one_line(&long));
+        let mut injected = long.clone();
+        injected[70] = b'\n';
+        assert!(!is_one_line(&injected));
+    }
+
+    proptest! {
+        /// The short-line pass and `memchr3` agree on every line.
+        #[test]
+        fn short_and_long_checks_agree(
+            body in prop::collection::vec(prop::sample::select(b"ab \r\n\0".to_vec()), 0..100)
+        ) {
+            let line = [&body[..], b"\r\n"].concat();
+            let expected = memchr::memchr3(b'\r', b'\n', 0, &body).is_none();
+            prop_assert_eq!(is_one_line(&line), expected);
+        }
     }
 }

@@ -26,13 +26,21 @@ pub(crate) struct Plan {
     pub(crate) repeatable: bool,
     /// For a streamed body: whether 8-bit octets were declared.
     pub(crate) eight_bit: bool,
+    /// For a whole text body: its summary, which spares the DATA encoding a body already
+    /// in DATA form.
+    pub(crate) summary: Option<BodySummary>,
 }
 
 /// Checks everything that can be checked before MAIL and completes the envelope's MAIL
-/// parameters. `scratch` is a reused buffer for the line checks.
+/// parameters. `scratch` receives the MAIL line and every RCPT line, in envelope order, as
+/// checked.
+///
+/// `known` is the summary of a body with the very same octets (the previous mail's, when
+/// it shares its `Bytes`), which spares the pass over it.
 pub(crate) fn plan(
     envelope: Envelope,
     body: &MailBody,
+    known: Option<BodySummary>,
     session: &Session,
     options: &TransactionOptions,
     scratch: &mut Vec<u8>,
@@ -56,9 +64,10 @@ pub(crate) fn plan(
     let mut bdat = None;
     let size;
     let mut eight_bit = false;
+    let mut summarized = None;
     match body {
         MailBody::Bytes(bytes) => {
-            let summary = BodySummary::of(bytes, options.body_policy);
+            let summary = known.unwrap_or_else(|| BodySummary::of(bytes, options.body_policy));
             if let Some(violation) = summary.violation() {
                 return Err(LogicError::Body(violation));
             }
@@ -73,6 +82,7 @@ pub(crate) fn plan(
             } else {
                 size = Some(summary.size());
             }
+            summarized = Some(summary);
         }
         MailBody::Binary(bytes) => {
             params.body = Some(Body::BinaryMime);
@@ -130,10 +140,11 @@ pub(crate) fn plan(
         AddressEncoding::Ascii
     };
 
+    // The lines are checked by encoding them; the first transaction then sends these very
+    // lines (`Job::begin`).
     scratch.clear();
     envelope.mail.encode(scratch, encoding)?;
     for rcpt in envelope.recipients.iter() {
-        scratch.clear();
         rcpt.encode(scratch, encoding)?;
     }
 
@@ -171,6 +182,7 @@ pub(crate) fn plan(
         rcpt_max,
         repeatable,
         eight_bit,
+        summary: summarized,
     };
     Ok((plan, MailReport::new(envelope)))
 }

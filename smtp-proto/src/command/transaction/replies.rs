@@ -27,7 +27,7 @@ impl Job {
             txn.mail_ok = true;
             if !self.plan.pipelined {
                 let mut txn = std::mem::take(txn);
-                self.write_rcpt(&mut txn, cx, expect);
+                self.write_rcpt(&mut txn, cx, expect, None);
                 self.txn = Some(txn);
             }
         } else if reply.is_negative() {
@@ -88,7 +88,7 @@ impl Job {
         if txn.rcpt_answers < txn.rcpts.len() {
             if !self.plan.pipelined {
                 let mut txn = std::mem::take(txn);
-                self.write_rcpt(&mut txn, cx, expect);
+                self.write_rcpt(&mut txn, cx, expect, None);
                 self.txn = Some(txn);
             }
             return;
@@ -162,7 +162,8 @@ impl Job {
                 cx.request_body();
                 return;
             }
-            if let Err(error) = write_data_body(&self.body, options, cx) {
+            if let Err(error) = write_data_body(&self.body, self.plan.summary.as_ref(), options, cx)
+            {
                 expect.fatal(ProtocolError::BodyAborted(error));
                 return;
             }

@@ -84,7 +84,7 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
             };
             match self.jobs.back_mut() {
                 Some(Slot::Running(job)) if job.txn.is_none() && job.has_todo() => {
-                    job.begin(cx, &mut expect);
+                    job.begin(cx, &mut expect, None);
                     continue;
                 }
                 Some(Slot::Running(job)) if !job.lets_next_ride() => return,
@@ -99,16 +99,21 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
             };
             let seq = self.next_seq;
             self.next_seq += 1;
+            let known = match self.jobs.back() {
+                Some(Slot::Running(last)) => last.summary_if_same(&body),
+                _ => None,
+            };
             match plan(
                 envelope,
                 &body,
+                known,
                 cx.session(),
                 &self.options,
                 &mut self.scratch,
             ) {
                 Ok((plan, report)) => {
                     let mut job = Job::new(seq, plan, body, report);
-                    job.begin(cx, &mut expect);
+                    job.begin(cx, &mut expect, Some(&self.scratch));
                     self.jobs.push_back(Slot::Running(job));
                 }
                 Err(error) => self.jobs.push_back(Slot::Failed(error)),
