@@ -323,14 +323,20 @@ mod tests {
             let piece = vec![b'a' + i % 26; 1000 + usize::from(i)];
             outbox.write(TransmitTag::Body, 0, |out| out.extend_from_slice(&piece));
             let line = format!("MAIL FROM:<{i}@example.org>\r\n");
-            outbox.write(TransmitTag::Command, 0, |out| out.extend_from_slice(line.as_bytes()));
+            outbox.write(TransmitTag::Command, 0, |out| {
+                out.extend_from_slice(line.as_bytes())
+            });
             let transmit = outbox.take(None, deadline);
             assert_eq!(transmit.bytes(), [&piece[..], line.as_bytes()].concat());
             assert_eq!(transmit.start, position);
             position += (piece.len() + line.len()) as u64;
             assert_eq!(outbox.sent(), position);
             assert!(!outbox.has_unsent());
-            assert!(outbox.buf.len() <= COMPACT_AT + 2 * 1300, "{}", outbox.buf.len());
+            assert!(
+                outbox.buf.len() <= COMPACT_AT + 2 * 1300,
+                "{}",
+                outbox.buf.len()
+            );
         }
     }
 }
