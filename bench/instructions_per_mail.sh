@@ -23,16 +23,17 @@ fi
 work=$(mktemp -d)
 out=${OUT:-$work}
 sink_pid=
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
-    [[ -n "$sink_pid" ]] && kill "$sink_pid" 2>/dev/null || true
+    if [[ -n "$sink_pid" ]]; then kill "$sink_pid" 2>/dev/null || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
 {
     printf 'From: <a@example.org>\r\nTo: <b@example.org>\r\n'
     printf 'Date: Sun, 29 Nov 2026 15:56:49 +0000 (UTC)\r\nMessage-Id: <4a86.0003.0000@vm>\r\n\r\n'
-    awk 'BEGIN { n = 1024; i = 1; while (n > 0) { len = n >= 80 ? 80 : n; s = i % 10;
-        for (j = 2; j <= len - 2; j++) s = s "X"; printf "%s\r\n", s; n -= len; i++ } }'
+    awk 'BEGIN { for (i = 1; i <= 12; i++) { s = i % 10; for (j = 2; j <= 78; j++) s = s "X"; printf "%s\r\n", s }
+        s = ""; for (j = 1; j <= 64; j++) s = s "X"; printf "%s\r\n", s }'
 } >"$work/body.eml"
 /usr/sbin/smtp-sink -a -u nobody "127.0.0.1:$port" 256 >"$work/sink.out" 2>&1 &
 sink_pid=$!

@@ -18,6 +18,8 @@
 #   $SMTP_CLIENT_CMD send --server 127.0.0.1:PORT --tls none --from a@example.org
 #     --to b@example.org --body-file F --count N --connections C --json
 # By default it is bench's throughput_client, which does what that command does.
+# BASELINE_CLIENT_CMD (optional): another build of our client, called the same way, run in
+# the same alternation (before/after comparisons in one invocation).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 runs=${RUNS:-5}
@@ -32,27 +34,31 @@ fi
 work=$(mktemp -d)
 sink_pid=
 cleanup() {
-    [[ -n "$sink_pid" ]] && kill "$sink_pid" 2>/dev/null || true
+    if [[ -n "$sink_pid" ]]; then kill "$sink_pid" 2>/dev/null || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-# The message smtp-source sends with -l 1024: its four header fields, an empty line and
-# 1024 octets of 80-octet lines ("1XXX...X", the last line shorter), CRLF line ends.
+# The message smtp-source sends with -l 1024: its four header fields, an empty line, twelve
+# lines "1XXX...X" (78 octets and CRLF), then 64 X and CRLF (its 1 024 octets and the CRLF
+# it ends the last line with).
 {
     printf 'From: <a@example.org>\r\nTo: <b@example.org>\r\n'
     printf 'Date: Sun, 29 Nov 2026 15:56:49 +0000 (UTC)\r\nMessage-Id: <4a86.0003.0000@vm>\r\n\r\n'
-    awk 'BEGIN { n = 1024; i = 1; while (n > 0) { len = n >= 80 ? 80 : n; s = i % 10;
-        for (j = 2; j <= len - 2; j++) s = s "X"; printf "%s\r\n", s; n -= len; i++ } }'
+    awk 'BEGIN { for (i = 1; i <= 12; i++) { s = i % 10; for (j = 2; j <= 78; j++) s = s "X"; printf "%s\r\n", s }
+        s = ""; for (j = 1; j <= 64; j++) s = s "X"; printf "%s\r\n", s }'
 } >"$work/body.eml"
 
 start_sink() { # PIN (yes|no)
-    [[ -n "$sink_pid" ]] && kill "$sink_pid" && wait "$sink_pid" 2>/dev/null || true
-    local pin=()
-    [[ $1 == yes ]] && pin=(taskset -c 0)
+    if [[ -n "$sink_pid" ]]; then
+        kill "$sink_pid" 2>/dev/null || true
+        wait "$sink_pid" 2>/dev/null || true
+    fi
+    local prefix=()
+    [[ $1 == yes ]] && prefix=(taskset -c 0)
     : >"$work/sink.out"
     # -a: no AUTH offered; -u nobody: smtp-sink refuses to run as root otherwise.
-    "${pin[@]}" "$sink" -c -a -u nobody "127.0.0.1:$port" 256 >"$work/sink.out" 2>&1 &
+    "${prefix[@]}" "$sink" -c -a -u nobody "127.0.0.1:$port" 256 >"$work/sink.out" 2>&1 &
     sink_pid=$!
     for _ in $(seq 50); do
         (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
@@ -72,11 +78,13 @@ run() { # NAME PIN CONNECTIONS -> one line "NAME mails_per_s"
     local name=$1 pin=$2 connections=$3 cmd before after t0 t1
     local taskset=()
     [[ $pin == yes ]] && taskset=(taskset -c 0)
+    local client=$SMTP_CLIENT_CMD
+    [[ $name == baseline ]] && client=$BASELINE_CLIENT_CMD
     if [[ $name == source ]]; then
         cmd=("$source" -d -l 1024 -m "$mails" -s "$connections" -f a@example.org -t b@example.org "127.0.0.1:$port")
     else
-        # shellcheck disable=SC2206 # SMTP_CLIENT_CMD may carry arguments
-        cmd=($SMTP_CLIENT_CMD send --server "127.0.0.1:$port" --tls none --from a@example.org
+        # shellcheck disable=SC2206 # the command may carry arguments
+        cmd=($client send --server "127.0.0.1:$port" --tls none --from a@example.org
             --to b@example.org --body-file "$work/body.eml" --count $((mails / connections))
             --connections "$connections" --json)
     fi
@@ -109,9 +117,11 @@ configuration() { # LABEL PIN CONNECTIONS
         [[ $pin == yes ]] && echo 'PINNED to CPU 0 (taskset -c 0)' || echo 'UNPINNED')"
     : >"$results"
     for rep in $(seq "$runs"); do
-        # Alternate which client goes first, so neither always follows the other.
+        # Rotate which client goes first, so none always follows another.
         local order=(source ours)
-        ((rep % 2 == 0)) && order=(ours source)
+        [[ -n "${BASELINE_CLIENT_CMD:-}" ]] && order+=(baseline)
+        local shift=$(((rep - 1) % ${#order[@]}))
+        order=("${order[@]:shift}" "${order[@]:0:shift}")
         for name in "${order[@]}"; do
             line=$(run "$name" "$pin" "$connections")
             echo "   run $rep: $line mails/s"
@@ -124,8 +134,16 @@ configuration() { # LABEL PIN CONNECTIONS
     echo "   smtp-source: $s mails/s (median [min-max] of $runs)"
     echo "   ours:        $o mails/s"
     awk -v s="${s%% *}" -v o="${o%% *}" 'BEGIN { printf "   ratio of medians ours/smtp-source: %.2fx\n", o / s }'
+    if [[ -n "${BASELINE_CLIENT_CMD:-}" ]]; then
+        local b
+        b=$(summary "$results" baseline)
+        echo "   baseline:    $b mails/s"
+        awk -v s="${s%% *}" -v b="${b%% *}" -v o="${o%% *}" 'BEGIN {
+            printf "   ratio of medians baseline/smtp-source: %.2fx, ours/baseline: %.2fx\n", b / s, o / b }'
+    fi
 }
 
+[[ -n "${BASELINE_CLIENT_CMD:-}" ]] && echo "baseline: $BASELINE_CLIENT_CMD"
 echo "client: $SMTP_CLIENT_CMD; machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 configuration "one connection" yes 1
 configuration "eight connections" no 8
