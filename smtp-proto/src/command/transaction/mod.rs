@@ -37,6 +37,8 @@ mod job;
 mod plan;
 mod replies;
 mod report;
+#[cfg(all(test, feature = "testing"))]
+mod reuse_tests;
 mod send_mail;
 mod send_mails;
 

@@ -9,6 +9,7 @@ use crate::response::Capability;
 use crate::syntax::AddressEncoding;
 use crate::syntax::esmtp::Body;
 
+use super::job::Job;
 use super::{Envelope, MailBody, MailReport, TransactionOptions};
 
 /// How one mail is sent, decided once before its first MAIL.
@@ -35,12 +36,13 @@ pub(crate) struct Plan {
 /// parameters. `scratch` receives the MAIL line and every RCPT line, in envelope order, as
 /// checked.
 ///
-/// `known` is the summary of a body with the very same octets (the previous mail's, when
-/// it shares its `Bytes`), which spares the pass over it.
+/// `previous` is the mail planned just before, whose lines `scratch` still holds: what this
+/// mail shares with it is not computed again (the summary of a body with the very same
+/// octets; the lines of an equal envelope, a bulk send's common case).
 pub(crate) fn plan(
     envelope: Envelope,
     body: &MailBody,
-    known: Option<BodySummary>,
+    previous: Option<&Job>,
     session: &Session,
     options: &TransactionOptions,
     scratch: &mut Vec<u8>,
@@ -67,6 +69,7 @@ pub(crate) fn plan(
     let mut summarized = None;
     match body {
         MailBody::Bytes(bytes) => {
+            let known = previous.and_then(|job| job.summary_if_same(body));
             let summary = known.unwrap_or_else(|| BodySummary::of(bytes, options.body_policy));
             if let Some(violation) = summary.violation() {
                 return Err(LogicError::Body(violation));
@@ -141,11 +144,20 @@ pub(crate) fn plan(
     };
 
     // The lines are checked by encoding them; the first transaction then sends these very
-    // lines (`Job::begin`).
-    scratch.clear();
-    envelope.mail.encode(scratch, encoding)?;
-    for rcpt in envelope.recipients.iter() {
-        rcpt.encode(scratch, encoding)?;
+    // lines (`Job::begin`). Equal commands encode to equal lines: those of an envelope equal
+    // to the previous mail's (as that one was completed) are already there.
+    let same = previous.is_some_and(|job| {
+        let sent = &job.report.envelope;
+        job.plan.encoding == encoding
+            && sent.mail == envelope.mail
+            && sent.recipients == envelope.recipients
+    });
+    if !same {
+        scratch.clear();
+        envelope.mail.encode(scratch, encoding)?;
+        for rcpt in envelope.recipients.iter() {
+            rcpt.encode(scratch, encoding)?;
+        }
     }
 
     let rcpt_max = ehlo

@@ -99,14 +99,15 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
             };
             let seq = self.next_seq;
             self.next_seq += 1;
-            let known = match self.jobs.back() {
-                Some(Slot::Running(last)) => last.summary_if_same(&body),
+            // `scratch` holds the lines of the last mail planned only if it is running.
+            let previous = match self.jobs.back() {
+                Some(Slot::Running(last)) => Some(last),
                 _ => None,
             };
             match plan(
                 envelope,
                 &body,
-                known,
+                previous,
                 cx.session(),
                 &self.options,
                 &mut self.scratch,
