@@ -2,15 +2,14 @@
 
 use crate::client::{Context, ReplyKind};
 use crate::command::LogicError;
-use crate::data::{
-    BdatEncoder, BdatMode, BodySummary, DataEncoder, DataError, encode_data, encode_data_summarized,
-};
+use crate::data::{BdatEncoder, BdatMode, BodySummary, DataEncoder, DataError};
 use crate::error::ProtocolError;
 use crate::response::Response;
 
+use super::batch::Batch;
 use super::plan::Plan;
 use super::report::TransactionReport;
-use super::{MailBody, MailReport, TransactionOptions};
+use super::{MailBody, MailReport};
 
 /// A reply the transaction engine waits for, in order, tagged with its mail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,43 +67,6 @@ pub(crate) struct Txn {
     pub(crate) chunks_out: u64,
     /// Verdicts still awaited.
     pub(crate) verdicts_out: usize,
-}
-
-/// A transaction's recipients: a run of the envelope's (no allocation), or a retry list.
-#[derive(Debug)]
-pub(crate) enum Batch {
-    Run(std::ops::Range<usize>),
-    Retry(Vec<usize>),
-}
-
-impl Default for Batch {
-    fn default() -> Self {
-        Batch::Run(0..0)
-    }
-}
-
-impl Batch {
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            Batch::Run(range) => range.len(),
-            Batch::Retry(list) => list.len(),
-        }
-    }
-
-    pub(crate) fn get(&self, i: usize) -> Option<usize> {
-        match self {
-            Batch::Run(range) => range.clone().nth(i),
-            Batch::Retry(list) => list.get(i).copied(),
-        }
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        let (run, list) = match self {
-            Batch::Run(range) => (range.clone(), &[][..]),
-            Batch::Retry(list) => (0..0, list.as_slice()),
-        };
-        run.chain(list.iter().copied())
-    }
 }
 
 /// One mail: its plan, body, report, and current transaction.
@@ -398,25 +360,6 @@ pub(crate) fn mode_for_stream(mode: BdatMode, eight_bit: bool) -> BdatMode {
     match mode {
         BdatMode::Text(policy) if !eight_bit => BdatMode::Text(policy.seven_bit()),
         other => other,
-    }
-}
-
-/// Writes a whole body over DATA, dot-stuffed with its end-of-data marker; `summary` is the
-/// plan's (a body already in DATA form is copied as it is).
-pub(crate) fn write_data_body(
-    body: &MailBody,
-    summary: Option<&BodySummary>,
-    options: &TransactionOptions,
-    cx: &mut Context<'_>,
-) -> Result<(), DataError> {
-    match (body, summary) {
-        (MailBody::Bytes(bytes), Some(summary)) => {
-            cx.body(|out| encode_data_summarized(bytes, summary, options.body_policy, out))
-        }
-        (MailBody::Bytes(bytes) | MailBody::Binary(bytes), _) => {
-            cx.body(|out| encode_data(bytes, options.body_policy, out))
-        }
-        (MailBody::Streamed(_), _) => Ok(()),
     }
 }
 

@@ -30,6 +30,7 @@
 //! - A transaction that failed with MAIL accepted is closed with RSET, so the connection
 //!   stays usable.
 
+mod batch;
 mod body;
 mod commands;
 mod envelope;
