@@ -1,5 +1,6 @@
 //! The one loop: a `match` on the core's output, with tokio doing the waiting.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -8,7 +9,7 @@ use smtp_proto::client::{Client, Exchange, Output};
 use smtp_proto::command::{Cmd, LogicError};
 use smtp_proto::error::ProtocolError;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
-use tokio::time::{Instant, timeout_at};
+use tokio::time::{Instant, Sleep, timeout_at};
 
 use crate::stream::{Stream, Upgrader};
 
@@ -26,6 +27,7 @@ pub(crate) struct Io {
     pub(crate) tls: Option<TlsInfo>,
     /// Octets written so far (QUIT ignores errors once its line left).
     pub(crate) written: u64,
+    timer: Timer,
 }
 
 /// Where [`Io::drive`] stopped.
@@ -44,6 +46,7 @@ impl Io {
             upgrader,
             tls,
             written: 0,
+            timer: Timer::default(),
         }
     }
 
@@ -71,8 +74,8 @@ impl Io {
                         stream.flush().await
                     };
                     let len = transmit.bytes().len() as u64;
-                    match timeout_at(deadline, write).await {
-                        Err(_) => {
+                    match self.timer.run(deadline, write).await {
+                        None => {
                             // The transmit may not have left: the core must not count an
                             // end of data in it as sent (uncertain).
                             exchange.handle_write_error();
@@ -81,8 +84,8 @@ impl Io {
                                 phase: Phase::Write,
                             });
                         }
-                        Ok(Err(error)) => return self.write_failed(exchange, error).await,
-                        Ok(Ok(())) => self.written += len,
+                        Some(Err(error)) => return self.write_failed(exchange, error).await,
+                        Some(Ok(())) => self.written += len,
                     }
                 }
                 Output::NeedInput { deadline } => {
@@ -91,15 +94,15 @@ impl Io {
                     }
                     let stream = self.stream.as_mut().ok_or(ProtocolError::Unusable)?;
                     let read = stream.read(&mut self.buf);
-                    match timeout_at(Instant::from_std(deadline), read).await {
-                        Err(_) => exchange.handle_timeout(now()),
-                        Ok(Ok(0)) => exchange.handle_eof(),
-                        Ok(Ok(n)) => {
+                    match self.timer.run(Instant::from_std(deadline), read).await {
+                        None => exchange.handle_timeout(now()),
+                        Some(Ok(0)) => exchange.handle_eof(),
+                        Some(Ok(n)) => {
                             let bytes = self.buf.get(..n).unwrap_or_default();
                             log::log_input(bytes);
                             exchange.handle_input(bytes);
                         }
-                        Ok(Err(error)) => return Err(Error::Io(error)),
+                        Some(Err(error)) => return Err(Error::Io(error)),
                     }
                 }
                 Output::UpgradeTls => {
@@ -217,6 +220,45 @@ impl Io {
             let close = stream.shutdown();
             let _ = tokio::time::timeout(std::time::Duration::from_secs(5), close).await;
         }
+    }
+}
+
+/// The connection's one timer, reused for every deadline: creating, registering and
+/// removing a tokio timer for every read and write cost more than the rest of the adapter's
+/// work per mail.
+///
+/// A wait that completes at once never touches the timer. Otherwise the timer may stay set
+/// to an earlier deadline than the one asked for (deadlines mostly move later, and moving
+/// the timer costs as much as a new one): it then fires early, and is moved only then. So
+/// a wait never ends before its deadline, and ends at it (the timer's resolution aside).
+#[derive(Default)]
+struct Timer(Option<Pin<Box<Sleep>>>);
+
+impl Timer {
+    /// Runs `future` until `deadline`: its output, or `None` if the deadline came first.
+    async fn run<F: Future>(&mut self, deadline: Instant, future: F) -> Option<F::Output> {
+        let mut future = std::pin::pin!(future);
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                return Poll::Ready(Some(output));
+            }
+            // Created on the first wait, in the runtime that runs the connection.
+            let sleep = self
+                .0
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+            if sleep.deadline() > deadline {
+                sleep.as_mut().reset(deadline);
+            }
+            loop {
+                match sleep.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(()) if Instant::now() >= deadline => return Poll::Ready(None),
+                    // An earlier deadline's timer: now it is worth moving.
+                    Poll::Ready(()) => sleep.as_mut().reset(deadline),
+                }
+            }
+        })
+        .await
     }
 }
 

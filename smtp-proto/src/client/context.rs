@@ -245,3 +245,29 @@ fn is_one_line(bytes: &[u8]) -> bool {
         None => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_means_one_final_crlf_and_no_nul() {
+        assert!(is_one_line(b"MAIL FROM:<a@example.org>\r\n"));
+        assert!(is_one_line(b"\r\n"));
+        assert!(!is_one_line(b"NOOP"));
+        assert!(!is_one_line(b"NOOP\n"));
+        for bad in [
+            &b"NO\rOP\r\n"[..],
+            b"NO\nOP\r\n",
+            b"NO\0OP\r\n",
+            b"NOOP\r\n\r\n",
+        ] {
+            assert!(!is_one_line(bad), "{}", bad.escape_ascii());
+        }
+        let long = [&[b'x'; 100][..], b"\r\n"].concat();
+        assert!(is_one_line(&long));
+        let mut injected = long.clone();
+        injected[70] = b'\n';
+        assert!(!is_one_line(&injected));
+    }
+}

@@ -392,6 +392,10 @@ impl<'c, C: Cmd> Exchange<'c, C> {
 
     /// A pending fatal error ends the exchange and the client.
     fn take_failure(&mut self) -> Option<ProtocolError> {
+        // The common case, asked on every poll, without moving the state out and back.
+        if !matches!(self.state, State::Refused(_)) && self.client.fatal.is_none() {
+            return None;
+        }
         let error = match std::mem::replace(&mut self.state, State::Over) {
             State::Refused(error) => Some(error),
             other => {

@@ -118,6 +118,10 @@ impl Outbox {
 
     /// Forgets everything handed out (called before the next hand-out: the adapter has
     /// written it by then).
+    ///
+    /// Octets written since stay where they are until [`COMPACT_AT`] octets were handed out
+    /// before them: moving them to the front on every hand-out would copy each mail's body
+    /// a second time (it is written after the previous transmit, before the next).
     pub(crate) fn compact(&mut self) {
         let done = usize::try_from(self.sent - self.base).unwrap_or(usize::MAX);
         if done == 0 {
@@ -125,10 +129,11 @@ impl Outbox {
         }
         if done >= self.buf.len() {
             self.buf.clear();
-        } else {
+            self.base = self.sent;
+        } else if done >= COMPACT_AT {
             self.buf.drain(..done);
+            self.base = self.sent;
         }
-        self.base = self.sent;
         let sent = self.sent;
         self.segments.retain(|s| s.end > sent);
     }
@@ -177,6 +182,10 @@ impl Outbox {
         }
     }
 }
+
+/// Handed-out octets kept in front of unsent ones before the buffer is compacted: the
+/// buffer holds at most this much more than the unsent octets.
+const COMPACT_AT: usize = 32 * 1024;
 
 /// The most message content one transmit carries: a data block in the sense of RFC 5321
 /// §4.5.3.2.5, each with its own write deadline, so a large body is not one 3-minute write.
@@ -296,5 +305,38 @@ impl fmt::Display for Redacted<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every octet is handed out once, in order, and the buffer stays bounded although
+    /// each piece is written after the previous hand-out.
+    #[test]
+    fn hands_out_each_piece_once_within_bounded_memory() {
+        let mut outbox = Outbox::default();
+        let deadline = Instant::now();
+        let mut position = 0u64;
+        for i in 0..200u8 {
+            let piece = vec![b'a' + i % 26; 1000 + usize::from(i)];
+            outbox.write(TransmitTag::Body, 0, |out| out.extend_from_slice(&piece));
+            let line = format!("MAIL FROM:<{i}@example.org>\r\n");
+            outbox.write(TransmitTag::Command, 0, |out| {
+                out.extend_from_slice(line.as_bytes())
+            });
+            let transmit = outbox.take(None, deadline);
+            assert_eq!(transmit.bytes(), [&piece[..], line.as_bytes()].concat());
+            assert_eq!(transmit.start, position);
+            position += (piece.len() + line.len()) as u64;
+            assert_eq!(outbox.sent(), position);
+            assert!(!outbox.has_unsent());
+            assert!(
+                outbox.buf.len() <= COMPACT_AT + 2 * 1300,
+                "{}",
+                outbox.buf.len()
+            );
+        }
     }
 }

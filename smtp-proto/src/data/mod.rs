@@ -25,6 +25,7 @@ mod error;
 mod policy;
 mod sink;
 mod summary;
+mod verbatim;
 
 pub use bdat::{BdatEncoder, BdatMode};
 pub use encoder::{DataEncoder, END_OF_DATA, encode_data};
@@ -32,3 +33,4 @@ pub use error::DataError;
 pub use policy::{BodyPolicy, MAX_LINE_LENGTH};
 pub use sink::BodySink;
 pub use summary::BodySummary;
+pub(crate) use verbatim::encode_data_summarized;

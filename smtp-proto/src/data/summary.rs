@@ -86,4 +86,16 @@ impl BodySummary {
     pub fn violation(&self) -> Option<DataError> {
         self.violation
     }
+
+    /// Whether the body, `len` octets long, is valid and already canonical (every line
+    /// ends in CRLF): canonicalisation only ever adds octets, so the same length means
+    /// the same octets.
+    pub(crate) fn is_canonical(&self, len: usize) -> bool {
+        self.violation.is_none() && self.canonical_size == len as u64
+    }
+
+    /// Whether the canonical body ends with a line end (or is empty).
+    pub(crate) fn ends_with_line_end(&self) -> bool {
+        self.ends_with_line_end
+    }
 }

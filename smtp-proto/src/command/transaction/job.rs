@@ -2,13 +2,14 @@
 
 use crate::client::{Context, ReplyKind};
 use crate::command::LogicError;
-use crate::data::{BdatEncoder, BdatMode, DataEncoder, DataError, encode_data};
+use crate::data::{BdatEncoder, BdatMode, BodySummary, DataEncoder, DataError};
 use crate::error::ProtocolError;
 use crate::response::Response;
 
+use super::batch::Batch;
 use super::plan::Plan;
 use super::report::TransactionReport;
-use super::{MailBody, MailReport, TransactionOptions};
+use super::{MailBody, MailReport};
 
 /// A reply the transaction engine waits for, in order, tagged with its mail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,43 +69,6 @@ pub(crate) struct Txn {
     pub(crate) verdicts_out: usize,
 }
 
-/// A transaction's recipients: a run of the envelope's (no allocation), or a retry list.
-#[derive(Debug)]
-pub(crate) enum Batch {
-    Run(std::ops::Range<usize>),
-    Retry(Vec<usize>),
-}
-
-impl Default for Batch {
-    fn default() -> Self {
-        Batch::Run(0..0)
-    }
-}
-
-impl Batch {
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            Batch::Run(range) => range.len(),
-            Batch::Retry(list) => list.len(),
-        }
-    }
-
-    pub(crate) fn get(&self, i: usize) -> Option<usize> {
-        match self {
-            Batch::Run(range) => range.clone().nth(i),
-            Batch::Retry(list) => list.get(i).copied(),
-        }
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        let (run, list) = match self {
-            Batch::Run(range) => (range.clone(), &[][..]),
-            Batch::Retry(list) => (0..0, list.as_slice()),
-        };
-        run.chain(list.iter().copied())
-    }
-}
-
 /// One mail: its plan, body, report, and current transaction.
 #[derive(Debug)]
 pub(crate) struct Job {
@@ -137,6 +101,21 @@ impl Job {
         }
     }
 
+    /// This mail's body summary if `body` is the same whole body: the same `Bytes` octets,
+    /// which this job keeps alive and which cannot change (a bulk send shares one `Bytes`
+    /// among all its mails, and is then summarised once). The options are the same for
+    /// every mail of a [`SendMails`](super::SendMails).
+    pub(crate) fn summary_if_same(&self, body: &MailBody) -> Option<BodySummary> {
+        match (&self.body, body) {
+            (MailBody::Bytes(mine), MailBody::Bytes(theirs))
+                if mine.as_ptr() == theirs.as_ptr() && mine.len() == theirs.len() =>
+            {
+                self.plan.summary
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the next mail's lines may follow this one's now: its body's end is written
     /// and nothing of it remains to send (RFC 2920 §3.1 lets the next MAIL ride with the
     /// end of data). BDAT waits for the verdict, which decides whether RSET is needed.
@@ -154,8 +133,19 @@ impl Job {
     }
 
     /// Starts a transaction with the next batch of recipients.
-    pub(crate) fn begin(&mut self, cx: &mut Context<'_>, expect: &mut Expectations<'_>) {
+    ///
+    /// `planned` holds, for a mail not started yet, the lines [`plan`](super::plan::plan)
+    /// encoded to check them: its MAIL line, then one RCPT line per recipient in envelope
+    /// order, each ending in CRLF. They are copied instead of encoded a second time (the
+    /// encoding is the same; this halves the per-mail cost of the envelope).
+    pub(crate) fn begin(
+        &mut self,
+        cx: &mut Context<'_>,
+        expect: &mut Expectations<'_>,
+        planned: Option<&[u8]>,
+    ) {
         let total = self.report.recipients.len();
+        let fresh = self.next == 0 && self.retry.is_empty();
         let rcpts = if self.next < total {
             let end = total.min(self.next.saturating_add(self.plan.rcpt_max));
             let run = self.next..end;
@@ -173,17 +163,28 @@ impl Job {
             recipients: txn.rcpts.len(),
             ..TransactionReport::default()
         });
+        // Only the first transaction's lines are the planned ones, in order.
+        let mut planned = planned
+            .filter(|_| fresh)
+            .map(|lines| lines.split_inclusive(|&b| b == b'\n'));
         let enc = self.plan.encoding;
         let mail = &self.report.envelope.mail;
-        if cx
-            .command(ReplyKind::Mail, |out| mail.encode(out, enc))
-            .is_ok()
-        {
+        let written = match planned.as_mut().and_then(Iterator::next) {
+            Some(line) => {
+                cx.command(ReplyKind::Mail, |out| out.extend_from_slice(line));
+                true
+            }
+            None => cx
+                .command(ReplyKind::Mail, |out| mail.encode(out, enc))
+                .is_ok(),
+        };
+        if written {
             expect.push(Expect::Mail(self.seq));
         }
         if self.plan.pipelined {
             while txn.next_rcpt < txn.rcpts.len() {
-                self.write_rcpt(&mut txn, cx, expect);
+                let line = planned.as_mut().and_then(Iterator::next);
+                self.write_rcpt(&mut txn, cx, expect, line);
             }
             if !(self.plan.lmtp && self.plan.bdat.is_some()) {
                 self.txn = Some(txn);
@@ -194,11 +195,14 @@ impl Job {
         self.txn = Some(txn);
     }
 
+    /// Writes the transaction's next RCPT: `planned`, the line already encoded, or else
+    /// encoded now.
     pub(super) fn write_rcpt(
         &self,
         txn: &mut Txn,
         cx: &mut Context<'_>,
         expect: &mut Expectations<'_>,
+        planned: Option<&[u8]>,
     ) {
         let Some(index) = txn.rcpts.get(txn.next_rcpt) else {
             return;
@@ -206,10 +210,16 @@ impl Job {
         txn.next_rcpt += 1;
         let enc = self.plan.encoding;
         if let Some(rcpt) = self.report.envelope.recipients.get(index) {
-            if cx
-                .command(ReplyKind::Rcpt, |out| rcpt.encode(out, enc))
-                .is_ok()
-            {
+            let written = match planned {
+                Some(line) => {
+                    cx.command(ReplyKind::Rcpt, |out| out.extend_from_slice(line));
+                    true
+                }
+                None => cx
+                    .command(ReplyKind::Rcpt, |out| rcpt.encode(out, enc))
+                    .is_ok(),
+            };
+            if written {
                 expect.push(Expect::Rcpt(self.seq, index));
             }
         }
@@ -350,20 +360,6 @@ pub(crate) fn mode_for_stream(mode: BdatMode, eight_bit: bool) -> BdatMode {
     match mode {
         BdatMode::Text(policy) if !eight_bit => BdatMode::Text(policy.seven_bit()),
         other => other,
-    }
-}
-
-/// Writes a whole body over DATA, dot-stuffed with its end-of-data marker.
-pub(crate) fn write_data_body(
-    body: &MailBody,
-    options: &TransactionOptions,
-    cx: &mut Context<'_>,
-) -> Result<(), DataError> {
-    match body {
-        MailBody::Bytes(bytes) | MailBody::Binary(bytes) => {
-            cx.body(|out| encode_data(bytes, options.body_policy, out))
-        }
-        MailBody::Streamed(_) => Ok(()),
     }
 }
 

@@ -30,6 +30,7 @@
 //! - A transaction that failed with MAIL accepted is closed with RSET, so the connection
 //!   stays usable.
 
+mod batch;
 mod body;
 mod commands;
 mod envelope;
@@ -37,6 +38,8 @@ mod job;
 mod plan;
 mod replies;
 mod report;
+#[cfg(all(test, feature = "testing"))]
+mod reuse_tests;
 mod send_mail;
 mod send_mails;
 

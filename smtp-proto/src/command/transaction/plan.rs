@@ -9,6 +9,7 @@ use crate::response::Capability;
 use crate::syntax::AddressEncoding;
 use crate::syntax::esmtp::Body;
 
+use super::job::Job;
 use super::{Envelope, MailBody, MailReport, TransactionOptions};
 
 /// How one mail is sent, decided once before its first MAIL.
@@ -26,13 +27,22 @@ pub(crate) struct Plan {
     pub(crate) repeatable: bool,
     /// For a streamed body: whether 8-bit octets were declared.
     pub(crate) eight_bit: bool,
+    /// For a whole text body: its summary, which spares the DATA encoding a body already
+    /// in DATA form.
+    pub(crate) summary: Option<BodySummary>,
 }
 
 /// Checks everything that can be checked before MAIL and completes the envelope's MAIL
-/// parameters. `scratch` is a reused buffer for the line checks.
+/// parameters. `scratch` receives the MAIL line and every RCPT line, in envelope order, as
+/// checked.
+///
+/// `previous` is the mail planned just before, whose lines `scratch` still holds: what this
+/// mail shares with it is not computed again (the summary of a body with the very same
+/// octets; the lines of an equal envelope, a bulk send's common case).
 pub(crate) fn plan(
     envelope: Envelope,
     body: &MailBody,
+    previous: Option<&Job>,
     session: &Session,
     options: &TransactionOptions,
     scratch: &mut Vec<u8>,
@@ -56,9 +66,11 @@ pub(crate) fn plan(
     let mut bdat = None;
     let size;
     let mut eight_bit = false;
+    let mut summarized = None;
     match body {
         MailBody::Bytes(bytes) => {
-            let summary = BodySummary::of(bytes, options.body_policy);
+            let known = previous.and_then(|job| job.summary_if_same(body));
+            let summary = known.unwrap_or_else(|| BodySummary::of(bytes, options.body_policy));
             if let Some(violation) = summary.violation() {
                 return Err(LogicError::Body(violation));
             }
@@ -73,6 +85,7 @@ pub(crate) fn plan(
             } else {
                 size = Some(summary.size());
             }
+            summarized = Some(summary);
         }
         MailBody::Binary(bytes) => {
             params.body = Some(Body::BinaryMime);
@@ -130,11 +143,21 @@ pub(crate) fn plan(
         AddressEncoding::Ascii
     };
 
-    scratch.clear();
-    envelope.mail.encode(scratch, encoding)?;
-    for rcpt in envelope.recipients.iter() {
+    // The lines are checked by encoding them; the first transaction then sends these very
+    // lines (`Job::begin`). Equal commands encode to equal lines: those of an envelope equal
+    // to the previous mail's (as that one was completed) are already there.
+    let same = previous.is_some_and(|job| {
+        let sent = &job.report.envelope;
+        job.plan.encoding == encoding
+            && sent.mail == envelope.mail
+            && sent.recipients == envelope.recipients
+    });
+    if !same {
         scratch.clear();
-        rcpt.encode(scratch, encoding)?;
+        envelope.mail.encode(scratch, encoding)?;
+        for rcpt in envelope.recipients.iter() {
+            rcpt.encode(scratch, encoding)?;
+        }
     }
 
     let rcpt_max = ehlo
@@ -171,6 +194,7 @@ pub(crate) fn plan(
         rcpt_max,
         repeatable,
         eight_bit,
+        summary: summarized,
     };
     Ok((plan, MailReport::new(envelope)))
 }

@@ -1,11 +1,11 @@
 //! What each reply means to a mail in flight: MAIL, RCPT, DATA, BDAT, the verdicts, RSET.
 
 use crate::client::{Context, ReplyKind};
-use crate::data::{DataEncoder, DataError};
+use crate::data::{BodySummary, DataEncoder, DataError, encode_data, encode_data_summarized};
 use crate::error::ProtocolError;
 use crate::response::Response;
 
-use super::job::{Expect, Expectations, Job, Stream, impossible, mark_data_sent, write_data_body};
+use super::job::{Expect, Expectations, Job, Stream, impossible, mark_data_sent};
 use super::report::RecipientStatus;
 use super::{MailBody, TransactionOptions};
 
@@ -27,7 +27,7 @@ impl Job {
             txn.mail_ok = true;
             if !self.plan.pipelined {
                 let mut txn = std::mem::take(txn);
-                self.write_rcpt(&mut txn, cx, expect);
+                self.write_rcpt(&mut txn, cx, expect, None);
                 self.txn = Some(txn);
             }
         } else if reply.is_negative() {
@@ -88,7 +88,7 @@ impl Job {
         if txn.rcpt_answers < txn.rcpts.len() {
             if !self.plan.pipelined {
                 let mut txn = std::mem::take(txn);
-                self.write_rcpt(&mut txn, cx, expect);
+                self.write_rcpt(&mut txn, cx, expect, None);
                 self.txn = Some(txn);
             }
             return;
@@ -162,7 +162,8 @@ impl Job {
                 cx.request_body();
                 return;
             }
-            if let Err(error) = write_data_body(&self.body, options, cx) {
+            if let Err(error) = write_data_body(&self.body, self.plan.summary.as_ref(), options, cx)
+            {
                 expect.fatal(ProtocolError::BodyAborted(error));
                 return;
             }
@@ -361,5 +362,24 @@ impl Job {
                 }
             }
         }
+    }
+}
+
+/// Writes a whole body over DATA, dot-stuffed with its end-of-data marker; `summary` is the
+/// plan's (a body already in DATA form is copied as it is).
+pub(crate) fn write_data_body(
+    body: &MailBody,
+    summary: Option<&BodySummary>,
+    options: &TransactionOptions,
+    cx: &mut Context<'_>,
+) -> Result<(), DataError> {
+    match (body, summary) {
+        (MailBody::Bytes(bytes), Some(summary)) => {
+            cx.body(|out| encode_data_summarized(bytes, summary, options.body_policy, out))
+        }
+        (MailBody::Bytes(bytes) | MailBody::Binary(bytes), _) => {
+            cx.body(|out| encode_data(bytes, options.body_policy, out))
+        }
+        (MailBody::Streamed(_), _) => Ok(()),
     }
 }

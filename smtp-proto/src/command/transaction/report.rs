@@ -130,7 +130,8 @@ impl MailReport {
         Self {
             envelope,
             recipients,
-            transactions: Vec::new(),
+            // Almost every mail is one transaction: one exact allocation, no growth.
+            transactions: Vec::with_capacity(1),
         }
     }
 

@@ -84,7 +84,7 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
             };
             match self.jobs.back_mut() {
                 Some(Slot::Running(job)) if job.txn.is_none() && job.has_todo() => {
-                    job.begin(cx, &mut expect);
+                    job.begin(cx, &mut expect, None);
                     continue;
                 }
                 Some(Slot::Running(job)) if !job.lets_next_ride() => return,
@@ -99,16 +99,22 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
             };
             let seq = self.next_seq;
             self.next_seq += 1;
+            // `scratch` holds the lines of the last mail planned only if it is running.
+            let previous = match self.jobs.back() {
+                Some(Slot::Running(last)) => Some(last),
+                _ => None,
+            };
             match plan(
                 envelope,
                 &body,
+                previous,
                 cx.session(),
                 &self.options,
                 &mut self.scratch,
             ) {
                 Ok((plan, report)) => {
                     let mut job = Job::new(seq, plan, body, report);
-                    job.begin(cx, &mut expect);
+                    job.begin(cx, &mut expect, Some(&self.scratch));
                     self.jobs.push_back(Slot::Running(job));
                 }
                 Err(error) => self.jobs.push_back(Slot::Failed(error)),

@@ -134,6 +134,11 @@ impl EhloData {
     /// The raw parameters of the first line with `keyword` (ignoring ASCII case), trimmed;
     /// empty when it has none, `None` when it was not announced.
     pub fn params(&self, keyword: &str) -> Option<&[u8]> {
+        // A known keyword that was not announced is on no line: no need to scan them (the
+        // typed accessors ask on every mail).
+        if Capability::from_keyword(keyword.as_bytes()).is_some_and(|c| !self.supports(c)) {
+            return None;
+        }
         self.keywords()
             .find(|k| k.name().eq_ignore_ascii_case(keyword))
             .map(|k| k.params())

@@ -185,6 +185,10 @@ impl EhloData {
     /// LIMITS' values (RFC 9422 §4), `None` when LIMITS was not announced. Unknown or
     /// malformed `name=value` pairs are skipped.
     pub fn limits(&self) -> Option<ServerLimits> {
+        // Asked before every mail: without LIMITS, no line needs to be looked at.
+        if !self.supports(Capability::Limits) {
+            return None;
+        }
         let mut limits = ServerLimits::default();
         for pair in words(self.params(Capability::Limits.keyword())?) {
             let Some(eq) = pair.iter().position(|&b| b == b'=') else {
