@@ -7,7 +7,8 @@
 #
 #   bench/instructions_per_mail.sh      (N1=2000 N2=6000 PORT=2601 by default)
 #
-# SMTP_CLIENT_CMD as in bench/throughput.sh (default: bench's throughput_client; for it,
+# SMTP_CLIENT_CMD as in bench/throughput.sh (default: the `smtp` command, release build;
+# bench's throughput_client is the same session without the CLI, and for it
 # CLIENT_ARGS="--runtime multi" compares tokio's multi-thread runtime). Writes the
 # callgrind profiles to $OUT (default: a temporary directory, removed) for
 # callgrind_annotate.
@@ -17,8 +18,8 @@ n1=${N1:-2000}
 n2=${N2:-6000}
 port=${PORT:-2601}
 if [[ -z "${SMTP_CLIENT_CMD:-}" ]]; then
-    cargo build --quiet --release --bin throughput_client --manifest-path "$here/Cargo.toml"
-    SMTP_CLIENT_CMD="$here/target/release/throughput_client"
+    cargo build --quiet --release -p smtp-cli --manifest-path "$here/../Cargo.toml"
+    SMTP_CLIENT_CMD="$here/../target/release/smtp"
 fi
 work=$(mktemp -d)
 out=${OUT:-$work}

@@ -14,10 +14,11 @@
 # smtp-sink (-c counts the mails; run as nobody) offers PIPELINING and 8BITMIME, no AUTH,
 # no CHUNKING, no TLS; each run must leave exactly MAILS more mails counted.
 #
-# Our client is SMTP_CLIENT_CMD (the `smtp` binary: `target/release/smtp`), called as
-#   $SMTP_CLIENT_CMD send --server 127.0.0.1:PORT --tls none --from a@example.org
+# Our client is the `smtp` command (`smtp-cli`, release build, built here), called as
+#   smtp send --server 127.0.0.1:PORT --tls none --from a@example.org
 #     --to b@example.org --body-file F --count N --connections C --json
-# By default it is bench's throughput_client, which does what that command does.
+# SMTP_CLIENT_CMD replaces it (called the same way), e.g. bench's throughput_client, the
+# same session without the CLI around it.
 # BASELINE_CLIENT_CMD (optional): another build of our client, called the same way, run in
 # the same alternation (before/after comparisons in one invocation).
 set -euo pipefail
@@ -28,8 +29,8 @@ port=${PORT:-2600}
 sink=${SMTP_SINK:-/usr/sbin/smtp-sink}
 source=${SMTP_SOURCE:-/usr/sbin/smtp-source}
 if [[ -z "${SMTP_CLIENT_CMD:-}" ]]; then
-    cargo build --quiet --release --bin throughput_client --manifest-path "$here/Cargo.toml"
-    SMTP_CLIENT_CMD="$here/target/release/throughput_client"
+    cargo build --quiet --release -p smtp-cli --manifest-path "$here/../Cargo.toml"
+    SMTP_CLIENT_CMD="$here/../target/release/smtp"
 fi
 work=$(mktemp -d)
 sink_pid=

@@ -8,7 +8,7 @@
 //!
 //! Prints one line: `delivered=D failed=F seconds=S mails_per_s=R`. The process exits 0
 //! only if every mail was delivered. The default runtime is the one the CLI should use
-//! (see bench/THROUGHPUT.md); `--runtime` compares the two flavours.
+//! (see notes/benchmarks.md); `--runtime` compares the two flavours.
 // A benchmark reports on stdout.
 #![allow(clippy::print_stdout)]
 
