@@ -47,6 +47,10 @@
 //! With the feature `mock`, `MockStream` plays a transcript's server side (the files in
 //! `tests/transcripts/`, the same ones the core replays) and `Connection::with_mock` runs
 //! commands over it, STARTTLS included.
+//!
+//! With the feature `test-server`, [`test_server`] is a real SMTP/LMTP server on a loopback
+//! port or a Unix socket, for testing code that sends mail: TLS with a generated CA, AUTH,
+//! refusals, LMTP verdicts, scripted faults, and a record of every message.
 #![forbid(unsafe_code)]
 #![deny(
     clippy::unwrap_used,
