@@ -109,7 +109,7 @@ fn usage_error(failure: Failure, json: bool) -> ExitCode {
 }
 
 /// clap's own errors: help and version print normally; every other is a usage error:
-/// its first line on stderr, and the JSON document when `--json` is among the arguments.
+/// its first paragraph on one stderr line, and the JSON document when `--json` is among the arguments.
 fn clap_error(error: &clap::Error) -> ExitCode {
     if matches!(
         error.kind(),
@@ -118,9 +118,18 @@ fn clap_error(error: &clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::SUCCESS;
     }
+    // clap's first paragraph, on one line ("... not provided: --to <ADDR>").
     let rendered = error.render().to_string();
-    let text = rendered.lines().next().unwrap_or("invalid arguments");
-    let text = text.strip_prefix("error: ").unwrap_or(text);
+    let paragraph: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let text = match paragraph.join(" ") {
+        joined if joined.is_empty() => "invalid arguments".to_owned(),
+        joined => joined,
+    };
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
     let json = std::env::args().skip(1).any(|a| a == "--json");
     usage_error(
         Failure::new(Kind::Usage, format!("{text} (see smtp --help)")),

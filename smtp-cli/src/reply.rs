@@ -32,7 +32,8 @@ pub(crate) fn reply(reply: &Response) -> Value {
         .collect();
     json!({
         "code": code,
-        "enhanced": enhanced.map(|(status, _)| status.to_string()),
+        // As it appears in the line (`2.01.0` stays so), not re-rendered.
+        "enhanced": enhanced.map(|(_, code_text)| String::from_utf8_lossy(code_text).into_owned()),
         "lines": lines,
     })
 }
@@ -122,6 +123,10 @@ mod tests {
             value,
             json!({"code": 250, "enhanced": "2.0.0", "lines": [""]})
         );
+        // The code as the server wrote it, leading zeros included.
+        let value = reply(&parse(b"220 2.01.0 ready\r\n"));
+        assert_eq!(value["enhanced"], "2.01.0");
+        assert_eq!(value["lines"], json!(["ready"]));
     }
 
     #[test]

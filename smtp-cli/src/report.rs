@@ -72,6 +72,18 @@ impl Tally {
         *counter += 1;
     }
 
+    /// Takes back one count of `outcome` (a message judged again).
+    fn uncount(&mut self, outcome: Outcome) {
+        let counter = match outcome {
+            Outcome::Delivered => &mut self.delivered,
+            Outcome::Partial => &mut self.partial,
+            Outcome::Rejected => &mut self.rejected,
+            Outcome::Uncertain => &mut self.uncertain,
+            Outcome::Error => &mut self.errors,
+        };
+        *counter = counter.saturating_sub(1);
+    }
+
     /// Every message counted.
     pub(crate) fn attempted(&self) -> u64 {
         self.delivered + self.partial + self.rejected + self.uncertain + self.errors
@@ -109,6 +121,8 @@ pub(crate) struct SessionReport {
     pub(crate) auth: Option<AuthReport>,
     /// The message that completed last, with its place in the order of completion.
     pub(crate) last: Option<(u64, LastMail)>,
+    /// How `last` was counted, if this connection completed it.
+    last_outcome: Option<Outcome>,
     pub(crate) tally: Tally,
     /// The first session-ending error, with the outcome it gave its message.
     pub(crate) error: Option<(Outcome, Failure)>,
@@ -162,8 +176,10 @@ impl SessionReport {
                 let outcome = outcome_of(&report);
                 self.tally.count(outcome);
                 self.keep(report, lmtp);
+                self.last_outcome = Some(outcome);
                 return outcome != Outcome::Uncertain;
             }
+            Err(error) if self.closed_by_last(&error) => self.closed_after_last(&error, lmtp),
             other => classify(other, lmtp),
         };
         let mut fatal = None;
@@ -171,6 +187,7 @@ impl SessionReport {
             self.tally.count(outcome);
             if let Some(mail) = mail {
                 self.last = Some((completed(), mail));
+                self.last_outcome = Some(outcome);
             }
             if matches!(outcome, Outcome::Error | Outcome::Uncertain) {
                 fatal = Some(fatal.map_or(outcome, |f: Outcome| f.max(outcome)));
@@ -180,6 +197,45 @@ impl SessionReport {
             self.error = Some((fatal.unwrap_or(Outcome::Error), failure));
         }
         fatal.is_none()
+    }
+}
+
+impl SessionReport {
+    /// Whether `error` is a 421 that the last completed message already holds as a reply
+    /// (the verdict, or a refusal that ended it): the core reports that message first,
+    /// then the closing.
+    fn closed_by_last(&self, error: &Error) -> bool {
+        match (closing_reply(error), &self.last, self.last_outcome) {
+            (Some(reply), Some((_, last)), Some(_)) => last.view().holds(reply),
+            _ => false,
+        }
+    }
+
+    /// The last message ended with the 421 that closed the connection: it counts once, as
+    /// the error (contract: a 421 to any command is `service-closing`), and the mails
+    /// pipelined behind it that got no reply were never started.
+    fn closed_after_last(
+        &mut self,
+        error: &Error,
+        lmtp: bool,
+    ) -> (Vec<(Outcome, Option<LastMail>)>, Option<Failure>) {
+        if let Some(previous) = self.last_outcome.take() {
+            self.tally.uncount(previous);
+        }
+        let mut messages = vec![(Outcome::Error, self.last.take().map(|(_, mail)| mail))];
+        for report in error.reports() {
+            let mail = LastMail {
+                report: report.clone(),
+                closing: None,
+                lmtp,
+            };
+            if report.outcome() == MailOutcome::Uncertain {
+                messages.push((Outcome::Uncertain, Some(mail)));
+            } else if mail.view().has_replies() {
+                messages.push((Outcome::Error, Some(mail)));
+            }
+        }
+        (messages, Some(Failure::from_error(error)))
     }
 }
 

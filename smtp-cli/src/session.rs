@@ -202,7 +202,12 @@ impl<'p> Session<'p> {
         };
         self.report.auth = Some(AuthReport {
             mechanism: mechanism.map(|m| m.to_string()),
-            reply: command.last.clone(),
+            // The final reply only: a 334 challenge followed by a broken connection is no
+            // answer to AUTH (contract: "its final reply (null if none came)").
+            reply: command
+                .last
+                .clone()
+                .filter(|r| !r.is_positive_intermediate()),
         });
         let failure = match result {
             Ok(Ok(_)) => return true,

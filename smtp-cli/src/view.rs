@@ -30,29 +30,41 @@ pub(crate) struct MailView {
 }
 
 impl MailView {
-    /// The replies of `report`; a RCPT that was never answered has none (the core gives
-    /// such a recipient the refusal of MAIL).
+    /// The replies of `report`: each RCPT's own answer (none if it was never answered, even
+    /// though the core says a refused MAIL decided that recipient), and the reply that
+    /// ended the transaction only if it answered DATA, BDAT or the end of data (not a
+    /// refused MAIL, which is `mail`).
     pub(crate) fn of(report: &MailReport, lmtp: bool) -> Self {
         let transactions = report.transactions();
         let mail = transactions.first().and_then(|t| t.mail_reply()).cloned();
-        let refused_mail = mail.as_ref().filter(|r| r.is_negative());
         let recipients = report
             .recipients()
             .map(|(_, r)| RecipientView {
-                reply: r
-                    .rcpt_reply()
-                    .filter(|&reply| Some(reply) != refused_mail)
-                    .cloned(),
+                reply: r.rcpt_answer().cloned(),
                 data_reply: if lmtp { r.data_reply().cloned() } else { None },
             })
             .collect();
-        let message = transactions.last().and_then(|t| t.final_reply()).cloned();
+        let message = transactions.last().and_then(|t| {
+            let refused_mail = t.mail_reply().filter(|r| r.is_negative());
+            t.final_reply()
+                .filter(|&end| Some(end) != refused_mail)
+                .cloned()
+        });
         Self {
             mail,
             recipients,
             message,
             lmtp,
         }
+    }
+
+    /// Whether `reply` is one of this message's replies.
+    pub(crate) fn holds(&self, reply: &Response) -> bool {
+        std::iter::once(&self.mail)
+            .chain(self.recipients.iter().map(|r| &r.reply))
+            .chain(std::iter::once(&self.message))
+            .flatten()
+            .any(|r| r == reply)
     }
 
     pub(crate) fn has_replies(&self) -> bool {
@@ -62,10 +74,7 @@ impl MailView {
     /// Puts a 421 where the command it answered keeps its reply: the first command of the
     /// transaction left without one (replies come strictly in order).
     pub(crate) fn place(&mut self, reply: &Response) {
-        let all = std::iter::once(&self.mail)
-            .chain(self.recipients.iter().map(|r| &r.reply))
-            .chain(std::iter::once(&self.message));
-        if all.flatten().any(|r| r == reply) {
+        if self.holds(reply) {
             return;
         }
         if self.mail.is_none() {

@@ -108,6 +108,8 @@ fn refused_mail_leaves_recipients_unanswered() {
     assert_eq!(run.json["mail"]["reply"]["code"], 550);
     assert_eq!(run.json["recipients"][0]["accepted"], false);
     assert_eq!(run.json["recipients"][0]["reply"], json!(null));
+    // DATA was never sent: no reply ended a transaction that MAIL already refused.
+    assert_eq!(run.json["message"]["reply"], json!(null));
 }
 
 #[test]
@@ -148,6 +150,65 @@ fn service_closing_keeps_the_421_where_it_belongs() {
     let run = send(&fake, "tokio", &["b@example.net"], &[]);
     assert_eq!((run.status, kind(&run)), (2, "service-closing"));
     assert_eq!(run.json["greeting"]["code"], 421);
+}
+
+/// A 421 that answers a message's last command ends that message: counted once, as the
+/// error, with the 421 where the command's reply belongs; the mails pipelined behind it
+/// were never started (the core reports the message first, then the closing).
+#[test]
+fn a_421_verdict_counts_its_message_once() {
+    let fake = Fake::start(vec![Rule(
+        ".",
+        "",
+        Act::ReplyClose("421 4.3.2 shutting down\r\n"),
+    )]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &["--count", "2"]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "service-closing"),
+            "{runtime}: {run:?}"
+        );
+        assert_eq!(run.json["stats"]["attempted"], 1, "{runtime}: {run:?}");
+        assert_eq!(run.json["stats"]["errors"], 1, "{runtime}: {run:?}");
+        assert_eq!(run.json["mail"]["reply"]["code"], 250, "{runtime}");
+        assert_eq!(run.json["recipients"][0]["reply"]["code"], 250, "{runtime}");
+        assert_eq!(run.json["message"]["reply"]["code"], 421, "{runtime}");
+    }
+    let fake = Fake::start(vec![Rule(
+        "MAIL",
+        "",
+        Act::ReplyClose("421 4.3.2 shutting down\r\n"),
+    )]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &["--no-pipelining"]);
+        assert_eq!(run.json["stats"]["attempted"], 1, "{runtime}: {run:?}");
+        assert_eq!(run.json["stats"]["errors"], 1, "{runtime}: {run:?}");
+        assert_eq!(run.json["mail"]["reply"]["code"], 421, "{runtime}");
+        assert_eq!(
+            run.json["message"]["reply"],
+            json!(null),
+            "{runtime}: {run:?}"
+        );
+    }
+}
+
+/// Pipelined RCPTs after a refused MAIL keep their own answers (contract: only a RCPT the
+/// server never answered has no reply), and DATA's refusal is the message's.
+#[test]
+fn refused_mail_keeps_the_pipelined_answers() {
+    let fake = Fake::start(vec![
+        Rule("MAIL", "", Act::Reply("451 4.3.0 later\r\n")),
+        Rule("RCPT", "", Act::Reply("503 5.5.1 need MAIL\r\n")),
+        Rule("DATA", "", Act::Reply("503 5.5.1 need RCPT\r\n")),
+    ]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &[]);
+        assert_eq!((run.status, &run.json["outcome"]), (1, &json!("rejected")));
+        assert_eq!(run.json["mail"]["reply"]["code"], 451, "{runtime}");
+        assert_eq!(run.json["recipients"][0]["reply"]["code"], 503, "{runtime}");
+        assert_eq!(run.json["message"]["reply"]["code"], 503, "{runtime}");
+    }
 }
 
 #[test]
@@ -456,4 +517,42 @@ fn a_refused_starttls_is_fatal_only_when_required() {
         );
         assert_eq!(run.json["tls"], json!(null));
     }
+}
+
+/// AUTH that got only a challenge before the connection ended has no final reply.
+#[test]
+fn a_challenge_is_not_auth_final_reply() {
+    let fake = Fake::start(vec![
+        Rule(
+            "EHLO",
+            "",
+            Act::Reply("250-fake.test\r\n250-PIPELINING\r\n250 AUTH LOGIN\r\n"),
+        ),
+        Rule("AUTH", "", Act::ReplyClose("334 VXNlcm5hbWU6\r\n")),
+    ]);
+    let server = fake.server();
+    let args = [
+        "send",
+        "--server",
+        &server,
+        "--tls",
+        "none",
+        "--timeout",
+        "5",
+        "--user",
+        "u",
+        "--password-env",
+        "SMTP_TEST_PASSWORD",
+        "--allow-plaintext-auth",
+        "--auth",
+        "login",
+        "--from",
+        "a@example.org",
+        "--to",
+        "b@example.net",
+    ];
+    let run = common::smtp_env(&args, None, &[("SMTP_TEST_PASSWORD", "p")]);
+    assert_eq!(run.status, 2, "{run:?}");
+    assert_eq!(run.json["auth"]["mechanism"], "LOGIN", "{run:?}");
+    assert_eq!(run.json["auth"]["reply"], json!(null), "{run:?}");
 }

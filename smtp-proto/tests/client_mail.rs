@@ -418,3 +418,68 @@ fn groups_split_for_adapters_that_cannot_read_while_writing() {
     .unwrap();
     assert_eq!(report.outcome(), Outcome::Delivered);
 }
+
+#[test]
+fn a_refused_mail_decides_its_recipients_and_their_own_answers_are_kept() {
+    // Pipelined: MAIL refused (transient), the RCPT still answered 503.
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let send = SendMail::new(envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..]));
+    let report = run(
+        &mut client,
+        send,
+        &[(
+            b"MAIL FROM:<a@example.org> SIZE=3\r\nRCPT TO:<b@example.net>\r\nDATA\r\n",
+            b"451 4.3.0 later\r\n503 5.5.1 need MAIL\r\n503 5.5.1 need RCPT\r\n",
+        )],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    let (_, recipient) = report.recipients().next().unwrap();
+    assert_eq!(
+        recipient.rcpt_reply().unwrap().code().get(),
+        451,
+        "what decided it"
+    );
+    assert_eq!(
+        recipient.rcpt_answer().unwrap().code().get(),
+        503,
+        "what RCPT got"
+    );
+
+    // One command at a time: the RCPT is never sent, so it has no answer.
+    let mut client = client_with(ClientConfig::default(), b"250 mx.example\r\n");
+    let send = SendMail::new(envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..]));
+    let report = run(
+        &mut client,
+        send,
+        &[(b"MAIL FROM:<a@example.org>\r\n", b"550 5.7.1 no\r\n")],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    let (_, recipient) = report.recipients().next().unwrap();
+    assert_eq!(recipient.rcpt_reply().unwrap().code().get(), 550);
+    assert_eq!(recipient.rcpt_answer(), None);
+
+    // Accepted normally: both are the 250.
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let send = SendMail::new(envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..]));
+    let report = run(
+        &mut client,
+        send,
+        &[
+            (
+                b"MAIL FROM:<a@example.org> SIZE=3\r\nRCPT TO:<b@example.net>\r\nDATA\r\n",
+                b"250 ok\r\n250 2.1.5 rcpt ok\r\n354 go\r\n",
+            ),
+            (b"x\r\n.\r\n", b"250 queued\r\n"),
+        ],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    let (_, recipient) = report.recipients().next().unwrap();
+    assert_eq!(recipient.rcpt_answer(), recipient.rcpt_reply());
+    assert_eq!(recipient.rcpt_answer().unwrap().code().get(), 250);
+}

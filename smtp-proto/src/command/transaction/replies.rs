@@ -35,6 +35,8 @@ impl Job {
                 if let Some(r) = self.report.recipients.get_mut(index) {
                     r.status = RecipientStatus::Refused;
                     r.rcpt_reply = Some(reply.clone());
+                    r.rcpt_answered = false;
+                    r.answer_after_refused_mail = None;
                 }
             }
             if let Some(t) = self.report.transactions.last_mut() {
@@ -73,7 +75,11 @@ impl Job {
         if let Some(r) = self.report.recipients.get_mut(index) {
             if txn.mail_ok {
                 r.rcpt_reply = Some(reply);
+                r.rcpt_answered = true;
+                r.answer_after_refused_mail = None;
                 r.status = RecipientStatus::Refused;
+            } else {
+                r.answer_after_refused_mail = Some(reply);
             }
             r.accepted = accepted;
             // Pipelined BDAT: the body's end may have left before this acceptance.

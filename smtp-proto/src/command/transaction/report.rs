@@ -42,6 +42,11 @@ pub enum RecipientStatus {
 pub struct RecipientReport {
     pub(crate) status: RecipientStatus,
     pub(crate) rcpt_reply: Option<Response>,
+    /// Whether `rcpt_reply` is the server's answer to this RCPT (not MAIL's refusal).
+    pub(crate) rcpt_answered: bool,
+    /// The server's answer to a pipelined RCPT after MAIL was refused (`rcpt_reply` then
+    /// holds the refusal of MAIL, which decided the recipient).
+    pub(crate) answer_after_refused_mail: Option<Response>,
     pub(crate) data_reply: Option<Response>,
     /// Internal: accepted at RCPT, verdict pending (only meaningful while running).
     pub(crate) accepted: bool,
@@ -55,6 +60,8 @@ impl RecipientReport {
         Self {
             status: RecipientStatus::NotAttempted,
             rcpt_reply: None,
+            rcpt_answered: false,
+            answer_after_refused_mail: None,
             data_reply: None,
             accepted: false,
             data_end: None,
@@ -74,6 +81,19 @@ impl RecipientReport {
     /// The reply to RCPT (or to MAIL, if MAIL was refused before this RCPT counted).
     pub fn rcpt_reply(&self) -> Option<&Response> {
         self.rcpt_reply.as_ref()
+    }
+
+    /// What the server answered to this recipient's RCPT command, if it answered: the same
+    /// as [`rcpt_reply`](Self::rcpt_reply), except after a refused MAIL, where
+    /// `rcpt_reply` is that refusal (what decided the recipient, and what a retry should
+    /// look at) and this is the answer a pipelined RCPT still got (often 503), or `None`
+    /// when the RCPT was never sent.
+    pub fn rcpt_answer(&self) -> Option<&Response> {
+        match &self.answer_after_refused_mail {
+            Some(answer) => Some(answer),
+            None if self.rcpt_answered => self.rcpt_reply.as_ref(),
+            None => None,
+        }
     }
 
     /// The reply that decided the message for this recipient: the end-of-data verdict (in
