@@ -2,7 +2,10 @@
 
 use std::future::Future;
 
+use std::net::SocketAddr;
+
 use smtp_adapter::{ConnectionConfig, Error, TlsInfo};
+use smtp_proto::client::Session;
 use smtp_proto::command::{Cmd, Envelope, Established, LogicError, MailBody, MailReport};
 
 /// One adapter (tokio, futures-io, blocking) as the interop and hostile suites see it.
@@ -27,6 +30,12 @@ pub trait SmtpAdapter {
 
     /// `Connection::connect`: open, TLS as configured, greeting, EHLO, STARTTLS, AUTH.
     async fn connect(config: &ConnectionConfig) -> Result<Self::Connection, Error>;
+
+    /// `Connection::connect_without_setup`: the transport only; the setup is the caller's
+    /// first `send`.
+    async fn connect_without_setup(
+        config: &ConnectionConfig,
+    ) -> Result<(Self::Connection, Option<SocketAddr>), Error>;
 
     /// `Connection::connect_with_stream` over a TCP socket the test connected itself (to
     /// fix its buffer sizes), adopted by the adapter's runtime.
@@ -56,6 +65,9 @@ pub trait SmtpAdapter {
     /// `Connection::established`.
     fn established(connection: &Self::Connection) -> Option<&Established>;
 
+    /// `Connection::session`.
+    fn session(connection: &Self::Connection) -> &Session;
+
     /// `Connection::tls_info`.
     fn tls_info(connection: &Self::Connection) -> Option<&TlsInfo>;
 
@@ -83,6 +95,12 @@ impl SmtpAdapter for Tokio {
 
     async fn connect(config: &ConnectionConfig) -> Result<Self::Connection, Error> {
         smtp_tokio::Connection::connect(config).await
+    }
+
+    async fn connect_without_setup(
+        config: &ConnectionConfig,
+    ) -> Result<(Self::Connection, Option<SocketAddr>), Error> {
+        smtp_tokio::Connection::connect_without_setup(config).await
     }
 
     async fn connect_with_socket(
@@ -120,6 +138,10 @@ impl SmtpAdapter for Tokio {
         connection.established()
     }
 
+    fn session(connection: &Self::Connection) -> &Session {
+        connection.session()
+    }
+
     fn tls_info(connection: &Self::Connection) -> Option<&TlsInfo> {
         connection.tls_info()
     }
@@ -145,6 +167,12 @@ impl SmtpAdapter for Blocking {
 
     async fn connect(config: &ConnectionConfig) -> Result<Self::Connection, Error> {
         smtp_blocking::Connection::connect(config)
+    }
+
+    async fn connect_without_setup(
+        config: &ConnectionConfig,
+    ) -> Result<(Self::Connection, Option<SocketAddr>), Error> {
+        smtp_blocking::Connection::connect_without_setup(config)
     }
 
     async fn connect_with_socket(
@@ -180,6 +208,10 @@ impl SmtpAdapter for Blocking {
         connection.established()
     }
 
+    fn session(connection: &Self::Connection) -> &Session {
+        connection.session()
+    }
+
     fn tls_info(connection: &Self::Connection) -> Option<&TlsInfo> {
         connection.tls_info()
     }
@@ -203,6 +235,12 @@ impl SmtpAdapter for AsyncStd {
 
     async fn connect(config: &ConnectionConfig) -> Result<Self::Connection, Error> {
         smtp_async_std::Connection::connect(config).await
+    }
+
+    async fn connect_without_setup(
+        config: &ConnectionConfig,
+    ) -> Result<(Self::Connection, Option<SocketAddr>), Error> {
+        smtp_async_std::Connection::connect_without_setup(config).await
     }
 
     async fn connect_with_socket(
@@ -237,6 +275,10 @@ impl SmtpAdapter for AsyncStd {
 
     fn established(connection: &Self::Connection) -> Option<&Established> {
         connection.established()
+    }
+
+    fn session(connection: &Self::Connection) -> &Session {
+        connection.session()
     }
 
     fn tls_info(connection: &Self::Connection) -> Option<&TlsInfo> {

@@ -18,6 +18,7 @@ pub mod heap;
 mod pipelining;
 mod pki;
 mod run;
+mod setup;
 mod starttls;
 
 use std::time::Duration;
@@ -56,6 +57,7 @@ pub use pipelining::{
 pub use pki::TestPki;
 pub use run::{Attempt, attempt, scenario};
 use run::{mail_error, phase_failure, reply_kind, setup_error};
+pub use setup::{a_hello_cut_off_keeps_the_greeting, a_refused_hello_leaves_the_greeting_readable};
 pub use starttls::{
     injection_in_a_later_segment, injection_in_the_220_segment, starttls_not_offered,
     starttls_refused,
@@ -265,6 +267,8 @@ macro_rules! hostile_suite {
             refusal_then_close_during_body_keeps_the_552,
             a_thousand_recipients_pipelined_do_not_deadlock,
             an_unsplit_group_deadlocks_against_the_same_server,
+            a_refused_hello_leaves_the_greeting_readable,
+            a_hello_cut_off_keeps_the_greeting,
         );
     };
     ($adapter:ty; ignored $reason:literal; $($name:ident),+ $(,)?) => {
