@@ -62,26 +62,23 @@ pub(crate) struct Tally {
 
 impl Tally {
     fn count(&mut self, outcome: Outcome) {
-        let counter = match outcome {
-            Outcome::Delivered => &mut self.delivered,
-            Outcome::Partial => &mut self.partial,
-            Outcome::Rejected => &mut self.rejected,
-            Outcome::Uncertain => &mut self.uncertain,
-            Outcome::Error => &mut self.errors,
-        };
-        *counter += 1;
+        *self.counter(outcome) += 1;
     }
 
     /// Takes back one count of `outcome` (a message judged again).
     fn uncount(&mut self, outcome: Outcome) {
-        let counter = match outcome {
+        let counter = self.counter(outcome);
+        *counter = counter.saturating_sub(1);
+    }
+
+    fn counter(&mut self, outcome: Outcome) -> &mut u64 {
+        match outcome {
             Outcome::Delivered => &mut self.delivered,
             Outcome::Partial => &mut self.partial,
             Outcome::Rejected => &mut self.rejected,
             Outcome::Uncertain => &mut self.uncertain,
             Outcome::Error => &mut self.errors,
-        };
-        *counter = counter.saturating_sub(1);
+        }
     }
 
     /// Every message counted.
