@@ -1,15 +1,20 @@
 //! Feeds N MiB of multiline replies (101 lines each) to the reply parser, whole or one
 //! byte at a time, for `bench/linearity.sh` to count instructions with callgrind.
 //!
-//! Usage: linearity MIB whole|byte|none|feed
-//! (`none` only builds the input; `feed` also appends it to a buffer one byte at a time,
-//! without parsing: the baselines for the parser's own cost)
+//! Usage: linearity MIB whole|byte|none|copy|feed|stalwart-whole|stalwart-byte [LINES]
+//! (`none` only builds the input; `copy` also copies it into the read buffer at once and
+//! `feed` appends it one byte at a time, without parsing: the baselines for the parser's own
+//! cost, whole and byte at a time; `stalwart-*` run Stalwart's
+//! `smtp-proto` 0.2 byte-by-byte state machine on the same input, for comparison; it
+//! refuses replies over 4 KiB, so compare with LINES = 39 continuation lines, not 100)
 
 use smtp_proto::response::{BytesMut, ReplyParser};
+use stalwart_smtp_proto::Error as StalwartError;
+use stalwart_smtp_proto::response::parser::ResponseReceiver;
 
-fn input(mib: usize) -> Vec<u8> {
+fn input(mib: usize, lines: usize) -> Vec<u8> {
     let mut one = Vec::new();
-    for i in 0..100 {
+    for i in 0..lines {
         one.extend_from_slice(format!("250-2.0.0 continuation line {i:03} ").as_bytes());
         one.resize(one.len() + 60, b'x');
         one.extend_from_slice(b"\r\n");
@@ -22,35 +27,74 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mib: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
     let mode = args.next().unwrap_or_else(|| "whole".into());
-    let input = input(mib);
-    let chunk = match mode.as_str() {
-        "whole" => input.len(),
-        "byte" => 1,
-        "feed" => {
-            let mut buf = BytesMut::with_capacity(64 * 1024);
+    let lines: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
+    let input = input(mib, lines);
+    let mut parser = ReplyParser::new();
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let mut replies = 0usize;
+    // A macro rather than a closure, so that `parse` is inlined into each loop as it would
+    // be into a read loop (a closure call costs more than the fast path it calls).
+    macro_rules! parse {
+        ($buf:expr) => {
+            while let Some(reply) = parser.parse($buf).expect("valid replies") {
+                std::hint::black_box(&reply);
+                replies += 1;
+            }
+        };
+    }
+    match mode.as_str() {
+        "whole" => {
+            buf.extend_from_slice(&input);
+            parse!(&mut buf);
+        }
+        // Both append one byte at a time the same way; `feed` only keeps the buffer from
+        // growing instead of parsing, so that the difference is the parser's own work.
+        "byte" => {
             for &byte in &input {
                 buf.extend_from_slice(&[byte]);
-                if buf.len() >= 32 * 1024 {
+                parse!(&mut buf);
+            }
+        }
+        "copy" => {
+            buf.extend_from_slice(&input);
+            std::hint::black_box(&buf);
+        }
+        "feed" => {
+            for &byte in &input {
+                buf.extend_from_slice(&[byte]);
+                if std::hint::black_box(buf.len()) >= 16 * 1024 {
                     buf.clear();
                 }
             }
-            std::hint::black_box(&buf);
-            return;
         }
+        "stalwart-whole" => replies = stalwart(&input, input.len()),
+        "stalwart-byte" => replies = stalwart(&input, 1),
         _ => {
             std::hint::black_box(&input);
             return;
         }
-    };
-    let mut parser = ReplyParser::new();
-    let mut buf = BytesMut::with_capacity(64 * 1024);
-    let mut replies = 0usize;
-    for piece in input.chunks(chunk) {
-        buf.extend_from_slice(piece);
-        while let Some(reply) = parser.parse(&mut buf).expect("valid replies") {
-            std::hint::black_box(&reply);
-            replies += 1;
-        }
     }
     eprintln!("{mode}: {} bytes, {replies} replies", input.len());
+}
+
+/// Stalwart's receiver fed `chunk` bytes at a time (its parser keeps its own state, so it
+/// needs no buffer).
+fn stalwart(input: &[u8], chunk: usize) -> usize {
+    let mut receiver = ResponseReceiver::default();
+    let mut replies = 0;
+    for piece in input.chunks(chunk) {
+        let mut bytes = piece.iter();
+        loop {
+            match receiver.parse(&mut bytes) {
+                Ok(reply) => {
+                    std::hint::black_box(&reply);
+                    receiver.reset();
+                    replies += 1;
+                }
+                Err(StalwartError::NeedsMoreData { .. }) => break,
+                Err(error) => panic!("{error}"),
+            }
+        }
+    }
+    replies
 }

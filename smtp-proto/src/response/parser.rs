@@ -39,6 +39,27 @@ fn find_line_end(window: &[u8]) -> Option<usize> {
 /// The shortest line header: three digits and a separator or line end.
 const HEADER_LEN: usize = 4;
 
+/// The bytes of a line's text that need no check but "is it the line end".
+static TEXT: [bool; 256] = byte_set(0, 255, b'\n');
+
+/// The bytes of a line's code that need no check before the separator arrives.
+static DIGITS: [bool; 256] = byte_set(b'0', b'9', b'\n');
+
+/// The bytes `first..=last` but `except`.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time, index < 256"
+)]
+const fn byte_set(first: u8, last: u8, except: u8) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut byte = first as usize;
+    while byte <= last as usize {
+        set[byte] = byte != except as usize;
+        byte += 1;
+    }
+    set
+}
+
 /// Parses server replies from a read buffer, however the bytes arrive.
 ///
 /// Call [`parse`](Self::parse) after each read with the same [`BytesMut`] the bytes were
@@ -89,6 +110,14 @@ pub struct ReplyParser {
     line_start: usize,
     /// Whether the current line's code and separator have been checked.
     header_done: bool,
+    /// Set when the last call ended waiting inside a line, 0 otherwise: one more byte
+    /// that leaves the buffer shorter than this and is in [`quiet`](Self::quiet) needs
+    /// no other check ([`parse`](Self::parse)'s fast path).
+    quiet_end: usize,
+    /// In a line's text, every byte but LF (`quiet_end` is where the line or the reply
+    /// reaches its limit); in its code, the digits (`quiet_end` is the code's end: its
+    /// value is checked with the separator).
+    quiet: &'static [bool; 256],
     /// Whether the current line is the reply's last (space separator or code only).
     is_last: bool,
     code: Option<ReplyCode>,
@@ -121,6 +150,8 @@ impl ReplyParser {
             scanned: 0,
             line_start: 0,
             header_done: false,
+            quiet_end: 0,
+            quiet: &TEXT,
             is_last: false,
             code: None,
             digits: [0; 3],
@@ -138,7 +169,33 @@ impl ReplyParser {
     }
 
     /// Takes the next complete reply off the front of `buf`, if there is one.
+    #[inline]
     pub fn parse(&mut self, buf: &mut BytesMut) -> Result<Option<Response>, ReplyError> {
+        // A server that trickles its reply makes one call per byte: a byte of a line's
+        // text or code that cannot end the line, complete the code or reach a limit
+        // costs about ten instructions here instead of a call into the scanner
+        // (`bench/linearity.sh`).
+        let len = buf.len();
+        if len < self.quiet_end
+            && len == self.scanned.wrapping_add(1)
+            && let Some(&byte) = buf.last()
+            && self.quiet.get(usize::from(byte)) == Some(&true)
+        {
+            self.scanned = len;
+            #[cfg(test)]
+            {
+                self.inspected += 1;
+            }
+            return Ok(None);
+        }
+        self.parse_slow(buf)
+    }
+
+    /// [`parse`](Self::parse) for every case but one more quiet byte.
+    #[inline(never)]
+    fn parse_slow(&mut self, buf: &mut BytesMut) -> Result<Option<Response>, ReplyError> {
+        // Only a call that ends waiting inside a line sets them again (`scan`).
+        self.quiet_end = 0;
         if let Some(error) = &self.failed {
             return Err(error.clone());
         }
@@ -183,6 +240,10 @@ impl ReplyParser {
     fn scan(&mut self, data: &[u8]) -> Result<Option<usize>, ReplyError> {
         loop {
             if !self.header_done && !self.check_header(data)? {
+                // What is there of the code is digits (or `check_header` failed).
+                self.scanned = data.len();
+                self.quiet_end = self.line_start + HEADER_LEN;
+                self.quiet = &DIGITS;
                 return Ok(None);
             }
             let line_limit = self.line_start.saturating_add(self.limits.max_line_len());
@@ -198,6 +259,8 @@ impl ReplyParser {
             let Some(offset) = found else {
                 self.scanned = window_end.max(self.scanned);
                 if window_end < limit {
+                    self.quiet_end = limit;
+                    self.quiet = &TEXT;
                     return Ok(None);
                 }
                 return Err(if line_limit <= self.limits.max_reply_len() {
@@ -353,7 +416,68 @@ impl ReplyParser {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// Reply lines, mostly valid, with broken codes, separators, text and line ends mixed
+    /// in, so that generated input reaches every branch of both paths.
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        let code = prop::sample::select(vec![
+            &b"250"[..],
+            b"250",
+            b"250",
+            b"550",
+            b"25",
+            b"2x0",
+            b"199",
+            b"",
+        ]);
+        let separator = prop::sample::select(vec![&b"-"[..], b"-", b" ", b"", b"\r", b"x"]);
+        let text = prop::collection::vec(
+            prop_oneof![8 => b'a'..=b'z', 1 => Just(b'\r'), 1 => any::<u8>()],
+            0..12,
+        );
+        let end = prop::sample::select(vec![&b"\r\n"[..], b"\r\n", b"\n", b"\r", b""]);
+        (code, separator, text, end)
+            .prop_map(|(code, separator, text, end)| [code, separator, &text, end].concat())
+    }
+
+    fn limits() -> impl Strategy<Value = ReplyLimits> {
+        (5usize..60, 5usize..300, 1usize..8).prop_map(|(line, reply, lines)| {
+            ReplyLimits::DEFAULT
+                .with_max_line_len(line)
+                .with_max_reply_len(reply)
+                .with_max_lines(lines)
+        })
+    }
+
+    proptest! {
+        /// `parse`'s fast path for one more byte answers exactly what the full scan
+        /// answers, at every byte, valid input or not, at any limits.
+        #[test]
+        fn the_fast_path_agrees_with_the_scan_at_every_byte(
+            lines in prop::collection::vec(line(), 0..12),
+            limits in prop_oneof![Just(ReplyLimits::DEFAULT), limits()],
+        ) {
+            let input = lines.concat();
+            let mut fast = (ReplyParser::with_limits(limits), BytesMut::new());
+            let mut slow = (ReplyParser::with_limits(limits), BytesMut::new());
+            for &byte in &input {
+                fast.1.extend_from_slice(&[byte]);
+                slow.1.extend_from_slice(&[byte]);
+                loop {
+                    let got = fast.0.parse(&mut fast.1);
+                    let expected = slow.0.parse_slow(&mut slow.1);
+                    prop_assert_eq!(&got, &expected);
+                    prop_assert_eq!(&fast.1, &slow.1);
+                    if !matches!(got, Ok(Some(_))) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn finds_the_first_line_end_anywhere() {
