@@ -3,8 +3,9 @@
 //! Each test starts a [`ScriptedServer`](crate::server::ScriptedServer) on 127.0.0.1 that
 //! misbehaves in one way (injects after STARTTLS, strips it, presents a bad certificate,
 //! stops reading, drips, falls silent or hangs up at each phase, floods), runs the adapter
-//! against it with short deadlines, and checks the exact error and outcome. Every test configures credentials
-//! and checks that neither the password nor its base64 forms (the PLAIN blob, the LOGIN
+//! against it with short deadlines, and checks the exact error and outcome. Every test that
+//! configures credentials (all but the pipelining deadlock pair and the two setup cases)
+//! checks that neither the password nor its base64 forms (the PLAIN blob, the LOGIN
 //! password) crossed the socket in plaintext.
 //!
 //! An adapter runs the whole suite with one line: [`hostile_suite!`](crate::hostile_suite).

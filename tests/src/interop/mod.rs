@@ -1,5 +1,5 @@
 //! The interop suite: every adapter against the real servers of `tests/servers`
-//! (Postfix, Exim, aiosmtpd, nodemailer smtp-server, smtp-sink), written once.
+//! (Postfix, Exim, aiosmtpd, nodemailer smtp-server, OpenSMTPD, smtp-sink), written once.
 //!
 //! Each test is a function generic over [`SmtpAdapter`](crate::adapter::SmtpAdapter) that
 //! returns `Err` with what went wrong; [`interop_tests!`](crate::interop_tests) expands the
