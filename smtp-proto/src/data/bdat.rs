@@ -25,6 +25,10 @@ pub enum BdatMode {
 /// canonicalisation (a bare LF grows into CRLF), and a CR ending an input chunk is held
 /// until the next octet shows whether it is bare.
 ///
+/// Each `BDAT` line goes to the sink through [`BodySink::put_command`] and each chunk
+/// through [`BodySink::put`], so a sink that tags its pieces (the client's outbox) can log
+/// the lines as commands and the chunks as their sizes.
+///
 /// A full chunk is written only once the body is known to go on past it, so the final
 /// chunk always carries `LAST` and `BDAT 0 LAST` is written only for an empty body or
 /// after [`flush`](Self::flush). At most one chunk plus one canonicalised input chunk is
@@ -178,10 +182,11 @@ impl BdatEncoder {
     }
 }
 
-/// Writes `BDAT <size>[ LAST]` CRLF (RFC 3030 §2) with the command module's encoder.
+/// Writes `BDAT <size>[ LAST]` CRLF (RFC 3030 §2) with the command module's encoder, as a
+/// command line ([`BodySink::put_command`]): it is a command, the octets after it are not.
 fn write_bdat_command<S: BodySink + ?Sized>(size: usize, last: bool, out: &mut S) {
     let size = u64::try_from(size).unwrap_or(u64::MAX);
-    out.put(Bdat { size, last }.line().as_ref());
+    out.put_command(Bdat { size, last }.line().as_ref());
 }
 
 #[cfg(test)]
