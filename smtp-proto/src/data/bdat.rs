@@ -199,6 +199,57 @@ mod tests {
         out
     }
 
+    /// What a sink was told: `(true, line)` for [`BodySink::put_command`].
+    #[derive(Default)]
+    struct Calls(Vec<(bool, Vec<u8>)>, usize);
+
+    impl BodySink for Calls {
+        fn put(&mut self, bytes: &[u8]) {
+            self.1 += bytes.len();
+            self.0.push((false, bytes.to_vec()));
+        }
+
+        fn put_command(&mut self, line: &[u8]) {
+            self.1 += line.len();
+            self.0.push((true, line.to_vec()));
+        }
+
+        fn reserve(&mut self, _additional: usize) {}
+
+        fn len(&self) -> usize {
+            self.1
+        }
+
+        fn truncate(&mut self, _len: usize) {
+            panic!("the framer never takes back what it wrote")
+        }
+    }
+
+    /// Every `BDAT` line, and nothing else, goes through `put_command`: a tagging sink can
+    /// tell the command from the chunk, `BDAT 0 LAST` after a flush included.
+    #[test]
+    fn lines_are_put_as_commands_and_chunks_as_octets() {
+        let mut framer = BdatEncoder::new(NonZeroUsize::new(4).unwrap(), BdatMode::Binary);
+        let mut calls = Calls::default();
+        framer.encode(b"0123456789", &mut calls).unwrap();
+        framer.flush(&mut calls).unwrap();
+        framer.finish(&mut calls).unwrap();
+        let calls: Vec<(bool, &[u8])> = calls.0.iter().map(|(c, b)| (*c, &b[..])).collect();
+        assert_eq!(
+            calls,
+            [
+                (true, &b"BDAT 4\r\n"[..]),
+                (false, b"0123"),
+                (true, b"BDAT 4\r\n"),
+                (false, b"4567"),
+                (true, b"BDAT 2\r\n"),
+                (false, b"89"),
+                (true, b"BDAT 0 LAST\r\n"),
+                (false, b""),
+            ]
+        );
+    }
+
     #[test]
     fn command_lines() {
         assert_eq!(command(0, true), b"BDAT 0 LAST\r\n");

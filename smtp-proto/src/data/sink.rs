@@ -1,6 +1,7 @@
 //! Where encoders write: the caller's growable buffer, or the client's tagged outbox.
 
-/// A growable byte buffer an encoder appends to (`Vec<u8>`, `bytes::BytesMut`).
+/// A growable byte buffer an encoder appends to (`Vec<u8>`, `bytes::BytesMut`, the
+/// client's [`BodyWriter`](crate::client::BodyWriter)).
 ///
 /// Encoders only append: what the buffer held before a call is never touched, so the
 /// caller may keep unsent bytes in it and reuse it across calls without reallocation.
@@ -25,7 +26,9 @@ pub trait BodySink {
     /// instead of several).
     fn reserve(&mut self, additional: usize);
 
-    /// The number of octets held.
+    /// The number of octets held (the encoders use it only as a mark to
+    /// [`truncate`](Self::truncate) back to, so a sink lending out only its tail may count
+    /// from where that tail starts).
     fn len(&self) -> usize;
 
     /// Whether no octet is held.
