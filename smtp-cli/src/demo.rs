@@ -79,8 +79,8 @@ fn run(runtime: Runtime) -> Result<bool, Box<dyn std::error::Error>> {
         "{}",
         crate::human::render(&report, Some(&addresses)).trim_end()
     );
-    // The server's record says how the message arrived (the redacted transcript shows a
-    // BDAT chunk, command line included, as its size).
+    // The server's record says how the message arrived (the redacted transcript shows the
+    // BDAT line and the chunk only as its size).
     let received = server.next_message_blocking(Duration::from_secs(5));
     if let Some(message) = &received {
         out!(

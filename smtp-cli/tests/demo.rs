@@ -30,6 +30,25 @@ fn the_demo_runs_its_script_on_every_runtime() {
                 "{runtime}: {expected:?} missing in\n{stdout}"
             );
         }
+        // The BDAT line is a command; the chunk after it is shown as the size it announces,
+        // which is what the server received.
+        let lines: Vec<&str> = stdout.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("C: BDAT "))
+            .expect("a BDAT line");
+        let size = lines[at]
+            .split_once("C: BDAT ")
+            .and_then(|(_, rest)| rest.strip_suffix(" LAST"))
+            .expect("one chunk, the last");
+        assert!(
+            lines[at + 1].ends_with(&format!("C: [body, {size} octets]")),
+            "{runtime}: {stdout}"
+        );
+        assert!(
+            stdout.contains(&format!("the server received {size} octets by BDAT")),
+            "{runtime}: {stdout}"
+        );
         // The round trip that carries the transaction: MAIL, every RCPT and the body in one.
         let rt = stdout
             .lines()

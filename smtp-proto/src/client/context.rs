@@ -7,7 +7,7 @@ use crate::auth::Mechanism;
 use crate::error::ProtocolError;
 use crate::response::{EhloData, ReplyCode};
 
-use super::outbox::{Outbox, TransmitTag};
+use super::outbox::{BodyWriter, Outbox, TransmitTag};
 use super::{ReplyKind, Session};
 
 /// A reply the driver waits for.
@@ -111,10 +111,13 @@ impl Context<'_> {
         result
     }
 
-    /// Writes message content (DATA body, BDAT chunks with their lines): no reply is
-    /// expected for it, and logs show only its size.
-    pub fn body<R>(&mut self, write: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-        self.outbox.write(TransmitTag::Body, 0, write).0
+    /// Writes message content (a DATA body, BDAT chunks with their lines) through a
+    /// [`BodySink`](crate::data::BodySink): no reply is expected for it, and logs show only
+    /// its size, except for the lines written with
+    /// [`put_command`](crate::data::BodySink::put_command) (the `BDAT` lines the
+    /// [`BdatEncoder`](crate::data::BdatEncoder) writes), which they show as commands.
+    pub fn body<R>(&mut self, write: impl FnOnce(&mut BodyWriter<'_>) -> R) -> R {
+        self.outbox.write_body(write)
     }
 
     /// Expects one more reply of `kind` after what was written so far: the greeting, a

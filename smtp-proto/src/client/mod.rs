@@ -110,5 +110,5 @@ pub use config::{ClientConfig, ReplyKind, Timeouts};
 pub use context::Context;
 pub use driver::Client;
 pub use exchange::{Exchange, Output};
-pub use outbox::{Position, Redacted, Transmit, TransmitTag};
+pub use outbox::{BodyWriter, Position, Redacted, Transmit, TransmitTag};
 pub use session::{Protocol, Session};

@@ -5,16 +5,22 @@ use std::time::Instant;
 
 use crate::response::write_escaped;
 
+mod writer;
+
+pub use writer::BodyWriter;
+
 /// What a piece of a transmit is, so that logs can show it safely.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransmitTag {
-    /// A command line: logged as it is (escaped).
+    /// A command line: logged as it is (escaped). The `BDAT` lines among the chunks of a
+    /// body are commands too (RFC 3030 §2).
     Command,
     /// A line carrying a secret (AUTH with an initial response, SASL responses): only its
     /// public prefix (`AUTH PLAIN`) is ever logged.
     Secret,
-    /// Message content (DATA body, BDAT chunks): logged as its size.
+    /// Message content (a DATA body with its end-of-data marker, the octets of BDAT
+    /// chunks without their `BDAT` lines): logged as its size.
     Body,
 }
 
@@ -32,6 +38,9 @@ pub(crate) struct Segment {
     tag: TransmitTag,
     /// For secrets: how many leading octets may be logged.
     shown: usize,
+    /// The next piece belongs with this one (a `BDAT` line and its chunk): a transmit
+    /// limited by `max_group` is never cut between them.
+    glued: bool,
 }
 
 /// The client's outgoing bytes: a buffer reused across exchanges and the tags of its pieces.
@@ -78,27 +87,44 @@ impl Outbox {
         let start = self.buf.len();
         let result = write(&mut self.buf);
         let end = self.buf.len();
-        if end > start {
-            let (s, e) = (self.base + start as u64, self.base + end as u64);
-            match self.segments.last_mut() {
-                // Consecutive body pieces are one piece in the log.
-                Some(last)
-                    if last.end == s
-                        && last.start >= self.sent
-                        && last.tag == TransmitTag::Body
-                        && tag == last.tag =>
-                {
-                    last.end = e;
-                }
-                _ => self.segments.push(Segment {
-                    start: s,
-                    end: e,
-                    tag,
-                    shown,
-                }),
-            }
-        }
+        self.tag(start..end, tag, shown, false);
         (result, start..end)
+    }
+
+    /// Appends message content written by `write` through a [`BodyWriter`], which tags
+    /// the command lines among it (`BDAT`) as commands and everything else as body.
+    pub(crate) fn write_body<R>(&mut self, write: impl FnOnce(&mut BodyWriter<'_>) -> R) -> R {
+        let mut writer = BodyWriter::new(self);
+        let result = write(&mut writer);
+        writer.end();
+        result
+    }
+
+    /// Records that `range` of the buffer (just written, after every tagged piece) is a
+    /// piece of kind `tag`. Nothing is recorded for an empty range.
+    fn tag(&mut self, range: std::ops::Range<usize>, tag: TransmitTag, shown: usize, glued: bool) {
+        if range.is_empty() {
+            return;
+        }
+        let (s, e) = (self.base + range.start as u64, self.base + range.end as u64);
+        match self.segments.last_mut() {
+            // Consecutive body pieces are one piece in the log.
+            Some(last)
+                if last.end == s
+                    && last.start >= self.sent
+                    && last.tag == TransmitTag::Body
+                    && tag == last.tag =>
+            {
+                last.end = e;
+            }
+            _ => self.segments.push(Segment {
+                start: s,
+                end: e,
+                tag,
+                shown,
+                glued,
+            }),
+        }
     }
 
     /// The bytes in `range` (relative to the buffer), for checks right after a write.
@@ -146,9 +172,13 @@ impl Outbox {
         if let Some(max) = max {
             let limit = self.sent.saturating_add(max as u64);
             if end > limit {
-                // The end of the last piece that fits, or of the first piece if none does.
+                // The end of the last piece that fits, or of the first piece if none does;
+                // never between glued pieces.
                 let mut cut = None;
                 for segment in self.segments.iter().filter(|s| s.end > self.sent) {
+                    if segment.glued {
+                        continue;
+                    }
                     if segment.end <= limit || cut.is_none() {
                         cut = Some(segment.end);
                     } else {
@@ -254,6 +284,7 @@ impl<'a> Transmit<'a> {
     /// ```text
     /// AUTH PLAIN [secret, 30 octets]
     /// MAIL FROM:<a@example.org>
+    /// BDAT 1024 LAST
     /// [body, 1024 octets]
     /// ```
     pub fn redacted(&self) -> Redacted<'a> {

@@ -25,6 +25,10 @@ pub enum BdatMode {
 /// canonicalisation (a bare LF grows into CRLF), and a CR ending an input chunk is held
 /// until the next octet shows whether it is bare.
 ///
+/// Each `BDAT` line goes to the sink through [`BodySink::put_command`] and each chunk
+/// through [`BodySink::put`], so a sink that tags its pieces (the client's outbox) can log
+/// the lines as commands and the chunks as their sizes.
+///
 /// A full chunk is written only once the body is known to go on past it, so the final
 /// chunk always carries `LAST` and `BDAT 0 LAST` is written only for an empty body or
 /// after [`flush`](Self::flush). At most one chunk plus one canonicalised input chunk is
@@ -178,10 +182,11 @@ impl BdatEncoder {
     }
 }
 
-/// Writes `BDAT <size>[ LAST]` CRLF (RFC 3030 §2) with the command module's encoder.
+/// Writes `BDAT <size>[ LAST]` CRLF (RFC 3030 §2) with the command module's encoder, as a
+/// command line ([`BodySink::put_command`]): it is a command, the octets after it are not.
 fn write_bdat_command<S: BodySink + ?Sized>(size: usize, last: bool, out: &mut S) {
     let size = u64::try_from(size).unwrap_or(u64::MAX);
-    out.put(Bdat { size, last }.line().as_ref());
+    out.put_command(Bdat { size, last }.line().as_ref());
 }
 
 #[cfg(test)]
@@ -192,6 +197,57 @@ mod tests {
         let mut out = Vec::new();
         write_bdat_command(size, last, &mut out);
         out
+    }
+
+    /// What a sink was told: `(true, line)` for [`BodySink::put_command`].
+    #[derive(Default)]
+    struct Calls(Vec<(bool, Vec<u8>)>, usize);
+
+    impl BodySink for Calls {
+        fn put(&mut self, bytes: &[u8]) {
+            self.1 += bytes.len();
+            self.0.push((false, bytes.to_vec()));
+        }
+
+        fn put_command(&mut self, line: &[u8]) {
+            self.1 += line.len();
+            self.0.push((true, line.to_vec()));
+        }
+
+        fn reserve(&mut self, _additional: usize) {}
+
+        fn len(&self) -> usize {
+            self.1
+        }
+
+        fn truncate(&mut self, _len: usize) {
+            panic!("the framer never takes back what it wrote")
+        }
+    }
+
+    /// Every `BDAT` line, and nothing else, goes through `put_command`: a tagging sink can
+    /// tell the command from the chunk, `BDAT 0 LAST` after a flush included.
+    #[test]
+    fn lines_are_put_as_commands_and_chunks_as_octets() {
+        let mut framer = BdatEncoder::new(NonZeroUsize::new(4).unwrap(), BdatMode::Binary);
+        let mut calls = Calls::default();
+        framer.encode(b"0123456789", &mut calls).unwrap();
+        framer.flush(&mut calls).unwrap();
+        framer.finish(&mut calls).unwrap();
+        let calls: Vec<(bool, &[u8])> = calls.0.iter().map(|(c, b)| (*c, &b[..])).collect();
+        assert_eq!(
+            calls,
+            [
+                (true, &b"BDAT 4\r\n"[..]),
+                (false, b"0123"),
+                (true, b"BDAT 4\r\n"),
+                (false, b"4567"),
+                (true, b"BDAT 2\r\n"),
+                (false, b"89"),
+                (true, b"BDAT 0 LAST\r\n"),
+                (false, b""),
+            ]
+        );
     }
 
     #[test]

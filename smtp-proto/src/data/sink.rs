@@ -1,6 +1,7 @@
-//! Where encoders write: the caller's growable buffer.
+//! Where encoders write: the caller's growable buffer, or the client's tagged outbox.
 
-/// A growable byte buffer an encoder appends to (`Vec<u8>`, `bytes::BytesMut`).
+/// A growable byte buffer an encoder appends to (`Vec<u8>`, `bytes::BytesMut`, the
+/// client's [`BodyWriter`](crate::client::BodyWriter)).
 ///
 /// Encoders only append: what the buffer held before a call is never touched, so the
 /// caller may keep unsent bytes in it and reuse it across calls without reallocation.
@@ -9,11 +10,25 @@ pub trait BodySink {
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]);
 
+    /// Appends a command line that an encoder writes among the body octets: the
+    /// `BDAT <n>[ LAST]` line before each chunk (RFC 3030 §2).
+    ///
+    /// The octets on the wire are the same as with [`put`](Self::put), which is what the
+    /// default does. A sink that records what its pieces are overrides it: the client's
+    /// [`BodyWriter`](crate::client::BodyWriter) tags the line as a command, so that logs
+    /// show `BDAT 1024 LAST` and then the chunk as its size, not one body with the framing
+    /// counted in.
+    fn put_command(&mut self, line: &[u8]) {
+        self.put(line);
+    }
+
     /// Makes room for at least `additional` more octets (a hint: one growth per call
     /// instead of several).
     fn reserve(&mut self, additional: usize);
 
-    /// The number of octets held.
+    /// The number of octets held (the encoders use it only as a mark to
+    /// [`truncate`](Self::truncate) back to, so a sink lending out only its tail may count
+    /// from where that tail starts).
     fn len(&self) -> usize;
 
     /// Whether no octet is held.

@@ -1,7 +1,9 @@
 //! What each reply means to a mail in flight: MAIL, RCPT, DATA, BDAT, the verdicts, RSET.
 
 use crate::client::{Context, ReplyKind};
-use crate::data::{BodySummary, DataEncoder, DataError, encode_data, encode_data_summarized};
+use crate::data::{
+    BodySink, BodySummary, DataEncoder, DataError, encode_data, encode_data_summarized,
+};
 use crate::error::ProtocolError;
 use crate::response::Response;
 
@@ -146,7 +148,7 @@ impl Job {
             if txn.accepted == 0 || !txn.mail_ok {
                 // RFC 2920 §3.1: DATA accepted although no recipient was: end the data
                 // at once; nothing is delivered, whatever the server answers.
-                cx.body(|out| out.extend_from_slice(b".\r\n"));
+                cx.body(|out| out.put(b".\r\n"));
                 txn.end_written = true;
                 if self.plan.lmtp {
                     // LMTP answers only accepted recipients: no verdict comes.
