@@ -123,14 +123,14 @@ fn steady_state_allocations_per_transaction() {
     let one = allocations_per_mail(1);
     let hundred = allocations_per_mail(100);
     eprintln!("allocations per mail: 1 recipient {one:.2}, 100 recipients {hundred:.2}");
-    // Measured: 2.01 and 2.39 (the report and its replies; recipient batches are ranges
-    // over the envelope, and equal envelopes are encoded once).
+    // Measured: 3.01 and 3.38 (the report, its boxed envelope and its replies; recipient
+    // batches are ranges over the envelope, and equal envelopes are encoded once).
     assert!(
-        one <= 3.0,
+        one <= 4.0,
         "{one} allocations per one-recipient transaction"
     );
     assert!(
-        hundred <= 4.0,
+        hundred <= 5.0,
         "{hundred} allocations per 100-recipient transaction"
     );
 }

@@ -137,7 +137,9 @@ impl TransactionReport {
 /// answered are [`RecipientStatus::Uncertain`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MailReport {
-    pub(crate) envelope: Envelope,
+    /// Boxed: a report travels through a few queues on its way to the caller, and each
+    /// move of the whole envelope cost more than the allocation (instructions per mail).
+    pub(crate) envelope: Box<Envelope>,
     pub(crate) recipients: Vec<RecipientReport>,
     pub(crate) transactions: Vec<TransactionReport>,
 }
@@ -148,7 +150,7 @@ impl MailReport {
             .map(|_| RecipientReport::new())
             .collect();
         Self {
-            envelope,
+            envelope: Box::new(envelope),
             recipients,
             // Almost every mail is one transaction: one exact allocation, no growth.
             transactions: Vec::with_capacity(1),
