@@ -47,6 +47,7 @@ fn config(flags: u8) -> ServerConfig {
         ServerConfig {
             max_line_length: 64,
             max_message_size: 300,
+            ..ServerConfig::default()
         }
     } else {
         ServerConfig::default()
