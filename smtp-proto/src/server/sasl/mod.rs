@@ -12,6 +12,8 @@ mod nonce;
 pub(crate) mod cram_md5;
 #[cfg(feature = "sasl-scram")]
 pub(crate) mod scram;
+#[cfg(feature = "sasl-scram")]
+mod scram_keys;
 
 use std::fmt;
 
@@ -22,7 +24,7 @@ pub use bearer::{decode_oauthbearer, decode_xoauth2};
 pub use credentials::SaslCredentials;
 pub(crate) use nonce::Nonces;
 #[cfg(feature = "sasl-scram")]
-pub use scram::{ScramKeys, ScramKeysError};
+pub use scram_keys::{ScramKeys, ScramKeysError};
 
 /// A SASL mechanism the server understands.
 ///

@@ -82,6 +82,10 @@ impl Server {
     }
 
     pub(super) fn auth_start(&mut self, mechanism: SaslMechanism, initial: Option<Vec<u8>>) {
+        if !self.config.mechanisms.contains(&mechanism) {
+            let name = mechanism.to_string();
+            return self.refuse_line(SaslError::UnsupportedMechanism(name).into());
+        }
         match (mechanism, initial) {
             (SaslMechanism::Login, Some(user)) => self.login_user(user),
             (SaslMechanism::Login, None) => {

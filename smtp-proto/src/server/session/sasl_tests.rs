@@ -343,3 +343,29 @@ fn mechanisms_this_build_lacks_are_504() {
         }
     }
 }
+
+#[test]
+fn mechanisms_left_out_of_the_config_are_504_before_any_challenge() {
+    let mut server = Server::new(ServerConfig {
+        mechanisms: vec![SaslMechanism::Plain],
+        ..ServerConfig::default()
+    });
+    server.reply(reply("220 ready")).unwrap();
+    let mut app = App::default();
+    app.drive(&mut server);
+    server.handle_input(b"AUTH LOGIN\r\nAUTH PLAIN\r\n");
+    let written = String::from_utf8(app.drive(&mut server)).unwrap();
+    assert_eq!(
+        written,
+        "504 5.5.4 Unrecognized authentication type\r\n334 \r\n"
+    );
+    assert_eq!(
+        app.events,
+        [format!(
+            "{:?}",
+            Event::Refused(Refusal::Auth(SaslError::UnsupportedMechanism(
+                "LOGIN".into()
+            )))
+        )]
+    );
+}
