@@ -65,6 +65,7 @@
 //! `TestServer` stops it either way: the listener and every session end, a Unix socket
 //! file is removed.
 
+mod auth;
 mod builder;
 mod handler;
 mod listen;
