@@ -35,7 +35,7 @@ pub enum Event {
     /// [`Server::sasl_error`](super::Server::sasl_error).
     Authenticate(SaslCredentials),
     /// A SCRAM-SHA-256 exchange needs the user's keys (RFC 5802 §5): answer with
-    /// [`Server::scram_keys`](super::Server::scram_keys) to go on, or refuse with a reply
+    /// `Server::scram_keys` (feature `sasl-scram`) to go on, or refuse with a reply
     /// (535) now.
     ScramLookup {
         /// The user name (`n=`), unescaped.

@@ -53,7 +53,7 @@ pub enum SaslCredentials {
         digest: String,
     },
     /// The end of a SCRAM-SHA-256 exchange (RFC 5802 §5): the server has checked the
-    /// client proof against the [`ScramKeys`](super::ScramKeys) the application gave, and
+    /// client proof against the `ScramKeys` the application gave, and
     /// when it verified, sent its own signature and got the client's empty answer.
     Scram {
         /// The user name (`n=`), unescaped.

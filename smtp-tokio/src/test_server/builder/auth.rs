@@ -18,7 +18,7 @@ impl TestServerBuilder {
     /// offered). A wrong token gets Google's error challenge,
     /// `334 {"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}` in
     /// base64; after the client's empty answer, `535 5.7.8`
-    /// ([`AuthRecord::error_answered`](super::AuthRecord::error_answered) says whether
+    /// ([`AuthRecord::error_answered`](crate::test_server::AuthRecord::error_answered) says whether
     /// it answered).
     pub fn xoauth2(mut self, user: impl Into<String>, token: impl Into<String>) -> Self {
         self.tokens.push((user.into(), token.into()));
