@@ -16,7 +16,7 @@ use super::secret::{SaslResponse, Secret};
 /// The challenge should be a `msg-id` (`<...@host>`); any non-empty bytes are accepted,
 /// since only the server can judge its nonce, but an empty one is refused: it would make
 /// the response a replayable constant.
-pub(super) fn respond(
+pub(crate) fn respond(
     username: &str,
     password: &Secret,
     challenge: &[u8],

@@ -71,9 +71,9 @@ mod plain;
 mod secret;
 
 #[cfg(feature = "sasl-cram-md5")]
-mod cram_md5;
+pub(crate) mod cram_md5;
 #[cfg(feature = "sasl-scram")]
-mod scram;
+pub(crate) mod scram;
 
 pub use self::base64::{decode_base64, encode_base64};
 pub use self::credentials::Credentials;

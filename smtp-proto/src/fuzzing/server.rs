@@ -2,8 +2,9 @@
 //!
 //! Input layout: a flags octet (bit 0 small limits: 64-octet lines and 300-octet messages;
 //! bit 1 answer DATA with 354, else 554; bit 2 accept AUTH; bit 3 keep the command lines;
-//! bit 4 answer each end of message with two replies, as LMTP does), a seed octet for split
-//! points, then the client's byte stream.
+//! bit 4 answer each end of message with two replies, as LMTP does; bit 5 answer a SCRAM
+//! lookup with keys, else 535; bit 6 refuse a bearer token with the error challenge), a
+//! seed octet for split points and SASL round trips, then the client's byte stream.
 //!
 //! Properties asserted: no panic; every poll sequence ends (no livelock); the transmitted
 //! bytes and the events (adjacent message pieces merged) are the same whether the stream
@@ -11,11 +12,18 @@
 //! refused as too large, or unfinished at the end, dropped); the stream, read as a body
 //! canonicalised to CRLF lines and stuffed by the client's own [`encode_data`], unstuffs to
 //! exactly itself and ends exactly at the end-of-data line; the kept command lines are the
-//! same for every split and never show a SASL payload.
+//! same for every split and never show a SASL payload; and, with credentials taken from
+//! the stream, the crate's own SASL client and the server agree on every mechanism (see
+//! [`sasl::round_trip`]).
 
 use crate::data::{BodyPolicy, encode_data};
 use crate::response::ReplyCode;
 use crate::server::{Command, DotDecoder, Event, Output, Refusal, Reply, Server, ServerConfig};
+
+#[path = "server_sasl.rs"]
+mod sasl;
+
+use sasl::Answer;
 
 /// Polls allowed per input: a livelock is a finding.
 const MAX_POLLS: usize = 100_000;
@@ -31,6 +39,7 @@ pub fn server(data: &[u8]) {
     let size = usize::from(*seed % 17) + 1;
     assert_eq!(whole, run(*flags, stream.chunks(size)), "seeded chunks");
     round_trip(stream, *flags);
+    sasl::round_trip(*seed, stream);
 }
 
 /// One observable step of the session.
@@ -43,13 +52,18 @@ enum Seen {
 }
 
 fn config(flags: u8) -> ServerConfig {
+    let config = ServerConfig {
+        nonce_seed: u64::from(flags),
+        ..ServerConfig::default()
+    };
     if flags & 1 == 1 {
         ServerConfig {
             max_line_length: 64,
             max_message_size: 300,
+            ..config
         }
     } else {
-        ServerConfig::default()
+        config
     }
 }
 
@@ -59,7 +73,7 @@ fn run<'a>(flags: u8, chunks: impl Iterator<Item = &'a [u8]>) -> Vec<Seen> {
         server = server.keep_lines();
     }
     let mut seen = Vec::new();
-    let mut answer = reply(220, "fuzz ESMTP");
+    let mut answer = reply(220, "fuzz ESMTP").map(Answer::Reply);
     drive(&mut server, &mut seen, &mut answer, flags);
     for chunk in chunks {
         server.handle_input(chunk);
@@ -93,7 +107,12 @@ fn with_lines(mut seen: Vec<Seen>, server: &mut Server) -> Vec<Seen> {
 }
 
 /// Polls until input is needed; true once closed.
-fn drive(server: &mut Server, seen: &mut Vec<Seen>, answer: &mut Option<Reply>, flags: u8) -> bool {
+fn drive(
+    server: &mut Server,
+    seen: &mut Vec<Seen>,
+    answer: &mut Option<Answer>,
+    flags: u8,
+) -> bool {
     for polls in 0.. {
         assert!(polls < MAX_POLLS, "livelock: no input asked for");
         let output = server.poll_output();
@@ -121,14 +140,18 @@ fn drive(server: &mut Server, seen: &mut Vec<Seen>, answer: &mut Option<Reply>, 
             Output::NeedReply => {
                 let reply = answer.take();
                 assert!(reply.is_some(), "NeedReply after an event that needs none");
-                if let Some(reply) = reply {
-                    let lmtp =
-                        flags & 16 == 16 && seen.last() == Some(&Seen::Event("DataEnd".into()));
-                    if lmtp {
-                        assert_eq!(server.reply_many([reply.clone(), reply]), Ok(()));
-                    } else {
-                        assert_eq!(server.reply(reply), Ok(()));
+                match reply {
+                    Some(Answer::Reply(reply)) => {
+                        let lmtp =
+                            flags & 16 == 16 && seen.last() == Some(&Seen::Event("DataEnd".into()));
+                        if lmtp {
+                            assert_eq!(server.reply_many([reply.clone(), reply]), Ok(()));
+                        } else {
+                            assert_eq!(server.reply(reply), Ok(()));
+                        }
                     }
+                    Some(other) => other.give(server),
+                    None => {}
                 }
             }
             Output::NeedInput => return false,
@@ -157,17 +180,25 @@ fn discard_message(seen: &mut Vec<Seen>) {
     }
 }
 
-fn respond(event: &Event, flags: u8) -> Option<Reply> {
-    match event {
+fn respond(event: &Event, flags: u8) -> Option<Answer> {
+    let reply = match event {
         Event::Command(Command::Data) if flags & 2 == 2 => reply(354, "go ahead"),
         Event::Command(Command::Data) => reply(554, "no"),
         Event::Command(Command::Quit) => reply(221, "bye"),
         Event::Command(Command::StartTls) => reply(454, "TLS not available"),
         Event::Authenticate(_) if flags & 4 == 4 => reply(235, "ok"),
-        Event::Authenticate(_) => reply(535, "no"),
+        Event::Authenticate(c) if flags & 64 == 64 && c.mechanism().is_bearer() => {
+            return Some(Answer::SaslError);
+        }
+        Event::Authenticate(_) | Event::SaslErrorAnswered(_) => reply(535, "no"),
+        Event::ScramLookup { .. } if flags & 32 == 32 && cfg!(feature = "sasl-scram") => {
+            return Some(Answer::ScramKeys);
+        }
+        Event::ScramLookup { .. } => reply(535, "unknown user"),
         Event::Refused(_) => None,
         _ => reply(250, "ok"),
-    }
+    };
+    reply.map(Answer::Reply)
 }
 
 fn reply(code: u16, text: &str) -> Option<Reply> {

@@ -1,7 +1,7 @@
 //! What the [`Server`](super::Server) hands out: outputs, events and refusals.
 
 use super::command::{Command, CommandError};
-use super::sasl::{SaslCredentials, SaslError};
+use super::sasl::{SaslCredentials, SaslError, SaslMechanism};
 
 /// One step of the server's output; see the [module docs](super) for the loop.
 #[derive(Debug, PartialEq, Eq)]
@@ -30,8 +30,23 @@ pub enum Event {
     /// A command to answer with a reply. For `Bdat`, its chunk has been read already
     /// (RFC 3030 §2) and handed out as `MessageData`.
     Command(Command),
-    /// The client presented credentials through AUTH (RFC 4954): answer 235 or 535.
+    /// The client presented credentials through AUTH (RFC 4954): answer 235 or 535, or
+    /// for a refused bearer token (XOAUTH2, OAUTHBEARER) send the error challenge with
+    /// [`Server::sasl_error`](super::Server::sasl_error).
     Authenticate(SaslCredentials),
+    /// A SCRAM-SHA-256 exchange needs the user's keys (RFC 5802 §5): answer with
+    /// `Server::scram_keys` (feature `sasl-scram`) to go on, or refuse with a reply
+    /// (535) now.
+    ScramLookup {
+        /// The user name (`n=`), unescaped.
+        username: String,
+        /// The GS2 authorization identity, unescaped; empty when absent.
+        authzid: String,
+    },
+    /// The client answered the error challenge as its bearer mechanism requires (an empty
+    /// response for XOAUTH2, `^A` for OAUTHBEARER, RFC 7628 §3.2.3): answer with the final
+    /// failure, `535 5.7.8` (or `454 4.7.0` when temporary).
+    SaslErrorAnswered(SaslMechanism),
     /// Message bytes, dot-stuffing undone (DATA) or raw (BDAT); no reply. Pieces follow the
     /// input's split: only their concatenation is meaningful.
     MessageData(Vec<u8>),
@@ -85,4 +100,10 @@ pub enum ServerError {
     /// `reply_many` with no reply.
     #[error("reply_many needs at least one reply")]
     NoReplies,
+    /// `sasl_error` while no XOAUTH2 or OAUTHBEARER credentials await a reply.
+    #[error("an error challenge answers only XOAUTH2 or OAUTHBEARER credentials")]
+    NotBearerAuth,
+    /// `scram_keys` while no [`Event::ScramLookup`] awaits an answer.
+    #[error("no SCRAM exchange awaits keys")]
+    NotScramLookup,
 }

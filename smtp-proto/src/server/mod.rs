@@ -4,7 +4,8 @@
 //! [`Event`]s that the application answers with a [`Reply`], a TLS upgrade, the end. It
 //! parses commands into [`Command`] with the same syntax types the client writes
 //! ([`ReversePath`](crate::syntax::ReversePath), [`MailParameters`](crate::syntax::esmtp::MailParameters),
-//! ...), runs AUTH PLAIN, LOGIN and XOAUTH2 into [`SaslCredentials`], undoes dot-stuffing
+//! ...), runs AUTH (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, and with their features CRAM-MD5
+//! and SCRAM-SHA-256) into [`SaslCredentials`], undoes dot-stuffing
 //! ([`DotDecoder`], RFC 5321 §4.5.2), reads BDAT chunks by count (RFC 3030) and encodes
 //! replies with enhanced status codes (RFC 2034).
 //!
@@ -47,7 +48,9 @@ pub use dot::DotDecoder;
 pub use event::{Event, Output, Refusal, ServerError};
 pub use reply::{MAX_REPLY_LINE, Reply, ReplyError};
 pub use sasl::{
-    SaslCredentials, SaslError, SaslMechanism, decode_plain, decode_response, decode_xoauth2,
-    parse_auth,
+    SaslCredentials, SaslError, SaslMechanism, decode_oauthbearer, decode_plain, decode_response,
+    decode_xoauth2, parse_auth,
 };
+#[cfg(feature = "sasl-scram")]
+pub use sasl::{ScramKeys, ScramKeysError};
 pub use session::{Server, ServerConfig};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use smtp_proto::response::ReplyCode;
-use smtp_proto::server::Reply;
+use smtp_proto::server::{Reply, SaslMechanism};
 
 use super::listen::{Bound, Runner};
 use super::pki::Pki;
@@ -14,12 +14,19 @@ use super::rules::{Fault, FaultRule, Pattern, RefusalRule, Rules, Stage};
 use super::settings::{Capabilities, Settings};
 use super::{TestServer, TestServerError};
 
+mod auth;
+
 /// Configures a [`TestServer`]; every setting has a default that a well-behaved modern
 /// server would have.
 ///
 /// Defaults: SMTP on 127.0.0.1 and an ephemeral port; PIPELINING, 8BITMIME, SMTPUTF8,
 /// ENHANCEDSTATUSCODES, CHUNKING, BINARYMIME, DSN and `SIZE 10485760` offered; no
 /// STARTTLS, no AUTH; every command and message accepted.
+///
+/// AUTH mechanisms: PLAIN and LOGIN once a password is configured ([`auth`](Self::auth)),
+/// XOAUTH2 and OAUTHBEARER once a token is ([`xoauth2`](Self::xoauth2),
+/// [`oauthbearer`](Self::oauthbearer)); CRAM-MD5 and SCRAM-SHA-256 on request with
+/// [`mechanisms`](Self::mechanisms), which sets the whole list.
 #[derive(Debug)]
 #[must_use]
 pub struct TestServerBuilder {
@@ -30,6 +37,9 @@ pub struct TestServerBuilder {
     implicit_tls: bool,
     passwords: Vec<(String, String)>,
     tokens: Vec<(String, String)>,
+    /// The bearer mechanisms the tokens were registered for, in order.
+    bearer: Vec<SaslMechanism>,
+    mechanisms: Option<Vec<SaslMechanism>>,
     allow_plaintext_auth: bool,
     require_auth: bool,
     lmtp: bool,
@@ -49,6 +59,8 @@ impl Default for TestServerBuilder {
             implicit_tls: false,
             passwords: Vec::new(),
             tokens: Vec::new(),
+            bearer: Vec::new(),
+            mechanisms: None,
             allow_plaintext_auth: false,
             require_auth: false,
             lmtp: false,
@@ -143,32 +155,6 @@ impl TestServerBuilder {
     /// TLS from the first byte (RFC 8314), with the generated certificate.
     pub fn implicit_tls(mut self, on: bool) -> Self {
         self.implicit_tls = on;
-        self
-    }
-
-    /// Accepts AUTH PLAIN and LOGIN (RFC 4954) with this user and password; may be called
-    /// for several users. AUTH is offered only under TLS unless
-    /// [`allow_plaintext_auth`](Self::allow_plaintext_auth).
-    pub fn auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
-        self.passwords.push((user.into(), password.into()));
-        self
-    }
-
-    /// Accepts AUTH XOAUTH2 with this user and bearer token.
-    pub fn xoauth2(mut self, user: impl Into<String>, token: impl Into<String>) -> Self {
-        self.tokens.push((user.into(), token.into()));
-        self
-    }
-
-    /// Offers and accepts AUTH without TLS (default off: 538 5.7.11, RFC 4954 §4).
-    pub fn allow_plaintext_auth(mut self, on: bool) -> Self {
-        self.allow_plaintext_auth = on;
-        self
-    }
-
-    /// Refuses MAIL before a successful AUTH with `530 5.7.0` (RFC 4954 §6).
-    pub fn require_auth(mut self, on: bool) -> Self {
-        self.require_auth = on;
         self
     }
 
@@ -334,6 +320,23 @@ impl TestServerBuilder {
         for line in &self.capabilities.extra {
             ehlo = ehlo.with_line(line).map_err(|e| bad("capability", &e))?;
         }
+        let mechanisms = self.mechanisms.unwrap_or_else(|| {
+            let mut defaults = Vec::new();
+            if !self.passwords.is_empty() {
+                defaults.extend([SaslMechanism::Plain, SaslMechanism::Login]);
+            }
+            for mechanism in [SaslMechanism::XOAuth2, SaslMechanism::OAuthBearer] {
+                if self.bearer.contains(&mechanism) {
+                    defaults.push(mechanism);
+                }
+            }
+            defaults
+        });
+        if let Some(missing) = mechanisms.iter().find(|m| !m.is_supported()) {
+            return Err(TestServerError::Config(format!(
+                "AUTH {missing} is not in this build of smtp-proto (see its features)"
+            )));
+        }
         let fallback = "502 5.5.1 Command not implemented"
             .parse::<Reply>()
             .map_err(|e| bad("fallback reply", &e))?;
@@ -345,6 +348,7 @@ impl TestServerBuilder {
             implicit_tls: self.implicit_tls,
             passwords: self.passwords,
             tokens: self.tokens,
+            mechanisms,
             allow_plaintext_auth: self.allow_plaintext_auth,
             require_auth: self.require_auth,
             lmtp: self.lmtp,

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use smtp_proto::response::{EnhancedStatus, ReplyCode};
-use smtp_proto::server::{Command, Event, HelloKind, Refusal, Reply, SaslCredentials};
+use smtp_proto::server::{Command, Event, HelloKind, Refusal, Reply, ScramKeys};
 use smtp_proto::syntax::ClientId;
 
-use super::record::{AuthRecord, SessionEnd, Store};
+use super::record::{SessionEnd, Store};
 use super::rules::{Fault, Hit, Stage};
 use super::settings::Settings;
 use super::transaction::Transaction;
@@ -22,6 +22,10 @@ pub(super) enum Action {
     Silence,
     /// Close the connection now, without a reply.
     Disconnect,
+    /// Refuse the pending bearer token with this error challenge (RFC 7628 §3.2.2).
+    SaslError(Vec<u8>),
+    /// Go on with the pending SCRAM exchange with these keys.
+    ScramKeys(ScramKeys),
 }
 
 /// The state of one session beyond what the sans-IO server keeps.
@@ -132,11 +136,15 @@ impl Handler {
                 self.end = Some(SessionEnd::Quit);
                 self.answer(221, (2, 0, 0), "Bye")
             }
-            Event::Command(_) | Event::Authenticate(_) if self.greeting_refused => {
+            Event::Command(_) | Event::Authenticate(_) | Event::ScramLookup { .. }
+                if self.greeting_refused =>
+            {
                 self.answer(503, (5, 5, 1), "No service here, only QUIT")
             }
             Event::Command(command) => self.command(command),
             Event::Authenticate(credentials) => self.authenticate(credentials),
+            Event::ScramLookup { username, .. } => self.scram_lookup(username),
+            Event::SaslErrorAnswered(_) => self.sasl_error_answered(),
             Event::MessageData(bytes) => {
                 self.pending.extend_from_slice(&bytes);
                 Action::Nothing
@@ -229,57 +237,5 @@ impl Handler {
 
     pub(super) fn has_hello(&self) -> bool {
         self.hello.is_some()
-    }
-
-    fn authenticate(&mut self, credentials: SaslCredentials) -> Action {
-        let (mechanism, user, valid) = match &credentials {
-            SaslCredentials::Password {
-                mechanism,
-                authzid,
-                username,
-                password,
-            } => {
-                let known = self
-                    .settings
-                    .passwords
-                    .iter()
-                    .any(|(u, p)| u == username && p == password.expose());
-                let authzid_ok = authzid.is_empty() || authzid == username;
-                (*mechanism, username.clone(), known && authzid_ok)
-            }
-            SaslCredentials::OAuth2 { user, token } => {
-                let known =
-                    (self.settings.tokens.iter()).any(|(u, t)| u == user && t == token.expose());
-                (
-                    smtp_proto::server::SaslMechanism::XOAuth2,
-                    user.clone(),
-                    known,
-                )
-            }
-            _ => return self.answer(504, (5, 5, 4), "Unrecognized authentication type"),
-        };
-        if self.authenticated.is_some() {
-            return self.answer(503, (5, 5, 1), "Already authenticated");
-        }
-        if !self.settings.offers_auth(true) {
-            return self.answer(502, (5, 5, 1), "AUTH not available");
-        }
-        if !self.settings.offers_auth(self.tls) {
-            return self.answer(538, (5, 7, 11), "Encryption required for AUTH");
-        }
-        if let Some(action) = self.scripted(Stage::Auth, std::iter::once(user.as_str())) {
-            return action;
-        }
-        let record = AuthRecord {
-            mechanism,
-            user: user.clone(),
-            accepted: valid,
-        };
-        self.store.update(self.id, |r| r.auth.push(record));
-        if !valid {
-            return self.answer(535, (5, 7, 8), "Authentication credentials invalid");
-        }
-        self.authenticated = Some(user);
-        self.answer(235, (2, 7, 0), "Authentication successful")
     }
 }

@@ -9,6 +9,12 @@
 //! [`smtp_proto::server::Server`], which holds all the protocol knowledge, so malformed
 //! commands are refused the way a strict server would.
 //!
+//! AUTH runs every mechanism the client speaks: PLAIN, LOGIN, XOAUTH2 and OAUTHBEARER
+//! (a wrong token gets the JSON error challenge, then 535), CRAM-MD5 and SCRAM-SHA-256
+//! (the server signs, and [`Fault::ForgedScramSignature`] signs wrongly); see
+//! [`TestServerBuilder::mechanisms`]. Each attempt is an [`AuthRecord`]: mechanism, user,
+//! verdict.
+//!
 //! It can also misbehave on purpose: refuse by stage and address ([`Stage`],
 //! [`Pattern`]), and run scripted [`Fault`]s (421 at a stage, a disconnect before or after
 //! the verdict, silence, slow replies, bytes injected after the STARTTLS 220). Tests wait
@@ -65,6 +71,7 @@
 //! `TestServer` stops it either way: the listener and every session end, a Unix socket
 //! file is removed.
 
+mod auth;
 mod builder;
 mod handler;
 mod listen;

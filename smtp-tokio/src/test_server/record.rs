@@ -133,6 +133,11 @@ pub struct AuthRecord {
     pub user: String,
     /// Whether the server answered 235.
     pub accepted: bool,
+    /// For a bearer token refused through the error challenge (XOAUTH2, OAUTHBEARER,
+    /// RFC 7628 §3.2.2): whether the client answered it as its mechanism requires (an
+    /// empty response for XOAUTH2, `^A` for OAUTHBEARER) before the 535. `None` when no
+    /// error challenge was sent.
+    pub error_answered: Option<bool>,
 }
 
 /// How a session ended.

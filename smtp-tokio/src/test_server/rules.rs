@@ -57,6 +57,11 @@ pub enum Fault {
     Silence(Stage),
     /// Wait this long before each reply of the session.
     SlowReplies(Duration),
+    /// Sign the SCRAM-SHA-256 server-final-message (`v=`) with a wrong `ServerKey`: an
+    /// impostor that stole the stored key but not the server key (RFC 5802 §9). The
+    /// client proof still verifies; the client must refuse the signature and end the
+    /// exchange.
+    ForgedScramSignature,
     /// Write these bytes right after the `220` to STARTTLS, in the same write, before the
     /// handshake: the response injection a client must detect (RFC 3207 §4,
     /// CVE-2011-0411). Typical: `b"250-forged\r\n250 AUTH PLAIN\r\n"`.

@@ -1,5 +1,6 @@
 //! One connection: the IO loop around the sans-IO [`Server`] and the [`Handler`].
 
+use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -51,10 +52,17 @@ async fn serve(
             Fault::SlowReplies(delay) => Some(*delay),
             _ => None,
         });
-    let config = ServerConfig {
+    let mut config = ServerConfig {
         max_message_size: settings.size_limit(),
+        hostname: settings.hostname.clone(),
+        // Fresh per session and process: std's hasher keys are random per process.
+        nonce_seed: RandomState::new().hash_one(id),
         ..ServerConfig::default()
     };
+    // Without AUTH configured every mechanism runs, so that the handler's 502 answers.
+    if !settings.mechanisms.is_empty() {
+        config.mechanisms = settings.mechanisms.clone();
+    }
     let mut server = Server::new(config).keep_lines();
     let mut handler = Handler::new(settings.clone(), store.clone(), id, settings.implicit_tls);
     let mut greeted = false;
@@ -119,6 +127,16 @@ async fn serve(
             Action::Answer(replies) => {
                 if let Err(e) = answer(&mut server, replies) {
                     return SessionEnd::Io(e);
+                }
+            }
+            Action::SaslError(error) => {
+                if let Err(e) = server.sasl_error(&error) {
+                    return SessionEnd::Io(e.to_string());
+                }
+            }
+            Action::ScramKeys(keys) => {
+                if let Err(e) = server.scram_keys(keys) {
+                    return SessionEnd::Io(e.to_string());
                 }
             }
             Action::Silence => return silence(&mut stream, &mut buf).await,

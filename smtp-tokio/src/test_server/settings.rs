@@ -1,6 +1,6 @@
 //! The server's settings, fixed at spawn and shared by every session.
 
-use smtp_proto::server::Reply;
+use smtp_proto::server::{Reply, SaslMechanism};
 
 use super::pki::Pki;
 use super::rules::Rules;
@@ -48,6 +48,8 @@ pub(super) struct Settings {
     pub(super) implicit_tls: bool,
     pub(super) passwords: Vec<(String, String)>,
     pub(super) tokens: Vec<(String, String)>,
+    /// The AUTH mechanisms offered and run, in the order of the EHLO line.
+    pub(super) mechanisms: Vec<SaslMechanism>,
     pub(super) allow_plaintext_auth: bool,
     pub(super) require_auth: bool,
     pub(super) lmtp: bool,
@@ -62,8 +64,7 @@ pub(super) struct Settings {
 impl Settings {
     /// Whether AUTH is offered (and accepted) on a session, given its TLS state.
     pub(super) fn offers_auth(&self, tls: bool) -> bool {
-        let any = !self.passwords.is_empty() || !self.tokens.is_empty();
-        any && (tls || self.allow_plaintext_auth)
+        !self.mechanisms.is_empty() && (tls || self.allow_plaintext_auth)
     }
 
     /// The message size limit: SIZE's value, else an unannounced 64 MiB.
@@ -105,11 +106,9 @@ impl Settings {
         }
         if self.offers_auth(tls) {
             let mut auth = String::from("AUTH");
-            if !self.passwords.is_empty() {
-                auth.push_str(" PLAIN LOGIN");
-            }
-            if !self.tokens.is_empty() {
-                auth.push_str(" XOAUTH2");
+            for mechanism in &self.mechanisms {
+                auth.push(' ');
+                auth.push_str(mechanism.name());
             }
             keywords.push(auth);
         }

@@ -218,7 +218,7 @@ fn check_nonce(nonce: &str) -> Result<(), SaslError> {
 }
 
 /// HMAC-SHA-256 of `data` under `key`.
-fn hmac(key: &[u8], data: &[u8]) -> Result<[u8; 32], SaslError> {
+pub(crate) fn hmac(key: &[u8], data: &[u8]) -> Result<[u8; 32], SaslError> {
     let mut mac = HmacSha256::new_from_slice(key).map_err(|_| hmac_failure())?;
     mac.update(data);
     Ok(mac.finalize().into_bytes().into())

@@ -2,56 +2,41 @@
 
 use std::collections::VecDeque;
 
+mod config;
 mod lines;
 mod lmtp;
 mod refusal;
 mod sasl;
+#[cfg(test)]
+mod sasl_tests;
+#[cfg(feature = "sasl-scram")]
+mod scram;
 
 use super::command::{Command, CommandError, line_text, parse_command, split_verb};
 use super::dot::DotDecoder;
 use super::event::{Event, Output, Refusal, ServerError};
 use super::reply::Reply;
-use super::sasl::parse_auth;
+use super::sasl::{Nonces, SaslMechanism, parse_auth};
 use refusal::{refusal_reply, too_large_reply};
+use sasl::SaslStep;
 
-/// Limits of a [`Server`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServerConfig {
-    /// Longest command line, CRLF included: 512 (RFC 5321 §4.5.3.1.4) plus room for ESMTP
-    /// parameters and SASL responses. Default 4096.
-    pub max_line_length: usize,
-    /// Largest message, in octets after unstuffing (RFC 1870). Default 10 MiB.
-    pub max_message_size: usize,
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        Self {
-            max_line_length: 4096,
-            max_message_size: 10 << 20,
-        }
-    }
-}
+pub use config::ServerConfig;
 
 /// What the pending reply answers, so that it can change the mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Awaiting {
     Greeting,
+    /// Credentials of this mechanism: a bearer one may get the error challenge.
+    Auth(SaslMechanism),
+    /// A SCRAM exchange awaits the user's keys (or a refusal).
+    #[cfg(feature = "sasl-scram")]
+    ScramLookup,
     Data,
     /// The end of a message (end of data, BDAT LAST): LMTP may answer per recipient.
     MessageEnd,
     StartTls,
     Quit,
     Other,
-}
-
-/// The next response line expected during AUTH.
-#[derive(Clone, Debug)]
-enum SaslStep {
-    Plain,
-    XOAuth2,
-    LoginUser,
-    LoginPassword(String),
 }
 
 #[derive(Clone, Debug)]
@@ -99,12 +84,24 @@ pub struct Server {
     too_large: bool,
     /// The command lines received, when the application asked to keep them.
     lines: Option<Vec<String>>,
+    /// Challenge nonces: CRAM-MD5 and SCRAM only.
+    #[cfg_attr(
+        not(any(feature = "sasl-cram-md5", feature = "sasl-scram")),
+        allow(dead_code)
+    )]
+    nonces: Nonces,
+    /// A SCRAM client-first-message awaiting the user's keys.
+    #[cfg(feature = "sasl-scram")]
+    scram: Option<Box<super::sasl::scram::ClientFirst>>,
 }
 
 impl Server {
     /// A session awaiting its greeting reply.
     pub fn new(config: ServerConfig) -> Self {
         Self {
+            nonces: Nonces::new(config.nonce_seed),
+            #[cfg(feature = "sasl-scram")]
+            scram: None,
             config,
             buf: Vec::new(),
             mode: Mode::Command,
@@ -132,6 +129,10 @@ impl Server {
     /// DATA starts the body, 220 to STARTTLS the upgrade, QUIT and 421 close).
     pub fn reply(&mut self, reply: Reply) -> Result<(), ServerError> {
         let awaiting = self.awaiting.take().ok_or(ServerError::NotAwaitingReply)?;
+        #[cfg(feature = "sasl-scram")]
+        if awaiting == Awaiting::ScramLookup {
+            self.scram = None;
+        }
         let code = reply.code().get();
         self.queue.push_back(Output::Transmit(reply.to_bytes()));
         match (awaiting, code) {

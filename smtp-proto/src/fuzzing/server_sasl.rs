@@ -1,0 +1,203 @@
+//! The SASL side of the server target: answers that are not replies, and round trips of
+//! the crate's own client against the server.
+//!
+//! [`round_trip`] takes a user name and a secret from the stream (split at NUL octets) and
+//! a mechanism from the seed, and asserts that the client and the server agree: the right
+//! secret gets 235 and the client's `finish` succeeds (for SCRAM: the server verified the
+//! proof and the client the server's signature), a wrong one gets 535 (bearer tokens after
+//! the error challenge, which the client answers). User names go through the GS2 and SCRAM
+//! escaping and back unchanged. Credentials the client refuses to send are skipped.
+
+use crate::auth::{Credentials, Mechanism, SaslExchange, SaslParams};
+use crate::auth::{decode_base64, encode_base64};
+use crate::server::{Event, Output, Reply, SaslCredentials, Server, ServerConfig};
+
+/// The error challenge the target sends for a refused bearer token.
+const BEARER_ERROR: &[u8] = br#"{"status":"401","schemes":"bearer"}"#;
+
+/// At most this many challenges per exchange; more is a finding.
+const MAX_STEPS: usize = 8;
+
+/// How the target answers an event that awaits one.
+pub(super) enum Answer {
+    /// A reply.
+    Reply(Reply),
+    /// The bearer error challenge.
+    SaslError,
+    /// SCRAM keys for the password `pencil`.
+    ScramKeys,
+}
+
+impl Answer {
+    /// Hands the answer to the server; none may be refused.
+    pub(super) fn give(self, server: &mut Server) {
+        match self {
+            Self::Reply(reply) => assert_eq!(server.reply(reply), Ok(())),
+            Self::SaslError => assert_eq!(server.sasl_error(BEARER_ERROR), Ok(())),
+            Self::ScramKeys => give_keys(server, "pencil"),
+        }
+    }
+}
+
+#[cfg(feature = "sasl-scram")]
+fn give_keys(server: &mut Server, password: &str) {
+    let keys = crate::server::ScramKeys::from_password(password, b"salt", 1);
+    assert!(keys.is_ok(), "keys for {password:?}");
+    if let Ok(keys) = keys {
+        assert_eq!(server.scram_keys(keys), Ok(()));
+    }
+}
+
+/// Without the feature no SCRAM exchange starts, so no lookup asks for keys.
+#[cfg(not(feature = "sasl-scram"))]
+fn give_keys(_: &mut Server, _: &str) {}
+
+/// See the module docs.
+pub(super) fn round_trip(seed: u8, stream: &[u8]) {
+    let mut parts = stream.splitn(3, |&b| b == 0);
+    let user = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let secret = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let mechanisms = [
+        Mechanism::Plain,
+        Mechanism::Login,
+        Mechanism::XOAuth2,
+        Mechanism::OAuthBearer,
+        Mechanism::CramMd5,
+        Mechanism::ScramSha256,
+    ];
+    let Some(mechanism) = mechanisms.get(usize::from(seed % 6)) else {
+        return;
+    };
+    // RFC 6750's b64token has no space, and the server holds OAUTHBEARER to it; the
+    // client only refuses controls.
+    if !mechanism.is_supported() || *mechanism == Mechanism::OAuthBearer && secret.contains(' ') {
+        return;
+    }
+    let inline = seed & 0x80 == 0;
+    for (presented, right) in [(secret.clone(), true), (format!("{secret}x"), false)] {
+        let bearer = matches!(mechanism, Mechanism::XOAuth2 | Mechanism::OAuthBearer);
+        let credentials = if bearer {
+            Credentials::oauth2(user.clone(), presented)
+        } else {
+            Credentials::password(user.clone(), presented)
+        };
+        let params = SaslParams::new()
+            .client_nonce("fuzz+nonce")
+            .scram_iteration_bounds(1..=1);
+        let Ok(client) = SaslExchange::new(mechanism, &credentials, &params) else {
+            return;
+        };
+        let (code, finished, client) = exchange(client, seed, inline, (&user, &secret));
+        if right {
+            assert_eq!((code, finished), (235, Ok(())), "{mechanism} {user:?}");
+        } else {
+            assert_eq!(code, 535, "{mechanism} {user:?} with a wrong secret");
+            assert_eq!(client.server_error().is_some(), bearer, "{mechanism}");
+        }
+    }
+}
+
+/// Runs one exchange; the final reply code, the client's `finish` on 235, the client.
+fn exchange(
+    mut client: SaslExchange,
+    seed: u8,
+    inline: bool,
+    expected: (&str, &str),
+) -> (u16, Result<(), crate::auth::SaslError>, SaslExchange) {
+    let mut server = Server::new(ServerConfig {
+        nonce_seed: u64::from(seed),
+        ..ServerConfig::default()
+    });
+    assert_eq!(server.reply(fixed("220 fuzz")), Ok(()));
+    let mut line = format!("AUTH {}", client.mechanism());
+    match client.initial_response() {
+        Some(initial) if inline => {
+            line.push(' ');
+            line.push_str(&encode_base64(initial.as_bytes()));
+        }
+        Some(initial) => client.defer_initial_response(initial),
+        None => {}
+    }
+    line.push_str("\r\n");
+    server.handle_input(line.as_bytes());
+    let mut first = true;
+    for step in 0.. {
+        assert!(step < MAX_STEPS, "more than {MAX_STEPS} challenges");
+        let written = answer_all(&mut server, expected);
+        let text = String::from_utf8_lossy(&written).into_owned();
+        let text = if first {
+            first = false;
+            text.strip_prefix("220 fuzz\r\n")
+                .unwrap_or(&text)
+                .to_owned()
+        } else {
+            text
+        };
+        let (code, rest) = text.split_at_checked(3).unwrap_or(("", ""));
+        match code {
+            "334" => {
+                let challenge = decode_base64(rest.trim().as_bytes());
+                assert!(challenge.is_ok(), "334 not base64: {text:?}");
+                let answer = client.step(&challenge.unwrap_or_default());
+                assert!(answer.is_ok(), "client refused {text:?}: {answer:?}");
+                let answer = answer
+                    .map(|a| encode_base64(a.as_bytes()))
+                    .unwrap_or_default();
+                server.handle_input(format!("{answer}\r\n").as_bytes());
+            }
+            "235" => {
+                let finished = client.finish(None);
+                return (235, finished, client);
+            }
+            _ => return (code.parse().unwrap_or_default(), Ok(()), client),
+        }
+    }
+    (0, Ok(()), client)
+}
+
+/// Polls until input is needed, answering as the application holding `expected` would.
+fn answer_all(server: &mut Server, (user, secret): (&str, &str)) -> Vec<u8> {
+    let mut written = Vec::new();
+    loop {
+        match server.poll_output() {
+            Output::Transmit(bytes) => written.extend(bytes),
+            Output::Event(Event::Authenticate(credentials)) => {
+                let valid = credentials.username() == user
+                    && match &credentials {
+                        SaslCredentials::OAuth2 { token, .. }
+                        | SaslCredentials::OAuthBearer { token, .. } => token.expose() == secret,
+                        SaslCredentials::Scram { verified, .. } => *verified,
+                        other => other.verify_password(secret),
+                    };
+                if valid {
+                    assert_eq!(server.reply(fixed("235 ok")), Ok(()));
+                } else if credentials.mechanism().is_bearer() {
+                    assert_eq!(server.sasl_error(BEARER_ERROR), Ok(()));
+                } else {
+                    assert_eq!(server.reply(fixed("535 no")), Ok(()));
+                }
+            }
+            Output::Event(Event::ScramLookup { username, .. }) => {
+                assert_eq!(username, user, "SCRAM user name changed on the way");
+                give_keys(server, secret);
+            }
+            Output::Event(Event::SaslErrorAnswered(_)) => {
+                assert_eq!(server.reply(fixed("535 no")), Ok(()));
+            }
+            // A refusal wrote its reply: the exchange ends there, and the caller says why.
+            Output::Event(event) => {
+                assert!(matches!(event, Event::Refused(_)), "unexpected {event:?}");
+            }
+            Output::NeedInput => return written,
+            other => {
+                assert_eq!(other, Output::Close, "unexpected output");
+                return written;
+            }
+        }
+    }
+}
+
+fn fixed(text: &str) -> Reply {
+    text.parse()
+        .unwrap_or_else(|_| Reply::fixed(554, (5, 0, 0), "unparsable"))
+}

@@ -1,0 +1,41 @@
+//! [`ServerConfig`]: the limits, identity and AUTH mechanisms of a [`Server`](super::Server).
+
+use super::super::sasl::SaslMechanism;
+
+/// Limits, identity and AUTH mechanisms of a [`Server`](super::Server).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Longest command line, CRLF included: 512 (RFC 5321 §4.5.3.1.4) plus room for ESMTP
+    /// parameters and SASL responses. Default 4096.
+    pub max_line_length: usize,
+    /// Largest message, in octets after unstuffing (RFC 1870). Default 10 MiB.
+    pub max_message_size: usize,
+    /// The mechanisms AUTH runs; any other is refused with 504 before an exchange starts
+    /// (RFC 4954 §4). Default: every mechanism this build supports
+    /// ([`SaslMechanism::is_supported`]). The application still answers the credentials.
+    pub mechanisms: Vec<SaslMechanism>,
+    /// The host name in CRAM-MD5 challenges (`<nonce.counter@hostname>`, RFC 2195 §2).
+    /// Default `localhost`.
+    pub hostname: String,
+    /// Where the challenge nonces of CRAM-MD5 and SCRAM-SHA-256 come from: the core draws
+    /// no randomness, so they are derived from this seed and a per-session counter.
+    /// Deterministic, which suits tests; give each session a fresh seed (a test server
+    /// may hash a session counter with `std`'s randomly keyed hasher), and in production
+    /// a seed from a secure random source. Default 0.
+    pub nonce_seed: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            max_line_length: 4096,
+            max_message_size: 10 << 20,
+            mechanisms: SaslMechanism::ALL
+                .into_iter()
+                .filter(|m| m.is_supported())
+                .collect(),
+            hostname: "localhost".to_owned(),
+            nonce_seed: 0,
+        }
+    }
+}
