@@ -2,18 +2,46 @@
 //! bearer token; an error challenge, if the token is refused, answered with a dummy.
 
 use super::credentials::{check_no_controls, check_not_empty, escape_saslname};
-use super::error::{Field, SaslError};
+use super::error::{Field, FieldProblem, SaslError};
 use super::secret::{SaslResponse, Secret};
 
 /// The separator of both formats (`^A`, RFC 7628 §3.1 `kvsep`).
 const KVSEP: u8 = 0x01;
 
-/// Validates what both formats embed: no `^A` (or other control) may end a value early.
+/// Validates what both formats embed: no `^A` (or other control) may end a value early,
+/// and the token is an RFC 6750 §2.1 `b64token`, as `Bearer` requires.
 fn check_user_and_token(user: &str, token: &Secret) -> Result<(), SaslError> {
     check_not_empty(Field::Username, user)?;
     check_no_controls(Field::Username, user)?;
     check_not_empty(Field::Token, token.expose())?;
-    check_no_controls(Field::Token, token.expose())
+    check_no_controls(Field::Token, token.expose())?;
+    check_b64token(token.expose())
+}
+
+/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750
+/// §2.1): a space or any other byte would make the server read another token, or refuse.
+fn check_b64token(token: &str) -> Result<(), SaslError> {
+    let body = token.trim_end_matches('=');
+    let refused = if body.is_empty() {
+        // Only padding: the first `=` is where a token character was needed.
+        Some((0, b'='))
+    } else {
+        body.bytes().enumerate().find(|&(_, byte)| {
+            !(byte.is_ascii_alphanumeric()
+                || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
+        })
+    };
+    match refused {
+        None => Ok(()),
+        Some((position, byte)) => Err(SaslError::InvalidField {
+            field: Field::Token,
+            problem: if byte.is_ascii() {
+                FieldProblem::Forbidden { position, byte }
+            } else {
+                FieldProblem::NonAscii { position }
+            },
+        }),
+    }
 }
 
 /// `user=` {user} `^Aauth=Bearer ` {token} `^A^A` (Google's XOAUTH2 documentation).
@@ -87,7 +115,6 @@ pub(super) fn error_text(challenge: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::error::FieldProblem;
 
     #[test]
     fn ctrl_a_in_user_or_token_is_refused() {
@@ -116,6 +143,60 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn the_token_is_a_b64token() {
+        for token in ["ya29.a0Af-_~+/x", "eyJhbGciOi.eyJzdWIi.c2ln==", "t="] {
+            assert!(xoauth2_message("u", &Secret::new(token)).is_ok(), "{token}");
+            assert!(oauthbearer_message("u", &Secret::new(token), None, None).is_ok());
+        }
+        for (token, problem) in [
+            (
+                "ya29 x",
+                FieldProblem::Forbidden {
+                    position: 4,
+                    byte: b' ',
+                },
+            ),
+            (
+                "a=b",
+                FieldProblem::Forbidden {
+                    position: 1,
+                    byte: b'=',
+                },
+            ),
+            (
+                "==",
+                FieldProblem::Forbidden {
+                    position: 0,
+                    byte: b'=',
+                },
+            ),
+            (
+                "a,b",
+                FieldProblem::Forbidden {
+                    position: 1,
+                    byte: b',',
+                },
+            ),
+            ("tök", FieldProblem::NonAscii { position: 1 }),
+        ] {
+            let expected = Err(SaslError::InvalidField {
+                field: Field::Token,
+                problem,
+            });
+            assert_eq!(
+                xoauth2_message("u", &Secret::new(token)),
+                expected,
+                "{token}"
+            );
+            assert_eq!(
+                oauthbearer_message("u", &Secret::new(token), None, None),
+                expected,
+                "{token}"
+            );
+        }
     }
 
     #[test]
