@@ -1,22 +1,24 @@
 //! Feeds N MiB of multiline replies (101 lines each) to the reply parser, whole or one
 //! byte at a time, for `bench/linearity.sh` to count instructions with callgrind.
 //!
-//! Usage: linearity MIB whole|byte|none|copy|feed|stalwart-whole|stalwart-byte [LINES]
+//! Usage: linearity MIB whole|byte|none|copy|feed|stalwart-whole|stalwart-byte [LINES [PAD]]
 //! (`none` only builds the input; `copy` also copies it into the read buffer at once and
 //! `feed` appends it one byte at a time, without parsing: the baselines for the parser's own
 //! cost, whole and byte at a time; `stalwart-*` run Stalwart's
 //! `smtp-proto` 0.2 byte-by-byte state machine on the same input, for comparison; it
-//! refuses replies over 4 KiB, so compare with LINES = 39 continuation lines, not 100)
+//! refuses replies over 4 KiB, so compare with LINES = 39 continuation lines, not 100;
+//! PAD is how many `x` each continuation line has after its 36-byte text, default 60:
+//! 98-byte lines)
 
 use smtp_proto::response::{BytesMut, ReplyParser};
 use stalwart_smtp_proto::Error as StalwartError;
 use stalwart_smtp_proto::response::parser::ResponseReceiver;
 
-fn input(mib: usize, lines: usize) -> Vec<u8> {
+fn input(mib: usize, lines: usize, padding: usize) -> Vec<u8> {
     let mut one = Vec::new();
     for i in 0..lines {
         one.extend_from_slice(format!("250-2.0.0 continuation line {i:03} ").as_bytes());
-        one.resize(one.len() + 60, b'x');
+        one.resize(one.len() + padding, b'x');
         one.extend_from_slice(b"\r\n");
     }
     one.extend_from_slice(b"250 2.0.0 last line\r\n");
@@ -28,7 +30,8 @@ fn main() {
     let mib: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
     let mode = args.next().unwrap_or_else(|| "whole".into());
     let lines: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
-    let input = input(mib, lines);
+    let padding: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(60);
+    let input = input(mib, lines, padding);
     let mut parser = ReplyParser::new();
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let mut replies = 0usize;
