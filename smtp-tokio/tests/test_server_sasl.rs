@@ -94,6 +94,49 @@ async fn every_mechanism_authenticates_and_is_recorded() {
     }
 }
 
+/// A user configured twice is accepted with either secret (SCRAM derives its keys from
+/// the first password).
+#[tokio::test]
+async fn a_user_may_have_several_passwords_and_tokens() {
+    let server = builder()
+        .auth(USER, "second password")
+        .xoauth2(USER, "ya29.second")
+        .spawn()
+        .await
+        .unwrap();
+    let second = [
+        (
+            Mechanism::Plain,
+            Credentials::password(USER, "second password"),
+        ),
+        (
+            Mechanism::CramMd5,
+            Credentials::password(USER, "second password"),
+        ),
+        (Mechanism::XOAuth2, Credentials::oauth2(USER, "ya29.second")),
+        (
+            Mechanism::OAuthBearer,
+            Credentials::oauth2(USER, "ya29.second"),
+        ),
+        (
+            Mechanism::ScramSha256,
+            Credentials::password(USER, PASSWORD),
+        ),
+    ];
+    for (mechanism, credentials) in second {
+        let connection = connect(&server, &mechanism, credentials).await;
+        let connection = connection.unwrap_or_else(|e| panic!("{mechanism}: {e}"));
+        connection.quit().await.unwrap();
+    }
+    let refused = connect(
+        &server,
+        &Mechanism::Plain,
+        Credentials::password(USER, "third password"),
+    )
+    .await;
+    assert!(matches!(refused, Err(Error::Refused { .. })), "{refused:?}");
+}
+
 #[tokio::test]
 async fn the_ehlo_offers_what_is_configured_and_others_are_504() {
     let server = TestServer::builder()

@@ -222,20 +222,31 @@ const COMPACT_AT: usize = 32 * 1024;
 pub(crate) const BODY_BLOCK: u64 = 64 * 1024;
 
 impl Outbox {
-    /// Moves `end` back so that `[sent, end)` holds at most [`BODY_BLOCK`] octets of body.
+    /// Moves `end` back so that `[sent, end)` holds at most [`BODY_BLOCK`] octets of body,
+    /// and never right after a glued piece (a `BDAT` line stays with its chunk's start).
     fn cut_body_block(&self, end: u64) -> u64 {
         let mut body = 0u64;
+        // Where a glued piece right before the current one starts.
+        let mut glued_from = None;
         for segment in self.segments.iter() {
-            if segment.end <= self.sent || segment.start >= end || segment.tag != TransmitTag::Body
-            {
+            if segment.end <= self.sent || segment.start >= end {
                 continue;
             }
             let from = segment.start.max(self.sent);
+            if segment.tag != TransmitTag::Body {
+                glued_from = segment.glued.then_some(from);
+                continue;
+            }
             let to = segment.end.min(end);
             if body + (to - from) > BODY_BLOCK {
-                return from + (BODY_BLOCK - body);
+                let cut = from + (BODY_BLOCK - body);
+                return match glued_from {
+                    Some(line) if cut == from && line > self.sent => line,
+                    _ => cut,
+                };
             }
             body += to - from;
+            glued_from = None;
         }
         end
     }

@@ -68,12 +68,13 @@ pub(super) fn round_trip(seed: u8, stream: &[u8]) {
     let Some(mechanism) = mechanisms.get(usize::from(seed % 6)) else {
         return;
     };
-    // A token that is not an RFC 6750 b64token is refused by the client below.
     if !mechanism.is_supported() {
         return;
     }
     let inline = seed & 0x80 == 0;
-    for (presented, right) in [(secret.clone(), true), (format!("{secret}x"), false)] {
+    // The wrong secret differs in its first character, so it stays a b64token (no `=` in
+    // the middle) whenever the right one is.
+    for (presented, right) in [(secret.clone(), true), (format!("x{secret}"), false)] {
         let bearer = matches!(mechanism, Mechanism::XOAuth2 | Mechanism::OAuthBearer);
         let credentials = if bearer {
             Credentials::oauth2(user.clone(), presented)
@@ -83,8 +84,9 @@ pub(super) fn round_trip(seed: u8, stream: &[u8]) {
         let params = SaslParams::new()
             .client_nonce("fuzz+nonce")
             .scram_iteration_bounds(1..=1);
+        // A token that is not an RFC 6750 b64token is refused by the client: no exchange.
         let Ok(client) = SaslExchange::new(mechanism, &credentials, &params) else {
-            return;
+            continue;
         };
         let (code, finished, client) = exchange(client, seed, inline, (&user, &secret));
         if right {

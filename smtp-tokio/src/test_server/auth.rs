@@ -75,31 +75,31 @@ impl Handler {
     /// server does not know.
     fn check(&self, credentials: &SaslCredentials) -> Option<(String, bool)> {
         let settings = &self.settings;
-        let password_of = |user: &str| {
-            (settings.passwords.iter())
-                .find(|(u, _)| u == user)
-                .map(|(_, p)| p.as_str())
+        // A user may have several passwords or tokens; secrets are compared in constant
+        // time by the core.
+        let password_matches = |user: &str| {
+            (settings.passwords.iter()).any(|(u, p)| u == user && credentials.verify_password(p))
         };
         let checked = match credentials {
             SaslCredentials::Password {
                 username, authzid, ..
             } => {
-                let known = password_of(username).is_some_and(|p| credentials.verify_password(p));
                 let authzid_ok = authzid.is_empty() || authzid == username;
-                (username.clone(), known && authzid_ok)
+                (username.clone(), password_matches(username) && authzid_ok)
             }
             SaslCredentials::CramMd5 { username, .. } => {
-                let known = password_of(username).is_some_and(|p| credentials.verify_password(p));
-                (username.clone(), known)
+                (username.clone(), password_matches(username))
             }
-            SaslCredentials::OAuth2 { user, token } => {
-                let known = (settings.tokens.iter()).any(|(u, t)| u == user && t == token.expose());
+            SaslCredentials::OAuth2 { user, .. } => {
+                let known =
+                    (settings.tokens.iter()).any(|(u, t)| u == user && credentials.verify_token(t));
                 (user.clone(), known)
             }
-            SaslCredentials::OAuthBearer { authzid, token, .. } => {
+            SaslCredentials::OAuthBearer { authzid, .. } => {
                 // Without an authzid the token alone names the user (RFC 7628 §3.1).
-                let owner = (settings.tokens.iter())
-                    .find(|(u, t)| t == token.expose() && (authzid.is_empty() || u == authzid));
+                let owner = (settings.tokens.iter()).find(|(u, t)| {
+                    (authzid.is_empty() || u == authzid) && credentials.verify_token(t)
+                });
                 match owner {
                     Some((user, _)) => (user.clone(), true),
                     None => (authzid.clone(), false),

@@ -20,7 +20,10 @@ use super::{Outbox, TransmitTag};
 /// [body, 1024 octets]
 /// ```
 ///
-/// A `BDAT` line and the chunk after it always leave in the same transmit.
+/// A `BDAT` line always leaves in the same transmit as the start of its chunk. A chunk
+/// over 64 KiB leaves in several transmits (one data block each, with its own write
+/// deadline), so its log shows its size in those blocks: `BDAT 1048576`, then
+/// `[body, 65536 octets]` in each of 16 transmits.
 ///
 /// [`len`](BodySink::len) and [`truncate`](BodySink::truncate) count only the octets written
 /// through this writer, so an encoder's rollback can never reach what was written before.
@@ -281,6 +284,53 @@ mod tests {
                 "MAIL FROM:<a@example.org>\nRCPT TO:<b@example.net>",
                 "BDAT 100\n[body, 100 octets]",
                 "BDAT 50 LAST\n[body, 50 octets]",
+            ]
+        );
+    }
+
+    /// `len` octets of 80-octet text lines.
+    fn lines(len: usize) -> Vec<u8> {
+        [&[b'x'; 78][..], b"\r\n"].concat().repeat(len / 80)
+    }
+
+    /// The 64 KiB data-block cut never leaves a `BDAT` line at the end of a transmit,
+    /// without its chunk.
+    #[test]
+    fn a_data_block_cut_never_ends_after_a_bdat_line() {
+        let mut outbox = Outbox::default();
+        outbox.write_body(|out| {
+            let mut framer = text(64 * 1024);
+            framer.encode(&lines(100 * 1024), out).unwrap();
+            framer.finish(out).unwrap();
+        });
+        let deadline = Instant::now();
+        let mut logs = Vec::new();
+        while outbox.has_unsent() {
+            logs.push(outbox.take(None, deadline).redacted().to_string());
+        }
+        assert_eq!(
+            logs,
+            [
+                "BDAT 65536\n[body, 65536 octets]",
+                "BDAT 36864 LAST\n[body, 36864 octets]",
+            ]
+        );
+        // A chunk larger than a data block leaves in blocks, its line with the first.
+        let mut outbox = Outbox::default();
+        outbox.write_body(|out| {
+            let mut framer = text(100 * 1024);
+            framer.encode(&lines(100 * 1024), out).unwrap();
+            framer.finish(out).unwrap();
+        });
+        let mut logs = Vec::new();
+        while outbox.has_unsent() {
+            logs.push(outbox.take(None, deadline).redacted().to_string());
+        }
+        assert_eq!(
+            logs,
+            [
+                "BDAT 102400 LAST\n[body, 65536 octets]",
+                "[body, 36864 octets]"
             ]
         );
     }

@@ -25,7 +25,7 @@ pub(crate) fn decode_answer(blob: &[u8], challenge: String) -> Result<SaslCreden
     Ok(SaslCredentials::CramMd5 {
         username: username.to_owned(),
         challenge,
-        digest: digest.to_ascii_lowercase(),
+        digest: Secret::new(digest.to_ascii_lowercase()),
     })
 }
 
@@ -69,6 +69,12 @@ mod tests {
         // Another challenge, another digest.
         let credentials = decode_answer(answer, "<1.2@x>".into()).unwrap();
         assert!(!credentials.verify_password("tanstaaftanstaaf"));
+        // With the challenge, the digest allows an offline guess: never in `Debug`.
+        let shown = format!("{credentials:?}");
+        assert!(
+            shown.contains("tim") && !shown.contains("b913a602"),
+            "{shown}"
+        );
     }
 
     #[test]

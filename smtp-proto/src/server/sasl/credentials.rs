@@ -49,8 +49,9 @@ pub enum SaslCredentials {
         username: String,
         /// The challenge the server issued (`<nonce.counter@host>`).
         challenge: String,
-        /// The client's HMAC-MD5 digest, 32 lower-case hex digits.
-        digest: String,
+        /// The client's HMAC-MD5 digest, 32 lower-case hex digits: redacted in `Debug`,
+        /// because with the challenge it allows an offline guess of the password.
+        digest: Secret,
     },
     /// The end of a SCRAM-SHA-256 exchange (RFC 5802 §5): the server has checked the
     /// client proof against the `ScramKeys` the application gave, and
@@ -92,8 +93,8 @@ impl SaslCredentials {
     /// Whether the credentials prove knowledge of `password`: the same password (PLAIN,
     /// LOGIN) or the right digest of the challenge (CRAM-MD5), compared in constant time.
     ///
-    /// Always `false` for tokens (compare them yourself) and SCRAM (the server verified
-    /// the proof already: see `verified`). Identity checks (which user, which authzid) are
+    /// Always `false` for tokens ([`verify_token`](Self::verify_token)) and SCRAM (the
+    /// server verified the proof already: see `verified`). Identity checks (which user, which authzid) are
     /// the application's.
     ///
     /// ```
@@ -112,7 +113,26 @@ impl SaslCredentials {
                 username,
                 challenge,
                 digest,
-            } => cram_md5_matches(username, challenge, digest, password),
+            } => cram_md5_matches(username, challenge, digest.expose(), password),
+            _ => false,
+        }
+    }
+
+    /// Whether the XOAUTH2 or OAUTHBEARER credentials carry `token`, compared in constant
+    /// time; always `false` for the other kinds.
+    ///
+    /// ```
+    /// use smtp_proto::server::decode_xoauth2;
+    /// let credentials = decode_xoauth2(b"user=tim\x01auth=Bearer ya29.t\x01\x01")?;
+    /// assert!(credentials.verify_token("ya29.t"));
+    /// assert!(!credentials.verify_token("ya29.u"));
+    /// # Ok::<(), smtp_proto::server::SaslError>(())
+    /// ```
+    pub fn verify_token(&self, token: &str) -> bool {
+        match self {
+            Self::OAuth2 { token: sent, .. } | Self::OAuthBearer { token: sent, .. } => {
+                constant_time_eq(sent.expose().as_bytes(), token.as_bytes())
+            }
             _ => false,
         }
     }

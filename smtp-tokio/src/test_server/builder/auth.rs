@@ -7,7 +7,9 @@ use super::TestServerBuilder;
 impl TestServerBuilder {
     /// Accepts this user and password (RFC 4954) with AUTH PLAIN and LOGIN, and with
     /// CRAM-MD5 and SCRAM-SHA-256 when [`mechanisms`](Self::mechanisms) offers them; may
-    /// be called for several users. AUTH is offered only under TLS unless
+    /// be called for several users, and for one user several times (any of the passwords
+    /// is accepted; SCRAM, whose keys come from one password, uses the first). AUTH is
+    /// offered only under TLS unless
     /// [`allow_plaintext_auth`](Self::allow_plaintext_auth).
     pub fn auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
         self.passwords.push((user.into(), password.into()));

@@ -1,0 +1,84 @@
+//! Tests of the reply parser's internals: the line-end search, and the fast path for one
+//! more byte against the scanner alone.
+
+use proptest::prelude::*;
+
+use super::*;
+
+/// Reply lines, mostly valid, with broken codes, separators, text and line ends mixed
+/// in, so that generated input reaches every branch of both paths.
+fn line() -> impl Strategy<Value = Vec<u8>> {
+    let code = prop::sample::select(vec![
+        &b"250"[..],
+        b"250",
+        b"250",
+        b"550",
+        b"25",
+        b"2x0",
+        b"199",
+        b"",
+    ]);
+    let separator = prop::sample::select(vec![&b"-"[..], b"-", b" ", b"", b"\r", b"x"]);
+    let text = prop::collection::vec(
+        prop_oneof![8 => b'a'..=b'z', 1 => Just(b'\r'), 1 => any::<u8>()],
+        0..12,
+    );
+    let end = prop::sample::select(vec![&b"\r\n"[..], b"\r\n", b"\n", b"\r", b""]);
+    (code, separator, text, end)
+        .prop_map(|(code, separator, text, end)| [code, separator, &text, end].concat())
+}
+
+fn limits() -> impl Strategy<Value = ReplyLimits> {
+    (5usize..60, 5usize..300, 1usize..8).prop_map(|(line, reply, lines)| {
+        ReplyLimits::DEFAULT
+            .with_max_line_len(line)
+            .with_max_reply_len(reply)
+            .with_max_lines(lines)
+    })
+}
+
+proptest! {
+    /// `parse`'s fast path for one more byte answers exactly what the full scan
+    /// answers, at every byte, valid input or not, at any limits.
+    #[test]
+    fn the_fast_path_agrees_with_the_scan_at_every_byte(
+        lines in prop::collection::vec(line(), 0..12),
+        limits in prop_oneof![Just(ReplyLimits::DEFAULT), limits()],
+    ) {
+        let input = lines.concat();
+        let mut fast = (ReplyParser::with_limits(limits), BytesMut::new());
+        let mut slow = (ReplyParser::with_limits(limits), BytesMut::new());
+        for &byte in &input {
+            fast.1.extend_from_slice(&[byte]);
+            slow.1.extend_from_slice(&[byte]);
+            loop {
+                let got = fast.0.parse(&mut fast.1);
+                let expected = slow.0.parse_slow(&mut slow.1);
+                prop_assert_eq!(&got, &expected);
+                prop_assert_eq!(&fast.1, &slow.1);
+                if !matches!(got, Ok(Some(_))) {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn finds_the_first_line_end_anywhere() {
+    for len in 0..200usize {
+        for lf in (0..len).step_by(7).chain([len.saturating_sub(1)]) {
+            let mut window = vec![b'x'; len];
+            if let Some(b) = window.get_mut(lf) {
+                *b = b'\n';
+            }
+            if let Some(b) = window.get_mut(lf + 3) {
+                *b = b'\n';
+            }
+            let expected = window.iter().position(|&b| b == b'\n');
+            assert_eq!(find_line_end(&window), expected, "len {len} lf {lf}");
+        }
+        assert_eq!(find_line_end(&vec![0x8a; len]), None);
+        assert_eq!(find_line_end(&vec![0x0b; len]), None);
+    }
+}
