@@ -110,16 +110,7 @@ fn exchange(
         ..ServerConfig::default()
     });
     assert_eq!(server.reply(fixed("220 fuzz")), Ok(()));
-    let mut line = format!("AUTH {}", client.mechanism());
-    match client.initial_response() {
-        Some(initial) if inline => {
-            line.push(' ');
-            line.push_str(&encode_base64(initial.as_bytes()));
-        }
-        Some(initial) => client.defer_initial_response(initial),
-        None => {}
-    }
-    line.push_str("\r\n");
+    let line = crate::server::auth_line(&mut client, inline);
     server.handle_input(line.as_bytes());
     let mut first = true;
     for step in 0.. {

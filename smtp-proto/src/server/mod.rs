@@ -47,6 +47,8 @@ pub use command::{Command, CommandError, HelloKind, parse_command};
 pub use dot::DotDecoder;
 pub use event::{Event, Output, Refusal, ServerError};
 pub use reply::{MAX_REPLY_LINE, Reply, ReplyError};
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use sasl::auth_line;
 pub use sasl::{
     SaslCredentials, SaslError, SaslMechanism, decode_oauthbearer, decode_plain, decode_response,
     decode_xoauth2, parse_auth,

@@ -191,6 +191,24 @@ pub(crate) fn login_text(blob: Vec<u8>) -> Result<String, SaslError> {
     String::from_utf8(blob).map_err(|_| SaslError::Malformed(SaslMechanism::Login))
 }
 
+/// The `AUTH` line a client starts `client` with: its initial response inline, or deferred
+/// to the first empty challenge (RFC 4954 §4). For the server's own tests and fuzzing,
+/// which drive both sides.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn auth_line(client: &mut crate::auth::SaslExchange, inline: bool) -> String {
+    let mut line = format!("AUTH {}", client.mechanism());
+    match client.initial_response() {
+        Some(initial) if inline => {
+            line.push(' ');
+            line.push_str(&crate::auth::encode_base64(initial.as_bytes()));
+        }
+        Some(initial) => client.defer_initial_response(initial),
+        None => {}
+    }
+    line.push_str("\r\n");
+    line
+}
+
 /// Compares two byte strings in time independent of where they differ, so that a
 /// verifier does not leak how much of a guess was right.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

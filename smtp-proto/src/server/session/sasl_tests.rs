@@ -120,16 +120,7 @@ fn authenticate(
     let params = SaslParams::new().client_nonce("fyko+d2lbbFgONRv9qkxdawL");
     let mut client = SaslExchange::new(&mechanism, credentials, &params).unwrap();
     let mut server = server();
-    let mut line = format!("AUTH {}", mechanism.as_str());
-    match client.initial_response() {
-        Some(initial) if inline => {
-            line.push(' ');
-            line.push_str(&encode_base64(initial.as_bytes()));
-        }
-        Some(initial) => client.defer_initial_response(initial),
-        None => {}
-    }
-    line.push_str("\r\n");
+    let line = crate::server::auth_line(&mut client, inline);
     server.handle_input(line.as_bytes());
     loop {
         let written = String::from_utf8(app.drive(&mut server)).unwrap();
