@@ -11,6 +11,7 @@ mod auth;
 mod datetime;
 mod error;
 mod keyword;
+mod mail_param_ref;
 mod orcpt;
 mod param;
 mod parameter;

@@ -51,18 +51,7 @@ pub enum MailParameter {
 impl MailParameter {
     /// The keyword, upper-case.
     pub fn keyword(&self) -> &'static str {
-        match self {
-            MailParameter::Size(_) => "SIZE",
-            MailParameter::Body(_) => "BODY",
-            MailParameter::SmtpUtf8 => "SMTPUTF8",
-            MailParameter::Ret(_) => "RET",
-            MailParameter::EnvId(_) => "ENVID",
-            MailParameter::Auth(_) => "AUTH",
-            MailParameter::RequireTls => "REQUIRETLS",
-            MailParameter::MtPriority(_) => "MT-PRIORITY",
-            MailParameter::FutureRelease(f) => f.keyword(),
-            MailParameter::DeliverBy(_) => "BY",
-        }
+        self.as_ref().keyword()
     }
 
     /// The EHLO keywords the server must offer before this parameter may be sent.
@@ -89,36 +78,14 @@ impl MailParameter {
         false
     }
 
-    fn value(&self, enc: AddressEncoding) -> Option<String> {
-        match self {
-            MailParameter::Size(n) => Some(n.to_string()),
-            MailParameter::Body(b) => Some(b.as_str().to_owned()),
-            MailParameter::SmtpUtf8 | MailParameter::RequireTls => None,
-            MailParameter::Ret(r) => Some(r.as_str().to_owned()),
-            MailParameter::EnvId(e) => Some(e.to_string()),
-            MailParameter::Auth(a) => {
-                let mut out = Vec::new();
-                a.write_to(&mut out, enc);
-                Some(String::from_utf8_lossy(&out).into_owned())
-            }
-            MailParameter::MtPriority(p) => Some(p.to_string()),
-            MailParameter::FutureRelease(f) => Some(f.to_string()),
-            MailParameter::DeliverBy(b) => Some(b.to_string()),
-        }
-    }
-
     /// Appends `KEYWORD[=value]`.
     pub fn write_to(&self, out: &mut Vec<u8>, enc: AddressEncoding) {
-        out.extend_from_slice(self.keyword().as_bytes());
-        if let Some(v) = self.value(enc) {
-            out.push(b'=');
-            out.extend_from_slice(v.as_bytes());
-        }
+        self.as_ref().write_to(out, enc);
     }
 
     /// The number of octets [`MailParameter::write_to`] appends.
     pub fn encoded_len(&self, enc: AddressEncoding) -> usize {
-        self.keyword().len() + self.value(enc).map_or(0, |v| 1 + v.len())
+        self.as_ref().encoded_len(enc)
     }
 
     /// The typed form of a raw parameter; [`EsmtpError::UnknownKeyword`] for any other.

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use super::auth::AuthSubmitter;
 use super::error::EsmtpError;
+use super::mail_param_ref::MailParamRef;
 use super::param::EsmtpParam;
 use super::parameter::MailParameter;
 use super::values::{Body, DeliverBy, FutureRelease, MtPriority, Ret};
@@ -136,27 +137,33 @@ impl MailParameters {
 
     /// The typed parameters present, in wire order.
     pub fn typed(&self) -> Vec<MailParameter> {
-        let mut v = Vec::new();
-        v.extend(self.size.map(MailParameter::Size));
-        v.extend(self.body.map(MailParameter::Body));
-        v.extend(self.smtputf8.then_some(MailParameter::SmtpUtf8));
-        v.extend(self.ret.map(MailParameter::Ret));
-        v.extend(self.envid.clone().map(MailParameter::EnvId));
-        v.extend(self.auth.clone().map(MailParameter::Auth));
-        v.extend(self.require_tls.then_some(MailParameter::RequireTls));
-        v.extend(self.mt_priority.map(MailParameter::MtPriority));
-        v.extend(
+        self.typed_refs().map(MailParamRef::to_owned).collect()
+    }
+
+    /// The typed parameters present, in wire order, borrowed: what the MAIL line is
+    /// written from, without a clone or an allocation.
+    fn typed_refs(&self) -> impl Iterator<Item = MailParamRef<'_>> {
+        [
+            self.size.map(MailParamRef::Size),
+            self.body.map(MailParamRef::Body),
+            self.smtputf8.then_some(MailParamRef::SmtpUtf8),
+            self.ret.map(MailParamRef::Ret),
+            self.envid.as_ref().map(MailParamRef::EnvId),
+            self.auth.as_ref().map(MailParamRef::Auth),
+            self.require_tls.then_some(MailParamRef::RequireTls),
+            self.mt_priority.map(MailParamRef::MtPriority),
             self.future_release
-                .clone()
-                .map(MailParameter::FutureRelease),
-        );
-        v.extend(self.deliver_by.map(MailParameter::DeliverBy));
-        v
+                .as_ref()
+                .map(MailParamRef::FutureRelease),
+            self.deliver_by.map(MailParamRef::DeliverBy),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     /// Whether no parameter is present.
     pub fn is_empty(&self) -> bool {
-        self.typed().is_empty() && self.extra.is_empty()
+        self.typed_refs().next().is_none() && self.extra.is_empty()
     }
 
     /// Every EHLO keyword the present typed parameters require, without repeats.
@@ -200,7 +207,7 @@ impl MailParameters {
 
     /// The octets the present parameters add to the 512-octet line limit (see the type docs).
     pub fn line_allowance(&self, enc: AddressEncoding) -> usize {
-        let own = |p: MailParameter| 1 + p.encoded_len(enc);
+        let own = |p: MailParamRef<'_>| 1 + p.encoded_len(enc);
         let mut total = 0;
         total += self.size.map_or(0, |_| allowance::SIZE);
         total += self.body.map_or(0, |_| allowance::BODY);
@@ -216,24 +223,24 @@ impl MailParameters {
         };
         total += self.auth.as_ref().map_or(0, |_| allowance::AUTH);
         total += if self.require_tls {
-            own(MailParameter::RequireTls)
+            own(MailParamRef::RequireTls)
         } else {
             0
         };
         total += self
             .mt_priority
-            .map_or(0, |p| own(MailParameter::MtPriority(p)));
+            .map_or(0, |p| own(MailParamRef::MtPriority(p)));
         total += self
             .future_release
-            .clone()
-            .map_or(0, |f| own(MailParameter::FutureRelease(f)));
+            .as_ref()
+            .map_or(0, |f| own(MailParamRef::FutureRelease(f)));
         total += self.deliver_by.map_or(0, |_| allowance::BY);
         total
     }
 
     /// Appends every parameter, each preceded by one space.
     pub fn write_to(&self, out: &mut Vec<u8>, enc: AddressEncoding) {
-        for p in self.typed() {
+        for p in self.typed_refs() {
             out.push(b' ');
             p.write_to(out, enc);
         }
@@ -245,8 +252,7 @@ impl MailParameters {
 
     /// The number of octets [`MailParameters::write_to`] appends.
     pub fn encoded_len(&self, enc: AddressEncoding) -> usize {
-        self.typed()
-            .iter()
+        self.typed_refs()
             .map(|p| 1 + p.encoded_len(enc))
             .sum::<usize>()
             + self
