@@ -1,5 +1,5 @@
-//! Writing and measuring MAIL parameters allocates nothing: the MAIL line of every mail
-//! whose envelope differs from the previous one is built this way. Counted, so asserted.
+//! Writing and measuring MAIL and RCPT parameters allocates nothing: the lines of every mail
+//! whose envelope differs from the previous one are built this way. Counted, so asserted.
 
 // The counting allocator is the one unsafe item: it only forwards to the system allocator.
 #![allow(unsafe_code)]
@@ -8,7 +8,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use smtp_proto::syntax::AddressEncoding;
-use smtp_proto::syntax::esmtp::MailParameters;
+use smtp_proto::syntax::esmtp::{MailParameters, RcptParameters};
 
 struct Counting;
 
@@ -47,8 +47,14 @@ fn allocations(params: &MailParameters, out: &mut Vec<u8>) -> [u64; 2] {
     })
 }
 
+// One test: the counter is global, and tests run in parallel threads.
 #[test]
-fn mail_parameters_are_written_and_measured_without_allocating() {
+fn parameters_are_written_and_measured_without_allocating() {
+    mail_parameters();
+    rcpt_parameters();
+}
+
+fn mail_parameters() {
     let mut out = Vec::with_capacity(1024);
     let params: MailParameters = "SIZE=123456 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ314159 \
          REQUIRETLS MT-PRIORITY=3 HOLDFOR=600 BY=120;R X-EXTRA=1"
@@ -65,4 +71,28 @@ fn mail_parameters_are_written_and_measured_without_allocating() {
     let params: MailParameters = "SIZE=1 AUTH=e+3Dmc2@example.com".parse().unwrap();
     assert_eq!(allocations(&params, &mut out), [2, 2]);
     assert_eq!(out, b" SIZE=1 AUTH=e+3Dmc2@example.com");
+}
+
+fn rcpt_parameters() {
+    let params: RcptParameters =
+        "NOTIFY=SUCCESS,DELAY ORCPT=rfc822;a+2Bb@example.org RRVS=2026-11-29T10:00:00Z;R X-EXTRA=1"
+            .parse()
+            .unwrap();
+    let mut out = Vec::with_capacity(1024);
+    for enc in [AddressEncoding::Ascii, AddressEncoding::Utf8] {
+        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        out.clear();
+        params.write_to(&mut out, enc);
+        let len = params.encoded_len(enc);
+        let empty = params.is_empty();
+        let allowance = params.line_allowance(enc);
+        let after = ALLOCATIONS.load(Ordering::Relaxed);
+        assert_eq!(after - before, 0, "{enc:?}");
+        assert_eq!(len, out.len());
+        assert!(!empty && allowance > 0);
+    }
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        " NOTIFY=SUCCESS,DELAY ORCPT=rfc822;a+2Bb@example.org RRVS=2026-11-29T10:00:00Z;R X-EXTRA=1"
+    );
 }

@@ -218,24 +218,12 @@ impl RcptParameter {
 
     /// Appends `KEYWORD=value`; `enc` picks the ORCPT `utf-8` form.
     pub fn write_to(&self, out: &mut Vec<u8>, enc: AddressEncoding) {
-        out.extend_from_slice(self.keyword().as_bytes());
-        out.push(b'=');
-        match self {
-            RcptParameter::Notify(n) => out.extend_from_slice(n.to_string().as_bytes()),
-            RcptParameter::Orcpt(o) => o.write_to(out, enc),
-            RcptParameter::Rrvs(r) => out.extend_from_slice(r.to_string().as_bytes()),
-        }
+        self.as_ref().write_to(out, enc);
     }
 
     /// The number of octets [`RcptParameter::write_to`] appends.
     pub fn encoded_len(&self, enc: AddressEncoding) -> usize {
-        self.keyword().len()
-            + 1
-            + match self {
-                RcptParameter::Notify(n) => n.to_string().len(),
-                RcptParameter::Orcpt(o) => o.encoded_len(enc),
-                RcptParameter::Rrvs(r) => r.to_string().len(),
-            }
+        self.as_ref().encoded_len(enc)
     }
 
     /// The typed form of a raw parameter; [`EsmtpError::UnknownKeyword`] for any other.

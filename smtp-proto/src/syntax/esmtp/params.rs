@@ -6,8 +6,8 @@ use std::str::FromStr;
 
 use super::auth::AuthSubmitter;
 use super::error::EsmtpError;
-use super::mail_param_ref::MailParamRef;
 use super::param::EsmtpParam;
+use super::param_ref::MailParamRef;
 use super::parameter::MailParameter;
 use super::values::{Body, DeliverBy, FutureRelease, MtPriority, Ret};
 use super::xtext::EnvId;

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use super::error::EsmtpError;
 use super::orcpt::OriginalRecipient;
 use super::param::EsmtpParam;
+use super::param_ref::RcptParamRef;
 use super::parameter::RcptParameter;
 use super::params::{allowance, push_extra, split_params, unique_extensions};
 use super::rcpt_values::{Notify, Rrvs};
@@ -62,11 +63,18 @@ impl RcptParameters {
 
     /// The typed parameters present, in wire order.
     pub fn typed(&self) -> Vec<RcptParameter> {
-        let mut v = Vec::new();
-        v.extend(self.notify.map(RcptParameter::Notify));
-        v.extend(self.orcpt.clone().map(RcptParameter::Orcpt));
-        v.extend(self.rrvs.clone().map(RcptParameter::Rrvs));
-        v
+        self.typed_refs().map(RcptParamRef::to_owned).collect()
+    }
+
+    /// The typed parameters present, in wire order, borrowed (no clone, no allocation).
+    fn typed_refs(&self) -> impl Iterator<Item = RcptParamRef<'_>> {
+        [
+            self.notify.map(RcptParamRef::Notify),
+            self.orcpt.as_ref().map(RcptParamRef::Orcpt),
+            self.rrvs.as_ref().map(RcptParamRef::Rrvs),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     /// The first EHLO keyword, in wire order, that a present typed parameter needs and
@@ -84,7 +92,7 @@ impl RcptParameters {
 
     /// Whether no parameter is present.
     pub fn is_empty(&self) -> bool {
-        self.typed().is_empty() && self.extra.is_empty()
+        self.typed_refs().next().is_none() && self.extra.is_empty()
     }
 
     /// Every EHLO keyword the present typed parameters require, without repeats.
@@ -106,13 +114,13 @@ impl RcptParameters {
         };
         dsn + self
             .rrvs
-            .clone()
-            .map_or(0, |r| 1 + RcptParameter::Rrvs(r).encoded_len(enc))
+            .as_ref()
+            .map_or(0, |r| 1 + RcptParamRef::Rrvs(r).encoded_len(enc))
     }
 
     /// Appends every parameter, each preceded by one space.
     pub fn write_to(&self, out: &mut Vec<u8>, enc: AddressEncoding) {
-        for p in self.typed() {
+        for p in self.typed_refs() {
             out.push(b' ');
             p.write_to(out, enc);
         }
@@ -124,8 +132,7 @@ impl RcptParameters {
 
     /// The number of octets [`RcptParameters::write_to`] appends.
     pub fn encoded_len(&self, enc: AddressEncoding) -> usize {
-        self.typed()
-            .iter()
+        self.typed_refs()
             .map(|p| 1 + p.encoded_len(enc))
             .sum::<usize>()
             + self

@@ -1,10 +1,13 @@
-//! A MAIL parameter borrowed from its [`MailParameters`](super::MailParameters), so that a
-//! MAIL line is written and measured without cloning a value or allocating.
+//! MAIL and RCPT parameters borrowed from their [`MailParameters`](super::MailParameters)
+//! and [`RcptParameters`](super::RcptParameters), so that a MAIL or RCPT line is written
+//! and measured without cloning a value or allocating.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use super::auth::AuthSubmitter;
-use super::parameter::MailParameter;
+use super::orcpt::OriginalRecipient;
+use super::parameter::{MailParameter, RcptParameter};
+use super::rcpt_values::{Notify, Rrvs};
 use super::values::{Body, DeliverBy, FutureRelease, MtPriority, Ret};
 use super::xtext::EnvId;
 use crate::syntax::AddressEncoding;
@@ -123,6 +126,75 @@ impl MailParameter {
             Self::MtPriority(p) => MailParamRef::MtPriority(*p),
             Self::FutureRelease(f) => MailParamRef::FutureRelease(f),
             Self::DeliverBy(b) => MailParamRef::DeliverBy(*b),
+        }
+    }
+}
+
+/// [`RcptParameter`] by reference.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum RcptParamRef<'a> {
+    Notify(Notify),
+    Orcpt(&'a OriginalRecipient),
+    Rrvs(&'a Rrvs),
+}
+
+impl RcptParamRef<'_> {
+    /// The keyword, upper-case.
+    pub(super) fn keyword(self) -> &'static str {
+        match self {
+            Self::Notify(_) => "NOTIFY",
+            Self::Orcpt(_) => "ORCPT",
+            Self::Rrvs(_) => "RRVS",
+        }
+    }
+
+    /// Appends `KEYWORD=value`; `enc` picks the ORCPT `utf-8` form.
+    pub(super) fn write_to(self, out: &mut Vec<u8>, enc: AddressEncoding) {
+        out.extend_from_slice(self.keyword().as_bytes());
+        out.push(b'=');
+        // Writing into a `Vec` cannot fail.
+        let _ = match self {
+            Self::Notify(n) => write!(VecWriter(out), "{n}"),
+            Self::Orcpt(o) => {
+                o.write_to(out, enc);
+                Ok(())
+            }
+            Self::Rrvs(r) => write!(VecWriter(out), "{r}"),
+        };
+    }
+
+    /// The number of octets [`write_to`](Self::write_to) appends.
+    pub(super) fn encoded_len(self, enc: AddressEncoding) -> usize {
+        let mut count = Counter(0);
+        // Counting cannot fail.
+        let _ = match self {
+            Self::Notify(n) => write!(count, "{n}"),
+            Self::Orcpt(o) => {
+                count.0 = o.encoded_len(enc);
+                Ok(())
+            }
+            Self::Rrvs(r) => write!(count, "{r}"),
+        };
+        self.keyword().len() + 1 + count.0
+    }
+
+    /// The owned parameter.
+    pub(super) fn to_owned(self) -> RcptParameter {
+        match self {
+            Self::Notify(n) => RcptParameter::Notify(n),
+            Self::Orcpt(o) => RcptParameter::Orcpt(o.clone()),
+            Self::Rrvs(r) => RcptParameter::Rrvs(r.clone()),
+        }
+    }
+}
+
+impl RcptParameter {
+    /// The parameter by reference.
+    pub(super) fn as_ref(&self) -> RcptParamRef<'_> {
+        match self {
+            Self::Notify(n) => RcptParamRef::Notify(*n),
+            Self::Orcpt(o) => RcptParamRef::Orcpt(o),
+            Self::Rrvs(r) => RcptParamRef::Rrvs(r),
         }
     }
 }
