@@ -1,38 +1,16 @@
 //! Heap allocations per steady-state mail transaction, counted: a deterministic bound, so it
 //! may be asserted (the speed itself is a benchmark, see notes/benchmarks.md).
 
-// The counting allocator is the one unsafe item: it only forwards to the system allocator.
+// The counting allocator (`counting_alloc`) is the one unsafe item.
 #![allow(unsafe_code)]
 mod client_mail_support;
+mod counting_alloc;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use client_mail_support::client_with;
 use smtp_proto::client::{ClientConfig, Output};
 use smtp_proto::command::{Envelope, MailBody, SendMails};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 /// Answers every line the client writes: 250 to MAIL and RCPT, 354 to DATA, 250 to the
 /// end of data; no allocation after warm-up.
@@ -102,7 +80,7 @@ fn allocations_per_mail(recipients: usize) -> f64 {
                     assert_eq!(report.unwrap().delivered_count(), recipients);
                     finished += 1;
                     if finished == WARM {
-                        start = Some(ALLOCATIONS.load(Ordering::Relaxed));
+                        start = Some(counting_alloc::allocations());
                     }
                 }
             }
@@ -113,7 +91,7 @@ fn allocations_per_mail(recipients: usize) -> f64 {
             other => panic!("{other:?}"),
         }
     }
-    let end = ALLOCATIONS.load(Ordering::Relaxed);
+    let end = counting_alloc::allocations();
     assert_eq!(finished, WARM + MEASURED);
     (end - start.unwrap()) as f64 / MEASURED as f64
 }
