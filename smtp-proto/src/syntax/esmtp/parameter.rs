@@ -196,11 +196,7 @@ pub enum RcptParameter {
 impl RcptParameter {
     /// The keyword, upper-case.
     pub fn keyword(&self) -> &'static str {
-        match self {
-            RcptParameter::Notify(_) => "NOTIFY",
-            RcptParameter::Orcpt(_) => "ORCPT",
-            RcptParameter::Rrvs(_) => "RRVS",
-        }
+        self.as_ref().keyword()
     }
 
     /// The EHLO keywords the server must offer before this parameter may be sent.
