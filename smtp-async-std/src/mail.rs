@@ -96,6 +96,27 @@ impl Connection {
 
 /// The results of [`Connection::send_all_mails`], in order: call [`next`](Self::next)
 /// until it returns `None`.
+///
+/// `next` borrows the `Mails` only while it waits, so it fits a `while let` loop and a
+/// `select!` branch. Where a `Stream` is wanted (the futures-core trait that futures,
+/// futures-lite and tokio-stream share), `unfold` makes one:
+///
+/// ```no_run
+/// # async fn demo(connection: &mut smtp_async_std::Connection,
+/// #     mails: Vec<(smtp_proto::command::Envelope, smtp_proto::command::MailBody)>) {
+/// use futures_lite::{StreamExt, stream};
+/// use smtp_proto::command::Outcome;
+///
+/// let results = stream::unfold(connection.send_all_mails(mails), |mut mails| async move {
+///     mails.next().await.map(|result| (result, mails))
+/// });
+/// let delivered = results
+///     .filter(|result| matches!(result, Ok(Ok(report)) if report.outcome() == Outcome::Delivered))
+///     .count()
+///     .await;
+/// println!("{delivered} delivered");
+/// # }
+/// ```
 pub struct Mails<'c, I: Iterator<Item = (Envelope, MailBody)>> {
     io: &'c mut Io,
     exchange: smtp_proto::client::Exchange<'c, SendMails<I>>,
