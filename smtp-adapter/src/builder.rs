@@ -23,8 +23,9 @@ impl ConnectionConfigBuilder {
         Self { config, port: None }
     }
 
-    /// The port; by default 465 for implicit TLS, 25 for plaintext and LMTP is 24,
-    /// otherwise 587 (submission, RFC 6409).
+    /// The port; by default 465 for implicit TLS (RFC 8314); else 24 for LMTP, 587 for
+    /// required STARTTLS (submission, RFC 6409), and 25 for opportunistic STARTTLS and
+    /// plaintext (relay, RFC 5321).
     pub fn port(mut self, port: u16) -> Self {
         self.port = Some(port);
         self
@@ -130,8 +131,8 @@ impl ConnectionConfigBuilder {
         let default_port = match (config.security, config.protocol) {
             (Security::ImplicitTls, _) => 465,
             (_, Protocol::Lmtp) => 24,
-            (Security::None, _) => 25,
-            _ => 587,
+            (Security::StartTlsRequired, _) => 587,
+            _ => 25,
         };
         if let Endpoint::Tcp { host, port } = &mut config.endpoint {
             if host.is_empty() {

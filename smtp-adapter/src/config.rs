@@ -12,6 +12,11 @@ use smtp_proto::syntax::ClientId;
 use crate::{ConnectionConfigBuilder, Error, TlsConfig};
 
 /// How the connection is protected.
+///
+/// The mode must match the port: a server on an implicit-TLS port (465) waits for a TLS
+/// handshake and says nothing, so any other mode there ends in a greeting timeout (5
+/// minutes by default, RFC 5321 §4.5.3.2.1); on a STARTTLS port,
+/// [`ImplicitTls`](Self::ImplicitTls) fails the handshake at once.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Security {
@@ -21,7 +26,8 @@ pub enum Security {
     /// the connection before any credential or mail byte. The default.
     #[default]
     StartTlsRequired,
-    /// STARTTLS when offered, else plaintext (MTA-to-MTA delivery). AUTH still needs
+    /// STARTTLS when offered, else plaintext (MTA-to-MTA delivery; the default port is
+    /// 25). AUTH still needs
     /// [`ConnectionConfigBuilder::allow_plaintext_auth`] without TLS.
     StartTlsOpportunistic,
     /// Plaintext, chosen explicitly (a local relay, LMTP on a Unix socket).
@@ -145,7 +151,9 @@ impl ConnectionConfig {
         &self.tls
     }
 
-    /// The connect timeout (resolution and every address tried): 30 s by default.
+    /// The connect timeout (name resolution and every address tried; the blocking adapter
+    /// cannot interrupt the system resolver, so it counts its time and checks once it
+    /// returns): 30 s by default.
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
     }
@@ -267,7 +275,14 @@ mod tests {
         };
         assert_eq!(port(Security::ImplicitTls), Some(465));
         assert_eq!(port(Security::StartTlsRequired), Some(587));
+        assert_eq!(port(Security::StartTlsOpportunistic), Some(25));
         assert_eq!(port(Security::None), Some(25));
+        let lmtp_tcp = ConnectionConfig::builder("mx.example")
+            .lmtp(true)
+            .security(Security::StartTlsOpportunistic)
+            .build()
+            .unwrap();
+        assert_eq!(lmtp_tcp.port(), Some(24));
         let lmtp = ConnectionConfig::unix("/run/lmtp").build().unwrap();
         assert_eq!(lmtp.port(), None);
         assert_eq!(lmtp.security(), Security::None);

@@ -61,8 +61,12 @@ pub enum Error {
     /// injection, ...
     #[error("{0}")]
     Protocol(#[from] ProtocolError),
-    /// The server refused the session setup (greeting, EHLO, AUTH): the connection was
-    /// not opened for use.
+    /// The session setup (greeting, EHLO, STARTTLS, AUTH) stopped short: the connection
+    /// was not opened for use. Either the server refused a step
+    /// ([`LogicError::Refused`]), or the client refused to take one, before sending it:
+    /// credentials without TLS that were not allowed ([`LogicError::PlaintextAuth`]), no
+    /// allowed mechanism offered ([`LogicError::NoMechanism`]), credentials that cannot be
+    /// sent (a control character: [`LogicError::Sasl`]).
     #[error("session setup refused: {0}")]
     Refused(#[source] LogicError),
     /// The configuration cannot be used (a PEM file without certificates, an invalid

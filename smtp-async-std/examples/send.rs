@@ -1,10 +1,12 @@
-//! Sends one mail: `cargo run -p smtp-async-std --example send -- HOST FROM TO [USER PASSWORD]`.
+//! Sends one mail: `cargo run -p smtp-async-std --example send -- HOST[:PORT] FROM TO [USER PASSWORD]`.
 //!
-//! STARTTLS is required; set `SMTP_PLAINTEXT=1` to talk to a local test server without TLS.
+//! STARTTLS is required; set `SMTP_CA_FILE=ca.pem` to trust a private CA as well as the
+//! system's, or `SMTP_PLAINTEXT=1` to talk to a local test server without TLS (AUTH then
+//! needs TLS: the example does not allow credentials in the clear).
 
 use std::error::Error;
 
-use smtp_async_std::{ConnectionConfig, Security, connect_send_quit};
+use smtp_async_std::{ConnectionConfig, Security, TlsConfig, connect_send_quit};
 use smtp_proto::auth::Credentials;
 use smtp_proto::command::{Envelope, MailBody};
 
@@ -22,6 +24,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
     if let Some(port) = port {
         builder = builder.port(port);
     }
+    if let Some(file) = std::env::var_os("SMTP_CA_FILE") {
+        let pem = std::fs::read(file)?;
+        builder = builder.tls(TlsConfig::new().add_root_certificates_pem(&pem)?);
+    }
     if std::env::var_os("SMTP_PLAINTEXT").is_some() {
         builder = builder.security(Security::None);
     }
@@ -34,9 +40,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
         "From: <{from}>\r\nTo: <{to}>\r\nSubject: smtp-async-std example\r\n\r\nHello.\r\n"
     );
     let report = connect_send_quit(&config, envelope, MailBody::bytes(body)).await??;
-    eprintln!("{:?}", report.outcome());
-    for line in report.recipients() {
-        eprintln!("{line:?}");
+    eprintln!("outcome: {:?}", report.outcome());
+    for (path, recipient) in report.recipients() {
+        // The reply that decided the recipient: the verdict, else the answer to RCPT.
+        let reply = recipient.data_reply().or(recipient.rcpt_reply());
+        let reply = reply.map(ToString::to_string).unwrap_or_default();
+        eprintln!("  {path}: {:?} {reply}", recipient.status());
     }
     Ok(())
 }

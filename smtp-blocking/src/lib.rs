@@ -36,7 +36,8 @@
 //! Every reply and write deadline of the core, the connect timeout and the TLS handshake
 //! timeout become socket timeouts, recomputed before each wait from the time left, so a
 //! server dripping a byte at a time cannot stretch them. (Name resolution goes through
-//! the system resolver, which std cannot time out; the connect timeout starts after it.)
+//! the system resolver, which std cannot interrupt: its time counts against the connect
+//! timeout, checked once it returns.)
 //!
 //! # Pipelining without a second thread
 //!

@@ -96,6 +96,51 @@ fn refusals_carry_their_reply_codes() {
 }
 
 #[test]
+fn extension_verbs_go_to_the_application_and_others_stay_refused() {
+    let mut s = server(ServerConfig {
+        extensions: vec!["XPing".into(), "MAIL".into()],
+        ..ServerConfig::default()
+    });
+    s.handle_input(b"xping hello  world\r\n");
+    let ping = Command::Extension {
+        verb: "XPING".into(),
+        args: "hello  world".into(),
+    };
+    assert_eq!(
+        outputs(&mut s),
+        [Output::Event(Event::Command(ping)), Output::NeedReply]
+    );
+    s.reply("250 2.0.0 pong".parse().unwrap()).unwrap();
+    assert_eq!(
+        outputs(&mut s),
+        [transmit("250 2.0.0 pong\r\n"), Output::NeedInput]
+    );
+    // A bare verb has empty arguments; an unlisted verb is still a 500; a listed verb the
+    // server knows stays the server's (MAIL is parsed, not handed out).
+    s.handle_input(b"XPING\r\n");
+    let bare = Command::Extension {
+        verb: "XPING".into(),
+        args: String::new(),
+    };
+    assert_eq!(
+        outputs(&mut s),
+        [Output::Event(Event::Command(bare)), Output::NeedReply]
+    );
+    s.reply(reply(250)).unwrap();
+    assert_eq!(outputs(&mut s), [transmit("250 x\r\n"), Output::NeedInput]);
+    s.handle_input(b"XPONG\r\n");
+    assert_eq!(
+        outputs(&mut s).first(),
+        Some(&transmit("500 5.5.2 Command not recognized\r\n"))
+    );
+    s.handle_input(b"MAIL FROM:<a@b.example>\r\n");
+    assert!(matches!(
+        outputs(&mut s).first(),
+        Some(Output::Event(Event::Command(Command::Mail { .. })))
+    ));
+}
+
+#[test]
 fn bytes_pipelined_after_starttls_are_discarded() {
     let mut s = server(ServerConfig::default());
     s.handle_input(b"STARTTLS\r\nMAIL FROM:<evil@example.org>\r\n");

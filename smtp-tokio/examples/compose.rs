@@ -2,8 +2,9 @@
 //! `cargo run -p smtp-tokio --example compose -- HOST[:PORT] FROM TO [TO...]`.
 //!
 //! A recipient written `bcc:ADDRESS` gets the mail without appearing in its headers. STARTTLS
-//! is required; set `SMTP_PLAINTEXT=1` for a local test server without TLS, and
-//! `SMTP_USER` and `SMTP_PASSWORD` to authenticate.
+//! is required; set `SMTP_CA_FILE=ca.pem` to trust a private CA as well as the system's,
+//! `SMTP_PLAINTEXT=1` for a local test server without TLS, and `SMTP_USER` and
+//! `SMTP_PASSWORD` to authenticate.
 //!
 //! The envelope is taken from the message itself: the reverse path from its `From`, the
 //! forward paths from its `To` and `Cc` (groups and lists included) plus the Bcc list.
@@ -24,7 +25,7 @@ use mail_builder::headers::address::Address;
 use smtp_proto::auth::Credentials;
 use smtp_proto::command::{Envelope, MailBody};
 use smtp_proto::syntax::{ForwardPath, Mailbox, ReversePath};
-use smtp_tokio::{ConnectionConfig, Security, connect_send_quit};
+use smtp_tokio::{ConnectionConfig, Security, TlsConfig, connect_send_quit};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -112,6 +113,10 @@ fn config(host: &str) -> Result<ConnectionConfig, Box<dyn Error>> {
     let mut builder = ConnectionConfig::builder(host);
     if let Some(port) = port {
         builder = builder.port(port);
+    }
+    if let Some(file) = std::env::var_os("SMTP_CA_FILE") {
+        let pem = std::fs::read(file)?;
+        builder = builder.tls(TlsConfig::new().add_root_certificates_pem(&pem)?);
     }
     if std::env::var_os("SMTP_PLAINTEXT").is_some() {
         builder = builder.security(Security::None);

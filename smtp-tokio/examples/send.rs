@@ -1,6 +1,8 @@
-//! Sends one mail: `cargo run -p smtp-tokio --example send -- HOST FROM TO [USER PASSWORD]`.
+//! Sends one mail: `cargo run -p smtp-tokio --example send -- HOST[:PORT] FROM TO [USER PASSWORD]`.
 //!
-//! STARTTLS is required; set `SMTP_PLAINTEXT=1` to talk to a local test server without TLS.
+//! STARTTLS is required; set `SMTP_CA_FILE=ca.pem` to trust a private CA as well as the
+//! system's, or `SMTP_PLAINTEXT=1` to talk to a local test server without TLS (AUTH then
+//! needs TLS: the example does not allow credentials in the clear).
 
 mod common;
 
@@ -9,7 +11,7 @@ use std::process::ExitCode;
 
 use smtp_proto::auth::Credentials;
 use smtp_proto::command::{Envelope, MailBody};
-use smtp_tokio::{ConnectionConfig, Security, connect_send_quit};
+use smtp_tokio::{ConnectionConfig, Security, TlsConfig, connect_send_quit};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -35,6 +37,10 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let mut builder = ConnectionConfig::builder(host);
     if let Some(port) = port {
         builder = builder.port(port);
+    }
+    if let Some(file) = std::env::var_os("SMTP_CA_FILE") {
+        let pem = std::fs::read(file)?;
+        builder = builder.tls(TlsConfig::new().add_root_certificates_pem(&pem)?);
     }
     if std::env::var_os("SMTP_PLAINTEXT").is_some() {
         builder = builder.security(Security::None);

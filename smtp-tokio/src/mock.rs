@@ -21,8 +21,9 @@ use crate::stream::{Stream, Upgrader};
 /// A stream that plays a transcript's server side: every octet the client writes is
 /// checked against the script (a mismatch is an IO error and is kept, see
 /// [`MockHandle::failure`]), server octets are read as the [`Delivery`] cuts them, waits
-/// pass on tokio's clock (use paused time), and the TLS handshake is a no-op the script
-/// must announce with `! tls`.
+/// pass on tokio's clock, and the TLS handshake is a no-op the script must announce with
+/// `! tls`. Scripts with waits want paused time: `#[tokio::test(start_paused = true)]`,
+/// which needs tokio's `test-util` feature in your dev-dependencies.
 ///
 /// ```
 /// use smtp_proto::command::Noop;

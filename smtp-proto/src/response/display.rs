@@ -37,6 +37,25 @@ impl fmt::Display for Response {
     }
 }
 
+/// `Response { code: 250, lines: ["2.1.0 Ok"] }`: the code and every line's whole text
+/// (not UTF-8: shown lossily), without the parser's offsets into the raw bytes.
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Lines<'a>(&'a Response);
+        impl fmt::Debug for Lines<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list()
+                    .entries(self.0.text_lines().map(String::from_utf8_lossy))
+                    .finish()
+            }
+        }
+        f.debug_struct("Response")
+            .field("code", &self.code().get())
+            .field("lines", &Lines(self))
+            .finish()
+    }
+}
+
 /// Writes `bytes` with everything unsafe for a one-line message escaped.
 pub(crate) fn write_escaped(f: &mut impl Write, mut bytes: &[u8]) -> fmt::Result {
     while !bytes.is_empty() {
@@ -99,6 +118,15 @@ mod tests {
         assert_eq!(
             shown(b"550 a\x1b[31m\x7f\\b\xff\xc3\xa9\xe2\x80\xae\r\r\n"),
             "550 a\\x1b[31m\\x7f\\\\b\\xffé\\u{202e}\\r"
+        );
+    }
+
+    #[test]
+    fn debug_shows_code_and_lines_not_offsets() {
+        let reply = Response::parse(b"250-mx.example\r\n250 2.1.0 Ok \x1b\xff\r\n").unwrap();
+        assert_eq!(
+            format!("{reply:?}"),
+            "Response { code: 250, lines: [\"mx.example\", \"2.1.0 Ok \\u{1b}\u{fffd}\"] }"
         );
     }
 

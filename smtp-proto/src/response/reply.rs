@@ -22,7 +22,7 @@ use super::{EnhancedStatus, ReplyCode, ReplyError, ReplyLimits, ReplyParser, Ret
 /// assert_eq!(reply.first_line().message(), b"No such user");
 /// assert_eq!(reply.to_string(), "550 5.1.1 No such user / 5.1.1 Try again");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Response {
     code: ReplyCode,
     raw: Bytes,

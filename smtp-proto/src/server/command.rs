@@ -61,6 +61,15 @@ pub enum Command {
     Vrfy(String),
     /// `QUIT` (RFC 5321 §4.1.1.10).
     Quit,
+    /// A verb this server does not know that the application answers itself, listed in
+    /// [`ServerConfig::extensions`](super::ServerConfig::extensions) (an `XFOO` or ETRN
+    /// under test). Never produced by [`parse_command`], which refuses unknown verbs.
+    Extension {
+        /// The verb, upper-cased.
+        verb: String,
+        /// What follows the verb and its space, as sent (may be empty).
+        args: String,
+    },
 }
 
 /// A command line the server refuses; [`CommandError::reply_code`] says how.

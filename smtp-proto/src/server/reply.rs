@@ -178,6 +178,26 @@ impl std::str::FromStr for Reply {
     }
 }
 
+/// Writes the form [`FromStr`](std::str::FromStr) reads, `"550 5.1.1 no such user"`: the
+/// code, the enhanced status if any, the text, lines separated by `\n`.
+///
+/// ```
+/// use smtp_proto::server::Reply;
+/// let reply: Reply = "250 2.0.0 first\nsecond".parse()?;
+/// assert_eq!(reply.to_string(), "250 2.0.0 first\nsecond");
+/// # Ok::<(), smtp_proto::server::ReplyError>(())
+/// ```
+impl std::fmt::Display for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.code.get())?;
+        if let Some(status) = self.status {
+            write!(f, " {status}")?;
+        }
+        f.write_str(" ")?;
+        f.write_str(&self.lines.join("\n"))
+    }
+}
+
 fn check_text(text: &str) -> Result<(), ReplyError> {
     match text
         .bytes()
@@ -192,6 +212,20 @@ fn check_text(text: &str) -> Result<(), ReplyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_is_what_from_str_reads() {
+        for text in [
+            "550 5.1.1 no such user",
+            "250 first\nsecond",
+            "250 ",
+            "421 4.3.2 a\n\nb",
+        ] {
+            let reply: Reply = text.parse().unwrap();
+            assert_eq!(reply.to_string(), text);
+            assert_eq!(reply.to_string().parse::<Reply>().unwrap(), reply);
+        }
+    }
 
     #[test]
     fn single_line_without_status() {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use smtp_proto::response::ReplyCode;
-use smtp_proto::server::{Reply, SaslMechanism};
+use smtp_proto::server::{CommandError, Reply, SaslMechanism, parse_command};
 
 use super::listen::{Bound, Runner};
 use super::pki::Pki;
@@ -144,6 +144,45 @@ impl TestServerBuilder {
     pub fn capability(mut self, line: impl Into<String>) -> Self {
         self.capabilities.extra.push(line.into());
         self
+    }
+
+    /// Answers the command `verb` (one the server does not know: an `XFOO` or ETRN a
+    /// custom [`Cmd`](smtp_proto::command::Cmd) sends) with `reply`, whatever its
+    /// arguments; the line is recorded in [`SessionRecord::commands`](super::SessionRecord).
+    /// Add the EHLO keyword the command needs with [`capability`](Self::capability). A verb
+    /// the server runs itself (MAIL, AUTH, ...), one that is not letters and digits, or a
+    /// reply that does not parse makes [`spawn`](Self::spawn) fail.
+    ///
+    /// ```
+    /// use smtp_tokio::test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = TestServer::builder()
+    ///     .capability("XPING")
+    ///     .answer("XPING", "250 2.0.0 pong")
+    ///     .spawn()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn answer(mut self, verb: &str, reply: &str) -> Self {
+        let upper = verb.to_ascii_uppercase();
+        let letters = !upper.is_empty() && upper.bytes().all(|b| b.is_ascii_alphanumeric());
+        let known = upper == "AUTH"
+            || !matches!(
+                parse_command(upper.as_bytes()),
+                Err(CommandError::Unknown { .. })
+            );
+        match reply.parse::<Reply>() {
+            _ if !letters => self.error(format!("answer: {verb:?} is not a command verb")),
+            _ if known => self.error(format!("answer: {upper} is the server's own command")),
+            Ok(reply) => {
+                self.rules.answers.push((upper, reply));
+                self
+            }
+            Err(e) => self.error(format!("answer reply {reply:?}: {e}")),
+        }
     }
 
     /// Offers STARTTLS (RFC 3207) with the generated certificate ([`TestServer::ca_pem`]).

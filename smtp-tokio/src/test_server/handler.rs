@@ -176,6 +176,10 @@ impl Handler {
             }
             Command::Noop => self.answer(250, (2, 0, 0), "Ok"),
             Command::Vrfy(_) => self.answer(252, (2, 5, 0), "Cannot VRFY, will accept"),
+            Command::Extension { verb, .. } => {
+                let reply = self.settings.rules.answer(&verb);
+                Action::Answer(vec![reply.unwrap_or(&self.settings.fallback).clone()])
+            }
             _ => Action::Answer(vec![self.settings.fallback.clone()]),
         }
     }

@@ -162,6 +162,8 @@ impl FaultRule {
 pub(super) struct Rules {
     pub(super) refusals: Vec<RefusalRule>,
     pub(super) faults: Vec<FaultRule>,
+    /// Verbs the server does not know, upper-cased, with their fixed answer.
+    pub(super) answers: Vec<(String, Reply)>,
 }
 
 /// What a fault makes the session do at a stage.
@@ -173,6 +175,14 @@ pub(super) enum Hit {
 }
 
 impl Rules {
+    /// The answer to an extension verb (upper-cased), if one was configured.
+    pub(super) fn answer(&self, verb: &str) -> Option<&Reply> {
+        self.answers
+            .iter()
+            .find(|(known, _)| known == verb)
+            .map(|(_, reply)| reply)
+    }
+
     /// The reply of the first refusal at `stage` matching any of `addresses` (`[""]` for
     /// a stage without an address).
     pub(super) fn refusal<'a>(
@@ -232,6 +242,7 @@ mod tests {
                 reply: reply.clone(),
             }],
             faults: Vec::new(),
+            answers: Vec::new(),
         };
         let at = |stage, address: &'static str| rules.refusal(stage, [address].into_iter());
         assert_eq!(at(Stage::Rcpt, "Bob@x.test"), Some(reply));

@@ -57,6 +57,12 @@ async fn serve(
         hostname: settings.hostname.clone(),
         // Fresh per session and process: std's hasher keys are random per process.
         nonce_seed: RandomState::new().hash_one(id),
+        extensions: settings
+            .rules
+            .answers
+            .iter()
+            .map(|(verb, _)| verb.clone())
+            .collect(),
         ..ServerConfig::default()
     };
     // Without AUTH configured every mechanism runs, so that the handler's 502 answers.

@@ -57,7 +57,9 @@ impl Envelope {
         Self { mail, recipients }
     }
 
-    /// Sets the MAIL parameters (`SIZE`, `BODY` and `SMTPUTF8` are decided by the client).
+    /// Sets the MAIL parameters. `SIZE` and `BODY` are decided by the client from the
+    /// body; `SMTPUTF8` set here is kept (set it for a message with UTF-8 header fields,
+    /// RFC 6532), and added by the client when an address needs it.
     pub fn with_mail_parameters(mut self, params: MailParameters) -> Self {
         self.mail = Mail::new(self.mail.reverse_path().clone(), params);
         self

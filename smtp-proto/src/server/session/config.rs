@@ -23,6 +23,11 @@ pub struct ServerConfig {
     /// may hash a session counter with `std`'s randomly keyed hasher), and in production
     /// a seed from a secure random source. Default 0.
     pub nonce_seed: u64,
+    /// Verbs the application answers itself ([`Command::Extension`](super::Command)):
+    /// an extension this server does not implement, such as a user's own command under
+    /// test. Compared ASCII case-insensitively; a verb the server knows (MAIL, DATA, AUTH,
+    /// ...) stays the server's. Any other unknown verb is refused with 500. Default none.
+    pub extensions: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -36,6 +41,7 @@ impl Default for ServerConfig {
                 .collect(),
             hostname: "localhost".to_owned(),
             nonce_seed: 0,
+            extensions: Vec::new(),
         }
     }
 }

@@ -258,6 +258,10 @@ impl Server {
         }
         let cmd = match parse_command(line) {
             Ok(cmd) => cmd,
+            Err(CommandError::Unknown { .. }) if self.is_extension(verb) => Command::Extension {
+                verb: verb.to_ascii_uppercase(),
+                args: args.to_owned(),
+            },
             Err(e) => return self.refuse_line(e.into()),
         };
         let awaiting = match &cmd {
@@ -279,6 +283,13 @@ impl Server {
             _ => Awaiting::Other,
         };
         self.emit(Event::Command(cmd), awaiting);
+    }
+
+    fn is_extension(&self, verb: &str) -> bool {
+        self.config
+            .extensions
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(verb))
     }
 
     fn step_data(&mut self, mut decoder: DotDecoder) -> bool {
