@@ -252,3 +252,32 @@ async fn a_next_dropped_while_reading_goes_on_where_it_stopped() {
     connection.send(Noop::default()).await.unwrap().unwrap();
     server.join().unwrap();
 }
+
+/// The `Stream` made by `unfold` keeps the `next` future it runs: a `next()` on it dropped
+/// mid-write loses nothing, and the mail is delivered whole.
+#[async_std::test]
+async fn a_stream_of_results_resumes_a_write_cut_mid_way() {
+    use futures_lite::{StreamExt, stream};
+
+    let (resume, resumed) = mpsc::channel();
+    let (mut connection, server, blocked) = connected(serve(resumed)).await;
+    let body = body();
+    {
+        let mails = connection.send_all_mails([(envelope(), MailBody::bytes(body.clone()))]);
+        let results = stream::unfold(mails, |mut mails| async move {
+            mails.next().await.map(|result| (result, mails))
+        });
+        let mut results = std::pin::pin!(results);
+        cut_mid_write(&blocked, results.next()).await;
+        resume.send(()).unwrap();
+        let report = results.next().await.unwrap().unwrap().unwrap();
+        assert_eq!(report.outcome(), Outcome::Delivered);
+        assert!(results.next().await.is_none());
+    }
+    assert!(connection.is_usable());
+    drop(connection);
+    let received = server.join().unwrap();
+    assert_eq!(received.len(), body.len() + 3);
+    assert!(received[..body.len()] == body[..], "a hole in the message");
+    assert_eq!(&received[body.len()..], b".\r\n");
+}

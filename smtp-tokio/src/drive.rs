@@ -27,8 +27,9 @@ pub(crate) struct Io {
     pub(crate) tls: Option<TlsInfo>,
     /// Octets written so far (QUIT ignores errors once its line left).
     pub(crate) written: u64,
-    /// A transmit's write started and has not finished: still true when [`drive`](Self::drive)
-    /// is entered again, its future was dropped mid-write.
+    /// A transmit's write started and its end is not settled (written, timed out, or its
+    /// failure handled): still true when [`drive`](Self::drive) is entered again, the
+    /// future was dropped mid-write.
     writing: bool,
     timer: Timer,
 }
@@ -85,10 +86,9 @@ impl Io {
                     };
                     let len = transmit.bytes().len() as u64;
                     self.writing = true;
-                    let written = self.timer.run(deadline, write).await;
-                    self.writing = false;
-                    match written {
+                    match self.timer.run(deadline, write).await {
                         None => {
+                            self.writing = false;
                             // The transmit may not have left: the core must not count an
                             // end of data in it as sent (uncertain).
                             exchange.handle_write_error();
@@ -97,8 +97,13 @@ impl Io {
                                 phase: Phase::Write,
                             });
                         }
+                        // `writing` stays set until the failure is handled: a future
+                        // dropped while it lingers still leaves the stream to be dropped.
                         Some(Err(error)) => return self.write_failed(exchange, error).await,
-                        Some(Ok(())) => self.written += len,
+                        Some(Ok(())) => {
+                            self.writing = false;
+                            self.written += len;
+                        }
                     }
                 }
                 Output::NeedInput { deadline } => {
@@ -189,6 +194,7 @@ impl Io {
         }
         exchange.handle_eof();
         self.stream = None;
+        self.writing = false;
         match exchange.poll_output(now()) {
             Ok(Output::Done(result)) => Ok(Driven::Done(result)),
             _ => Err(Error::Io(error)),

@@ -184,3 +184,34 @@ async fn a_next_dropped_while_reading_goes_on_where_it_stopped() {
     connection.send(Noop::default()).await.unwrap().unwrap();
     server.await.unwrap();
 }
+
+/// The `Stream` made by `unfold` keeps the `next` future it runs: a `next()` on it dropped
+/// mid-write loses nothing, and the mail is delivered whole.
+#[tokio::test(start_paused = true)]
+async fn a_stream_of_results_resumes_a_write_cut_by_a_timeout() {
+    use futures_lite::{StreamExt, stream};
+
+    let (mut connection, peer) = connected().await;
+    let (resume, resumed) = oneshot::channel();
+    let server = serve(peer, resumed);
+    let body = body();
+    {
+        let mails = connection.send_all_mails([(envelope(), MailBody::bytes(body.clone()))]);
+        let results = stream::unfold(mails, |mut mails| async move {
+            mails.next().await.map(|result| (result, mails))
+        });
+        let mut results = std::pin::pin!(results);
+        let cut = timeout(Duration::from_secs(1), results.next()).await;
+        assert!(cut.is_err(), "the write should have blocked: {cut:?}");
+        resume.send(()).unwrap();
+        let report = results.next().await.unwrap().unwrap().unwrap();
+        assert_eq!(report.outcome(), Outcome::Delivered);
+        assert!(results.next().await.is_none());
+    }
+    assert!(connection.is_usable());
+    drop(connection);
+    let received = server.await.unwrap();
+    assert_eq!(received.len(), body.len() + 3);
+    assert!(received[..body.len()] == body[..], "a hole in the message");
+    assert_eq!(&received[body.len()..], b".\r\n");
+}
