@@ -30,6 +30,10 @@ pub(crate) struct Io {
     pub(crate) tls: Option<TlsInfo>,
     /// Octets written so far (QUIT ignores errors once its line left).
     pub(crate) written: u64,
+    /// A transmit's write started and its end is not settled (written, timed out, or its
+    /// failure handled): still true when [`drive`](Self::drive) is entered again, the
+    /// future was dropped mid-write.
+    writing: bool,
     clock: Clock,
 }
 
@@ -50,6 +54,7 @@ impl Io {
             upgrader,
             tls,
             written: 0,
+            writing: false,
         }
     }
 
@@ -57,6 +62,11 @@ impl Io {
     ///
     /// Every error is fatal: the exchange is left unfinished, so the core refuses the
     /// client from then on; a future dropped mid-way leaves it so too.
+    ///
+    /// A future dropped mid-write is the one case where the same exchange may come back
+    /// (`Mails::next` called again): the transmit was handed over by the core, so its
+    /// rest is lost, and the stream may end in half a line. The exchange then fails as
+    /// after a write error, without another octet written (see [`Self::interrupted`]).
     pub(crate) async fn drive<C: Cmd, R: AsyncRead + Unpin>(
         &mut self,
         exchange: &mut Exchange<'_, C>,
@@ -64,6 +74,7 @@ impl Io {
         mut pause: impl FnMut(&mut C) -> bool,
     ) -> Result<Driven<C::Output>, Error> {
         let mut chunk: Vec<u8> = Vec::new();
+        self.interrupted(exchange);
         loop {
             let output = exchange.poll_output(self.now())?;
             match output {
@@ -77,8 +88,10 @@ impl Io {
                         stream.flush().await
                     };
                     let len = transmit.bytes().len() as u64;
+                    self.writing = true;
                     match timeout_at(&self.clock, deadline, write).await {
                         Err(_) => {
+                            self.writing = false;
                             // The transmit may not have left: the core must not count an
                             // end of data in it as sent (uncertain).
                             exchange.handle_write_error();
@@ -87,8 +100,13 @@ impl Io {
                                 phase: Phase::Write,
                             });
                         }
+                        // `writing` stays set until the failure is handled: a future
+                        // dropped while it lingers still leaves the stream to be dropped.
                         Ok(Err(error)) => return self.write_failed(exchange, error).await,
-                        Ok(Ok(())) => self.written += len,
+                        Ok(Ok(())) => {
+                            self.writing = false;
+                            self.written += len;
+                        }
                     }
                 }
                 Output::NeedInput { deadline } => {
@@ -143,6 +161,20 @@ impl Io {
         }
     }
 
+    /// The last transmit's write never finished (its future was dropped): the core
+    /// learns that it may not have left, so an end of data in it is not counted as sent, and
+    /// the stream is dropped, since nothing can complete the line it may end in. The next
+    /// poll then fails the exchange ([`ProtocolError::WriteFailed`], or the command's
+    /// result if its replies had finished it); a new exchange on this client is refused
+    /// anyway (the dropped one left it busy).
+    fn interrupted<C: Cmd>(&mut self, exchange: &mut Exchange<'_, C>) {
+        if std::mem::take(&mut self.writing) {
+            tracing::debug!("a write was cancelled mid-transmit: the connection is dropped");
+            self.stream = None;
+            exchange.handle_write_error();
+        }
+    }
+
     /// A write failed: the core learns that the transmit may not have left, then what the
     /// server sent before it closed is read, for a short while (a refusal followed by a
     /// close is a refusal, not an IO error; over TLS the records may still be on their way).
@@ -165,6 +197,7 @@ impl Io {
         }
         exchange.handle_eof();
         self.stream = None;
+        self.writing = false;
         match exchange.poll_output(self.now()) {
             Ok(Output::Done(result)) => Ok(Driven::Done(result)),
             _ => Err(Error::Io(error)),

@@ -43,10 +43,24 @@
 //!
 //! # Cancellation
 //!
-//! Every future here may be dropped. A command dropped mid-way leaves its exchange
-//! unfinished, and the core then refuses the connection ([`Connection::is_usable`] is
-//! false, the next `send` fails with `ProtocolError::Unusable` before writing): a late
-//! reply can never be taken for the answer to a later command.
+//! Every future here may be dropped (a timer raced against it, a lost `select!` branch)
+//! without corrupting anything, but a dropped command is not resumed:
+//!
+//! - A command (`send`, `send_mail`, `quit`, ...) dropped mid-way leaves its exchange
+//!   unfinished, and the core then refuses the connection ([`Connection::is_usable`] is
+//!   false, the next `send` fails with `ProtocolError::Unusable` before writing): a late
+//!   reply can never be taken for the answer to a later command.
+//! - Dropped in the middle of a write, it has handed the server part of a line or of a
+//!   message, and the rest is lost: nothing more is ever written on that stream. The next
+//!   command drops it (the server sees the connection close mid-message, so no message
+//!   with a hole is ever delivered); [`Connection::into_inner`] then returns `None`.
+//! - [`Mails::next`] is the one future whose work outlives it (the `Mails` keeps the
+//!   exchange). Dropped while it waits for a reply, it loses nothing: the next call reads
+//!   on. Dropped while it writes, the next call writes nothing more, drops the stream and
+//!   fails with `ProtocolError::WriteFailed` and the interrupted mails' reports: a mail cut
+//!   short is never reported delivered. To log progress while a large body is sent, keep
+//!   the one `next` future alive across the ticks (see [`Mails::next`]), or make the
+//!   `Mails` a `Stream` (see [`Mails`]), whose `next` may be dropped at any point.
 //!
 //! # Testing
 //!

@@ -97,9 +97,9 @@ impl Connection {
 /// The results of [`Connection::send_all_mails`], in order: call [`next`](Self::next)
 /// until it returns `None`.
 ///
-/// `next` borrows the `Mails` only while it waits, so it fits a `while let` loop and a
-/// `select!` branch. Where a `Stream` is wanted (the futures-core trait that futures,
-/// futures-lite and tokio-stream share), `unfold` makes one:
+/// `next` borrows the `Mails` only while it waits, so it fits a `while let` loop. Where a
+/// `Stream` is wanted (the futures-core trait that futures, futures-lite and tokio-stream
+/// share), `unfold` makes one:
 ///
 /// ```no_run
 /// # async fn demo(connection: &mut smtp_tokio::Connection,
@@ -117,6 +117,12 @@ impl Connection {
 /// println!("{delivered} delivered");
 /// # }
 /// ```
+///
+/// The stream keeps the `next` future it is running between polls, so a `next()` on it
+/// may be dropped at any point (a timeout to log progress, a `select!` branch that lost)
+/// and the next one carries on where it stopped, mid-write included. A `next` future
+/// of `Mails` itself may be dropped only while it waits for a reply: see
+/// [`next`](Self::next).
 pub struct Mails<'c, I: Iterator<Item = (Envelope, MailBody)>> {
     io: &'c mut Io,
     exchange: smtp_proto::client::Exchange<'c, SendMails<I>>,
@@ -129,6 +135,43 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> Mails<'_, I> {
     /// The next mail's result, or `None` once every mail is reported. After a fatal
     /// error, the mails already finished come first, then the error with the reports of
     /// the mails it interrupted ([`Error::reports`]), then `None`.
+    ///
+    /// Not cancel-safe in the sense of resuming, but safe. Dropping the future while it
+    /// waits for a reply loses nothing: the next call reads on. Dropping it while it writes
+    /// (a large body to a slow server) loses the rest of that write, which cannot be made
+    /// up, so the next call writes nothing more: it drops the stream, which may end in half
+    /// a line (the server sees the connection close in the middle of the message), and
+    /// returns [`Error::Protocol`] with
+    /// [`ProtocolError::WriteFailed`](smtp_proto::error::ProtocolError::WriteFailed) and the
+    /// interrupted mails' reports, as after a failed write: a mail cut short is never
+    /// reported delivered. The connection is then unusable.
+    ///
+    /// So to do something while a result is due (log progress, watch a shutdown signal),
+    /// keep the one future alive rather than wrapping each call in a timeout (or make the
+    /// `Mails` a `Stream`, which keeps it: see [`Mails`]):
+    ///
+    /// ```no_run
+    /// # async fn demo(connection: &mut smtp_tokio::Connection,
+    /// #     mails: Vec<(smtp_proto::command::Envelope, smtp_proto::command::MailBody)>) {
+    /// use std::time::Duration;
+    ///
+    /// let mut results = connection.send_all_mails(mails);
+    /// loop {
+    ///     // One future per result, kept across the ticks: never dropped mid-write.
+    ///     let mut next = std::pin::pin!(results.next());
+    ///     let result = loop {
+    ///         tokio::select! {
+    ///             result = &mut next => break result,
+    ///             _ = tokio::time::sleep(Duration::from_secs(5)) => println!("still sending"),
+    ///         }
+    ///     };
+    ///     match result {
+    ///         Some(result) => println!("{result:?}"),
+    ///         None => break,
+    ///     }
+    /// }
+    /// # }
+    /// ```
     pub async fn next(&mut self) -> Option<MailResult> {
         let span = self.span.clone();
         async {
