@@ -65,20 +65,21 @@ impl Io {
                 Output::Transmit(transmit) => {
                     log::log_transmit(&transmit);
                     let deadline = transmit.write_deadline();
-                    // One write_all per transmit: a pipelined group leaves together (the
-                    // core keeps it under `max_group`, so replies never back up).
+                    // The whole transmit before anything is read: a pipelined group leaves
+                    // together (the core keeps it under `max_group`, so replies never back
+                    // up). Counted, so that a failure tells how much may have left.
                     let len = transmit.bytes().len() as u64;
-                    match self.write_all(transmit.bytes(), deadline) {
+                    let mut accepted = 0;
+                    match self.write_all(transmit.bytes(), deadline, &mut accepted) {
                         Err(error) if is_timeout(&error) => {
-                            // The transmit may not have left: the core must not count an
-                            // end of data in it as sent (uncertain).
-                            exchange.handle_write_error();
+                            // What the stream accepted may have left; the rest did not.
+                            exchange.handle_write_error(accepted);
                             let _ = exchange.poll_output(self.now());
                             return Err(Error::Timeout {
                                 phase: Phase::Write,
                             });
                         }
-                        Err(error) => return self.write_failed(exchange, error),
+                        Err(error) => return self.write_failed(exchange, error, accepted),
                         Ok(()) => self.written += len,
                     }
                 }
@@ -138,13 +139,18 @@ impl Io {
 
     /// Writes `bytes` whole before `deadline`: each socket wait gets the time left, so a
     /// server reading a byte at a time cannot stretch it.
-    fn write_all(&mut self, mut bytes: &[u8], deadline: Instant) -> io::Result<()> {
+    fn write_all(
+        &mut self,
+        mut bytes: &[u8],
+        deadline: Instant,
+        accepted: &mut usize,
+    ) -> io::Result<()> {
         let stream = self
             .stream
             .as_mut()
             .ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
         if stream.is_tls() {
-            return stream.write_all_tls(bytes, deadline);
+            return stream.write_all_tls(bytes, deadline, accepted);
         }
         while !bytes.is_empty() {
             let left = deadline.saturating_duration_since(self.clock.now());
@@ -154,7 +160,10 @@ impl Io {
             stream.set_write_timeout(left)?;
             match stream.write(bytes) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
+                Ok(n) => {
+                    *accepted += n;
+                    bytes = bytes.get(n..).unwrap_or_default();
+                }
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => return Err(error),
             }
@@ -162,15 +171,17 @@ impl Io {
         stream.flush()
     }
 
-    /// A write failed: the core learns that the transmit may not have left, then what the
-    /// server sent before it closed is read, for a short while (a refusal followed by a
-    /// close is a refusal, not an IO error; over TLS the records may still be on their way).
+    /// A write failed after the stream accepted `accepted` octets of the transmit: the core
+    /// learns how much may have left, then what the server sent before it closed is read,
+    /// for a short while (a refusal followed by a close is a refusal, not an IO error; over
+    /// TLS the records may still be on their way).
     fn write_failed<C: Cmd>(
         &mut self,
         exchange: &mut Exchange<'_, C>,
         error: io::Error,
+        accepted: usize,
     ) -> Result<Driven<C::Output>, Error> {
-        exchange.handle_write_error();
+        exchange.handle_write_error(accepted);
         let until = self.now() + WRITE_FAILURE_LINGER;
         loop {
             let wait = until.saturating_duration_since(self.now());

@@ -112,7 +112,12 @@ impl Stream {
 
     /// Writes all of `bytes` over TLS by `deadline`: every socket write gets only what is
     /// left, so a reader that drains slowly cannot stretch the write.
-    pub(crate) fn write_all_tls(&mut self, mut bytes: &[u8], deadline: Instant) -> io::Result<()> {
+    pub(crate) fn write_all_tls(
+        &mut self,
+        mut bytes: &[u8],
+        deadline: Instant,
+        accepted: &mut usize,
+    ) -> io::Result<()> {
         let Stream::Tls(tls) = self else {
             return Err(io::ErrorKind::Unsupported.into());
         };
@@ -122,6 +127,7 @@ impl Stream {
                 return Ok(());
             }
             let n = tls.conn.writer().write(bytes)?;
+            *accepted += n;
             bytes = bytes.get(n..).unwrap_or_default();
         }
     }

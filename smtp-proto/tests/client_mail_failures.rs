@@ -92,8 +92,9 @@ fn verdict_before_the_body_left_is_not_uncertain() {
 }
 
 /// A write that failed: the end of data in it is not known to have left.
-#[test]
-fn failed_write_of_the_end_of_data_is_not_uncertain() {
+/// The recipient's status after the write of the body and end of data fails with
+/// `accepted(len)` of its octets taken by the stream.
+fn status_after_failed_body_write(accepted: impl Fn(usize) -> usize) -> RecipientStatus {
     let mut client = client_with(ClientConfig::default(), PIPE);
     let send = SendMail::new(envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..]));
     let now = std::time::Instant::now();
@@ -105,12 +106,37 @@ fn failed_write_of_the_end_of_data_is_not_uncertain() {
         panic!("the body")
     };
     assert!(t.bytes().ends_with(b".\r\n"));
-    ex.handle_write_error();
+    let len = t.bytes().len();
+    ex.handle_write_error(accepted(len));
     ex.handle_eof();
     assert!(ex.poll_output(now).is_err());
     let report = ex.command().report().unwrap();
+    report.recipients().next().unwrap().1.status()
+}
+
+#[test]
+fn failed_write_of_the_end_of_data_is_not_uncertain() {
+    // Nothing accepted, or the end of data cut before its LF: it never left.
     assert_eq!(
-        report.recipients().next().unwrap().1.status(),
+        status_after_failed_body_write(|_| 0),
         RecipientStatus::NotAttempted
+    );
+    assert_eq!(
+        status_after_failed_body_write(|len| len - 1),
+        RecipientStatus::NotAttempted
+    );
+}
+
+#[test]
+fn failed_write_after_the_end_of_data_was_accepted_is_uncertain() {
+    // The stream took the whole end of data before the failure: it may have arrived.
+    assert_eq!(
+        status_after_failed_body_write(|len| len),
+        RecipientStatus::Uncertain
+    );
+    // An adapter that cannot tell says so with more than the transmit.
+    assert_eq!(
+        status_after_failed_body_write(|_| usize::MAX),
+        RecipientStatus::Uncertain
     );
 }

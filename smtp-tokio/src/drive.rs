@@ -27,10 +27,10 @@ pub(crate) struct Io {
     pub(crate) tls: Option<TlsInfo>,
     /// Octets written so far (QUIT ignores errors once its line left).
     pub(crate) written: u64,
-    /// A transmit's write started and its end is not settled (written, timed out, or its
-    /// failure handled): still true when [`drive`](Self::drive) is entered again, the
-    /// future was dropped mid-write.
-    writing: bool,
+    /// While a transmit is being written (until it is written, timed out, or its failure
+    /// handled): how many of its octets the stream accepted. Still set when
+    /// [`drive`](Self::drive) is entered again: the future was dropped mid-write.
+    writing: Option<usize>,
     timer: Timer,
 }
 
@@ -50,7 +50,7 @@ impl Io {
             upgrader,
             tls,
             written: 0,
-            writing: false,
+            writing: None,
             timer: Timer::default(),
         }
     }
@@ -79,19 +79,25 @@ impl Io {
                     log::log_transmit(&transmit);
                     let deadline = Instant::from_std(transmit.write_deadline());
                     let stream = self.stream.as_mut().ok_or(ProtocolError::Unusable)?;
-                    // One write_all per transmit: a pipelined group leaves together.
+                    let bytes = transmit.bytes();
+                    let accepted = self.writing.insert(0);
+                    // The whole transmit before anything is read: a pipelined group leaves
+                    // together. Counted, so that a failure tells how much may have left.
                     let write = async {
-                        stream.write_all(transmit.bytes()).await?;
+                        while let Some(rest) = bytes.get(*accepted..).filter(|r| !r.is_empty()) {
+                            match stream.write(rest).await? {
+                                0 => return Err(std::io::ErrorKind::WriteZero.into()),
+                                n => *accepted += n,
+                            }
+                        }
                         stream.flush().await
                     };
-                    let len = transmit.bytes().len() as u64;
-                    self.writing = true;
+                    let len = bytes.len() as u64;
                     match self.timer.run(deadline, write).await {
                         None => {
-                            self.writing = false;
-                            // The transmit may not have left: the core must not count an
-                            // end of data in it as sent (uncertain).
-                            exchange.handle_write_error();
+                            // What the stream accepted may have left; the rest did not.
+                            let accepted = self.writing.take().unwrap_or(usize::MAX);
+                            exchange.handle_write_error(accepted);
                             let _ = exchange.poll_output(now());
                             return Err(Error::Timeout {
                                 phase: Phase::Write,
@@ -101,7 +107,7 @@ impl Io {
                         // dropped while it lingers still leaves the stream to be dropped.
                         Some(Err(error)) => return self.write_failed(exchange, error).await,
                         Some(Ok(())) => {
-                            self.writing = false;
+                            self.writing = None;
                             self.written += len;
                         }
                     }
@@ -159,20 +165,21 @@ impl Io {
     }
 
     /// The last transmit's write never finished (its future was dropped): the core
-    /// learns that it may not have left, so an end of data in it is not counted as sent, and
-    /// the stream is dropped, since nothing can complete the line it may end in. The next
+    /// learns how much of it the stream accepted (an end of data among those octets may
+    /// have arrived: uncertain; the rest never left), and the stream is dropped, since
+    /// nothing can complete the line it may end in. The next
     /// poll then fails the exchange ([`ProtocolError::WriteFailed`], or the command's
     /// result if its replies had finished it); a new exchange on this client is refused
     /// anyway (the dropped one left it busy).
     fn interrupted<C: Cmd>(&mut self, exchange: &mut Exchange<'_, C>) {
-        if std::mem::take(&mut self.writing) {
+        if let Some(accepted) = self.writing.take() {
             tracing::debug!("a write was cancelled mid-transmit: the connection is dropped");
             self.stream = None;
-            exchange.handle_write_error();
+            exchange.handle_write_error(accepted);
         }
     }
 
-    /// A write failed: the core learns that the transmit may not have left, then what the
+    /// A write failed: the core learns how much of the transmit may have left, then what the
     /// server sent before it closed is read, for a short while (a refusal followed by a
     /// close is a refusal, not an IO error; over TLS the records may still be on their way).
     async fn write_failed<C: Cmd>(
@@ -180,7 +187,7 @@ impl Io {
         exchange: &mut Exchange<'_, C>,
         error: std::io::Error,
     ) -> Result<Driven<C::Output>, Error> {
-        exchange.handle_write_error();
+        exchange.handle_write_error(self.writing.unwrap_or(usize::MAX));
         let until = Instant::now() + WRITE_FAILURE_LINGER;
         while let Some(stream) = self.stream.as_mut() {
             match timeout_at(until, stream.read(&mut self.buf)).await {
@@ -194,7 +201,7 @@ impl Io {
         }
         exchange.handle_eof();
         self.stream = None;
-        self.writing = false;
+        self.writing = None;
         match exchange.poll_output(now()) {
             Ok(Output::Done(result)) => Ok(Driven::Done(result)),
             _ => Err(Error::Io(error)),

@@ -215,17 +215,24 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         }
     }
 
-    /// Writing the last transmit failed or timed out: it may not have left, or only in
-    /// part. Call this first, then hand over what can still be read (a server that refuses
+    /// Writing the last transmit failed, timed out or was abandoned after the stream had
+    /// accepted `accepted` of its octets: the sum of what its writes returned (`Ok(n)`);
+    /// an adapter that cannot tell passes the transmit's length, since all of it may have
+    /// left. Call this first, then hand over what can still be read (a server that refuses
     /// and closes, a 552 during the body, has sent its reply: it is taken even though the
     /// line it answers did not fully leave), then [`handle_eof`](Self::handle_eof), then
     /// poll: the command gets its result if the replies finished it, else the exchange fails
     /// ([`ProtocolError::WriteFailed`]), and the command learns through
-    /// [`Cmd::on_failure`] that nothing from that transmit on is known to have left (so an
-    /// end of data that never left makes nothing uncertain).
-    pub fn handle_write_error(&mut self) {
+    /// [`Cmd::on_failure`] that the accepted octets may have left and the rest did not. An
+    /// end of data among the accepted octets may have reached the server, so its recipients
+    /// become uncertain; one after them never left, so it makes nothing uncertain.
+    pub fn handle_write_error(&mut self, accepted: usize) {
         let client = &mut *self.client;
-        client.unconfirmed_from = Some(client.outbox.last_start());
+        let start = client.outbox.last_start();
+        let left = start
+            .saturating_add(u64::try_from(accepted).unwrap_or(u64::MAX))
+            .min(client.outbox.sent());
+        client.unconfirmed_from = Some(left);
         client.write_failed = true;
     }
 

@@ -77,8 +77,9 @@ pub trait Cmd {
     fn on_reply(&mut self, reply: Response, cx: &mut Context<'_>) -> Step<Self::Output>;
 
     /// The connection failed (the exchange is ending with a [`ProtocolError`]): octets
-    /// before `written` left, octets from it on are not known to have (a write failed
-    /// there, see [`Exchange::handle_write_error`](crate::client::Exchange::handle_write_error)).
+    /// before `written` left or may have (the stream accepted them), octets from it on did
+    /// not (a write failed there, see
+    /// [`Exchange::handle_write_error`](crate::client::Exchange::handle_write_error)).
     /// A command that reports what it sent compares this with the
     /// [`Context::position`] it recorded. The default does nothing.
     fn on_failure(&mut self, written: crate::client::Position) {
