@@ -74,12 +74,16 @@ fn flush_sends_short_chunks_and_finish_may_send_bdat_0_last() {
     let mut out = Vec::new();
     framer.flush(&mut out).unwrap();
     assert_eq!(out, b"", "nothing staged, nothing sent");
+    assert_eq!(framer.chunks_written(), 0);
     framer.encode(b"abcdef\r", &mut out).unwrap();
     framer.flush(&mut out).unwrap();
     assert_eq!(out, b"BDAT 4\r\nabcdBDAT 2\r\nef", "the held CR stays held");
+    // One reply is awaited per chunk: the count must follow every BDAT line written.
+    assert_eq!(framer.chunks_written(), 2);
     framer.encode(b"\n", &mut out).unwrap();
     framer.flush(&mut out).unwrap();
-    framer.finish(&mut out).unwrap();
+    assert_eq!(framer.chunks_written(), 3);
+    assert_eq!(framer.finish_counted(&mut out), Ok(1));
     assert_eq!(
         out,
         b"BDAT 4\r\nabcdBDAT 2\r\nefBDAT 2\r\n\r\nBDAT 0 LAST\r\n"
