@@ -239,7 +239,14 @@ fn faults_give_uncertain_service_closing_and_timeout() {
     assert_eq!((run.status, kind(&run)), (3, "timeout"), "{run:?}");
     assert_eq!(run.json["outcome"], "uncertain", "{run:?}");
     // Over DATA the end of data waits for the 354: nothing left, an error.
-    let args = ["--to", "b@example.net", "--timeout", "0.5", "--chunking", "never"];
+    let args = [
+        "--to",
+        "b@example.net",
+        "--timeout",
+        "0.5",
+        "--chunking",
+        "never",
+    ];
     let run = served.send("blocking", &args);
     assert_eq!((run.status, kind(&run)), (2, "timeout"), "{run:?}");
     assert_eq!(run.json["outcome"], "error", "{run:?}");
