@@ -255,7 +255,7 @@ fn classify(
 ) -> (Vec<(Outcome, Option<LastMail>)>, Option<Failure>) {
     match result {
         Ok(Ok(report)) => {
-            let failure = odd_recipient(&report);
+            let failure = odd_recipient(&report).or_else(|| unsent_recipient(&report));
             let outcome = match failure {
                 Some(_) => Outcome::Error,
                 None => outcome_of(&report),
@@ -312,12 +312,25 @@ fn odd_recipient(report: &MailReport) -> Option<Failure> {
     ))
 }
 
+/// A finished mail with a recipient never attempted (the core reports `NotSent` only for
+/// an interrupted mail): a `protocol` error rather than a refusal the server never made.
+fn unsent_recipient(report: &MailReport) -> Option<Failure> {
+    (report.outcome() == MailOutcome::NotSent).then(|| {
+        Failure::new(
+            Kind::Protocol,
+            "the mail finished with a recipient never attempted",
+        )
+    })
+}
+
 fn outcome_of(report: &MailReport) -> Outcome {
     match report.outcome() {
         MailOutcome::Delivered => Outcome::Delivered,
         MailOutcome::Partial => Outcome::Partial,
         MailOutcome::Rejected => Outcome::Rejected,
         MailOutcome::Uncertain => Outcome::Uncertain,
+        // An interrupted mail is an `error` (CLI contract); `unsent_recipient` says why.
+        MailOutcome::NotSent => Outcome::Error,
     }
 }
 

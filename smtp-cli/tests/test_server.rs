@@ -233,8 +233,23 @@ fn faults_give_uncertain_service_closing_and_timeout() {
             .starttls(true)
             .fault(Fault::Silence(Stage::Rcpt)),
     );
+    // BDAT LAST left with MAIL and RCPT (PIPELINING and CHUNKING): the server may have the
+    // message, so a RCPT reply that never comes is uncertain.
     let run = served.send("async-std", &["--to", "b@example.net", "--timeout", "0.5"]);
+    assert_eq!((run.status, kind(&run)), (3, "timeout"), "{run:?}");
+    assert_eq!(run.json["outcome"], "uncertain", "{run:?}");
+    // Over DATA the end of data waits for the 354: nothing left, an error.
+    let args = [
+        "--to",
+        "b@example.net",
+        "--timeout",
+        "0.5",
+        "--chunking",
+        "never",
+    ];
+    let run = served.send("blocking", &args);
     assert_eq!((run.status, kind(&run)), (2, "timeout"), "{run:?}");
+    assert_eq!(run.json["outcome"], "error", "{run:?}");
 }
 
 #[test]

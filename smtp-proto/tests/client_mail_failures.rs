@@ -88,7 +88,7 @@ fn verdict_before_the_body_left_is_not_uncertain() {
     let report = ex.command().report().unwrap();
     let (_, b) = report.recipients().next().unwrap();
     assert_eq!(b.status(), RecipientStatus::NotAttempted);
-    assert_eq!(report.outcome(), Outcome::Rejected);
+    assert_eq!(report.outcome(), Outcome::NotSent);
 }
 
 /// A write that failed: the end of data in it is not known to have left.

@@ -10,6 +10,7 @@ pub(crate) fn print_report(report: &MailReport) {
         Outcome::Partial => "delivered to some recipients",
         Outcome::Rejected => "not delivered",
         Outcome::Uncertain => "uncertain (the connection was lost before the verdict)",
+        Outcome::NotSent => "not sent (the connection failed before the message left)",
     };
     eprintln!("outcome: {outcome}");
     for (path, recipient) in report.recipients() {

@@ -32,12 +32,12 @@ pub fn stops_reading_during_data<A: SmtpAdapter>() -> Result<(), String> {
 }
 
 /// As [`stops_reading_during_data`]: the end of data never left (the write stalled 12 MiB
-/// before it), so the mail is certainly not delivered: rejected, not uncertain
+/// before it), so the mail is certainly not delivered: not sent, not uncertain
 /// (SECURITY.md: uncertain is for a connection lost *after* the end of data was sent).
 pub fn stops_reading_during_data_is_not_uncertain<A: SmtpAdapter>() -> Result<(), String> {
     let report = stalled_body::<A>()?;
     let statuses: Vec<_> = report.recipients().map(|(_, r)| r.status()).collect();
-    if report.outcome() != Outcome::Rejected || statuses != [RecipientStatus::NotAttempted] {
+    if report.outcome() != Outcome::NotSent || statuses != [RecipientStatus::NotAttempted] {
         return Err(format!(
             "{}: outcome {:?} with {statuses:?} for a body whose end was never written",
             A::NAME,

@@ -125,7 +125,7 @@ pub(super) fn phase_failure(
     let (outcome, status) = if phase == Phase::DataEnd {
         (Outcome::Uncertain, RecipientStatus::Uncertain)
     } else {
-        (Outcome::Rejected, RecipientStatus::NotAttempted)
+        (Outcome::NotSent, RecipientStatus::NotAttempted)
     };
     let statuses: Vec<_> = report.recipients().map(|(_, r)| r.status()).collect();
     if report.outcome() != outcome || statuses != [status] {

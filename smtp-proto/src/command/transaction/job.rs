@@ -344,11 +344,22 @@ pub(crate) fn impossible(command: &'static str, response: Response) -> ProtocolE
     ProtocolError::ImpossibleReply { command, response }
 }
 
-/// Marks the accepted recipients of `txn` as having had the message sent, its end at `at`.
+/// Marks the recipients of `txn` that may get the message as having had it sent, its end
+/// at `at`: the accepted ones, and, unless MAIL was refused, those whose RCPT is still
+/// unanswered (pipelined BDAT LAST leaves with MAIL and RCPT, RFC 3030 §4.2): the server
+/// may accept them, so a verdict lost now is uncertain for them too. A refusal that comes
+/// later takes the mark back (`on_mail`, `on_rcpt`).
 pub(crate) fn mark_data_sent(report: &mut MailReport, txn: &Txn, at: u64) {
-    for index in txn.rcpts.iter() {
+    let mail_refused = report
+        .transactions
+        .last()
+        .and_then(|t| t.mail_reply.as_ref())
+        .is_some_and(|reply| !reply.is_positive_completion());
+    // Pipelined RCPT replies come in the batch's order: the first `rcpt_answers` are in.
+    for (position, index) in txn.rcpts.iter().enumerate() {
+        let unanswered = position >= txn.rcpt_answers && !mail_refused;
         if let Some(r) = report.recipients.get_mut(index) {
-            if r.accepted {
+            if r.accepted || unanswered {
                 r.data_end = Some(at);
             }
         }

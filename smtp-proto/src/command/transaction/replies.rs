@@ -39,6 +39,8 @@ impl Job {
                     r.rcpt_reply = Some(reply.clone());
                     r.rcpt_answered = false;
                     r.answer_after_refused_mail = None;
+                    // Pipelined BDAT LAST may have left already: nothing can be delivered.
+                    r.data_end = None;
                 }
             }
             if let Some(t) = self.report.transactions.last_mut() {
@@ -84,7 +86,8 @@ impl Job {
                 r.answer_after_refused_mail = Some(reply);
             }
             r.accepted = accepted;
-            // Pipelined BDAT: the body's end may have left before this acceptance.
+            // Pipelined BDAT: the body's end may have left before this reply; a refusal
+            // takes back the mark it got as unanswered then (`mark_data_sent`).
             r.data_end = if accepted { txn.end_at } else { None };
         }
         if accepted {

@@ -12,13 +12,21 @@ pub enum Outcome {
     Delivered,
     /// Some recipients were delivered, some refused or rejected.
     Partial,
-    /// No recipient was delivered: refused at MAIL or RCPT, or the message at the end of
-    /// data.
+    /// No recipient was delivered and every one was refused: at MAIL or RCPT, or the
+    /// message at the end of data (see each recipient's reply: a 4yz may be retried).
     Rejected,
     /// The connection died or timed out after the end of data was sent and before the
     /// verdict: the message may or may not have been accepted. Never reported as delivered
     /// or failed, so a retry decision can take the risk of duplicates into account.
     Uncertain,
+    /// The connection failed (closed, timed out, a write failed, a fatal reply) before the
+    /// end of data left for some recipient, and no recipient has the message: none was
+    /// delivered, none is uncertain. A retry cannot duplicate it. Recipients already refused
+    /// before the failure ([`RecipientStatus::Refused`] or [`RecipientStatus::Rejected`])
+    /// keep their status and reply; the others are [`RecipientStatus::NotAttempted`]. Only
+    /// an interrupted mail's report says this (`SendMail::report`,
+    /// `SendMails::interrupted_reports`); a finished mail is never `NotSent`.
+    NotSent,
 }
 
 /// What happened to one recipient.
@@ -30,10 +38,12 @@ pub enum RecipientStatus {
     Refused,
     /// Accepted at RCPT, but the message was refused (DATA, a BDAT chunk or the verdict).
     Rejected,
-    /// Accepted at RCPT; the connection was lost after the end of data, before the verdict.
+    /// Accepted at RCPT, or its RCPT still unanswered with MAIL not refused (pipelined BDAT
+    /// LAST leaves with them, RFC 3030 §4.2); the connection was lost after the end of data
+    /// left, before the verdict: the server may have the message.
     Uncertain,
     /// Not delivered, and not uncertain: a fatal error came before the message was sent in
-    /// full (the RCPT may have been accepted; the end of data never left).
+    /// full (the RCPT may have been accepted or unanswered; the end of data never left).
     NotAttempted,
 }
 
@@ -178,8 +188,10 @@ impl MailReport {
         &self.transactions
     }
 
-    /// The overall outcome: [`Outcome::Uncertain`] if any recipient is uncertain, else
-    /// delivered, partial or rejected by the delivered count.
+    /// The overall outcome, decided in this order: [`Outcome::Uncertain`] if any recipient
+    /// is uncertain; [`Outcome::Delivered`] if every one was delivered;
+    /// [`Outcome::Partial`] if some were; else [`Outcome::NotSent`] if some recipient was
+    /// not attempted (the connection failed first), else [`Outcome::Rejected`].
     pub fn outcome(&self) -> Outcome {
         let statuses = || self.recipients.iter().map(|r| r.status);
         if statuses().any(|s| s == RecipientStatus::Uncertain) {
@@ -188,6 +200,8 @@ impl MailReport {
             Outcome::Delivered
         } else if statuses().any(|s| s == RecipientStatus::Delivered) {
             Outcome::Partial
+        } else if statuses().any(|s| s == RecipientStatus::NotAttempted) {
+            Outcome::NotSent
         } else {
             Outcome::Rejected
         }
@@ -210,14 +224,20 @@ impl MailReport {
         }
     }
 
-    /// The report as it stands after a fatal error: recipients accepted and whose end of data
-    /// was sent become uncertain; the rest keep their status (not attempted if unanswered).
+    /// The report as it stands after a fatal error: a recipient without a verdict whose end
+    /// of data left becomes uncertain, whether its RCPT was accepted or still unanswered
+    /// with MAIL not refused (`mark_data_sent` marks exactly those, a refusal unmarks
+    /// them, a failed write forgets what did not leave); an accepted one whose end of data
+    /// never left is not attempted; the rest keep their status.
     pub(crate) fn interrupted(&self) -> Self {
         let mut report = self.clone();
         for r in &mut report.recipients {
-            if r.data_reply.is_none() && r.accepted && r.data_end.is_some() {
+            if r.data_reply.is_some() {
+                continue;
+            }
+            if r.data_end.is_some() {
                 r.status = RecipientStatus::Uncertain;
-            } else if r.data_reply.is_none() && r.accepted {
+            } else if r.accepted {
                 r.status = RecipientStatus::NotAttempted;
             }
         }

@@ -16,7 +16,10 @@ use super::{Envelope, MailBody, MailReport, SendMails, TransactionOptions};
 /// server was asked, the result is a [`MailReport`], whatever the server answered: refusals
 /// are in it, per recipient. After a fatal error, [`report`](Self::report) gives the report
 /// so far, with [`Outcome::Uncertain`](super::Outcome::Uncertain) when the message was sent
-/// and its verdict lost.
+/// and its verdict lost (under PIPELINING with CHUNKING, BDAT LAST leaves with MAIL and
+/// RCPT, so this includes a RCPT reply lost), and
+/// [`Outcome::NotSent`](super::Outcome::NotSent) when the failure came before the message
+/// left.
 ///
 /// ```
 /// use smtp_proto::command::{Envelope, MailBody, SendMail};
