@@ -190,7 +190,7 @@ async fn a_next_dropped_mid_write_fails_the_mail_and_sends_nothing_more() {
         "{error}"
     );
     let report = error.reports().first().expect("the mail's report");
-    assert_eq!(report.outcome(), Outcome::Rejected);
+    assert_eq!(report.outcome(), Outcome::NotSent);
     let (_, recipient) = report.recipients().next().unwrap();
     assert!(recipient.is_accepted());
     assert_eq!(recipient.status(), RecipientStatus::NotAttempted);

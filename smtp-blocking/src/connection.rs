@@ -216,8 +216,9 @@ impl Connection {
         }
     }
 
-    /// The stream, for the caller to go on with (after the TLS handshake failed there is
-    /// none).
+    /// The stream, for the caller to go on with: none after the TLS handshake failed, or
+    /// after a write was cut short (timed out or failed), since the stream may then end in
+    /// half a line.
     pub fn into_inner(self) -> Option<Stream> {
         self.io.stream
     }

@@ -72,7 +72,9 @@ impl Io {
                     let mut accepted = 0;
                     match self.write_all(transmit.bytes(), deadline, &mut accepted) {
                         Err(error) if is_timeout(&error) => {
-                            // What the stream accepted may have left; the rest did not.
+                            // What the stream accepted may have left; the rest did not, and
+                            // the stream may end in half a line: nothing more goes on it.
+                            self.stream = None;
                             exchange.handle_write_error(accepted);
                             let _ = exchange.poll_output(self.now());
                             return Err(Error::Timeout {

@@ -184,10 +184,8 @@ fn mail_refused_after_bdat_last_left_is_not_uncertain() {
     assert_eq!(report.outcome(), Outcome::Rejected);
 }
 
-/// The write that carried BDAT LAST failed: the end of data is not known to have left, so
-/// nothing is uncertain, and nothing was refused either.
-#[test]
-fn failed_write_of_bdat_last_is_not_uncertain() {
+/// The write that carried BDAT LAST failed after the stream accepted `accepted` octets.
+fn after_failed_bdat_write(accepted: usize) -> smtp_proto::command::MailReport {
     let mut client = client_with(ClientConfig::default(), BDAT);
     let now = Instant::now();
     let mut ex = client.send(send(&["<b@example.net>"]));
@@ -195,12 +193,30 @@ fn failed_write_of_bdat_last_is_not_uncertain() {
         panic!("the pipelined group")
     };
     assert_eq!(t.bytes(), ONE_BDAT.as_bytes());
-    ex.handle_write_error();
+    ex.handle_write_error(accepted);
     ex.handle_eof();
     assert!(ex.poll_output(now).is_err());
-    let report = ex.command().report().unwrap();
-    assert_eq!(statuses(&report), [NotAttempted]);
-    assert_eq!(report.outcome(), Outcome::NotSent);
+    ex.command().report().unwrap().clone()
+}
+
+/// The end of data was not accepted by the stream: it never left, so nothing is
+/// uncertain, and nothing was refused either.
+#[test]
+fn failed_write_of_bdat_last_is_not_uncertain() {
+    for accepted in [0, ONE_BDAT.len() - 1] {
+        let report = after_failed_bdat_write(accepted);
+        assert_eq!(statuses(&report), [NotAttempted]);
+        assert_eq!(report.outcome(), Outcome::NotSent);
+    }
+}
+
+/// The stream took the whole group, BDAT LAST's chunk included, before the failure: the
+/// message may have arrived with its RCPT still unanswered.
+#[test]
+fn failed_write_after_bdat_last_was_accepted_is_uncertain() {
+    let report = after_failed_bdat_write(ONE_BDAT.len());
+    assert_eq!(statuses(&report), [Uncertain]);
+    assert_eq!(report.outcome(), Outcome::Uncertain);
 }
 
 /// DATA: the end of data waits for the 354, which comes after every RCPT reply, so an

@@ -223,10 +223,11 @@ impl Connection {
         }
     }
 
-    /// The stream, for the caller to go on with (after the TLS handshake failed or was
-    /// cancelled there is none).
+    /// The stream, for the caller to go on with: none after the TLS handshake failed or was
+    /// cancelled, or after a write was cut short (timed out, failed, or its future dropped),
+    /// since the stream may then end in half a line.
     pub fn into_inner(self) -> Option<Stream> {
-        self.io.stream
+        self.io.into_stream()
     }
 
     /// Whether another command may run: no fatal error, no abandoned command, not closed

@@ -80,14 +80,24 @@ impl Io {
                     let deadline = Instant::from_std(transmit.write_deadline());
                     let stream = self.stream.as_mut().ok_or(ProtocolError::Unusable)?;
                     let bytes = transmit.bytes();
+                    let tls = matches!(stream, Stream::Tls(_));
                     let accepted = self.writing.insert(0);
                     // The whole transmit before anything is read: a pipelined group leaves
                     // together. Counted, so that a failure tells how much may have left.
                     let write = async {
                         while let Some(rest) = bytes.get(*accepted..).filter(|r| !r.is_empty()) {
-                            match stream.write(rest).await? {
-                                0 => return Err(std::io::ErrorKind::WriteZero.into()),
-                                n => *accepted += n,
+                            match stream.write(rest).await {
+                                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                                Ok(n) => *accepted += n,
+                                // rustls takes the plaintext, sends records of it, and on a
+                                // socket error returns the error alone: any of `rest` may
+                                // have left.
+                                Err(error) => {
+                                    if tls {
+                                        *accepted += rest.len();
+                                    }
+                                    return Err(error);
+                                }
                             }
                         }
                         stream.flush().await
@@ -95,8 +105,10 @@ impl Io {
                     let len = bytes.len() as u64;
                     match self.timer.run(deadline, write).await {
                         None => {
-                            // What the stream accepted may have left; the rest did not.
+                            // What the stream accepted may have left; the rest did not, and
+                            // the stream may end in half a line: nothing more goes on it.
                             let accepted = self.writing.take().unwrap_or(usize::MAX);
+                            self.stream = None;
                             exchange.handle_write_error(accepted);
                             let _ = exchange.poll_output(now());
                             return Err(Error::Timeout {
@@ -162,6 +174,15 @@ impl Io {
                 Output::Done(result) => return Ok(Driven::Done(result)),
             }
         }
+    }
+
+    /// The stream, unless a write on it was cut short (its future dropped): it may end in
+    /// half a line.
+    pub(crate) fn into_stream(self) -> Option<Stream> {
+        if self.writing.is_some() {
+            return None;
+        }
+        self.stream
     }
 
     /// The last transmit's write never finished (its future was dropped): the core

@@ -141,10 +141,11 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> Mails<'_, I> {
     /// (a large body to a slow server) loses the rest of that write, which cannot be made
     /// up, so the next call writes nothing more: it drops the stream, which may end in half
     /// a line (the server sees the connection close in the middle of the message), and
-    /// returns [`Error::Protocol`] with
-    /// [`ProtocolError::WriteFailed`](smtp_proto::error::ProtocolError::WriteFailed) and the
+    /// returns [`Error::Interrupted`] (its [`protocol`](Error::protocol) error is
+    /// [`ProtocolError::WriteFailed`](smtp_proto::error::ProtocolError::WriteFailed)) with the
     /// interrupted mails' reports, as after a failed write: a mail cut short is never
-    /// reported delivered. The connection is then unusable.
+    /// reported delivered (uncertain if its end of data had been accepted by the stream).
+    /// The connection is then unusable.
     ///
     /// So to do something while a result is due (log progress, watch a shutdown signal),
     /// keep the one future alive rather than wrapping each call in a timeout (or make the

@@ -9,7 +9,7 @@
 //!
 //! | [`Output`] | the caller |
 //! |---|---|
-//! | `Transmit(t)` | writes `t.bytes()` before `t.write_deadline()`, logs only `t.redacted()` |
+//! | `Transmit(t)` | writes `t.bytes()` before `t.write_deadline()`, logs only `t.redacted()`; if the write fails, times out or is abandoned, calls `handle_write_error(accepted)` with the octets the stream took (an end of data among them may have arrived: uncertain) |
 //! | `NeedInput { deadline }` | reads; hands the bytes to `handle_input`, or calls `handle_eof`; at the deadline calls `handle_timeout` |
 //! | `UpgradeTls` | runs the TLS handshake on the connection, then calls `tls_established` |
 //! | `NeedBody` | hands the next piece of a streamed body to `handle_body`, or calls `handle_body_end` |
@@ -51,7 +51,18 @@
 //!         match exchange.poll_output(Instant::now())? {
 //!             Output::Transmit(transmit) => {
 //!                 stream.set_write_timeout(until(transmit.write_deadline()))?;
-//!                 stream.write_all(transmit.bytes())?;
+//!                 // Counted: a failure must say how much may have left.
+//!                 let mut accepted = 0;
+//!                 while let Some(rest) = transmit.bytes().get(accepted..).filter(|r| !r.is_empty()) {
+//!                     match stream.write(rest) {
+//!                         Ok(n) if n > 0 => accepted += n,
+//!                         _ => {
+//!                             exchange.handle_write_error(accepted);
+//!                             exchange.handle_eof();
+//!                             break;
+//!                         }
+//!                     }
+//!                 }
 //!             }
 //!             Output::NeedInput { deadline } => {
 //!                 stream.set_read_timeout(until(deadline))?;

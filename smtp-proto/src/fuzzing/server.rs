@@ -54,6 +54,8 @@ enum Seen {
 fn config(flags: u8) -> ServerConfig {
     let config = ServerConfig {
         nonce_seed: u64::from(flags),
+        // An application-answered verb, and one that names a built-in (ignored).
+        extensions: vec!["XPING".into(), "DATA".into()],
         ..ServerConfig::default()
     };
     if flags & 1 == 1 {
@@ -186,6 +188,11 @@ fn respond(event: &Event, flags: u8) -> Option<Answer> {
         Event::Command(Command::Data) => reply(554, "no"),
         Event::Command(Command::Quit) => reply(221, "bye"),
         Event::Command(Command::StartTls) => reply(454, "TLS not available"),
+        Event::Command(Command::Extension { verb, args }) => {
+            assert_eq!(verb, "XPING", "only listed verbs are handed out");
+            assert!(!args.bytes().any(|b| b.is_ascii_control() && b != b'\t'));
+            reply(250, "pong")
+        }
         Event::Authenticate(_) if flags & 4 == 4 => reply(235, "ok"),
         Event::Authenticate(c) if flags & 64 == 64 && c.mechanism().is_bearer() => {
             return Some(Answer::SaslError);

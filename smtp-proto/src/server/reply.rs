@@ -179,7 +179,10 @@ impl std::str::FromStr for Reply {
 }
 
 /// Writes the form [`FromStr`](std::str::FromStr) reads, `"550 5.1.1 no such user"`: the
-/// code, the enhanced status if any, the text, lines separated by `\n`.
+/// code, the enhanced status if any, the text, lines separated by `\n`. Parsing it gives the
+/// same reply back, except for a reply without an enhanced status whose text starts with
+/// one (`Reply::new(250, "2.0.0 ok")`): the form cannot tell them apart, and `FromStr`
+/// reads a status.
 ///
 /// ```
 /// use smtp_proto::server::Reply;
@@ -212,6 +215,14 @@ fn check_text(text: &str) -> Result<(), ReplyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_is_ambiguous_only_for_status_like_text_without_status() {
+        let reply = Reply::new(ReplyCode::OK, "2.0.0 ok").unwrap();
+        let back: Reply = reply.to_string().parse().unwrap();
+        assert_eq!(back.status(), Some(EnhancedStatus::new(2, 0, 0).unwrap()));
+        assert_ne!(back, reply);
+    }
 
     #[test]
     fn display_is_what_from_str_reads() {

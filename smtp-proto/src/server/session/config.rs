@@ -26,7 +26,8 @@ pub struct ServerConfig {
     /// Verbs the application answers itself ([`Command::Extension`](super::Command)):
     /// an extension this server does not implement, such as a user's own command under
     /// test. Compared ASCII case-insensitively; a verb the server knows (MAIL, DATA, AUTH,
-    /// ...) stays the server's. Any other unknown verb is refused with 500. Default none.
+    /// ...) stays the server's, and an empty entry matches nothing (an empty line stays a
+    /// 500). Any other unknown verb is refused with 500. Default none.
     pub extensions: Vec<String>,
 }
 

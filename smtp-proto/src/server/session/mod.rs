@@ -286,10 +286,12 @@ impl Server {
     }
 
     fn is_extension(&self, verb: &str) -> bool {
-        self.config
-            .extensions
-            .iter()
-            .any(|known| known.eq_ignore_ascii_case(verb))
+        !verb.is_empty()
+            && self
+                .config
+                .extensions
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(verb))
     }
 
     fn step_data(&mut self, mut decoder: DotDecoder) -> bool {

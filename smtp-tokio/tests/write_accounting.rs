@@ -1,0 +1,205 @@
+//! A write cut after mail 1's end of data left, in the transmit that carries mail 2's
+//! pipelined envelope: mail 1 is uncertain (the server may have it), never "not sent",
+//! whether the cut is a dropped future over plain TCP or a socket error under TLS (rustls
+//! reports the error alone after records of the call's plaintext left).
+mod support;
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use smtp_proto::client::ClientConfig;
+use smtp_proto::command::{Envelope, MailBody, RecipientStatus};
+use smtp_proto::error::ProtocolError;
+use smtp_tokio::{Connection, ConnectionConfig, Security, TlsConfig};
+use support::{Peer, TestPki};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, DuplexStream, ReadBuf};
+use tokio::sync::oneshot;
+use tokio::time::timeout;
+
+/// Mail 1, one recipient, then mail 2 with `recipients` of them, pipelined after it.
+fn two_mails(recipients: usize) -> [(Envelope, MailBody); 2] {
+    let one = Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap()],
+    )
+    .unwrap();
+    let many: Vec<_> = (0..recipients)
+        .map(|i| format!("<r{i:04}@y.test>").parse().unwrap())
+        .collect();
+    let two = Envelope::new("<a@x.test>".parse().unwrap(), many).unwrap();
+    [
+        (one, MailBody::bytes(&b"hello\r\n"[..])),
+        (two, MailBody::bytes(&b"second\r\n"[..])),
+    ]
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_write_cut_after_the_end_of_data_is_uncertain() {
+    let (client, server) = tokio::io::duplex(4 * 1024);
+    let greet = tokio::spawn(async move {
+        let mut peer = Peer::new(server);
+        peer.greet_ehlo(&["PIPELINING"]).await;
+        peer
+    });
+    let config = ConnectionConfig::builder("mx.test")
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect_with_stream(client, &config)
+        .await
+        .unwrap();
+    let mut peer = greet.await.unwrap();
+    let (resume, resumed) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        resumed.await.unwrap();
+        let mut received = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = peer.stream.read(&mut buf).await.unwrap_or(0);
+            if n == 0 {
+                return received;
+            }
+            received.extend_from_slice(&buf[..n]);
+        }
+    });
+    let mut results = connection.send_all_mails(two_mails(400));
+    let cut = timeout(Duration::from_secs(1), results.next()).await;
+    assert!(cut.is_err(), "should block: {cut:?}");
+    resume.send(()).unwrap();
+    let error = results.next().await.expect("a result").unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::WriteFailed),
+        "{error}"
+    );
+    let statuses: Vec<Vec<RecipientStatus>> = error
+        .reports()
+        .iter()
+        .map(|r| r.recipients().map(|(_, x)| x.status()).take(2).collect())
+        .collect();
+    drop(results);
+    drop(connection);
+    let received = server.await.unwrap();
+    let text = String::from_utf8_lossy(&received);
+    assert!(
+        text.contains("hello\r\n.\r\nMAIL FROM:<a@x.test>\r\n"),
+        "{text}"
+    );
+    assert_eq!(statuses[0], vec![RecipientStatus::Uncertain]);
+}
+
+/// 0: pass; 1: armed, the next write passes and arms 2; 2: every write fails.
+struct Breaking {
+    inner: DuplexStream,
+    state: Arc<AtomicUsize>,
+}
+
+impl AsyncRead for Breaking {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+impl AsyncWrite for Breaking {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.state.load(Ordering::SeqCst) {
+            2 => Poll::Ready(Err(std::io::ErrorKind::ConnectionReset.into())),
+            s => {
+                let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+                if s == 1 {
+                    if let Poll::Ready(Ok(n)) = &poll {
+                        let _ = n;
+                        self.state.store(2, Ordering::SeqCst);
+                    }
+                }
+                poll
+            }
+        }
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[tokio::test]
+async fn a_tls_write_error_after_the_end_of_data_left_is_uncertain() {
+    let pki = TestPki::new();
+    let (client, server) = tokio::io::duplex(1 << 20);
+    let state = Arc::new(AtomicUsize::new(0));
+    let arm = state.clone();
+    let acceptor = pki.acceptor.clone();
+    let server = tokio::spawn(async move {
+        let tls = acceptor.accept(server).await.unwrap();
+        let mut peer = Peer::new(tls);
+        peer.greet_ehlo(&["PIPELINING"]).await;
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        arm.store(1, Ordering::SeqCst);
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        let mut received = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match peer.stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return received,
+                Ok(n) => received.extend_from_slice(&buf[..n]),
+            }
+        }
+    });
+    let config = ConnectionConfig::builder("localhost")
+        .security(Security::ImplicitTls)
+        .tls(
+            TlsConfig::new()
+                .root_certificates_pem(pki.ca_pem.as_bytes())
+                .unwrap(),
+        )
+        .client_id("client.test".parse().unwrap())
+        .client_config(ClientConfig {
+            max_group: std::num::NonZeroUsize::new(64 * 1024),
+            ..ClientConfig::default()
+        })
+        .build()
+        .unwrap();
+    let transport = Breaking {
+        inner: client,
+        state,
+    };
+    let mut connection = Connection::connect_with_stream(transport, &config)
+        .await
+        .unwrap();
+    let mut results = connection.send_all_mails(two_mails(1000));
+    let error = results.next().await.expect("a result").unwrap_err();
+    let status = error
+        .reports()
+        .first()
+        .map(|r| r.recipients().next().unwrap().1.status());
+    drop(results);
+    drop(connection);
+    let received = server.await.unwrap();
+    let text = String::from_utf8_lossy(&received);
+    assert!(
+        text.starts_with("hello\r\n.\r\n"),
+        "the server got the end of data"
+    );
+    assert_eq!(
+        status,
+        Some(RecipientStatus::Uncertain),
+        "the server got the end of data"
+    );
+}
