@@ -1,0 +1,371 @@
+//! A write cut after mail 1's end of data left, in the transmit that carries mail 2's
+//! pipelined envelope: mail 1 is uncertain (the server may have it), never "not sent",
+//! whether the cut is a dropped future, the write deadline, a socket error over plain TCP,
+//! or a socket error under TLS (futures-rustls reports the error alone after records of
+//! the call's plaintext left).
+//!
+//! The servers are std threads (the blocking adapter's test support). The dropped future
+//! and the deadline block for real on a Unix socket pair whose server stops reading; the
+//! socket errors come from a transport that fails on cue, right after the server sent 354.
+#![cfg(unix)]
+
+#[path = "../../smtp-blocking/tests/support/mod.rs"]
+mod support;
+
+use std::net::TcpStream;
+use std::num::NonZeroUsize;
+use std::os::unix::net::UnixStream;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_io::Async;
+use futures_io::{AsyncRead, AsyncWrite};
+use futures_lite::FutureExt;
+use smtp_async_std::{Connection, ConnectionConfig, Error, Phase, Security, TlsConfig};
+use smtp_proto::client::{ClientConfig, Timeouts};
+use smtp_proto::command::{Envelope, MailBody, RecipientStatus};
+use smtp_proto::error::ProtocolError;
+use support::{Peer, TestPki, accept_tls, listener};
+
+/// Mail 2's recipients when the transmit must outgrow a Unix socket's buffer (a few
+/// hundred KiB): about 1 MB of RCPT lines.
+const MANY: usize = 40_000;
+
+/// Mail 1, one recipient, then mail 2 with `recipients` of them, pipelined after it.
+fn two_mails(recipients: usize) -> [(Envelope, MailBody); 2] {
+    let one = Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap()],
+    )
+    .unwrap();
+    let many: Vec<_> = (0..recipients)
+        .map(|i| format!("<r{i:05}@y.test>").parse().unwrap())
+        .collect();
+    let two = Envelope::new("<a@x.test>".parse().unwrap(), many).unwrap();
+    [
+        (one, MailBody::bytes(&b"hello\r\n"[..])),
+        (two, MailBody::bytes(&b"second\r\n"[..])),
+    ]
+}
+
+/// Groups of up to 4 MiB (so mail 2's envelope follows mail 1's end of data in one
+/// transmit) and a write deadline of `write`.
+fn config(
+    host: &str,
+    security: Security,
+    write: Duration,
+) -> smtp_async_std::ConnectionConfigBuilder {
+    ConnectionConfig::builder(host)
+        .security(security)
+        .client_id("client.test".parse().unwrap())
+        .client_config(ClientConfig {
+            max_group: NonZeroUsize::new(4 << 20),
+            timeouts: Timeouts {
+                write,
+                ..Timeouts::RFC5321
+            },
+            ..ClientConfig::default()
+        })
+}
+
+/// The status of mail 1's recipient, as the error that ended the connection reports it.
+fn first_status(error: &Error) -> Option<RecipientStatus> {
+    let report = error.reports().first()?;
+    report.recipients().next().map(|(_, r)| r.status())
+}
+
+/// The server's part after the greeting: answers mail 1's envelope and DATA (calling
+/// `on_data` just before the 354), waits for `resume` if given, then returns everything
+/// the client writes until it closes.
+fn serve<S: std::io::Read + std::io::Write>(
+    peer: &mut Peer<S>,
+    on_data: impl FnOnce(),
+    resume: Option<mpsc::Receiver<()>>,
+) -> Vec<u8> {
+    peer.greet_ehlo(&["PIPELINING"]);
+    peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+    on_data();
+    peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+    if let Some(resume) = resume {
+        resume.recv().unwrap();
+    }
+    peer.rest()
+}
+
+/// A Unix socket pair: the client's end, and a server thread on the other that stops
+/// reading after the 354 until `resume`.
+fn stalling_server() -> (
+    UnixStream,
+    mpsc::Sender<()>,
+    std::thread::JoinHandle<Vec<u8>>,
+) {
+    let (client, server) = UnixStream::pair().unwrap();
+    server
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let (resume, resumed) = mpsc::channel();
+    let server = std::thread::spawn(move || serve(&mut Peer::new(server), || {}, Some(resumed)));
+    (client, resume, server)
+}
+
+/// Runs `future` until a write on the client's stream blocks, and drops it there.
+async fn cut_mid_write<T: std::fmt::Debug>(blocked: &AtomicBool, future: impl Future<Output = T>) {
+    // `or` polls `future` first, so the check sees the write that just returned Pending.
+    let cut = async { Some(future.await) }
+        .or(std::future::poll_fn(|_| {
+            match blocked.load(Ordering::SeqCst) {
+                true => Poll::Ready(None),
+                false => Poll::Pending,
+            }
+        }))
+        .await;
+    assert!(cut.is_none(), "the write should have blocked: {cut:?}");
+}
+
+#[async_std::test]
+async fn a_dropped_write_cut_after_the_end_of_data_is_uncertain() {
+    let (client, resume, server) = stalling_server();
+    let blocked = Arc::new(AtomicBool::new(false));
+    let client = Watched {
+        stream: Async::new(client).unwrap(),
+        blocked: blocked.clone(),
+    };
+    let config = config("mx.test", Security::None, Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect_with_stream(client, &config)
+        .await
+        .unwrap();
+    let mut results = connection.send_all_mails(two_mails(MANY));
+    cut_mid_write(&blocked, results.next()).await;
+    resume.send(()).unwrap();
+    let error = results.next().await.expect("a result").unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::WriteFailed),
+        "{error}"
+    );
+    let status = first_status(&error);
+    drop(results);
+    drop(connection);
+    let received = server.join().unwrap();
+    assert!(
+        received.starts_with(b"hello\r\n.\r\nMAIL FROM:<a@x.test>\r\n"),
+        "the server got the end of data"
+    );
+    assert!(received.len() < 1_000_000, "the transmit was cut");
+    assert_eq!(status, Some(RecipientStatus::Uncertain));
+}
+
+#[async_std::test]
+async fn a_write_deadline_after_the_end_of_data_is_uncertain() {
+    let (client, resume, server) = stalling_server();
+    let config = config("mx.test", Security::None, Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let client = Async::new(client).unwrap();
+    let mut connection = Connection::connect_with_stream(client, &config)
+        .await
+        .unwrap();
+    let mut results = connection.send_all_mails(two_mails(MANY));
+    let error = results.next().await.expect("a result").unwrap_err();
+    assert!(
+        matches!(
+            error.cause(),
+            Error::Timeout {
+                phase: Phase::Write
+            }
+        ),
+        "{error}"
+    );
+    let status = first_status(&error);
+    drop(results);
+    drop(connection);
+    resume.send(()).unwrap();
+    let received = server.join().unwrap();
+    assert!(
+        received.starts_with(b"hello\r\n.\r\nMAIL FROM:<a@x.test>\r\n"),
+        "the server got the end of data"
+    );
+    assert!(received.len() < 1_000_000, "the transmit was cut");
+    assert_eq!(status, Some(RecipientStatus::Uncertain));
+}
+
+/// A connection over TCP whose transport breaks on the first write after the server's
+/// 354: that write passes at most `cap` octets, every later one fails. Returns the error
+/// that ended the connection and what the server received (decrypted) after the 354.
+async fn broken_after_354(tls: bool, cap: usize, recipients: usize) -> (Error, Vec<u8>) {
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let state = Arc::new(AtomicUsize::new(PASS));
+    let arm = state.clone();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let on_data = move || arm.store(ARMED, Ordering::SeqCst);
+        if tls {
+            serve(
+                &mut Peer::new(accept_tls(&server_config, socket)),
+                on_data,
+                None,
+            )
+        } else {
+            serve(&mut Peer::new(socket), on_data, None)
+        }
+    });
+    let security = if tls {
+        Security::ImplicitTls
+    } else {
+        Security::None
+    };
+    let config = config("localhost", security, Duration::from_secs(60))
+        .port(port)
+        .tls(
+            TlsConfig::new()
+                .root_certificates_pem(pki.ca_pem.as_bytes())
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let transport = Breaking {
+        inner: Async::new(socket).unwrap(),
+        state,
+        cap,
+    };
+    let mut connection = Connection::connect_with_stream(transport, &config)
+        .await
+        .unwrap();
+    let mut results = connection.send_all_mails(two_mails(recipients));
+    let error = results.next().await.expect("a result").unwrap_err();
+    drop(results);
+    drop(connection);
+    (error, server.join().unwrap())
+}
+
+#[async_std::test]
+async fn a_write_error_after_the_end_of_data_is_uncertain() {
+    let (error, received) = broken_after_354(false, 64, 1000).await;
+    assert!(
+        matches!(error.cause(), Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "{error}"
+    );
+    assert_eq!(received.len(), 64);
+    assert!(
+        received.starts_with(b"hello\r\n.\r\nMAIL FROM:<a@x.test>\r\n"),
+        "the server got the end of data"
+    );
+    assert_eq!(first_status(&error), Some(RecipientStatus::Uncertain));
+}
+
+/// The transmit (about 25 KB) takes two TLS records; the first, which carries the end of
+/// data, leaves, then the socket fails: rustls returns the error alone.
+#[async_std::test]
+async fn a_tls_write_error_after_the_end_of_data_left_is_uncertain() {
+    let (error, received) = broken_after_354(true, usize::MAX, 1000).await;
+    assert!(
+        matches!(error.cause(), Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "{error}"
+    );
+    assert!(
+        received.starts_with(b"hello\r\n.\r\nMAIL FROM:<a@x.test>\r\n"),
+        "the server got the end of data"
+    );
+    assert!(received.len() < 25_000, "the second record never left");
+    assert_eq!(first_status(&error), Some(RecipientStatus::Uncertain));
+}
+
+/// [`Breaking`]'s states: every write passes; the next write passes `cap` octets at most;
+/// every write fails.
+const PASS: usize = 0;
+const ARMED: usize = 1;
+const BROKEN: usize = 2;
+
+/// The client's transport, broken on cue (see [`PASS`], [`ARMED`], [`BROKEN`]).
+struct Breaking<S> {
+    inner: S,
+    state: Arc<AtomicUsize>,
+    cap: usize,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Breaking<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Breaking<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.state.load(Ordering::SeqCst) {
+            BROKEN => Poll::Ready(Err(std::io::ErrorKind::ConnectionReset.into())),
+            PASS => Pin::new(&mut self.inner).poll_write(cx, buf),
+            _ => {
+                let len = buf.len().min(self.cap);
+                let poll = Pin::new(&mut self.inner).poll_write(cx, &buf[..len]);
+                if let Poll::Ready(Ok(_)) = poll {
+                    self.state.store(BROKEN, Ordering::SeqCst);
+                }
+                poll
+            }
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_close(cx)
+    }
+}
+
+/// The client's stream, telling when a write blocks (returns `Pending`).
+struct Watched {
+    stream: Async<UnixStream>,
+    blocked: Arc<AtomicBool>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let poll = Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.blocked.store(poll.is_pending(), Ordering::SeqCst);
+        poll
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_close(cx)
+    }
+}

@@ -1,0 +1,257 @@
+//! A write cut after mail 1's end of data left, in the transmit that carries mail 2's
+//! pipelined envelope: mail 1 is uncertain (the server may have it), never "not sent",
+//! whether the cut is the write deadline, a socket error over plain TCP, or a socket error
+//! under TLS (the plaintext handed to rustls counts as possibly sent: its records may have
+//! left before the socket failed).
+//!
+//! The deadline blocks for real on a Unix socket pair whose server stops reading; the
+//! socket errors come from a transport that fails on cue, right after the server sent 354.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use smtp_blocking::{Connection, ConnectionConfig, Error, Phase, Security, TlsConfig};
+use smtp_proto::client::{ClientConfig, Timeouts};
+use smtp_proto::command::{Envelope, MailBody, RecipientStatus};
+use support::{Peer, TestPki, accept_tls, listener};
+
+/// Mail 1, one recipient, then mail 2 with `recipients` of them, pipelined after it.
+fn two_mails(recipients: usize) -> [(Envelope, MailBody); 2] {
+    let one = Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap()],
+    )
+    .unwrap();
+    let many: Vec<_> = (0..recipients)
+        .map(|i| format!("<r{i:05}@y.test>").parse().unwrap())
+        .collect();
+    let two = Envelope::new("<a@x.test>".parse().unwrap(), many).unwrap();
+    [
+        (one, MailBody::bytes(&b"hello\r\n"[..])),
+        (two, MailBody::bytes(&b"second\r\n"[..])),
+    ]
+}
+
+/// Groups of up to 4 MiB (so mail 2's envelope follows mail 1's end of data in one
+/// transmit) and a write deadline of `write`.
+fn config(
+    host: &str,
+    security: Security,
+    write: Duration,
+) -> smtp_blocking::ConnectionConfigBuilder {
+    ConnectionConfig::builder(host)
+        .security(security)
+        .client_id("client.test".parse().unwrap())
+        .client_config(ClientConfig {
+            max_group: NonZeroUsize::new(4 << 20),
+            timeouts: Timeouts {
+                write,
+                ..Timeouts::RFC5321
+            },
+            ..ClientConfig::default()
+        })
+}
+
+/// The status of mail 1's recipient, as the error that ended the connection reports it.
+fn first_status(error: &Error) -> Option<RecipientStatus> {
+    let report = error.reports().first()?;
+    report.recipients().next().map(|(_, r)| r.status())
+}
+
+/// The server's part after the greeting: answers mail 1's envelope and DATA (calling
+/// `on_data` just before the 354), waits for `resume` if given, then returns everything
+/// the client writes until it closes.
+fn serve<S: Read + Write>(
+    peer: &mut Peer<S>,
+    on_data: impl FnOnce(),
+    resume: Option<mpsc::Receiver<()>>,
+) -> Vec<u8> {
+    peer.greet_ehlo(&["PIPELINING"]);
+    peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+    on_data();
+    peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+    if let Some(resume) = resume {
+        resume.recv().unwrap();
+    }
+    peer.rest()
+}
+
+/// About 1 MB of RCPT lines, far more than a Unix socket holds (a few hundred KiB): the
+/// socket accepts the end of data and the start of mail 2's envelope, then blocks until
+/// the deadline.
+#[cfg(unix)]
+#[test]
+fn a_write_deadline_after_the_end_of_data_is_uncertain() {
+    use std::os::unix::net::UnixStream;
+
+    let (client, server) = UnixStream::pair().unwrap();
+    server
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let (resume, resumed) = mpsc::channel();
+    let server = std::thread::spawn(move || serve(&mut Peer::new(server), || {}, Some(resumed)));
+    let config = config("mx.test", Security::None, Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect_with_stream(client, &config).unwrap();
+    let mut results = connection.send_all_mails(two_mails(40_000));
+    let error = results.next().expect("a result").unwrap_err();
+    assert!(
+        matches!(
+            error.cause(),
+            Error::Timeout {
+                phase: Phase::Write
+            }
+        ),
+        "{error}"
+    );
+    drop(results);
+    drop(connection);
+    resume.send(()).unwrap();
+    let received = server.join().unwrap();
+    assert!(
+        received.starts_with(b"hello\r\n.\r\nMAIL FROM:<a@x.test>\r\n"),
+        "the server got the end of data"
+    );
+    assert!(received.len() < 1_000_000, "the transmit was cut");
+    assert_eq!(first_status(&error), Some(RecipientStatus::Uncertain));
+}
+
+/// A connection over TCP whose transport breaks on the first write after the server's
+/// 354: that write passes at most `cap` octets, every later one fails. Returns the error
+/// that ended the connection and what the server received (decrypted) after the 354.
+fn broken_after_354(tls: bool, cap: usize, recipients: usize) -> (Error, Vec<u8>) {
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let state = Arc::new(AtomicUsize::new(PASS));
+    let arm = state.clone();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let on_data = move || arm.store(ARMED, Ordering::SeqCst);
+        if tls {
+            serve(
+                &mut Peer::new(accept_tls(&server_config, socket)),
+                on_data,
+                None,
+            )
+        } else {
+            serve(&mut Peer::new(socket), on_data, None)
+        }
+    });
+    let security = if tls {
+        Security::ImplicitTls
+    } else {
+        Security::None
+    };
+    let config = config("localhost", security, Duration::from_secs(60))
+        .port(port)
+        .tls(
+            TlsConfig::new()
+                .root_certificates_pem(pki.ca_pem.as_bytes())
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // Not a socket to the adapter, which then sets no timeouts: these keep a broken test
+    // from hanging.
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let transport = Breaking {
+        inner: socket,
+        state,
+        cap,
+    };
+    let mut connection = Connection::connect_with_stream(transport, &config).unwrap();
+    let mut results = connection.send_all_mails(two_mails(recipients));
+    let error = results.next().expect("a result").unwrap_err();
+    drop(results);
+    drop(connection);
+    (error, server.join().unwrap())
+}
+
+#[test]
+fn a_write_error_after_the_end_of_data_is_uncertain() {
+    let (error, received) = broken_after_354(false, 64, 1000);
+    assert!(
+        matches!(error.cause(), Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "{error}"
+    );
+    assert_eq!(received.len(), 64);
+    assert!(
+        received.starts_with(b"hello\r\n.\r\nMAIL FROM:<a@x.test>\r\n"),
+        "the server got the end of data"
+    );
+    assert_eq!(first_status(&error), Some(RecipientStatus::Uncertain));
+}
+
+/// The transmit (about 25 KB) takes two TLS records; the first, which carries the end of
+/// data, leaves, then the socket fails.
+#[test]
+fn a_tls_write_error_after_the_end_of_data_left_is_uncertain() {
+    let (error, received) = broken_after_354(true, usize::MAX, 1000);
+    assert!(
+        matches!(error.cause(), Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "{error}"
+    );
+    assert!(
+        received.starts_with(b"hello\r\n.\r\nMAIL FROM:<a@x.test>\r\n"),
+        "the server got the end of data"
+    );
+    assert!(received.len() < 25_000, "the second record never left");
+    assert_eq!(first_status(&error), Some(RecipientStatus::Uncertain));
+}
+
+/// [`Breaking`]'s states: every write passes; the next write passes `cap` octets at most;
+/// every write fails.
+const PASS: usize = 0;
+const ARMED: usize = 1;
+const BROKEN: usize = 2;
+
+/// The client's transport, broken on cue (see [`PASS`], [`ARMED`], [`BROKEN`]). Broken,
+/// it also shuts the socket down, as a reset would: the server reads to its end, and the
+/// client's reads after the failure end at once.
+struct Breaking {
+    inner: TcpStream,
+    state: Arc<AtomicUsize>,
+    cap: usize,
+}
+
+impl Read for Breaking {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl Write for Breaking {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.state.load(Ordering::SeqCst) {
+            BROKEN => {
+                let _ = self.inner.shutdown(Shutdown::Both);
+                Err(std::io::ErrorKind::ConnectionReset.into())
+            }
+            PASS => self.inner.write(buf),
+            _ => {
+                let n = self.inner.write(&buf[..buf.len().min(self.cap)])?;
+                self.state.store(BROKEN, Ordering::SeqCst);
+                Ok(n)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
