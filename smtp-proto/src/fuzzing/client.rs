@@ -16,7 +16,9 @@
 //!   `0x40-0x6f` read `e - 0x3f` lines, `0x70-0x8f` read everything left, `0x90-0x9f` end of
 //!   file, `0xa0-0xbf` time jumps to the deadline, `0xc0-0xdf` time advances
 //!   `(e & 0x1f) * 20` s, `0xe0-0xff` (next at a TLS upgrade) the handshake fails, else one
-//!   line. Without events left the client reads one line at a time; without bytes, EOF.
+//!   line; `0xf0-0xff` next at a transmit: its write fails after the stream accepted
+//!   `(e & 0x0f) * len / 15` of its octets (`handle_write_error`, then end of file).
+//!   Without events left the client reads one line at a time; without bytes, EOF.
 //!
 //! Properties asserted: no panic and no [`ProtocolError::Misuse`]; every exchange ends with
 //! `Done` or an error, and within a few polls after end of file (never `NeedInput` again);
@@ -29,7 +31,8 @@
 //! not required; with TLS required only EHLO, HELO, LHLO, STARTTLS and QUIT leave before the
 //! handshake; the redacted log never shows the password; TLS is requested only right after a
 //! complete 220 line; a recipient is delivered only with positive RCPT and end-of-data
-//! replies, and uncertain only after an end of data was written.
+//! replies, and uncertain only after an end of data was written (of a cut write, only the
+//! accepted octets count); nothing is written after a cut write.
 
 use std::num::NonZeroUsize;
 use std::time::Instant;
@@ -279,8 +282,15 @@ impl<'a> Run<'a> {
             assert!(!expect_timeout, "deadline passed without a timeout");
             match output {
                 Output::Transmit(t) => {
-                    self.s.check_transmit(&t);
+                    assert!(!self.s.eof, "a transmit after a cut write or end of file");
+                    let cut = self.s.write_cut(t.bytes().len());
+                    self.s.check_transmit(&t, cut);
                     pending = None;
+                    if let Some(accepted) = cut {
+                        ex.handle_write_error(accepted);
+                        self.s.eof = true;
+                        ex.handle_eof();
+                    }
                 }
                 Output::NeedInput { deadline } => {
                     assert!(!self.s.eof, "input wanted after end of file");

@@ -62,9 +62,8 @@ impl<'a> State<'a> {
                 }
                 RecipientStatus::Uncertain => {
                     assert!(!done, "uncertain in a finished mail");
-                    // Not `data_end`: a reply to the end of data that arrives with the 354,
-                    // before the body left, is fatal, and the report calls the recipients
-                    // uncertain although the message never left (notes/fuzzing.md).
+                    // An end of data left (or was accepted by a write that was then cut).
+                    assert!(data_end, "uncertain without an end of data written");
                     // Unaccepted: its RCPT was unanswered when a pipelined BDAT LAST left.
                     assert!(
                         r.is_accepted() || contains(&self.written, b" LAST\r\n"),
@@ -107,7 +106,19 @@ impl<'a> State<'a> {
         ends.nth(count - 1).map_or(self.stream.len(), |end| end + 1)
     }
 
-    pub(super) fn check_transmit(&mut self, t: &Transmit<'_>) {
+    /// Whether the next event cuts this transmit's write, and after how many octets.
+    pub(super) fn write_cut(&mut self, len: usize) -> Option<usize> {
+        let (&event, rest) = self.events.split_first()?;
+        if event < 0xf0 {
+            return None;
+        }
+        self.events = rest;
+        Some(usize::from(event & 0x0f) * len / 15)
+    }
+
+    /// Checks a transmit; of a cut write (`cut`: the octets accepted), only what was
+    /// accepted counts as written.
+    pub(super) fn check_transmit(&mut self, t: &Transmit<'_>, cut: Option<usize>) {
         let mut rest = t.bytes();
         let plaintext_auth = self.auth == Some(true) && self.policy != TlsPolicy::Required;
         for (tag, len) in t.tags() {
@@ -146,7 +157,8 @@ impl<'a> State<'a> {
                 assert!(!contains(t.bytes(), secret), "password without TLS");
             }
         }
-        self.written.extend_from_slice(t.bytes());
+        let accepted = cut.map_or(t.bytes(), |cut| t.bytes().get(..cut).unwrap_or_default());
+        self.written.extend_from_slice(accepted);
         self.delivered.clear();
     }
 }
