@@ -11,25 +11,25 @@
 
 #[path = "../../smtp-blocking/tests/support/mod.rs"]
 mod support;
+mod watched;
 
 use std::future::Future;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use async_io::{Async, Timer};
-use futures_io::{AsyncRead, AsyncWrite};
 use futures_lite::FutureExt;
 use smtp_async_std::{Connection, ConnectionConfig, Security};
 use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, RecipientStatus};
 use smtp_proto::error::ProtocolError;
 use support::Peer;
+use watched::Watched;
 
 /// A connection set up against a peer thread, which then runs `then`.
 async fn connected<T: Send + 'static>(
@@ -122,42 +122,6 @@ async fn cut_mid_write<T: std::fmt::Debug>(blocked: &AtomicBool, future: impl Fu
         }))
         .await;
     assert!(cut.is_none(), "the write should have blocked: {cut:?}");
-}
-
-/// The client's stream, telling when a write blocks (returns `Pending`).
-struct Watched {
-    stream: Async<UnixStream>,
-    blocked: Arc<AtomicBool>,
-}
-
-impl AsyncRead for Watched {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Watched {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        let poll = Pin::new(&mut self.stream).poll_write(cx, buf);
-        self.blocked.store(poll.is_pending(), Ordering::SeqCst);
-        poll
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_close(cx)
-    }
 }
 
 /// What the server received is the start of the body: no hole, no end of data.

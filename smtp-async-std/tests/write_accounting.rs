@@ -11,9 +11,9 @@
 
 #[path = "../../smtp-blocking/tests/support/mod.rs"]
 mod support;
+mod watched;
 
 use std::net::TcpStream;
-use std::num::NonZeroUsize;
 use std::os::unix::net::UnixStream;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -25,76 +25,16 @@ use std::time::Duration;
 use async_io::Async;
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_lite::FutureExt;
-use smtp_async_std::{Connection, ConnectionConfig, Error, Phase, Security, TlsConfig};
-use smtp_proto::client::{ClientConfig, Timeouts};
-use smtp_proto::command::{Envelope, MailBody, RecipientStatus};
+use smtp_async_std::{Connection, Error, Phase, Security, TlsConfig};
+use smtp_proto::command::RecipientStatus;
 use smtp_proto::error::ProtocolError;
+use support::cut::{config, first_status, serve, two_mails};
 use support::{Peer, TestPki, accept_tls, listener};
+use watched::Watched;
 
 /// Mail 2's recipients when the transmit must outgrow a Unix socket's buffer (a few
 /// hundred KiB): about 1 MB of RCPT lines.
 const MANY: usize = 40_000;
-
-/// Mail 1, one recipient, then mail 2 with `recipients` of them, pipelined after it.
-fn two_mails(recipients: usize) -> [(Envelope, MailBody); 2] {
-    let one = Envelope::new(
-        "<a@x.test>".parse().unwrap(),
-        ["<b@y.test>".parse().unwrap()],
-    )
-    .unwrap();
-    let many: Vec<_> = (0..recipients)
-        .map(|i| format!("<r{i:05}@y.test>").parse().unwrap())
-        .collect();
-    let two = Envelope::new("<a@x.test>".parse().unwrap(), many).unwrap();
-    [
-        (one, MailBody::bytes(&b"hello\r\n"[..])),
-        (two, MailBody::bytes(&b"second\r\n"[..])),
-    ]
-}
-
-/// Groups of up to 4 MiB (so mail 2's envelope follows mail 1's end of data in one
-/// transmit) and a write deadline of `write`.
-fn config(
-    host: &str,
-    security: Security,
-    write: Duration,
-) -> smtp_async_std::ConnectionConfigBuilder {
-    ConnectionConfig::builder(host)
-        .security(security)
-        .client_id("client.test".parse().unwrap())
-        .client_config(ClientConfig {
-            max_group: NonZeroUsize::new(4 << 20),
-            timeouts: Timeouts {
-                write,
-                ..Timeouts::RFC5321
-            },
-            ..ClientConfig::default()
-        })
-}
-
-/// The status of mail 1's recipient, as the error that ended the connection reports it.
-fn first_status(error: &Error) -> Option<RecipientStatus> {
-    let report = error.reports().first()?;
-    report.recipients().next().map(|(_, r)| r.status())
-}
-
-/// The server's part after the greeting: answers mail 1's envelope and DATA (calling
-/// `on_data` just before the 354), waits for `resume` if given, then returns everything
-/// the client writes until it closes.
-fn serve<S: std::io::Read + std::io::Write>(
-    peer: &mut Peer<S>,
-    on_data: impl FnOnce(),
-    resume: Option<mpsc::Receiver<()>>,
-) -> Vec<u8> {
-    peer.greet_ehlo(&["PIPELINING"]);
-    peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
-    on_data();
-    peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
-    if let Some(resume) = resume {
-        resume.recv().unwrap();
-    }
-    peer.rest()
-}
 
 /// A Unix socket pair: the client's end, and a server thread on the other that stops
 /// reading after the 354 until `resume`.
@@ -331,41 +271,5 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Breaking<S> {
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_close(cx)
-    }
-}
-
-/// The client's stream, telling when a write blocks (returns `Pending`).
-struct Watched {
-    stream: Async<UnixStream>,
-    blocked: Arc<AtomicBool>,
-}
-
-impl AsyncRead for Watched {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Watched {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        let poll = Pin::new(&mut self.stream).poll_write(cx, buf);
-        self.blocked.store(poll.is_pending(), Ordering::SeqCst);
-        poll
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_close(cx)
     }
 }

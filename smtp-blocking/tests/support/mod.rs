@@ -2,6 +2,8 @@
 //! at test time.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod cut;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
