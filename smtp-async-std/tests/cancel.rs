@@ -17,9 +17,8 @@ use std::future::Future;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
-use std::task::Poll;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -29,7 +28,7 @@ use smtp_async_std::{Connection, ConnectionConfig, Security};
 use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, RecipientStatus};
 use smtp_proto::error::ProtocolError;
 use support::Peer;
-use watched::Watched;
+use watched::{Watched, cut_mid_write};
 
 /// A connection set up against a peer thread, which then runs `then`.
 async fn connected<T: Send + 'static>(
@@ -108,20 +107,6 @@ async fn within<T>(after: Duration, future: impl Future<Output = T>) -> Option<T
             None
         })
         .await
-}
-
-/// Runs `future` until a write on the client's stream blocks, and drops it there.
-async fn cut_mid_write<T: std::fmt::Debug>(blocked: &AtomicBool, future: impl Future<Output = T>) {
-    // `or` polls `future` first, so the check sees the write that just returned Pending.
-    let cut = async { Some(future.await) }
-        .or(std::future::poll_fn(|_| {
-            match blocked.load(Ordering::SeqCst) {
-                true => Poll::Ready(None),
-                false => Poll::Pending,
-            }
-        }))
-        .await;
-    assert!(cut.is_none(), "the write should have blocked: {cut:?}");
 }
 
 /// What the server received is the start of the body: no hole, no end of data.

@@ -24,13 +24,12 @@ use std::time::Duration;
 
 use async_io::Async;
 use futures_io::{AsyncRead, AsyncWrite};
-use futures_lite::FutureExt;
-use smtp_async_std::{Connection, Error, Phase, Security, TlsConfig};
+use smtp_async_std::{Connection, Error, Phase, Security};
 use smtp_proto::command::RecipientStatus;
 use smtp_proto::error::ProtocolError;
-use support::cut::{config, first_status, serve, two_mails};
-use support::{Peer, TestPki, accept_tls, listener};
-use watched::Watched;
+use support::Peer;
+use support::cut::{BROKEN, PASS, arming_server, config, first_status, serve, two_mails};
+use watched::{Watched, cut_mid_write};
 
 /// Mail 2's recipients when the transmit must outgrow a Unix socket's buffer (a few
 /// hundred KiB): about 1 MB of RCPT lines.
@@ -50,20 +49,6 @@ fn stalling_server() -> (
     let (resume, resumed) = mpsc::channel();
     let server = std::thread::spawn(move || serve(&mut Peer::new(server), || {}, Some(resumed)));
     (client, resume, server)
-}
-
-/// Runs `future` until a write on the client's stream blocks, and drops it there.
-async fn cut_mid_write<T: std::fmt::Debug>(blocked: &AtomicBool, future: impl Future<Output = T>) {
-    // `or` polls `future` first, so the check sees the write that just returned Pending.
-    let cut = async { Some(future.await) }
-        .or(std::future::poll_fn(|_| {
-            match blocked.load(Ordering::SeqCst) {
-                true => Poll::Ready(None),
-                false => Poll::Pending,
-            }
-        }))
-        .await;
-    assert!(cut.is_none(), "the write should have blocked: {cut:?}");
 }
 
 #[async_std::test]
@@ -139,41 +124,7 @@ async fn a_write_deadline_after_the_end_of_data_is_uncertain() {
 /// 354: that write passes at most `cap` octets, every later one fails. Returns the error
 /// that ended the connection and what the server received (decrypted) after the 354.
 async fn broken_after_354(tls: bool, cap: usize, recipients: usize) -> (Error, Vec<u8>) {
-    let pki = TestPki::new();
-    let (listener, port) = listener();
-    let state = Arc::new(AtomicUsize::new(PASS));
-    let arm = state.clone();
-    let server_config = pki.server.clone();
-    let server = std::thread::spawn(move || {
-        let (socket, _) = listener.accept().unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let on_data = move || arm.store(ARMED, Ordering::SeqCst);
-        if tls {
-            serve(
-                &mut Peer::new(accept_tls(&server_config, socket)),
-                on_data,
-                None,
-            )
-        } else {
-            serve(&mut Peer::new(socket), on_data, None)
-        }
-    });
-    let security = if tls {
-        Security::ImplicitTls
-    } else {
-        Security::None
-    };
-    let config = config("localhost", security, Duration::from_secs(60))
-        .port(port)
-        .tls(
-            TlsConfig::new()
-                .root_certificates_pem(pki.ca_pem.as_bytes())
-                .unwrap(),
-        )
-        .build()
-        .unwrap();
+    let (config, port, state, server) = arming_server(tls);
     let socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let transport = Breaking {
         inner: Async::new(socket).unwrap(),
@@ -221,12 +172,6 @@ async fn a_tls_write_error_after_the_end_of_data_left_is_uncertain() {
     assert!(received.len() < 25_000, "the second record never left");
     assert_eq!(first_status(&error), Some(RecipientStatus::Uncertain));
 }
-
-/// [`Breaking`]'s states: every write passes; the next write passes `cap` octets at most;
-/// every write fails.
-const PASS: usize = 0;
-const ARMED: usize = 1;
-const BROKEN: usize = 2;
 
 /// The client's transport, broken on cue (see [`PASS`], [`ARMED`], [`BROKEN`]).
 struct Breaking<S> {

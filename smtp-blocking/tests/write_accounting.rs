@@ -16,10 +16,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use smtp_blocking::{Connection, Error, Phase, Security, TlsConfig};
+use smtp_blocking::{Connection, Error, Phase, Security};
 use smtp_proto::command::RecipientStatus;
-use support::cut::{config, first_status, serve, two_mails};
-use support::{Peer, TestPki, accept_tls, listener};
+use support::Peer;
+use support::cut::{BROKEN, PASS, arming_server, config, first_status, serve, two_mails};
 
 /// About 1 MB of RCPT lines, far more than a Unix socket holds (a few hundred KiB): the
 /// socket accepts the end of data and the start of mail 2's envelope, then blocks until
@@ -66,41 +66,7 @@ fn a_write_deadline_after_the_end_of_data_is_uncertain() {
 /// 354: that write passes at most `cap` octets, every later one fails. Returns the error
 /// that ended the connection and what the server received (decrypted) after the 354.
 fn broken_after_354(tls: bool, cap: usize, recipients: usize) -> (Error, Vec<u8>) {
-    let pki = TestPki::new();
-    let (listener, port) = listener();
-    let state = Arc::new(AtomicUsize::new(PASS));
-    let arm = state.clone();
-    let server_config = pki.server.clone();
-    let server = std::thread::spawn(move || {
-        let (socket, _) = listener.accept().unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let on_data = move || arm.store(ARMED, Ordering::SeqCst);
-        if tls {
-            serve(
-                &mut Peer::new(accept_tls(&server_config, socket)),
-                on_data,
-                None,
-            )
-        } else {
-            serve(&mut Peer::new(socket), on_data, None)
-        }
-    });
-    let security = if tls {
-        Security::ImplicitTls
-    } else {
-        Security::None
-    };
-    let config = config("localhost", security, Duration::from_secs(60))
-        .port(port)
-        .tls(
-            TlsConfig::new()
-                .root_certificates_pem(pki.ca_pem.as_bytes())
-                .unwrap(),
-        )
-        .build()
-        .unwrap();
+    let (config, port, state, server) = arming_server(tls);
     let socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
     // Not a socket to the adapter, which then sets no timeouts: these keep a broken test
     // from hanging.
@@ -151,12 +117,6 @@ fn a_tls_write_error_after_the_end_of_data_left_is_uncertain() {
     assert!(received.len() < 25_000, "the second record never left");
     assert_eq!(first_status(&error), Some(RecipientStatus::Uncertain));
 }
-
-/// [`Breaking`]'s states: every write passes; the next write passes `cap` octets at most;
-/// every write fails.
-const PASS: usize = 0;
-const ARMED: usize = 1;
-const BROKEN: usize = 2;
 
 /// The client's transport, broken on cue (see [`PASS`], [`ARMED`], [`BROKEN`]). Broken,
 /// it also shuts the socket down, as a reset would: the server reads to its end, and the

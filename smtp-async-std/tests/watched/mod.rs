@@ -2,6 +2,7 @@
 //! a write blocks, so that a future can be dropped exactly there, with no timer involved.
 #![allow(dead_code, unreachable_pub)]
 
+use std::future::Future;
 use std::os::unix::net::UnixStream;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use std::task::{Context, Poll};
 
 use async_io::Async;
 use futures_io::{AsyncRead, AsyncWrite};
+use futures_lite::FutureExt;
 
 /// The client's stream, telling when a write blocks (returns `Pending`).
 pub struct Watched {
@@ -45,4 +47,21 @@ impl AsyncWrite for Watched {
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.stream).poll_close(cx)
     }
+}
+
+/// Runs `future` until a write on the client's stream blocks, and drops it there.
+pub async fn cut_mid_write<T: std::fmt::Debug>(
+    blocked: &AtomicBool,
+    future: impl Future<Output = T>,
+) {
+    // `or` polls `future` first, so the check sees the write that just returned Pending.
+    let cut = async { Some(future.await) }
+        .or(std::future::poll_fn(|_| {
+            match blocked.load(Ordering::SeqCst) {
+                true => Poll::Ready(None),
+                false => Poll::Pending,
+            }
+        }))
+        .await;
+    assert!(cut.is_none(), "the write should have blocked: {cut:?}");
 }

@@ -4,14 +4,17 @@
 
 use std::io::{Read, Write};
 use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
-use smtp_adapter::{ConnectionConfig, ConnectionConfigBuilder, Error, Security};
+use smtp_adapter::{ConnectionConfig, ConnectionConfigBuilder, Error, Security, TlsConfig};
 use smtp_proto::client::{ClientConfig, Timeouts};
 use smtp_proto::command::{Envelope, MailBody, RecipientStatus};
 
-use super::Peer;
+use super::{Peer, TestPki, accept_tls, listener};
 
 /// Mail 1, one recipient, then mail 2 with `recipients` of them, pipelined after it.
 pub fn two_mails(recipients: usize) -> [(Envelope, MailBody); 2] {
@@ -68,4 +71,54 @@ pub fn serve<S: Read + Write>(
         resume.recv().unwrap();
     }
     peer.rest()
+}
+
+/// The states of a transport broken on cue: writes pass, then (armed by the server just
+/// before its 354) the next write passes at most a cap of octets, then every write fails.
+pub const PASS: usize = 0;
+/// See [`PASS`].
+pub const ARMED: usize = 1;
+/// See [`PASS`].
+pub const BROKEN: usize = 2;
+
+/// A loopback TCP server (implicit TLS if `tls`) that answers mail 1 and arms `state`
+/// just before its 354, then returns what it received (decrypted) after the 354; the
+/// client's configuration for it, the port, and the transport state to share.
+pub fn arming_server(tls: bool) -> (ConnectionConfig, u16, Arc<AtomicUsize>, JoinHandle<Vec<u8>>) {
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let state = Arc::new(AtomicUsize::new(PASS));
+    let arm = state.clone();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let on_data = move || arm.store(ARMED, Ordering::SeqCst);
+        if tls {
+            serve(
+                &mut Peer::new(accept_tls(&server_config, socket)),
+                on_data,
+                None,
+            )
+        } else {
+            serve(&mut Peer::new(socket), on_data, None)
+        }
+    });
+    let security = if tls {
+        Security::ImplicitTls
+    } else {
+        Security::None
+    };
+    let config = config("localhost", security, Duration::from_secs(60))
+        .port(port)
+        .tls(
+            TlsConfig::new()
+                .root_certificates_pem(pki.ca_pem.as_bytes())
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    (config, port, state, server)
 }
