@@ -59,6 +59,38 @@ impl fmt::Display for MockError {
 
 impl std::error::Error for MockError {}
 
+/// The failure the script plays where it says `! cut`: the write fails there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteCut;
+
+impl fmt::Display for WriteCut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("mock server: the script cuts the write here (! cut)")
+    }
+}
+
+impl std::error::Error for WriteCut {}
+
+/// Why [`ScriptPlayer::write`] takes no more octets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WriteError {
+    /// The client wrote what the script does not expect (recorded: [`ScriptPlayer::failure`]).
+    Mismatch(MockError),
+    /// The script cuts the write here.
+    Cut(WriteCut),
+}
+
+impl WriteError {
+    /// As the IO error a stream's write returns: a cut is a broken pipe, as a peer's reset
+    /// would be; a mismatch is an error of its own.
+    pub fn into_io(self) -> std::io::Error {
+        match self {
+            Self::Cut(cut) => std::io::Error::new(std::io::ErrorKind::BrokenPipe, cut),
+            Self::Mismatch(error) => std::io::Error::other(error),
+        }
+    }
+}
+
 impl ScriptPlayer {
     /// Plays `script`'s connection events, delivering server octets as `delivery` says
     /// ([`Delivery::Blocks`] joins the server lines that are adjacent in the script).
@@ -77,6 +109,7 @@ impl ScriptPlayer {
                 (Item::Server(bytes), _) => events.push_back(IoEvent::Read(bytes.clone())),
                 (Item::Client(bytes), _) => events.push_back(IoEvent::Write(bytes.clone())),
                 (Item::Eof, _) => events.push_back(IoEvent::Eof),
+                (Item::Cut, _) => events.push_back(IoEvent::Cut),
                 (Item::Tls, _) => events.push_back(IoEvent::Tls),
                 (Item::Wait(duration), _) => events.push_back(IoEvent::Wait(*duration)),
                 _ => {}
@@ -114,44 +147,55 @@ impl ScriptPlayer {
         }
     }
 
-    /// The client writes `bytes`: they must be what the script expects next.
-    pub fn write(&mut self, mut bytes: &[u8]) -> Result<(), MockError> {
+    /// The client writes `bytes`: they must be what the script expects next. Returns how
+    /// many the stream takes: all of them, or fewer where the script cuts the write
+    /// (`! cut`); a write that starts at the cut fails with [`WriteCut`] (a scripted
+    /// failure: not a mismatch, not recorded as one).
+    pub fn write(&mut self, bytes: &[u8]) -> Result<usize, WriteError> {
         if let Some(failure) = &self.failure {
-            return Err(failure.clone());
+            return Err(WriteError::Mismatch(failure.clone()));
         }
-        while !bytes.is_empty() {
+        let mut accepted = 0;
+        while let Some(rest) = bytes.get(accepted..).filter(|rest| !rest.is_empty()) {
             match self.events.front_mut() {
                 // Time passing while the client speaks plays no part in what it writes.
                 Some(IoEvent::Wait(_)) => {
                     self.events.pop_front();
                 }
+                Some(IoEvent::Cut) if accepted > 0 => break,
+                Some(IoEvent::Cut) => {
+                    self.events.pop_front();
+                    return Err(WriteError::Cut(WriteCut));
+                }
                 Some(IoEvent::Write(expected)) => {
-                    let n = expected.len().min(bytes.len());
-                    let (head, rest) = bytes.split_at(n);
+                    let n = expected.len().min(rest.len());
+                    let head = rest.get(..n).unwrap_or_default();
                     if !expected.starts_with(head) {
                         let shown = escape(expected.get(..n).unwrap_or(expected));
-                        return Err(self.fail(format!(
+                        let message = format!(
                             "the client wrote \"{}\", the script expects \"{shown}\"",
                             escape(head)
-                        )));
+                        );
+                        return Err(WriteError::Mismatch(self.fail(message)));
                     }
                     expected.drain(..n);
                     if expected.is_empty() {
                         self.events.pop_front();
                     }
                     self.written += n as u64;
-                    bytes = rest;
+                    accepted += n;
                 }
                 other => {
                     let next = other.map_or_else(|| "nothing more".to_owned(), |e| describe(e));
-                    return Err(self.fail(format!(
+                    let message = format!(
                         "the client wrote \"{}\", the script has {next} next",
-                        escape(bytes)
-                    )));
+                        escape(rest)
+                    );
+                    return Err(WriteError::Mismatch(self.fail(message)));
                 }
             }
         }
-        Ok(())
+        Ok(accepted)
     }
 
     /// The client reads at most `max` octets.
@@ -249,6 +293,7 @@ fn describe(event: &IoEvent) -> String {
         IoEvent::Write(bytes) => format!("the client writing \"{}\"", escape(bytes)),
         IoEvent::Read(bytes) => format!("the server sending \"{}\"", escape(bytes)),
         IoEvent::Eof => "the server closing".into(),
+        IoEvent::Cut => "the write cut (! cut)".into(),
         IoEvent::Tls => "a TLS handshake".into(),
         IoEvent::Wait(d) => format!("a wait of {d:?}"),
         _ => "an unknown event".into(),
@@ -282,13 +327,32 @@ mod tests {
     #[test]
     fn a_wrong_write_is_reported_and_sticks() {
         let mut p = player(NOOP, Delivery::Lines);
-        let error = p.write(b"RSET\r\n").unwrap_err();
+        let Err(WriteError::Mismatch(error)) = p.write(b"RSET\r\n") else {
+            panic!("a mismatch")
+        };
         assert_eq!(
             error.message,
             r#"the client wrote "RSET\r\n", the script expects "NOOP\r\n""#
         );
         assert_eq!(p.failure(), Some(&error));
         assert!(p.write(b"NOOP\r\n").is_err());
+    }
+
+    #[test]
+    fn a_cut_takes_the_octets_before_it_then_fails_the_write() {
+        let text = "> line NOOP\nC: NO\n! cut\nS: 421 bye\n! eof\n= fatal\n";
+        let mut p = player(text, Delivery::Lines);
+        assert_eq!(p.write(b"NO"), Ok(2));
+        assert_eq!(p.write(b"\r\nNOOP\r\n"), Ok(2));
+        assert_eq!(p.write(b"NOOP\r\n"), Err(WriteError::Cut(WriteCut)));
+        assert_eq!(p.failure(), None);
+        let io = WriteError::Cut(WriteCut).into_io();
+        assert_eq!(io.kind(), std::io::ErrorKind::BrokenPipe);
+        assert_eq!(p.read(100), PlayerRead::Data(b"421 bye\r\n".to_vec()));
+        assert_eq!(p.read(100), PlayerRead::Eof);
+        assert_eq!(p.written(), 4);
+        // The cut is played once: a write after it is one the script does not expect.
+        assert!(matches!(p.write(b"x"), Err(WriteError::Mismatch(_))));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use smtp_adapter::mock::{MockError, PlayerRead, ScriptPlayer};
+use smtp_adapter::mock::{MockError, PlayerRead, ScriptPlayer, WriteError};
 use smtp_adapter::{ConnectionConfig, Error};
 use smtp_proto::client::Client;
 use smtp_proto::testing::{Delivery, Script};
@@ -200,11 +200,7 @@ impl Write for MockStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut shared = self.shared.lock();
         shared.waited = Duration::ZERO;
-        shared
-            .player
-            .write(buf)
-            .map(|()| buf.len())
-            .map_err(io::Error::other)
+        shared.player.write(buf).map_err(WriteError::into_io)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -365,3 +365,58 @@ fn send_mails_bdat_first_group_unanswered_is_uncertain() {
     let outcomes: Vec<_> = reports.iter().map(|r| r.outcome()).collect();
     assert_eq!(outcomes, [Outcome::Uncertain]);
 }
+
+/// A recipient deferred with 452 is sent again in a second transaction; the connection dies
+/// after that transaction's BDAT LAST left and before any reply. The recipient is uncertain
+/// with no RCPT answer: the 452 answered the first RCPT, not the one now unanswered.
+#[test]
+fn deferred_recipient_unanswered_in_its_retry_has_no_stale_reply() {
+    let mut client = client_with(ClientConfig::default(), BDAT);
+    let to = ["<b@example.net>", "<c@example.net>"];
+    let events = [
+        Event::Input(b"250 ok\r\n250 ok\r\n452 4.5.3 too many recipients\r\n250 first\r\n"),
+        Event::Eof,
+    ];
+    let (error, wrote, report) = fail(&mut client, send(&to), &events);
+    assert!(
+        wrote.ends_with(&format!(
+            "{}BDAT 4 LAST\r\nhi\r\n",
+            "RCPT TO:<c@example.net>\r\n"
+        )),
+        "{wrote}"
+    );
+    assert_eq!(
+        error,
+        ProtocolError::UnexpectedEof(smtp_proto::client::ReplyKind::Mail)
+    );
+    assert_eq!(statuses(&report), [Delivered, Uncertain]);
+    let retried = report.recipients().nth(1).unwrap().1;
+    assert_eq!(retried.rcpt_reply(), None);
+    assert_eq!(retried.rcpt_answer(), None);
+    assert!(!retried.is_accepted());
+    assert_eq!(report.outcome(), Outcome::Uncertain);
+}
+
+/// The same over DATA, where nothing of the body leaves before the RCPT replies: the
+/// retried recipient is not attempted, again without the first RCPT's 452.
+#[test]
+fn deferred_recipient_unanswered_in_its_retry_over_data_is_not_attempted() {
+    let mut client = client_with(ClientConfig::default(), DATA);
+    let to = ["<b@example.net>", "<c@example.net>"];
+    let events = [
+        Event::Input(b"250 ok\r\n250 ok\r\n452 4.5.3 too many recipients\r\n354 go\r\n"),
+        Event::Input(b"250 first\r\n"),
+        Event::Eof,
+    ];
+    let (_, wrote, report) = fail(&mut client, send(&to), &events);
+    assert!(
+        wrote.ends_with("RCPT TO:<c@example.net>\r\nDATA\r\n"),
+        "{wrote}"
+    );
+    assert_eq!(statuses(&report), [Delivered, NotAttempted]);
+    let retried = report.recipients().nth(1).unwrap().1;
+    assert_eq!(retried.rcpt_reply(), None);
+    assert_eq!(retried.rcpt_answer(), None);
+    assert_eq!(report.outcome(), Outcome::Partial);
+    assert_eq!(report.transactions().len(), 2);
+}

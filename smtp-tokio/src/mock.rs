@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
-use smtp_adapter::mock::{MockError, PlayerRead, ScriptPlayer};
+use smtp_adapter::mock::{MockError, PlayerRead, ScriptPlayer, WriteError};
 use smtp_adapter::{ConnectionConfig, Error};
 use smtp_proto::client::Client;
 use smtp_proto::testing::{Delivery, Script};
@@ -158,13 +158,7 @@ impl AsyncWrite for MockStream {
     ) -> Poll<io::Result<usize>> {
         let mut shared = self.shared.lock();
         shared.sleep = None;
-        Poll::Ready(
-            shared
-                .player
-                .write(buf)
-                .map(|()| buf.len())
-                .map_err(io::Error::other),
-        )
+        Poll::Ready(shared.player.write(buf).map_err(WriteError::into_io))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

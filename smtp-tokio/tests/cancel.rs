@@ -13,32 +13,13 @@ use std::time::Duration;
 
 use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, RecipientStatus};
 use smtp_proto::error::ProtocolError;
-use smtp_tokio::{Connection, ConnectionConfig, Security};
-use support::Peer;
+use support::{Peer, connected};
 use tokio::io::{AsyncReadExt, DuplexStream};
 use tokio::sync::oneshot;
 use tokio::time::timeout;
 
 /// The pipe's capacity: far less than one transmit of body (up to 64 KiB).
 const PIPE: usize = 4 * 1024;
-
-async fn connected() -> (Connection, Peer<DuplexStream>) {
-    let (client, server) = tokio::io::duplex(PIPE);
-    let greet = tokio::spawn(async move {
-        let mut peer = Peer::new(server);
-        peer.greet_ehlo(&["PIPELINING"]).await;
-        peer
-    });
-    let config = ConnectionConfig::builder("mx.test")
-        .security(Security::None)
-        .client_id("client.test".parse().unwrap())
-        .build()
-        .unwrap();
-    let connection = Connection::connect_with_stream(client, &config)
-        .await
-        .unwrap();
-    (connection, greet.await.unwrap())
-}
 
 fn envelope() -> Envelope {
     Envelope::new(
@@ -97,7 +78,7 @@ fn assert_cut_cleanly(received: &[u8], body: &[u8]) {
 
 #[tokio::test(start_paused = true)]
 async fn a_next_dropped_mid_write_fails_the_mail_and_sends_nothing_more() {
-    let (mut connection, peer) = connected().await;
+    let (mut connection, peer) = connected(PIPE, &["PIPELINING"]).await;
     let (resume, resumed) = oneshot::channel();
     let server = serve(peer, resumed);
     let body = body();
@@ -132,7 +113,7 @@ async fn a_next_dropped_mid_write_fails_the_mail_and_sends_nothing_more() {
 
 #[tokio::test(start_paused = true)]
 async fn a_send_mail_dropped_mid_write_leaves_the_connection_unusable() {
-    let (mut connection, peer) = connected().await;
+    let (mut connection, peer) = connected(PIPE, &["PIPELINING"]).await;
     let (resume, resumed) = oneshot::channel();
     let server = serve(peer, resumed);
     let body = body();
@@ -158,7 +139,7 @@ async fn a_send_mail_dropped_mid_write_leaves_the_connection_unusable() {
 /// it reads on, and the connection stays usable.
 #[tokio::test(start_paused = true)]
 async fn a_next_dropped_while_reading_goes_on_where_it_stopped() {
-    let (mut connection, mut peer) = connected().await;
+    let (mut connection, mut peer) = connected(PIPE, &["PIPELINING"]).await;
     let (verdict, verdict_due) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
@@ -191,7 +172,7 @@ async fn a_next_dropped_while_reading_goes_on_where_it_stopped() {
 async fn a_stream_of_results_resumes_a_write_cut_by_a_timeout() {
     use futures_lite::{StreamExt, stream};
 
-    let (mut connection, peer) = connected().await;
+    let (mut connection, peer) = connected(PIPE, &["PIPELINING"]).await;
     let (resume, resumed) = oneshot::channel();
     let server = serve(peer, resumed);
     let body = body();

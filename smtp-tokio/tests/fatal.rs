@@ -6,26 +6,7 @@ mod support;
 use smtp_proto::command::{Envelope, MailBody, Noop, Outcome};
 use smtp_proto::error::ProtocolError;
 use smtp_tokio::{Connection, ConnectionConfig, Security, Stream};
-use support::Peer;
-use tokio::io::DuplexStream;
-
-async fn connected(capabilities: &'static [&'static str]) -> (Connection, Peer<DuplexStream>) {
-    let (client, server) = tokio::io::duplex(64 * 1024);
-    let greet = tokio::spawn(async move {
-        let mut peer = Peer::new(server);
-        peer.greet_ehlo(capabilities).await;
-        peer
-    });
-    let config = ConnectionConfig::builder("mx.test")
-        .security(Security::None)
-        .client_id("client.test".parse().unwrap())
-        .build()
-        .unwrap();
-    let connection = Connection::connect_with_stream(client, &config)
-        .await
-        .unwrap();
-    (connection, greet.await.unwrap())
-}
+use support::{Peer, connected};
 
 fn mail() -> (Envelope, MailBody) {
     let envelope = Envelope::new(
@@ -38,7 +19,7 @@ fn mail() -> (Envelope, MailBody) {
 
 #[tokio::test]
 async fn a_421_verdict_ends_the_connection_and_keeps_the_report() {
-    let (mut connection, mut peer) = connected(&["PIPELINING"]).await;
+    let (mut connection, mut peer) = connected(64 * 1024, &["PIPELINING"]).await;
     let server = tokio::spawn(async move {
         peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
             .await;
@@ -61,7 +42,7 @@ async fn a_421_verdict_ends_the_connection_and_keeps_the_report() {
 
 #[tokio::test]
 async fn a_close_after_the_end_of_data_is_uncertain() {
-    let (mut connection, mut peer) = connected(&["PIPELINING"]).await;
+    let (mut connection, mut peer) = connected(64 * 1024, &["PIPELINING"]).await;
     let server = tokio::spawn(async move {
         peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
             .await;
@@ -84,7 +65,7 @@ async fn a_close_after_the_end_of_data_is_uncertain() {
 
 #[tokio::test]
 async fn a_close_while_idle_is_reported_before_writing() {
-    let (mut connection, peer) = connected(&[]).await;
+    let (mut connection, peer) = connected(64 * 1024, &[]).await;
     drop(peer);
     let error = connection.send(Noop::default()).await.unwrap_err();
     assert_eq!(
@@ -98,7 +79,7 @@ async fn a_close_while_idle_is_reported_before_writing() {
 
 #[tokio::test]
 async fn quit_ignores_a_missing_reply_once_written() {
-    let (connection, mut peer) = connected(&[]).await;
+    let (connection, mut peer) = connected(64 * 1024, &[]).await;
     let server = tokio::spawn(async move {
         peer.expect("QUIT\r\n").await;
         // Closes without answering.
@@ -141,7 +122,7 @@ async fn a_dripping_server_cannot_stretch_the_greeting_deadline() {
 
 #[tokio::test]
 async fn a_refusal_then_close_keeps_the_refusal_when_the_reset_cannot_be_written() {
-    let (mut connection, mut peer) = connected(&["PIPELINING"]).await;
+    let (mut connection, mut peer) = connected(64 * 1024, &["PIPELINING"]).await;
     let server = tokio::spawn(async move {
         peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
             .await;
@@ -179,7 +160,7 @@ impl tokio::io::AsyncRead for Failing {
 
 #[tokio::test]
 async fn a_failing_body_source_never_ends_the_data() {
-    let (mut connection, mut peer) = connected(&["PIPELINING"]).await;
+    let (mut connection, mut peer) = connected(64 * 1024, &["PIPELINING"]).await;
     let server = tokio::spawn(async move {
         peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
             .await;

@@ -38,21 +38,7 @@ fn two_mails(recipients: usize) -> [(Envelope, MailBody); 2] {
 
 #[tokio::test(start_paused = true)]
 async fn a_dropped_write_cut_after_the_end_of_data_is_uncertain() {
-    let (client, server) = tokio::io::duplex(4 * 1024);
-    let greet = tokio::spawn(async move {
-        let mut peer = Peer::new(server);
-        peer.greet_ehlo(&["PIPELINING"]).await;
-        peer
-    });
-    let config = ConnectionConfig::builder("mx.test")
-        .security(Security::None)
-        .client_id("client.test".parse().unwrap())
-        .build()
-        .unwrap();
-    let mut connection = Connection::connect_with_stream(client, &config)
-        .await
-        .unwrap();
-    let mut peer = greet.await.unwrap();
+    let (mut connection, mut peer) = support::connected(4 * 1024, &["PIPELINING"]).await;
     let (resume, resumed) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")

@@ -238,19 +238,24 @@ fn compare<R: Replay>(
     Ok(())
 }
 
-/// Expected words are the first words of the actual line; the one adapter equivalence:
+/// Expected words are the first words of the actual line; the two adapter equivalences:
 /// octets that arrive after the 220 to STARTTLS, once the handshake began, reach the
 /// handshake and fail it (`fatal tls`), where the core alone reports
-/// `fatal start-tls-injection`.
+/// `fatal start-tls-injection`; and a write the script cuts (`! cut`) is the stream's IO
+/// error (`fatal io`), where the core alone reports `fatal write-failed`.
 fn matches(expected: &[String], actual: &str) -> bool {
     let prefix = |expected: &[String]| {
         let mut words = actual.split_whitespace();
         expected.iter().all(|w| words.next() == Some(w.as_str()))
     };
+    let expected_line = expected.join(" ");
     prefix(expected)
-        || (expected.join(" ") == "fatal start-tls-injection"
+        || (expected_line == "fatal start-tls-injection"
             && actual.starts_with("fatal tls ")
             && actual.contains("where the TLS handshake should be"))
+        || (expected_line == "fatal write-failed"
+            && actual.starts_with("fatal io ")
+            && actual.ends_with(&super::WriteCut.to_string()))
 }
 
 /// A fatal error as the transcripts write it.

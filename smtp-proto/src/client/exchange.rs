@@ -181,11 +181,17 @@ impl<'c, C: Cmd> Exchange<'c, C> {
     /// The server closed the connection. Replies already complete were handled by
     /// [`handle_input`](Self::handle_input); with a reply awaited this is
     /// [`ProtocolError::TruncatedReply`] when part of it had arrived (a reply cut off),
-    /// else [`ProtocolError::UnexpectedEof`] (an end between replies).
+    /// else [`ProtocolError::UnexpectedEof`] (an end between replies). After
+    /// [`handle_write_error`](Self::handle_write_error) the failed write is the cause:
+    /// [`ProtocolError::WriteFailed`].
     pub fn handle_eof(&mut self) {
         let client = &mut *self.client;
         client.eof = true;
         if client.fatal.is_some() || client.requests.close {
+            return;
+        }
+        if client.write_failed {
+            // Replies read since finished the command, or `poll_output` fails it.
             return;
         }
         if let Some(head) = client.awaited.front() {

@@ -262,6 +262,7 @@ impl<'a> Run<'a> {
         let mut pending: Option<Instant> = None;
         let mut expect_timeout = false;
         let mut body_at = 0;
+        let mut write_cut = false;
         loop {
             polls += 1;
             assert!(polls < MAX_POLLS, "livelock");
@@ -275,6 +276,10 @@ impl<'a> Run<'a> {
                     if expect_timeout {
                         assert!(matches!(error, ProtocolError::Timeout(_)), "{error:?}");
                     }
+                    // Nothing is read after a cut write: the failed write is the cause.
+                    if write_cut {
+                        assert_eq!(error, ProtocolError::WriteFailed);
+                    }
                     return Ending::Fatal;
                 }
                 Ok(output) => output,
@@ -287,6 +292,7 @@ impl<'a> Run<'a> {
                     self.s.check_transmit(&t, cut);
                     pending = None;
                     if let Some(accepted) = cut {
+                        write_cut = true;
                         ex.handle_write_error(accepted);
                         self.s.eof = true;
                         ex.handle_eof();

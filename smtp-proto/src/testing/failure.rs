@@ -71,6 +71,7 @@ pub(crate) fn describe(item: &Item) -> String {
         Item::Expect(words) => format!("outcome = {}", words.join(" ")),
         Item::Check(words) => format!("session check ? {}", words.join(" ")),
         Item::Eof => "! eof".into(),
+        Item::Cut => "! cut".into(),
         Item::Tls => "! tls".into(),
         Item::Wait(d) => format!("a wait of {}", show_duration(*d)),
         Item::At(d) => format!("time @{}", show_duration(*d)),

@@ -27,6 +27,7 @@
 //! | `! body-end` | the caller ends the streamed body |
 //! | `! tls` | the TLS handshake the client asked for completes |
 //! | `! eof` | the server closes the connection |
+//! | `! cut` | the client's write fails here: the stream accepted the `C:` octets before it and none of the rest of that write (lost, not shown); the client then reads the `S:` lines that follow, up to a `! eof` that must come ([`Exchange::handle_write_error`](crate::client::Exchange::handle_write_error)) |
 //! | `! wait 301s` or `@+301s` | virtual time passes (`ms`, `s`, `m`, `h`); `@301s` sets it (from the start) |
 //! | `! deadline 300s` | the client now waits for input until this time (from the start) |
 //! | `= words` | one line of the outcome of the running command, in order |

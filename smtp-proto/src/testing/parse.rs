@@ -59,6 +59,7 @@ fn parse_directive(rest: &str) -> Result<Item, String> {
     let mut words = rest.split_whitespace();
     let item = match (words.next(), words.next()) {
         (Some("eof"), None) => Item::Eof,
+        (Some("cut"), None) => Item::Cut,
         (Some("tls"), None) => Item::Tls,
         (Some("body-end"), None) => Item::BodyEnd,
         (Some("wait"), Some(d)) => Item::Wait(parse_duration(d)?),

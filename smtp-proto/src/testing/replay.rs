@@ -19,6 +19,11 @@ enum State {
     Waiting(Instant),
     Upgrade,
     NeedBody,
+    /// A write was cut (`shown` once its `! cut` line is passed): the client reads the
+    /// server's last octets without being polled, until the `! eof`.
+    Cut {
+        shown: bool,
+    },
     /// Finished: the rendered outcome lines; `fatal` when the connection died.
     Over {
         lines: Vec<String>,
@@ -199,6 +204,11 @@ impl Engine<'_> {
                     for (line, chunk) in self.server_chunks() {
                         match &state {
                             State::Over { fatal: true, .. } => break,
+                            // The adapter reads what is left before it polls again.
+                            State::Cut { .. } => {
+                                ex.handle_input(&chunk);
+                                continue;
+                            }
                             State::Over { .. } => {
                                 let message = format!(
                                     "the command finished ({}) before the server sent \"{}\": put the = lines first",
@@ -233,6 +243,17 @@ impl Engine<'_> {
                 Item::Eof => {
                     ex.handle_eof();
                     state = self.poll(&mut ex);
+                }
+                // The write was cut as this line says while polling (`poll`'s budget).
+                Item::Cut if matches!(state, State::Cut { shown: false }) => {
+                    state = State::Cut { shown: true };
+                }
+                Item::Cut => {
+                    let message = format!(
+                        "! cut, but the client's write was not cut here ({})",
+                        self.show(&state)
+                    );
+                    return Err(self.fail(number, message));
                 }
                 Item::Tls => {
                     if !matches!(state, State::Upgrade) {

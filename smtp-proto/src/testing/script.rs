@@ -55,6 +55,10 @@ pub enum Item {
     Check(Vec<String>),
     /// `! eof`: the server closes the connection.
     Eof,
+    /// `! cut`: the client's write fails here. The stream accepted the `C:` octets before
+    /// this line and none of the rest of that write; the server octets after it are what
+    /// the client still reads, up to a `! eof` (the transmit's rest is lost and not shown).
+    Cut,
     /// `! tls`: the TLS handshake the client asked for completed.
     Tls,
     /// `! wait 30s` or `@+30s`: virtual time advances.

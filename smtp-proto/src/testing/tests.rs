@@ -178,3 +178,41 @@ fn turns_cut_at_actions_and_idle_events() {
     ));
     assert!(!outcome_matches(&turns[2].outcome, &[]));
 }
+
+#[test]
+fn a_cut_write_keeps_what_the_stream_took_and_reads_what_is_left() {
+    // The write is cut two octets into the line: the server's reply still decides.
+    let text = format!("{GREETED}> line NOOP\nC+ NO\n! cut\nS: 250 ok\n! eof\n= ok 250\n");
+    assert_eq!(replay_all(&text), Ok(()));
+    // Nothing read after the cut: the write's failure is the outcome.
+    let text = format!("{GREETED}> line NOOP\nC+ NO\n! cut\n! eof\n= fatal write-failed\n");
+    assert_eq!(replay_all(&text), Ok(()));
+    // A cut before the first octet.
+    let text = format!("{GREETED}> line NOOP\n! cut\n! eof\n= fatal write-failed\n");
+    assert_eq!(replay_all(&text), Ok(()));
+}
+
+#[test]
+fn a_cut_needs_a_write_to_cut_and_an_eof_after_it() {
+    // The whole line left, and the client writes nothing more before it reads.
+    let text = format!("{GREETED}> line NOOP\nC: NOOP\n! cut\nS: 250 ok\n= ok 250\n");
+    assert_eq!(
+        replay_all(&text).unwrap_err(),
+        "t.smtp:6 (reply by reply): ! cut, but the client's write was not cut here (it waits for input until 300s)"
+    );
+    let text = format!("{GREETED}> line NOOP\nC+ NO\n! cut\nS: 250 ok\n= ok 250\n");
+    assert_eq!(
+        replay_all(&text).unwrap_err(),
+        "t.smtp:8 (reply by reply): expected the command to finish, but its write was cut: ! eof must follow the server's last octets"
+    );
+    let text = format!("{GREETED}> line NOOP\nC+ NO\n! cut\n! cut\n! eof\n= fatal write-failed\n");
+    assert_eq!(
+        replay_all(&text).unwrap_err(),
+        "t.smtp:7 (reply by reply): ! cut, but the client's write was not cut here (its write was cut: ! eof must follow the server's last octets)"
+    );
+    let text = format!("{GREETED}! cut\n");
+    assert_eq!(
+        replay_all(&text).unwrap_err(),
+        "t.smtp:4 (reply by reply): ! cut while no command runs"
+    );
+}

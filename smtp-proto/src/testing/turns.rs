@@ -15,6 +15,9 @@ pub enum IoEvent {
     Read(Vec<u8>),
     /// The server closes the connection.
     Eof,
+    /// The client's write fails here: the stream accepted the [`Write`](Self::Write)
+    /// octets before this event and takes none after (`! cut`).
+    Cut,
     /// The TLS handshake happens here.
     Tls,
     /// Time passes with nothing arriving.
@@ -133,6 +136,7 @@ fn push_event(events: &mut Vec<IoEvent>, item: &Item) {
         }
         Item::Server(bytes) => IoEvent::Read(bytes.clone()),
         Item::Eof => IoEvent::Eof,
+        Item::Cut => IoEvent::Cut,
         Item::Tls => IoEvent::Tls,
         Item::Wait(d) => IoEvent::Wait(*d),
         Item::Body(bytes) => IoEvent::Body(bytes.clone()),

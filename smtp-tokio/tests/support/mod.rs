@@ -82,6 +82,29 @@ impl TestPki {
     }
 }
 
+/// A plaintext connection over an in-memory pipe holding `pipe` octets each way, set up
+/// (greeting, EHLO as `client.test`) against a [`Peer`] that offers `capabilities`.
+pub async fn connected(
+    pipe: usize,
+    capabilities: &'static [&'static str],
+) -> (smtp_tokio::Connection, Peer<tokio::io::DuplexStream>) {
+    let (client, server) = tokio::io::duplex(pipe);
+    let greet = tokio::spawn(async move {
+        let mut peer = Peer::new(server);
+        peer.greet_ehlo(capabilities).await;
+        peer
+    });
+    let config = smtp_tokio::ConnectionConfig::builder("mx.test")
+        .security(smtp_tokio::Security::None)
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    let connection = smtp_tokio::Connection::connect_with_stream(client, &config)
+        .await
+        .unwrap();
+    (connection, greet.await.unwrap())
+}
+
 /// The server side of one connection: send lines, expect exact client octets.
 pub struct Peer<S> {
     pub stream: S,

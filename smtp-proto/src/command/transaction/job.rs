@@ -8,7 +8,7 @@ use crate::response::Response;
 
 use super::batch::Batch;
 use super::plan::Plan;
-use super::report::TransactionReport;
+use super::report::{RecipientReport, TransactionReport};
 use super::{MailBody, MailReport};
 
 /// A reply the transaction engine waits for, in order, tagged with its mail.
@@ -198,7 +198,7 @@ impl Job {
     /// Writes the transaction's next RCPT: `planned`, the line already encoded, or else
     /// encoded now.
     pub(super) fn write_rcpt(
-        &self,
+        &mut self,
         txn: &mut Txn,
         cx: &mut Context<'_>,
         expect: &mut Expectations<'_>,
@@ -221,6 +221,11 @@ impl Job {
             };
             if written {
                 expect.push(Expect::Rcpt(self.seq, index));
+                // A recipient deferred by a 452 is asked again: what the server said to
+                // its last RCPT no longer describes it (it may even have the message now).
+                if let Some(r) = self.report.recipients.get_mut(index) {
+                    *r = RecipientReport::new();
+                }
             }
         }
     }

@@ -69,6 +69,16 @@ impl<'a> State<'a> {
                         r.is_accepted() || contains(&self.written, b" LAST\r\n"),
                         "uncertain without an accepted RCPT or a BDAT LAST"
                     );
+                    // What its RCPT was last answered, if anything, accepted it (a 452
+                    // answered an earlier RCPT of a recipient sent again).
+                    assert!(
+                        r.rcpt_answer().is_none() || positive(r.rcpt_answer()),
+                        "uncertain with a refused RCPT: {r:?}"
+                    );
+                }
+                RecipientStatus::Refused => {
+                    let negative = r.rcpt_reply().is_some_and(|reply| reply.is_negative());
+                    assert!(negative, "refused without a refusal: {r:?}");
                 }
                 _ => {}
             }

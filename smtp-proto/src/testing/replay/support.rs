@@ -48,15 +48,28 @@ impl Engine<'_> {
         Err(self.fail(at, message))
     }
 
-    /// Polls until the client needs something; collects what it writes.
+    /// Polls until the client needs something; collects what it writes. When the lines
+    /// ahead cut a write (`C:` lines, then `! cut`), the stream takes their octets and the
+    /// client learns that the write failed there.
     pub(super) fn poll(&mut self, ex: &mut Exchange<'_, ScriptCommand>) -> State {
+        let mut budget = self.cut_budget();
         for _ in 0..MAX_POLLS {
             let output = ex.poll_output(self.now);
             let (result, fatal) = match output {
                 Ok(Output::Transmit(transmit)) => {
-                    self.written.extend_from_slice(transmit.bytes());
+                    let bytes = transmit.bytes();
                     let log = transmit.redacted().to_string();
                     self.logged.extend(log.lines().map(str::to_owned));
+                    if let Some(left) = budget {
+                        if bytes.len() > left {
+                            self.written
+                                .extend_from_slice(bytes.get(..left).unwrap_or_default());
+                            ex.handle_write_error(left);
+                            return State::Cut { shown: false };
+                        }
+                        budget = Some(left - bytes.len());
+                    }
+                    self.written.extend_from_slice(bytes);
                     continue;
                 }
                 Ok(Output::NeedInput { deadline }) => return State::Waiting(deadline),
@@ -79,6 +92,21 @@ impl Engine<'_> {
             lines: vec!["runaway: the client never asked for anything".into()],
             fatal: true,
         }
+    }
+
+    /// The octets the stream takes before the write fails, when the lines at the cursor are
+    /// `C:` lines (and `L:` lines) up to a `! cut`.
+    fn cut_budget(&self) -> Option<usize> {
+        let mut octets = 0usize;
+        for line in self.script.lines().get(self.pos..).unwrap_or_default() {
+            match &line.item {
+                Item::Client(bytes) => octets += bytes.len(),
+                Item::Log(_) => {}
+                Item::Cut => return Some(octets.saturating_sub(self.written.len())),
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// The server octets of the run of `S:` lines at the cursor, cut as `delivery` says,
@@ -154,6 +182,9 @@ impl Engine<'_> {
             }
             State::Upgrade => "it waits for the TLS handshake".into(),
             State::NeedBody => "it waits for body".into(),
+            State::Cut { .. } => {
+                "its write was cut: ! eof must follow the server's last octets".into()
+            }
             State::Over { lines, .. } => format!("outcome: {}", lines.join(" | ")),
         }
     }
