@@ -73,12 +73,24 @@ impl std::error::Error for WriteCut {}
 
 /// Why [`ScriptPlayer::write`] takes no more octets.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum WriteError {
     /// The client wrote what the script does not expect (recorded: [`ScriptPlayer::failure`]).
     Mismatch(MockError),
     /// The script cuts the write here.
     Cut(WriteCut),
 }
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Mismatch(error) => error.fmt(f),
+            Self::Cut(cut) => cut.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
 
 impl WriteError {
     /// As the IO error a stream's write returns: a cut is a broken pipe, as a peer's reset

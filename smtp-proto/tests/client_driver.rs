@@ -162,3 +162,37 @@ fn refusal_is_a_logic_error_and_keeps_the_client_usable() {
     assert_eq!(error.to_string(), "XYZ refused: 502 no");
     assert!(client.is_usable());
 }
+
+/// A refused greeting finishes with QUIT written and the session closing: a reply to that
+/// QUIT read before the next poll (or after its write failed) is nobody's, and the result
+/// is still the refusal.
+#[test]
+fn a_reply_to_the_quit_of_a_finished_closing_command_is_dropped() {
+    use smtp_proto::command::Greeting;
+    for write_fails in [false, true] {
+        let now = t0();
+        let mut client = Client::new(ClientConfig::default());
+        let mut ex = client.send(Greeting);
+        assert!(matches!(ex.poll_output(now), Ok(Output::NeedInput { .. })));
+        ex.handle_input(b"554 5.7.1 go away\r\n");
+        let Ok(Output::Transmit(t)) = ex.poll_output(now) else {
+            panic!("QUIT")
+        };
+        assert_eq!(t.bytes(), b"QUIT\r\n");
+        if write_fails {
+            ex.handle_write_error(6);
+        }
+        ex.handle_input(b"221 2.0.0 bye\r\n");
+        if write_fails {
+            ex.handle_eof();
+        }
+        match ex.poll_output(now) {
+            Ok(Output::Done(Err(LogicError::Refused { response, .. }))) => {
+                assert_eq!(response.code().get(), 554)
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(client.session().is_closed());
+        assert!(!client.is_usable());
+    }
+}

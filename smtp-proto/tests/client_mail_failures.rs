@@ -4,8 +4,9 @@
 mod client_mail_support;
 
 use client_mail_support::client_with;
-use smtp_proto::client::ClientConfig;
-use smtp_proto::command::{Envelope, MailBody, Outcome, RecipientStatus, SendMail};
+use smtp_proto::client::{ClientConfig, Output};
+use smtp_proto::command::{Envelope, MailBody, MailReport, Outcome, RecipientStatus, SendMail};
+use smtp_proto::error::{LogicError, ProtocolError};
 
 const PIPE: &[u8] = b"250-mx.example\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 8BITMIME\r\n";
 
@@ -109,9 +110,66 @@ fn status_after_failed_body_write(accepted: impl Fn(usize) -> usize) -> Recipien
     let len = t.bytes().len();
     ex.handle_write_error(accepted(len));
     ex.handle_eof();
-    assert!(ex.poll_output(now).is_err());
+    assert_eq!(ex.poll_output(now).unwrap_err(), ProtocolError::WriteFailed);
     let report = ex.command().report().unwrap();
     report.recipients().next().unwrap().1.status()
+}
+
+/// The exchange after a write of the body and end of data failed, the server's last octets
+/// `after` read, then the end of the connection.
+fn after_failed_body_write(after: &[u8]) -> Result<Result<MailReport, LogicError>, ProtocolError> {
+    after_failed_body_write_at(|_| 0, after)
+}
+
+/// The same with `accepted(len)` octets of the body's transmit taken by the stream.
+fn after_failed_body_write_at(
+    accepted: impl Fn(usize) -> usize,
+    after: &[u8],
+) -> Result<Result<MailReport, LogicError>, ProtocolError> {
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let send = SendMail::new(envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..]));
+    let now = std::time::Instant::now();
+    let mut ex = client.send(send);
+    let _ = ex.poll_output(now);
+    let _ = ex.poll_output(now);
+    ex.handle_input(b"250 ok\r\n250 ok\r\n354 go\r\n");
+    let Ok(Output::Transmit(t)) = ex.poll_output(now) else {
+        panic!("the body")
+    };
+    let len = t.bytes().len();
+    ex.handle_write_error(accepted(len));
+    ex.handle_input(after);
+    ex.handle_eof();
+    match ex.poll_output(now)? {
+        Output::Done(result) => Ok(result),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn after_a_failed_write_the_end_is_the_write_failure_not_the_server() {
+    // Half a reply, or nothing, read before the end: the failed write is the cause (not a
+    // truncated reply or an unexpected end of file, which would blame the server).
+    for after in [&b""[..], b"552-5.3.4 too", b"552 5.3.4 too big"] {
+        assert_eq!(
+            after_failed_body_write(after).unwrap_err(),
+            ProtocolError::WriteFailed,
+            "{}",
+            String::from_utf8_lossy(after)
+        );
+    }
+    // A refusal read before the end decides the mail, even though the body did not leave.
+    let Ok(Ok(report)) = after_failed_body_write(b"552 5.3.4 too big\r\n") else {
+        panic!("the refusal decides")
+    };
+    assert_eq!(report.outcome(), Outcome::Rejected);
+    let (_, b) = report.recipients().next().unwrap();
+    assert_eq!(b.data_reply().map(|r| r.code().get()), Some(552));
+    // A 421 read before the end is still the server closing.
+    assert!(matches!(
+        after_failed_body_write(b"421 4.3.2 bye\r\n").unwrap_err(),
+        ProtocolError::ServiceClosing(_)
+    ));
 }
 
 #[test]
@@ -139,4 +197,22 @@ fn failed_write_after_the_end_of_data_was_accepted_is_uncertain() {
         status_after_failed_body_write(|_| usize::MAX),
         RecipientStatus::Uncertain
     );
+}
+
+/// A positive verdict read after a failed write cannot answer an end of data that did not
+/// leave (the server never had it): the connection fails and nothing is delivered. Once the
+/// stream took the end of data, the same verdict delivers.
+#[test]
+fn after_a_failed_write_a_positive_reply_to_an_unsent_end_of_data_is_refused() {
+    for accepted in [0, 2] {
+        let error = after_failed_body_write_at(|_| accepted, b"250 2.0.0 queued\r\n").unwrap_err();
+        assert!(
+            matches!(error, ProtocolError::UnexpectedReply(_)),
+            "{error}"
+        );
+    }
+    let Ok(Ok(report)) = after_failed_body_write_at(|len| len, b"250 2.0.0 queued\r\n") else {
+        panic!("the verdict to an end of data that left")
+    };
+    assert_eq!(report.outcome(), Outcome::Delivered);
 }

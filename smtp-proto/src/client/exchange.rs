@@ -182,8 +182,9 @@ impl<'c, C: Cmd> Exchange<'c, C> {
     /// [`handle_input`](Self::handle_input); with a reply awaited this is
     /// [`ProtocolError::TruncatedReply`] when part of it had arrived (a reply cut off),
     /// else [`ProtocolError::UnexpectedEof`] (an end between replies). After
-    /// [`handle_write_error`](Self::handle_write_error) the failed write is the cause:
-    /// [`ProtocolError::WriteFailed`].
+    /// [`handle_write_error`](Self::handle_write_error) the end itself is no error: the
+    /// failed write is the cause ([`ProtocolError::WriteFailed`]), unless the replies read
+    /// since finished the command or were fatal themselves (a 421, a malformed reply).
     pub fn handle_eof(&mut self) {
         let client = &mut *self.client;
         client.eof = true;
@@ -226,7 +227,9 @@ impl<'c, C: Cmd> Exchange<'c, C> {
     /// an adapter that cannot tell passes the transmit's length, since all of it may have
     /// left. Call this first, then hand over what can still be read (a server that refuses
     /// and closes, a 552 during the body, has sent its reply: it is taken even though the
-    /// line it answers did not fully leave), then [`handle_eof`](Self::handle_eof), then
+    /// line it answers did not fully leave; a positive reply to such a line cannot be its
+    /// answer and fails the exchange with [`ProtocolError::UnexpectedReply`], so nothing is
+    /// delivered whose end of data did not leave), then [`handle_eof`](Self::handle_eof), then
     /// poll: the command gets its result if the replies finished it, else the exchange fails
     /// ([`ProtocolError::WriteFailed`]), and the command learns through
     /// [`Cmd::on_failure`] that the accepted octets may have left and the rest did not. An
@@ -350,6 +353,25 @@ impl<'c, C: Cmd> Exchange<'c, C> {
                 return;
             }
         };
+        if matches!(self.state, State::Finished(_)) && client.requests.close {
+            // The command finished and closed the session with a line still unanswered
+            // (the QUIT after a refused greeting): its answer, read before the result was
+            // handed out, is nobody's.
+            client.awaited.pop_front();
+            return;
+        }
+        // After a failed write, a reply to a command that did not fully leave can only be
+        // a refusal (a server that refuses and closes mid-body): a positive one cannot
+        // answer what the server never had, and must not make a message delivered.
+        if client.write_failed
+            && client
+                .unconfirmed_from
+                .is_some_and(|left| head.after > left)
+            && !reply.is_negative()
+        {
+            client.fail(ProtocolError::UnexpectedReply(reply));
+            return;
+        }
         client.awaited.pop_front();
         let code = reply.code();
         client.last_code = Some(code);

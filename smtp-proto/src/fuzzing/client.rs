@@ -17,7 +17,8 @@
 //!   file, `0xa0-0xbf` time jumps to the deadline, `0xc0-0xdf` time advances
 //!   `(e & 0x1f) * 20` s, `0xe0-0xff` (next at a TLS upgrade) the handshake fails, else one
 //!   line; `0xf0-0xff` next at a transmit: its write fails after the stream accepted
-//!   `(e & 0x0f) * len / 15` of its octets (`handle_write_error`, then end of file).
+//!   `(e & 0x0f) * len / 15` of its octets (`handle_write_error`, then what the next event
+//!   reads, if it reads, then end of file).
 //!   Without events left the client reads one line at a time; without bytes, EOF.
 //!
 //! Properties asserted: no panic and no [`ProtocolError::Misuse`]; every exchange ends with
@@ -32,7 +33,10 @@
 //! handshake; the redacted log never shows the password; TLS is requested only right after a
 //! complete 220 line; a recipient is delivered only with positive RCPT and end-of-data
 //! replies, and uncertain only after an end of data was written (of a cut write, only the
-//! accepted octets count); nothing is written after a cut write.
+//! accepted octets count, and a reply read after the cut delivers nothing whose end of data
+//! did not leave); a refused recipient has a refusal as its RCPT reply, an uncertain one no
+//! refused RCPT answer; nothing is written after a cut write, and with nothing read after
+//! it the error is [`ProtocolError::WriteFailed`].
 
 use std::num::NonZeroUsize;
 use std::time::Instant;
@@ -262,7 +266,7 @@ impl<'a> Run<'a> {
         let mut pending: Option<Instant> = None;
         let mut expect_timeout = false;
         let mut body_at = 0;
-        let mut write_cut = false;
+        let mut cut_silent = false;
         loop {
             polls += 1;
             assert!(polls < MAX_POLLS, "livelock");
@@ -276,8 +280,8 @@ impl<'a> Run<'a> {
                     if expect_timeout {
                         assert!(matches!(error, ProtocolError::Timeout(_)), "{error:?}");
                     }
-                    // Nothing is read after a cut write: the failed write is the cause.
-                    if write_cut {
+                    // Nothing read after a cut write: the failed write is the cause.
+                    if cut_silent {
                         assert_eq!(error, ProtocolError::WriteFailed);
                     }
                     return Ending::Fatal;
@@ -292,8 +296,15 @@ impl<'a> Run<'a> {
                     self.s.check_transmit(&t, cut);
                     pending = None;
                     if let Some(accepted) = cut {
-                        write_cut = true;
                         ex.handle_write_error(accepted);
+                        // What the server sent before it closed, if the next event reads.
+                        let last = match self.s.next_event() {
+                            Event::Read(bytes) => bytes,
+                            _ => &[],
+                        };
+                        cut_silent = last.is_empty();
+                        self.s.delivered.extend_from_slice(last);
+                        ex.handle_input(last);
                         self.s.eof = true;
                         ex.handle_eof();
                     }

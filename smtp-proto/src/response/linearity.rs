@@ -64,3 +64,28 @@ fn inspection_grows_linearly_with_the_input() {
     let (_, ten) = inspect(&large, 1);
     assert_eq!(ten, 10 * one);
 }
+
+/// One byte at a time, only the first byte, each line's separator and line end, and the
+/// call after each reply (which finds the buffer empty) reach the scanner; every other call
+/// is answered by `parse`'s fast path (a digit of the code, or text that cannot end the
+/// line), the next reply's first digit included.
+#[test]
+fn byte_at_a_time_takes_the_fast_path_for_all_but_the_separators_and_line_ends() {
+    let input = replies(1).repeat(3);
+    let mut parser = ReplyParser::new();
+    let mut buf = BytesMut::new();
+    let (mut calls, mut count) = (0u64, 0u64);
+    for &byte in &input {
+        buf.extend_from_slice(&[byte]);
+        loop {
+            calls += 1;
+            if parser.parse(&mut buf).unwrap().is_none() {
+                break;
+            }
+            count += 1;
+        }
+    }
+    assert_eq!(count, 3);
+    let scanner = 1 + count * 2 * 101 + count;
+    assert_eq!(parser.quiet_calls, calls - scanner);
+}

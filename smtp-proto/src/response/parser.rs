@@ -129,6 +129,9 @@ pub struct ReplyParser {
     /// Bytes examined, for the linearity test.
     #[cfg(test)]
     pub(crate) inspected: u64,
+    /// Calls that [`parse`](Self::parse)'s fast path answered, for the linearity test.
+    #[cfg(test)]
+    pub(crate) quiet_calls: u64,
 }
 
 impl Default for ReplyParser {
@@ -160,6 +163,8 @@ impl ReplyParser {
             failed: None,
             #[cfg(test)]
             inspected: 0,
+            #[cfg(test)]
+            quiet_calls: 0,
         }
     }
 
@@ -185,6 +190,7 @@ impl ReplyParser {
             #[cfg(test)]
             {
                 self.inspected += 1;
+                self.quiet_calls += 1;
             }
             return Ok(None);
         }

@@ -82,3 +82,28 @@ fn finds_the_first_line_end_anywhere() {
         assert_eq!(find_line_end(&vec![0x0b; len]), None);
     }
 }
+
+#[test]
+fn the_limits_given_are_the_limits_in_force() {
+    let limits = ReplyLimits::DEFAULT
+        .with_max_line_len(100)
+        .with_max_reply_len(1000)
+        .with_max_lines(5);
+    assert_eq!(ReplyParser::with_limits(limits).limits(), limits);
+    assert_eq!(ReplyParser::new().limits(), ReplyLimits::DEFAULT);
+}
+
+/// A buffer shorter than what was scanned (the caller replaced it) starts the parser over:
+/// nothing of the old, unfinished reply leaks into the new one.
+#[test]
+fn a_buffer_shorter_than_the_scan_starts_over() {
+    let mut parser = ReplyParser::new();
+    let mut buf = BytesMut::from(&b"250-first line\r\n250-sec"[..]);
+    assert_eq!(parser.parse(&mut buf), Ok(None));
+    buf.clear();
+    buf.extend_from_slice(b"554 no\r\n");
+    let reply = parser.parse(&mut buf).unwrap().unwrap();
+    assert_eq!(reply.code().get(), 554);
+    assert_eq!(reply.line_count(), 1);
+    assert!(buf.is_empty());
+}

@@ -242,7 +242,7 @@ impl Engine<'_> {
                 }
                 Item::Eof => {
                     ex.handle_eof();
-                    state = self.poll(&mut ex);
+                    state = self.poll_past_line(&mut ex);
                 }
                 // The write was cut as this line says while polling (`poll`'s budget).
                 Item::Cut if matches!(state, State::Cut { shown: false }) => {
@@ -264,7 +264,7 @@ impl Engine<'_> {
                         return Err(self.fail(number, message));
                     }
                     ex.tls_established();
-                    state = self.poll(&mut ex);
+                    state = self.poll_past_line(&mut ex);
                 }
                 Item::Body(_) | Item::BodyEnd => {
                     if !matches!(state, State::NeedBody) {
@@ -279,14 +279,14 @@ impl Engine<'_> {
                         Item::Body(bytes) => ex.handle_body(bytes),
                         _ => ex.handle_body_end(),
                     }
-                    state = self.poll(&mut ex);
+                    state = self.poll_past_line(&mut ex);
                 }
                 Item::Wait(_) | Item::At(_) => {
                     self.advance(&line.item, number)?;
                     if let State::Waiting(deadline) = state {
                         if self.now >= deadline {
                             ex.handle_timeout(self.now);
-                            state = self.poll(&mut ex);
+                            state = self.poll_past_line(&mut ex);
                         }
                     }
                 }

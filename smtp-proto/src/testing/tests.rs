@@ -181,8 +181,13 @@ fn turns_cut_at_actions_and_idle_events() {
 
 #[test]
 fn a_cut_write_keeps_what_the_stream_took_and_reads_what_is_left() {
-    // The write is cut two octets into the line: the server's reply still decides.
-    let text = format!("{GREETED}> line NOOP\nC+ NO\n! cut\nS: 250 ok\n! eof\n= ok 250\n");
+    // The write is cut two octets into the line: a refusal read after it still decides,
+    // while a positive reply cannot answer a line the server never had.
+    let text = format!("{GREETED}> line NOOP\nC+ NO\n! cut\nS: 550 no\n! eof\n= refused 550\n");
+    assert_eq!(replay_all(&text), Ok(()));
+    let text = format!(
+        "{GREETED}> line NOOP\nC+ NO\n! cut\nS: 250 ok\n! eof\n= fatal unexpected-reply 250\n"
+    );
     assert_eq!(replay_all(&text), Ok(()));
     // Nothing read after the cut: the write's failure is the outcome.
     let text = format!("{GREETED}> line NOOP\nC+ NO\n! cut\n! eof\n= fatal write-failed\n");
@@ -215,4 +220,29 @@ fn a_cut_needs_a_write_to_cut_and_an_eof_after_it() {
         replay_all(&text).unwrap_err(),
         "t.smtp:4 (reply by reply): ! cut while no command runs"
     );
+}
+
+/// A cut right after a line the engine hands over itself (`! tls`, `B:`, `! body-end`): the
+/// lines ahead start after that line.
+#[test]
+fn a_cut_after_a_handshake_or_a_body_piece() {
+    let tls = "> establish client.example tls=required\nS: 220 mx\nC: EHLO client.example\n\
+               S: 250-mx\nS: 250 STARTTLS\nC: STARTTLS\nS: 220 go ahead\n! tls\nC+ EH\n\
+               ! cut\n! eof\n= fatal write-failed\n";
+    assert_eq!(replay_all(tls), Ok(()));
+    let body = "> greeting\nS: 220 mx\n= ok 220\n> ehlo client.example\nC: EHLO client.example\n\
+                S: 250-mx\nS: 250 PIPELINING\n= ok 250\n\
+                > send_mail from=<a@x.example> to=<b@y.example> stream=7bit\n\
+                C: MAIL FROM:<a@x.example>\nC: RCPT TO:<b@y.example>\nC: DATA\nS: 250 ok\n\
+                S: 250 ok\nS: 354 go ahead\nB: hello\n";
+    let in_the_piece = format!(
+        "{body}C+ hel\n! cut\n! eof\n= fatal write-failed\n= outcome not-sent\n\
+         = rcpt <b@y.example> not-attempted\n"
+    );
+    assert_eq!(replay_all(&in_the_piece), Ok(()));
+    let at_the_end = format!(
+        "{body}C: hello\n! body-end\n! cut\n! eof\n= fatal write-failed\n= outcome not-sent\n\
+         = rcpt <b@y.example> not-attempted\n"
+    );
+    assert_eq!(replay_all(&at_the_end), Ok(()));
 }

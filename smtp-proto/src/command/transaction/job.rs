@@ -50,8 +50,6 @@ pub(crate) enum Stream {
 pub(crate) struct Txn {
     /// This transaction's recipients (indices into the envelope).
     pub(crate) rcpts: Batch,
-    /// Recipients this transaction deferred with a 452 (at the end of the job's retry list).
-    pub(crate) deferred: usize,
     /// Without pipelining: the next RCPT to write.
     pub(crate) next_rcpt: usize,
     pub(crate) mail_ok: bool,

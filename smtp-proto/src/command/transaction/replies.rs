@@ -72,6 +72,8 @@ impl Job {
         };
         txn.rcpt_answers += 1;
         let accepted = reply.is_positive_completion() && txn.mail_ok;
+        // Only a 452 after an acceptance is "too many recipients" (RFC 5321 §4.5.3.1.10:
+        // the server holds the ones it took); one before is the recipient's own failure.
         let deferred = reply.code().get() == 452
             && options.retry_too_many_recipients
             && self.plan.repeatable
@@ -94,7 +96,6 @@ impl Job {
             txn.accepted += 1;
         } else if deferred && txn.mail_ok {
             self.retry.push(index);
-            txn.deferred += 1;
         }
         if txn.rcpt_answers < txn.rcpts.len() {
             if !self.plan.pipelined {
@@ -105,11 +106,6 @@ impl Job {
             return;
         }
         // Every RCPT is answered.
-        if txn.accepted == 0 {
-            // Nothing to retry without progress: the 452s stand as refusals.
-            let keep = self.retry.len().saturating_sub(txn.deferred);
-            self.retry.truncate(keep);
-        }
         if txn.failed && txn.chunks_out == 0 && self.stream.is_none() {
             // A streamed body aborted before its envelope was answered (`abort_stream`).
             if txn.mail_ok {

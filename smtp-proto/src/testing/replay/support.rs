@@ -49,10 +49,20 @@ impl Engine<'_> {
     }
 
     /// Polls until the client needs something; collects what it writes. When the lines
-    /// ahead cut a write (`C:` lines, then `! cut`), the stream takes their octets and the
-    /// client learns that the write failed there.
+    /// ahead (from the cursor) cut a write (`C:` lines, then `! cut`), the stream takes
+    /// their octets and the client learns that the write failed there.
     pub(super) fn poll(&mut self, ex: &mut Exchange<'_, ScriptCommand>) -> State {
-        let mut budget = self.cut_budget();
+        self.poll_from(ex, self.pos)
+    }
+
+    /// [`poll`](Self::poll) for the line at the cursor (`! tls`, `B:`, `! eof`, a wait),
+    /// whose handling made the client go on: the lines ahead start after it.
+    pub(super) fn poll_past_line(&mut self, ex: &mut Exchange<'_, ScriptCommand>) -> State {
+        self.poll_from(ex, self.pos + 1)
+    }
+
+    fn poll_from(&mut self, ex: &mut Exchange<'_, ScriptCommand>, ahead: usize) -> State {
+        let mut budget = self.cut_budget(ahead);
         for _ in 0..MAX_POLLS {
             let output = ex.poll_output(self.now);
             let (result, fatal) = match output {
@@ -94,11 +104,11 @@ impl Engine<'_> {
         }
     }
 
-    /// The octets the stream takes before the write fails, when the lines at the cursor are
+    /// The octets the stream takes before the write fails, when the lines from `ahead` are
     /// `C:` lines (and `L:` lines) up to a `! cut`.
-    fn cut_budget(&self) -> Option<usize> {
+    fn cut_budget(&self, ahead: usize) -> Option<usize> {
         let mut octets = 0usize;
-        for line in self.script.lines().get(self.pos..).unwrap_or_default() {
+        for line in self.script.lines().get(ahead..).unwrap_or_default() {
             match &line.item {
                 Item::Client(bytes) => octets += bytes.len(),
                 Item::Log(_) => {}
