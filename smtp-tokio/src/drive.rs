@@ -225,6 +225,11 @@ impl Io {
         self.writing = None;
         match exchange.poll_output(now()) {
             Ok(Output::Done(result)) => Ok(Driven::Done(result)),
+            // What the server said before it closed (a 421, a reply that cannot answer
+            // what was sent) tells more than the write's own error.
+            Err(protocol) if protocol != ProtocolError::WriteFailed => {
+                Err(Error::Protocol(protocol))
+            }
             _ => Err(Error::Io(error)),
         }
     }

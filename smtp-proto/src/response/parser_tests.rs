@@ -107,3 +107,28 @@ fn a_buffer_shorter_than_the_scan_starts_over() {
     assert_eq!(reply.line_count(), 1);
     assert!(buf.is_empty());
 }
+
+/// One byte at a time, a bad separator is refused at the byte that is bad, even when it is
+/// a digit (which the fast path takes inside a code), on any line.
+#[test]
+fn a_digit_where_the_separator_goes_is_refused_at_once() {
+    for input in [
+        &b"2500"[..],
+        b"250-a\r\n2500",
+        b"250-abc\r\n250-defgh\r\n2509",
+    ] {
+        let mut parser = ReplyParser::new();
+        let mut buf = BytesMut::new();
+        let (last, head) = input.split_last().unwrap();
+        for &byte in head {
+            buf.extend_from_slice(&[byte]);
+            assert_eq!(parser.parse(&mut buf), Ok(None));
+        }
+        buf.extend_from_slice(&[*last]);
+        assert!(
+            matches!(parser.parse(&mut buf), Err(ReplyError::BadSeparator { byte, .. }) if byte == *last),
+            "{}",
+            String::from_utf8_lossy(input)
+        );
+    }
+}
