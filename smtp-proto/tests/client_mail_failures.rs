@@ -92,40 +92,16 @@ fn verdict_before_the_body_left_is_not_uncertain() {
     assert_eq!(report.outcome(), Outcome::NotSent);
 }
 
-/// A write that failed: the end of data in it is not known to have left.
-/// The recipient's status after the write of the body and end of data fails with
-/// `accepted(len)` of its octets taken by the stream.
-fn status_after_failed_body_write(accepted: impl Fn(usize) -> usize) -> RecipientStatus {
-    let mut client = client_with(ClientConfig::default(), PIPE);
-    let send = SendMail::new(envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..]));
-    let now = std::time::Instant::now();
-    let mut ex = client.send(send);
-    let _ = ex.poll_output(now);
-    let _ = ex.poll_output(now);
-    ex.handle_input(b"250 ok\r\n250 ok\r\n354 go\r\n");
-    let Ok(smtp_proto::client::Output::Transmit(t)) = ex.poll_output(now) else {
-        panic!("the body")
-    };
-    assert!(t.bytes().ends_with(b".\r\n"));
-    let len = t.bytes().len();
-    ex.handle_write_error(accepted(len));
-    ex.handle_eof();
-    assert_eq!(ex.poll_output(now).unwrap_err(), ProtocolError::WriteFailed);
-    let report = ex.command().report().unwrap();
-    report.recipients().next().unwrap().1.status()
-}
-
-/// The exchange after a write of the body and end of data failed, the server's last octets
-/// `after` read, then the end of the connection.
-fn after_failed_body_write(after: &[u8]) -> Result<Result<MailReport, LogicError>, ProtocolError> {
-    after_failed_body_write_at(|_| 0, after)
-}
-
-/// The same with `accepted(len)` octets of the body's transmit taken by the stream.
+/// What a mail came to when the write of its body and end of data failed with
+/// `accepted(len)` of its octets taken by the stream, the server's last octets `after` then
+/// read, then the end of the connection; and its report as it then stands.
 fn after_failed_body_write_at(
     accepted: impl Fn(usize) -> usize,
     after: &[u8],
-) -> Result<Result<MailReport, LogicError>, ProtocolError> {
+) -> (
+    Result<Result<MailReport, LogicError>, ProtocolError>,
+    MailReport,
+) {
     let mut client = client_with(ClientConfig::default(), PIPE);
     let send = SendMail::new(envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..]));
     let now = std::time::Instant::now();
@@ -136,14 +112,30 @@ fn after_failed_body_write_at(
     let Ok(Output::Transmit(t)) = ex.poll_output(now) else {
         panic!("the body")
     };
+    assert!(t.bytes().ends_with(b".\r\n"));
     let len = t.bytes().len();
     ex.handle_write_error(accepted(len));
     ex.handle_input(after);
     ex.handle_eof();
-    match ex.poll_output(now)? {
-        Output::Done(result) => Ok(result),
-        other => panic!("{other:?}"),
-    }
+    let result = match ex.poll_output(now) {
+        Ok(Output::Done(result)) => Ok(result),
+        Ok(other) => panic!("{other:?}"),
+        Err(error) => Err(error),
+    };
+    (result, ex.command().report().unwrap())
+}
+
+/// The same with nothing of the body taken.
+fn after_failed_body_write(after: &[u8]) -> Result<Result<MailReport, LogicError>, ProtocolError> {
+    after_failed_body_write_at(|_| 0, after).0
+}
+
+/// The recipient's status when nothing is read after the failure (a write that failed: the
+/// end of data in it is not known to have left unless the stream took it).
+fn status_after_failed_body_write(accepted: impl Fn(usize) -> usize) -> RecipientStatus {
+    let (result, report) = after_failed_body_write_at(accepted, b"");
+    assert_eq!(result.unwrap_err(), ProtocolError::WriteFailed);
+    report.recipients().next().unwrap().1.status()
 }
 
 #[test]
@@ -205,13 +197,15 @@ fn failed_write_after_the_end_of_data_was_accepted_is_uncertain() {
 #[test]
 fn after_a_failed_write_a_positive_reply_to_an_unsent_end_of_data_is_refused() {
     for accepted in [0, 2] {
-        let error = after_failed_body_write_at(|_| accepted, b"250 2.0.0 queued\r\n").unwrap_err();
+        let (result, report) = after_failed_body_write_at(|_| accepted, b"250 2.0.0 queued\r\n");
+        let error = result.unwrap_err();
         assert!(
             matches!(error, ProtocolError::UnexpectedReply(_)),
             "{error}"
         );
+        assert_eq!(report.outcome(), Outcome::NotSent);
     }
-    let Ok(Ok(report)) = after_failed_body_write_at(|len| len, b"250 2.0.0 queued\r\n") else {
+    let (Ok(Ok(report)), _) = after_failed_body_write_at(|len| len, b"250 2.0.0 queued\r\n") else {
         panic!("the verdict to an end of data that left")
     };
     assert_eq!(report.outcome(), Outcome::Delivered);
