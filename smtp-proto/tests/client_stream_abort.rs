@@ -72,6 +72,20 @@ fn abort_before_a_refused_mail_reply_ends_without_rset() {
 
 #[test]
 fn lmtp_refused_chunk_with_bdat_last_in_flight_reads_the_verdicts_then_resets() {
+    refused_chunk_over_lmtp(&["<b@example.net>"]);
+}
+
+/// The same with two recipients: RSET waits for both verdicts to BDAT LAST, and is written
+/// once.
+#[test]
+fn lmtp_refused_chunk_waits_for_every_verdict_before_one_rset() {
+    refused_chunk_over_lmtp(&["<b@example.net>", "<c@example.net>"]);
+}
+
+/// Over LMTP with pipelined BDAT, the first of three chunks refused while the others (LAST
+/// included) are in flight: every recipient is rejected with the refusal, the verdicts to
+/// LAST are read, then one RSET, and the client stays usable.
+fn refused_chunk_over_lmtp(to: &[&str]) {
     let mut client = Client::new(ClientConfig::default()).with_protocol(Protocol::Lmtp);
     let opened = run(
         &mut client,
@@ -85,7 +99,7 @@ fn lmtp_refused_chunk_with_bdat_last_in_flight_reads_the_verdicts_then_resets() 
     assert!(matches!(opened, Ok(Ok(()))), "{opened:?}");
     let envelope = Envelope::new(
         "<a@example.org>".parse().unwrap(),
-        ["<b@example.net>".parse().unwrap()],
+        to.iter().map(|path| path.parse().unwrap()),
     )
     .unwrap();
     let options = TransactionOptions {
@@ -93,17 +107,24 @@ fn lmtp_refused_chunk_with_bdat_last_in_flight_reads_the_verdicts_then_resets() 
         ..TransactionOptions::default()
     };
     let send = SendMail::with_options(envelope, MailBody::bytes(&b"hi there\r\n"[..]), options);
+    let rcpts: String = to
+        .iter()
+        .map(|path| format!("RCPT TO:{path}\r\n"))
+        .collect();
+    let envelope_lines = format!("MAIL FROM:<a@example.org>\r\n{rcpts}");
+    let accepted = format!("250 2.1.0 ok\r\n{}", "250 2.1.5 ok\r\n".repeat(to.len()));
+    let chunks = format!(
+        "500 5.0.0 no\r\n250 2.0.0 chunk ok\r\n{}",
+        "250 2.0.0 queued\r\n".repeat(to.len())
+    );
     let report = run(
         &mut client,
         send,
         &[
-            (
-                b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n",
-                b"250 2.1.0 ok\r\n250 2.1.5 ok\r\n",
-            ),
+            (envelope_lines.as_bytes(), accepted.as_bytes()),
             (
                 b"BDAT 4\r\nhi tBDAT 4\r\nhereBDAT 2 LAST\r\n\r\n",
-                b"500 5.0.0 no\r\n250 2.0.0 chunk ok\r\n250 2.0.0 queued\r\n",
+                chunks.as_bytes(),
             ),
             (b"RSET\r\n", b"250 2.0.0 reset\r\n"),
         ],
@@ -111,8 +132,9 @@ fn lmtp_refused_chunk_with_bdat_last_in_flight_reads_the_verdicts_then_resets() 
     )
     .unwrap()
     .unwrap();
-    let (_, recipient) = report.recipients().next().unwrap();
-    assert_eq!(recipient.status(), RecipientStatus::Rejected);
-    assert_eq!(recipient.data_reply().unwrap().code().get(), 500);
+    for (_, recipient) in report.recipients() {
+        assert_eq!(recipient.status(), RecipientStatus::Rejected);
+        assert_eq!(recipient.data_reply().unwrap().code().get(), 500);
+    }
     assert!(client.is_usable());
 }
