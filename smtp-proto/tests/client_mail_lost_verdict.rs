@@ -157,6 +157,9 @@ fn several_recipients_answered_refused_and_unanswered() {
     );
     let refused = report.recipients().nth(1).unwrap().1;
     assert_eq!(refused.rcpt_reply().unwrap().code().get(), 550);
+    // Accepted at RCPT: only the first; the last two were never answered.
+    let accepted: Vec<bool> = report.recipients().map(|(_, r)| r.is_accepted()).collect();
+    assert_eq!(accepted, [true, false, false, false]);
     assert_eq!(report.outcome(), Outcome::Uncertain);
 }
 

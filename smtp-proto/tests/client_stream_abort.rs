@@ -138,3 +138,36 @@ fn refused_chunk_over_lmtp(to: &[&str]) {
     }
     assert!(client.is_usable());
 }
+
+/// The MAIL and RCPT replies arrive while the client waits for the body (a caller that
+/// hands input over whenever it comes), then the body breaks before a chunk was written:
+/// RSET at once, and the refusal of the body is the result.
+#[test]
+fn abort_after_the_envelope_replies_resets_at_once() {
+    use smtp_proto::client::Output;
+    let mut client = client_with(ClientConfig::default(), EHLO);
+    let now = std::time::Instant::now();
+    let mut ex = client.send(send());
+    let Ok(Output::Transmit(t)) = ex.poll_output(now) else {
+        panic!("the envelope")
+    };
+    assert_eq!(
+        t.bytes(),
+        b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n"
+    );
+    assert!(matches!(ex.poll_output(now), Ok(Output::NeedBody)));
+    ex.handle_input(b"250 2.1.0 ok\r\n250 2.1.5 ok\r\n");
+    ex.handle_body(b"nul\0");
+    let Ok(Output::Transmit(t)) = ex.poll_output(now) else {
+        panic!("RSET")
+    };
+    assert_eq!(t.bytes(), b"RSET\r\n");
+    assert!(matches!(ex.poll_output(now), Ok(Output::NeedInput { .. })));
+    ex.handle_input(b"250 2.0.0 reset\r\n");
+    let result = ex.poll_output(now);
+    assert!(
+        matches!(result, Ok(Output::Done(Err(LogicError::Body(_))))),
+        "{result:?}"
+    );
+    assert!(client.is_usable());
+}
