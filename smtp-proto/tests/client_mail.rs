@@ -306,7 +306,21 @@ fn too_many_recipients_452_goes_on_in_a_new_transaction() {
     .unwrap()
     .unwrap();
     assert_eq!(report.outcome(), Outcome::Delivered);
-    assert_eq!(report.transactions().len(), 2);
+    assert_eq!(report.delivered_count(), 2);
+    let transactions = report.transactions();
+    assert_eq!(transactions.len(), 2);
+    let counts: Vec<usize> = transactions.iter().map(|t| t.recipient_count()).collect();
+    assert_eq!(counts, [2, 1]);
+    let code = |reply: Option<&smtp_proto::response::Response>| reply.map(|r| r.code().get());
+    let finals: Vec<_> = transactions.iter().map(|t| code(t.final_reply())).collect();
+    assert_eq!(finals, [Some(250), Some(250)]);
+    assert!(
+        transactions
+            .iter()
+            .all(|t| code(t.mail_reply()) == Some(250))
+    );
+    let last = transactions[1].final_reply().unwrap();
+    assert_eq!(last.text_lines().next(), Some(&b"second"[..]));
 }
 
 #[test]

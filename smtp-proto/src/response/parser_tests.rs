@@ -132,3 +132,32 @@ fn a_digit_where_the_separator_goes_is_refused_at_once() {
         );
     }
 }
+
+/// A reply exactly as long as the limit is taken, its last line the shortest there is (a
+/// code and a bare LF, ending right at the limit); one octet less of limit refuses it as
+/// soon as the first line ends, since no further line could fit.
+#[test]
+fn a_reply_that_ends_right_at_the_limit_fits() {
+    let input = b"250-a\r\n250\n";
+    for feed in [input.len(), 1] {
+        let exact = ReplyLimits::DEFAULT.with_max_reply_len(input.len());
+        let mut parser = ReplyParser::with_limits(exact);
+        let mut buf = BytesMut::new();
+        let mut replies = Vec::new();
+        for piece in input.chunks(feed) {
+            buf.extend_from_slice(piece);
+            if let Some(reply) = parser.parse(&mut buf).unwrap() {
+                replies.push(reply);
+            }
+        }
+        assert_eq!(replies.len(), 1);
+        assert_eq!(replies[0].line_count(), 2);
+        let short = ReplyLimits::DEFAULT.with_max_reply_len(input.len() - 1);
+        let mut parser = ReplyParser::with_limits(short);
+        let mut buf = BytesMut::from(&input[..7]);
+        assert!(matches!(
+            parser.parse(&mut buf),
+            Err(ReplyError::ReplyTooLong { .. })
+        ));
+    }
+}
