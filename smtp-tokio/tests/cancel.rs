@@ -13,8 +13,7 @@ use std::time::Duration;
 
 use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, RecipientStatus};
 use smtp_proto::error::ProtocolError;
-use support::{Peer, connected};
-use tokio::io::{AsyncReadExt, DuplexStream};
+use support::{connected, serve_after_354};
 use tokio::sync::oneshot;
 use tokio::time::timeout;
 
@@ -36,33 +35,6 @@ fn body() -> Vec<u8> {
         .collect()
 }
 
-/// The server: answers the envelope and DATA, stops reading until `resume`, then reads
-/// everything to the end, answering an end of data with 250 (as a real server would,
-/// whatever hole the message has). Returns the octets received after the 354.
-fn serve(
-    mut peer: Peer<DuplexStream>,
-    resume: oneshot::Receiver<()>,
-) -> tokio::task::JoinHandle<Vec<u8>> {
-    tokio::spawn(async move {
-        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
-            .await;
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
-        resume.await.unwrap();
-        let mut received = Vec::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = peer.stream.read(&mut buf).await.unwrap_or(0);
-            if n == 0 {
-                return received;
-            }
-            received.extend_from_slice(&buf[..n]);
-            if received.ends_with(b"\r\n.\r\n") {
-                peer.send("250 queued\r\n").await;
-            }
-        }
-    })
-}
-
 /// What the server received is the start of the body: no hole, no end of data.
 fn assert_cut_cleanly(received: &[u8], body: &[u8]) {
     assert!(
@@ -80,7 +52,7 @@ fn assert_cut_cleanly(received: &[u8], body: &[u8]) {
 async fn a_next_dropped_mid_write_fails_the_mail_and_sends_nothing_more() {
     let (mut connection, peer) = connected(PIPE, &["PIPELINING"]).await;
     let (resume, resumed) = oneshot::channel();
-    let server = serve(peer, resumed);
+    let server = serve_after_354(peer, resumed, true);
     let body = body();
     let mut results = connection.send_all_mails([(envelope(), MailBody::bytes(body.clone()))]);
 
@@ -115,7 +87,7 @@ async fn a_next_dropped_mid_write_fails_the_mail_and_sends_nothing_more() {
 async fn a_send_mail_dropped_mid_write_leaves_the_connection_unusable() {
     let (mut connection, peer) = connected(PIPE, &["PIPELINING"]).await;
     let (resume, resumed) = oneshot::channel();
-    let server = serve(peer, resumed);
+    let server = serve_after_354(peer, resumed, true);
     let body = body();
 
     let cut = timeout(
@@ -174,7 +146,7 @@ async fn a_stream_of_results_resumes_a_write_cut_by_a_timeout() {
 
     let (mut connection, peer) = connected(PIPE, &["PIPELINING"]).await;
     let (resume, resumed) = oneshot::channel();
-    let server = serve(peer, resumed);
+    let server = serve_after_354(peer, resumed, true);
     let body = body();
     {
         let mails = connection.send_all_mails([(envelope(), MailBody::bytes(body.clone()))]);

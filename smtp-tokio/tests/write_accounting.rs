@@ -38,23 +38,9 @@ fn two_mails(recipients: usize) -> [(Envelope, MailBody); 2] {
 
 #[tokio::test(start_paused = true)]
 async fn a_dropped_write_cut_after_the_end_of_data_is_uncertain() {
-    let (mut connection, mut peer) = support::connected(4 * 1024, &["PIPELINING"]).await;
+    let (mut connection, peer) = support::connected(4 * 1024, &["PIPELINING"]).await;
     let (resume, resumed) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
-            .await;
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
-        resumed.await.unwrap();
-        let mut received = Vec::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = peer.stream.read(&mut buf).await.unwrap_or(0);
-            if n == 0 {
-                return received;
-            }
-            received.extend_from_slice(&buf[..n]);
-        }
-    });
+    let server = support::serve_after_354(peer, resumed, false);
     let mut results = connection.send_all_mails(two_mails(400));
     let cut = timeout(Duration::from_secs(1), results.next()).await;
     assert!(cut.is_err(), "should block: {cut:?}");

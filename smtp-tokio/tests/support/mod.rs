@@ -105,6 +105,35 @@ pub async fn connected(
     (connection, greet.await.unwrap())
 }
 
+/// The server of the cut-write tests: answers the envelope and DATA of one mail to
+/// `<b@y.test>`, stops reading until `resume`, then reads everything to the end; with
+/// `answer`, each end of data gets 250 (as a real server would, whatever hole the message
+/// has). Returns the octets received after the 354.
+pub fn serve_after_354(
+    mut peer: Peer<tokio::io::DuplexStream>,
+    resume: tokio::sync::oneshot::Receiver<()>,
+    answer: bool,
+) -> tokio::task::JoinHandle<Vec<u8>> {
+    tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        resume.await.unwrap();
+        let mut received = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = peer.stream.read(&mut buf).await.unwrap_or(0);
+            if n == 0 {
+                return received;
+            }
+            received.extend_from_slice(&buf[..n]);
+            if answer && received.ends_with(b"\r\n.\r\n") {
+                peer.send("250 queued\r\n").await;
+            }
+        }
+    })
+}
+
 /// The server side of one connection: send lines, expect exact client octets.
 pub struct Peer<S> {
     pub stream: S,
