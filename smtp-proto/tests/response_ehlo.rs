@@ -213,6 +213,17 @@ fn typed_parameters() {
     assert!(bare.supports(DeliverBy));
     assert_eq!(bare.limits(), None);
     assert_eq!(bare.future_release(), None);
+
+    // RFC 6710 §9.3's registered policies, in any case; anything else is Other.
+    for (name, policy) in [
+        ("MIXER", MtPriorityPolicy::Mixer),
+        ("stanag4406", MtPriorityPolicy::Stanag4406),
+        ("Nsep", MtPriorityPolicy::Nsep),
+        ("X-LOCAL", MtPriorityPolicy::Other),
+    ] {
+        let data = ehlo(&format!("250-x\r\n250 MT-PRIORITY {name}\r\n"));
+        assert_eq!(data.mt_priority_policy(), Some(policy), "{name}");
+    }
 }
 
 #[test]
@@ -254,11 +265,42 @@ fn tolerant_of_real_server_quirks() {
 }
 
 #[test]
+fn auth_mechanisms_come_from_every_auth_line_whatever_its_case() {
+    let lower = ehlo("250-mx.example\r\n250 AUTH login Plain XOAUTH2\r\n");
+    assert_eq!(
+        lower.auth_mechanisms().collect::<Vec<_>>(),
+        ["LOGIN", "PLAIN", "XOAUTH2"]
+    );
+    // Exchange and SendGrid style: two upper-case lines, here with different lists.
+    let upper_twice = ehlo("250-mx.example\r\n250-AUTH PLAIN\r\n250 AUTH=LOGIN PLAIN\r\n");
+    assert_eq!(
+        upper_twice.auth_mechanisms().collect::<Vec<_>>(),
+        ["PLAIN", "LOGIN"]
+    );
+    let then_lower = ehlo("250-mx.example\r\n250-AUTH=LOGIN\r\n250 AUTH cram-md5\r\n");
+    assert_eq!(
+        then_lower.auth_mechanisms().collect::<Vec<_>>(),
+        ["LOGIN", "CRAM-MD5"]
+    );
+    assert!(upper_twice.supports_auth("login") && then_lower.supports_auth("Cram-MD5"));
+}
+
+#[test]
+fn offers_names_known_and_unknown_keywords_in_any_case() {
+    let data = ehlo("250-mx.example\r\n250-pipelining\r\n250-X-FOO bar\r\n250 XCLIENT NAME\r\n");
+    assert!(data.offers("PIPELINING") && data.offers("Pipelining"));
+    assert!(data.offers("x-foo") && data.offers("xclient"));
+    assert!(!data.offers("CHUNKING") && !data.offers("X-BAR") && !data.offers("X-FO"));
+}
+
+#[test]
 fn duplicated_size_lines_the_first_with_a_limit_counts() {
     let bare_first = ehlo("250-mx.example\r\n250-SIZE\r\n250-SIZE 100\r\n250 SIZE 200\r\n");
     assert_eq!(bare_first.size_limit(), Some(100));
     let garbage_first = ehlo("250-mx.example\r\n250-SIZE abc\r\n250 SIZE 300\r\n");
     assert_eq!(garbage_first.size_limit(), Some(300));
+    let blanks = ehlo("250-mx.example\r\n250 SIZE \t 1000 \r\n");
+    assert_eq!(blanks.size_limit(), Some(1000));
     let only_bare = ehlo("250-mx.example\r\n250-SIZE\r\n250 SIZE 0\r\n");
     assert_eq!(only_bare.size_limit(), None);
     assert_eq!(only_bare.params("SIZE"), Some(&b""[..]));

@@ -236,6 +236,9 @@ mod tests {
             b"SIZ\xc5",
             b"LIMITS RCPTMAX=1",
             b"DELIVERBY 9",
+            b"DELIVERBY=9",
+            b"ENHANCEDSTATUSCODES=x",
+            b"SIZE=100",
             b"SIZE\x01",
             b"SIZE\x0b100",
             b"STARTTLS\x00",
@@ -252,14 +255,39 @@ mod tests {
             b"8BITMIM\xc5",
         ];
         for &line in lines {
-            let expected = split_keyword(line).and_then(|(k, _)| Capability::from_keyword(k));
-            let found = classify(line).and_then(|(c, _)| c);
+            let split = split_keyword(line);
+            let expected = split.and_then(|(k, _)| Capability::from_keyword(k));
+            let (found, params) = classify(line).unwrap_or((None, &[]));
             assert_eq!(found, expected, "{}", String::from_utf8_lossy(line));
+            if found.is_some() {
+                // The parameters, once trimmed, are the keyword map's.
+                let expected = split.map(|(_, params)| params);
+                assert_eq!(
+                    Some(trim(params)),
+                    expected,
+                    "{}",
+                    String::from_utf8_lossy(line)
+                );
+            }
         }
         assert_eq!(
             to_upper(u64::from_le_bytes(*b"az`{AZ@\xe1")),
             u64::from_le_bytes(*b"AZ`{AZ@\xe1")
         );
+    }
+
+    #[test]
+    fn a_keyword_names_its_capability_and_splits_its_parameters() {
+        let auth = Keyword::from_text(b" auth=LOGIN \t PLAIN ").unwrap();
+        assert_eq!(
+            (auth.name(), auth.params()),
+            ("auth", &b"LOGIN \t PLAIN"[..])
+        );
+        assert_eq!(auth.capability(), Some(Capability::Auth));
+        assert_eq!(auth.words().collect::<Vec<_>>(), [&b"LOGIN"[..], b"PLAIN"]);
+        let unknown = Keyword::from_text(b"X-FOO").unwrap();
+        assert_eq!(unknown.capability(), None);
+        assert_eq!(unknown.words().count(), 0);
     }
 
     #[test]

@@ -282,7 +282,28 @@ mod tests {
         let found: Vec<&str> = AuthMechanisms::new(params).collect();
         assert_eq!(found, ["PLAIN", "LOGIN", "CRAM-MD5"]);
         assert_eq!(merged(params), found);
+        // RFC 4422 §3.1 allows 20 characters: kept both ways, the 21st is one too many.
+        let twenty = b"ABCDEFGHIJKLMNOPQRST ABCDEFGHIJKLMNOPQRSTU";
+        let found: Vec<&str> = AuthMechanisms::new(twenty).collect();
+        assert_eq!(found, ["ABCDEFGHIJKLMNOPQRST"]);
+        assert_eq!(merged(twenty), found);
+        assert_eq!(merged(b"abcdefghijklmnopqrst abcdefghijklmnopqrstu"), found);
         assert!(has_lowercase(b"PLAIN LOGIN XOAUTH2 OAUTHBEARER login"));
+    }
+
+    #[test]
+    fn every_byte_is_judged_alone_in_a_word_and_in_the_tail() {
+        for byte in 0..=u8::MAX {
+            for at in 0..9 {
+                let mut params = *b"PLAIN-X_9";
+                params[at] = byte;
+                assert_eq!(
+                    has_lowercase(&params),
+                    byte.is_ascii_lowercase(),
+                    "{byte:#x} at {at}"
+                );
+            }
+        }
     }
 
     proptest! {
