@@ -379,6 +379,48 @@ fn many_mails_ride_with_the_previous_end_of_data() {
 }
 
 #[test]
+fn each_mail_of_many_declares_its_own_body() {
+    // Only the very same bytes reuse the previous mail's summary. The second body has the
+    // first one's length but 8-bit text; the third starts where the second does but is
+    // shorter: each MAIL line says its own SIZE and BODY.
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let eight_bit: &'static [u8] = "\u{e9}\nab\n".as_bytes();
+    let bodies: [&'static [u8]; 3] = [b"xyzab\n", eight_bit, &eight_bit[..3]];
+    let mails = bodies
+        .into_iter()
+        .map(|body| (envelope(&["<b@example.net>"]), MailBody::bytes(body)));
+    let send = smtp_proto::command::SendMails::new(mails, Default::default());
+    let mail = |params: &str| {
+        format!("MAIL FROM:<a@example.org> {params}\r\nRCPT TO:<b@example.net>\r\nDATA\r\n")
+    };
+    let first = mail("SIZE=7");
+    let second = format!("xyzab\r\n.\r\n{}", mail("SIZE=8 BODY=8BITMIME"));
+    let third = format!("\u{e9}\r\nab\r\n.\r\n{}", mail("SIZE=4 BODY=8BITMIME"));
+    let next = b"250 ok\r\n250 ok\r\n354 go\r\n";
+    let reports = run(
+        &mut client,
+        send,
+        &[
+            (first.as_bytes(), next),
+            (
+                second.as_bytes(),
+                &[b"250 one\r\n".as_slice(), next].concat(),
+            ),
+            (
+                third.as_bytes(),
+                &[b"250 two\r\n".as_slice(), next].concat(),
+            ),
+            ("\u{e9}\r\n.\r\n".as_bytes(), b"250 three\r\n"),
+        ],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    let outcomes: Vec<_> = reports.into_iter().map(|r| r.unwrap().outcome()).collect();
+    assert_eq!(outcomes, [Outcome::Delivered; 3]);
+}
+
+#[test]
 fn impossible_354_to_rcpt_is_fatal() {
     let mut client = client_with(ClientConfig::default(), PIPE);
     let send = SendMail::new(envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..]));
