@@ -423,3 +423,47 @@ fn deferred_recipient_unanswered_in_its_retry_over_data_is_not_attempted() {
     assert_eq!(report.outcome(), Outcome::Partial);
     assert_eq!(report.transactions().len(), 2);
 }
+
+/// A streamed BDAT body: MAIL's 250 arrives while the body is still being handed over, the
+/// RCPT reply never does. The recipient may have the message: uncertain, as when MAIL's
+/// reply had not come either.
+#[test]
+fn mail_accepted_before_a_streamed_bdat_last_then_eof_is_uncertain() {
+    let mut client = client_with(ClientConfig::default(), BDAT);
+    let send = SendMail::new(
+        envelope(&["<b@example.net>"]),
+        MailBody::Streamed(smtp_proto::command::StreamedBody::default()),
+    );
+    let now = Instant::now();
+    let mut ex = client.send(send);
+    let mut wrote = Vec::new();
+    let mut mail_reply_given = false;
+    let mut body_ended = false;
+    let error = loop {
+        match ex.poll_output(now) {
+            Ok(Output::Transmit(t)) => wrote.extend_from_slice(t.bytes()),
+            Ok(Output::NeedBody) if !mail_reply_given => {
+                ex.handle_input(b"250 2.1.0 ok\r\n");
+                mail_reply_given = true;
+                ex.handle_body(b"hi\r\n");
+            }
+            Ok(Output::NeedBody) => {
+                assert!(!body_ended);
+                body_ended = true;
+                ex.handle_body_end();
+            }
+            Ok(Output::NeedInput { .. }) => ex.handle_eof(),
+            Ok(other) => panic!("{other:?}"),
+            Err(error) => break error,
+        }
+    };
+    assert!(body_ended);
+    assert_eq!(String::from_utf8_lossy(&wrote), ONE_BDAT);
+    assert_eq!(
+        error,
+        ProtocolError::UnexpectedEof(smtp_proto::client::ReplyKind::Rcpt)
+    );
+    let report = ex.command().report().expect("the mail started");
+    assert_eq!(statuses(&report), [Uncertain]);
+    assert_eq!(report.outcome(), Outcome::Uncertain);
+}

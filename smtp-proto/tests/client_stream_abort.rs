@@ -171,3 +171,105 @@ fn abort_after_the_envelope_replies_resets_at_once() {
     );
     assert!(client.is_usable());
 }
+
+/// A streamed body is held to what it declares: 8-bit octets only with `eight_bit`.
+fn eight_bit_body(eight_bit: bool) -> SendMail {
+    let envelope = Envelope::new(
+        "<a@example.org>".parse().unwrap(),
+        ["<b@example.net>".parse().unwrap()],
+    )
+    .unwrap();
+    let body = StreamedBody {
+        eight_bit,
+        ..StreamedBody::default()
+    };
+    SendMail::with_options(
+        envelope,
+        MailBody::Streamed(body),
+        TransactionOptions::default(),
+    )
+}
+
+const EHLO_8BIT: &[u8] = b"250-mx.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 CHUNKING\r\n";
+const UTF8_BODY: &[u8] = b"Subject: x\r\n\r\nh\xc3\xa9\r\n";
+
+#[test]
+fn an_undeclared_8_bit_octet_aborts_the_streamed_body() {
+    let mut client = client_with(ClientConfig::default(), EHLO_8BIT);
+    let result = run(
+        &mut client,
+        eight_bit_body(false),
+        &[
+            (
+                b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n",
+                b"250 2.1.0 ok\r\n250 2.1.5 ok\r\n",
+            ),
+            (b"RSET\r\n", b"250 2.0.0 reset\r\n"),
+        ],
+        &[UTF8_BODY],
+    )
+    .unwrap();
+    assert!(matches!(result, Err(LogicError::Body(_))), "{result:?}");
+    assert!(client.is_usable());
+}
+
+#[test]
+fn a_declared_8_bit_streamed_body_goes_as_is() {
+    let mut client = client_with(ClientConfig::default(), EHLO_8BIT);
+    let sent = [
+        b"MAIL FROM:<a@example.org> BODY=8BITMIME\r\nRCPT TO:<b@example.net>\r\nBDAT 19 LAST\r\n"
+            .as_slice(),
+        UTF8_BODY,
+    ]
+    .concat();
+    let report = run(
+        &mut client,
+        eight_bit_body(true),
+        &[(
+            &sent,
+            b"250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.0.0 queued\r\n",
+        )],
+        &[UTF8_BODY],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(report.outcome(), smtp_proto::command::Outcome::Delivered);
+}
+
+/// Over SMTP with pipelined BDAT, the first of three chunks refused while the others (LAST
+/// included) are in flight: RSET waits for the reply to LAST too, so that it does not
+/// overtake a transaction the server may still be closing.
+#[test]
+fn smtp_refused_chunk_waits_for_the_reply_to_bdat_last_before_rset() {
+    let mut client = client_with(ClientConfig::default(), EHLO);
+    let envelope = Envelope::new(
+        "<a@example.org>".parse().unwrap(),
+        ["<b@example.net>".parse().unwrap()],
+    )
+    .unwrap();
+    let options = TransactionOptions {
+        bdat_chunk_size: NonZeroUsize::new(4).unwrap(),
+        ..TransactionOptions::default()
+    };
+    let send = SendMail::with_options(envelope, MailBody::bytes(&b"hi there\r\n"[..]), options);
+    let report = run(
+        &mut client,
+        send,
+        &[
+            (
+                b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n\
+                  BDAT 4\r\nhi tBDAT 4\r\nhereBDAT 2 LAST\r\n\r\n",
+                b"250 2.1.0 ok\r\n250 2.1.5 ok\r\n554 5.6.0 no\r\n503 5.5.1 no\r\n",
+            ),
+            (b"", b"503 5.5.1 still no\r\n"),
+            (b"RSET\r\n", b"250 2.0.0 reset\r\n"),
+        ],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    let (_, recipient) = report.recipients().next().unwrap();
+    assert_eq!(recipient.status(), RecipientStatus::Rejected);
+    assert_eq!(recipient.data_reply().unwrap().code().get(), 554);
+    assert!(client.is_usable());
+}
