@@ -15,12 +15,17 @@ use smtp_proto::command::{
 
 const EHLO: &[u8] = b"250-mx.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n";
 
-fn send() -> SendMail {
-    let envelope = Envelope::new(
+/// From `<a@example.org>` to `to`.
+fn envelope(to: &[&str]) -> Envelope {
+    Envelope::new(
         "<a@example.org>".parse().unwrap(),
-        ["<b@example.net>".parse().unwrap()],
+        to.iter().map(|path| path.parse().unwrap()),
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn send() -> SendMail {
+    let envelope = envelope(&["<b@example.net>"]);
     let options = TransactionOptions {
         bdat_chunk_size: NonZeroUsize::new(30).unwrap(),
         ..TransactionOptions::default()
@@ -97,11 +102,7 @@ fn refused_chunk_over_lmtp(to: &[&str]) {
         &[],
     );
     assert!(matches!(opened, Ok(Ok(()))), "{opened:?}");
-    let envelope = Envelope::new(
-        "<a@example.org>".parse().unwrap(),
-        to.iter().map(|path| path.parse().unwrap()),
-    )
-    .unwrap();
+    let envelope = envelope(to);
     let options = TransactionOptions {
         bdat_chunk_size: NonZeroUsize::new(4).unwrap(),
         ..TransactionOptions::default()
@@ -174,11 +175,7 @@ fn abort_after_the_envelope_replies_resets_at_once() {
 
 /// A streamed body is held to what it declares: 8-bit octets only with `eight_bit`.
 fn eight_bit_body(eight_bit: bool) -> SendMail {
-    let envelope = Envelope::new(
-        "<a@example.org>".parse().unwrap(),
-        ["<b@example.net>".parse().unwrap()],
-    )
-    .unwrap();
+    let envelope = envelope(&["<b@example.net>"]);
     let body = StreamedBody {
         eight_bit,
         ..StreamedBody::default()
@@ -242,11 +239,7 @@ fn a_declared_8_bit_streamed_body_goes_as_is() {
 #[test]
 fn smtp_refused_chunk_waits_for_the_reply_to_bdat_last_before_rset() {
     let mut client = client_with(ClientConfig::default(), EHLO);
-    let envelope = Envelope::new(
-        "<a@example.org>".parse().unwrap(),
-        ["<b@example.net>".parse().unwrap()],
-    )
-    .unwrap();
+    let envelope = envelope(&["<b@example.net>"]);
     let options = TransactionOptions {
         bdat_chunk_size: NonZeroUsize::new(4).unwrap(),
         ..TransactionOptions::default()
