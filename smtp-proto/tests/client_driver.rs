@@ -1,48 +1,14 @@
 //! The driver's own rules, with minimal commands written against the public API.
 
-use std::time::{Duration, Instant};
+mod driver_support;
 
+use std::time::Duration;
+
+use driver_support::{Hello, Lines, t0};
 use smtp_proto::client::{Client, ClientConfig, Context, Output, ReplyKind};
 use smtp_proto::command::{Cmd, LogicError, Step};
 use smtp_proto::error::ProtocolError;
 use smtp_proto::response::Response;
-
-/// Expects the greeting.
-struct Hello;
-impl Cmd for Hello {
-    type Output = Response;
-    fn start(&mut self, cx: &mut Context<'_>) -> Step<Response> {
-        cx.expect_reply(ReplyKind::Greeting);
-        Step::Continue
-    }
-    fn on_reply(&mut self, reply: Response, _: &mut Context<'_>) -> Step<Response> {
-        Step::Done(Ok(reply))
-    }
-}
-
-/// Writes `lines` at once, collects every reply.
-struct Lines(&'static [&'static [u8]], Vec<Response>);
-impl Cmd for Lines {
-    type Output = Vec<Response>;
-    fn start(&mut self, cx: &mut Context<'_>) -> Step<Vec<Response>> {
-        for line in self.0 {
-            cx.command(ReplyKind::Other, |out| out.extend_from_slice(line));
-        }
-        Step::Continue
-    }
-    fn on_reply(&mut self, reply: Response, cx: &mut Context<'_>) -> Step<Vec<Response>> {
-        self.1.push(reply);
-        if cx.replies_awaited() == 0 {
-            Step::Done(Ok(std::mem::take(&mut self.1)))
-        } else {
-            Step::Continue
-        }
-    }
-}
-
-fn t0() -> Instant {
-    Instant::now()
-}
 
 #[test]
 fn greeting_then_pipelined_lines_in_one_transmit() {
@@ -195,4 +161,25 @@ fn a_reply_to_the_quit_of_a_finished_closing_command_is_dropped() {
         assert!(client.session().is_closed());
         assert!(!client.is_usable());
     }
+}
+
+/// The same refused greeting, and the server closes right after the QUIT left, before the
+/// next poll and without answering it: the result is still the refusal, not the end.
+#[test]
+fn a_refused_greeting_whose_quit_is_never_answered_is_still_the_refusal() {
+    use smtp_proto::command::Greeting;
+    let now = t0();
+    let mut client = Client::new(ClientConfig::default());
+    let mut ex = client.send(Greeting);
+    assert!(matches!(ex.poll_output(now), Ok(Output::NeedInput { .. })));
+    ex.handle_input(b"554 5.7.1 go away\r\n");
+    assert!(matches!(ex.poll_output(now), Ok(Output::Transmit(_))));
+    ex.handle_eof();
+    match ex.poll_output(now) {
+        Ok(Output::Done(Err(LogicError::Refused { response, .. }))) => {
+            assert_eq!(response.code().get(), 554)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(client.session().is_closed());
 }

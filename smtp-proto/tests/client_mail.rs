@@ -279,6 +279,35 @@ fn streamed_bdat_violation_sends_no_further_chunk_then_rset() {
     assert!(client.is_usable());
 }
 
+/// A streamed body over BDAT, handed over in pieces that each complete a chunk: one reply
+/// is awaited per chunk written, counted per piece, not from the start of the body.
+#[test]
+fn streamed_bdat_pieces_await_one_reply_per_chunk() {
+    let ehlo = b"250-mx.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n";
+    let options = smtp_proto::command::TransactionOptions {
+        bdat_chunk_size: std::num::NonZeroUsize::new(4).unwrap(),
+        ..Default::default()
+    };
+    let mut client = client_with(ClientConfig::default(), ehlo);
+    let body = MailBody::Streamed(smtp_proto::command::StreamedBody::default());
+    let send = SendMail::with_options(envelope(&["<b@example.net>"]), body, options);
+    let report = run(
+        &mut client,
+        send,
+        &[(
+            b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n\
+              BDAT 4\r\nabcdBDAT 4\r\nefghBDAT 4\r\nijk\rBDAT 1 LAST\r\n\n",
+            b"250 ok\r\n250 ok\r\n250 1\r\n250 2\r\n250 3\r\n250 done\r\n",
+        )],
+        &[b"abcdef", b"ghij", b"k\n"],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    let (_, status) = report.recipients().next().unwrap();
+    assert_eq!(status.data_reply().unwrap().first_line().text(), b"done");
+}
+
 #[test]
 fn too_many_recipients_452_goes_on_in_a_new_transaction() {
     let mut client = client_with(ClientConfig::default(), PIPE);

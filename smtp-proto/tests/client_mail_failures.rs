@@ -210,3 +210,46 @@ fn after_a_failed_write_a_positive_reply_to_an_unsent_end_of_data_is_refused() {
     };
     assert_eq!(report.outcome(), Outcome::Delivered);
 }
+
+/// MAIL needs a hello first (RFC 5321 §4.1.4): without one, a mail is refused before
+/// anything is written, and the connection stays usable.
+#[test]
+fn a_mail_before_any_hello_is_refused_unsent() {
+    use smtp_proto::client::Client;
+    use smtp_proto::command::{Greeting, SendMails};
+    let now = std::time::Instant::now();
+    let mut client = Client::new(ClientConfig::default());
+    let mut ex = client.send(Greeting);
+    assert!(matches!(ex.poll_output(now), Ok(Output::NeedInput { .. })));
+    ex.handle_input(b"220 mx.example ESMTP\r\n");
+    assert!(matches!(ex.poll_output(now), Ok(Output::Done(Ok(_)))));
+    drop(ex);
+    let mails = std::iter::once((envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..])));
+    let single = SendMail::new(envelope(&["<b@example.net>"]), MailBody::bytes(&b"x\n"[..]));
+    let refusals = [
+        client
+            .send(SendMails::new(mails, Default::default()))
+            .poll_output(now)
+            .map(|o| match o {
+                Output::Done(Err(error)) => error,
+                other => panic!("{other:?}"),
+            }),
+        client.send(single).poll_output(now).map(|o| match o {
+            Output::Done(Err(error)) => error,
+            other => panic!("{other:?}"),
+        }),
+    ];
+    for refusal in refusals {
+        assert!(
+            matches!(
+                refusal,
+                Ok(LogicError::WrongState {
+                    command: "MAIL",
+                    ..
+                })
+            ),
+            "{refusal:?}"
+        );
+    }
+    assert!(client.is_usable());
+}

@@ -369,6 +369,50 @@ fn send_mails_bdat_first_group_unanswered_is_uncertain() {
     assert_eq!(outcomes, [Outcome::Uncertain]);
 }
 
+/// The first of two pipelined BDAT mails is delivered, then the connection dies with the
+/// second's group unanswered: the caller pops the finished mail's report and finds the
+/// second among the interrupted ones, uncertain (what the adapters do after a fatal error).
+#[test]
+fn send_mails_finished_before_a_fatal_error_are_popped_in_order() {
+    let mut client = client_with(ClientConfig::default(), BDAT);
+    let mails = (0..2).map(|_| {
+        (
+            envelope(&["<b@example.net>"]),
+            MailBody::bytes(&b"hi\r\n"[..]),
+        )
+    });
+    let now = Instant::now();
+    let mut ex = client.send(SendMails::new(mails, Default::default()));
+    let mut wrote = Vec::new();
+    let mut answered = false;
+    let error = loop {
+        match ex.poll_output(now) {
+            Ok(Output::Transmit(t)) => wrote.extend_from_slice(t.bytes()),
+            Ok(Output::NeedInput { .. }) if !answered => {
+                answered = true;
+                ex.handle_input(b"250 ok\r\n250 ok\r\n250 first\r\n");
+            }
+            Ok(Output::NeedInput { .. }) => ex.handle_eof(),
+            Ok(other) => panic!("{other:?}"),
+            Err(error) => break error,
+        }
+    };
+    assert_eq!(wrote, ONE_BDAT.repeat(2).as_bytes());
+    assert_eq!(
+        error,
+        ProtocolError::UnexpectedEof(smtp_proto::client::ReplyKind::Mail)
+    );
+    let first = ex.command_mut().pop_finished().unwrap().unwrap();
+    assert_eq!(first.outcome(), Outcome::Delivered);
+    assert!(ex.command_mut().pop_finished().is_none());
+    let rest: Vec<_> = ex
+        .command()
+        .interrupted_reports()
+        .map(|r| r.outcome())
+        .collect();
+    assert_eq!(rest, [Outcome::Uncertain]);
+}
+
 /// A recipient deferred with 452 is sent again in a second transaction; the connection dies
 /// after that transaction's BDAT LAST left and before any reply. The recipient is uncertain
 /// with no RCPT answer: the 452 answered the first RCPT, not the one now unanswered.

@@ -72,6 +72,13 @@ impl<'c, C: Cmd> Exchange<'c, C> {
                     self.apply(step);
                 }
             }
+            // Handed over before this first poll (`handle_input`, `handle_eof`).
+            if !self.client.input.is_empty() {
+                self.parse_replies();
+            }
+            if self.client.eof {
+                self.handle_eof();
+            }
         }
         if let Some(error) = self.take_failure() {
             return Err(error);
@@ -165,10 +172,25 @@ impl<'c, C: Cmd> Exchange<'c, C> {
 
     /// Bytes read from the connection. Every complete reply is handed to the command at
     /// once, in order.
+    ///
+    /// Nothing the server sent is dropped while the connection is usable: bytes handed over
+    /// before the first poll are read once the command has started (a greeting read before
+    /// polling is the greeting; anything else is a reply nobody asked for), and bytes handed
+    /// over after [`Output::Done`] are the idle client's ([`Client::handle_input`]: a 421
+    /// or a reply nobody asked for, reported by the next command). After a fatal error
+    /// they are ignored.
     pub fn handle_input(&mut self, bytes: &[u8]) {
-        if !matches!(self.state, State::Running | State::Finished(_)) || self.client.fatal.is_some()
-        {
-            return;
+        match self.state {
+            State::NotStarted => {
+                self.client.input.extend_from_slice(bytes);
+                return;
+            }
+            State::Over if !self.client.failed => {
+                self.client.handle_input(bytes);
+                return;
+            }
+            State::Running | State::Finished(_) if self.client.fatal.is_none() => {}
+            _ => return,
         }
         if self.client.requests.upgrade != Upgrade::None {
             self.client.fail(ProtocolError::StartTlsInjection);
@@ -185,9 +207,14 @@ impl<'c, C: Cmd> Exchange<'c, C> {
     /// [`handle_write_error`](Self::handle_write_error) the end itself is no error: the
     /// failed write is the cause ([`ProtocolError::WriteFailed`]), unless the replies read
     /// since finished the command or were fatal themselves (a 421, a malformed reply).
+    /// Before the first poll it is judged at that poll, once the command has started.
     pub fn handle_eof(&mut self) {
         let client = &mut *self.client;
         client.eof = true;
+        if matches!(self.state, State::NotStarted) {
+            // Judged at the first poll, once the command has said what it awaits.
+            return;
+        }
         if client.fatal.is_some() || client.requests.close {
             return;
         }
@@ -263,12 +290,15 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         client.parser = ReplyParser::with_limits(client.config.reply_limits);
     }
 
-    /// The next piece of the body, after [`Output::NeedBody`].
+    /// The next piece of the body, after [`Output::NeedBody`]. Handed over unasked (before
+    /// `NeedBody`, before the first poll, after `Done`), it fails the connection with
+    /// [`ProtocolError::Misuse`]: nothing is silently dropped.
     pub fn handle_body(&mut self, chunk: &[u8]) {
         self.body(BodyChunk::Data(chunk));
     }
 
-    /// The body is complete, after [`Output::NeedBody`].
+    /// The body is complete, after [`Output::NeedBody`] (unasked: as for
+    /// [`handle_body`](Self::handle_body)).
     pub fn handle_body_end(&mut self) {
         self.body(BodyChunk::End);
     }
@@ -308,8 +338,9 @@ impl<'c, C: Cmd> Exchange<'c, C> {
     }
 
     fn body(&mut self, chunk: BodyChunk<'_>) {
-        if !matches!(self.state, State::Running | State::Finished(_)) || self.client.fatal.is_some()
-        {
+        // After a fatal error the body has nowhere to go; before the first poll or after
+        // `Done` it was not asked for, which the check below reports.
+        if self.client.failed || self.client.fatal.is_some() {
             return;
         }
         if !std::mem::take(&mut self.client.requests.body) {

@@ -90,7 +90,7 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
                 Some(Slot::Running(job)) if !job.lets_next_ride() => return,
                 _ => {}
             }
-            if self.source_done || cx.session().is_closed() {
+            if self.source_done {
                 return;
             }
             let Some((envelope, body)) = self.source.next() else {
