@@ -249,16 +249,22 @@ fn streamed_body_contradicting_its_declaration_aborts_data_without_the_marker() 
     assert!(!client.is_usable());
 }
 
-#[test]
-fn streamed_bdat_violation_sends_no_further_chunk_then_rset() {
+/// A client offered CHUNKING, and a mail whose body is streamed in BDAT chunks of 4 octets.
+fn streamed_bdat_mail() -> (smtp_proto::client::Client, SendMail) {
     let ehlo = b"250-mx.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n";
     let options = smtp_proto::command::TransactionOptions {
         bdat_chunk_size: std::num::NonZeroUsize::new(4).unwrap(),
         ..Default::default()
     };
-    let mut client = client_with(ClientConfig::default(), ehlo);
+    let client = client_with(ClientConfig::default(), ehlo);
     let body = MailBody::Streamed(smtp_proto::command::StreamedBody::default());
     let send = SendMail::with_options(envelope(&["<b@example.net>"]), body, options);
+    (client, send)
+}
+
+#[test]
+fn streamed_bdat_violation_sends_no_further_chunk_then_rset() {
+    let (mut client, send) = streamed_bdat_mail();
     let result = run(
         &mut client,
         send,
@@ -283,14 +289,7 @@ fn streamed_bdat_violation_sends_no_further_chunk_then_rset() {
 /// is awaited per chunk written, counted per piece, not from the start of the body.
 #[test]
 fn streamed_bdat_pieces_await_one_reply_per_chunk() {
-    let ehlo = b"250-mx.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n";
-    let options = smtp_proto::command::TransactionOptions {
-        bdat_chunk_size: std::num::NonZeroUsize::new(4).unwrap(),
-        ..Default::default()
-    };
-    let mut client = client_with(ClientConfig::default(), ehlo);
-    let body = MailBody::Streamed(smtp_proto::command::StreamedBody::default());
-    let send = SendMail::with_options(envelope(&["<b@example.net>"]), body, options);
+    let (mut client, send) = streamed_bdat_mail();
     let report = run(
         &mut client,
         send,

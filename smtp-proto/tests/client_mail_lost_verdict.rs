@@ -340,20 +340,25 @@ fn rejected_at_the_end_of_data_stays_rejected() {
     assert_eq!(report.outcome(), Outcome::Rejected);
 }
 
-/// Several pipelined mails over BDAT: the connection dies with the first mail's whole
-/// group written and unanswered. The first mail is uncertain; the second was not written
-/// (BDAT waits for the verdict before the next MAIL).
-#[test]
-fn send_mails_bdat_first_group_unanswered_is_uncertain() {
-    let mut client = client_with(ClientConfig::default(), BDAT);
+/// Two mails of `hi` to one recipient, sent in one exchange.
+fn two_mails() -> SendMails<impl Iterator<Item = (Envelope, MailBody)>> {
     let mails = (0..2).map(|_| {
         (
             envelope(&["<b@example.net>"]),
             MailBody::bytes(&b"hi\r\n"[..]),
         )
     });
+    SendMails::new(mails, Default::default())
+}
+
+/// Several pipelined mails over BDAT: the connection dies with the first mail's whole
+/// group written and unanswered. The first mail is uncertain; the second was not written
+/// (BDAT waits for the verdict before the next MAIL).
+#[test]
+fn send_mails_bdat_first_group_unanswered_is_uncertain() {
+    let mut client = client_with(ClientConfig::default(), BDAT);
     let now = Instant::now();
-    let mut ex = client.send(SendMails::new(mails, Default::default()));
+    let mut ex = client.send(two_mails());
     let mut wrote = Vec::new();
     loop {
         match ex.poll_output(now) {
@@ -375,14 +380,8 @@ fn send_mails_bdat_first_group_unanswered_is_uncertain() {
 #[test]
 fn send_mails_finished_before_a_fatal_error_are_popped_in_order() {
     let mut client = client_with(ClientConfig::default(), BDAT);
-    let mails = (0..2).map(|_| {
-        (
-            envelope(&["<b@example.net>"]),
-            MailBody::bytes(&b"hi\r\n"[..]),
-        )
-    });
     let now = Instant::now();
-    let mut ex = client.send(SendMails::new(mails, Default::default()));
+    let mut ex = client.send(two_mails());
     let mut wrote = Vec::new();
     let mut answered = false;
     let error = loop {
