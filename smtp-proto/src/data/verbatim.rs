@@ -82,13 +82,14 @@ mod tests {
     }
 
     /// The point of the summary: a body already in DATA form is not canonicalised again
-    /// but handed over whole, then the end-of-data marker.
+    /// (the canonicaliser writes at least one piece per 16 KiB block) but handed over
+    /// whole, then the end-of-data marker.
     #[test]
     fn a_body_in_data_form_is_put_in_one_piece() {
-        let body = b"Subject: hi\r\n\r\nline one\r\nline two\r\n";
-        let summary = BodySummary::of(body, BodyPolicy::default());
+        let body = b"Subject: hi\r\n\r\nline of text\r\n".repeat(2000);
+        let summary = BodySummary::of(&body, BodyPolicy::default());
         let mut out = Puts::default();
-        encode_data_summarized(body, &summary, BodyPolicy::default(), &mut out).unwrap();
+        encode_data_summarized(&body, &summary, BodyPolicy::default(), &mut out).unwrap();
         assert_eq!(out.0, [&body[..], END_OF_DATA]);
     }
 
