@@ -349,7 +349,11 @@ fn every_known_keyword_is_its_capability_and_no_other() {
         assert_eq!(longer.capabilities().count(), 0, "{keyword}X");
         let shorter = &keyword[..keyword.len() - 1];
         let shorter = ehlo(&format!("250-mx.example\r\n250 {shorter}\r\n"));
-        assert_eq!(shorter.capabilities().count(), 0, "{keyword} less one octet");
+        assert_eq!(
+            shorter.capabilities().count(),
+            0,
+            "{keyword} less one octet"
+        );
         assert_eq!(cap.to_string(), keyword);
     }
 }
