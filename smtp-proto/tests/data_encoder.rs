@@ -233,6 +233,15 @@ fn writes_into_bytes_mut_after_existing_content() {
     assert_eq!(&out[..], b"DATA\r\n..a\r\nb\r\n.\r\n");
 }
 
+/// A bare CR sends the fast path back to the mark it took: in a `BytesMut` that already
+/// holds octets, only what the fast path wrote is dropped.
+#[test]
+fn a_bare_cr_rolls_back_only_this_calls_octets_in_bytes_mut() {
+    let mut out = bytes::BytesMut::from(&b"DATA\r\n"[..]);
+    encode_data(b".a\nb\rc", lenient(), &mut out).unwrap();
+    assert_eq!(&out[..], b"DATA\r\n..a\r\nb\r\nc\r\n.\r\n");
+}
+
 /// Bodies longer than the encoder's internal 16 KiB blocks, with the interesting octets
 /// straddling the block boundaries.
 #[test]

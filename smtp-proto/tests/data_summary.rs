@@ -54,6 +54,19 @@ fn reports_8bit_and_the_first_violation() {
     assert!(BodySummary::of(&long, BodyPolicy::default().without_line_limit()).is_valid());
 }
 
+/// The summary counts into a counter that the encoders' fast path rolls back at a bare CR:
+/// the rollback must keep what the earlier 16 KiB blocks counted.
+#[test]
+fn a_bare_cr_past_the_first_block_keeps_the_earlier_blocks_counted() {
+    let mut body = b"a\r\n".repeat(6000);
+    body.extend_from_slice(b"b\rc");
+    let summary = BodySummary::of(&body, BodyPolicy::default());
+    assert!(summary.is_valid());
+    // "b\rc" becomes "b\r\nc"; DATA adds the last line's CRLF.
+    assert_eq!(summary.bdat_size(), 18_004);
+    assert_eq!(summary.size(), 18_006);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 1000,

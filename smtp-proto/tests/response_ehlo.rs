@@ -328,3 +328,32 @@ fn refusals_are_errors() {
         Err(EhloError::NotPositive(_))
     ));
 }
+
+/// Every keyword of the registry table, alone on its line, in either case, bare or with a
+/// parameter, is that capability and no other (RFC 5321 §4.1.1.1: keywords ignore case);
+/// a keyword with one more or one less octet is none.
+#[test]
+fn every_known_keyword_is_its_capability_and_no_other() {
+    for &cap in Capability::ALL {
+        let keyword = cap.keyword();
+        for line in [
+            keyword.to_string(),
+            keyword.to_ascii_lowercase(),
+            format!("{keyword} x"),
+            format!("{}\tx", keyword.to_ascii_lowercase()),
+        ] {
+            let data = ehlo(&format!("250-mx.example\r\n250 {line}\r\n"));
+            assert_eq!(data.capabilities().collect::<Vec<_>>(), [cap], "{line:?}");
+        }
+        let longer = ehlo(&format!("250-mx.example\r\n250 {keyword}X\r\n"));
+        assert_eq!(longer.capabilities().count(), 0, "{keyword}X");
+        let shorter = &keyword[..keyword.len() - 1];
+        let shorter = ehlo(&format!("250-mx.example\r\n250 {shorter}\r\n"));
+        assert_eq!(
+            shorter.capabilities().count(),
+            0,
+            "{keyword} less one octet"
+        );
+        assert_eq!(cap.to_string(), keyword);
+    }
+}

@@ -95,3 +95,44 @@ impl BodySink for Counter {
         self.0 = self.0.min(len as u64);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Appends through the trait only, so that the inherent methods of the same names
+    /// cannot stand in for the implementations under test.
+    fn put_then_truncate<S: BodySink>(sink: &mut S) -> (bool, usize, bool, usize) {
+        let was_empty = BodySink::is_empty(sink);
+        sink.put(b"MAIL");
+        sink.put_command(b"BDAT 3\r\n");
+        let len = BodySink::len(sink);
+        let is_empty = BodySink::is_empty(sink);
+        BodySink::truncate(sink, 4);
+        (was_empty, len, is_empty, BodySink::len(sink))
+    }
+
+    #[test]
+    fn a_vec_sink_appends_counts_and_truncates() {
+        let mut sink = Vec::new();
+        assert_eq!(put_then_truncate(&mut sink), (true, 12, false, 4));
+        assert_eq!(sink, b"MAIL");
+    }
+
+    #[test]
+    fn a_bytes_mut_sink_appends_counts_and_truncates() {
+        let mut sink = bytes::BytesMut::new();
+        assert_eq!(put_then_truncate(&mut sink), (true, 12, false, 4));
+        assert_eq!(&sink[..], b"MAIL");
+    }
+
+    #[test]
+    fn a_counter_counts_and_truncates_without_storing() {
+        let mut sink = Counter::default();
+        assert_eq!(put_then_truncate(&mut sink), (true, 12, false, 4));
+        assert_eq!(sink.0, 4);
+        // Truncating never grows the count.
+        sink.truncate(10);
+        assert_eq!(sink.0, 4);
+    }
+}

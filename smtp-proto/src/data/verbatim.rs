@@ -61,6 +61,38 @@ mod tests {
         assert_eq!(out, b"a\r\nb\r\n.\r\n");
     }
 
+    /// Each `put`, so that a copy in one piece can be told from the encoder's line runs.
+    #[derive(Default)]
+    struct Puts(Vec<Vec<u8>>);
+
+    impl BodySink for Puts {
+        fn put(&mut self, bytes: &[u8]) {
+            self.0.push(bytes.to_vec());
+        }
+
+        fn reserve(&mut self, _additional: usize) {}
+
+        fn len(&self) -> usize {
+            self.0.iter().map(Vec::len).sum()
+        }
+
+        fn truncate(&mut self, _len: usize) {
+            panic!("a body in DATA form is never rolled back")
+        }
+    }
+
+    /// The point of the summary: a body already in DATA form is not canonicalised again
+    /// (the canonicaliser writes at least one piece per 16 KiB block) but handed over
+    /// whole, then the end-of-data marker.
+    #[test]
+    fn a_body_in_data_form_is_put_in_one_piece() {
+        let body = b"Subject: hi\r\n\r\nline of text\r\n".repeat(2000);
+        let summary = BodySummary::of(&body, BodyPolicy::default());
+        let mut out = Puts::default();
+        encode_data_summarized(&body, &summary, BodyPolicy::default(), &mut out).unwrap();
+        assert_eq!(out.0, [&body[..], END_OF_DATA]);
+    }
+
     #[test]
     fn encodes_what_is_not_in_data_form() {
         for (body, expected) in [
