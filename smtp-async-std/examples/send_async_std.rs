@@ -1,4 +1,4 @@
-//! Sends one mail: `cargo run -p smtp-blocking --example send -- HOST[:PORT] FROM TO [USER PASSWORD]`.
+//! Sends one mail: `cargo run -p smtp-async-std --example send_async_std -- HOST[:PORT] FROM TO [USER PASSWORD]`.
 //!
 //! STARTTLS is required; set `SMTP_CA_FILE=ca.pem` to trust a private CA as well as the
 //! system's, or `SMTP_PLAINTEXT=1` to talk to a local test server without TLS (AUTH then
@@ -6,11 +6,12 @@
 
 use std::error::Error;
 
-use smtp_blocking::{ConnectionConfig, Security, TlsConfig, connect_send_quit};
+use smtp_async_std::{ConnectionConfig, Security, TlsConfig, connect_send_quit};
 use smtp_proto::auth::Credentials;
 use smtp_proto::command::{Envelope, MailBody};
 
-fn main() -> Result<(), Box<dyn Error>> {
+#[async_std::main]
+async fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [host, from, to, rest @ ..] = args.as_slice() else {
         return Err("usage: send HOST[:PORT] FROM TO [USER PASSWORD]".into());
@@ -35,9 +36,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let config = builder.build()?;
     let envelope = Envelope::new(format!("<{from}>").parse()?, [format!("<{to}>").parse()?])?;
-    let body =
-        format!("From: <{from}>\r\nTo: <{to}>\r\nSubject: smtp-blocking example\r\n\r\nHello.\r\n");
-    let report = connect_send_quit(&config, envelope, MailBody::bytes(body))??;
+    let body = format!(
+        "From: <{from}>\r\nTo: <{to}>\r\nSubject: smtp-async-std example\r\n\r\nHello.\r\n"
+    );
+    let report = connect_send_quit(&config, envelope, MailBody::bytes(body)).await??;
     eprintln!("outcome: {:?}", report.outcome());
     for (path, recipient) in report.recipients() {
         // The reply that decided the recipient: the verdict, else the answer to RCPT.
