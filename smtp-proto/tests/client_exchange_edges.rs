@@ -55,6 +55,7 @@ fn an_abandoned_exchange_makes_the_client_unusable() {
     }
 }
 
+/// `Client::config` is the configuration the client was made with.
 #[test]
 fn the_client_keeps_its_configuration() {
     let config = ClientConfig {
