@@ -372,3 +372,80 @@ fn parse_one_reply() {
         Err(ParseResponseError::Invalid(ReplyError::NotDigit { .. }))
     ));
 }
+
+/// A reply's class predicates are its code's: each class answers yes to its own and no to
+/// every other.
+#[test]
+fn reply_predicates_follow_the_code() {
+    // positive, completion, intermediate, negative, transient, permanent.
+    let table: [(&[u8], [bool; 6]); 4] = [
+        (b"250 Ok\r\n", [true, true, false, false, false, false]),
+        (
+            b"354 Go ahead\r\n",
+            [true, false, true, false, false, false],
+        ),
+        (b"451 Later\r\n", [false, false, false, true, true, false]),
+        (b"550 No\r\n", [false, false, false, true, false, true]),
+    ];
+    for (wire, expected) in table {
+        let reply = Response::parse(wire).unwrap();
+        let found = [
+            reply.is_positive(),
+            reply.is_positive_completion(),
+            reply.is_positive_intermediate(),
+            reply.is_negative(),
+            reply.is_transient(),
+            reply.is_permanent(),
+        ];
+        assert_eq!(found, expected, "{reply}");
+    }
+}
+
+/// `enhanced_status` is the first line's; `to_bytes` and `as_bytes` are the reply as sent.
+#[test]
+fn first_lines_status_and_the_raw_bytes() {
+    use smtp_proto::response::EnhancedStatus;
+    let wire = b"550-5.1.1 No such user\r\n550 5.7.1 Denied\r\n";
+    let reply = Response::parse(wire).unwrap();
+    assert_eq!(reply.enhanced_status(), EnhancedStatus::new(5, 1, 1).ok());
+    assert_eq!(reply.to_bytes(), &wire[..]);
+    assert_eq!(reply.as_bytes(), wire);
+    // A status on a later line only is not the reply's.
+    let reply = Response::parse(b"550-No such user\r\n550 5.1.1 Denied\r\n").unwrap();
+    assert_eq!(reply.enhanced_status(), None);
+    assert_eq!(
+        reply.line(1).unwrap().enhanced_status(),
+        EnhancedStatus::new(5, 1, 1).ok()
+    );
+}
+
+/// Each line's `text_bytes` is its `text`, a slice of the reply's bytes; empty text and a
+/// code-only line give empty slices.
+#[test]
+fn text_bytes_is_the_text_shared() {
+    let reply = Response::parse(b"250-first line\r\n250-\r\n250-2.1.0 x\r\n250\r\n").unwrap();
+    let texts: Vec<_> = reply.lines().map(|line| line.text_bytes()).collect();
+    assert_eq!(texts, [&b"first line"[..], b"", b"2.1.0 x", b""]);
+    for line in reply.lines() {
+        assert_eq!(line.text_bytes(), line.text());
+    }
+    let shared = reply.first_line().text_bytes();
+    let raw = reply.as_bytes().as_ptr_range();
+    assert!(
+        raw.contains(&shared.as_ptr()),
+        "a slice of the reply, not a copy"
+    );
+}
+
+/// `lines()` knows how many lines are left, before and while it is read.
+#[test]
+fn lines_is_exact_size() {
+    let reply = Response::parse(b"250-a\r\n250-b\r\n250 c\r\n").unwrap();
+    let mut lines = reply.lines();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines.size_hint(), (3, Some(3)));
+    lines.next();
+    assert_eq!(lines.size_hint(), (2, Some(2)));
+    lines.by_ref().for_each(drop);
+    assert_eq!(lines.size_hint(), (0, Some(0)));
+}

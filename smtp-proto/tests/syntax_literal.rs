@@ -317,6 +317,19 @@ fn unchecked_literals() {
         })
     );
     assert!(GeneralLiteral::from_unchecked("x", "\0").is_err());
+    // Either half empty would leave no tag or no content: not a literal at all.
+    let empty = AddressError::Empty {
+        expected: "tag and content of an address literal",
+    };
+    for (tag, content) in [("", "a"), ("x", ""), ("", "")] {
+        assert_eq!(
+            GeneralLiteral::from_unchecked(tag, content),
+            Err(empty.clone()),
+            "{tag:?} {content:?}"
+        );
+    }
+    assert_eq!(AddressLiteral::from_unchecked("[:a]"), Err(empty.clone()));
+    assert_eq!(AddressLiteral::from_unchecked("[x:]"), Err(empty));
 }
 
 #[test]

@@ -203,4 +203,122 @@ mod tests {
             assert_eq!(advice(code, status), expected, "{code} {status}");
         }
     }
+
+    /// Every enhanced status row, each detail it names and both classes, under a code whose
+    /// own row says something else: the row, not the code, must decide.
+    #[test]
+    fn every_enhanced_row_overrides_the_code() {
+        let table = [
+            // X.1.1-X.1.6, X.1.9, X.1.10 (554 alone: DoNotRetry(Message)).
+            (554, "5.1.1", DoNotRetry(Recipient)),
+            (554, "5.1.6", DoNotRetry(Recipient)),
+            (554, "5.1.9", DoNotRetry(Recipient)),
+            (554, "5.1.10", DoNotRetry(Recipient)),
+            (451, "4.1.2", RetryLater(Recipient)),
+            // X.1.7, X.1.8 (550 alone: DoNotRetry(Recipient); 450: RetryLater(Recipient)).
+            (550, "5.1.7", DoNotRetry(Message)),
+            (550, "5.1.8", DoNotRetry(Message)),
+            (450, "4.1.8", RetryLater(Message)),
+            // X.2.3, X.3.4.
+            (554, "5.2.3", FixMessage),
+            (554, "5.3.4", FixMessage),
+            (450, "4.2.3", RetryLater(Message)),
+            // Other X.2.*.
+            (554, "5.2.0", DoNotRetry(Recipient)),
+            (554, "5.2.4", DoNotRetry(Recipient)),
+            (451, "4.2.1", RetryLater(Recipient)),
+            // X.3.1, X.3.2, X.4.5.
+            (554, "5.3.1", DoNotRetry(Session)),
+            (554, "5.3.2", DoNotRetry(Session)),
+            (554, "5.4.5", DoNotRetry(Session)),
+            (451, "4.3.2", RetryLater(Session)),
+            // Other X.3.*, X.4.*.
+            (550, "5.3.0", DoNotRetry(Message)),
+            (550, "5.4.4", DoNotRetry(Message)),
+            (450, "4.4.1", RetryLater(Message)),
+            // X.5.3 in either class.
+            (554, "5.5.3", RetryRemainingRecipients),
+            // X.5.1, X.5.2, X.5.4, X.5.5, in either class.
+            (554, "5.5.1", FixRequest),
+            (554, "5.5.2", FixRequest),
+            (554, "5.5.4", FixRequest),
+            (554, "5.5.5", FixRequest),
+            (451, "4.5.1", FixRequest),
+            // X.6.*.
+            (550, "5.6.3", FixMessage),
+            (450, "4.6.0", RetryLater(Message)),
+            // X.7.8, X.7.12, X.7.13.
+            (554, "5.7.8", FixCredentials),
+            (554, "5.7.12", FixCredentials),
+            (554, "5.7.13", FixCredentials),
+            (451, "4.7.12", RetryLater(Session)),
+            // X.7.0, X.7.9, X.7.10, X.7.11, X.7.14.
+            (554, "5.7.0", FixConfiguration(Session)),
+            (554, "5.7.9", FixConfiguration(Session)),
+            (554, "5.7.10", FixConfiguration(Session)),
+            (554, "5.7.11", FixConfiguration(Session)),
+            (554, "5.7.14", FixConfiguration(Session)),
+            (451, "4.7.0", RetryLater(Session)),
+            // X.7.1, X.7.2.
+            (554, "5.7.2", FixConfiguration(Recipient)),
+            (451, "4.7.1", RetryLater(Recipient)),
+            // Other X.7.*.
+            (554, "5.7.26", FixConfiguration(Message)),
+            (450, "4.7.26", RetryLater(Message)),
+        ];
+        for (code, status, expected) in table {
+            assert_eq!(advice(code, status), expected, "{code} {status}");
+            assert_ne!(advice(code, ""), expected, "{code} alone must differ");
+        }
+    }
+
+    /// Details just outside a row, and subjects no row names, leave the decision to the
+    /// code; so does a status whose class disagrees with it.
+    #[test]
+    fn unlisted_details_and_subjects_fall_back_to_the_code() {
+        let table = [
+            (550, "5.1.0", DoNotRetry(Recipient)),
+            (554, "5.1.0", DoNotRetry(Message)),
+            (554, "5.1.11", DoNotRetry(Message)),
+            (550, "5.5.0", DoNotRetry(Recipient)),
+            (550, "5.5.6", DoNotRetry(Recipient)),
+            (554, "5.8.1", DoNotRetry(Message)),
+            (550, "5.0.0", DoNotRetry(Recipient)),
+            (535, "2.7.0", FixCredentials),
+            (554, "4.1.1", DoNotRetry(Message)),
+        ];
+        for (code, status, expected) in table {
+            assert_eq!(advice(code, status), expected, "{code} {status}");
+        }
+    }
+
+    /// Every basic code row of the table, without an enhanced status.
+    #[test]
+    fn every_code_row() {
+        let table = [
+            (432, RetryLater(Session)),
+            (454, RetryLater(Session)),
+            (421, RetryLater(Session)),
+            (451, RetryLater(Message)),
+            (459, RetryLater(Message)),
+            (400, RetryLater(Message)),
+            (501, FixRequest),
+            (502, FixRequest),
+            (503, FixRequest),
+            (504, FixRequest),
+            (505, DoNotRetry(Message)),
+            (534, FixConfiguration(Session)),
+            (538, FixConfiguration(Session)),
+            (551, DoNotRetry(Recipient)),
+            (553, DoNotRetry(Recipient)),
+            (556, DoNotRetry(Recipient)),
+            (557, DoNotRetry(Message)),
+            (559, DoNotRetry(Message)),
+            (200, None),
+            (334, None),
+        ];
+        for (code, expected) in table {
+            assert_eq!(advice(code, ""), expected, "{code}");
+        }
+    }
 }

@@ -203,5 +203,39 @@ mod tests {
         assert_eq!(c(550).category(), ReplyCategory::MailSystem);
         assert!(c(354).is_positive() && c(354).is_positive_intermediate());
         assert!(c(452).is_transient() && c(452).is_negative() && !c(452).is_permanent());
+        assert_eq!(c(541).category(), ReplyCategory::Unspecified4);
+        assert_eq!(c(559).category(), ReplyCategory::MailSystem);
+    }
+
+    /// Each predicate at the edges of its class: the last code of one class and the first
+    /// of the next.
+    #[test]
+    fn predicates_at_the_class_edges() {
+        let c = |n| ReplyCode::new(n).unwrap();
+        type Row = (u16, [bool; 6], u8);
+        // positive, completion, intermediate, negative, transient, permanent; first digit.
+        let table: [Row; 6] = [
+            (200, [true, true, false, false, false, false], 2),
+            (259, [true, true, false, false, false, false], 2),
+            (300, [true, false, true, false, false, false], 3),
+            (359, [true, false, true, false, false, false], 3),
+            (400, [false, false, false, true, true, false], 4),
+            (500, [false, false, false, true, false, true], 5),
+        ];
+        for (n, expected, digit) in table {
+            let code = c(n);
+            let found = [
+                code.is_positive(),
+                code.is_positive_completion(),
+                code.is_positive_intermediate(),
+                code.is_negative(),
+                code.is_transient(),
+                code.is_permanent(),
+            ];
+            assert_eq!(found, expected, "{n}");
+            assert_eq!(code.first_digit(), digit, "{n}");
+        }
+        assert!(c(459).is_transient() && !c(459).is_permanent());
+        assert!(c(559).is_permanent() && c(559).is_negative());
     }
 }

@@ -85,7 +85,7 @@ fn write_str_escaped(f: &mut impl Write, s: &str) -> fmt::Result {
             '\n' => f.write_str("\\n")?,
             '\t' => f.write_str("\\t")?,
             '\\' => f.write_str("\\\\")?,
-            c if (c as u32) < 0x80 && c.is_ascii_control() => write!(f, "\\x{:02x}", c as u32)?,
+            c if c.is_ascii_control() => write!(f, "\\x{:02x}", c as u32)?,
             c if c.is_control() || is_bidi_control(c) => write!(f, "\\u{{{:04x}}}", c as u32)?,
             c => f.write_char(c)?,
         }
@@ -118,6 +118,15 @@ mod tests {
         assert_eq!(
             shown(b"550 a\x1b[31m\x7f\\b\xff\xc3\xa9\xe2\x80\xae\r\r\n"),
             "550 a\\x1b[31m\\x7f\\\\b\\xffé\\u{202e}\\r"
+        );
+    }
+
+    /// C1 controls (U+0080-U+009F) are escaped as code points, not as bytes.
+    #[test]
+    fn escapes_c1_controls_as_code_points() {
+        assert_eq!(
+            shown("550 a\u{80}b\u{85}c\u{9f}\u{a0}\r\n".as_bytes()),
+            "550 a\\u{0080}b\\u{0085}c\\u{009f}\u{a0}"
         );
     }
 
