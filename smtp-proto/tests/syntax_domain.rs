@@ -206,4 +206,128 @@ fn case_insensitive_comparison_is_offered() {
     let b: Domain = "example.com".parse().unwrap();
     assert_ne!(a, b);
     assert!(a.eq_ignore_case(&b));
+    // Only case is ignored; a U-label compares by its A-labels.
+    let c: Domain = "example.net".parse().unwrap();
+    assert!(!a.eq_ignore_case(&c));
+    assert!(!c.eq_ignore_case(&b));
+    let u: Domain = "bücher.example".parse().unwrap();
+    let ace: Domain = "xn--bcher-kva.EXAMPLE".parse().unwrap();
+    assert!(u.eq_ignore_case(&ace));
+    assert!(!u.eq_ignore_case(&"bucher.example".parse().unwrap()));
+}
+
+/// The length limit applies to the A-label form: 255 octets pass, 256 do not, however
+/// short the U-label form is.
+#[test]
+fn the_domain_limit_counts_a_labels() {
+    let domain = |last: usize| format!("{}.{}", ["bücher"; 17].join("."), "a".repeat(last));
+    let at_limit: Domain = domain(17).parse().unwrap();
+    assert!(domain(17).len() < 160);
+    assert_eq!(at_limit.to_ascii().len(), 255);
+    assert_eq!(
+        domain(18).parse::<Domain>(),
+        Err(AddressError::DomainTooLong { len: 256 })
+    );
+}
+
+/// In a domain with U-labels, its ASCII labels get the same checks as in an ASCII domain,
+/// at their place in the input.
+#[test]
+fn ascii_labels_beside_u_labels_are_checked() {
+    use AddressError::*;
+    assert_eq!(
+        "bücher..example".parse::<Domain>(),
+        Err(EmptyLabel { at: 8 })
+    );
+    assert_eq!(
+        "bücher.example.".parse::<Domain>(),
+        Err(EmptyLabel { at: 16 })
+    );
+    assert_eq!(
+        "bücher.ex-.de".parse::<Domain>(),
+        Err(LabelEndsWithHyphen { at: 8 })
+    );
+    assert_eq!(
+        "bücher.xn--zz.de".parse::<Domain>(),
+        Err(InvalidALabel { at: 8 })
+    );
+}
+
+/// The rule across labels is checked whatever the number of A-labels (two of them must
+/// not cancel out).
+#[test]
+fn the_bidi_rule_spans_several_a_labels() {
+    for s in [
+        "xn--gpb.1e.xn--gpb",
+        "1e.xn--gpb.xn--gpb",
+        "xn--gpb.xn--gpb.1e",
+    ] {
+        assert_eq!(
+            s.parse::<Domain>(),
+            Err(AddressError::InvalidIdnDomain),
+            "{s}"
+        );
+    }
+    assert!("xn--gpb.xn--gpb".parse::<Domain>().is_ok());
+}
+
+/// Unchecked, a domain still holds only letters, digits, `-`, `.` and `_` among ASCII
+/// characters: nothing that ends a token, a path or an address.
+#[test]
+fn unchecked_domains_refuse_token_ending_characters() {
+    for (s, at, ch) in [
+        ("a b", 1, ' '),
+        ("a>b", 1, '>'),
+        ("a<b", 1, '<'),
+        ("a@b", 1, '@'),
+        ("a[b", 1, '['),
+        ("ab:", 2, ':'),
+        ("bü,c", 3, ','),
+    ] {
+        assert_eq!(
+            Domain::from_unchecked(s),
+            Err(AddressError::UnexpectedChar {
+                at,
+                ch,
+                expected: "letter, digit, '-', '.' or '_'"
+            }),
+            "{s}"
+        );
+    }
+}
+
+/// Only `xn--` (in any case) marks an A-label; other labels with hyphens in positions 3
+/// and 4 are plain LDH labels to RFC 5321.
+#[test]
+fn only_xn_dash_dash_is_an_a_label_prefix() {
+    for s in ["xa--b.example", "an--b.example", "XN--bcher-kva.example"] {
+        assert!(s.parse::<Domain>().is_ok(), "{s}");
+    }
+    assert_eq!(
+        "xn--zz.example".parse::<Domain>(),
+        Err(AddressError::InvalidALabel { at: 0 })
+    );
+}
+
+/// A U-label whose A-label is exactly 63 octets passes; one octet more is too long.
+#[test]
+fn the_label_limit_counts_the_a_label_exactly() {
+    let a_label_len = |k: usize| {
+        let s = format!("{}ü.example", "a".repeat(k));
+        s.parse::<Domain>()
+            .map(|d| d.to_ascii().split('.').next().unwrap_or_default().len())
+    };
+    let k = (30..62)
+        .find(|&k| a_label_len(k) == Ok(63))
+        .expect("a label of a's and one ü that converts to 63 octets");
+    assert_eq!(
+        a_label_len(k + 1),
+        Err(AddressError::LabelTooLong { at: 0, len: 64 })
+    );
+}
+
+#[test]
+fn as_ref_is_the_text() {
+    let d: Domain = "bücher.example".parse().unwrap();
+    assert_eq!(AsRef::<str>::as_ref(&d), "bücher.example");
 }

@@ -347,3 +347,19 @@ fn write_to_matches_display() {
         assert_eq!(lit.encoded_len(), s.len());
     }
 }
+
+/// Literals are ASCII in every form (RFC 6531 §3.3): none needs SMTPUTF8; only the IP
+/// forms have an address.
+#[test]
+fn literals_never_need_smtputf8() {
+    for (s, ip) in [
+        ("[192.0.2.1]", true),
+        ("[IPv6:2001:db8::1]", true),
+        ("[IPv6:::ffff:1.2.3.4]", true),
+        ("[x-tag:a=b]", false),
+    ] {
+        let lit: AddressLiteral = s.parse().unwrap();
+        assert!(!lit.needs_smtputf8(), "{s}");
+        assert_eq!(lit.ip().is_some(), ip, "{s}");
+    }
+}

@@ -186,3 +186,41 @@ fn unchecked_local_parts_keep_their_form_but_refuse_controls() {
         Err(AddressError::Control { at: 1, ch: '\n' })
     );
 }
+
+/// Whether the kept form is quoted: needless quotes are dropped (the minimal form).
+#[test]
+fn is_quoted_is_the_kept_form() {
+    for (s, quoted) in [
+        ("a.b", false),
+        ("\"a b\"", true),
+        ("\"ab\"", false),
+        ("ü", false),
+    ] {
+        let lp: LocalPart = s.parse().unwrap();
+        assert_eq!(lp.is_quoted(), quoted, "{s}");
+    }
+}
+
+/// 64 octets is the limit for a local part built from its value: 64 pass, 65 do not.
+#[test]
+fn from_value_at_the_length_limit() {
+    assert_eq!(
+        LocalPart::from_value(&"a".repeat(64))
+            .unwrap()
+            .as_str()
+            .len(),
+        64
+    );
+    assert_eq!(
+        LocalPart::from_value(&"a".repeat(65)),
+        Err(AddressError::LocalPartTooLong { len: 65 })
+    );
+}
+
+/// Unchecked dot-strings keep their dots, even where the grammar would refuse them.
+#[test]
+fn unchecked_dot_strings_keep_their_dots() {
+    for s in ["a.b", "a..b", ".a", "a.", "first.last+tag"] {
+        assert_eq!(LocalPart::from_unchecked(s).unwrap().as_str(), s);
+    }
+}
