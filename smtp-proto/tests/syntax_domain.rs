@@ -326,6 +326,7 @@ fn the_label_limit_counts_the_a_label_exactly() {
     );
 }
 
+/// `AsRef<str>` gives the domain as written, U-labels kept.
 #[test]
 fn as_ref_is_the_text() {
     let d: Domain = "bücher.example".parse().unwrap();
