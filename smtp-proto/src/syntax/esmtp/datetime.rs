@@ -158,8 +158,12 @@ mod tests {
             "1996-12-19T16:39:57-08:00",
             "1990-12-31T23:59:60Z",
             "2000-02-29T00:00:00Z",
+            "2026-01-01T00:00:00+23:59",
+            "2026-01-01T00:00:00-00:00",
         ] {
-            assert!(ok.parse::<DateTime>().is_ok(), "{ok}");
+            let parsed = ok.parse::<DateTime>();
+            assert_eq!(parsed.as_ref().map(DateTime::as_str), Ok(ok), "{ok}");
+            assert_eq!(parsed.map(|d| d.to_string()).as_deref(), Ok(ok));
         }
         for bad in [
             "1900-02-29T00:00:00Z",
@@ -171,6 +175,11 @@ mod tests {
             "2026-01-01T00:00:00.Z",
             "2026-01-01T00:00:00+0100",
             "2026-01-01T00:00:00Z ",
+            "2026-01-01T00:00:00+01:00x",
+            "2026-01-01T00:00:00+01:0",
+            "2026-01-01T00:00:00+24:00",
+            "2026-01-01T00:00:00+01:60",
+            "2026-01-01T00:00:00-24:59",
             "",
         ] {
             assert!(
@@ -181,5 +190,25 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn length_is_bounded_at_64() {
+        // "2026-01-01T00:00:00." is 20 bytes and "Z" one: a 43-digit fraction makes 64.
+        let at_limit = format!("2026-01-01T00:00:00.{}Z", "5".repeat(43));
+        assert_eq!(at_limit.len(), 64);
+        assert_eq!(
+            at_limit.parse::<DateTime>().map(|d| d.as_str().len()),
+            Ok(64)
+        );
+        let over = format!("2026-01-01T00:00:00.{}Z", "5".repeat(44));
+        assert_eq!(
+            over.parse::<DateTime>(),
+            Err(EsmtpError::TooLong {
+                what: "date-time",
+                len: 65,
+                max: 64
+            })
+        );
     }
 }

@@ -356,4 +356,48 @@ mod tests {
         );
         assert!(OriginalRecipient::new(&format!("{}@b", "a".repeat(491))).is_ok());
     }
+
+    #[test]
+    fn addr_type_is_an_atom_without_plus_or_equals() {
+        for (addr_type, position, ch) in [
+            ("rfc 822", 3, ' '),
+            ("rfc822+x", 6, '+'),
+            ("x=y", 1, '='),
+            ("a\"b", 1, '"'),
+            ("ütf-8", 0, 'ü'),
+        ] {
+            let refused = Err(EsmtpError::InvalidChar {
+                what: "ORCPT address type",
+                position,
+                ch,
+            });
+            assert_eq!(
+                OriginalRecipient::with_type(addr_type, "a@b"),
+                refused,
+                "{addr_type}"
+            );
+            assert_eq!(
+                format!("{addr_type};a@b").parse::<OriginalRecipient>(),
+                refused,
+                "{addr_type}"
+            );
+        }
+        let empty = Err(EsmtpError::Empty {
+            what: "ORCPT address type",
+        });
+        assert_eq!(OriginalRecipient::with_type("", "a@b"), empty);
+        assert_eq!(";a@b".parse::<OriginalRecipient>(), empty);
+        let other = OriginalRecipient::with_type("X-Local!#$%&'*-/?^_`{|}~", "a@b").unwrap();
+        assert_eq!(other.addr_type(), "x-local!#$%&'*-/?^_`{|}~");
+        assert_eq!(other.to_string().parse::<OriginalRecipient>(), Ok(other));
+    }
+
+    #[test]
+    fn never_needs_smtputf8() {
+        for address in ["a@b", "jösé@example.org", "\u{1F600}@x"] {
+            let orcpt = OriginalRecipient::new(address).unwrap();
+            assert!(!orcpt.needs_smtputf8(), "{address}");
+            assert!(orcpt.to_string().is_ascii(), "{address}");
+        }
+    }
 }

@@ -264,4 +264,32 @@ mod tests {
         );
         assert_eq!(EnvId::new(""), Err(EsmtpError::Empty { what: "ENVID" }));
     }
+
+    #[test]
+    fn envid_xtext_as_received_is_bounded_at_100() {
+        // The form received is bounded, not only the canonical one: `+41` is `A`, so this
+        // 101-character value would re-encode in 99 characters.
+        let at_limit = format!("+41{}", "a".repeat(97));
+        assert_eq!(at_limit.len(), 100);
+        assert_eq!(at_limit.parse::<EnvId>().map(|id| id.encoded_len()), Ok(98));
+        let over = format!("+41{}", "a".repeat(98));
+        assert_eq!(
+            over.parse::<EnvId>(),
+            Err(EsmtpError::TooLong {
+                what: "ENVID",
+                len: 101,
+                max: 100
+            })
+        );
+    }
+
+    #[test]
+    fn envid_never_needs_smtputf8() {
+        let unchecked = EnvId::from_unchecked("jösé").unwrap();
+        assert!(!unchecked.needs_smtputf8());
+        let mut out = Vec::new();
+        unchecked.write_to(&mut out);
+        assert_eq!(out, b"j+C3+B6s+C3+A9");
+        assert!(!EnvId::new("plain").unwrap().needs_smtputf8());
+    }
 }
