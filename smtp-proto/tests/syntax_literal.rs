@@ -113,7 +113,21 @@ fn invalid_ipv6_literals() {
             "{s}: {got:?}"
         );
     }
-    // Offsets point at the offending group.
+    // Offsets point at the offending group: a ninth group, or the IPv4 suffix that would
+    // make the ninth and tenth.
+    for (s, at) in [
+        ("[IPv6:1:2:3:4:5:6:7:8:9]", 22),
+        ("[IPv6:1:2:3:4:5:6:7:1.2.3.4]", 20),
+    ] {
+        assert_eq!(
+            s.parse::<AddressLiteral>(),
+            Err(AddressError::InvalidIpv6 {
+                at,
+                problem: TooManyGroups
+            }),
+            "{s}"
+        );
+    }
     assert_eq!(
         "[IPv6:1:12345::]".parse::<AddressLiteral>(),
         Err(AddressError::InvalidIpv6 {

@@ -58,6 +58,12 @@ fn null_and_postmaster_paths() {
     // Without a domain, Postmaster is not a mailbox.
     assert!("<Postmaster>".parse::<ReversePath>().is_err());
     assert!("<@a:Postmaster>".parse::<ForwardPath>().is_err());
+    assert!(pm.is_postmaster() && pm.mailbox().is_none());
+    // A mailbox path is neither, even Postmaster's own mailbox with a domain.
+    let reverse: ReversePath = "<Postmaster@example.org>".parse().unwrap();
+    let forward: ForwardPath = "<Postmaster@example.org>".parse().unwrap();
+    assert!(!reverse.is_null() && !forward.is_postmaster());
+    assert_eq!(reverse.mailbox(), forward.mailbox());
 }
 
 #[test]
@@ -230,6 +236,16 @@ fn invalid_mailboxes_and_paths_name_the_problem() {
                 at: 2,
                 ch: ',',
                 expected: "domain of a source route",
+            },
+        ),
+        // After a source route, offsets still count from the path's start.
+        ("<@a,@b:c@d.>", EmptyLabel { at: 11 }),
+        (
+            "<@a:b(c@d>",
+            UnexpectedChar {
+                at: 5,
+                ch: '(',
+                expected: "'@' after the local part",
             },
         ),
         ("<a@b\n>", Control { at: 4, ch: '\n' }),
