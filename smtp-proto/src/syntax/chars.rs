@@ -168,4 +168,55 @@ mod tests {
         assert_eq!(find_control("a\x7f"), Some((1, 0x7f)));
         assert_eq!(find_control("\u{a0}\u{100}"), None);
     }
+
+    /// Every byte against the ABNF as the RFCs write it.
+    #[test]
+    fn every_byte_is_classed_as_the_abnf_says() {
+        let in_ranges =
+            |b: u8, ranges: &[(u8, u8)]| ranges.iter().any(|&(lo, hi)| lo <= b && b <= hi);
+        for b in 0..=255u8 {
+            // ALPHA = %x41-5A / %x61-7A, DIGIT = %x30-39 (RFC 5234 B.1).
+            let let_dig = in_ranges(b, &[(0x41, 0x5a), (0x61, 0x7a), (0x30, 0x39)]);
+            assert_eq!(is_let_dig(b), let_dig, "Let-dig {b:#x}");
+            assert_eq!(is_ldh(b), let_dig || b == b'-', "Ldh-str {b:#x}");
+            // RFC 5322 §3.2.3.
+            let atext = let_dig || b"!#$%&'*+-/=?^_`{|}~".contains(&b);
+            assert_eq!(is_atext(b), atext, "atext {b:#x}");
+            // RFC 5321 §4.1.2: qtextSMTP = %d32-33 / %d35-91 / %d93-126.
+            let qtext = in_ranges(b, &[(32, 33), (35, 91), (93, 126)]);
+            assert_eq!(is_qtext(b), qtext, "qtextSMTP {b:#x}");
+            // RFC 5321 §4.1.3: dcontent = %d33-90 / %d94-126.
+            let dcontent = in_ranges(b, &[(33, 90), (94, 126)]);
+            assert_eq!(is_dcontent(b), dcontent, "dcontent {b:#x}");
+            assert_eq!(is_control_byte(b), b < 32 || b == 127, "control {b:#x}");
+        }
+    }
+
+    /// The guard finds exactly C0, DEL and C1, at their offset, among every code point up
+    /// to U+0100, alone and after text.
+    #[test]
+    fn the_guard_finds_exactly_the_control_characters() {
+        for ch in (0..=0x100).filter_map(char::from_u32) {
+            let control = ch.is_control();
+            assert_eq!(is_control_char(ch), control, "{ch:?}");
+            let code = u8::try_from(u32::from(ch)).ok().filter(|_| control);
+            let text = format!("ü{ch}x");
+            assert_eq!(find_control(&text), code.map(|c| (2, c)), "{ch:?}");
+            let refused = refuse_controls(&text, 10);
+            match code {
+                Some(c) => assert_eq!(
+                    refused,
+                    Err(AddressError::Control {
+                        at: 12,
+                        ch: char::from(c)
+                    })
+                ),
+                None => assert_eq!(refused, Ok(())),
+            }
+        }
+        // C2 at the very end is no C1.
+        assert!(!is_c1_at(b"a\xc2", 1));
+        assert!(is_c1_at(b"\xc2\x80", 0) && is_c1_at(b"\xc2\x9f", 0));
+        assert!(!is_c1_at(b"\xc2\xa0", 0) && !is_c1_at(b"\xc3\x80", 0));
+    }
 }
