@@ -192,8 +192,8 @@ mod tests {
         }
     }
 
-    /// The guard finds exactly C0, DEL and C1, at their offset, among every code point up
-    /// to U+0100, alone and after text.
+    /// The guard finds exactly C0, DEL and C1, at their offset after non-ASCII text, among
+    /// every code point up to U+0100.
     #[test]
     fn the_guard_finds_exactly_the_control_characters() {
         for ch in (0..=0x100).filter_map(char::from_u32) {
