@@ -5,8 +5,10 @@
 mod client_support;
 
 use client_support::{Feed, TLS, fresh, greet, ready, run, run_both};
+use smtp_proto::auth::Mechanism;
 use smtp_proto::client::{Client, Context, ReplyKind, Session};
 use smtp_proto::command::{Chain, Cmd, CmdExt, LogicError, StartTls, Step};
+use smtp_proto::data::BodySink;
 use smtp_proto::error::ProtocolError;
 use smtp_proto::response::{Capability, EhloData, Response};
 
@@ -176,24 +178,115 @@ fn custom_commands_compose_with_the_built_in_combinators() {
     assert_eq!(run.ok(), [0, 250]);
 }
 
-/// A custom command cannot fake the effects: an upgrade outside a 220 to STARTTLS is
-/// refused by the driver.
-struct FakeTls;
-impl Cmd for FakeTls {
+/// A custom command that writes `lines` at once, each expecting one reply of its kind, and
+/// applies `effect` in the first reply.
+struct Faker {
+    lines: Lines,
+    effect: fn(&mut Context<'_>),
+}
+
+impl Cmd for Faker {
     type Output = ();
     fn start(&mut self, cx: &mut Context<'_>) -> Step<()> {
-        cx.command(ReplyKind::Other, |out| out.extend_from_slice(b"X-TLS\r\n"));
+        for (kind, line) in self.lines {
+            cx.command(*kind, |out| out.extend_from_slice(line.as_bytes()));
+        }
         Step::Continue
     }
     fn on_reply(&mut self, _: Response, cx: &mut Context<'_>) -> Step<()> {
-        cx.upgrade_tls();
+        (self.effect)(cx);
         Step::Done(Ok(()))
     }
 }
 
+/// The lines a [`Faker`] writes.
+type Lines = &'static [(ReplyKind, &'static str)];
+
+const STARTTLS: Lines = &[(ReplyKind::StartTls, "STARTTLS\r\n")];
+const HELLO: Lines = &[(ReplyKind::Hello, "EHLO client.example\r\n")];
+const AUTH: Lines = &[(ReplyKind::Auth, "AUTH X-TOKEN\r\n")];
+const OTHER: Lines = &[(ReplyKind::Other, "X-TLS\r\n")];
+
+fn upgrade(cx: &mut Context<'_>) {
+    cx.upgrade_tls();
+}
+
+fn store_ehlo(cx: &mut Context<'_>) {
+    cx.store_ehlo(EhloData::try_from(Response::parse(EHLO).unwrap()).unwrap());
+}
+
+fn store_helo(cx: &mut Context<'_>) {
+    cx.store_helo();
+}
+
+fn authenticated(cx: &mut Context<'_>) {
+    cx.authenticated(Mechanism::Plain);
+}
+
+/// Runs a [`Faker`] on a client past EHLO (implicit TLS if `tls`) whose first reply is
+/// `reply`, whole and byte by byte.
+fn fake(
+    tls: bool,
+    lines: Lines,
+    effect: fn(&mut Context<'_>),
+    reply: &[u8],
+) -> Result<(), ProtocolError> {
+    let run = run_both(
+        || ready("250 mx\r\n", tls),
+        || Faker { lines, effect },
+        &[reply],
+    );
+    let written: String = lines.iter().map(|(_, line)| *line).collect();
+    assert!(run.written.starts_with(&written), "{}", run.written);
+    run.result.map(|done| done.unwrap())
+}
+
+/// A custom command cannot fake the effects: each is allowed in one kind of reply to one
+/// kind of line, and the driver refuses it anywhere else. Every refused case differs from
+/// an allowed one in one thing.
 #[test]
 fn custom_commands_cannot_fake_effects() {
-    let run = run_both(|| ready("250 mx\r\n", false), || FakeTls, &[b"220 go\r\n"]);
-    assert_eq!(run.written, "X-TLS\r\n");
-    assert!(matches!(run.fatal(), ProtocolError::Misuse(_)));
+    use ProtocolError::Misuse;
+    let tls = Err(Misuse("TLS upgrade outside a 220 reply to STARTTLS"));
+    assert_eq!(fake(false, STARTTLS, upgrade, b"220 go\r\n"), Ok(()));
+    assert_eq!(fake(false, OTHER, upgrade, b"220 go\r\n"), tls);
+    assert_eq!(fake(false, STARTTLS, upgrade, b"250 go\r\n"), tls);
+    assert_eq!(fake(true, STARTTLS, upgrade, b"220 go\r\n"), tls);
+    let pipelined = &[
+        (ReplyKind::StartTls, "STARTTLS\r\n"),
+        (ReplyKind::Other, "NOOP\r\n"),
+    ];
+    assert_eq!(fake(false, pipelined, upgrade, b"220 go\r\n"), tls);
+    let unsent = |cx: &mut Context<'_>| {
+        cx.body(|out| out.put(b"in clear"));
+        cx.upgrade_tls();
+    };
+    assert_eq!(fake(false, STARTTLS, unsent, b"220 go\r\n"), tls);
+    // Bytes after the 220 are only seen when they arrive with it.
+    let mut client = ready("250 mx\r\n", false);
+    let faker = Faker {
+        lines: STARTTLS,
+        effect: upgrade,
+    };
+    let run = run(
+        &mut client,
+        faker,
+        &[b"220 go\r\n250 injected\r\n"],
+        Feed::Whole,
+    );
+    assert_eq!(run.written, "STARTTLS\r\n");
+    assert_eq!(run.fatal(), ProtocolError::StartTlsInjection);
+
+    let ehlo = Err(Misuse("EHLO data stored outside a reply to EHLO"));
+    assert_eq!(fake(false, HELLO, store_ehlo, b"250 ok\r\n"), Ok(()));
+    assert_eq!(fake(false, OTHER, store_ehlo, b"250 ok\r\n"), ehlo);
+    assert_eq!(fake(false, HELLO, store_ehlo, b"550 no\r\n"), ehlo);
+    let helo = Err(Misuse("HELO stored outside a reply to HELO"));
+    assert_eq!(fake(false, HELLO, store_helo, b"250 ok\r\n"), Ok(()));
+    assert_eq!(fake(false, OTHER, store_helo, b"250 ok\r\n"), helo);
+    assert_eq!(fake(false, HELLO, store_helo, b"450 later\r\n"), helo);
+    let auth = Err(Misuse("authenticated outside a 235 reply to AUTH"));
+    assert_eq!(fake(false, AUTH, authenticated, b"235 ok\r\n"), Ok(()));
+    assert_eq!(fake(false, OTHER, authenticated, b"235 ok\r\n"), auth);
+    assert_eq!(fake(false, AUTH, authenticated, b"250 ok\r\n"), auth);
 }

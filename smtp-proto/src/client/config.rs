@@ -145,3 +145,40 @@ pub struct ClientConfig {
     /// line or body piece larger than this still goes in one transmit.
     pub max_group: Option<NonZeroUsize>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ProtocolError;
+
+    /// Each kind names its command in the fatal errors, and picks its RFC 5321 deadline.
+    #[test]
+    fn each_kind_names_its_command_and_picks_its_deadline() {
+        let minutes = |m: u64| Duration::from_secs(60 * m);
+        for (kind, name, deadline) in [
+            (ReplyKind::Greeting, "the greeting", minutes(5)),
+            (ReplyKind::Hello, "EHLO/HELO/LHLO", minutes(5)),
+            (ReplyKind::StartTls, "STARTTLS", minutes(5)),
+            (ReplyKind::Auth, "AUTH", minutes(5)),
+            (ReplyKind::Mail, "MAIL", minutes(5)),
+            (ReplyKind::Rcpt, "RCPT", minutes(5)),
+            (ReplyKind::Data, "DATA", minutes(2)),
+            (ReplyKind::DataEnd, "the end of data", minutes(10)),
+            (ReplyKind::Bdat, "BDAT", minutes(3)),
+            (ReplyKind::BdatLast, "BDAT LAST", minutes(10)),
+            (ReplyKind::Other, "the command", minutes(5)),
+        ] {
+            assert_eq!(kind.to_string(), name);
+            assert_eq!(Timeouts::RFC5321.reply(kind), deadline, "{name}");
+            assert_eq!(
+                ProtocolError::Timeout(kind).to_string(),
+                format!("timed out waiting for the reply to {name}")
+            );
+        }
+        assert_eq!(Timeouts::default(), Timeouts::RFC5321);
+        assert_eq!(Timeouts::RFC5321.write, minutes(3));
+        let uniform = Timeouts::uniform(Duration::from_secs(7));
+        assert_eq!(uniform.write, Duration::from_secs(7));
+        assert_eq!(uniform.reply(ReplyKind::DataEnd), Duration::from_secs(7));
+    }
+}

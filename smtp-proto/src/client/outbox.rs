@@ -143,7 +143,7 @@ impl Outbox {
     }
 
     /// Forgets everything handed out (called before the next hand-out: the adapter has
-    /// written it by then).
+    /// written it by then). Afterwards every piece in `segments` has unsent octets.
     ///
     /// Octets written since stay where they are until [`COMPACT_AT`] octets were handed out
     /// before them: moving them to the front on every hand-out would copy each mail's body
@@ -175,7 +175,7 @@ impl Outbox {
                 // The end of the last piece that fits, or of the first piece if none does;
                 // never between glued pieces.
                 let mut cut = None;
-                for segment in self.segments.iter().filter(|s| s.end > self.sent) {
+                for segment in &self.segments {
                     if segment.glued {
                         continue;
                     }
@@ -193,11 +193,8 @@ impl Outbox {
         self.last_start = start;
         let from = usize::try_from(start - self.base).unwrap_or(0);
         let to = usize::try_from(end - self.base).unwrap_or(from);
-        let first = self
-            .segments
-            .iter()
-            .position(|s| s.end > start)
-            .unwrap_or(0);
+        // Every piece left after `compact` has unsent octets: the transmit's pieces are the
+        // first ones, up to the one `end` falls in.
         let last = self
             .segments
             .iter()
@@ -206,7 +203,7 @@ impl Outbox {
         self.sent = end;
         Transmit {
             bytes: self.buf.get(from..to).unwrap_or_default(),
-            segments: self.segments.get(first..last).unwrap_or_default(),
+            segments: self.segments.get(..last).unwrap_or_default(),
             start,
             write_deadline,
         }
@@ -229,7 +226,7 @@ impl Outbox {
         // Where a glued piece right before the current one starts.
         let mut glued_from = None;
         for segment in self.segments.iter() {
-            if segment.end <= self.sent || segment.start >= end {
+            if segment.start >= end {
                 continue;
             }
             let from = segment.start.max(self.sent);
@@ -380,5 +377,44 @@ mod tests {
                 outbox.buf.len()
             );
         }
+    }
+
+    /// Octets written after a hand-out stay where they are (the buffer is not shifted on
+    /// every hand-out) until [`COMPACT_AT`] octets were handed out before them; then the
+    /// handed-out octets are dropped, so the buffer stays bounded although it never empties.
+    #[test]
+    fn compacts_only_once_compact_at_octets_were_handed_out() {
+        let mut outbox = Outbox::default();
+        let deadline = Instant::now();
+        let line = |i: usize| format!("X-PAD {i:04} {}\r\n", "x".repeat(987));
+        outbox.write(TransmitTag::Command, 0, |out| {
+            out.extend_from_slice(line(0).as_bytes())
+        });
+        let mut compactions = 0;
+        for i in 1..200 {
+            outbox.write(TransmitTag::Command, 0, |out| {
+                out.extend_from_slice(line(i).as_bytes())
+            });
+            let (base, sent) = (outbox.base, outbox.sent);
+            // One line per hand-out: the newest stays unsent.
+            let transmit = outbox.take(Some(1000), deadline);
+            assert_eq!(transmit.bytes(), line(i - 1).as_bytes());
+            let tags: Vec<_> = transmit.tags().collect();
+            assert_eq!(tags, [(TransmitTag::Command, 1000)]);
+            let expected = if sent - base >= COMPACT_AT as u64 {
+                compactions += 1;
+                sent
+            } else {
+                base
+            };
+            assert_eq!(outbox.base, expected, "hand-out {i}");
+            assert!(outbox.has_unsent());
+            assert!(
+                outbox.buf.len() <= COMPACT_AT + 2000,
+                "{}",
+                outbox.buf.len()
+            );
+        }
+        assert_eq!(compactions, 6);
     }
 }

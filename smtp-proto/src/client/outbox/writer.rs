@@ -222,6 +222,30 @@ mod tests {
         assert_eq!(log, "[body, 11 octets]");
     }
 
+    /// A data block holds up to 64 KiB of body: exactly that much leaves whole, with the
+    /// command after it (the next mail's MAIL rides with the end of data); one octet more
+    /// leaves in the next transmit, the command with it.
+    #[test]
+    fn a_data_block_holds_64_kib_of_body_and_the_commands_after_it() {
+        for (body, logs) in [
+            (64 * 1024, &["[body, 65536 octets]\nQUIT"][..]),
+            (
+                64 * 1024 + 1,
+                &["[body, 65536 octets]", "[body, 1 octets]\nQUIT"],
+            ),
+        ] {
+            let mut outbox = Outbox::default();
+            outbox.write_body(|out| out.put(&vec![b'x'; body]));
+            command(&mut outbox, "QUIT\r\n");
+            let deadline = Instant::now();
+            let mut taken = Vec::new();
+            while outbox.has_unsent() {
+                taken.push(outbox.take(None, deadline).redacted().to_string());
+            }
+            assert_eq!(taken, logs, "{body} octets");
+        }
+    }
+
     /// The encoders' rollback (a bare CR sends the fast path back) stays inside the write.
     #[test]
     fn truncation_reaches_only_this_writers_octets() {
@@ -286,6 +310,23 @@ mod tests {
                 "BDAT 50 LAST\n[body, 50 octets]",
             ]
         );
+    }
+
+    /// A group limit that everything unsent fits in hands it all out, a last `BDAT 0 LAST`
+    /// line included (glued, but with no chunk after it).
+    #[test]
+    fn a_group_limit_that_everything_fits_in_hands_out_everything() {
+        let mut outbox = Outbox::default();
+        command(&mut outbox, "MAIL FROM:<a@example.org>\r\n");
+        outbox.write_body(|out| text(10).finish(out).unwrap());
+        let all = b"MAIL FROM:<a@example.org>\r\nBDAT 0 LAST\r\n";
+        let t = outbox.take(Some(all.len()), Instant::now());
+        assert_eq!(t.bytes(), all);
+        assert_eq!(
+            t.redacted().to_string(),
+            "MAIL FROM:<a@example.org>\nBDAT 0 LAST"
+        );
+        assert!(!outbox.has_unsent());
     }
 
     /// `len` octets of 80-octet text lines.
