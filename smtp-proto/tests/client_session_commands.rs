@@ -169,6 +169,7 @@ fn vrfy_with_smtputf8_needs_the_capability() {
 fn quit_closes_on_any_reply() {
     for reply in [&b"221 2.0.0 bye\r\n"[..], b"500 whatever\r\n"] {
         let mut client = plain();
+        assert!(!client.session().is_closed());
         let run = run(&mut client, Quit, &[reply], Feed::Bytewise);
         assert_eq!(run.written, "QUIT\r\n");
         assert_eq!(run.ok().as_bytes(), reply);

@@ -237,6 +237,9 @@ impl Outbox {
             let to = segment.end.min(end);
             if body + (to - from) > BODY_BLOCK {
                 let cut = from + (BODY_BLOCK - body);
+                // A full block right before a glued line ends before the line. (The block's
+                // body precedes the line, so `line > self.sent` always holds: the check
+                // only makes sure that a transmit is never empty.)
                 return match glued_from {
                     Some(line) if cut == from && line > self.sent => line,
                     _ => cut,
@@ -416,5 +419,31 @@ mod tests {
             );
         }
         assert_eq!(compactions, 6);
+    }
+
+    /// A transmit is sensitive when it carries a secret or message content; command lines
+    /// alone are not.
+    #[test]
+    fn sensitive_means_a_secret_or_content() {
+        use crate::data::BodySink;
+        let deadline = Instant::now();
+        let mut outbox = Outbox::default();
+        let noop = |out: &mut Vec<u8>| out.extend_from_slice(b"NOOP\r\n");
+        outbox.write(TransmitTag::Command, 0, noop);
+        outbox.write(TransmitTag::Command, 0, noop);
+        assert!(!outbox.take(None, deadline).is_sensitive());
+        outbox.write(TransmitTag::Command, 0, noop);
+        outbox.write(TransmitTag::Secret, 10, |out| {
+            out.extend_from_slice(b"AUTH PLAIN AGFAAGI=\r\n")
+        });
+        let transmit = outbox.take(None, deadline);
+        assert!(transmit.is_sensitive());
+        assert_eq!(
+            transmit.redacted().to_string(),
+            "NOOP\nAUTH PLAIN [secret, 11 octets]"
+        );
+        outbox.write(TransmitTag::Command, 0, noop);
+        outbox.write_body(|out| out.put(b"x"));
+        assert!(outbox.take(None, deadline).is_sensitive());
     }
 }

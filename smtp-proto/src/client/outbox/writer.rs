@@ -246,6 +246,20 @@ mod tests {
         }
     }
 
+    /// A command piece of several lines (a custom encoder's `put_command`) is logged one
+    /// line per line, each escaped.
+    #[test]
+    fn a_command_piece_of_several_lines_logs_each_line() {
+        let mut outbox = Outbox::default();
+        outbox.write_body(|out| {
+            out.put_command(b"X-ONE\r\nX-TWO\tx\r\n");
+            out.put(b"abc");
+        });
+        let (_, tags, log) = take_all(&mut outbox);
+        assert_eq!(tags, [(TransmitTag::Command, 16), (TransmitTag::Body, 3)]);
+        assert_eq!(log, "X-ONE\nX-TWO\\tx\n[body, 3 octets]");
+    }
+
     /// The encoders' rollback (a bare CR sends the fast path back) stays inside the write.
     #[test]
     fn truncation_reaches_only_this_writers_octets() {
@@ -256,6 +270,7 @@ mod tests {
             out.put_command(b"BDAT 3\r\n");
             out.put(b"abc");
             assert_eq!(out.len(), 11);
+            assert_eq!(format!("{out:?}"), "BodyWriter { written: 11, .. }");
             out.truncate(8);
             out.truncate(100);
             out.put(b"xyz");
@@ -335,7 +350,7 @@ mod tests {
     }
 
     /// The 64 KiB data-block cut never leaves a `BDAT` line at the end of a transmit,
-    /// without its chunk.
+    /// without its chunk, and otherwise cuts where the block is full.
     #[test]
     fn a_data_block_cut_never_ends_after_a_bdat_line() {
         let mut outbox = Outbox::default();
@@ -372,6 +387,24 @@ mod tests {
             [
                 "BDAT 102400 LAST\n[body, 65536 octets]",
                 "[body, 36864 octets]"
+            ]
+        );
+        // A block can end inside a chunk whose line it carries, after an earlier chunk.
+        let mut outbox = Outbox::default();
+        outbox.write_body(|out| {
+            let mut framer = text(40 * 1024);
+            framer.encode(&lines(100 * 1024), out).unwrap();
+            framer.finish(out).unwrap();
+        });
+        let mut logs = Vec::new();
+        while outbox.has_unsent() {
+            logs.push(outbox.take(None, deadline).redacted().to_string());
+        }
+        assert_eq!(
+            logs,
+            [
+                "BDAT 40960\n[body, 40960 octets]\nBDAT 40960\n[body, 24576 octets]",
+                "[body, 16384 octets]\nBDAT 20480 LAST\n[body, 20480 octets]"
             ]
         );
     }
