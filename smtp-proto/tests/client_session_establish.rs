@@ -333,3 +333,27 @@ fn helo_fallback_can_be_turned_off() {
         }
     ));
 }
+
+/// Inside TLS a refused EHLO is the result: no HELO follows it (RFC 3207 §4.2), although
+/// the fallback is on for the EHLO before STARTTLS.
+#[test]
+fn no_helo_fallback_inside_tls() {
+    let run = run_both(
+        plain,
+        setup,
+        &[
+            GREETING,
+            EHLO_PLAIN,
+            b"220 go ahead\r\n",
+            b"550 no EHLO\r\n",
+        ],
+    );
+    assert_eq!(run.written, format!("{C_EHLO}STARTTLS\r\n{TLS}{C_EHLO}"));
+    assert!(matches!(
+        run.refused(),
+        LogicError::Refused {
+            command: "EHLO",
+            ..
+        }
+    ));
+}

@@ -274,7 +274,7 @@ fn hello_of_the_wrong_protocol_is_refused_before_a_byte() {
         run.refused(),
         LogicError::WrongState {
             command: "EHLO",
-            ..
+            reason: "an LMTP session opens with LHLO (RFC 2033 §4.1)",
         }
     ));
     let run = run_both(ready_greeted, || Lhlo::new(client_id()).unwrap(), &[]);
@@ -283,7 +283,7 @@ fn hello_of_the_wrong_protocol_is_refused_before_a_byte() {
         run.refused(),
         LogicError::WrongState {
             command: "LHLO",
-            ..
+            reason: "the session speaks SMTP, not LMTP",
         }
     ));
     let mut client = Client::new(ClientConfig::default()).with_protocol(Protocol::Lmtp);
