@@ -9,10 +9,12 @@ use smtp_proto::syntax::esmtp::{
 use smtp_proto::syntax::{ClientId, ForwardPath, ReversePath};
 
 fn mail(path: &str, params: &str, enc: AddressEncoding) -> String {
-    let mail = Mail::new(
+    let (path, params) = (
         path.parse::<ReversePath>().unwrap(),
-        params.parse::<MailParameters>().unwrap(),
+        params.parse().unwrap(),
     );
+    let mail = Mail::new(path.clone(), MailParameters::clone(&params));
+    assert_eq!((mail.reverse_path(), mail.params()), (&path, &params));
     let mut out = Vec::new();
     mail.encode(&mut out, enc).unwrap();
     assert_eq!(out.len(), mail.encoded_len(enc));
@@ -20,10 +22,12 @@ fn mail(path: &str, params: &str, enc: AddressEncoding) -> String {
 }
 
 fn rcpt(path: &str, params: &str, enc: AddressEncoding) -> String {
-    let rcpt = Rcpt::new(
+    let (path, params) = (
         path.parse::<ForwardPath>().unwrap(),
-        params.parse::<RcptParameters>().unwrap(),
+        params.parse().unwrap(),
     );
+    let rcpt = Rcpt::new(path.clone(), RcptParameters::clone(&params));
+    assert_eq!((rcpt.forward_path(), rcpt.params()), (&path, &params));
     let mut out = Vec::new();
     rcpt.encode(&mut out, enc).unwrap();
     String::from_utf8(out).unwrap()

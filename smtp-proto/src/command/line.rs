@@ -48,27 +48,18 @@ pub(crate) fn render(verb: &str, args: &[&[u8]]) -> Vec<u8> {
 }
 
 /// Validates a free-text argument: not empty, no control characters (C0, DEL, C1: the
-/// crate's one guard, [`crate::syntax::chars::find_control`]), ASCII unless `allow_utf8`.
-pub(crate) fn validate_text(
-    s: &str,
-    what: &'static str,
-    allow_utf8: bool,
-) -> Result<(), CommandError> {
+/// crate's one guard, [`crate::syntax::chars::find_control`]). Non-ASCII text is valid; the
+/// types that hold it say that it needs SMTPUTF8.
+pub(crate) fn validate_text(s: &str, what: &'static str) -> Result<(), CommandError> {
     if s.is_empty() {
         return Err(CommandError::Empty { what });
     }
-    if let Some((position, code)) = crate::syntax::chars::find_control(s) {
-        return Err(CommandError::InvalidChar {
+    match crate::syntax::chars::find_control(s) {
+        Some((position, code)) => Err(CommandError::InvalidChar {
             what,
             position,
             ch: char::from(code),
-        });
-    }
-    match s
-        .char_indices()
-        .find(|&(_, c)| !allow_utf8 && !c.is_ascii())
-    {
-        Some((position, ch)) => Err(CommandError::InvalidChar { what, position, ch }),
+        }),
         None => Ok(()),
     }
 }

@@ -35,7 +35,7 @@ impl FromStr for TextArgument {
     type Err = CommandError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        validate_text(s, "argument", true)?;
+        validate_text(s, "argument")?;
         Ok(TextArgument(s.to_owned()))
     }
 }

@@ -36,7 +36,7 @@ impl XattrValue {
                     value: "[TEMPUNAVAIL]",
                 })
             }
-            XattrValue::Value(v) => validate_text(v, "attribute value", true),
+            XattrValue::Value(v) => validate_text(v, "attribute value"),
             _ => Ok(()),
         }
     }
