@@ -73,6 +73,12 @@ fn rfc5321_appendix_d1_transaction() {
 #[test]
 fn rfc5321_appendix_d3_verify_and_friends() {
     let arg = |s: &str| s.parse::<TextArgument>().unwrap();
+    for text in ["Crispin", "\"Smith, John\"", "jösé"] {
+        assert_eq!(arg(text).to_string(), text);
+        assert_eq!(arg(text).as_str(), text);
+        assert_eq!(arg(text).needs_smtputf8(), !text.is_ascii());
+        assert_eq!(TextArgument::try_from(text), Ok(arg(text)));
+    }
     assert_eq!(
         bytes(|o| Vrfy::new(arg("Crispin"), false).unwrap().encode(o)),
         "VRFY Crispin\r\n"
