@@ -1,10 +1,14 @@
 //! Writing and measuring MAIL and RCPT parameters allocates nothing: the lines of every mail
-//! whose envelope differs from the previous one are built this way. Counted, so asserted.
+//! whose envelope differs from the previous one are built this way. An AUTH line with a
+//! credential is written into a buffer reserved once, so no reallocation leaves a copy of
+//! the credential behind. Counted, so asserted.
 
 // The counting allocator (`counting_alloc`) is the one unsafe item.
 #![allow(unsafe_code)]
 mod counting_alloc;
 
+use smtp_proto::auth::SaslResponse;
+use smtp_proto::command::{Auth, InitialResponse};
 use smtp_proto::syntax::AddressEncoding;
 use smtp_proto::syntax::esmtp::{MailParameters, RcptParameters};
 
@@ -26,9 +30,10 @@ fn allocations(params: &MailParameters, out: &mut Vec<u8>) -> [u64; 2] {
 
 // One test: the counter is global, and tests run in parallel threads.
 #[test]
-fn parameters_are_written_and_measured_without_allocating() {
+fn lines_are_written_without_needless_allocations() {
     mail_parameters();
     rcpt_parameters();
+    auth_line();
 }
 
 fn mail_parameters() {
@@ -72,4 +77,18 @@ fn rcpt_parameters() {
         String::from_utf8(out).unwrap(),
         " NOTIFY=SUCCESS,DELAY ORCPT=rfc822;a+2Bb@example.org RRVS=2026-11-29T10:00:00Z;R X-EXTRA=1"
     );
+}
+
+/// `AUTH PLAIN <base64>`: one allocation for the base64 text and one for the line, reserved
+/// whole before a byte is written.
+fn auth_line() {
+    let response = SaslResponse::new(b"\0tim\0tanstaaftanstaaf".to_vec());
+    let auth = Auth::new("PLAIN".parse().unwrap(), Some(response));
+    let mut out = Vec::new();
+    let before = counting_alloc::allocations();
+    let sent = auth.encode(&mut out);
+    let after = counting_alloc::allocations();
+    assert_eq!(sent, InitialResponse::Sent);
+    assert_eq!(out, b"AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n");
+    assert_eq!(after - before, 2);
 }
