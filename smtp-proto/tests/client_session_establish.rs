@@ -149,6 +149,10 @@ fn starttls_injection_during_setup_is_fatal_and_nothing_is_written_after_starttl
 
 #[test]
 fn opportunistic_goes_on_in_plaintext_without_auth() {
+    assert_eq!(setup().tls_policy(), TlsPolicy::Required);
+    for policy in [TlsPolicy::Opportunistic, TlsPolicy::Disabled] {
+        assert_eq!(setup().tls(policy).tls_policy(), policy);
+    }
     for server in [
         &[GREETING, EHLO_NO_TLS][..],
         &[GREETING, EHLO_PLAIN, b"454 not now\r\n"][..],
