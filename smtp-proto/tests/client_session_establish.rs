@@ -3,7 +3,7 @@
 
 mod client_support;
 
-use client_support::{Feed, TLS, fresh, run, run_both};
+use client_support::{Feed, TLS, fresh, greet, run, run_both};
 use smtp_proto::auth::{Credentials, Mechanism};
 use smtp_proto::client::{Client, ClientConfig, Protocol};
 use smtp_proto::command::{Authenticate, Establish, Hello, LogicError, TlsPolicy};
@@ -319,6 +319,18 @@ fn setup_runs_once() {
     let again = client_support::run(&mut client, setup(), &[], Feed::Whole);
     assert_eq!(again.written, "");
     assert!(matches!(again.refused(), LogicError::WrongState { .. }));
+    // A greeting alone is a setup begun.
+    let mut client = plain();
+    greet(&mut client);
+    let again = client_support::run(&mut client, setup(), &[], Feed::Whole);
+    assert_eq!(again.written, "");
+    assert_eq!(
+        again.refused(),
+        LogicError::WrongState {
+            command: "session setup",
+            reason: "the session is already set up",
+        }
+    );
 }
 
 #[test]

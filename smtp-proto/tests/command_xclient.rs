@@ -67,6 +67,15 @@ fn postfix_xclient_xforward() {
         })
     );
     assert_eq!(
+        Xforward::new(vec![(
+            XforwardAttribute::Helo,
+            XattrValue::Value("[TempUnavail]".into())
+        )]),
+        Err(CommandError::ReservedValue {
+            value: "[TEMPUNAVAIL]"
+        })
+    );
+    assert_eq!(
         Xforward::new(vec![]),
         Err(CommandError::Empty {
             what: "attribute list"
