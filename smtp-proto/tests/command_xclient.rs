@@ -57,24 +57,22 @@ fn postfix_xclient_xforward() {
         ]),
         Err(CommandError::DuplicateAttribute { name: "PORT" })
     );
-    assert_eq!(
-        Xclient::new(vec![(
-            XclientAttribute::Name,
-            XattrValue::Value("[unavailable]".into())
-        )]),
-        Err(CommandError::ReservedValue {
-            value: "[UNAVAILABLE]"
-        })
-    );
-    assert_eq!(
-        Xforward::new(vec![(
-            XforwardAttribute::Helo,
-            XattrValue::Value("[TempUnavail]".into())
-        )]),
-        Err(CommandError::ReservedValue {
-            value: "[TEMPUNAVAIL]"
-        })
-    );
+    // The reserved values, in any case, only as `XattrValue::Unavailable`/`TempUnavailable`.
+    for (text, value) in [
+        ("[unavailable]", "[UNAVAILABLE]"),
+        ("[TempUnavail]", "[TEMPUNAVAIL]"),
+    ] {
+        let refused = CommandError::ReservedValue { value };
+        let text = XattrValue::Value(text.into());
+        assert_eq!(
+            Xclient::new(vec![(XclientAttribute::Name, text.clone())]),
+            Err(refused.clone())
+        );
+        assert_eq!(
+            Xforward::new(vec![(XforwardAttribute::Helo, text)]),
+            Err(refused)
+        );
+    }
     assert_eq!(
         Xforward::new(vec![]),
         Err(CommandError::Empty {

@@ -127,6 +127,16 @@ mod tests {
         )
     }
 
+    /// The log of each transmit, handed out `max` octets at most, until nothing is unsent.
+    fn transmits(outbox: &mut Outbox, max: Option<usize>) -> Vec<String> {
+        let deadline = Instant::now();
+        let mut logs = Vec::new();
+        while outbox.has_unsent() {
+            logs.push(outbox.take(max, deadline).redacted().to_string());
+        }
+        logs
+    }
+
     #[test]
     fn bdat_lines_render_as_commands_and_chunks_as_their_sizes() {
         let mut outbox = Outbox::default();
@@ -237,12 +247,7 @@ mod tests {
             let mut outbox = Outbox::default();
             outbox.write_body(|out| out.put(&vec![b'x'; body]));
             command(&mut outbox, "QUIT\r\n");
-            let deadline = Instant::now();
-            let mut taken = Vec::new();
-            while outbox.has_unsent() {
-                taken.push(outbox.take(None, deadline).redacted().to_string());
-            }
-            assert_eq!(taken, logs, "{body} octets");
+            assert_eq!(transmits(&mut outbox, None), logs, "{body} octets");
         }
     }
 
@@ -312,13 +317,8 @@ mod tests {
             framer.encode(&[b'x'; 150], out).unwrap();
             framer.finish(out).unwrap();
         });
-        let deadline = Instant::now();
-        let mut logs = Vec::new();
-        while outbox.has_unsent() {
-            logs.push(outbox.take(Some(60), deadline).redacted().to_string());
-        }
         assert_eq!(
-            logs,
+            transmits(&mut outbox, Some(60)),
             [
                 "MAIL FROM:<a@example.org>\nRCPT TO:<b@example.net>",
                 "BDAT 100\n[body, 100 octets]",
@@ -349,59 +349,39 @@ mod tests {
         [&[b'x'; 78][..], b"\r\n"].concat().repeat(len / 80)
     }
 
+    /// 100 KiB of text in BDAT chunks of `chunk` octets, as it leaves the outbox.
+    fn bdat_blocks(chunk: usize) -> Vec<String> {
+        let mut outbox = Outbox::default();
+        outbox.write_body(|out| {
+            let mut framer = text(chunk);
+            framer.encode(&lines(100 * 1024), out).unwrap();
+            framer.finish(out).unwrap();
+        });
+        transmits(&mut outbox, None)
+    }
+
     /// The 64 KiB data-block cut never leaves a `BDAT` line at the end of a transmit,
     /// without its chunk, and otherwise cuts where the block is full.
     #[test]
     fn a_data_block_cut_never_ends_after_a_bdat_line() {
-        let mut outbox = Outbox::default();
-        outbox.write_body(|out| {
-            let mut framer = text(64 * 1024);
-            framer.encode(&lines(100 * 1024), out).unwrap();
-            framer.finish(out).unwrap();
-        });
-        let deadline = Instant::now();
-        let mut logs = Vec::new();
-        while outbox.has_unsent() {
-            logs.push(outbox.take(None, deadline).redacted().to_string());
-        }
         assert_eq!(
-            logs,
+            bdat_blocks(64 * 1024),
             [
                 "BDAT 65536\n[body, 65536 octets]",
                 "BDAT 36864 LAST\n[body, 36864 octets]",
             ]
         );
         // A chunk larger than a data block leaves in blocks, its line with the first.
-        let mut outbox = Outbox::default();
-        outbox.write_body(|out| {
-            let mut framer = text(100 * 1024);
-            framer.encode(&lines(100 * 1024), out).unwrap();
-            framer.finish(out).unwrap();
-        });
-        let mut logs = Vec::new();
-        while outbox.has_unsent() {
-            logs.push(outbox.take(None, deadline).redacted().to_string());
-        }
         assert_eq!(
-            logs,
+            bdat_blocks(100 * 1024),
             [
                 "BDAT 102400 LAST\n[body, 65536 octets]",
                 "[body, 36864 octets]"
             ]
         );
         // A block can end inside a chunk whose line it carries, after an earlier chunk.
-        let mut outbox = Outbox::default();
-        outbox.write_body(|out| {
-            let mut framer = text(40 * 1024);
-            framer.encode(&lines(100 * 1024), out).unwrap();
-            framer.finish(out).unwrap();
-        });
-        let mut logs = Vec::new();
-        while outbox.has_unsent() {
-            logs.push(outbox.take(None, deadline).redacted().to_string());
-        }
         assert_eq!(
-            logs,
+            bdat_blocks(40 * 1024),
             [
                 "BDAT 40960\n[body, 40960 octets]\nBDAT 40960\n[body, 24576 octets]",
                 "[body, 16384 octets]\nBDAT 20480 LAST\n[body, 20480 octets]"
