@@ -123,12 +123,17 @@ fn iteration_count_is_bounded() {
             .is_ok()
     );
     assert_eq!(
-        scram_with(relaxed).step(SERVER_FIRST),
+        scram_with(relaxed.clone()).step(SERVER_FIRST),
         Err(SaslError::IterationCountTooHigh {
             count: 4096,
             max: 64
         })
     );
+    // Both bounds are inclusive.
+    for count in ["1", "64"] {
+        let step = scram_with(relaxed.clone()).step(&server_first(nonce, count));
+        assert!(step.is_ok(), "{count}: {step:?}");
+    }
 }
 
 #[test]
@@ -156,6 +161,17 @@ fn malformed_server_first_messages() {
                 Err(SaslError::MalformedChallenge { .. })
             ),
             "{message:?}"
+        );
+    }
+    // The nonce is printable ASCII (RFC 5802 §7 `printable`), even where it extends ours,
+    // and never empty.
+    for nonce in ["", "rOprNGfwEbeRWgbNEkqO\x7f", "rOprNGfwEbeRWgbNEkqO x"] {
+        assert!(
+            matches!(
+                scram().step(&server_first(nonce, "4096")),
+                Err(SaslError::MalformedChallenge { .. })
+            ),
+            "{nonce:?}"
         );
     }
 }

@@ -5,7 +5,7 @@ mod client_support;
 
 use client_support::{Feed, ready, run, run_both};
 use smtp_proto::auth::{Credentials, Mechanism, SaslError};
-use smtp_proto::client::Client;
+use smtp_proto::client::{Client, Output};
 use smtp_proto::command::{Authenticate, LogicError, Noop};
 use smtp_proto::error::ProtocolError;
 
@@ -309,4 +309,38 @@ fn debug_never_shows_a_secret() {
         assert!(!text.contains(PASSWORD), "{text}");
         assert!(!text.contains(PLAIN_RESPONSE), "{text}");
     }
+}
+
+/// `Debug` of the transmit, of the output that carries it and of the client never shows the
+/// octets of a secret line, as text or as a list of numbers.
+#[test]
+fn debug_renderings_show_no_octets_of_a_secret_line() {
+    let as_numbers = |text: &str| format!("{:?}", text.as_bytes());
+    let numbers = as_numbers(PLAIN_RESPONSE);
+    let numbers = numbers.trim_matches(['[', ']']);
+    let clean = |shown: &str| {
+        for secret in [PASSWORD, PLAIN_RESPONSE, numbers] {
+            assert!(!shown.contains(secret), "{secret:?} in {shown}");
+        }
+    };
+    let mut client = tls();
+    let mut exchange = client.send(password());
+    let now = std::time::Instant::now();
+    match exchange.poll_output(now).unwrap() {
+        Output::Transmit(transmit) => {
+            let shown = format!("{transmit:?}");
+            clean(&shown);
+            assert!(shown.contains("AUTH PLAIN [secret, 31 octets]"), "{shown}");
+            let shown = format!("{:?}", transmit.redacted());
+            assert_eq!(shown, "\"AUTH PLAIN [secret, 31 octets]\"");
+        }
+        other => panic!("expected the AUTH line, got {other:?}"),
+    }
+    clean(&format!("{:?}", exchange.poll_output(now).unwrap()));
+    clean(&format!("{exchange:?}"));
+    exchange.handle_input(b"235 2.7.0 Authenticated\r\n");
+    clean(&format!("{:?}", exchange.poll_output(now).unwrap()));
+    drop(exchange);
+    clean(&format!("{client:?}"));
+    clean(&format!("{client:#?}"));
 }

@@ -219,6 +219,9 @@ mod tests {
             "A23456789012345678901".parse::<Mechanism>(),
             Err(MechanismNameError::TooLong { len: 21 })
         );
+        // Twenty characters is the longest name RFC 4422 §3.1 allows, not one too many.
+        let longest = "A2345678901234567890".parse::<Mechanism>().unwrap();
+        assert_eq!(longest.as_str(), "A2345678901234567890");
     }
 
     #[test]

@@ -81,6 +81,7 @@ pub use self::error::{Base64Error, Field, FieldProblem, MechanismNameError, Sasl
 pub use self::exchange::SaslExchange;
 pub use self::mechanism::{Mechanism, OtherMechanism, select_mechanism};
 pub use self::params::{DEFAULT_SCRAM_MAX_ITERATIONS, DEFAULT_SCRAM_MIN_ITERATIONS, SaslParams};
+pub(crate) use self::secret::zero_vec;
 pub use self::secret::{SaslResponse, Secret};
 
 /// A default preference for password credentials: SCRAM-SHA-256 (when built), PLAIN, LOGIN.

@@ -168,6 +168,8 @@ mod tests {
         assert!(!format!("{secret:?}").contains("tanstaaf"));
         assert!(!format!("{secret}").contains("tanstaaf"));
         assert!(!format!("{secret:#?}").contains("tanstaaf"));
+        assert!(!secret.is_empty());
+        assert!(Secret::new("").is_empty());
     }
 
     #[test]

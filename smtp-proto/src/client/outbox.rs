@@ -44,7 +44,15 @@ pub(crate) struct Segment {
 }
 
 /// The client's outgoing bytes: a buffer reused across exchanges and the tags of its pieces.
-#[derive(Debug, Default)]
+///
+/// The octets of a secret piece are zeroed once handed out, before the buffer is written
+/// again (a write may reallocate it), compacted or dropped: the buffer is reused for the
+/// whole connection, and neither it nor freed memory keeps a credential after it was sent.
+/// A command line written while a secret is still unsent is written aside and the buffer
+/// grown by hand, so that the secret is not left behind either. (Message content is not:
+/// no command writes a body in the group of a secret line.) `Debug` shows sizes and
+/// offsets, never octets.
+#[derive(Default)]
 pub(crate) struct Outbox {
     buf: Vec<u8>,
     /// Stream offset of `buf[0]`.
@@ -54,6 +62,41 @@ pub(crate) struct Outbox {
     /// Stream offset where the last transmit handed out began.
     last_start: u64,
     segments: Vec<Segment>,
+    /// Whether `buf` may still hold the octets of a secret piece, handed out or not.
+    secrets: bool,
+}
+
+impl fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Outbox")
+            .field("written", &self.written())
+            .field("sent", &self.sent)
+            .field("buffered", &self.buf.len())
+            .field("pieces", &self.segments.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        if self.secrets {
+            for segment in &self.segments {
+                if segment.tag == TransmitTag::Secret {
+                    zero(&mut self.buf, self.base, segment);
+                }
+            }
+        }
+    }
+}
+
+/// Overwrites the octets of `segment` that are still in `buf` (which starts at stream
+/// offset `base`) with zeros.
+fn zero(buf: &mut [u8], base: u64, segment: &Segment) {
+    let offset = |at: u64| usize::try_from(at.saturating_sub(base)).unwrap_or(usize::MAX);
+    let end = offset(segment.end).min(buf.len());
+    if let Some(octets) = buf.get_mut(offset(segment.start).min(end)..end) {
+        octets.fill(0);
+    }
 }
 
 impl Outbox {
@@ -84,16 +127,61 @@ impl Outbox {
         shown: usize,
         write: impl FnOnce(&mut Vec<u8>) -> R,
     ) -> (R, std::ops::Range<usize>) {
+        // A secret already handed out is zeroed now, so that only one still unsent takes
+        // the slower path below.
+        self.zero_sent_secrets();
         let start = self.buf.len();
-        let result = write(&mut self.buf);
+        let result = if self.secrets {
+            // One is still unsent: the piece is written aside, and the buffer grown by hand.
+            let mut piece = Vec::new();
+            let result = write(&mut piece);
+            self.grow_zeroing(piece.len());
+            self.buf.extend_from_slice(&piece);
+            crate::auth::zero_vec(piece);
+            result
+        } else {
+            write(&mut self.buf)
+        };
         let end = self.buf.len();
+        self.secrets |= tag == TransmitTag::Secret;
         self.tag(start..end, tag, shown, false);
         (result, start..end)
+    }
+
+    /// Makes room for `additional` more octets; when that needs a bigger buffer, the old
+    /// one is zeroed before it is freed (it holds an unsent secret).
+    fn grow_zeroing(&mut self, additional: usize) {
+        if self.buf.capacity() - self.buf.len() >= additional {
+            return;
+        }
+        let capacity = (self.buf.len() + additional).max(2 * self.buf.capacity());
+        let mut grown = Vec::with_capacity(capacity);
+        grown.extend_from_slice(&self.buf);
+        crate::auth::zero_vec(std::mem::replace(&mut self.buf, grown));
+    }
+
+    /// Zeroes the secret pieces handed out, if any are left in the buffer.
+    fn zero_sent_secrets(&mut self) {
+        if !self.secrets {
+            return;
+        }
+        let mut unsent = false;
+        for segment in &self.segments {
+            if segment.tag == TransmitTag::Secret {
+                if segment.end <= self.sent {
+                    zero(&mut self.buf, self.base, segment);
+                } else {
+                    unsent = true;
+                }
+            }
+        }
+        self.secrets = unsent;
     }
 
     /// Appends message content written by `write` through a [`BodyWriter`], which tags
     /// the command lines among it (`BDAT`) as commands and everything else as body.
     pub(crate) fn write_body<R>(&mut self, write: impl FnOnce(&mut BodyWriter<'_>) -> R) -> R {
+        self.zero_sent_secrets();
         let mut writer = BodyWriter::new(self);
         let result = write(&mut writer);
         writer.end();
@@ -134,6 +222,10 @@ impl Outbox {
 
     /// Drops the bytes in `range` (the tail just written), for a write that failed a check.
     pub(crate) fn roll_back(&mut self, from: usize) {
+        // The refused piece may be a secret: it leaves nothing behind in the spare capacity.
+        if let Some(refused) = self.buf.get_mut(from..) {
+            refused.fill(0);
+        }
         self.buf.truncate(from);
         let end = self.written();
         self.segments.retain(|s| s.start < end);
@@ -153,12 +245,20 @@ impl Outbox {
         if done == 0 {
             return;
         }
+        self.zero_sent_secrets();
         if done >= self.buf.len() {
             self.buf.clear();
             self.base = self.sent;
         } else if done >= COMPACT_AT {
+            let len = self.buf.len();
             self.buf.drain(..done);
             self.base = self.sent;
+            if self.secrets {
+                // An unsent secret moved to the front: zero the copy its old place kept.
+                let kept = self.buf.len();
+                self.buf.resize(len, 0);
+                self.buf.truncate(kept);
+            }
         }
         let sent = self.sent;
         self.segments.retain(|s| s.end > sent);
@@ -255,8 +355,8 @@ impl Outbox {
 /// Bytes to write, as one write: a whole pipelined group leaves together.
 ///
 /// Write all of [`bytes`](Self::bytes) before `write_deadline`, then poll again. Log only
-/// [`redacted`](Self::redacted).
-#[derive(Clone, Copy, Debug)]
+/// [`redacted`](Self::redacted); `Debug` shows that rendering too, never the octets.
+#[derive(Clone, Copy)]
 pub struct Transmit<'a> {
     bytes: &'a [u8],
     segments: &'a [Segment],
@@ -312,10 +412,28 @@ impl<'a> Transmit<'a> {
     }
 }
 
-/// The log-safe rendering of a [`Transmit`]; see [`Transmit::redacted`].
-#[derive(Clone, Copy, Debug)]
+impl fmt::Debug for Transmit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transmit")
+            .field("start", &self.start)
+            .field("len", &self.bytes.len())
+            .field("write_deadline", &self.write_deadline)
+            .field("redacted", &self.redacted())
+            .finish()
+    }
+}
+
+/// The log-safe rendering of a [`Transmit`]; see [`Transmit::redacted`]. `Debug` quotes
+/// the same rendering.
+#[derive(Clone, Copy)]
 pub struct Redacted<'a> {
     transmit: Transmit<'a>,
+}
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string(), f)
+    }
 }
 
 impl fmt::Display for Redacted<'_> {

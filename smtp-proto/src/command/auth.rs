@@ -2,8 +2,9 @@
 //!
 //! Both write a credential, base64-encoded, into the caller's buffer. The buffer is reserved
 //! before the secret is written, so it does not reallocate and leave a copy behind; the
-//! caller (the client) tags that transmit as secret, logs only its redacted form, and
-//! clears the buffer (`fill(0)`) once it is written out.
+//! caller clears those octets (`fill(0)`) once they are written out. The client does all of
+//! this itself: it tags the line as secret, logs only its redacted form, and zeroes the line
+//! once handed out, before its buffer is written again, compacted or dropped.
 
 use std::fmt;
 
