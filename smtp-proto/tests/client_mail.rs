@@ -567,3 +567,222 @@ fn a_refused_mail_decides_its_recipients_and_their_own_answers_are_kept() {
     assert_eq!(recipient.rcpt_answer(), recipient.rcpt_reply());
     assert_eq!(recipient.rcpt_answer().unwrap().code().get(), 250);
 }
+
+/// A declared `BODY=7BIT` stays on a 7-bit body, whole or streamed; only `BINARYMIME`, which
+/// needs a binary body, is dropped from a text one.
+#[test]
+fn declared_body_type_is_kept_unless_it_is_binarymime() {
+    use smtp_proto::command::StreamedBody;
+    use smtp_proto::syntax::esmtp::{Body, MailParameter, MailParameters};
+    let declared = |body: Body| {
+        let mut params = MailParameters::new();
+        params.insert(MailParameter::Body(body)).unwrap();
+        envelope(&["<b@example.net>"]).with_mail_parameters(params)
+    };
+    let bodies = || {
+        [
+            (MailBody::bytes(&b"x\n"[..]), " SIZE=3"),
+            (MailBody::Streamed(StreamedBody::default()), ""),
+        ]
+    };
+    for (declared_as, shown) in [(Body::SevenBit, " BODY=7BIT"), (Body::BinaryMime, "")] {
+        for (body, size) in bodies() {
+            let mut client = client_with(ClientConfig::default(), PIPE);
+            let mail = format!("MAIL FROM:<a@example.org>{size}{shown}\r\n");
+            let envelope_lines = format!("{mail}RCPT TO:<b@example.net>\r\nDATA\r\n");
+            let send = SendMail::new(declared(declared_as), body);
+            let report = run(
+                &mut client,
+                send,
+                &[
+                    (envelope_lines.as_bytes(), b"250 ok\r\n250 ok\r\n354 go\r\n"),
+                    (b"x\r\n.\r\n", b"250 ok\r\n"),
+                ],
+                &[b"x\n"],
+            )
+            .unwrap()
+            .unwrap();
+            assert_eq!(report.outcome(), Outcome::Delivered, "{mail}");
+        }
+    }
+}
+
+/// SMTPUTF8 goes on MAIL when the sender needs it, when only a recipient does, and when a
+/// streamed body declares it; not otherwise.
+#[test]
+fn smtputf8_when_any_path_or_the_declared_body_needs_it() {
+    use smtp_proto::command::StreamedBody;
+    const UTF8: &[u8] = b"250-mx.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n";
+    let utf8_body = StreamedBody {
+        smtputf8: true,
+        ..StreamedBody::default()
+    };
+    let cases = [
+        ("<d\u{e9}@example.org>", "<b@example.net>", None, true),
+        ("<a@example.org>", "<b\u{e9}@example.net>", None, true),
+        ("<a@example.org>", "<b@example.net>", Some(utf8_body), true),
+        ("<a@example.org>", "<b@example.net>", None, false),
+    ];
+    for (from, to, streamed, smtputf8) in cases {
+        let mut client = client_with(ClientConfig::default(), UTF8);
+        let envelope = Envelope::new(from.parse().unwrap(), [to.parse().unwrap()]).unwrap();
+        let (body, size) = match streamed {
+            Some(declared) => (MailBody::Streamed(declared), ""),
+            None => (MailBody::bytes(&b"x\n"[..]), ""),
+        };
+        let flag = if smtputf8 { " SMTPUTF8" } else { "" };
+        let lines = format!("MAIL FROM:{from}{size}{flag}\r\nRCPT TO:{to}\r\nDATA\r\n");
+        let report = run(
+            &mut client,
+            SendMail::new(envelope, body),
+            &[
+                (lines.as_bytes(), b"250 ok\r\n250 ok\r\n354 go\r\n"),
+                (b"x\r\n.\r\n", b"250 ok\r\n"),
+            ],
+            &[b"x\n"],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(report.outcome(), Outcome::Delivered, "{lines}");
+    }
+}
+
+/// A mail exactly at the server's SIZE limit is sent; a larger one is refused before MAIL.
+#[test]
+fn a_mail_exactly_at_the_size_limit_is_sent() {
+    let line = "y".repeat(998);
+    let at_limit = format!("{line}\n");
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let send = SendMail::new(
+        envelope(&["<b@example.net>"]),
+        MailBody::bytes(at_limit.into_bytes()),
+    );
+    let data = format!("{line}\r\n.\r\n");
+    let report = run(
+        &mut client,
+        send,
+        &[
+            (
+                b"MAIL FROM:<a@example.org> SIZE=1000\r\nRCPT TO:<b@example.net>\r\nDATA\r\n",
+                b"250 ok\r\n250 ok\r\n354 go\r\n",
+            ),
+            (data.as_bytes(), b"250 ok\r\n"),
+        ],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let over = format!("{line}\nz\n");
+    let send = SendMail::new(
+        envelope(&["<b@example.net>"]),
+        MailBody::bytes(over.into_bytes()),
+    );
+    let refused = run(&mut client, send, &[], &[]).unwrap().unwrap_err();
+    assert_eq!(
+        refused,
+        smtp_proto::error::LogicError::MessageTooLarge {
+            size: 1003,
+            limit: 1000
+        }
+    );
+}
+
+/// CHUNKING without PIPELINING: each BDAT would wait for the reply to the one before, so a
+/// whole body goes as one chunk whatever the chunk size, and a streamed one by DATA, even
+/// with a size hint (RFC 3030 §2, RFC 2920).
+#[test]
+fn chunking_without_pipelining_sends_one_chunk_or_data() {
+    use smtp_proto::command::{StreamedBody, TransactionOptions};
+    const CHUNKING: &[u8] = b"250-mx.example\r\n250 CHUNKING\r\n";
+    let options = TransactionOptions {
+        bdat_chunk_size: std::num::NonZeroUsize::new(4).unwrap(),
+        ..TransactionOptions::default()
+    };
+    let mail: (&[u8], &[u8]) = (b"MAIL FROM:<a@example.org>\r\n", b"250 ok\r\n");
+    let rcpt: (&[u8], &[u8]) = (b"RCPT TO:<b@example.net>\r\n", b"250 ok\r\n");
+
+    let mut client = client_with(ClientConfig::default(), CHUNKING);
+    let whole = MailBody::bytes(&b"hello\n"[..]);
+    let send = SendMail::with_options(envelope(&["<b@example.net>"]), whole, options);
+    let chunk: (&[u8], &[u8]) = (b"BDAT 7 LAST\r\nhello\r\n", b"250 ok\r\n");
+    let report = run(&mut client, send, &[mail, rcpt, chunk], &[]);
+    assert_eq!(report.unwrap().unwrap().outcome(), Outcome::Delivered);
+
+    let mut client = client_with(ClientConfig::default(), CHUNKING);
+    let streamed = MailBody::Streamed(StreamedBody {
+        size_hint: Some(7),
+        ..StreamedBody::default()
+    });
+    let send = SendMail::with_options(envelope(&["<b@example.net>"]), streamed, options);
+    let data: (&[u8], &[u8]) = (b"DATA\r\n", b"354 go\r\n");
+    let body: (&[u8], &[u8]) = (b"hello\r\n.\r\n", b"250 ok\r\n");
+    let report = run(&mut client, send, &[mail, rcpt, data, body], &[b"hello\n"]);
+    assert_eq!(report.unwrap().unwrap().outcome(), Outcome::Delivered);
+}
+
+/// LIMITS RCPTMAX=0 sets no limit; a streamed body, which cannot be sent twice, may have
+/// exactly RCPTMAX recipients, and one more is refused before a byte is written.
+#[test]
+fn rcptmax_zero_is_no_limit_and_a_streamed_body_may_fill_it() {
+    use smtp_proto::command::StreamedBody;
+    let rcpts =
+        |n: usize| -> Vec<String> { (0..n).map(|i| format!("<r{i}@example.net>")).collect() };
+    let lines = |n: usize| -> String {
+        let mut lines = String::from("MAIL FROM:<a@example.org>\r\n");
+        for rcpt in rcpts(n) {
+            lines.push_str(&format!("RCPT TO:{rcpt}\r\n"));
+        }
+        lines + "DATA\r\n"
+    };
+    let to = |n: usize| {
+        let rcpts = rcpts(n);
+        envelope(&rcpts.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let streamed = || MailBody::Streamed(StreamedBody::default());
+
+    let unlimited = b"250-mx.example\r\n250-PIPELINING\r\n250 LIMITS RCPTMAX=0\r\n";
+    let mut client = client_with(ClientConfig::default(), unlimited);
+    let (written, replies) = (lines(3), "250 ok\r\n".repeat(4) + "354 go\r\n");
+    let script = [
+        (written.as_bytes(), replies.as_bytes()),
+        (&b"x\r\n.\r\n"[..], &b"250 ok\r\n"[..]),
+    ];
+    let report = run(
+        &mut client,
+        SendMail::new(to(3), streamed()),
+        &script,
+        &[b"x\n"],
+    );
+    assert_eq!(report.unwrap().unwrap().outcome(), Outcome::Delivered);
+
+    let two = b"250-mx.example\r\n250-PIPELINING\r\n250 LIMITS RCPTMAX=2\r\n";
+    let mut client = client_with(ClientConfig::default(), two);
+    let (written, replies) = (lines(2), "250 ok\r\n".repeat(3) + "354 go\r\n");
+    let script = [
+        (written.as_bytes(), replies.as_bytes()),
+        (&b"x\r\n.\r\n"[..], &b"250 ok\r\n"[..]),
+    ];
+    let report = run(
+        &mut client,
+        SendMail::new(to(2), streamed()),
+        &script,
+        &[b"x\n"],
+    );
+    assert_eq!(report.unwrap().unwrap().outcome(), Outcome::Delivered);
+
+    let mut client = client_with(ClientConfig::default(), two);
+    let refused = run(&mut client, SendMail::new(to(3), streamed()), &[], &[]);
+    assert!(
+        matches!(
+            refused.unwrap().unwrap_err(),
+            smtp_proto::error::LogicError::WrongState {
+                command: "RCPT",
+                ..
+            }
+        ),
+        "three recipients over RCPTMAX=2 with a streamed body"
+    );
+}

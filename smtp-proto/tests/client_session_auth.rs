@@ -344,3 +344,69 @@ fn debug_renderings_show_no_octets_of_a_secret_line() {
     clean(&format!("{client:?}"));
     clean(&format!("{client:#?}"));
 }
+
+/// What the command was built with, and its check before anything is sent: `check` refuses
+/// exactly what `start` would, so a caller can ask before it sends anything else.
+#[test]
+fn getters_and_check_before_sending() {
+    use smtp_proto::command::Cmd;
+    let auth = password();
+    assert_eq!(auth.preferences(), smtp_proto::auth::PASSWORD_PREFERENCE);
+    assert!(!auth.is_plaintext_allowed());
+    assert_eq!(auth.mechanism(), None);
+    let auth = password()
+        .preference(vec![Mechanism::Login])
+        .allow_plaintext(true);
+    assert_eq!(auth.preferences(), [Mechanism::Login]);
+    assert!(auth.is_plaintext_allowed());
+
+    assert_eq!(password().check(tls().session()), Ok(()));
+    let plaintext = ready(EHLO_TLS, false);
+    assert_eq!(
+        password().check(plaintext.session()),
+        Err(LogicError::PlaintextAuth)
+    );
+    let no_login = ready("250-mx\r\n250 AUTH PLAIN\r\n", true);
+    let login_only = password().preference(vec![Mechanism::Login]);
+    assert_eq!(
+        login_only.check(no_login.session()),
+        Err(LogicError::NoMechanism)
+    );
+    // Credentials the exchange refuses: a control character in the user name.
+    let broken = Authenticate::new(Credentials::password("tim\r\n", PASSWORD));
+    assert!(matches!(
+        broken.check(tls().session()),
+        Err(LogicError::Sasl(SaslError::InvalidField { .. }))
+    ));
+}
+
+/// A command that wraps `Authenticate`, as a library's combinator would, sees the mechanism
+/// it chose once started.
+#[test]
+fn the_mechanism_in_use_is_visible_once_started() {
+    use smtp_proto::client::Context;
+    use smtp_proto::command::{Cmd, Step};
+    use smtp_proto::response::Response;
+    struct Watch(Authenticate, Option<Mechanism>);
+    impl Cmd for Watch {
+        type Output = (Mechanism, Option<Mechanism>);
+        fn start(&mut self, cx: &mut Context<'_>) -> Step<Self::Output> {
+            let step = self.0.start(cx);
+            self.1 = self.0.mechanism().cloned();
+            step.map(|m| (m, None))
+        }
+        fn on_reply(&mut self, reply: Response, cx: &mut Context<'_>) -> Step<Self::Output> {
+            let seen = self.1.clone();
+            self.0.on_reply(reply, cx).map(|m| (m, seen))
+        }
+    }
+    let mut client = tls();
+    let watch = Watch(password().preference(vec![Mechanism::Login]), None);
+    let replies: [&[u8]; 3] = [
+        b"334 VXNlcm5hbWU6\r\n",
+        b"334 UGFzc3dvcmQ6\r\n",
+        b"235 ok\r\n",
+    ];
+    let run = run(&mut client, watch, &replies, Feed::Whole);
+    assert_eq!(run.ok(), (Mechanism::Login, Some(Mechanism::Login)));
+}

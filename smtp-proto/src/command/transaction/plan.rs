@@ -145,12 +145,11 @@ pub(crate) fn plan(
 
     // The lines are checked by encoding them; the first transaction then sends these very
     // lines (`Job::begin`). Equal commands encode to equal lines: those of an envelope equal
-    // to the previous mail's (as that one was completed) are already there.
+    // to the previous mail's (as that one was completed) are already there. (The encoding
+    // follows from MAIL's SMTPUTF8 parameter, so equal MAIL commands share it too.)
     let same = previous.is_some_and(|job| {
         let sent = &job.report.envelope;
-        job.plan.encoding == encoding
-            && sent.mail == envelope.mail
-            && sent.recipients == envelope.recipients
+        sent.mail == envelope.mail && sent.recipients == envelope.recipients
     });
     if !same {
         scratch.clear();

@@ -109,6 +109,11 @@ fn reused_lines_and_summaries_write_the_same_bytes() {
             envelope("<a@example.org>", &["<b@example.net>", "<c@example.net>"]),
             MailBody::Bytes(shared.clone()),
         ),
+        // The same MAIL line with recipients that are not a prefix of the ones before.
+        (
+            envelope("<a@example.org>", &["<c@example.net>"]),
+            MailBody::Bytes(shared.clone()),
+        ),
         (
             envelope("<a@example.org>", &["<b@example.net>"]),
             MailBody::Bytes(shared.clone()),
@@ -168,7 +173,7 @@ fn reused_lines_and_summaries_write_the_same_bytes() {
     );
     assert_eq!(outcomes(reports), outcomes(single_reports));
     let text = String::from_utf8_lossy(&together);
-    assert_eq!(text.matches("RCPT TO:<c@example.net>").count(), 1);
+    assert_eq!(text.matches("RCPT TO:<c@example.net>").count(), 2);
     assert_eq!(text.matches(" BODY=8BITMIME").count(), 2, "{text}");
     assert_eq!(text.matches("MAIL FROM:<z@example.org> SIZE=").count(), 1);
     assert_eq!(text.matches("\r\n..dot\r\n").count(), 2);
