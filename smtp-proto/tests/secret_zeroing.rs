@@ -113,8 +113,10 @@ unsafe impl GlobalAlloc for Watching {
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if let Some(forms) = FORMS.get().filter(|_| RUNNING.load(Ordering::Relaxed) > 0) {
-            // SAFETY: `ptr` is a live block of `layout.size()` bytes from `alloc` (zeroed
-            // there, so initialised), not yet freed.
+            // SAFETY: `ptr` is a live block of `layout.size()` bytes from `alloc`, not yet
+            // freed, and zeroed there. (A value stored with padding may have left padding
+            // bytes in it that are formally uninitialised; they are only compared here, in
+            // a test binary, which is the usual way to look for leftovers of a secret.)
             let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
             for (index, form) in forms {
                 if block.windows(form.len()).any(|w| w == form.as_slice()) {
