@@ -786,3 +786,30 @@ fn rcptmax_zero_is_no_limit_and_a_streamed_body_may_fill_it() {
         "three recipients over RCPTMAX=2 with a streamed body"
     );
 }
+
+/// A recipient added with its own parameters is sent after the others, with them.
+#[test]
+fn a_pushed_recipient_goes_last_with_its_parameters() {
+    use smtp_proto::syntax::esmtp::{Notify, RcptParameters};
+    const DSN: &[u8] = b"250-mx.example\r\n250-PIPELINING\r\n250 DSN\r\n";
+    let mut envelope = envelope(&["<b@example.net>"]);
+    let mut params = RcptParameters::new();
+    params.notify = Some(Notify::Never);
+    envelope.push_recipient("<c@example.net>".parse().unwrap(), params);
+    assert_eq!(envelope.recipients().len(), 2);
+    let mut client = client_with(ClientConfig::default(), DSN);
+    let lines: &[u8] = b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n\
+        RCPT TO:<c@example.net> NOTIFY=NEVER\r\nDATA\r\n";
+    let report = run(
+        &mut client,
+        SendMail::new(envelope, MailBody::bytes(&b"x\n"[..])),
+        &[
+            (lines, b"250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+            (b"x\r\n.\r\n", b"250 ok\r\n"),
+        ],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(report.delivered_count(), 2);
+}

@@ -332,3 +332,95 @@ fn xforward_250_and_checks() {
         }
     ));
 }
+
+/// MAIL, RCPT and DATA alone, for a transaction composed by hand: each is checked before a
+/// byte is written (a greeting alone is not enough; an extension its parameters need must be
+/// offered), and DATA's output is its 354.
+#[test]
+fn mail_rcpt_and_data_alone() {
+    use smtp_proto::command::{Data, Mail, Rcpt};
+    use smtp_proto::syntax::esmtp::{MailParameter, MailParameters, Notify, RcptParameters};
+    let mail = || Mail::new("<a@example.org>".parse().unwrap(), MailParameters::new());
+    let rcpt = || Rcpt::new("<b@example.net>".parse().unwrap(), RcptParameters::new());
+
+    // No EHLO yet: nothing is written.
+    let greeted = || {
+        let mut client = client_support::fresh(false);
+        client_support::greet(&mut client);
+        client
+    };
+    let no_hello = |command: &'static str| LogicError::WrongState {
+        command,
+        reason: "no EHLO, HELO or LHLO was accepted in this session",
+    };
+    let run = run_both(greeted, mail, &[]);
+    assert_eq!(
+        (run.written.clone(), run.refused()),
+        (String::new(), no_hello("MAIL"))
+    );
+    let run = run_both(greeted, rcpt, &[]);
+    assert_eq!(
+        (run.written.clone(), run.refused()),
+        (String::new(), no_hello("RCPT"))
+    );
+    let run = run_both(greeted, || Data, &[]);
+    assert_eq!(
+        (run.written.clone(), run.refused()),
+        (String::new(), no_hello("DATA"))
+    );
+
+    // A parameter whose extension the server did not offer.
+    let sized = || {
+        let mut params = MailParameters::new();
+        params.insert(MailParameter::Size(10)).unwrap();
+        Mail::new("<a@example.org>".parse().unwrap(), params)
+    };
+    let run = run_both(bare, sized, &[]);
+    let unsupported = |command, capability| LogicError::Unsupported {
+        command,
+        capability,
+    };
+    assert_eq!(
+        (run.written.clone(), run.refused()),
+        (String::new(), unsupported("MAIL", "SIZE"))
+    );
+    let notify = || {
+        let mut params = RcptParameters::new();
+        params.notify = Some(Notify::Never);
+        Rcpt::new("<b@example.net>".parse().unwrap(), params)
+    };
+    let run = run_both(bare, notify, &[]);
+    assert_eq!(
+        (run.written.clone(), run.refused()),
+        (String::new(), unsupported("RCPT", "DSN"))
+    );
+
+    // Offered, or needing nothing: written and answered.
+    let run = run_both(bare, mail, &[b"250 ok\r\n"]);
+    assert_eq!(run.written, "MAIL FROM:<a@example.org>\r\n");
+    assert_eq!(run.ok().code().get(), 250);
+    let run = run_both(bare, rcpt, &[b"250 ok\r\n"]);
+    assert_eq!(run.written, "RCPT TO:<b@example.net>\r\n");
+    assert_eq!(run.ok().code().get(), 250);
+
+    // DATA: its 354 is the output, a refusal is a refusal, and a 250 is impossible.
+    let run = run_both(bare, || Data, &[b"354 go ahead\r\n"]);
+    assert_eq!(run.written, "DATA\r\n");
+    assert_eq!(run.ok().code().get(), 354);
+    let run = run_both(bare, || Data, &[b"554 5.5.1 no valid recipients\r\n"]);
+    assert!(matches!(
+        run.refused(),
+        LogicError::Refused {
+            command: "DATA",
+            ..
+        }
+    ));
+    let run = run_both(bare, || Data, &[b"250 ok\r\n"]);
+    assert!(matches!(
+        run.fatal(),
+        ProtocolError::ImpossibleReply {
+            command: "DATA",
+            ..
+        }
+    ));
+}
