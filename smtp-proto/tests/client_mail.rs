@@ -568,6 +568,24 @@ fn a_refused_mail_decides_its_recipients_and_their_own_answers_are_kept() {
     assert_eq!(recipient.rcpt_answer().unwrap().code().get(), 250);
 }
 
+/// Sends `send` to a pipelining server that offers `ehlo`'s extensions and accepts
+/// everything: the client must write `lines` (MAIL, each RCPT, DATA) in one group, then the
+/// body `x` (given whole, or streamed as `x\n`). Returns the outcome and the count delivered.
+fn accepted_by(ehlo: &str, send: SendMail, lines: &str) -> (Outcome, usize) {
+    let ehlo = format!("250-mx.example\r\n250-PIPELINING\r\n{ehlo}");
+    let mut client = client_with(ClientConfig::default(), ehlo.as_bytes());
+    let commands = lines.matches("\r\n").count();
+    let replies = "250 ok\r\n".repeat(commands - 1) + "354 go\r\n";
+    let script = [
+        (lines.as_bytes(), replies.as_bytes()),
+        (&b"x\r\n.\r\n"[..], &b"250 ok\r\n"[..]),
+    ];
+    match run(&mut client, send, &script, &[b"x\n"]) {
+        Ok(Ok(report)) => (report.outcome(), report.delivered_count()),
+        other => panic!("{lines:?}: {other:?}"),
+    }
+}
+
 /// A declared `BODY=7BIT` stays on a 7-bit body, whole or streamed; only `BINARYMIME`, which
 /// needs a binary body, is dropped from a text one.
 #[test]
@@ -587,22 +605,12 @@ fn declared_body_type_is_kept_unless_it_is_binarymime() {
     };
     for (declared_as, shown) in [(Body::SevenBit, " BODY=7BIT"), (Body::BinaryMime, "")] {
         for (body, size) in bodies() {
-            let mut client = client_with(ClientConfig::default(), PIPE);
-            let mail = format!("MAIL FROM:<a@example.org>{size}{shown}\r\n");
-            let envelope_lines = format!("{mail}RCPT TO:<b@example.net>\r\nDATA\r\n");
+            let lines = format!(
+                "MAIL FROM:<a@example.org>{size}{shown}\r\nRCPT TO:<b@example.net>\r\nDATA\r\n"
+            );
             let send = SendMail::new(declared(declared_as), body);
-            let report = run(
-                &mut client,
-                send,
-                &[
-                    (envelope_lines.as_bytes(), b"250 ok\r\n250 ok\r\n354 go\r\n"),
-                    (b"x\r\n.\r\n", b"250 ok\r\n"),
-                ],
-                &[b"x\n"],
-            )
-            .unwrap()
-            .unwrap();
-            assert_eq!(report.outcome(), Outcome::Delivered, "{mail}");
+            let ehlo = "250-SIZE 1000\r\n250 8BITMIME\r\n";
+            assert_eq!(accepted_by(ehlo, send, &lines), (Outcome::Delivered, 1));
         }
     }
 }
@@ -612,7 +620,6 @@ fn declared_body_type_is_kept_unless_it_is_binarymime() {
 #[test]
 fn smtputf8_when_any_path_or_the_declared_body_needs_it() {
     use smtp_proto::command::StreamedBody;
-    const UTF8: &[u8] = b"250-mx.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n";
     let utf8_body = StreamedBody {
         smtputf8: true,
         ..StreamedBody::default()
@@ -624,26 +631,13 @@ fn smtputf8_when_any_path_or_the_declared_body_needs_it() {
         ("<a@example.org>", "<b@example.net>", None, false),
     ];
     for (from, to, streamed, smtputf8) in cases {
-        let mut client = client_with(ClientConfig::default(), UTF8);
         let envelope = Envelope::new(from.parse().unwrap(), [to.parse().unwrap()]).unwrap();
-        let (body, size) = match streamed {
-            Some(declared) => (MailBody::Streamed(declared), ""),
-            None => (MailBody::bytes(&b"x\n"[..]), ""),
-        };
+        let body = streamed.map_or_else(|| MailBody::bytes(&b"x\n"[..]), MailBody::Streamed);
         let flag = if smtputf8 { " SMTPUTF8" } else { "" };
-        let lines = format!("MAIL FROM:{from}{size}{flag}\r\nRCPT TO:{to}\r\nDATA\r\n");
-        let report = run(
-            &mut client,
-            SendMail::new(envelope, body),
-            &[
-                (lines.as_bytes(), b"250 ok\r\n250 ok\r\n354 go\r\n"),
-                (b"x\r\n.\r\n", b"250 ok\r\n"),
-            ],
-            &[b"x\n"],
-        )
-        .unwrap()
-        .unwrap();
-        assert_eq!(report.outcome(), Outcome::Delivered, "{lines}");
+        let lines = format!("MAIL FROM:{from}{flag}\r\nRCPT TO:{to}\r\nDATA\r\n");
+        let send = SendMail::new(envelope, body);
+        let ehlo = "250-8BITMIME\r\n250 SMTPUTF8\r\n";
+        assert_eq!(accepted_by(ehlo, send, &lines), (Outcome::Delivered, 1));
     }
 }
 
@@ -743,36 +737,18 @@ fn rcptmax_zero_is_no_limit_and_a_streamed_body_may_fill_it() {
     };
     let streamed = || MailBody::Streamed(StreamedBody::default());
 
-    let unlimited = b"250-mx.example\r\n250-PIPELINING\r\n250 LIMITS RCPTMAX=0\r\n";
-    let mut client = client_with(ClientConfig::default(), unlimited);
-    let (written, replies) = (lines(3), "250 ok\r\n".repeat(4) + "354 go\r\n");
-    let script = [
-        (written.as_bytes(), replies.as_bytes()),
-        (&b"x\r\n.\r\n"[..], &b"250 ok\r\n"[..]),
-    ];
-    let report = run(
-        &mut client,
-        SendMail::new(to(3), streamed()),
-        &script,
-        &[b"x\n"],
+    let unlimited = "250 LIMITS RCPTMAX=0\r\n";
+    let send = SendMail::new(to(3), streamed());
+    assert_eq!(
+        accepted_by(unlimited, send, &lines(3)),
+        (Outcome::Delivered, 3)
     );
-    assert_eq!(report.unwrap().unwrap().outcome(), Outcome::Delivered);
+
+    let send = SendMail::new(to(2), streamed());
+    let filled = accepted_by("250 LIMITS RCPTMAX=2\r\n", send, &lines(2));
+    assert_eq!(filled, (Outcome::Delivered, 2));
 
     let two = b"250-mx.example\r\n250-PIPELINING\r\n250 LIMITS RCPTMAX=2\r\n";
-    let mut client = client_with(ClientConfig::default(), two);
-    let (written, replies) = (lines(2), "250 ok\r\n".repeat(3) + "354 go\r\n");
-    let script = [
-        (written.as_bytes(), replies.as_bytes()),
-        (&b"x\r\n.\r\n"[..], &b"250 ok\r\n"[..]),
-    ];
-    let report = run(
-        &mut client,
-        SendMail::new(to(2), streamed()),
-        &script,
-        &[b"x\n"],
-    );
-    assert_eq!(report.unwrap().unwrap().outcome(), Outcome::Delivered);
-
     let mut client = client_with(ClientConfig::default(), two);
     let refused = run(&mut client, SendMail::new(to(3), streamed()), &[], &[]);
     assert!(
@@ -791,25 +767,16 @@ fn rcptmax_zero_is_no_limit_and_a_streamed_body_may_fill_it() {
 #[test]
 fn a_pushed_recipient_goes_last_with_its_parameters() {
     use smtp_proto::syntax::esmtp::{Notify, RcptParameters};
-    const DSN: &[u8] = b"250-mx.example\r\n250-PIPELINING\r\n250 DSN\r\n";
     let mut envelope = envelope(&["<b@example.net>"]);
     let mut params = RcptParameters::new();
     params.notify = Some(Notify::Never);
     envelope.push_recipient("<c@example.net>".parse().unwrap(), params);
     assert_eq!(envelope.recipients().len(), 2);
-    let mut client = client_with(ClientConfig::default(), DSN);
-    let lines: &[u8] = b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n\
+    let lines = "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n\
         RCPT TO:<c@example.net> NOTIFY=NEVER\r\nDATA\r\n";
-    let report = run(
-        &mut client,
-        SendMail::new(envelope, MailBody::bytes(&b"x\n"[..])),
-        &[
-            (lines, b"250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
-            (b"x\r\n.\r\n", b"250 ok\r\n"),
-        ],
-        &[],
-    )
-    .unwrap()
-    .unwrap();
-    assert_eq!(report.delivered_count(), 2);
+    let send = SendMail::new(envelope, MailBody::bytes(&b"x\n"[..]));
+    assert_eq!(
+        accepted_by("250 DSN\r\n", send, lines),
+        (Outcome::Delivered, 2)
+    );
 }
