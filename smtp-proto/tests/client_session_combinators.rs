@@ -270,3 +270,115 @@ fn greeting_then_ehlo_as_one_exchange() {
     assert_eq!(greeting.code().get(), 220);
     assert!(hello.ehlo().unwrap().supports(Capability::Pipelining));
 }
+
+/// `chosen` says which branch ran: none before it starts, then the one the predicate chose.
+#[test]
+fn select_says_which_branch_ran() {
+    let by_tls = || Select::new(|s| s.is_tls(), code(Rset), code(Noop::default()));
+    assert_eq!(by_tls().chosen(), None);
+    for (tls, chosen) in [(true, Some(true)), (false, Some(false))] {
+        let mut client = ready(EHLO, tls);
+        let mut select = by_tls();
+        assert_eq!(
+            run(&mut client, &mut select, &[b"250 ok\r\n"], Feed::Whole).ok(),
+            250
+        );
+        assert_eq!(select.chosen(), chosen, "tls: {tls}");
+    }
+}
+
+/// A command records where the connection failed; boxed, borrowed or selected, it still
+/// hears it.
+#[test]
+fn boxed_and_borrowed_commands_hear_of_a_failure() {
+    use smtp_proto::client::Position;
+    #[derive(Default)]
+    struct Recorder(Option<Position>);
+    impl Cmd for Recorder {
+        type Output = ();
+        fn start(&mut self, cx: &mut Context<'_>) -> Step<()> {
+            cx.command(ReplyKind::Other, |out| out.extend_from_slice(b"NOOP\r\n"));
+            Step::Continue
+        }
+        fn on_reply(&mut self, _: Response, _: &mut Context<'_>) -> Step<()> {
+            Step::Done(Ok(()))
+        }
+        fn on_failure(&mut self, written: Position) {
+            self.0 = Some(written);
+        }
+    }
+    // The server closes instead of answering the NOOP.
+    fn fail<C: Cmd>(ex: &mut smtp_proto::client::Exchange<'_, C>) {
+        let now = std::time::Instant::now();
+        assert!(matches!(
+            ex.poll_output(now),
+            Ok(smtp_proto::client::Output::Transmit(_))
+        ));
+        assert!(matches!(
+            ex.poll_output(now),
+            Ok(smtp_proto::client::Output::NeedInput { .. })
+        ));
+        ex.handle_eof();
+        assert!(ex.poll_output(now).is_err());
+    }
+
+    let mut client = plain();
+    let mut ex = client.send(Box::new(Recorder::default()));
+    fail(&mut ex);
+    assert!(ex.command().0.is_some(), "boxed");
+
+    let mut client = plain();
+    let mut recorder = Recorder::default();
+    let mut ex = client.send(&mut recorder);
+    fail(&mut ex);
+    drop(ex);
+    assert!(recorder.0.is_some(), "borrowed");
+
+    // Through a Select, only the branch that ran hears it.
+    let mut client = plain();
+    let (mut chosen, mut other) = (Recorder::default(), Recorder::default());
+    let mut ex = client.send(Select::new(|_| true, &mut chosen, &mut other));
+    fail(&mut ex);
+    drop(ex);
+    assert!(chosen.0.is_some() && other.0.is_none(), "selected");
+}
+
+/// The branch the predicate picks is checked before a byte is written, also when the caller
+/// asks `check` directly; `Debug` shows both branches and the choice.
+#[test]
+fn select_checks_the_branch_it_would_choose() {
+    // PIPELINING is offered, STARTTLS is not: the chosen STARTTLS is refused unsent.
+    let tls_if_pipelining = || {
+        Select::if_supports(
+            Capability::Pipelining,
+            StartTls.map(|()| "tls"),
+            Noop::default().map(|_| "noop"),
+        )
+    };
+    let pipelining = || ready("250-mx\r\n250 PIPELINING\r\n", false);
+    let run = run_both(pipelining, tls_if_pipelining, &[b"220 go\r\n"]);
+    assert_eq!(run.written, "");
+    assert!(matches!(
+        run.refused(),
+        LogicError::Unsupported {
+            capability: "STARTTLS",
+            ..
+        }
+    ));
+    assert_eq!(
+        xoauth2_else_plain().check(ready("250-mx\r\n250 AUTH XOAUTH2\r\n", false).session()),
+        Err(LogicError::PlaintextAuth)
+    );
+    assert_eq!(
+        xoauth2_else_plain().check(ready("250-mx\r\n250 AUTH XOAUTH2\r\n", true).session()),
+        Ok(())
+    );
+    let shown = format!(
+        "{:?}",
+        Select::if_supports(Capability::Pipelining, Rset, Quit)
+    );
+    assert_eq!(
+        shown,
+        "Select { if_true: Rset, if_false: Quit, chosen: None, .. }"
+    );
+}
