@@ -106,6 +106,119 @@ proptest! {
     }
 }
 
+/// `AUTH=` is xtext, ASCII on the wire whatever the mailbox holds (RFC 4954 §5), so it never
+/// needs SMTPUTF8, not even for a UTF-8 local part.
+#[test]
+fn auth_submitter_never_needs_smtputf8() {
+    let utf8: smtp_proto::syntax::Mailbox = "dörte@bücher.example".parse().unwrap();
+    for submitter in [AuthSubmitter::Unknown, AuthSubmitter::Mailbox(utf8)] {
+        assert!(!submitter.needs_smtputf8(), "{submitter}");
+        for enc in [AddressEncoding::Ascii, AddressEncoding::Utf8] {
+            let mut out = Vec::new();
+            submitter.write_to(&mut out, enc);
+            assert!(out.is_ascii(), "{submitter}");
+            assert_eq!(out.len(), submitter.encoded_len(enc));
+        }
+        parse_back(&submitter);
+    }
+}
+
+/// Keywords compare and hash ignoring ASCII case, and different keywords hash apart.
+#[test]
+fn keywords_hash_ignoring_case() {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hash};
+    fn hash(value: impl Hash) -> u64 {
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(value)
+    }
+    let k = |s: &str| s.parse::<EsmtpKeyword>().unwrap();
+    assert!(!k("MT-PRIORITY").needs_smtputf8());
+    assert_eq!(hash(k("MT-Priority")), hash(k("mt-PRIORITY")));
+    assert_ne!(hash(k("SIZE")), hash(k("BODY")));
+    // Each keyword's end is marked: "AB" then "C" is not "A" then "BC".
+    assert_ne!(hash((k("AB"), k("C"))), hash((k("A"), k("BC"))));
+}
+
+/// Every error position is a byte offset into the text that was parsed: a typed value's
+/// own errors are moved past `KEYWORD=`, and a list's past the parameters before.
+#[test]
+fn error_positions_point_into_the_text_parsed() {
+    use EsmtpError::*;
+    let control = |position| ControlChar {
+        position,
+        byte: 0x01,
+    };
+    assert_eq!("AB=c\x01".parse::<EsmtpParam>(), Err(control(4)));
+    assert_eq!(
+        "ENVID=a+zz".parse::<MailParameter>(),
+        Err(BadHexChar { position: 7 })
+    );
+    assert_eq!(
+        "ORCPT=rfc822;a+ZZ".parse::<RcptParameter>(),
+        Err(BadHexChar { position: 14 })
+    );
+    assert_eq!(
+        "ORCPT=utf-8;a\\x{}".parse::<RcptParameter>(),
+        Err(BadUnicodeEscape { position: 13 })
+    );
+    let raw: EsmtpParam = "ORCPT=rfc822;a+ZZ".parse().unwrap();
+    assert_eq!(
+        RcptParameter::from_param(&raw),
+        Err(BadHexChar { position: 14 })
+    );
+    // In lists: the second parameter starts at 7 (MAIL) and 13 (RCPT).
+    assert_eq!(
+        "SIZE=1 AUTH=a+2".parse::<MailParameters>(),
+        Err(BadHexChar { position: 13 })
+    );
+    assert_eq!(
+        "SIZE=1 AB=c\x01".parse::<MailParameters>(),
+        Err(control(11))
+    );
+    assert_eq!(
+        "NOTIFY=NEVER ORCPT=rfc822;a+ZZ".parse::<RcptParameters>(),
+        Err(BadHexChar { position: 27 })
+    );
+    assert_eq!(
+        "NOTIFY=NEVER X=a\x01".parse::<RcptParameters>(),
+        Err(control(16))
+    );
+    let error = "SIZE=1 AUTH=a+2".parse::<MailParameters>().unwrap_err();
+    assert!(error.to_string().contains("at byte 13"), "{error}");
+}
+
+/// What a parsed NOTIFY or RRVS holds, read back through the getters.
+#[test]
+fn notify_and_rrvs_getters() {
+    for (text, expected) in [
+        ("SUCCESS", (true, false, false)),
+        ("failure", (false, true, false)),
+        ("DELAY", (false, false, true)),
+        ("DELAY,SUCCESS", (true, false, true)),
+        ("SUCCESS,FAILURE,DELAY", (true, true, true)),
+    ] {
+        let Ok(Notify::On(on)) = text.parse::<Notify>() else {
+            panic!("{text} is not a set of conditions");
+        };
+        assert_eq!(
+            (on.has_success(), on.has_failure(), on.has_delay()),
+            expected,
+            "{text}"
+        );
+        assert_eq!(NotifyOn::new(expected.0, expected.1, expected.2), Some(on));
+    }
+    assert_eq!(NotifyOn::new(false, false, false), None);
+
+    for (text, action) in [
+        ("2014-04-03T23:01:00Z", None),
+        ("2014-04-03T23:01:00Z;C", Some(RrvsAction::Continue)),
+        ("2014-04-03T23:01:00Z;R", Some(RrvsAction::Reject)),
+    ] {
+        let rrvs: Rrvs = text.parse().unwrap();
+        assert_eq!(rrvs.action(), action, "{text}");
+        assert_eq!(rrvs.since().as_str(), "2014-04-03T23:01:00Z");
+    }
+}
+
 #[test]
 fn rfc3461_xtext_examples() {
     assert_eq!("QQ314159".parse::<EnvId>().unwrap().as_str(), "QQ314159");
@@ -180,7 +293,7 @@ fn typed_parameter_refusals() {
     ));
     assert_eq!(
         "AUTH=a+2".parse::<MailParameter>(),
-        Err(BadHexChar { position: 1 })
+        Err(BadHexChar { position: 6 })
     );
     assert_eq!(
         "X-FOO=1".parse::<MailParameter>(),

@@ -121,6 +121,28 @@ fn mailbox_parts_and_literals() {
 }
 
 #[test]
+fn hosts_know_whether_they_are_ascii() {
+    // A U-label domain is not ASCII as given, but never needs SMTPUTF8: it has A-labels.
+    for (text, ascii) in [
+        ("example.org", true),
+        ("xn--bcher-kva.example", true),
+        ("bücher.example", false),
+        ("[192.0.2.1]", true),
+        ("[IPv6:2001:db8::1]", true),
+    ] {
+        let host: Host = text.parse().unwrap();
+        assert_eq!(host.is_ascii(), ascii, "{text}");
+        assert!(!host.needs_smtputf8(), "{text}");
+        assert_eq!(host.domain().is_some(), !text.starts_with('['), "{text}");
+        assert_eq!(
+            host.address_literal().is_some(),
+            text.starts_with('['),
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn invalid_mailboxes_and_paths_name_the_problem() {
     use AddressError::*;
     for (s, want) in [

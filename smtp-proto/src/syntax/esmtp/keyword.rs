@@ -58,9 +58,10 @@ impl EsmtpKeyword {
         self.0.eq_ignore_ascii_case(other)
     }
 
-    /// Keywords are ASCII (checked or not), so they never need SMTPUTF8.
+    /// Never: keywords are ASCII, checked or not ([`from_unchecked`](Self::from_unchecked)
+    /// refuses anything else).
     pub fn needs_smtputf8(&self) -> bool {
-        !self.0.is_ascii()
+        false
     }
 }
 

@@ -6,11 +6,16 @@ use std::str::FromStr;
 use super::auth::AuthSubmitter;
 use super::error::EsmtpError;
 use super::orcpt::OriginalRecipient;
-use super::param::EsmtpParam;
+use super::param::{EsmtpParam, shift};
 use super::rcpt_values::{Notify, Rrvs};
 use super::values::{Body, DeliverBy, FutureRelease, MtPriority, Ret};
 use super::xtext::EnvId;
 use crate::syntax::AddressEncoding;
+
+/// Where a parameter's value starts in its text: after the keyword and `=`.
+fn value_offset(param: &EsmtpParam) -> usize {
+    param.keyword().as_str().len() + 1
+}
 
 /// A MAIL parameter this crate knows (RFC 5321 §4.1.1.2 `Mail-parameters`).
 ///
@@ -89,7 +94,13 @@ impl MailParameter {
     }
 
     /// The typed form of a raw parameter; [`EsmtpError::UnknownKeyword`] for any other.
+    ///
+    /// Error positions are offsets into the parameter as written (`KEYWORD=value`).
     pub fn from_param(param: &EsmtpParam) -> Result<Self, EsmtpError> {
+        Self::from_param_value(param).map_err(|e| shift(e, value_offset(param)))
+    }
+
+    fn from_param_value(param: &EsmtpParam) -> Result<Self, EsmtpError> {
         let k = param.keyword();
         let v = param.value().map(|v| v.as_str());
         let need = |keyword: &'static str| v.ok_or(EsmtpError::MissingValue { keyword });
@@ -223,7 +234,13 @@ impl RcptParameter {
     }
 
     /// The typed form of a raw parameter; [`EsmtpError::UnknownKeyword`] for any other.
+    ///
+    /// Error positions are offsets into the parameter as written (`KEYWORD=value`).
     pub fn from_param(param: &EsmtpParam) -> Result<Self, EsmtpError> {
+        Self::from_param_value(param).map_err(|e| shift(e, value_offset(param)))
+    }
+
+    fn from_param_value(param: &EsmtpParam) -> Result<Self, EsmtpError> {
         let k = param.keyword();
         let v = param.value().map(|v| v.as_str());
         let need = |keyword: &'static str| v.ok_or(EsmtpError::MissingValue { keyword });

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::auth::AuthSubmitter;
 use super::error::EsmtpError;
-use super::param::EsmtpParam;
+use super::param::{EsmtpParam, shift};
 use super::param_ref::MailParamRef;
 use super::parameter::MailParameter;
 use super::values::{Body, DeliverBy, FutureRelease, MtPriority, Ret};
@@ -283,23 +283,32 @@ pub(super) fn push_extra(
     Ok(())
 }
 
-/// Splits `esmtp-param *(SP esmtp-param)`; the empty string is the empty list.
-pub(super) fn split_params(s: &str) -> impl Iterator<Item = Result<EsmtpParam, EsmtpError>> + '_ {
+/// Splits `esmtp-param *(SP esmtp-param)`, each with its offset in `s` (its syntax errors
+/// are shifted there already); the empty string is the empty list.
+pub(super) fn split_params(
+    s: &str,
+) -> impl Iterator<Item = (usize, Result<EsmtpParam, EsmtpError>)> + '_ {
+    let mut next = 0;
     s.split(' ')
         .filter(move |_| !s.is_empty())
-        .map(|item| item.parse::<EsmtpParam>())
+        .map(move |item| {
+            let offset = next;
+            next += item.len() + 1;
+            (offset, item.parse().map_err(|e| shift(e, offset)))
+        })
 }
 
 impl FromStr for MailParameters {
     type Err = EsmtpError;
 
-    /// Parses space-separated parameters; typed keywords become typed parameters.
+    /// Parses space-separated parameters; typed keywords become typed parameters. Error
+    /// positions are offsets into `s`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut params = MailParameters::new();
-        for p in split_params(s) {
+        for (offset, p) in split_params(s) {
             let p = p?;
             if MailParameter::is_typed_keyword(p.keyword().as_str()) {
-                params.insert(MailParameter::from_param(&p)?)?;
+                params.insert(MailParameter::from_param(&p).map_err(|e| shift(e, offset))?)?;
             } else {
                 params.push_extra(p)?;
             }

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use super::error::EsmtpError;
 use super::orcpt::OriginalRecipient;
-use super::param::EsmtpParam;
+use super::param::{EsmtpParam, shift};
 use super::param_ref::RcptParamRef;
 use super::parameter::RcptParameter;
 use super::params::{allowance, push_extra, split_params, unique_extensions};
@@ -146,13 +146,14 @@ impl RcptParameters {
 impl FromStr for RcptParameters {
     type Err = EsmtpError;
 
-    /// Parses space-separated parameters; typed keywords become typed parameters.
+    /// Parses space-separated parameters; typed keywords become typed parameters. Error
+    /// positions are offsets into `s`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut params = RcptParameters::new();
-        for p in split_params(s) {
+        for (offset, p) in split_params(s) {
             let p = p?;
             if RcptParameter::is_typed_keyword(p.keyword().as_str()) {
-                params.insert(RcptParameter::from_param(&p)?)?;
+                params.insert(RcptParameter::from_param(&p).map_err(|e| shift(e, offset))?)?;
             } else {
                 params.push_extra(p)?;
             }
