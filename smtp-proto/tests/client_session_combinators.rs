@@ -6,8 +6,8 @@ use client_support::{Feed, ehlo_cmd, fresh, greet, ready, run, run_both};
 use smtp_proto::auth::{Credentials, Mechanism};
 use smtp_proto::client::{Client, Context, ReplyKind};
 use smtp_proto::command::{
-    Authenticate, BoxedCmd, Chain, Cmd, CmdExt, Either, Greeting, LogicError, Noop, OnError, Quit,
-    Rset, Select, StartTls, Step,
+    Authenticate, BodyChunk, BoxedCmd, Chain, Cmd, CmdExt, Either, Greeting, LogicError, Noop,
+    OnError, Quit, Rset, Select, StartTls, Step,
 };
 use smtp_proto::error::ProtocolError;
 use smtp_proto::response::{Capability, Response};
@@ -112,9 +112,14 @@ fn chain_runs_in_order_and_collects_outputs() {
     let run = run_both(plain, chain, &[b"250 a\r\n", b"251 b\r\n", b"252 c\r\n"]);
     assert_eq!(run.written, "NOOP\r\nRSET\r\nNOOP\r\n");
     assert_eq!(run.ok(), [250, 251, 252]);
+    assert_eq!((chain().len(), chain().is_empty()), (3, false));
     let run = run_both(plain, || Chain::<u16>::new(Vec::new()), &[]);
     assert_eq!(run.written, "");
     assert!(run.ok().is_empty());
+    let empty = Chain::<u16>::new(Vec::new());
+    assert_eq!((empty.len(), empty.is_empty()), (0, true));
+    let pushed = empty.push(code(Rset));
+    assert_eq!((pushed.len(), pushed.is_empty()), (1, false));
 }
 
 #[test]
@@ -287,13 +292,20 @@ fn select_says_which_branch_ran() {
     }
 }
 
-/// A command records where the connection failed; boxed, borrowed or selected, it still
-/// hears it.
+/// A command records where the connection failed; boxed, borrowed or inside any
+/// combinator, it still hears it.
 #[test]
 fn boxed_and_borrowed_commands_hear_of_a_failure() {
     use smtp_proto::client::Position;
-    #[derive(Default)]
-    struct Recorder(Option<Position>);
+    use std::sync::{Arc, Mutex};
+    /// Records where the connection failed; its clones share the record.
+    #[derive(Clone, Default)]
+    struct Recorder(Arc<Mutex<Option<Position>>>);
+    impl Recorder {
+        fn heard(&self) -> bool {
+            self.0.lock().unwrap().is_some()
+        }
+    }
     impl Cmd for Recorder {
         type Output = ();
         fn start(&mut self, cx: &mut Context<'_>) -> Step<()> {
@@ -304,11 +316,13 @@ fn boxed_and_borrowed_commands_hear_of_a_failure() {
             Step::Done(Ok(()))
         }
         fn on_failure(&mut self, written: Position) {
-            self.0 = Some(written);
+            *self.0.lock().unwrap() = Some(written);
         }
     }
     // The server closes instead of answering the NOOP.
-    fn fail<C: Cmd>(ex: &mut smtp_proto::client::Exchange<'_, C>) {
+    fn fail<C: Cmd>(cmd: C) {
+        let mut client = plain();
+        let mut ex = client.send(cmd);
         let now = std::time::Instant::now();
         assert!(matches!(
             ex.poll_output(now),
@@ -322,25 +336,40 @@ fn boxed_and_borrowed_commands_hear_of_a_failure() {
         assert!(ex.poll_output(now).is_err());
     }
 
-    let mut client = plain();
-    let mut ex = client.send(Box::new(Recorder::default()));
-    fail(&mut ex);
-    assert!(ex.command().0.is_some(), "boxed");
+    let recorder = Recorder::default();
+    fail(Box::new(recorder.clone()));
+    assert!(recorder.heard(), "boxed");
 
-    let mut client = plain();
-    let mut recorder = Recorder::default();
-    let mut ex = client.send(&mut recorder);
-    fail(&mut ex);
-    drop(ex);
-    assert!(recorder.0.is_some(), "borrowed");
+    let recorder = Recorder::default();
+    fail(&mut recorder.clone());
+    assert!(recorder.heard(), "borrowed");
 
     // Through a Select, only the branch that ran hears it.
-    let mut client = plain();
-    let (mut chosen, mut other) = (Recorder::default(), Recorder::default());
-    let mut ex = client.send(Select::new(|_| true, &mut chosen, &mut other));
-    fail(&mut ex);
-    drop(ex);
-    assert!(chosen.0.is_some() && other.0.is_none(), "selected");
+    let (chosen, other) = (Recorder::default(), Recorder::default());
+    fail(Select::new(|_| true, chosen.clone(), other.clone()));
+    assert!(chosen.heard() && !other.heard(), "selected");
+
+    // Through an Either, whichever side it holds.
+    let left = Recorder::default();
+    fail(Either::<_, Recorder>::Left(left.clone()));
+    assert!(left.heard(), "either, left");
+    let right = Recorder::default();
+    fail(Either::<Recorder, _>::Right(right.clone()));
+    assert!(right.heard(), "either, right");
+
+    // Through a Chain, a Then (only the command running) and a Map.
+    let (first, second) = (Recorder::default(), Recorder::default());
+    fail(Chain::new(vec![
+        first.clone().boxed(),
+        second.clone().boxed(),
+    ]));
+    assert!(first.heard() && !second.heard(), "chain");
+    let (first, second) = (Recorder::default(), Recorder::default());
+    fail(first.clone().then(second.clone()));
+    assert!(first.heard() && !second.heard(), "then");
+    let mapped = Recorder::default();
+    fail(mapped.clone().map(|()| 1));
+    assert!(mapped.heard(), "map");
 }
 
 /// The branch the predicate picks is checked before a byte is written, also when the caller
@@ -381,4 +410,164 @@ fn select_checks_the_branch_it_would_choose() {
         shown,
         "Select { if_true: Rset, if_false: Quit, chosen: None, .. }"
     );
+}
+
+/// `Then` is checked as its first command is, before a byte is written (the second is
+/// checked when it starts); `Debug` of `Then`, `Map` and `Chain` shows where they are.
+#[test]
+fn then_checks_its_first_command_and_composites_show_their_state() {
+    let no_tls = || ready("250-mx\r\n250 PIPELINING\r\n", false);
+    let tls_then_noop = || StartTls.then(Noop::default());
+    assert!(matches!(
+        tls_then_noop().check(no_tls().session()),
+        Err(LogicError::Unsupported { .. })
+    ));
+    let run = run_both(no_tls, tls_then_noop, &[b"220 go\r\n"]);
+    assert_eq!(run.written, "");
+    assert!(matches!(run.refused(), LogicError::Unsupported { .. }));
+    assert!(
+        Noop::default()
+            .then(StartTls)
+            .check(no_tls().session())
+            .is_ok()
+    );
+
+    let then = format!("{:?}", Rset.then(Quit));
+    assert!(
+        then.starts_with("Then {") && then.contains("in_second: false"),
+        "{then}"
+    );
+    let map = format!("{:?}", Rset.map(|_| 1));
+    assert!(map.starts_with("Map {") && map.contains("Rset"), "{map}");
+    let chain = format!(
+        "{:?}",
+        Chain::new(vec![code(Rset)]).on_error(OnError::StopAndReset)
+    );
+    assert!(
+        chain.starts_with("Chain {") && chain.contains("len: 1") && chain.contains("StopAndReset"),
+        "{chain}"
+    );
+}
+
+/// The RSET a chain sends after a refusal is held to RSET's replies: a 354 is fatal.
+#[test]
+fn an_impossible_reply_to_the_chains_rset_is_fatal() {
+    let chain = || Chain::new(vec![code(Noop::default())]).on_error(OnError::StopAndReset);
+    let run = run_both(plain, chain, &[b"550 no\r\n", b"354 go on\r\n"]);
+    assert_eq!(run.written, "NOOP\r\nRSET\r\n");
+    assert!(matches!(
+        run.fatal(),
+        ProtocolError::ImpossibleReply {
+            command: "RSET",
+            ..
+        }
+    ));
+}
+
+/// Sends `XUPLOAD` and takes a streamed body; done once both the reply and the body's end
+/// are in. A refusal ends it at once, whatever of the body it has not taken yet.
+#[derive(Default)]
+struct Upload {
+    received: u16,
+    ended: bool,
+    accepted: bool,
+}
+
+impl Upload {
+    fn finish(&self) -> Step<u16> {
+        if self.ended && self.accepted {
+            Step::Done(Ok(self.received))
+        } else {
+            Step::Continue
+        }
+    }
+}
+
+impl Cmd for Upload {
+    type Output = u16;
+    fn start(&mut self, cx: &mut Context<'_>) -> Step<u16> {
+        cx.command(ReplyKind::Other, |o| o.extend_from_slice(b"XUPLOAD\r\n"));
+        cx.request_body();
+        Step::Continue
+    }
+    fn on_reply(&mut self, reply: Response, _: &mut Context<'_>) -> Step<u16> {
+        if reply.is_negative() {
+            return Step::Done(Err(LogicError::refused("XUPLOAD", reply)));
+        }
+        self.accepted = true;
+        self.finish()
+    }
+    fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<u16> {
+        match chunk {
+            BodyChunk::Data(data) => {
+                self.received += u16::try_from(data.len()).unwrap();
+                cx.request_body();
+                Step::Continue
+            }
+            BodyChunk::End => {
+                self.ended = true;
+                self.finish()
+            }
+        }
+    }
+}
+
+/// A chain hands a streamed body to the command running. Once that command is refused,
+/// a piece it asked for goes nowhere and the caller is asked for no more, inside a chain (which
+/// then sends RSET) as at the top.
+#[test]
+fn a_chain_streams_a_body_to_its_running_command_only() {
+    use smtp_proto::client::Output;
+    let now = std::time::Instant::now();
+    let mut client = plain();
+    let mut ex = client.send(Chain::new(vec![
+        Upload::default().boxed(),
+        code(Noop::default()),
+    ]));
+    assert!(matches!(ex.poll_output(now), Ok(Output::Transmit(t)) if t.bytes() == b"XUPLOAD\r\n"));
+    for piece in [&b"Subject: x\r\n"[..], b"\r\nhello\r\n"] {
+        assert!(matches!(ex.poll_output(now), Ok(Output::NeedBody)));
+        ex.handle_body(piece);
+    }
+    assert!(matches!(ex.poll_output(now), Ok(Output::NeedBody)));
+    ex.handle_body_end();
+    assert!(matches!(ex.poll_output(now), Ok(Output::NeedInput { .. })));
+    ex.handle_input(b"250 stored\r\n");
+    assert!(matches!(ex.poll_output(now), Ok(Output::Transmit(t)) if t.bytes() == b"NOOP\r\n"));
+    ex.handle_input(b"250 ok\r\n");
+    assert!(matches!(ex.poll_output(now), Ok(Output::Done(Ok(codes))) if codes == [21, 250]));
+
+    // Refused in a chain: RSET goes out, the piece already asked for is dropped.
+    let mut client = plain();
+    let chain = Chain::new(vec![Upload::default().boxed()]).on_error(OnError::StopAndReset);
+    let mut ex = client.send(chain);
+    assert!(matches!(ex.poll_output(now), Ok(Output::Transmit(_))));
+    ex.handle_input(b"550 no uploads\r\n");
+    assert!(matches!(ex.poll_output(now), Ok(Output::Transmit(t)) if t.bytes() == b"RSET\r\n"));
+    assert!(matches!(ex.poll_output(now), Ok(Output::NeedBody)));
+    ex.handle_body(b"late");
+    assert!(matches!(ex.poll_output(now), Ok(Output::NeedInput { .. })));
+    ex.handle_input(b"250 reset\r\n");
+    assert!(matches!(
+        ex.poll_output(now),
+        Ok(Output::Done(Err(LogicError::Refused {
+            command: "XUPLOAD",
+            ..
+        })))
+    ));
+    drop(ex);
+    assert!(client.is_usable());
+
+    // Refused alone: done at once, no body asked for.
+    let mut client = plain();
+    let mut ex = client.send(Upload::default());
+    assert!(matches!(ex.poll_output(now), Ok(Output::Transmit(_))));
+    ex.handle_input(b"550 no uploads\r\n");
+    assert!(matches!(
+        ex.poll_output(now),
+        Ok(Output::Done(Err(LogicError::Refused {
+            command: "XUPLOAD",
+            ..
+        })))
+    ));
 }

@@ -144,6 +144,8 @@ impl Context<'_> {
     }
 
     /// Asks the caller for the next piece of the body ([`crate::command::Cmd::on_body`]).
+    /// A command that finishes withdraws its request: the caller is asked for no more of
+    /// the body (a refusal read before the body's end spares the rest).
     pub fn request_body(&mut self) {
         self.requests.body = true;
     }

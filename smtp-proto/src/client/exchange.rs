@@ -449,6 +449,9 @@ impl<'c, C: Cmd> Exchange<'c, C> {
                         "command finished with replies outstanding",
                     ));
                 } else {
+                    // A finished command takes no body: the caller is not asked for the rest
+                    // of one it asked for (a refusal spares the body).
+                    client.requests.body = false;
                     self.state = State::Finished(result);
                 }
             }

@@ -177,9 +177,14 @@ impl<T> Cmd for Chain<T> {
     }
 
     fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<Vec<T>> {
+        if self.resetting.is_some() {
+            // The refused command asked for this piece before its refusal was read; it goes
+            // nowhere, and the caller is not asked for the rest.
+            return Step::Continue;
+        }
         let step = match self.commands.get_mut(self.next) {
-            Some(cmd) if self.resetting.is_none() => cmd.on_body(chunk, cx),
-            _ => Step::Fatal(ProtocolError::Misuse(
+            Some(cmd) => cmd.on_body(chunk, cx),
+            None => Step::Fatal(ProtocolError::Misuse(
                 "body handed to a chain that takes none",
             )),
         };
