@@ -516,7 +516,7 @@ impl Cmd for Upload {
 /// a piece it asked for goes nowhere and the caller is asked for no more, inside a chain (which
 /// then sends RSET) as at the top.
 #[test]
-fn a_chain_streams_a_body_to_its_running_command_only() {
+fn a_streamed_body_goes_to_the_running_command_until_a_refusal() {
     use smtp_proto::client::Output;
     let now = std::time::Instant::now();
     let mut client = plain();
