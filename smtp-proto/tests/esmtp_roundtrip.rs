@@ -123,6 +123,103 @@ fn auth_submitter_never_needs_smtputf8() {
     }
 }
 
+/// Every typed MAIL and RCPT parameter writes what it displays (MAIL in the UTF-8 form,
+/// RCPT in the ASCII form), `encoded_len` is the length written under either encoding, the
+/// ASCII form is ASCII, and none needs SMTPUTF8: each value has an ASCII form.
+#[test]
+fn typed_parameters_write_what_they_display() {
+    let written = |write: &dyn Fn(&mut Vec<u8>)| {
+        let mut out = Vec::new();
+        write(&mut out);
+        out
+    };
+    let utf8: smtp_proto::syntax::Mailbox = "dörte@bücher.example".parse().unwrap();
+    let since: DateTime = "2026-11-30T10:00:00Z".parse().unwrap();
+    let mail = [
+        MailParameter::Size(1000),
+        MailParameter::Body(Body::BinaryMime),
+        MailParameter::SmtpUtf8,
+        MailParameter::Ret(Ret::Hdrs),
+        MailParameter::EnvId(EnvId::new("id+ 1").unwrap()),
+        MailParameter::Auth(AuthSubmitter::Mailbox(utf8)),
+        MailParameter::RequireTls,
+        MailParameter::MtPriority(MtPriority::new(-3).unwrap()),
+        MailParameter::FutureRelease(FutureRelease::Until(since.clone())),
+        MailParameter::DeliverBy(DeliverBy::new(120, ByMode::Return, true).unwrap()),
+    ];
+    for p in &mail {
+        assert!(!p.needs_smtputf8(), "{p}");
+        for enc in [AddressEncoding::Ascii, AddressEncoding::Utf8] {
+            let out = written(&|out| p.write_to(out, enc));
+            assert_eq!(out.len(), p.encoded_len(enc), "{p}");
+            assert!(out.starts_with(p.keyword().as_bytes()), "{p}");
+            if enc == AddressEncoding::Ascii {
+                assert!(out.is_ascii(), "{p}");
+            } else {
+                assert_eq!(out, p.to_string().as_bytes());
+            }
+        }
+        parse_back(p);
+    }
+    let rcpt = [
+        RcptParameter::Notify(Notify::On(NotifyOn::new(true, true, false).unwrap())),
+        RcptParameter::Orcpt(OriginalRecipient::new("dörte@bücher.example").unwrap()),
+        RcptParameter::Rrvs(Rrvs::new(since, Some(RrvsAction::Continue))),
+    ];
+    for p in &rcpt {
+        assert!(!p.needs_smtputf8(), "{p}");
+        for enc in [AddressEncoding::Ascii, AddressEncoding::Utf8] {
+            let out = written(&|out| p.write_to(out, enc));
+            assert_eq!(out.len(), p.encoded_len(enc), "{p}");
+            assert!(out.starts_with(p.keyword().as_bytes()), "{p}");
+            if enc == AddressEncoding::Ascii {
+                assert_eq!(out, p.to_string().as_bytes());
+            }
+        }
+        parse_back(p);
+    }
+    assert_eq!(
+        rcpt[1].to_string(),
+        "ORCPT=utf-8;d\\x{F6}rte@b\\x{FC}cher.example"
+    );
+}
+
+/// MT-PRIORITY's value is the number written, with or without `+` (RFC 6710 §3); BY's
+/// parts are the time as written, with or without a sign, the mode and the trace flag
+/// (RFC 2852 §4).
+#[test]
+fn mt_priority_and_deliver_by_values() {
+    let by = |text: &str| {
+        let by: DeliverBy = text.parse().unwrap();
+        (by.seconds(), by.mode(), by.trace())
+    };
+    assert_eq!(by("120;R"), (120, ByMode::Return, false));
+    assert_eq!(by("+120;rt"), (120, ByMode::Return, true));
+    assert_eq!(by("-5;nT"), (-5, ByMode::Notify, true));
+    assert_eq!(by("0;N"), (0, ByMode::Notify, false));
+    assert_eq!(by("999999999;Nt"), (999_999_999, ByMode::Notify, true));
+    for bad in [
+        "-5;R",
+        "+0;R",
+        "1;",
+        ";N",
+        "+;N",
+        "1000000000;N",
+        "1;NTT",
+        "1 ;N",
+    ] {
+        assert!(bad.parse::<DeliverBy>().is_err(), "{bad}");
+    }
+    for v in -9i8..=9 {
+        assert_eq!(MtPriority::new(v).unwrap().value(), v);
+        assert_eq!(v.to_string().parse::<MtPriority>().unwrap().value(), v);
+    }
+    assert_eq!("+7".parse::<MtPriority>().unwrap().value(), 7);
+    for bad in ["+0", "-0", "00", "07", "10", "-10", "", "+", "x"] {
+        assert!(bad.parse::<MtPriority>().is_err(), "{bad}");
+    }
+}
+
 /// Keywords compare and hash ignoring ASCII case, and different keywords hash apart.
 #[test]
 fn keywords_hash_ignoring_case() {
@@ -241,20 +338,30 @@ fn typed_parameter_refusals() {
         "SIZE".parse::<MailParameter>(),
         Err(MissingValue { keyword: "SIZE" })
     );
-    assert!(matches!(
-        "SIZE=18446744073709551616".parse::<MailParameter>(),
+    // `size-value = 1*20DIGIT` (RFC 1870 §3): twenty digits with leading zeros are a
+    // size, twenty-one are not, and a twenty-digit number must fit in 64 bits.
+    assert_eq!(
+        "SIZE=00000000000000000001".parse::<MailParameter>(),
+        Ok(MailParameter::Size(1))
+    );
+    let size_refusal = |text: &str| match text.parse::<MailParameter>() {
         Err(InvalidValue {
             keyword: "SIZE",
+            reason,
             ..
-        })
-    ));
-    assert!(matches!(
-        "SIZE=-1".parse::<MailParameter>(),
-        Err(InvalidValue {
-            keyword: "SIZE",
-            ..
-        })
-    ));
+        }) => reason,
+        other => panic!("{text}: {other:?}"),
+    };
+    assert_eq!(
+        size_refusal("SIZE=000000000000000000001"),
+        "not 1 to 20 decimal digits"
+    );
+    assert_eq!(size_refusal("SIZE=-1"), "not 1 to 20 decimal digits");
+    assert_eq!(size_refusal("SIZE=1x"), "not 1 to 20 decimal digits");
+    assert_eq!(
+        size_refusal("SIZE=18446744073709551616"),
+        "larger than 2^64-1"
+    );
     assert!(matches!(
         "BODY=9BIT".parse::<MailParameter>(),
         Err(InvalidValue {
