@@ -126,6 +126,17 @@ mod tests {
         assert_eq!(&sink[..], b"MAIL");
     }
 
+    /// `reserve` is only a hint, but a growable buffer takes it: one growth per call.
+    #[test]
+    fn growable_sinks_reserve_what_they_are_asked() {
+        let mut vec = Vec::new();
+        BodySink::reserve(&mut vec, 100);
+        assert!(vec.capacity() >= 100);
+        let mut bytes = bytes::BytesMut::new();
+        BodySink::reserve(&mut bytes, 100);
+        assert!(bytes.capacity() >= 100);
+    }
+
     #[test]
     fn a_counter_counts_and_truncates_without_storing() {
         let mut sink = Counter::default();
