@@ -334,11 +334,13 @@ fn xforward_250_and_checks() {
 }
 
 /// MAIL, RCPT and DATA alone, for a transaction composed by hand: each is checked before a
-/// byte is written (a greeting alone is not enough; an extension its parameters need must be
+/// byte is written, as a whole mail is (a greeting alone is not enough; an extension its parameters need must be
 /// offered), and DATA's output is its 354.
 #[test]
 fn mail_rcpt_and_data_alone() {
-    use smtp_proto::command::{Data, Mail, Rcpt};
+    use smtp_proto::command::{
+        Data, Envelope, Mail, MailBody, Rcpt, SendMail, SendMails, TransactionOptions,
+    };
     use smtp_proto::syntax::esmtp::{MailParameter, MailParameters, Notify, RcptParameters};
     let mail = || Mail::new("<a@example.org>".parse().unwrap(), MailParameters::new());
     let rcpt = || Rcpt::new("<b@example.net>".parse().unwrap(), RcptParameters::new());
@@ -367,6 +369,28 @@ fn mail_rcpt_and_data_alone() {
     assert_eq!(
         (run.written.clone(), run.refused()),
         (String::new(), no_hello("DATA"))
+    );
+    // So is a whole mail, one or several: refused at its MAIL.
+    let envelope = || {
+        let to = ["<b@example.net>".parse().unwrap()];
+        Envelope::new("<a@example.org>".parse().unwrap(), to).unwrap()
+    };
+    let body = || MailBody::bytes(&b"hi\r\n"[..]);
+    let run = run_both(greeted, || SendMail::new(envelope(), body()), &[]);
+    assert_eq!(
+        (run.written.clone(), run.refused()),
+        (String::new(), no_hello("MAIL"))
+    );
+    let mails = || {
+        SendMails::new(
+            [(envelope(), body())].into_iter(),
+            TransactionOptions::default(),
+        )
+    };
+    let run = run_both(greeted, mails, &[]);
+    assert_eq!(
+        (run.written.clone(), run.refused()),
+        (String::new(), no_hello("MAIL"))
     );
 
     // A parameter whose extension the server did not offer.
