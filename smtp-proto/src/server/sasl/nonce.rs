@@ -81,4 +81,26 @@ mod tests {
         assert!(scram.bytes().all(|b| ALPHABET.contains(&b)), "{scram}");
         assert_ne!(scram, Nonces::new(9).scram_nonce());
     }
+
+    /// The mixer is SplitMix64: its first three outputs for seed 0 as the reference
+    /// implementation gives them; and the nonces are read from those bits, six at a time
+    /// from the low end.
+    #[test]
+    fn nonces_are_splitmix64_outputs() {
+        let mut nonces = Nonces::new(0);
+        assert_eq!(
+            [nonces.next(), nonces.next(), nonces.next()],
+            [
+                0xE220_A839_7B1D_CDAF,
+                0x6E78_9E6A_A1B9_65F4,
+                0x06C4_5D18_8009_454F
+            ]
+        );
+        assert_eq!(
+            Nonces::new(0).cram_md5_challenge("mx.test"),
+            "<16294208416658607535.1@mx.test>"
+        );
+        // 0xE220A8397B1DCDAF's low six bits are 0b101111, the 48th character: `v`.
+        assert_eq!(Nonces::new(0).scram_nonce(), "v2cH7lDqgIO0XWuhqmn45G");
+    }
 }
