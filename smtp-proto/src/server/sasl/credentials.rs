@@ -181,4 +181,47 @@ mod tests {
         let shown = format!("{bearer:?}{xoauth2:?}");
         assert_eq!(shown.matches("token: Secret(***)").count(), 2, "{shown}");
     }
+
+    /// A bearer token verifies only itself (not a prefix, an extension or another case),
+    /// and no other kind of credentials verifies a token, not even its own password.
+    #[test]
+    fn only_the_same_token_verifies() {
+        let tokens = [
+            SaslCredentials::OAuth2 {
+                user: "u".into(),
+                token: Secret::new("ya29.t"),
+            },
+            SaslCredentials::OAuthBearer {
+                authzid: String::new(),
+                token: Secret::new("ya29.t"),
+                host: None,
+                port: None,
+            },
+        ];
+        for credentials in &tokens {
+            assert!(credentials.verify_token("ya29.t"), "{credentials:?}");
+            for other in ["ya29.", "ya29.tt", "YA29.T", ""] {
+                assert!(!credentials.verify_token(other), "{credentials:?} {other}");
+            }
+        }
+        let password = SaslCredentials::Password {
+            mechanism: SaslMechanism::Plain,
+            authzid: String::new(),
+            username: "tim".into(),
+            password: Secret::new("ya29.t"),
+        };
+        assert!(!password.verify_token("ya29.t"));
+    }
+
+    /// Without the feature, CRAM-MD5 credentials never verify: not even the right digest.
+    #[cfg(not(feature = "sasl-cram-md5"))]
+    #[test]
+    fn cram_md5_needs_its_feature() {
+        let credentials = SaslCredentials::CramMd5 {
+            username: "tim".into(),
+            challenge: "<1896.697170952@postoffice.reston.mci.net>".into(),
+            digest: Secret::new("b913a602c7eda7a495b4e6e7334d3890"),
+        };
+        assert!(!credentials.verify_password("tanstaaftanstaaf"));
+    }
 }
