@@ -183,6 +183,14 @@ mod tests {
         ScramExchange::new(first, keys, SERVER_NONCE)
     }
 
+    /// `Debug` names the user and shows nothing of the keys, the salt or the nonce: an
+    /// exchange in a log must not give an offline guess a start.
+    #[test]
+    fn debug_shows_the_user_only() {
+        let shown = format!("{:?}", rfc_exchange("pencil"));
+        assert_eq!(shown, r#"ScramExchange { username: "user", .. }"#);
+    }
+
     #[test]
     fn rfc_7677_example_verifies_and_signs() {
         let exchange = rfc_exchange("pencil");
