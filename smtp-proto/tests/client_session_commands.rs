@@ -334,8 +334,8 @@ fn xforward_250_and_checks() {
 }
 
 /// MAIL, RCPT and DATA alone, for a transaction composed by hand: each is checked before a
-/// byte is written, as a whole mail is (a greeting alone is not enough; an extension its parameters need must be
-/// offered), and DATA's output is its 354.
+/// byte is written, as a whole mail is (a greeting alone is not enough; an extension its
+/// parameters need must be offered), and DATA's output is its 354.
 #[test]
 fn mail_rcpt_and_data_alone() {
     use smtp_proto::command::{

@@ -94,8 +94,8 @@ impl SaslCredentials {
     /// LOGIN) or the right digest of the challenge (CRAM-MD5), compared in constant time.
     ///
     /// Always `false` for tokens ([`verify_token`](Self::verify_token)) and SCRAM (the
-    /// server verified the proof already: see `verified`). Identity checks (which user, which authzid) are
-    /// the application's.
+    /// server verified the proof already: see `verified`). Identity checks (which user,
+    /// which authzid) are the application's.
     ///
     /// ```
     /// use smtp_proto::server::decode_plain;
@@ -183,7 +183,8 @@ mod tests {
     }
 
     /// A bearer token verifies only itself (not a prefix, an extension or another case),
-    /// and no other kind of credentials verifies a token, not even its own password.
+    /// and no other kind of credentials verifies a token, not even a password that is
+    /// that token.
     #[test]
     fn only_the_same_token_verifies() {
         let tokens = [
