@@ -11,8 +11,9 @@ pub struct ServerConfig {
     /// Largest message, in octets after unstuffing (RFC 1870). Default 10 MiB.
     pub max_message_size: usize,
     /// The mechanisms AUTH runs; any other is refused with 504 before an exchange starts
-    /// (RFC 4954 §4). Default: every mechanism this build supports
-    /// ([`SaslMechanism::is_supported`]). The application still answers the credentials.
+    /// (RFC 4954 §4), and so is one listed here that this build does not run
+    /// ([`SaslMechanism::is_supported`]). Default: every mechanism this build supports.
+    /// The application still answers the credentials.
     pub mechanisms: Vec<SaslMechanism>,
     /// The host name in CRAM-MD5 challenges (`<nonce.counter@hostname>`, RFC 2195 §2).
     /// Default `localhost`.
