@@ -23,14 +23,15 @@ use sasl::SaslStep;
 pub use config::ServerConfig;
 
 /// What the pending reply answers, so that it can change the mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Awaiting {
     Greeting,
     /// Credentials of this mechanism: a bearer one may get the error challenge.
     Auth(SaslMechanism),
-    /// A SCRAM exchange awaits the user's keys (or a refusal).
+    /// A SCRAM exchange awaits the user's keys (or a refusal), with its client-first
+    /// message: dropped with whichever answer comes.
     #[cfg(feature = "sasl-scram")]
-    ScramLookup,
+    ScramLookup(Box<super::sasl::scram::ClientFirst>),
     Data,
     /// The end of a message (end of data, BDAT LAST): LMTP may answer per recipient.
     MessageEnd,
@@ -90,9 +91,6 @@ pub struct Server {
         allow(dead_code)
     )]
     nonces: Nonces,
-    /// A SCRAM client-first-message awaiting the user's keys.
-    #[cfg(feature = "sasl-scram")]
-    scram: Option<Box<super::sasl::scram::ClientFirst>>,
 }
 
 impl Server {
@@ -100,8 +98,6 @@ impl Server {
     pub fn new(config: ServerConfig) -> Self {
         Self {
             nonces: Nonces::new(config.nonce_seed),
-            #[cfg(feature = "sasl-scram")]
-            scram: None,
             config,
             buf: Vec::new(),
             mode: Mode::Command,
@@ -129,10 +125,6 @@ impl Server {
     /// DATA starts the body, 220 to STARTTLS the upgrade, QUIT and 421 close).
     pub fn reply(&mut self, reply: Reply) -> Result<(), ServerError> {
         let awaiting = self.awaiting.take().ok_or(ServerError::NotAwaitingReply)?;
-        #[cfg(feature = "sasl-scram")]
-        if awaiting == Awaiting::ScramLookup {
-            self.scram = None;
-        }
         let code = reply.code().get();
         self.queue.push_back(Output::Transmit(reply.to_bytes()));
         match (awaiting, code) {

@@ -57,13 +57,14 @@ impl Server {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn scram_keys(&mut self, keys: ScramKeys) -> Result<(), ServerError> {
-        match self.awaiting {
+        let first = match self.awaiting.take() {
+            Some(Awaiting::ScramLookup(first)) => first,
             None => return Err(ServerError::NotAwaitingReply),
-            Some(Awaiting::ScramLookup) => {}
-            Some(_) => return Err(ServerError::NotScramLookup),
-        }
-        let first = self.scram.take().ok_or(ServerError::NotScramLookup)?;
-        self.awaiting = None;
+            other => {
+                self.awaiting = other;
+                return Err(ServerError::NotScramLookup);
+            }
+        };
         let server_nonce = self.nonces.scram_nonce();
         let exchange = ScramExchange::new(*first, keys, &server_nonce);
         self.challenge(exchange.server_first().as_bytes());
@@ -79,8 +80,7 @@ impl Server {
                     username: first.username.clone(),
                     authzid: first.authzid.clone(),
                 };
-                self.scram = Some(Box::new(first));
-                self.emit(event, Awaiting::ScramLookup);
+                self.emit(event, Awaiting::ScramLookup(Box::new(first)));
             }
             Err(e) => self.refuse_line(e.into()),
         }
