@@ -176,6 +176,38 @@ fn bytes_pipelined_after_starttls_are_discarded() {
 }
 
 #[test]
+fn the_upgrade_and_the_close_hold_until_done() {
+    // UpgradeTls is asked for until the handshake is reported, and input meanwhile (a
+    // plaintext line where TLS records belong) is not kept for after it.
+    let mut s = server(ServerConfig::default());
+    s.handle_input(b"STARTTLS\r\n");
+    assert_eq!(outputs(&mut s).last(), Some(&Output::NeedReply));
+    s.reply(reply(220)).unwrap();
+    assert_eq!(outputs(&mut s), [transmit("220 x\r\n"), Output::UpgradeTls]);
+    s.handle_input(b"NOOP\r\n");
+    assert_eq!(s.poll_output(), Output::UpgradeTls);
+    assert_eq!(s.poll_output(), Output::UpgradeTls);
+    s.tls_established().unwrap();
+    assert_eq!(s.poll_output(), Output::NeedInput);
+
+    // The client's end of input closes the session, also with a command half read, and
+    // nothing read after it counts.
+    s.handle_input(b"NOOP\r\nRSET");
+    assert_eq!(
+        outputs(&mut s),
+        [
+            Output::Event(Event::Command(Command::Noop)),
+            Output::NeedReply
+        ]
+    );
+    s.reply(reply(250)).unwrap();
+    s.handle_eof();
+    assert_eq!(outputs(&mut s), [transmit("250 x\r\n"), Output::Close]);
+    s.handle_input(b"\r\nQUIT\r\n");
+    assert_eq!(s.poll_output(), Output::Close);
+}
+
+#[test]
 fn reply_without_event_is_misuse() {
     let mut s = server(ServerConfig::default());
     assert_eq!(s.reply(reply(250)), Err(ServerError::NotAwaitingReply));

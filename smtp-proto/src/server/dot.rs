@@ -135,11 +135,15 @@ mod tests {
         let mut total = 0;
         for b in input.chunks(1) {
             let (n, ended) = dec.decode(b, &mut out);
+            assert_eq!(dec.is_ended(), ended);
             total += n;
             if ended {
                 break;
             }
         }
-        assert_eq!((out, total), (whole, used));
+        assert_eq!((&out, total), (&whole, used));
+        // Once ended, the decoder takes nothing more.
+        assert_eq!(dec.decode(b"more\r\n", &mut out), (0, true));
+        assert_eq!((dec.is_ended(), out), (true, whole));
     }
 }
