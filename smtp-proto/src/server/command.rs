@@ -192,7 +192,12 @@ fn bare(cmd: Command, verb: &'static str, rest: &str) -> Result<Command, Command
 fn hello(kind: HelloKind, rest: &str) -> Result<Command, CommandError> {
     let arg = rest.trim_end();
     if arg.is_empty() {
-        return Err(syntax("EHLO", "missing domain"));
+        let verb = match kind {
+            HelloKind::Ehlo => "EHLO",
+            HelloKind::Helo => "HELO",
+            HelloKind::Lhlo => "LHLO",
+        };
+        return Err(syntax(verb, "missing domain"));
     }
     Ok(Command::Hello {
         kind,
@@ -287,6 +292,11 @@ mod tests {
             parse_command(b"DATA x"),
             Err(CommandError::Syntax { verb: "DATA", .. })
         ));
+        for verb in ["EHLO", "HELO", "LHLO"] {
+            let error = parse_command(format!("{verb} ").as_bytes()).unwrap_err();
+            let reason = "missing domain";
+            assert_eq!(error, CommandError::Syntax { verb, reason }, "{verb}");
+        }
         assert!(matches!(
             parse_command(b"MAIL FROM:<a@b> X=\x01"),
             Err(CommandError::BadByte { at: 18 })
