@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use smtp_proto::response::ReplyCode;
 use smtp_proto::server::{
-    Command, CommandError, Event, Output, Refusal, Reply, SaslCredentials, SaslError,
+    Command, CommandError, Event, HelloKind, Output, Refusal, Reply, SaslCredentials, SaslError,
     SaslMechanism, Server, ServerConfig, ServerError,
 };
 
@@ -64,6 +64,28 @@ fn overlong_line_is_refused_with_500_without_buffering() {
         [
             Output::Event(Event::Command(Command::Noop)),
             Output::NeedReply
+        ]
+    );
+    // The limit counts the CRLF: 16 octets are a command, 17 are refused, arriving whole.
+    s.reply(reply(250)).unwrap();
+    s.handle_input(b"NOOP 123456789\r\nNOOP 1234567890\r\n");
+    let refusal = Refusal::Command(CommandError::LineTooLong { limit: 16 });
+    assert_eq!(
+        outputs(&mut s),
+        [
+            transmit("250 x\r\n"),
+            Output::Event(Event::Command(Command::Noop)),
+            Output::NeedReply
+        ]
+    );
+    s.reply(reply(250)).unwrap();
+    assert_eq!(
+        outputs(&mut s),
+        [
+            transmit("250 x\r\n"),
+            transmit("500 5.5.2 Line too long\r\n"),
+            Output::Event(Event::Refused(refusal)),
+            Output::NeedInput
         ]
     );
 }
@@ -260,6 +282,58 @@ fn message_over_the_limit_is_refused_with_552() {
             Output::NeedInput
         ]
     );
+}
+
+#[test]
+fn a_transaction_left_over_the_limit_is_forgotten_by_the_next_one() {
+    // BDAT chunks over the limit get 552 each; the client gives up with RSET, MAIL or a
+    // new EHLO, and the next message is counted from zero, with no further 552.
+    for (reset, event) in [
+        ("RSET", Command::Rset),
+        (
+            "EHLO c.example",
+            Command::Hello {
+                kind: HelloKind::Ehlo,
+                client: "c.example".parse().unwrap(),
+            },
+        ),
+    ] {
+        let mut s = server(ServerConfig {
+            max_message_size: 4,
+            ..ServerConfig::default()
+        });
+        s.handle_input(b"BDAT 5\r\n12345");
+        let refusal = Output::Event(Event::Refused(Refusal::MessageTooLarge { limit: 4 }));
+        assert_eq!(
+            outputs(&mut s),
+            [
+                transmit("552 5.3.4 Message too big\r\n"),
+                refusal,
+                Output::NeedInput
+            ]
+        );
+        s.handle_input(format!("{reset}\r\n").as_bytes());
+        assert_eq!(
+            outputs(&mut s),
+            [Output::Event(Event::Command(event)), Output::NeedReply],
+            "{reset}"
+        );
+        s.reply(reply(250)).unwrap();
+        s.handle_input(b"BDAT 4 LAST\r\n1234");
+        assert_eq!(
+            outputs(&mut s),
+            [
+                transmit("250 x\r\n"),
+                Output::Event(Event::MessageData(b"1234".to_vec())),
+                Output::Event(Event::Command(Command::Bdat {
+                    size: 4,
+                    last: true
+                })),
+                Output::NeedReply
+            ],
+            "{reset}"
+        );
+    }
 }
 
 #[test]

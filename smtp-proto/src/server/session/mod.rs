@@ -269,7 +269,10 @@ impl Server {
             Command::StartTls => Awaiting::StartTls,
             Command::Quit => Awaiting::Quit,
             Command::Mail { .. } | Command::Rset | Command::Hello { .. } => {
-                self.end_message();
+                // A transaction given up (BDAT chunks without LAST): each chunk over the
+                // limit was answered already, so it is forgotten without a word.
+                self.message_size = 0;
+                self.too_large = false;
                 Awaiting::Other
             }
             _ => Awaiting::Other,
