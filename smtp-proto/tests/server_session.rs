@@ -264,6 +264,50 @@ fn bdat_chunk_is_counted_not_parsed() {
 }
 
 #[test]
+fn message_pieces_are_handed_out_as_they_arrive() {
+    // A piece of a body is an event at once: NeedInput comes only once nothing is left.
+    let mut s = server(ServerConfig::default());
+    s.handle_input(b"DATA\r\n");
+    outputs(&mut s);
+    s.reply(reply(354)).unwrap();
+    assert_eq!(outputs(&mut s), [transmit("354 x\r\n"), Output::NeedInput]);
+    s.handle_input(b"Subject: a\r\n");
+    assert_eq!(
+        outputs(&mut s),
+        [
+            Output::Event(Event::MessageData(b"Subject: a\r\n".to_vec())),
+            Output::NeedInput
+        ]
+    );
+    s.handle_input(b".\r\nBDAT 6 LAST\r\nab");
+    assert_eq!(
+        outputs(&mut s),
+        [Output::Event(Event::DataEnd), Output::NeedReply]
+    );
+    s.reply(reply(250)).unwrap();
+    assert_eq!(
+        outputs(&mut s),
+        [
+            transmit("250 x\r\n"),
+            Output::Event(Event::MessageData(b"ab".to_vec())),
+            Output::NeedInput
+        ]
+    );
+    s.handle_input(b"cdef");
+    assert_eq!(
+        outputs(&mut s),
+        [
+            Output::Event(Event::MessageData(b"cdef".to_vec())),
+            Output::Event(Event::Command(Command::Bdat {
+                size: 6,
+                last: true
+            })),
+            Output::NeedReply
+        ]
+    );
+}
+
+#[test]
 fn message_over_the_limit_is_refused_with_552() {
     let mut s = server(ServerConfig {
         max_message_size: 4,
