@@ -78,10 +78,15 @@ mod tests {
             .reply_many([reply("250 2.1.5 a ok"), reply("452 4.2.2 b full")])
             .unwrap();
         let mut out = Vec::new();
-        while let Output::Transmit(bytes) = server.poll_output() {
-            out.extend(bytes);
-        }
+        let after = loop {
+            match server.poll_output() {
+                Output::Transmit(bytes) => out.extend(bytes),
+                other => break other,
+            }
+        };
         assert_eq!(out, b"250 2.1.5 a ok\r\n452 4.2.2 b full\r\n");
+        // Without a 421 among them, the session goes on.
+        assert_eq!(after, Output::NeedInput);
         assert_eq!(
             server.reply_many([reply("250 x")]),
             Err(ServerError::NotAwaitingReply)
