@@ -150,8 +150,7 @@ pub fn parse_command(line: &[u8]) -> Result<Command, CommandError> {
         "BDAT" => bdat(rest),
         "RSET" => bare(Command::Rset, "RSET", rest),
         "NOOP" => Ok(Command::Noop),
-        "VRFY" if !rest.is_empty() => Ok(Command::Vrfy(rest.to_owned())),
-        "VRFY" => Err(syntax("VRFY", "missing argument")),
+        "VRFY" => vrfy(rest),
         "QUIT" => bare(Command::Quit, "QUIT", rest),
         _ => Err(CommandError::Unknown {
             verb: verb.chars().take(16).collect(),
@@ -203,6 +202,13 @@ fn hello(kind: HelloKind, rest: &str) -> Result<Command, CommandError> {
         kind,
         client: arg.parse()?,
     })
+}
+
+fn vrfy(rest: &str) -> Result<Command, CommandError> {
+    match rest.trim_end() {
+        "" => Err(syntax("VRFY", "missing argument")),
+        arg => Ok(Command::Vrfy(arg.to_owned())),
+    }
 }
 
 /// Splits `<path>` from the parameters after it.
@@ -292,6 +298,15 @@ mod tests {
             parse_command(b"DATA x"),
             Err(CommandError::Syntax { verb: "DATA", .. })
         ));
+        assert_eq!(
+            parse_command(b"vrfy Smith ").unwrap(),
+            Command::Vrfy("Smith".into())
+        );
+        for line in ["VRFY", "VRFY ", "VRFY  "] {
+            let error = parse_command(line.as_bytes()).unwrap_err();
+            let (verb, reason) = ("VRFY", "missing argument");
+            assert_eq!(error, CommandError::Syntax { verb, reason }, "{line:?}");
+        }
         for verb in ["EHLO", "HELO", "LHLO"] {
             let error = parse_command(format!("{verb} ").as_bytes()).unwrap_err();
             let reason = "missing domain";
