@@ -324,10 +324,29 @@ mod tests {
             parse_command(b"MAIL FROM:<a@b> SIZE=x"),
             Err(CommandError::Parameter(_))
         ));
-        assert!(matches!(
-            parse_command(b"BDAT -1"),
-            Err(CommandError::Syntax { verb: "BDAT", .. })
-        ));
+        // chunk-size is 1*DIGIT (RFC 3030 §2), at most 19 of them so that it fits a u64;
+        // then LAST or nothing.
+        assert_eq!(
+            parse_command(b"BDAT 9999999999999999999 LAST").unwrap(),
+            Command::Bdat {
+                size: 9_999_999_999_999_999_999,
+                last: true
+            }
+        );
+        let size = "expected a chunk size";
+        let after = "expected LAST or nothing after the size";
+        for (line, reason) in [
+            ("BDAT -1", size),
+            ("BDAT +5", size),
+            ("BDAT", size),
+            ("BDAT 00000000000000000001", size),
+            ("BDAT 5 LASTING", after),
+            ("BDAT 5 LAST LAST", "too many arguments"),
+        ] {
+            let error = parse_command(line.as_bytes()).unwrap_err();
+            let verb = "BDAT";
+            assert_eq!(error, CommandError::Syntax { verb, reason }, "{line}");
+        }
         assert!(matches!(
             parse_command(b"RCPT TO:<a@b>X"),
             Err(CommandError::Syntax { verb: "RCPT", .. })
