@@ -150,12 +150,13 @@ impl std::str::FromStr for Reply {
     fn from_str(text: &str) -> Result<Self, ReplyError> {
         let bad = || ReplyError::Code(text.chars().take(40).collect());
         let (code, rest) = text.split_at_checked(3).ok_or_else(bad)?;
-        let code = code
-            .parse::<u16>()
-            .ok()
-            .filter(|c| (200..600).contains(c) && code.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|c| ReplyCode::new(c).ok())
-            .ok_or_else(bad)?;
+        let code = match *code.as_bytes() {
+            [d0, d1, d2] if [d0, d1, d2].iter().all(u8::is_ascii_digit) => {
+                ReplyCode::from_digits(d0, d1, d2).ok()
+            }
+            _ => None,
+        }
+        .ok_or_else(bad)?;
         let rest = match rest.strip_prefix(' ') {
             Some(rest) => rest,
             None if rest.is_empty() => rest,
@@ -263,7 +264,9 @@ mod tests {
         let r: Reply = "250 5x ok".parse().unwrap();
         assert_eq!(r.status(), None);
         assert_eq!(r.lines(), ["5x ok"]);
-        for bad in ["", "55", "abc x", "199 x", "600 x", "2500 x", "+50 x"] {
+        for bad in [
+            "", "55", "abc x", "199 x", "600 x", "260 x", "2500 x", "+50 x", "-50 x", "2:0 x",
+        ] {
             assert!(
                 matches!(bad.parse::<Reply>(), Err(ReplyError::Code(_))),
                 "{bad}"
@@ -283,5 +286,12 @@ mod tests {
             Err(ReplyError::TooLong { len: 513 })
         );
         assert!(Reply::new(ReplyCode::OK, &text[1..]).is_ok());
+        // The enhanced status and its space count too: "550 5.1.1 " is 10 octets.
+        let longest = format!("550 5.1.1 {}", "x".repeat(500));
+        assert_eq!(longest.parse::<Reply>().unwrap().to_bytes().len(), 512);
+        assert_eq!(
+            format!("{longest}x").parse::<Reply>(),
+            Err(ReplyError::TooLong { len: 513 })
+        );
     }
 }
