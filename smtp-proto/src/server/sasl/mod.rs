@@ -235,10 +235,19 @@ mod tests {
             (authzid.as_str(), username.as_str(), password.expose()),
             ("Ursel", "Kurt", "xipj3plmq")
         );
-        assert_eq!(
-            decode_plain(b"a\0b"),
-            Err(SaslError::Malformed(SaslMechanism::Plain))
-        );
+        // RFC 4616 §2: authcid is 1*SAFE, and there are exactly three fields.
+        for bad in [
+            &b"a\0b"[..],
+            b"\0\0pencil",
+            b"\0tim\0pen\0cil",
+            b"\0tim\0\xff",
+        ] {
+            assert_eq!(
+                decode_plain(bad),
+                Err(SaslError::Malformed(SaslMechanism::Plain)),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
@@ -281,6 +290,11 @@ mod tests {
             SaslMechanism::ScramSha256.is_supported(),
             cfg!(feature = "sasl-scram")
         );
+        assert_eq!(
+            SaslMechanism::CramMd5.is_supported(),
+            cfg!(feature = "sasl-cram-md5")
+        );
+        assert!(SaslMechanism::Plain.is_supported() && SaslMechanism::Login.is_supported());
         assert!(SaslMechanism::OAuthBearer.is_supported());
         assert!(SaslMechanism::XOAuth2.is_bearer() && !SaslMechanism::Plain.is_bearer());
         assert_eq!(SaslMechanism::from_name("SCRAM-SHA-1"), None);

@@ -126,6 +126,12 @@ fn authenticate(
     let mut client = SaslExchange::new(&mechanism, credentials, &params).unwrap();
     let mut server = server();
     let line = crate::server::auth_line(&mut client, inline);
+    let words = line.trim_end().split(' ').count();
+    if !inline || !mechanism.is_client_first() {
+        assert_eq!(words, 2, "no initial response: {line:?}");
+    } else {
+        assert_eq!(words, 3, "an initial response: {line:?}");
+    }
     server.handle_input(line.as_bytes());
     loop {
         let written = String::from_utf8(app.drive(&mut server)).unwrap();
