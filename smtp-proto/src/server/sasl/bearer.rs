@@ -157,7 +157,16 @@ mod tests {
             (user.as_str(), token.expose()),
             ("someuser@example.com", "ya29.vF9dft4")
         );
-        assert!(decode_xoauth2(b"user=x\x01auth=Basic y\x01\x01").is_err());
+        let bad = Err(SaslError::Malformed(SaslMechanism::XOAuth2));
+        for blob in [
+            &b"user=x\x01auth=Basic y\x01\x01"[..],
+            b"user=\x01auth=Bearer t\x01\x01",
+            b"user=x\x01auth=Bearer \x01\x01",
+            b"user=x\x01auth=Bearer t\x01x\x01\x01",
+            b"user=x\x01auth=Bearer t\x01",
+        ] {
+            assert_eq!(decode_xoauth2(blob), bad, "{blob:?}");
+        }
     }
 
     #[test]

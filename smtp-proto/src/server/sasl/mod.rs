@@ -305,6 +305,8 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
+        // Two differences that are the same bit must not cancel out.
+        assert!(!constant_time_eq(b"aa", b"``"));
         assert!(constant_time_eq(b"", b""));
     }
 }
