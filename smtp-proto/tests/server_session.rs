@@ -330,8 +330,9 @@ fn message_over_the_limit_is_refused_with_552() {
 
 #[test]
 fn a_transaction_left_over_the_limit_is_forgotten_by_the_next_one() {
-    // BDAT chunks over the limit get 552 each; the client gives up with RSET, MAIL or a
-    // new EHLO, and the next message is counted from zero, with no further 552.
+    // BDAT chunks over the limit get 552 each; the client gives up with RSET or a new
+    // EHLO (MAIL takes the same arm), and the next message is counted from zero, with no
+    // further 552.
     for (reset, event) in [
         ("RSET", Command::Rset),
         (
