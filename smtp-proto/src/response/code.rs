@@ -50,7 +50,8 @@ impl ReplyCode {
         }
     }
 
-    /// Builds a code from three ASCII digits already checked by the reply parser.
+    /// Builds a code from three octets the caller checked are ASCII digits (the reply
+    /// parser; the server's `Reply` reader).
     pub(crate) const fn from_digits(d0: u8, d1: u8, d2: u8) -> Result<Self, InvalidReplyCode> {
         let code = (d0.wrapping_sub(b'0') as u16) * 100
             + (d1.wrapping_sub(b'0') as u16) * 10

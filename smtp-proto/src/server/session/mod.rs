@@ -271,8 +271,7 @@ impl Server {
             Command::Mail { .. } | Command::Rset | Command::Hello { .. } => {
                 // A transaction given up (BDAT chunks without LAST): each chunk over the
                 // limit was answered already, so it is forgotten without a word.
-                self.message_size = 0;
-                self.too_large = false;
+                self.forget_message();
                 Awaiting::Other
             }
             _ => Awaiting::Other,
@@ -353,10 +352,15 @@ impl Server {
         }
     }
 
+    /// Forgets the message's size; returns whether it was over the limit.
+    fn forget_message(&mut self) -> bool {
+        self.message_size = 0;
+        std::mem::take(&mut self.too_large)
+    }
+
     /// Ends the message; true (after refusing it with 552) if it was too large.
     fn end_message(&mut self) -> bool {
-        let too_large = std::mem::take(&mut self.too_large);
-        self.message_size = 0;
+        let too_large = self.forget_message();
         if too_large {
             self.queue
                 .push_back(Output::Transmit(too_large_reply().to_bytes()));
