@@ -172,3 +172,41 @@ impl ProtocolError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_hand_out_the_reply_they_carry() {
+        let reply = Response::parse(b"421 4.3.2 closing\r\n").unwrap();
+        let carrying = [
+            ProtocolError::ServiceClosing(reply.clone()),
+            ProtocolError::UnexpectedReply(reply.clone()),
+            ProtocolError::ImpossibleReply {
+                command: "RCPT",
+                response: reply.clone(),
+            },
+            ProtocolError::StartTlsUnavailable(Some(reply.clone())),
+        ];
+        for error in &carrying {
+            assert_eq!(error.response(), Some(&reply), "{error:?}");
+        }
+        for error in [
+            ProtocolError::StartTlsUnavailable(None),
+            ProtocolError::ConnectionClosed,
+            ProtocolError::Unusable,
+        ] {
+            assert_eq!(error.response(), None, "{error:?}");
+        }
+        assert_eq!(
+            LogicError::refused("RCPT", reply.clone()).response(),
+            Some(&reply)
+        );
+        let wrong_state = LogicError::WrongState {
+            command: "MAIL",
+            reason: "no EHLO yet",
+        };
+        assert_eq!(wrong_state.response(), None);
+    }
+}
