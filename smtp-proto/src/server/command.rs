@@ -140,9 +140,9 @@ pub fn parse_command(line: &[u8]) -> Result<Command, CommandError> {
     let (verb, rest) = split_verb(text);
     let upper = verb.to_ascii_uppercase();
     match upper.as_str() {
-        "EHLO" => hello(HelloKind::Ehlo, rest),
-        "HELO" => hello(HelloKind::Helo, rest),
-        "LHLO" => hello(HelloKind::Lhlo, rest),
+        "EHLO" => hello(HelloKind::Ehlo, "EHLO", rest),
+        "HELO" => hello(HelloKind::Helo, "HELO", rest),
+        "LHLO" => hello(HelloKind::Lhlo, "LHLO", rest),
         "STARTTLS" => bare(Command::StartTls, "STARTTLS", rest),
         "MAIL" => mail(rest),
         "RCPT" => rcpt(rest),
@@ -188,14 +188,9 @@ fn bare(cmd: Command, verb: &'static str, rest: &str) -> Result<Command, Command
     }
 }
 
-fn hello(kind: HelloKind, rest: &str) -> Result<Command, CommandError> {
+fn hello(kind: HelloKind, verb: &'static str, rest: &str) -> Result<Command, CommandError> {
     let arg = rest.trim_end();
     if arg.is_empty() {
-        let verb = match kind {
-            HelloKind::Ehlo => "EHLO",
-            HelloKind::Helo => "HELO",
-            HelloKind::Lhlo => "LHLO",
-        };
         return Err(syntax(verb, "missing domain"));
     }
     Ok(Command::Hello {
