@@ -9,7 +9,8 @@
 //! Properties asserted: no panic; every poll sequence ends (no livelock); the transmitted
 //! bytes and the events (adjacent message pieces merged) are the same whether the stream
 //! comes whole, split at seeded points, or one octet at a time (the pieces of a message
-//! refused as too large, or unfinished at the end, dropped); the stream, read as a body
+//! refused as too large, or unfinished at the end, dropped); fed one octet at a time, no
+//! octet draws more than one reply (LMTP's per-recipient replies aside); the stream, read as a body
 //! canonicalised to CRLF lines and stuffed by the client's own [`encode_data`], unstuffs to
 //! exactly itself and ends exactly at the end-of-data line; the kept command lines are the
 //! same for every split and never show a SASL payload; and, with credentials taken from
@@ -76,16 +77,26 @@ fn run<'a>(flags: u8, chunks: impl Iterator<Item = &'a [u8]>) -> Vec<Seen> {
     }
     let mut seen = Vec::new();
     let mut answer = reply(220, "fuzz ESMTP").map(Answer::Reply);
-    drive(&mut server, &mut seen, &mut answer, flags);
+    let mut replies = 0;
+    drive(&mut server, &mut seen, &mut answer, flags, &mut replies);
     for chunk in chunks {
         server.handle_input(chunk);
-        if drive(&mut server, &mut seen, &mut answer, flags) {
+        replies = 0;
+        let closed = drive(&mut server, &mut seen, &mut answer, flags, &mut replies);
+        // Whatever the mode, one octet completes at most one command line, SASL answer,
+        // end of data or BDAT chunk, and each of those gets exactly one reply (LMTP's
+        // extra replies per end of data are not counted). A second reply is one a
+        // pipelining client never asked for: it would read every later reply one late.
+        if chunk.len() == 1 {
+            assert!(replies <= 1, "{replies} replies to one octet: {seen:?}");
+        }
+        if closed {
             return with_lines(seen, &mut server);
         }
     }
     server.handle_eof();
     assert!(
-        drive(&mut server, &mut seen, &mut answer, flags),
+        drive(&mut server, &mut seen, &mut answer, flags, &mut replies),
         "no Close after EOF"
     );
     with_lines(seen, &mut server)
@@ -108,12 +119,14 @@ fn with_lines(mut seen: Vec<Seen>, server: &mut Server) -> Vec<Seen> {
     seen
 }
 
-/// Polls until input is needed; true once closed.
+/// Polls until input is needed; true once closed. Adds the replies transmitted to
+/// `replies`, but for the second of LMTP's two replies to one end of data.
 fn drive(
     server: &mut Server,
     seen: &mut Vec<Seen>,
     answer: &mut Option<Answer>,
     flags: u8,
+    replies: &mut isize,
 ) -> bool {
     for polls in 0.. {
         assert!(polls < MAX_POLLS, "livelock: no input asked for");
@@ -124,7 +137,10 @@ fn drive(
             "UpgradeTls without a 220 to STARTTLS"
         );
         match output {
-            Output::Transmit(bytes) => seen.push(Seen::Transmit(bytes)),
+            Output::Transmit(bytes) => {
+                *replies += final_lines(&bytes).cast_signed();
+                seen.push(Seen::Transmit(bytes));
+            }
             Output::Event(Event::MessageData(bytes)) => {
                 assert!(!bytes.is_empty(), "empty message piece");
                 match seen.last_mut() {
@@ -148,6 +164,7 @@ fn drive(
                             flags & 16 == 16 && seen.last() == Some(&Seen::Event("DataEnd".into()));
                         if lmtp {
                             assert_eq!(server.reply_many([reply.clone(), reply]), Ok(()));
+                            *replies -= 1;
                         } else {
                             assert_eq!(server.reply(reply), Ok(()));
                         }
@@ -170,6 +187,14 @@ fn drive(
         }
     }
     true
+}
+
+/// How many replies `bytes` hold: their final lines (`ddd SP text` or a code alone).
+fn final_lines(bytes: &[u8]) -> usize {
+    bytes
+        .split(|&b| b == b'\n')
+        .filter(|line| matches!(line.get(3), Some(b' ' | b'\r') | None) && line.len() >= 3)
+        .count()
 }
 
 /// Drops the pieces of a message refused as too large: how much of it was handed out
