@@ -9,6 +9,9 @@
 //!
 //! The transcript runner ([`replay_all`], [`replay`]) is here too, written once for every
 //! adapter's mock test: an adapter implements [`Replay`] for its connection.
+//!
+//! [`BlackHole`] is a loopback address whose connection attempts hang, for the adapters'
+//! connect deadline tests.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -16,8 +19,10 @@ use std::time::Duration;
 
 use smtp_proto::testing::{Delivery, IoEvent, Item, Script, escape};
 
+mod black_hole;
 mod replay;
 
+pub use black_hole::BlackHole;
 pub use replay::{Ran, Replay, Summary, render_error, replay, replay_all, run_ready, transcripts};
 
 /// A transcript's connection events, played against the client.

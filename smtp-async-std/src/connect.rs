@@ -93,12 +93,9 @@ pub(crate) async fn connect_addresses(
                 stream.set_nodelay(true)?;
                 return Ok(stream);
             }
-            Ok(Err(error)) if error.kind() == io::ErrorKind::WouldBlock => attempts.push((
-                address,
-                io::Error::new(io::ErrorKind::TimedOut, "connection attempt timed out"),
-            )),
-            Ok(Err(error)) => attempts.push((address, error)),
-            Err(_) => attempts.push((
+            Ok(Err(error)) if !is_timeout(&error) => attempts.push((address, error)),
+            // socket2 (a bound attempt) times out with `TimedOut`, the others here.
+            Ok(Err(_)) | Err(_) => attempts.push((
                 address,
                 io::Error::new(io::ErrorKind::TimedOut, "connection attempt timed out"),
             )),
@@ -108,6 +105,15 @@ pub(crate) async fn connect_addresses(
         host: host.to_owned(),
         attempts,
     })
+}
+
+/// Whether an attempt's error is a timeout (std says `WouldBlock` for a socket timeout on
+/// Unix).
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
 }
 
 /// async-std connects in one step, with no socket to bind first: a bound connection is
@@ -141,6 +147,7 @@ async fn connect_one(
 mod tests {
     use super::*;
     use async_std::net::TcpListener;
+    use smtp_adapter::mock::BlackHole;
     use std::time::Duration;
 
     #[async_std::test]
@@ -191,5 +198,34 @@ mod tests {
         assert_eq!(stream.peer_addr().unwrap(), open);
         assert_eq!(stream.local_addr().unwrap().ip(), local);
         assert!(stream.nodelay().unwrap());
+    }
+
+    #[async_std::test]
+    async fn a_black_holed_address_gets_only_its_share_of_the_time() {
+        let hole = BlackHole::new().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let open = listener.local_addr().unwrap();
+        let budget = Duration::from_secs(1);
+        // The hole gets half the budget, and the open address the rest.
+        let addresses = [hole.address(), open];
+        let deadline = Instant::now() + budget;
+        let stream = connect_addresses("test", &addresses, None, deadline)
+            .await
+            .unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), open);
+        // Two holes, from a bound socket: the second gets all that is left.
+        let start = Instant::now();
+        let addresses = [hole.address(), hole.address()];
+        let bind = Some(IpAddr::from([127, 0, 0, 1]));
+        let error = connect_addresses("mx.test", &addresses, bind, start + budget)
+            .await
+            .unwrap_err();
+        let waited = start.elapsed();
+        let Error::Connect { attempts, .. } = &error else {
+            panic!("expected a connect error, got {error}");
+        };
+        let errors: Vec<String> = attempts.iter().map(|(_, e)| e.to_string()).collect();
+        assert_eq!(errors, ["connection attempt timed out"; 2]);
+        assert!(waited >= budget * 9 / 10, "gave up after {waited:?}");
     }
 }

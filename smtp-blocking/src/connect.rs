@@ -7,7 +7,7 @@ use std::time::Instant;
 use smtp_adapter::{ConnectionConfig, Endpoint, Error, Phase};
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::stream::Stream;
+use crate::stream::{Stream, is_timeout};
 
 /// Opens the configured endpoint; returns the stream and, for TCP, the local address.
 pub(crate) fn open(config: &ConnectionConfig) -> Result<(Stream, Option<SocketAddr>), Error> {
@@ -76,7 +76,8 @@ pub(crate) fn connect_addresses(
         }
         match connect_one(address, bind, share) {
             Ok(stream) => return Ok(stream),
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => attempts.push((
+            // socket2 says `TimedOut`; a `WouldBlock` would mean the same.
+            Err(error) if is_timeout(&error) => attempts.push((
                 address,
                 io::Error::new(io::ErrorKind::TimedOut, "connection attempt timed out"),
             )),
@@ -116,6 +117,7 @@ fn connect_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use smtp_adapter::mock::BlackHole;
     use std::net::TcpListener;
     use std::time::Duration;
 
@@ -149,6 +151,31 @@ mod tests {
         assert_eq!(attempts[0].0, refused);
         assert_eq!(attempts[0].1.kind(), io::ErrorKind::ConnectionRefused);
         assert_eq!(attempts[1].1.kind(), io::ErrorKind::AddrNotAvailable);
+    }
+
+    #[test]
+    fn a_black_holed_address_gets_only_its_share_of_the_time() {
+        let hole = BlackHole::new().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap();
+        let budget = Duration::from_secs(1);
+        // The hole gets half the budget, and the open address the rest.
+        let addresses = [hole.address(), open];
+        let deadline = Instant::now() + budget;
+        let stream = connect_addresses("test", &addresses, None, deadline).unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), open);
+        // Two holes, from a bound socket: the second gets all that is left.
+        let start = Instant::now();
+        let addresses = [hole.address(), hole.address()];
+        let bind = Some(IpAddr::from([127, 0, 0, 1]));
+        let error = connect_addresses("mx.test", &addresses, bind, start + budget).unwrap_err();
+        let waited = start.elapsed();
+        let Error::Connect { attempts, .. } = &error else {
+            panic!("expected a connect error, got {error}");
+        };
+        let errors: Vec<String> = attempts.iter().map(|(_, e)| e.to_string()).collect();
+        assert_eq!(errors, ["connection attempt timed out"; 2]);
+        assert!(waited >= budget * 9 / 10, "gave up after {waited:?}");
     }
 
     #[test]

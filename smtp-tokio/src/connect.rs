@@ -122,6 +122,7 @@ async fn connect_one(address: SocketAddr, bind: Option<IpAddr>) -> io::Result<Tc
 #[cfg(test)]
 mod tests {
     use super::*;
+    use smtp_adapter::mock::BlackHole;
     use std::time::Duration;
     use tokio::net::TcpListener;
 
@@ -159,5 +160,34 @@ mod tests {
         assert_eq!(attempts[0].0, refused);
         assert_eq!(attempts[0].1.kind(), io::ErrorKind::ConnectionRefused);
         assert_eq!(attempts[1].1.kind(), io::ErrorKind::AddrNotAvailable);
+    }
+
+    #[tokio::test]
+    async fn a_black_holed_address_gets_only_its_share_of_the_time() {
+        let hole = BlackHole::new().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let open = listener.local_addr().unwrap();
+        let budget = Duration::from_secs(1);
+        // The hole gets half the budget, and the open address the rest.
+        let addresses = [hole.address(), open];
+        let deadline = Instant::now() + budget;
+        let stream = connect_addresses("test", &addresses, None, deadline)
+            .await
+            .unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), open);
+        // Two holes, from a bound socket: the second gets all that is left.
+        let start = Instant::now();
+        let addresses = [hole.address(), hole.address()];
+        let bind = Some(IpAddr::from([127, 0, 0, 1]));
+        let error = connect_addresses("mx.test", &addresses, bind, start + budget)
+            .await
+            .unwrap_err();
+        let waited = start.elapsed();
+        let Error::Connect { attempts, .. } = &error else {
+            panic!("expected a connect error, got {error}");
+        };
+        let errors: Vec<String> = attempts.iter().map(|(_, e)| e.to_string()).collect();
+        assert_eq!(errors, ["connection attempt timed out"; 2]);
+        assert!(waited >= budget * 9 / 10, "gave up after {waited:?}");
     }
 }
