@@ -183,7 +183,7 @@ impl ConnectionConfig {
     pub fn tls_server_name(&self) -> Option<&str> {
         match &self.endpoint {
             Endpoint::Tcp { host, .. } => Some(self.tls.verification_name(host)),
-            Endpoint::Unix(_) => None,
+            Endpoint::Unix(_) => self.tls.configured_server_name(),
         }
     }
 
@@ -263,6 +263,25 @@ fn system_host_name() -> Option<ClientId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tls_name_is_the_configured_one_else_the_host() {
+        let named = || TlsConfig::new().server_name("mx.example.org");
+        let tcp = ConnectionConfig::builder("192.0.2.1").build().unwrap();
+        assert_eq!(tcp.tls_server_name(), Some("192.0.2.1"));
+        let tcp = ConnectionConfig::builder("192.0.2.1")
+            .tls(named())
+            .build()
+            .unwrap();
+        assert_eq!(tcp.tls_server_name(), Some("mx.example.org"));
+        let unix = ConnectionConfig::unix("/run/lmtp").build().unwrap();
+        assert_eq!(unix.tls_server_name(), None);
+        let unix = ConnectionConfig::unix("/run/lmtp")
+            .tls(named())
+            .build()
+            .unwrap();
+        assert_eq!(unix.tls_server_name(), Some("mx.example.org"));
+    }
 
     #[test]
     fn default_ports_follow_the_security_mode() {

@@ -129,6 +129,11 @@ impl TlsConfig {
         self.server_name.as_deref().unwrap_or(host)
     }
 
+    /// The name set with [`server_name`](Self::server_name), if any.
+    pub(crate) fn configured_server_name(&self) -> Option<&str> {
+        self.server_name.as_deref()
+    }
+
     /// The rustls server name for `host` (an IP address or a DNS name).
     pub fn server_name_for(&self, host: &str) -> Result<ServerName<'static>, Error> {
         let name = self.verification_name(host);

@@ -1,6 +1,7 @@
 //! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
 //! is uncertain, a close while idle is reported before anything is written, a failing body
-//! never ends the data, a silent TLS server hits the handshake deadline.
+//! never ends the data, a silent TLS server hits the handshake deadline, a failed read ends
+//! the connection, and QUIT reports an error unless its line left.
 
 #[path = "../../smtp-blocking/tests/support/mod.rs"]
 mod support;
@@ -113,6 +114,86 @@ async fn quit_ignores_a_missing_reply_once_written() {
     .await;
     connection.quit().await.unwrap();
     server.join().unwrap();
+}
+
+#[async_std::test]
+async fn quit_reports_the_error_when_its_line_never_left() {
+    let (connection, server) = connected(&[], drop).await;
+    server.join().unwrap();
+    async_io::Timer::after(Duration::from_millis(100)).await;
+    let error = connection.quit().await.unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::ConnectionClosed),
+        "{error}"
+    );
+}
+
+/// A caller's stream whose first read fails with `ConnectionReset`; then it reads the
+/// socket. (An async read never returns `Interrupted`: futures-io has the stream retry.)
+struct ResetOnce {
+    socket: async_std::net::TcpStream,
+    failed: bool,
+}
+
+impl futures_io::AsyncRead for ResetOnce {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if !std::mem::replace(&mut self.failed, true) {
+            return Poll::Ready(Err(std::io::ErrorKind::ConnectionReset.into()));
+        }
+        Pin::new(&mut self.socket).poll_read(cx, buf)
+    }
+}
+
+impl futures_io::AsyncWrite for ResetOnce {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.socket).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.socket).poll_flush(cx)
+    }
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.socket).poll_close(cx)
+    }
+}
+
+#[async_std::test]
+async fn a_failed_read_is_fatal_and_nothing_is_written() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.send("220 mx.test ESMTP\r\n");
+        peer.rest()
+    });
+    let socket = async_std::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let config = ConnectionConfig::builder("127.0.0.1")
+        .port(port)
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    let stream = ResetOnce {
+        socket,
+        failed: false,
+    };
+    let error = Connection::connect_with_stream(stream, &config)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "{error}"
+    );
+    assert_eq!(server.join().unwrap(), b"");
 }
 
 /// A body source that fails after its first piece.

@@ -1,6 +1,7 @@
 //! The futures-io adapter over real loopback sockets, on async-std: STARTTLS and implicit
-//! TLS with real handshakes against a test CA, response injection, an idle 421, real-time
-//! deadlines on async-io's timer, a streamed body, cancellation, LMTP over a Unix socket.
+//! TLS with real handshakes against a test CA, response injection, certificate failure, an
+//! idle 421, real-time deadlines on async-io's timer, a streamed body, cancellation, LMTP
+//! over a Unix socket, transaction options changed between mails.
 //! The servers are std threads (the blocking adapter's test support), so nothing here
 //! needs one runtime or another.
 
@@ -14,7 +15,7 @@ use futures_lite::FutureExt;
 use smtp_async_std::{Connection, ConnectionConfig, Security, TlsConfig, connect_send_quit};
 use smtp_proto::auth::{Credentials, Mechanism};
 use smtp_proto::client::Timeouts;
-use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, StreamedBody};
+use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, StreamedBody, TransactionOptions};
 use smtp_proto::error::ProtocolError;
 use support::{Peer, TestPki, accept_tls, listener};
 
@@ -139,6 +140,38 @@ async fn starttls_injection_in_the_220_packet_is_fatal_and_nothing_follows() {
     );
     let after = server.join().unwrap();
     assert!(after.is_empty(), "{:?}", String::from_utf8_lossy(&after));
+}
+
+#[async_std::test]
+async fn an_untrusted_certificate_fails_the_handshake() {
+    let pki = TestPki::new();
+    let other = TestPki::new();
+    let (listener, port) = listener();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut connection =
+            smtp_async_std::smtp_adapter::rustls::ServerConnection::new(server_config).unwrap();
+        while connection.is_handshaking() {
+            if connection.complete_io(&mut socket).is_err() {
+                break;
+            }
+        }
+    });
+    // No verification name configured: the certificate is checked against the host.
+    let tls = TlsConfig::new()
+        .root_certificates_pem(other.ca_pem.as_bytes())
+        .unwrap();
+    let config = config(port, Security::ImplicitTls)
+        .tls(tls)
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).await.unwrap_err();
+    let smtp_async_std::Error::Tls { server_name, .. } = &error else {
+        panic!("expected a TLS error, got {error}");
+    };
+    assert_eq!(server_name, "127.0.0.1");
+    server.join().unwrap();
 }
 
 #[async_std::test]
@@ -304,4 +337,43 @@ async fn lmtp_over_a_unix_socket() {
     assert_eq!(report.outcome(), Outcome::Delivered);
     server.join().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[async_std::test]
+async fn transaction_options_set_later_apply_to_the_next_mail() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING", "CHUNKING"]);
+        // DATA, not BDAT: the options say so.
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("hi\r\n.\r\n");
+        peer.send("250 queued\r\n");
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let debug = format!("{connection:?}");
+    assert!(
+        debug.starts_with("Connection { stream: Some(Stream::Plain)"),
+        "{debug}"
+    );
+    assert!(debug.ends_with("usable: true, .. }"), "{debug}");
+    assert_eq!(
+        connection.transaction_options(),
+        TransactionOptions::default()
+    );
+    let options = TransactionOptions {
+        prefer_bdat: false,
+        ..TransactionOptions::default()
+    };
+    connection.set_transaction_options(options);
+    assert_eq!(connection.transaction_options(), options);
+    let report = connection
+        .send_mail(envelope(), MailBody::bytes(&b"hi\r\n"[..]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    server.join().unwrap();
 }

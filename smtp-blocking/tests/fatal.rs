@@ -1,6 +1,8 @@
 //! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
 //! is uncertain, a close while idle is reported before anything is written, a failing body
-//! never ends the data, a silent TLS server hits the handshake deadline.
+//! never ends the data, a silent TLS server hits the handshake deadline, a failed read ends
+//! the connection (an interrupted read or write is tried again), and QUIT reports an error unless its
+//! line left.
 
 mod support;
 
@@ -108,6 +110,96 @@ fn quit_ignores_a_missing_reply_once_written() {
     });
     connection.quit().unwrap();
     server.join().unwrap();
+}
+
+#[test]
+fn quit_reports_the_error_when_its_line_never_left() {
+    let (connection, server) = connected(&[], drop);
+    server.join().unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let error = connection.quit().unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::ConnectionClosed),
+        "{error}"
+    );
+}
+
+/// A caller's stream whose first read fails with `kind`, and first write with
+/// `write_kind`; then they are the socket's.
+struct FailingOnce {
+    socket: TcpStream,
+    kind: Option<std::io::ErrorKind>,
+    write_kind: Option<std::io::ErrorKind>,
+}
+
+impl Read for FailingOnce {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.kind.take() {
+            Some(kind) => Err(kind.into()),
+            None => self.socket.read(buf),
+        }
+    }
+}
+
+impl std::io::Write for FailingOnce {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.write_kind.take() {
+            Some(kind) => Err(kind.into()),
+            None => self.socket.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.socket.flush()
+    }
+}
+
+/// A connection set up over a [`FailingOnce`] stream against a peer thread running `peer`.
+fn over_failing_once<T: Send + 'static>(
+    kind: std::io::ErrorKind,
+    peer: impl FnOnce(Peer<TcpStream>) -> T + Send + 'static,
+) -> (Result<Connection, Error>, JoinHandle<T>) {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || peer(Peer::accept(&listener)));
+    let socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let config = ConnectionConfig::builder("127.0.0.1")
+        .port(port)
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    let stream = FailingOnce {
+        socket,
+        kind: Some(kind),
+        write_kind: Some(kind).filter(|&k| k == std::io::ErrorKind::Interrupted),
+    };
+    (Connection::connect_with_stream(stream, &config), server)
+}
+
+#[test]
+fn an_interrupted_read_or_write_is_tried_again() {
+    let (connection, server) = over_failing_once(std::io::ErrorKind::Interrupted, |mut peer| {
+        peer.greet_ehlo(&[]);
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    connection.unwrap().quit().unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn a_failed_read_is_fatal_and_nothing_is_written() {
+    let (connection, server) =
+        over_failing_once(std::io::ErrorKind::ConnectionReset, |mut peer| {
+            peer.send("220 mx.test ESMTP\r\n");
+            peer.rest()
+        });
+    let error = connection.unwrap_err();
+    assert!(
+        matches!(&error, Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "{error}"
+    );
+    assert_eq!(server.join().unwrap(), b"");
 }
 
 /// A body source that fails after its first piece.

@@ -1,6 +1,7 @@
 //! The blocking adapter over real loopback sockets: STARTTLS and implicit TLS with real
 //! handshakes against a test CA, response injection, certificate failure, an idle 421,
-//! real-time deadlines, a streamed body, many mails, LMTP over a Unix socket.
+//! real-time deadlines, a streamed body, many mails, LMTP over a Unix socket, transaction
+//! options changed between mails.
 
 mod support;
 
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 use smtp_blocking::{Connection, ConnectionConfig, Error, Security, TlsConfig, connect_send_quit};
 use smtp_proto::auth::{Credentials, Mechanism};
 use smtp_proto::client::Timeouts;
-use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, StreamedBody};
+use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, StreamedBody, TransactionOptions};
 use smtp_proto::error::ProtocolError;
 use support::{Peer, TestPki, accept_tls, listener};
 
@@ -154,15 +155,19 @@ fn an_untrusted_certificate_fails_the_handshake() {
             }
         }
     });
+    // No verification name configured: the certificate is checked against the host.
+    let tls = TlsConfig::new()
+        .root_certificates_pem(other.ca_pem.as_bytes())
+        .unwrap();
     let config = config(port, Security::ImplicitTls)
-        .tls(trusting(&other))
+        .tls(tls)
         .build()
         .unwrap();
     let error = Connection::connect(&config).unwrap_err();
     let Error::Tls { server_name, .. } = &error else {
         panic!("expected a TLS error, got {error}");
     };
-    assert_eq!(server_name, "localhost");
+    assert_eq!(server_name, "127.0.0.1");
     server.join().unwrap();
 }
 
@@ -367,5 +372,43 @@ fn any_read_write_stream_the_caller_brings() {
     let reply = connection.send(Noop::default()).unwrap().unwrap();
     assert_eq!(reply.code().get(), 250);
     connection.quit().unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn transaction_options_set_later_apply_to_the_next_mail() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING", "CHUNKING"]);
+        // DATA, not BDAT: the options say so.
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("hi\r\n.\r\n");
+        peer.send("250 queued\r\n");
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).unwrap();
+    let debug = format!("{connection:?}");
+    assert!(
+        debug.starts_with("Connection { stream: Some(Stream::Plain)"),
+        "{debug}"
+    );
+    assert!(debug.ends_with("usable: true, .. }"), "{debug}");
+    assert_eq!(
+        connection.transaction_options(),
+        TransactionOptions::default()
+    );
+    let options = TransactionOptions {
+        prefer_bdat: false,
+        ..TransactionOptions::default()
+    };
+    connection.set_transaction_options(options);
+    assert_eq!(connection.transaction_options(), options);
+    let report = connection
+        .send_mail(envelope(), MailBody::bytes(&b"hi\r\n"[..]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
     server.join().unwrap();
 }

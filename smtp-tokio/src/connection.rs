@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use smtp_adapter::{ConnectionConfig, Endpoint, Error, Security, TlsInfo, log};
+use smtp_adapter::{ConnectionConfig, Error, Security, TlsInfo, log};
 use smtp_proto::client::{Client, Session};
 use smtp_proto::command::{Cmd, Established, LogicError, Quit, TransactionOptions};
 use smtp_proto::error::ProtocolError;
@@ -109,16 +109,7 @@ impl Connection {
         config: &ConnectionConfig,
     ) -> Result<(Self, Option<SocketAddr>), Error> {
         let (stream, local) = connect::open(config).await?;
-        let mut io = Io::new(stream, upgrader(config)?, None);
-        let implicit = config.security() == Security::ImplicitTls;
-        if implicit {
-            let stream = io.stream.take().ok_or(ProtocolError::Unusable)?;
-            let (stream, info) = io.upgrader.handshake(stream).await?;
-            io.stream = Some(stream);
-            io.tls = info;
-        }
-        let mut connection = Self::from_parts(io, config.new_client(implicit));
-        connection.options = config.transaction_options();
+        let connection = Self::opened(stream, upgrader(config)?, config).await?;
         Ok((connection, local))
     }
 
@@ -126,6 +117,27 @@ impl Connection {
         stream: Stream,
         upgrader: Upgrader,
         local: Option<SocketAddr>,
+        config: &ConnectionConfig,
+    ) -> Result<Self, Error> {
+        let mut connection = Self::opened(stream, upgrader, config).await?;
+        let setup = config.establish(local)?;
+        match connection.send(setup).await? {
+            Ok(established) => {
+                connection.established = Some(established);
+                Ok(connection)
+            }
+            Err(refusal) => {
+                connection.io.shutdown().await;
+                Err(Error::Refused(refusal))
+            }
+        }
+    }
+
+    /// The connection up to its first command: implicit TLS if configured, the client,
+    /// the configured transaction options.
+    async fn opened(
+        stream: Stream,
+        upgrader: Upgrader,
         config: &ConnectionConfig,
     ) -> Result<Self, Error> {
         let mut io = Io::new(stream, upgrader, None);
@@ -138,17 +150,7 @@ impl Connection {
         }
         let mut connection = Self::from_parts(io, config.new_client(implicit));
         connection.options = config.transaction_options();
-        let setup = config.establish(local)?;
-        match connection.send(setup).await? {
-            Ok(established) => {
-                connection.established = Some(established);
-                Ok(connection)
-            }
-            Err(refusal) => {
-                connection.io.shutdown().await;
-                Err(Error::Refused(refusal))
-            }
-        }
+        Ok(connection)
     }
 
     pub(crate) fn from_parts(io: Io, client: Client) -> Self {
@@ -268,10 +270,8 @@ fn upgrader(config: &ConnectionConfig) -> Result<Upgrader, Error> {
     if config.security() == Security::None {
         return Ok(Upgrader::Unavailable);
     }
-    let host = match config.endpoint() {
-        Endpoint::Tcp { host, .. } => host.as_str(),
-        _ => config.tls_server_name().unwrap_or("localhost"),
-    };
+    // The configured name, else the host; a Unix socket has no host to fall back on.
+    let host = config.tls_server_name().unwrap_or("localhost");
     Ok(Upgrader::Rustls {
         connector: TlsConnector::from(config.tls().client_config()?),
         server_name: config.tls().server_name_for(host)?,

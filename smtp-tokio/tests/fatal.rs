@@ -1,5 +1,6 @@
 //! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
-//! is uncertain, a close while idle is reported before anything is written.
+//! is uncertain, a close while idle is reported before anything is written, a failed read
+//! ends the connection, and QUIT reports an error unless its line left.
 
 mod support;
 
@@ -86,6 +87,85 @@ async fn quit_ignores_a_missing_reply_once_written() {
     });
     connection.quit().await.unwrap();
     server.await.unwrap();
+}
+
+#[tokio::test]
+async fn quit_reports_the_error_when_its_line_never_left() {
+    let (connection, peer) = connected(64 * 1024, &[]).await;
+    drop(peer);
+    let error = connection.quit().await.unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::ConnectionClosed),
+        "{error}"
+    );
+}
+
+/// A caller's stream whose first read fails with `ConnectionReset`; then it reads the
+/// pipe. (An async read never returns `Interrupted`: tokio's streams retry it.)
+struct ResetOnce {
+    pipe: tokio::io::DuplexStream,
+    failed: bool,
+}
+
+impl tokio::io::AsyncRead for ResetOnce {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if !std::mem::replace(&mut self.failed, true) {
+            return std::task::Poll::Ready(Err(std::io::ErrorKind::ConnectionReset.into()));
+        }
+        std::pin::Pin::new(&mut self.pipe).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for ResetOnce {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.pipe).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.pipe).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.pipe).poll_shutdown(cx)
+    }
+}
+
+#[tokio::test]
+async fn a_failed_read_is_fatal_and_nothing_is_written() {
+    use tokio::io::AsyncReadExt;
+    let (client, mut server) = tokio::io::duplex(1024);
+    let config = ConnectionConfig::builder("mx.test")
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    let stream = ResetOnce {
+        pipe: client,
+        failed: false,
+    };
+    let error = Connection::connect_with_stream(stream, &config)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, smtp_tokio::Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "{error}"
+    );
+    let mut written = Vec::new();
+    server.read_to_end(&mut written).await.unwrap();
+    assert_eq!(written, b"");
 }
 
 #[tokio::test(start_paused = true)]

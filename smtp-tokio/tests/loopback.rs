@@ -1,12 +1,13 @@
 //! The adapter over real loopback sockets: STARTTLS with a real handshake against a test
-//! CA, response injection, certificate failure, an idle 421, cancellation.
+//! CA, response injection, certificate failure, an idle 421, cancellation, transaction
+//! options changed between mails.
 
 mod support;
 
 use std::time::Duration;
 
 use smtp_proto::auth::{Credentials, Mechanism};
-use smtp_proto::command::{Envelope, MailBody, Noop, Outcome};
+use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, TransactionOptions};
 use smtp_proto::error::ProtocolError;
 use smtp_tokio::{Connection, ConnectionConfig, Error, Security, TlsConfig};
 use support::{Peer, TestPki};
@@ -395,5 +396,46 @@ async fn a_callers_stream_carries_starttls_with_a_real_handshake() {
     assert!(connection.tls_info().unwrap().version.is_some());
     let reply = connection.send(Noop::default()).await.unwrap().unwrap();
     assert_eq!(reply.code().get(), 250);
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn transaction_options_set_later_apply_to_the_next_mail() {
+    let (listener, port) = listener().await;
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(socket);
+        peer.greet_ehlo(&["PIPELINING", "CHUNKING"]).await;
+        // DATA, not BDAT: the options say so.
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.expect("hi\r\n.\r\n").await;
+        peer.send("250 queued\r\n").await;
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let debug = format!("{connection:?}");
+    assert!(
+        debug.starts_with("Connection { stream: Some(Stream::Plain)"),
+        "{debug}"
+    );
+    assert!(debug.ends_with("usable: true, .. }"), "{debug}");
+    assert_eq!(
+        connection.transaction_options(),
+        TransactionOptions::default()
+    );
+    let options = TransactionOptions {
+        prefer_bdat: false,
+        ..TransactionOptions::default()
+    };
+    connection.set_transaction_options(options);
+    assert_eq!(connection.transaction_options(), options);
+    let report = connection
+        .send_mail(envelope(), MailBody::bytes(&b"hi\r\n"[..]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
     server.await.unwrap();
 }
