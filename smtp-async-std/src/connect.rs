@@ -94,7 +94,7 @@ pub(crate) async fn connect_addresses(
                 return Ok(stream);
             }
             Ok(Err(error)) if !is_timeout(&error) => attempts.push((address, error)),
-            // socket2 (a bound attempt) times out with `TimedOut`, the others here.
+            // A bound attempt (socket2) runs out of time with an error, an unbound one here.
             Ok(Err(_)) | Err(_) => attempts.push((
                 address,
                 io::Error::new(io::ErrorKind::TimedOut, "connection attempt timed out"),
@@ -107,8 +107,8 @@ pub(crate) async fn connect_addresses(
     })
 }
 
-/// Whether an attempt's error is a timeout (std says `WouldBlock` for a socket timeout on
-/// Unix).
+/// Whether an attempt's error says it ran out of time: `TimedOut`, or `WouldBlock`, which
+/// is how std reports a socket timeout on Unix.
 fn is_timeout(error: &io::Error) -> bool {
     matches!(
         error.kind(),
