@@ -196,6 +196,40 @@ async fn a_failed_read_is_fatal_and_nothing_is_written() {
     assert_eq!(server.join().unwrap(), b"");
 }
 
+#[async_std::test]
+async fn a_reset_while_idle_is_reported_before_writing() {
+    let (mut connection, server) = connected(&[], |peer| support::reset(peer.stream)).await;
+    server.join().unwrap();
+    async_io::Timer::after(Duration::from_millis(100)).await;
+    let error = connection.send(Noop::default()).await.unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::ConnectionClosed),
+        "{error}"
+    );
+    assert!(!connection.is_usable());
+}
+
+#[async_std::test]
+async fn a_close_after_the_354_leaves_the_mail_uncertain() {
+    let (mut connection, server) = connected(&["PIPELINING"], |mut peer| {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.stream.shutdown(std::net::Shutdown::Write).unwrap();
+        peer.rest()
+    })
+    .await;
+    let (envelope, body) = mail();
+    let error = connection.send_mail(envelope, body).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::UnexpectedEof(_))),
+        "{error}"
+    );
+    assert_eq!(error.reports()[0].outcome(), Outcome::Uncertain);
+    drop(connection);
+    assert_eq!(server.join().unwrap(), b"hi\r\n.\r\n");
+}
+
 /// A body source that fails after its first piece.
 struct Failing(bool);
 

@@ -8,7 +8,7 @@
 #[path = "../../smtp-blocking/tests/support/mod.rs"]
 mod support;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use futures_lite::FutureExt;
@@ -99,6 +99,10 @@ async fn implicit_tls_with_a_streamed_body() {
         peer.send("250 queued\r\n");
         peer.expect("QUIT\r\n");
         peer.send("221 bye\r\n");
+        // TLS ends with close_notify: a bare close would be an error here.
+        let mut rest = Vec::new();
+        peer.stream.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty());
     });
     let config = config(port, Security::ImplicitTls)
         .tls(trusting(&pki))

@@ -238,6 +238,69 @@ fn a_failing_body_source_never_ends_the_data() {
     );
 }
 
+/// A body source whose first read is interrupted.
+struct InterruptedOnce(bool, &'static [u8]);
+
+impl Read for InterruptedOnce {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !std::mem::replace(&mut self.0, true) {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        self.1.read(buf)
+    }
+}
+
+#[test]
+fn an_interrupted_body_read_is_tried_again() {
+    let (mut connection, server) = connected(&["PIPELINING"], |mut peer| {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("hi\r\n.\r\n");
+        peer.send("250 queued\r\n");
+    });
+    let (envelope, _) = mail();
+    let body = InterruptedOnce(false, b"hi\r\n");
+    let report = connection
+        .send_mail_streamed(envelope, body, StreamedBody::default())
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    server.join().unwrap();
+}
+
+#[test]
+fn a_reset_while_idle_is_reported_before_writing() {
+    let (mut connection, server) = connected(&[], |peer| support::reset(peer.stream));
+    server.join().unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let error = connection.send(Noop::default()).unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::ConnectionClosed),
+        "{error}"
+    );
+    assert!(!connection.is_usable());
+}
+
+#[test]
+fn a_close_after_the_354_leaves_the_mail_uncertain() {
+    let (mut connection, server) = connected(&["PIPELINING"], |mut peer| {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.stream.shutdown(std::net::Shutdown::Write).unwrap();
+        peer.rest()
+    });
+    let (envelope, body) = mail();
+    let error = connection.send_mail(envelope, body).unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::UnexpectedEof(_))),
+        "{error}"
+    );
+    assert_eq!(error.reports()[0].outcome(), Outcome::Uncertain);
+    drop(connection);
+    assert_eq!(server.join().unwrap(), b"hi\r\n.\r\n");
+}
+
 #[test]
 fn a_session_set_up_over_the_mock_with_starttls() {
     use smtp_proto::testing::{Delivery, Script};

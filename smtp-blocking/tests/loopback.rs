@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use smtp_blocking::{Connection, ConnectionConfig, Error, Security, TlsConfig, connect_send_quit};
@@ -92,6 +92,10 @@ fn implicit_tls_connect_send_quit_with_a_streamed_body() {
         peer.send("250 queued\r\n");
         peer.expect("QUIT\r\n");
         peer.send("221 bye\r\n");
+        // TLS ends with close_notify: a bare close would be an error here.
+        let mut rest = Vec::new();
+        peer.stream.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty());
     });
     let config = config(port, Security::ImplicitTls)
         .tls(trusting(&pki))

@@ -168,6 +168,56 @@ async fn a_failed_read_is_fatal_and_nothing_is_written() {
     assert_eq!(written, b"");
 }
 
+#[tokio::test]
+async fn a_reset_while_idle_is_reported_before_writing() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(socket);
+        peer.greet_ehlo(&[]).await;
+        peer.into_inner().set_zero_linger().unwrap();
+    });
+    let config = ConnectionConfig::builder("127.0.0.1")
+        .port(port)
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    server.await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let error = connection.send(Noop::default()).await.unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::ConnectionClosed),
+        "{error}"
+    );
+    assert!(!connection.is_usable());
+}
+
+#[tokio::test]
+async fn a_close_after_the_354_leaves_the_mail_uncertain() {
+    use tokio::io::AsyncWriteExt;
+    let (mut connection, mut peer) = connected(64 * 1024, &["PIPELINING"]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.stream.shutdown().await.unwrap();
+        peer.rest().await
+    });
+    let (envelope, body) = mail();
+    let error = connection.send_mail(envelope, body).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::UnexpectedEof(_))),
+        "{error}"
+    );
+    assert_eq!(error.reports()[0].outcome(), Outcome::Uncertain);
+    drop(connection);
+    assert_eq!(server.await.unwrap(), b"hi\r\n.\r\n");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_dripping_server_cannot_stretch_the_greeting_deadline() {
     use std::time::Duration;

@@ -11,7 +11,7 @@ use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, TransactionOptions}
 use smtp_proto::error::ProtocolError;
 use smtp_tokio::{Connection, ConnectionConfig, Error, Security, TlsConfig};
 use support::{Peer, TestPki};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 fn config(port: u16, security: Security) -> smtp_tokio::ConnectionConfigBuilder {
@@ -240,6 +240,10 @@ async fn implicit_tls_connect_send_quit() {
         peer.send("250 queued\r\n").await;
         peer.expect("QUIT\r\n").await;
         peer.send("221 bye\r\n").await;
+        // TLS ends with close_notify: a bare close would be an error here.
+        let mut rest = Vec::new();
+        peer.stream.read_to_end(&mut rest).await.unwrap();
+        assert!(rest.is_empty());
     });
     let tls = TlsConfig::new()
         .root_certificates_pem(pki.ca_pem.as_bytes())

@@ -55,6 +55,14 @@ pub fn listener() -> (TcpListener, u16) {
     (listener, port)
 }
 
+/// Closes `stream` with a reset (SO_LINGER 0), as when the peer's host drops the connection.
+pub fn reset(stream: TcpStream) {
+    socket2::SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(stream);
+}
+
 /// The server side of one connection: send lines, expect exact client octets.
 pub struct Peer<S> {
     pub stream: S,
