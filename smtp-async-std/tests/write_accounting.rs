@@ -2,7 +2,8 @@
 //! pipelined envelope: mail 1 is uncertain (the server may have it), never "not sent",
 //! whether the cut is a dropped future, the write deadline, a socket error over plain TCP,
 //! or a socket error under TLS (futures-rustls reports the error alone after records of
-//! the call's plaintext left).
+//! the call's plaintext left). And a refusal the server sends over TLS after the body write
+//! failed still decides the mail.
 //!
 //! The servers are std threads (the blocking adapter's test support). The dropped future
 //! and the deadline block for real on a Unix socket pair whose server stops reading; the
@@ -25,7 +26,7 @@ use std::time::Duration;
 use async_io::Async;
 use futures_io::{AsyncRead, AsyncWrite};
 use smtp_async_std::{Connection, Error, Phase, Security};
-use smtp_proto::command::RecipientStatus;
+use smtp_proto::command::{Outcome, RecipientStatus};
 use smtp_proto::error::ProtocolError;
 use support::Peer;
 use support::cut::{BROKEN, PASS, arming_server, config, first_status, serve, two_mails};
@@ -217,4 +218,97 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Breaking<S> {
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_close(cx)
     }
+}
+
+/// A transport whose writes fail from the moment `failing` is set (by the server, just
+/// before its 354), and say so on `failed`; its reads go on.
+struct FailingWrites<S> {
+    inner: S,
+    failing: Arc<AtomicUsize>,
+    failed: mpsc::Sender<()>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for FailingWrites<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for FailingWrites<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.failing.load(Ordering::SeqCst) == PASS {
+            return Pin::new(&mut self.inner).poll_write(cx, buf);
+        }
+        let _ = self.failed.send(());
+        Poll::Ready(Err(std::io::ErrorKind::ConnectionReset.into()))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_close(cx)
+    }
+}
+
+/// The server refuses the message during the body, over TLS, and closes; the client's
+/// body write has failed by then. The refusal, read from TLS records after the failure,
+/// decides the mail: rejected, not a write error.
+#[async_std::test]
+async fn a_refusal_read_over_tls_after_a_failed_write_stays_a_refusal() {
+    let pki = support::TestPki::new();
+    let (listener, port) = support::listener();
+    let failing = Arc::new(AtomicUsize::new(PASS));
+    let arm = failing.clone();
+    let (failed, write_failed) = mpsc::channel();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        let mut peer = Peer::new(support::accept_tls(&server_config, socket));
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        arm.store(BROKEN, Ordering::SeqCst);
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        write_failed.recv().unwrap();
+        peer.send("552 5.3.4 not today\r\n");
+    });
+    let socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let config = config("localhost", Security::ImplicitTls, Duration::from_secs(60))
+        .tls(
+            smtp_async_std::TlsConfig::new()
+                .root_certificates_pem(pki.ca_pem.as_bytes())
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let transport = FailingWrites {
+        inner: Async::new(socket).unwrap(),
+        failing,
+        failed,
+    };
+    let mut connection = Connection::connect_with_stream(transport, &config)
+        .await
+        .unwrap();
+    let [(envelope, body), _] = two_mails(1);
+    let result = connection.send_mail(envelope, body).await;
+    drop(connection);
+    server.join().unwrap();
+    let report = match &result {
+        Ok(Ok(report)) => report,
+        Err(error) => error.reports().first().expect("a report"),
+        Ok(Err(refused)) => panic!("refused before sending: {refused}"),
+    };
+    assert_eq!(report.outcome(), Outcome::Rejected, "{result:?}");
+    let (_, recipient) = report.recipients().next().expect("a recipient");
+    let verdict = recipient.data_reply().map(|r| r.code().get());
+    assert_eq!(verdict, Some(552), "{result:?}");
 }

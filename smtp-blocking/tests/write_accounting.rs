@@ -2,7 +2,8 @@
 //! pipelined envelope: mail 1 is uncertain (the server may have it), never "not sent",
 //! whether the cut is the write deadline, a socket error over plain TCP, or a socket error
 //! under TLS (the plaintext handed to rustls counts as possibly sent: its records may have
-//! left before the socket failed).
+//! left before the socket failed). And a refusal the server sends over TLS after the body
+//! write failed still decides the mail.
 //!
 //! The deadline blocks for real on a Unix socket pair whose server stops reading; the
 //! socket errors come from a transport that fails on cue, right after the server sent 354.
@@ -17,9 +18,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use smtp_blocking::{Connection, Error, Phase, Security};
-use smtp_proto::command::RecipientStatus;
-use support::Peer;
+use smtp_proto::command::{Outcome, RecipientStatus};
 use support::cut::{BROKEN, PASS, arming_server, config, first_status, serve, two_mails};
+use support::{Peer, TestPki};
 
 /// About 1 MB of RCPT lines, far more than a Unix socket holds (a few hundred KiB): the
 /// socket accepts the end of data and the start of mail 2's envelope, then blocks until
@@ -152,4 +153,86 @@ impl Write for Breaking {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// A transport whose writes fail from the moment `failing` is set (by the server, just
+/// before its 354), and say so on `failed`; its reads go on.
+struct FailingWrites {
+    inner: TcpStream,
+    failing: Arc<AtomicUsize>,
+    failed: mpsc::Sender<()>,
+}
+
+impl Read for FailingWrites {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl Write for FailingWrites {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.failing.load(Ordering::SeqCst) == PASS {
+            return self.inner.write(buf);
+        }
+        let _ = self.failed.send(());
+        Err(std::io::ErrorKind::ConnectionReset.into())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The server refuses the message during the body, over TLS, and closes; the client's
+/// body write has failed by then. The refusal, read from TLS records after the failure,
+/// decides the mail: rejected, not a write error.
+#[test]
+fn a_refusal_read_over_tls_after_a_failed_write_stays_a_refusal() {
+    let pki = TestPki::new();
+    let (listener, port) = support::listener();
+    let failing = Arc::new(AtomicUsize::new(PASS));
+    let arm = failing.clone();
+    let (failed, write_failed) = mpsc::channel();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        let mut peer = Peer::new(support::accept_tls(&server_config, socket));
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        arm.store(BROKEN, Ordering::SeqCst);
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        write_failed.recv().unwrap();
+        peer.send("552 5.3.4 not today\r\n");
+    });
+    let socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let config = config("localhost", Security::ImplicitTls, Duration::from_secs(60))
+        .tls(
+            smtp_blocking::TlsConfig::new()
+                .root_certificates_pem(pki.ca_pem.as_bytes())
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let transport = FailingWrites {
+        inner: socket,
+        failing,
+        failed,
+    };
+    let mut connection = Connection::connect_with_stream(transport, &config).unwrap();
+    let [(envelope, body), _] = two_mails(1);
+    let result = connection.send_mail(envelope, body);
+    drop(connection);
+    server.join().unwrap();
+    let report = match &result {
+        Ok(Ok(report)) => report,
+        Err(error) => error.reports().first().expect("a report"),
+        Ok(Err(refused)) => panic!("refused before sending: {refused}"),
+    };
+    assert_eq!(report.outcome(), Outcome::Rejected, "{result:?}");
+    let (_, recipient) = report.recipients().next().expect("a recipient");
+    let verdict = recipient.data_reply().map(|r| r.code().get());
+    assert_eq!(verdict, Some(552), "{result:?}");
 }

@@ -1,7 +1,8 @@
 //! A write cut after mail 1's end of data left, in the transmit that carries mail 2's
 //! pipelined envelope: mail 1 is uncertain (the server may have it), never "not sent",
 //! whether the cut is a dropped future over plain TCP or a socket error under TLS (rustls
-//! reports the error alone after records of the call's plaintext left).
+//! reports the error alone after records of the call's plaintext left). And a refusal
+//! the server sends over TLS after the body write failed still decides the mail.
 mod support;
 
 use std::pin::Pin;
@@ -11,7 +12,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use smtp_proto::client::ClientConfig;
-use smtp_proto::command::{Envelope, MailBody, RecipientStatus};
+use smtp_proto::command::{Envelope, MailBody, Outcome, RecipientStatus};
 use smtp_proto::error::ProtocolError;
 use smtp_tokio::{Connection, ConnectionConfig, Security, TlsConfig};
 use support::{Peer, TestPki};
@@ -174,4 +175,96 @@ async fn a_tls_write_error_after_the_end_of_data_left_is_uncertain() {
         Some(RecipientStatus::Uncertain),
         "the server got the end of data"
     );
+}
+
+/// A transport whose writes fail from the moment `failing` is set (by the server, just
+/// before its 354), and say so on `failed`; its reads go on.
+struct FailingWrites {
+    inner: DuplexStream,
+    failing: Arc<AtomicUsize>,
+    failed: tokio::sync::mpsc::UnboundedSender<()>,
+}
+
+impl AsyncRead for FailingWrites {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for FailingWrites {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.failing.load(Ordering::SeqCst) == 0 {
+            return Pin::new(&mut self.inner).poll_write(cx, buf);
+        }
+        let _ = self.failed.send(());
+        Poll::Ready(Err(std::io::ErrorKind::ConnectionReset.into()))
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The server refuses the message during the body, over TLS, and closes; the client's
+/// body write has failed by then. The refusal, read from TLS records after the failure,
+/// decides the mail: rejected, not a write error.
+#[tokio::test]
+async fn a_refusal_read_over_tls_after_a_failed_write_stays_a_refusal() {
+    let pki = TestPki::new();
+    let (client, server) = tokio::io::duplex(64 * 1024);
+    let failing = Arc::new(AtomicUsize::new(0));
+    let arm = failing.clone();
+    let (failed, mut write_failed) = tokio::sync::mpsc::unbounded_channel();
+    let acceptor = pki.acceptor.clone();
+    let server = tokio::spawn(async move {
+        let mut peer = Peer::new(acceptor.accept(server).await.unwrap());
+        peer.greet_ehlo(&["PIPELINING"]).await;
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        arm.store(1, Ordering::SeqCst);
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        write_failed.recv().await.unwrap();
+        peer.send("552 5.3.4 not today\r\n").await;
+    });
+    let config = ConnectionConfig::builder("localhost")
+        .security(Security::ImplicitTls)
+        .tls(
+            TlsConfig::new()
+                .root_certificates_pem(pki.ca_pem.as_bytes())
+                .unwrap(),
+        )
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    let transport = FailingWrites {
+        inner: client,
+        failing,
+        failed,
+    };
+    let mut connection = Connection::connect_with_stream(transport, &config)
+        .await
+        .unwrap();
+    let [(envelope, body), _] = two_mails(1);
+    let result = connection.send_mail(envelope, body).await;
+    drop(connection);
+    server.await.unwrap();
+    let report = match &result {
+        Ok(Ok(report)) => report,
+        Err(error) => error.reports().first().expect("a report"),
+        Ok(Err(refused)) => panic!("refused before sending: {refused}"),
+    };
+    assert_eq!(report.outcome(), Outcome::Rejected, "{result:?}");
+    let (_, recipient) = report.recipients().next().expect("a recipient");
+    let verdict = recipient.data_reply().map(|r| r.code().get());
+    assert_eq!(verdict, Some(552), "{result:?}");
 }
