@@ -1,7 +1,7 @@
 //! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
 //! is uncertain, a close while idle is reported before anything is written, a failing body
 //! never ends the data, a silent TLS server hits the handshake deadline, a failed read ends
-//! the connection (an interrupted read or write is tried again), and QUIT reports an error unless its
+//! the connection (an interrupted read or write is tried again, under TLS too), and QUIT reports an error unless its
 //! line left.
 
 mod support;
@@ -184,6 +184,41 @@ fn an_interrupted_read_or_write_is_tried_again() {
         peer.send("221 bye\r\n");
     });
     connection.unwrap().quit().unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn an_interrupted_read_or_write_under_tls_is_tried_again() {
+    let pki = support::TestPki::new();
+    let (listener, port) = listener();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        let mut peer = Peer::new(support::accept_tls(&server_config, socket));
+        peer.greet_ehlo(&[]);
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let config = ConnectionConfig::builder("127.0.0.1")
+        .port(port)
+        .security(Security::ImplicitTls)
+        .tls(
+            TlsConfig::new()
+                .root_certificates_pem(pki.ca_pem.as_bytes())
+                .unwrap(),
+        )
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    // The handshake's first write and first read are interrupted.
+    let stream = FailingOnce {
+        socket: TcpStream::connect(("127.0.0.1", port)).unwrap(),
+        kind: Some(std::io::ErrorKind::Interrupted),
+        write_kind: Some(std::io::ErrorKind::Interrupted),
+    };
+    let connection = Connection::connect_with_stream(stream, &config).unwrap();
+    assert!(connection.session().is_tls());
+    connection.quit().unwrap();
     server.join().unwrap();
 }
 

@@ -416,3 +416,32 @@ fn transaction_options_set_later_apply_to_the_next_mail() {
     assert_eq!(report.outcome(), Outcome::Delivered);
     server.join().unwrap();
 }
+
+/// Many servers close TLS without close_notify. After the end of data, that is a lost
+/// verdict like any other close: the mail is uncertain.
+#[test]
+fn a_tls_close_without_close_notify_after_the_end_of_data_is_uncertain() {
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        let mut peer = Peer::new(accept_tls(&server_config, socket));
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("hi\r\n.\r\n");
+        // Dropped: the socket closes without close_notify.
+    });
+    let config = config(port, Security::ImplicitTls)
+        .tls(trusting(&pki))
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect(&config).unwrap();
+    let error = connection
+        .send_mail(envelope(), MailBody::bytes(&b"hi\r\n"[..]))
+        .unwrap_err();
+    server.join().unwrap();
+    assert_eq!(error.reports()[0].outcome(), Outcome::Uncertain, "{error}");
+    assert!(!connection.is_usable());
+}

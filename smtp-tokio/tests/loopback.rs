@@ -443,3 +443,38 @@ async fn transaction_options_set_later_apply_to_the_next_mail() {
     assert_eq!(report.outcome(), Outcome::Delivered);
     server.await.unwrap();
 }
+
+/// Many servers close TLS without close_notify. After the end of data, that is a lost
+/// verdict like any other close: the mail is uncertain.
+#[tokio::test]
+async fn a_tls_close_without_close_notify_after_the_end_of_data_is_uncertain() {
+    let pki = TestPki::new();
+    let (listener, port) = listener().await;
+    let acceptor = pki.acceptor.clone();
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(acceptor.accept(socket).await.unwrap());
+        peer.greet_ehlo(&["PIPELINING"]).await;
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.expect("hi\r\n.\r\n").await;
+        // Dropped: the socket closes without close_notify.
+        drop(peer.into_inner().into_inner().0);
+    });
+    let tls = TlsConfig::new()
+        .root_certificates_pem(pki.ca_pem.as_bytes())
+        .unwrap();
+    let config = config(port, Security::ImplicitTls)
+        .tls(tls)
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let error = connection
+        .send_mail(envelope(), MailBody::bytes(&b"hi\r\n"[..]))
+        .await
+        .unwrap_err();
+    server.await.unwrap();
+    assert_eq!(error.reports()[0].outcome(), Outcome::Uncertain, "{error}");
+    assert!(!connection.is_usable());
+}
