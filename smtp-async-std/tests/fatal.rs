@@ -1,7 +1,9 @@
 //! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
 //! is uncertain, a close while idle is reported before anything is written, a failing body
 //! never ends the data, a silent TLS server hits the handshake deadline, a failed read ends
-//! the connection, and QUIT reports an error unless its line left.
+//! the connection, a reset while idle is reported before anything is written, a close
+//! after the 354 leaves the mail uncertain, and QUIT reports an error unless its line
+//! left.
 
 #[path = "../../smtp-blocking/tests/support/mod.rs"]
 mod support;

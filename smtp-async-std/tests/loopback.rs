@@ -1,7 +1,8 @@
 //! The futures-io adapter over real loopback sockets, on async-std: STARTTLS and implicit
 //! TLS with real handshakes against a test CA, response injection, certificate failure, an
 //! idle 421, real-time deadlines on async-io's timer, a streamed body, cancellation, LMTP
-//! over a Unix socket, transaction options changed between mails.
+//! over a Unix socket, transaction options changed between mails, close_notify on QUIT, a
+//! TLS close without it.
 //! The servers are std threads (the blocking adapter's test support), so nothing here
 //! needs one runtime or another.
 

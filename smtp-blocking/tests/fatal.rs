@@ -1,8 +1,9 @@
 //! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
-//! is uncertain, a close while idle is reported before anything is written, a failing body
-//! never ends the data, a silent TLS server hits the handshake deadline, a failed read ends
-//! the connection (an interrupted read or write is tried again, under TLS too), and QUIT reports an error unless its
-//! line left.
+//! is uncertain, a close or a reset while idle is reported before anything is written, a
+//! failing body never ends the data, a close after the 354 leaves the mail uncertain, a
+//! silent TLS server hits the handshake deadline, a failed read ends the connection, and
+//! QUIT reports an error unless its line left. An interrupted read, write or body read is
+//! tried again, in the TLS handshake too.
 
 mod support;
 
@@ -125,17 +126,17 @@ fn quit_reports_the_error_when_its_line_never_left() {
     );
 }
 
-/// A caller's stream whose first read fails with `kind`, and first write with
-/// `write_kind`; then they are the socket's.
+/// A caller's stream whose first read and first write fail as given; then they are the
+/// socket's.
 struct FailingOnce {
     socket: TcpStream,
-    kind: Option<std::io::ErrorKind>,
-    write_kind: Option<std::io::ErrorKind>,
+    read_error: Option<std::io::ErrorKind>,
+    write_error: Option<std::io::ErrorKind>,
 }
 
 impl Read for FailingOnce {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self.kind.take() {
+        match self.read_error.take() {
             Some(kind) => Err(kind.into()),
             None => self.socket.read(buf),
         }
@@ -144,7 +145,7 @@ impl Read for FailingOnce {
 
 impl std::io::Write for FailingOnce {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self.write_kind.take() {
+        match self.write_error.take() {
             Some(kind) => Err(kind.into()),
             None => self.socket.write(buf),
         }
@@ -156,7 +157,8 @@ impl std::io::Write for FailingOnce {
 
 /// A connection set up over a [`FailingOnce`] stream against a peer thread running `peer`.
 fn over_failing_once<T: Send + 'static>(
-    kind: std::io::ErrorKind,
+    read_error: Option<std::io::ErrorKind>,
+    write_error: Option<std::io::ErrorKind>,
     peer: impl FnOnce(Peer<TcpStream>) -> T + Send + 'static,
 ) -> (Result<Connection, Error>, JoinHandle<T>) {
     let (listener, port) = listener();
@@ -170,15 +172,16 @@ fn over_failing_once<T: Send + 'static>(
         .unwrap();
     let stream = FailingOnce {
         socket,
-        kind: Some(kind),
-        write_kind: Some(kind).filter(|&k| k == std::io::ErrorKind::Interrupted),
+        read_error,
+        write_error,
     };
     (Connection::connect_with_stream(stream, &config), server)
 }
 
 #[test]
 fn an_interrupted_read_or_write_is_tried_again() {
-    let (connection, server) = over_failing_once(std::io::ErrorKind::Interrupted, |mut peer| {
+    let interrupted = Some(std::io::ErrorKind::Interrupted);
+    let (connection, server) = over_failing_once(interrupted, interrupted, |mut peer| {
         peer.greet_ehlo(&[]);
         peer.expect("QUIT\r\n");
         peer.send("221 bye\r\n");
@@ -213,8 +216,8 @@ fn an_interrupted_read_or_write_under_tls_is_tried_again() {
     // The handshake's first write and first read are interrupted.
     let stream = FailingOnce {
         socket: TcpStream::connect(("127.0.0.1", port)).unwrap(),
-        kind: Some(std::io::ErrorKind::Interrupted),
-        write_kind: Some(std::io::ErrorKind::Interrupted),
+        read_error: Some(std::io::ErrorKind::Interrupted),
+        write_error: Some(std::io::ErrorKind::Interrupted),
     };
     let connection = Connection::connect_with_stream(stream, &config).unwrap();
     assert!(connection.session().is_tls());
@@ -224,11 +227,14 @@ fn an_interrupted_read_or_write_under_tls_is_tried_again() {
 
 #[test]
 fn a_failed_read_is_fatal_and_nothing_is_written() {
-    let (connection, server) =
-        over_failing_once(std::io::ErrorKind::ConnectionReset, |mut peer| {
+    let (connection, server) = over_failing_once(
+        Some(std::io::ErrorKind::ConnectionReset),
+        None,
+        |mut peer| {
             peer.send("220 mx.test ESMTP\r\n");
             peer.rest()
-        });
+        },
+    );
     let error = connection.unwrap_err();
     assert!(
         matches!(&error, Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionReset),

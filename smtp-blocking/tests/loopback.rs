@@ -1,7 +1,7 @@
 //! The blocking adapter over real loopback sockets: STARTTLS and implicit TLS with real
 //! handshakes against a test CA, response injection, certificate failure, an idle 421,
 //! real-time deadlines, a streamed body, many mails, LMTP over a Unix socket, transaction
-//! options changed between mails.
+//! options changed between mails, close_notify on QUIT, a TLS close without it.
 
 mod support;
 

@@ -1,6 +1,6 @@
 //! The adapter over real loopback sockets: STARTTLS with a real handshake against a test
 //! CA, response injection, certificate failure, an idle 421, cancellation, transaction
-//! options changed between mails.
+//! options changed between mails, close_notify on QUIT, a TLS close without it.
 
 mod support;
 
