@@ -1,7 +1,7 @@
 //! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
 //! is uncertain, a close or a reset while idle is reported before anything is written, a
 //! close after the 354 leaves the mail uncertain, a failed read ends the connection, and
-//! QUIT reports an error unless its line left.
+//! QUIT reports an error unless its line left, and a deadline earlier than the last is kept.
 
 mod support;
 
@@ -249,6 +249,43 @@ async fn a_dripping_server_cannot_stretch_the_greeting_deadline() {
     );
     assert_eq!(start.elapsed().as_secs(), 35);
     drip.abort();
+}
+
+/// The connection's one timer was set for the greeting's 300 s; EHLO's 5 s deadline is
+/// earlier, and is kept.
+#[tokio::test(start_paused = true)]
+async fn a_deadline_earlier_than_the_last_is_kept() {
+    use std::time::Duration;
+    let (client, server) = tokio::io::duplex(1024);
+    let peer = tokio::spawn(async move {
+        let mut peer = Peer::new(server);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        peer.send("220 mx.test ESMTP\r\n").await;
+        peer.expect("EHLO client.test\r\n").await;
+        // No answer: the client must give up 5 s later.
+        peer.rest().await
+    });
+    let timeouts = smtp_proto::client::Timeouts {
+        greeting: Duration::from_secs(300),
+        other: Duration::from_secs(5),
+        ..smtp_proto::client::Timeouts::RFC5321
+    };
+    let config = ConnectionConfig::builder("mx.test")
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .timeouts(timeouts)
+        .build()
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    let error = Connection::connect_with_stream(client, &config)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::Timeout(_))),
+        "{error}"
+    );
+    assert_eq!(start.elapsed().as_secs(), 6);
+    peer.await.unwrap();
 }
 
 #[tokio::test]
