@@ -1,7 +1,7 @@
 //! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
 //! is uncertain, a close or a reset while idle is reported before anything is written, a
-//! close after the 354 leaves the mail uncertain, a failed read ends the connection, and
-//! QUIT reports an error unless its line left, and a deadline earlier than the last is kept.
+//! close after the 354 leaves the mail uncertain, a failed read ends the connection, QUIT
+//! reports an error unless its line left, and a deadline earlier than the last is kept.
 
 mod support;
 
