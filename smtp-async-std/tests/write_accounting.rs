@@ -26,10 +26,13 @@ use std::time::Duration;
 use async_io::Async;
 use futures_io::{AsyncRead, AsyncWrite};
 use smtp_async_std::{Connection, Error, Phase, Security};
-use smtp_proto::command::{Outcome, RecipientStatus};
+use smtp_proto::command::RecipientStatus;
 use smtp_proto::error::ProtocolError;
 use support::Peer;
-use support::cut::{BROKEN, PASS, arming_server, config, first_status, serve, two_mails};
+use support::cut::{
+    BROKEN, PASS, arming_server, assert_refused_with_552, config, first_status,
+    refusing_after_a_failed_write, serve, two_mails,
+};
 use watched::{Watched, cut_mid_write};
 
 /// Mail 2's recipients when the transmit must outgrow a Unix socket's buffer (a few
@@ -265,31 +268,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for FailingWrites<S> {
 /// decides the mail: rejected, not a write error.
 #[async_std::test]
 async fn a_refusal_read_over_tls_after_a_failed_write_stays_a_refusal() {
-    let pki = support::TestPki::new();
-    let (listener, port) = support::listener();
-    let failing = Arc::new(AtomicUsize::new(PASS));
-    let arm = failing.clone();
-    let (failed, write_failed) = mpsc::channel();
-    let server_config = pki.server.clone();
-    let server = std::thread::spawn(move || {
-        let (socket, _) = listener.accept().unwrap();
-        let mut peer = Peer::new(support::accept_tls(&server_config, socket));
-        peer.greet_ehlo(&["PIPELINING"]);
-        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
-        arm.store(BROKEN, Ordering::SeqCst);
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
-        write_failed.recv().unwrap();
-        peer.send("552 5.3.4 not today\r\n");
-    });
+    let (config, port, failing, failed, server) = refusing_after_a_failed_write();
     let socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let config = config("localhost", Security::ImplicitTls, Duration::from_secs(60))
-        .tls(
-            smtp_async_std::TlsConfig::new()
-                .root_certificates_pem(pki.ca_pem.as_bytes())
-                .unwrap(),
-        )
-        .build()
-        .unwrap();
     let transport = FailingWrites {
         inner: Async::new(socket).unwrap(),
         failing,
@@ -302,13 +282,5 @@ async fn a_refusal_read_over_tls_after_a_failed_write_stays_a_refusal() {
     let result = connection.send_mail(envelope, body).await;
     drop(connection);
     server.join().unwrap();
-    let report = match &result {
-        Ok(Ok(report)) => report,
-        Err(error) => error.reports().first().expect("a report"),
-        Ok(Err(refused)) => panic!("refused before sending: {refused}"),
-    };
-    assert_eq!(report.outcome(), Outcome::Rejected, "{result:?}");
-    let (_, recipient) = report.recipients().next().expect("a recipient");
-    let verdict = recipient.data_reply().map(|r| r.code().get());
-    assert_eq!(verdict, Some(552), "{result:?}");
+    assert_refused_with_552(&result);
 }

@@ -18,9 +18,12 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use smtp_blocking::{Connection, Error, Phase, Security};
-use smtp_proto::command::{Outcome, RecipientStatus};
-use support::cut::{BROKEN, PASS, arming_server, config, first_status, serve, two_mails};
-use support::{Peer, TestPki};
+use smtp_proto::command::RecipientStatus;
+use support::Peer;
+use support::cut::{
+    BROKEN, PASS, arming_server, assert_refused_with_552, config, first_status,
+    refusing_after_a_failed_write, serve, two_mails,
+};
 
 /// About 1 MB of RCPT lines, far more than a Unix socket holds (a few hundred KiB): the
 /// socket accepts the end of data and the start of mail 2's envelope, then blocks until
@@ -188,33 +191,10 @@ impl Write for FailingWrites {
 /// decides the mail: rejected, not a write error.
 #[test]
 fn a_refusal_read_over_tls_after_a_failed_write_stays_a_refusal() {
-    let pki = TestPki::new();
-    let (listener, port) = support::listener();
-    let failing = Arc::new(AtomicUsize::new(PASS));
-    let arm = failing.clone();
-    let (failed, write_failed) = mpsc::channel();
-    let server_config = pki.server.clone();
-    let server = std::thread::spawn(move || {
-        let (socket, _) = listener.accept().unwrap();
-        let mut peer = Peer::new(support::accept_tls(&server_config, socket));
-        peer.greet_ehlo(&["PIPELINING"]);
-        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
-        arm.store(BROKEN, Ordering::SeqCst);
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
-        write_failed.recv().unwrap();
-        peer.send("552 5.3.4 not today\r\n");
-    });
+    let (config, port, failing, failed, server) = refusing_after_a_failed_write();
     let socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
     socket
         .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let config = config("localhost", Security::ImplicitTls, Duration::from_secs(60))
-        .tls(
-            smtp_blocking::TlsConfig::new()
-                .root_certificates_pem(pki.ca_pem.as_bytes())
-                .unwrap(),
-        )
-        .build()
         .unwrap();
     let transport = FailingWrites {
         inner: socket,
@@ -226,13 +206,5 @@ fn a_refusal_read_over_tls_after_a_failed_write_stays_a_refusal() {
     let result = connection.send_mail(envelope, body);
     drop(connection);
     server.join().unwrap();
-    let report = match &result {
-        Ok(Ok(report)) => report,
-        Err(error) => error.reports().first().expect("a report"),
-        Ok(Err(refused)) => panic!("refused before sending: {refused}"),
-    };
-    assert_eq!(report.outcome(), Outcome::Rejected, "{result:?}");
-    let (_, recipient) = report.recipients().next().expect("a recipient");
-    let verdict = recipient.data_reply().map(|r| r.code().get());
-    assert_eq!(verdict, Some(552), "{result:?}");
+    assert_refused_with_552(&result);
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use smtp_adapter::{ConnectionConfig, ConnectionConfigBuilder, Error, Security, TlsConfig};
 use smtp_proto::client::{ClientConfig, Timeouts};
-use smtp_proto::command::{Envelope, MailBody, RecipientStatus};
+use smtp_proto::command::{Envelope, LogicError, MailBody, MailReport, Outcome, RecipientStatus};
 
 use super::{Peer, TestPki, accept_tls, listener};
 
@@ -121,4 +121,55 @@ pub fn arming_server(tls: bool) -> (ConnectionConfig, u16, Arc<AtomicUsize>, Joi
         .build()
         .unwrap();
     (config, port, state, server)
+}
+
+/// A loopback server over implicit TLS for mail 1 that sets its flag to [`BROKEN`] just
+/// before its 354, then, once the client's transport says on the channel that the body
+/// write failed, refuses the message with 552 and closes. Returns the client's
+/// configuration, the port, the flag, and the sender for the transport.
+pub fn refusing_after_a_failed_write() -> (
+    ConnectionConfig,
+    u16,
+    Arc<AtomicUsize>,
+    mpsc::Sender<()>,
+    JoinHandle<()>,
+) {
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let failing = Arc::new(AtomicUsize::new(PASS));
+    let arm = failing.clone();
+    let (failed, write_failed) = mpsc::channel();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        let mut peer = Peer::new(accept_tls(&server_config, socket));
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        arm.store(BROKEN, Ordering::SeqCst);
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        write_failed.recv().unwrap();
+        peer.send("552 5.3.4 not today\r\n");
+    });
+    let config = config("localhost", Security::ImplicitTls, Duration::from_secs(60))
+        .tls(
+            TlsConfig::new()
+                .root_certificates_pem(pki.ca_pem.as_bytes())
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    (config, port, failing, failed, server)
+}
+
+/// Asserts that the 552 decided the mail: rejected, with it as the recipient's verdict.
+pub fn assert_refused_with_552(result: &Result<Result<MailReport, LogicError>, Error>) {
+    let report = match result {
+        Ok(Ok(report)) => report,
+        Err(error) => error.reports().first().expect("a report"),
+        Ok(Err(refused)) => panic!("refused before sending: {refused}"),
+    };
+    assert_eq!(report.outcome(), Outcome::Rejected, "{result:?}");
+    let (_, recipient) = report.recipients().next().expect("a recipient");
+    let verdict = recipient.data_reply().map(|r| r.code().get());
+    assert_eq!(verdict, Some(552), "{result:?}");
 }
