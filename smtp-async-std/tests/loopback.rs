@@ -1,8 +1,10 @@
 //! The futures-io adapter over real loopback sockets, on async-std: STARTTLS and implicit
-//! TLS with real handshakes against a test CA, response injection, certificate failure, an
-//! idle 421, real-time deadlines on async-io's timer, a streamed body, cancellation, LMTP
-//! over a Unix socket, transaction options changed between mails, close_notify on QUIT, a
-//! TLS close without it.
+//! TLS with real handshakes against a test CA, response injection (in the 220's packet and
+//! after the ClientHello), STARTTLS required but not offered, certificate failure, a client
+//! certificate, an idle 421, real-time deadlines, one write per pipelined group, a body
+//! read through a fixed buffer, many mails, LMTP over a Unix socket, a caller's own stream,
+//! transaction options changed between mails, close_notify on QUIT, a TLS close without it.
+//! Cancellation too.
 //! The servers are std threads (the blocking adapter's test support), so nothing here
 //! needs one runtime or another.
 
@@ -10,15 +12,18 @@
 mod support;
 
 use std::io::{Read, Write};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures_lite::FutureExt;
-use smtp_async_std::{Connection, ConnectionConfig, Security, TlsConfig, connect_send_quit};
+use smtp_async_std::{Connection, ConnectionConfig, Error, Security, TlsConfig, connect_send_quit};
 use smtp_proto::auth::{Credentials, Mechanism};
 use smtp_proto::client::Timeouts;
 use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, StreamedBody, TransactionOptions};
 use smtp_proto::error::ProtocolError;
-use support::{Peer, TestPki, accept_tls, listener};
+use support::{Peer, TestPki, accept_tls, assert_only_tls_records, listener};
 
 fn config(port: u16, security: Security) -> smtp_async_std::ConnectionConfigBuilder {
     ConnectionConfig::builder("127.0.0.1")
@@ -180,6 +185,87 @@ async fn an_untrusted_certificate_fails_the_handshake() {
 }
 
 #[async_std::test]
+async fn injection_after_the_client_hello_fails_the_handshake_and_only_tls_is_written() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["STARTTLS"]);
+        peer.expect("STARTTLS\r\n");
+        peer.send("220 go ahead\r\n");
+        let mut hello = vec![0u8; 5];
+        peer.stream.read_exact(&mut hello).unwrap();
+        peer.send("250-mx.test\r\n250 AUTH PLAIN\r\n");
+        let mut written = hello;
+        written.extend(peer.rest());
+        written
+    });
+    let config = config(port, Security::StartTlsRequired)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert!(matches!(error, Error::Tls { .. }), "{error}");
+    // Every octet after STARTTLS is a TLS record: the ClientHello, maybe an alert.
+    assert_only_tls_records(&server.join().unwrap());
+}
+
+#[async_std::test]
+async fn starttls_required_but_not_offered_sends_nothing_more() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING", "AUTH PLAIN"]);
+        peer.rest()
+    });
+    let config = config(port, Security::StartTlsRequired)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::StartTlsUnavailable(None)),
+        "{error}"
+    );
+    let after = server.join().unwrap();
+    assert!(
+        after.is_empty(),
+        "the client wrote {:?}",
+        String::from_utf8_lossy(&after)
+    );
+}
+
+#[async_std::test]
+async fn a_client_certificate_is_presented() {
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let server_config = pki.server_requiring_client_auth();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        let tls = accept_tls(&server_config, socket);
+        assert_eq!(tls.conn.peer_certificates().map(<[_]>::len), Some(1));
+        let mut peer = Peer::new(tls);
+        peer.greet_ehlo(&[]);
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let (chain, key) = pki.client_certificate();
+    let tls = trusting(&pki)
+        .client_certificate_pem(chain.as_bytes(), key.as_bytes())
+        .unwrap();
+    let config = config(port, Security::ImplicitTls)
+        .tls(tls)
+        .build()
+        .unwrap();
+    let connection = Connection::connect(&config).await.unwrap();
+    assert!(connection.established().unwrap().tls);
+    connection.quit().await.unwrap();
+    server.join().unwrap();
+}
+
+#[async_std::test]
 async fn an_idle_421_is_reported_before_the_next_command_is_written() {
     let (listener, port) = listener();
     let (connected, wait) = std::sync::mpsc::channel::<()>();
@@ -241,6 +327,34 @@ async fn a_dripping_greeting_times_out_on_the_deadline() {
     server.join().unwrap();
 }
 
+/// A zero deadline is a timeout at once.
+#[async_std::test]
+async fn a_zero_deadline_times_out_at_once() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        drop(socket);
+    });
+    let mut core = config(port, Security::None)
+        .build()
+        .unwrap()
+        .client_config();
+    core.timeouts = Timeouts::uniform(Duration::ZERO);
+    let config = config(port, Security::None)
+        .client_config(core)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::Timeout { .. })),
+        "{error}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(400));
+    server.join().unwrap();
+}
+
 /// A `send` dropped mid-way (here by a race with a timer) leaves the connection unusable,
 /// never out of step.
 #[async_std::test]
@@ -298,9 +412,12 @@ async fn many_mails_pipelined_in_order() {
     let first = results.next().await.unwrap().unwrap().unwrap();
     assert_eq!(first.outcome(), Outcome::Delivered);
     match results.next().await.unwrap() {
-        Ok(Ok(report)) => assert_eq!(report.outcome(), Outcome::Rejected),
-        Ok(Err(_)) => {}
-        Err(error) => panic!("{error}"),
+        Ok(Ok(report)) => {
+            assert_eq!(report.outcome(), Outcome::Rejected);
+            let (_, status) = report.recipients().next().unwrap();
+            assert_eq!(status.rcpt_reply().map(|r| r.code().get()), Some(550));
+        }
+        other => panic!("the second mail is a refusal, not {other:?}"),
     }
     assert!(results.next().await.is_none());
     drop(results);
@@ -311,7 +428,7 @@ async fn many_mails_pipelined_in_order() {
 
 #[cfg(unix)]
 #[async_std::test]
-async fn lmtp_over_a_unix_socket() {
+async fn lmtp_over_a_unix_socket_reports_each_recipient() {
     use std::os::unix::net::UnixListener;
     let dir = std::env::temp_dir().join(format!("smtp-async-std-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -324,10 +441,11 @@ async fn lmtp_over_a_unix_socket() {
         peer.send("220 lmtp.test LMTP\r\n");
         peer.expect("LHLO client.test\r\n");
         peer.send("250-lmtp.test\r\n250 PIPELINING\r\n");
-        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<c@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
         peer.expect("hi\r\n.\r\n");
-        peer.send("250 2.0.0 <b@y.test> delivered\r\n");
+        // One verdict per recipient (RFC 2033 §4.2).
+        peer.send("250 2.0.0 <b@y.test> delivered\r\n452 4.2.2 <c@y.test> over quota\r\n");
         peer.expect("QUIT\r\n");
         peer.send("221 bye\r\n");
     });
@@ -335,13 +453,235 @@ async fn lmtp_over_a_unix_socket() {
         .client_id("client.test".parse().unwrap())
         .build()
         .unwrap();
-    let report = connect_send_quit(&config, envelope(), MailBody::bytes(&b"hi\r\n"[..]))
+    let envelope = Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap(), "<c@y.test>".parse().unwrap()],
+    )
+    .unwrap();
+    let report = connect_send_quit(&config, envelope, MailBody::bytes(&b"hi\r\n"[..]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Partial);
+    let verdicts: Vec<_> = report
+        .recipients()
+        .map(|(to, status)| (to.to_string(), status.data_reply().map(|r| r.code().get())))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("<b@y.test>".to_string(), Some(250)),
+            ("<c@y.test>".to_string(), Some(452))
+        ]
+    );
+    server.join().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Bring your own stream: a transport that is not one of the runtime's sockets (any
+/// futures-io `AsyncRead + AsyncWrite`), with STARTTLS and a real handshake over it,
+/// certificate verified.
+#[async_std::test]
+async fn a_callers_stream_carries_starttls_with_a_real_handshake() {
+    use futures_lite::{AsyncRead, AsyncWrite};
+    struct Opaque(async_std::net::TcpStream);
+    impl AsyncRead for Opaque {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<std::io::Result<usize>> {
+            Pin::new(&mut self.0).poll_read(cx, buf)
+        }
+    }
+    impl AsyncWrite for Opaque {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            Pin::new(&mut self.0).poll_write(cx, buf)
+        }
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.0).poll_flush(cx)
+        }
+        fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.0).poll_close(cx)
+        }
+    }
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING", "STARTTLS"]);
+        peer.expect("STARTTLS\r\n");
+        peer.send("220 2.0.0 go ahead\r\n");
+        let mut peer = Peer::new(accept_tls(&server_config, peer.into_inner()));
+        peer.ehlo(&["PIPELINING"]);
+        peer.expect("NOOP\r\n");
+        peer.send("250 ok\r\n");
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let socket = async_std::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let config = config(2525, Security::StartTlsRequired)
+        .tls(trusting(&pki))
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect_with_stream(Opaque(socket), &config)
+        .await
+        .unwrap();
+    assert!(connection.established().unwrap().tls);
+    assert!(connection.tls_info().unwrap().version.is_some());
+    let reply = connection.send(Noop::default()).await.unwrap().unwrap();
+    assert_eq!(reply.code().get(), 250);
+    connection.quit().await.unwrap();
+    server.join().unwrap();
+}
+
+/// Records every write the client makes, to see how the octets were grouped.
+struct Recording {
+    inner: async_std::net::TcpStream,
+    writes: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+impl futures_lite::AsyncRead for Recording {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl futures_lite::AsyncWrite for Recording {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = &poll {
+            self.writes.lock().unwrap().push(buf[..*n].to_vec());
+        }
+        poll
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_close(cx)
+    }
+}
+
+#[async_std::test]
+async fn a_pipelined_group_leaves_in_one_write() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<c@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n550 no\r\n354 go\r\n");
+        peer.expect("hi\r\n.\r\n");
+        peer.send("250 queued\r\n");
+    });
+    let writes = Arc::new(Mutex::new(Vec::new()));
+    let transport = Recording {
+        inner: async_std::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap(),
+        writes: writes.clone(),
+    };
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect_with_stream(transport, &config)
+        .await
+        .unwrap();
+    let envelope = Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap(), "<c@y.test>".parse().unwrap()],
+    )
+    .unwrap();
+    let report = connection
+        .send_mail(envelope, MailBody::bytes(&b"hi\r\n"[..]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.delivered_count(), 1);
+    server.join().unwrap();
+    let writes = writes.lock().unwrap();
+    let group = b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<c@y.test>\r\nDATA\r\n";
+    assert!(writes.iter().any(|w| w == group), "writes: {writes:?}");
+}
+
+/// A reader that records the largest read it was asked for, to show the body is read
+/// through a fixed buffer.
+struct Generated {
+    left: usize,
+    largest_read: Arc<Mutex<usize>>,
+}
+
+impl futures_lite::AsyncRead for Generated {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let mut largest = self.largest_read.lock().unwrap();
+        *largest = (*largest).max(buf.len());
+        drop(largest);
+        let n = buf.len().min(self.left);
+        let line = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-\n";
+        for (slot, byte) in buf[..n].iter_mut().zip(line.iter().cycle()) {
+            *slot = *byte;
+        }
+        self.left -= n;
+        Poll::Ready(Ok(n))
+    }
+}
+
+#[async_std::test]
+async fn a_streamed_body_is_read_through_a_fixed_buffer() {
+    const SIZE: usize = 1 << 20;
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        // LF became CRLF: 64 octets per line become 65.
+        let mut received = 0;
+        let mut tail = Vec::new();
+        while !tail.ends_with(b"\r\n.\r\n") {
+            let mut buf = vec![0; 8192];
+            let n = peer.stream.read(&mut buf).unwrap();
+            assert!(n > 0);
+            received += n;
+            tail.extend_from_slice(&buf[..n]);
+            let keep = tail.len().saturating_sub(5);
+            tail.drain(..keep);
+        }
+        peer.send("250 queued\r\n");
+        received
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let largest = Arc::new(Mutex::new(0));
+    let reader = Generated {
+        left: SIZE,
+        largest_read: largest.clone(),
+    };
+    let report = connection
+        .send_mail_streamed(envelope(), reader, StreamedBody::default())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(report.outcome(), Outcome::Delivered);
-    server.join().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(server.join().unwrap(), SIZE / 64 * 65 + 3);
+    assert!(*largest.lock().unwrap() <= 16 * 1024);
 }
 
 #[async_std::test]

@@ -1,11 +1,14 @@
 //! The blocking adapter over real loopback sockets: STARTTLS and implicit TLS with real
-//! handshakes against a test CA, response injection, certificate failure, an idle 421,
-//! real-time deadlines, a streamed body, many mails, LMTP over a Unix socket, transaction
-//! options changed between mails, close_notify on QUIT, a TLS close without it.
+//! handshakes against a test CA, response injection (in the 220's packet and after the
+//! ClientHello), STARTTLS required but not offered, certificate failure, a client
+//! certificate, an idle 421, real-time deadlines, one write per pipelined group, a body
+//! read through a fixed buffer, many mails, LMTP over a Unix socket, a caller's own stream,
+//! transaction options changed between mails, close_notify on QUIT, a TLS close without it.
 
 mod support;
 
 use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use smtp_blocking::{Connection, ConnectionConfig, Error, Security, TlsConfig, connect_send_quit};
@@ -13,7 +16,7 @@ use smtp_proto::auth::{Credentials, Mechanism};
 use smtp_proto::client::Timeouts;
 use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, StreamedBody, TransactionOptions};
 use smtp_proto::error::ProtocolError;
-use support::{Peer, TestPki, accept_tls, listener};
+use support::{Peer, TestPki, accept_tls, assert_only_tls_records, listener};
 
 fn config(port: u16, security: Security) -> smtp_blocking::ConnectionConfigBuilder {
     ConnectionConfig::builder("127.0.0.1")
@@ -78,7 +81,7 @@ fn starttls_auth_and_a_mail_over_a_real_handshake() {
 }
 
 #[test]
-fn implicit_tls_connect_send_quit_with_a_streamed_body() {
+fn implicit_tls_with_a_streamed_body() {
     let pki = TestPki::new();
     let (listener, port) = listener();
     let server_config = pki.server.clone();
@@ -172,6 +175,87 @@ fn an_untrusted_certificate_fails_the_handshake() {
         panic!("expected a TLS error, got {error}");
     };
     assert_eq!(server_name, "127.0.0.1");
+    server.join().unwrap();
+}
+
+#[test]
+fn injection_after_the_client_hello_fails_the_handshake_and_only_tls_is_written() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["STARTTLS"]);
+        peer.expect("STARTTLS\r\n");
+        peer.send("220 go ahead\r\n");
+        let mut hello = vec![0u8; 5];
+        peer.stream.read_exact(&mut hello).unwrap();
+        peer.send("250-mx.test\r\n250 AUTH PLAIN\r\n");
+        let mut written = hello;
+        written.extend(peer.rest());
+        written
+    });
+    let config = config(port, Security::StartTlsRequired)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).unwrap_err();
+    assert!(matches!(error, Error::Tls { .. }), "{error}");
+    // Every octet after STARTTLS is a TLS record: the ClientHello, maybe an alert.
+    assert_only_tls_records(&server.join().unwrap());
+}
+
+#[test]
+fn starttls_required_but_not_offered_sends_nothing_more() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING", "AUTH PLAIN"]);
+        peer.rest()
+    });
+    let config = config(port, Security::StartTlsRequired)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .credentials(Credentials::password("tim", "secret"))
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).unwrap_err();
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::StartTlsUnavailable(None)),
+        "{error}"
+    );
+    let after = server.join().unwrap();
+    assert!(
+        after.is_empty(),
+        "the client wrote {:?}",
+        String::from_utf8_lossy(&after)
+    );
+}
+
+#[test]
+fn a_client_certificate_is_presented() {
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let server_config = pki.server_requiring_client_auth();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        let tls = accept_tls(&server_config, socket);
+        assert_eq!(tls.conn.peer_certificates().map(<[_]>::len), Some(1));
+        let mut peer = Peer::new(tls);
+        peer.greet_ehlo(&[]);
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let (chain, key) = pki.client_certificate();
+    let tls = trusting(&pki)
+        .client_certificate_pem(chain.as_bytes(), key.as_bytes())
+        .unwrap();
+    let config = config(port, Security::ImplicitTls)
+        .tls(tls)
+        .build()
+        .unwrap();
+    let connection = Connection::connect(&config).unwrap();
+    assert!(connection.established().unwrap().tls);
+    connection.quit().unwrap();
     server.join().unwrap();
 }
 
@@ -297,9 +381,12 @@ fn many_mails_pipelined_in_order() {
     let first = results[0].as_ref().unwrap().as_ref().unwrap();
     assert_eq!(first.outcome(), Outcome::Delivered);
     match &results[1] {
-        Ok(Ok(report)) => assert_eq!(report.outcome(), Outcome::Rejected),
-        Ok(Err(_)) => {}
-        Err(error) => panic!("{error}"),
+        Ok(Ok(report)) => {
+            assert_eq!(report.outcome(), Outcome::Rejected);
+            let (_, status) = report.recipients().next().unwrap();
+            assert_eq!(status.rcpt_reply().map(|r| r.code().get()), Some(550));
+        }
+        other => panic!("the second mail is a refusal, not {other:?}"),
     }
     assert!(connection.is_usable());
     connection.quit().unwrap();
@@ -308,7 +395,7 @@ fn many_mails_pipelined_in_order() {
 
 #[cfg(unix)]
 #[test]
-fn lmtp_over_a_unix_socket() {
+fn lmtp_over_a_unix_socket_reports_each_recipient() {
     use std::os::unix::net::UnixListener;
     let dir = std::env::temp_dir().join(format!("smtp-blocking-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -321,10 +408,11 @@ fn lmtp_over_a_unix_socket() {
         peer.send("220 lmtp.test LMTP\r\n");
         peer.expect("LHLO client.test\r\n");
         peer.send("250-lmtp.test\r\n250 PIPELINING\r\n");
-        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<c@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
         peer.expect("hi\r\n.\r\n");
-        peer.send("250 2.0.0 <b@y.test> delivered\r\n");
+        // One verdict per recipient (RFC 2033 §4.2).
+        peer.send("250 2.0.0 <b@y.test> delivered\r\n452 4.2.2 <c@y.test> over quota\r\n");
         peer.expect("QUIT\r\n");
         peer.send("221 bye\r\n");
     });
@@ -332,26 +420,42 @@ fn lmtp_over_a_unix_socket() {
         .client_id("client.test".parse().unwrap())
         .build()
         .unwrap();
-    let report = connect_send_quit(&config, envelope(), MailBody::bytes(&b"hi\r\n"[..]))
+    let envelope = Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap(), "<c@y.test>".parse().unwrap()],
+    )
+    .unwrap();
+    let report = connect_send_quit(&config, envelope, MailBody::bytes(&b"hi\r\n"[..]))
         .unwrap()
         .unwrap();
-    assert_eq!(report.outcome(), Outcome::Delivered);
+    assert_eq!(report.outcome(), Outcome::Partial);
+    let verdicts: Vec<_> = report
+        .recipients()
+        .map(|(to, status)| (to.to_string(), status.data_reply().map(|r| r.code().get())))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("<b@y.test>".to_string(), Some(250)),
+            ("<c@y.test>".to_string(), Some(452))
+        ]
+    );
     server.join().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A stream the adapter does not know (no timeouts to set, no non-blocking reads): any
-/// `Read + Write` works, and the idle check never blocks on it.
+/// Bring your own stream: a transport the adapter does not know (any `Read + Write`: no
+/// timeouts to set, no non-blocking reads), with STARTTLS and a real handshake over it,
+/// certificate verified; the idle check never blocks on it.
 #[test]
-fn any_read_write_stream_the_caller_brings() {
-    use std::io::Read;
+fn a_callers_stream_carries_starttls_with_a_real_handshake() {
     struct Opaque(std::net::TcpStream);
     impl Read for Opaque {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
             self.0.read(buf)
         }
     }
-    impl std::io::Write for Opaque {
+    impl Write for Opaque {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
             self.0.write(buf)
         }
@@ -359,24 +463,154 @@ fn any_read_write_stream_the_caller_brings() {
             self.0.flush()
         }
     }
+    let pki = TestPki::new();
     let (listener, port) = listener();
+    let server_config = pki.server.clone();
     let server = std::thread::spawn(move || {
         let mut peer = Peer::accept(&listener);
-        peer.greet_ehlo(&["PIPELINING"]);
+        peer.greet_ehlo(&["PIPELINING", "STARTTLS"]);
+        peer.expect("STARTTLS\r\n");
+        peer.send("220 2.0.0 go ahead\r\n");
+        let mut peer = Peer::new(accept_tls(&server_config, peer.into_inner()));
+        peer.ehlo(&["PIPELINING"]);
         peer.expect("NOOP\r\n");
         peer.send("250 ok\r\n");
         peer.expect("QUIT\r\n");
         peer.send("221 bye\r\n");
     });
     let socket = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let config = config(port, Security::None).build().unwrap();
+    let config = config(2525, Security::StartTlsRequired)
+        .tls(trusting(&pki))
+        .build()
+        .unwrap();
     let mut connection = Connection::connect_with_stream(Opaque(socket), &config).unwrap();
+    assert!(connection.established().unwrap().tls);
+    assert!(connection.tls_info().unwrap().version.is_some());
     connection.poll_idle();
     assert!(connection.is_usable());
     let reply = connection.send(Noop::default()).unwrap().unwrap();
     assert_eq!(reply.code().get(), 250);
     connection.quit().unwrap();
     server.join().unwrap();
+}
+
+/// Records every write the client makes, to see how the octets were grouped.
+struct Recording {
+    inner: std::net::TcpStream,
+    writes: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+impl Read for Recording {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl Write for Recording {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.writes.lock().unwrap().push(buf[..n].to_vec());
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[test]
+fn a_pipelined_group_leaves_in_one_write() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<c@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n550 no\r\n354 go\r\n");
+        peer.expect("hi\r\n.\r\n");
+        peer.send("250 queued\r\n");
+    });
+    let writes = Arc::new(Mutex::new(Vec::new()));
+    let transport = Recording {
+        inner: std::net::TcpStream::connect(("127.0.0.1", port)).unwrap(),
+        writes: writes.clone(),
+    };
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect_with_stream(transport, &config).unwrap();
+    let envelope = Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap(), "<c@y.test>".parse().unwrap()],
+    )
+    .unwrap();
+    let report = connection
+        .send_mail(envelope, MailBody::bytes(&b"hi\r\n"[..]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.delivered_count(), 1);
+    server.join().unwrap();
+    let writes = writes.lock().unwrap();
+    let group = b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<c@y.test>\r\nDATA\r\n";
+    assert!(writes.iter().any(|w| w == group), "writes: {writes:?}");
+}
+
+/// A reader that records the largest read it was asked for, to show the body is read
+/// through a fixed buffer.
+struct Generated {
+    left: usize,
+    largest_read: Arc<Mutex<usize>>,
+}
+
+impl Read for Generated {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut largest = self.largest_read.lock().unwrap();
+        *largest = (*largest).max(buf.len());
+        drop(largest);
+        let n = buf.len().min(self.left);
+        let line = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-\n";
+        for (slot, byte) in buf[..n].iter_mut().zip(line.iter().cycle()) {
+            *slot = *byte;
+        }
+        self.left -= n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_streamed_body_is_read_through_a_fixed_buffer() {
+    const SIZE: usize = 1 << 20;
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        // LF became CRLF: 64 octets per line become 65.
+        let mut received = 0;
+        let mut tail = Vec::new();
+        while !tail.ends_with(b"\r\n.\r\n") {
+            let mut buf = vec![0; 8192];
+            let n = peer.stream.read(&mut buf).unwrap();
+            assert!(n > 0);
+            received += n;
+            tail.extend_from_slice(&buf[..n]);
+            let keep = tail.len().saturating_sub(5);
+            tail.drain(..keep);
+        }
+        peer.send("250 queued\r\n");
+        received
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).unwrap();
+    let largest = Arc::new(Mutex::new(0));
+    let reader = Generated {
+        left: SIZE,
+        largest_read: largest.clone(),
+    };
+    let report = connection
+        .send_mail_streamed(envelope(), reader, StreamedBody::default())
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+    assert_eq!(server.join().unwrap(), SIZE / 64 * 65 + 3);
+    assert!(*largest.lock().unwrap() <= 16 * 1024);
 }
 
 #[test]

@@ -141,7 +141,7 @@ async fn a_next_dropped_while_reading_goes_on_where_it_stopped() {
 /// The `Stream` made by `unfold` keeps the `next` future it runs: a `next()` on it dropped
 /// mid-write loses nothing, and the mail is delivered whole.
 #[tokio::test(start_paused = true)]
-async fn a_stream_of_results_resumes_a_write_cut_by_a_timeout() {
+async fn a_stream_of_results_resumes_a_write_cut_mid_way() {
     use futures_lite::{StreamExt, stream};
 
     let (mut connection, peer) = connected(PIPE, &["PIPELINING"]).await;

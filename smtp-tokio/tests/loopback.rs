@@ -1,13 +1,18 @@
-//! The adapter over real loopback sockets: STARTTLS with a real handshake against a test
-//! CA, response injection, certificate failure, an idle 421, cancellation, transaction
-//! options changed between mails, close_notify on QUIT, a TLS close without it.
+//! The adapter over real loopback sockets: STARTTLS and implicit TLS with real handshakes
+//! against a test CA, response injection (in the 220's packet and after the ClientHello),
+//! STARTTLS required but not offered, certificate failure, a client certificate, an idle
+//! 421, real-time deadlines, cancellation, many mails, a caller's own stream, transaction
+//! options changed between mails, close_notify on QUIT, a TLS close without it. One write
+//! per pipelined group, a body read through a fixed buffer and LMTP over a Unix socket are
+//! in `streams.rs`.
 
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use smtp_proto::auth::{Credentials, Mechanism};
-use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, TransactionOptions};
+use smtp_proto::client::Timeouts;
+use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, StreamedBody, TransactionOptions};
 use smtp_proto::error::ProtocolError;
 use smtp_tokio::{Connection, ConnectionConfig, Error, Security, TlsConfig};
 use support::{Peer, TestPki};
@@ -25,6 +30,13 @@ async fn listener() -> (TcpListener, u16) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     (listener, port)
+}
+
+fn trusting(pki: &TestPki) -> TlsConfig {
+    TlsConfig::new()
+        .root_certificates_pem(pki.ca_pem.as_bytes())
+        .unwrap()
+        .server_name("localhost")
 }
 
 fn envelope() -> Envelope {
@@ -196,6 +208,102 @@ async fn an_idle_421_is_reported_before_the_next_command_is_written() {
     );
 }
 
+/// tokio's timer enforces the core's deadline in real time; a server dripping one byte
+/// every 300 ms cannot stretch it.
+#[tokio::test]
+async fn a_dripping_greeting_times_out_on_the_deadline() {
+    let (listener, port) = listener().await;
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        for byte in b"220 mx.test slow\r\n" {
+            if socket.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    });
+    let config = config(port, Security::None)
+        .timeouts(Timeouts::uniform(Duration::from_secs(1)))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = Connection::connect(&config).await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::Timeout { .. })),
+        "{error}"
+    );
+    assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    server.abort();
+}
+
+/// A zero deadline is a timeout at once.
+#[tokio::test]
+async fn a_zero_deadline_times_out_at_once() {
+    let (listener, port) = listener().await;
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        drop(socket);
+    });
+    let config = config(port, Security::None)
+        .timeouts(Timeouts::uniform(Duration::ZERO))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::Timeout { .. })),
+        "{error}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(400));
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn many_mails_pipelined_in_order() {
+    let (listener, port) = listener().await;
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut peer = Peer::new(socket);
+        peer.greet_ehlo(&["PIPELINING"]).await;
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.expect("one\r\n.\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 queued 1\r\n250 ok\r\n550 no such user\r\n503 no recipients\r\n")
+            .await;
+        peer.expect("RSET\r\n").await;
+        peer.send("250 reset\r\n").await;
+        peer.expect("QUIT\r\n").await;
+        peer.send("221 bye\r\n").await;
+    });
+    let config = config(port, Security::None).build().unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let mails = vec![
+        (envelope(), MailBody::bytes(&b"one\r\n"[..])),
+        (envelope(), MailBody::bytes(&b"two\r\n"[..])),
+    ];
+    let mut results = connection.send_all_mails(mails);
+    let first = results.next().await.unwrap().unwrap().unwrap();
+    assert_eq!(first.outcome(), Outcome::Delivered);
+    match results.next().await.unwrap() {
+        Ok(Ok(report)) => {
+            assert_eq!(report.outcome(), Outcome::Rejected);
+            let (_, status) = report.recipients().next().unwrap();
+            assert_eq!(status.rcpt_reply().map(|r| r.code().get()), Some(550));
+        }
+        other => panic!("the second mail is a refusal, not {other:?}"),
+    }
+    assert!(results.next().await.is_none());
+    drop(results);
+    assert!(connection.is_usable());
+    connection.quit().await.unwrap();
+    server.await.unwrap();
+}
+
 #[tokio::test]
 async fn a_cancelled_command_leaves_the_connection_unusable_not_out_of_step() {
     let (listener, port) = listener().await;
@@ -225,7 +333,7 @@ async fn a_cancelled_command_leaves_the_connection_unusable_not_out_of_step() {
 }
 
 #[tokio::test]
-async fn implicit_tls_connect_send_quit() {
+async fn implicit_tls_with_a_streamed_body() {
     let pki = TestPki::new();
     let (listener, port) = listener().await;
     let acceptor = pki.acceptor.clone();
@@ -236,7 +344,8 @@ async fn implicit_tls_connect_send_quit() {
         peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
             .await;
         peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
-        peer.expect("hi\r\n.\r\n").await;
+        peer.expect("Subject: streamed\r\n\r\nline one\r\n..two\r\n.\r\n")
+            .await;
         peer.send("250 queued\r\n").await;
         peer.expect("QUIT\r\n").await;
         peer.send("221 bye\r\n").await;
@@ -245,19 +354,20 @@ async fn implicit_tls_connect_send_quit() {
         peer.stream.read_to_end(&mut rest).await.unwrap();
         assert!(rest.is_empty());
     });
-    let tls = TlsConfig::new()
-        .root_certificates_pem(pki.ca_pem.as_bytes())
-        .unwrap();
     let config = config(port, Security::ImplicitTls)
-        .tls(tls)
+        .tls(trusting(&pki))
         .build()
         .unwrap();
-    let body = MailBody::bytes(&b"hi\r\n"[..]);
-    let report = smtp_tokio::connect_send_quit(&config, envelope(), body)
+    let mut connection = Connection::connect(&config).await.unwrap();
+    assert!(connection.session().is_tls());
+    let body = &b"Subject: streamed\r\n\r\nline one\r\n.two\r\n"[..];
+    let report = connection
+        .send_mail_streamed(envelope(), body, StreamedBody::default())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(report.outcome(), Outcome::Delivered);
+    connection.quit().await.unwrap();
     server.await.unwrap();
 }
 

@@ -43,6 +43,32 @@ fn every_transcript_replays_over_the_mock() {
     }
 }
 
+/// The script's waits pass on tokio's paused clock: a reply 299 s after the start is in
+/// time for the greeting's 300 s, one at 301 s is not, and neither run sleeps.
+#[test]
+fn deadlines_pass_on_the_mock_clock() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let silent = "> greeting\n@+299s\nS: 220 late but in time\n= ok 220\n";
+    let script = Script::parse("t.smtp", silent).unwrap();
+    runtime
+        .block_on(replay(&script, &mut Mocked::new(&script, Delivery::Lines)))
+        .unwrap();
+    let late = "> greeting\n@+301s\nS: 220 too late\n= fatal timeout greeting\n";
+    let script = Script::parse("t.smtp", late).unwrap();
+    let virtual_start = runtime.block_on(async { tokio::time::Instant::now() });
+    runtime
+        .block_on(replay(&script, &mut Mocked::new(&script, Delivery::Bytes)))
+        .unwrap();
+    let passed = runtime.block_on(async { virtual_start.elapsed() });
+    assert_eq!(passed.as_secs(), 300, "{passed:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
 /// A connection over the mock playing one script.
 struct Mocked {
     connection: Connection,

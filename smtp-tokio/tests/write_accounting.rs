@@ -1,7 +1,8 @@
 //! A write cut after mail 1's end of data left, in the transmit that carries mail 2's
 //! pipelined envelope: mail 1 is uncertain (the server may have it), never "not sent",
-//! whether the cut is a dropped future over plain TCP or a socket error under TLS (rustls
-//! reports the error alone after records of the call's plaintext left). And a refusal
+//! whether the cut is a dropped future, the write deadline, a transport error, or a
+//! transport error under TLS (rustls reports the error alone after records of the call's
+//! plaintext left). And a refusal
 //! the server sends over TLS after the body write failed still decides the mail.
 mod support;
 
@@ -11,10 +12,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use smtp_proto::client::ClientConfig;
+use smtp_proto::client::{ClientConfig, Timeouts};
 use smtp_proto::command::{Envelope, MailBody, Outcome, RecipientStatus};
 use smtp_proto::error::ProtocolError;
-use smtp_tokio::{Connection, ConnectionConfig, Security, TlsConfig};
+use smtp_tokio::{Connection, ConnectionConfig, Error, Phase, Security, TlsConfig};
 use support::{Peer, TestPki};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, DuplexStream, ReadBuf};
 use tokio::sync::oneshot;
@@ -68,10 +69,114 @@ async fn a_dropped_write_cut_after_the_end_of_data_is_uncertain() {
     assert_eq!(statuses[0], vec![RecipientStatus::Uncertain]);
 }
 
-/// 0: pass; 1: armed, the next write passes and arms 2; 2: every write fails.
+/// The server stops reading after its 354: the transmit that carries mail 1's end of data
+/// and mail 2's envelope blocks until the write deadline (tokio's paused clock).
+#[tokio::test(start_paused = true)]
+async fn a_write_deadline_after_the_end_of_data_is_uncertain() {
+    let (client, server) = tokio::io::duplex(4 * 1024);
+    let greet = tokio::spawn(async move {
+        let mut peer = Peer::new(server);
+        peer.greet_ehlo(&["PIPELINING"]).await;
+        peer
+    });
+    let config = ConnectionConfig::builder("mx.test")
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .timeouts(Timeouts {
+            write: Duration::from_secs(60),
+            ..Timeouts::RFC5321
+        })
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect_with_stream(client, &config)
+        .await
+        .unwrap();
+    let (resume, resumed) = oneshot::channel::<()>();
+    let server = support::serve_after_354(greet.await.unwrap(), resumed, false);
+    let start = tokio::time::Instant::now();
+    let mut results = connection.send_all_mails(two_mails(400));
+    let error = results.next().await.expect("a result").unwrap_err();
+    assert!(
+        matches!(
+            error.cause(),
+            Error::Timeout {
+                phase: Phase::Write
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(start.elapsed().as_secs(), 60);
+    let status = first_status(&error);
+    drop(results);
+    drop(connection);
+    resume.send(()).unwrap();
+    let received = server.await.unwrap();
+    assert!(
+        received.starts_with(b"hello\r\n.\r\nMAIL FROM:<a@x.test>\r\n"),
+        "the server got the end of data"
+    );
+    assert_eq!(status, Some(RecipientStatus::Uncertain));
+}
+
+/// The transport breaks on the first write after the server's 354: that write passes 64
+/// octets (mail 1's end of data and the start of mail 2's envelope), every later one fails.
+#[tokio::test]
+async fn a_write_error_after_the_end_of_data_is_uncertain() {
+    let (client, server) = tokio::io::duplex(1 << 20);
+    let state = Arc::new(AtomicUsize::new(0));
+    let arm = state.clone();
+    let server = tokio::spawn(async move {
+        let mut peer = Peer::new(server);
+        peer.greet_ehlo(&["PIPELINING"]).await;
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        arm.store(1, Ordering::SeqCst);
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.rest().await
+    });
+    let config = ConnectionConfig::builder("mx.test")
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .build()
+        .unwrap();
+    let transport = Breaking {
+        inner: client,
+        state,
+        cap: 64,
+    };
+    let mut connection = Connection::connect_with_stream(transport, &config)
+        .await
+        .unwrap();
+    let mut results = connection.send_all_mails(two_mails(1000));
+    let error = results.next().await.expect("a result").unwrap_err();
+    assert!(
+        matches!(error.cause(), Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "{error}"
+    );
+    let status = first_status(&error);
+    drop(results);
+    drop(connection);
+    let received = server.await.unwrap();
+    assert_eq!(received.len(), 64);
+    assert!(
+        received.starts_with(b"hello\r\n.\r\nMAIL FROM:<a@x.test>\r\n"),
+        "the server got the end of data"
+    );
+    assert_eq!(status, Some(RecipientStatus::Uncertain));
+}
+
+/// Mail 1's recipient status, from the error that ended the batch.
+fn first_status(error: &Error) -> Option<RecipientStatus> {
+    let report = error.reports().first()?;
+    Some(report.recipients().next()?.1.status())
+}
+
+/// 0: pass; 1: armed, the next write passes at most `cap` octets and arms 2; 2: every
+/// write fails.
 struct Breaking {
     inner: DuplexStream,
     state: Arc<AtomicUsize>,
+    cap: usize,
 }
 
 impl AsyncRead for Breaking {
@@ -91,13 +196,12 @@ impl AsyncWrite for Breaking {
     ) -> Poll<std::io::Result<usize>> {
         match self.state.load(Ordering::SeqCst) {
             2 => Poll::Ready(Err(std::io::ErrorKind::ConnectionReset.into())),
-            s => {
-                let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
-                if s == 1 {
-                    if let Poll::Ready(Ok(n)) = &poll {
-                        let _ = n;
-                        self.state.store(2, Ordering::SeqCst);
-                    }
+            0 => Pin::new(&mut self.inner).poll_write(cx, buf),
+            _ => {
+                let cap = buf.len().min(self.cap);
+                let poll = Pin::new(&mut self.inner).poll_write(cx, &buf[..cap]);
+                if let Poll::Ready(Ok(_)) = &poll {
+                    self.state.store(2, Ordering::SeqCst);
                 }
                 poll
             }
@@ -152,6 +256,7 @@ async fn a_tls_write_error_after_the_end_of_data_left_is_uncertain() {
     let transport = Breaking {
         inner: client,
         state,
+        cap: usize::MAX,
     };
     let mut connection = Connection::connect_with_stream(transport, &config)
         .await

@@ -18,6 +18,10 @@ use smtp_adapter::rustls;
 pub struct TestPki {
     pub ca_pem: String,
     pub server: Arc<rustls::ServerConfig>,
+    ca: rcgen::Certificate,
+    ca_key: KeyPair,
+    leaf_der: CertificateDer<'static>,
+    leaf_key_der: Vec<u8>,
 }
 
 impl TestPki {
@@ -44,8 +48,66 @@ impl TestPki {
         Self {
             ca_pem: ca.pem(),
             server: Arc::new(server),
+            leaf_der: CertificateDer::from(leaf.der().to_vec()),
+            leaf_key_der: leaf_key.serialize_der(),
+            ca,
+            ca_key,
         }
     }
+
+    /// A client certificate this CA signed: chain PEM and key PEM.
+    pub fn client_certificate(&self) -> (String, String) {
+        let key = KeyPair::generate().unwrap();
+        let params = CertificateParams::new(vec!["client.test".into()]).unwrap();
+        let cert = params.signed_by(&key, &self.ca, &self.ca_key).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+
+    /// A server configuration that requires a client certificate signed by this CA.
+    pub fn server_requiring_client_auth(&self) -> Arc<rustls::ServerConfig> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from(self.ca.der().to_vec()))
+            .unwrap();
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider.clone(),
+        )
+        .build()
+        .unwrap();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.leaf_key_der.clone()));
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(vec![self.leaf_der.clone()], key)
+            .unwrap();
+        Arc::new(config)
+    }
+}
+
+/// Asserts that `written` is nothing but whole TLS records, a ClientHello (handshake, 0x16)
+/// first and then only handshake records or alerts (0x15): no plaintext SMTP.
+pub fn assert_only_tls_records(written: &[u8]) {
+    let mut rest = written;
+    let mut types = Vec::new();
+    while let [kind, _, _, high, low, tail @ ..] = rest {
+        let len = usize::from(*high) << 8 | usize::from(*low);
+        assert!(tail.len() >= len, "truncated record in {written:?}");
+        types.push(*kind);
+        rest = &tail[len..];
+    }
+    assert!(
+        rest.is_empty(),
+        "non-TLS octets written: {:?}",
+        String::from_utf8_lossy(rest)
+    );
+    assert_eq!(types.first(), Some(&0x16), "a ClientHello first");
+    assert!(
+        types.iter().all(|&t| t == 0x16 || t == 0x15),
+        "record types {types:?}"
+    );
 }
 
 /// A listener on an ephemeral loopback port.
