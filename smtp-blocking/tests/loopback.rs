@@ -1,9 +1,10 @@
 //! The blocking adapter over real loopback sockets: STARTTLS and implicit TLS with real
 //! handshakes against a test CA, response injection (in the 220's packet and after the
 //! ClientHello), STARTTLS required but not offered, certificate failure, a client
-//! certificate, an idle 421, real-time deadlines, one write per pipelined group, a body
-//! read through a fixed buffer, many mails, LMTP over a Unix socket, a caller's own stream,
-//! transaction options changed between mails, close_notify on QUIT, a TLS close without it.
+//! certificate, an idle 421, real-time deadlines (on a Unix socket too, plaintext and TLS),
+//! one write per pipelined group, a body read through a fixed buffer, many mails, LMTP over
+//! a Unix socket, a caller's own stream, transaction options changed between mails,
+//! close_notify on QUIT, a TLS close without it.
 
 mod support;
 
@@ -442,6 +443,54 @@ fn lmtp_over_a_unix_socket_reports_each_recipient() {
     );
     server.join().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Deadlines hold on a Unix socket, in plaintext and over TLS: the server (after the
+/// handshake) says nothing.
+#[cfg(unix)]
+#[test]
+fn a_silent_server_on_a_unix_socket_times_out_with_and_without_tls() {
+    use std::os::unix::net::UnixListener;
+    let pki = TestPki::new();
+    for tls in [false, true] {
+        let dir = std::env::temp_dir().join(format!("smtp-blocking-silent-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("smtp.sock");
+        let _ = std::fs::remove_file(&path);
+        let listener = UnixListener::bind(&path).unwrap();
+        let server_config = pki.server.clone();
+        let (done, client_done) = std::sync::mpsc::channel::<()>();
+        let server = std::thread::spawn(move || {
+            let (socket, _) = listener.accept().unwrap();
+            let held: Box<dyn Read + Send> = if tls {
+                Box::new(accept_tls(&server_config, socket))
+            } else {
+                Box::new(socket)
+            };
+            // Silent until the client gave up, or 10 s.
+            let _ = client_done.recv_timeout(Duration::from_secs(10));
+            drop(held);
+        });
+        let mut config = ConnectionConfig::unix(&path)
+            .client_id("client.test".parse().unwrap())
+            .timeouts(Timeouts::uniform(Duration::from_secs(1)));
+        if tls {
+            config = config.security(Security::ImplicitTls).tls(trusting(&pki));
+        }
+        let config = config.build().unwrap();
+        let started = Instant::now();
+        let error = Connection::connect(&config).unwrap_err();
+        let elapsed = started.elapsed();
+        assert!(
+            matches!(error.protocol(), Some(ProtocolError::Timeout { .. })),
+            "tls {tls}: {error}"
+        );
+        assert!(elapsed >= Duration::from_secs(1), "tls {tls}: {elapsed:?}");
+        assert!(elapsed < Duration::from_secs(3), "tls {tls}: {elapsed:?}");
+        done.send(()).unwrap();
+        server.join().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 /// Bring your own stream: a transport the adapter does not know (any `Read + Write`: no

@@ -1,10 +1,10 @@
 //! The adapter over real loopback sockets: STARTTLS and implicit TLS with real handshakes
 //! against a test CA, response injection (in the 220's packet and after the ClientHello),
 //! STARTTLS required but not offered, certificate failure, a client certificate, an idle
-//! 421, real-time deadlines, cancellation, many mails, a caller's own stream, transaction
-//! options changed between mails, close_notify on QUIT, a TLS close without it. One write
-//! per pipelined group, a body read through a fixed buffer and LMTP over a Unix socket are
-//! in `streams.rs`.
+//! 421, real-time deadlines (on a Unix socket too, plaintext and TLS), cancellation, many
+//! mails, a caller's own stream, transaction options changed between mails, close_notify on
+//! QUIT, a TLS close without it. One write per pipelined group, a body read through a fixed
+//! buffer and LMTP over a Unix socket are in `streams.rs`.
 
 mod support;
 
@@ -475,6 +475,51 @@ async fn a_client_certificate_is_presented() {
     assert!(connection.established().unwrap().tls);
     connection.quit().await.unwrap();
     server.await.unwrap();
+}
+
+/// Deadlines hold on a Unix socket, in plaintext and over TLS: the server (after the
+/// handshake) says nothing.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_silent_server_on_a_unix_socket_times_out_with_and_without_tls() {
+    let pki = TestPki::new();
+    for tls in [false, true] {
+        let dir = std::env::temp_dir().join(format!("smtp-tokio-silent-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("smtp.sock");
+        let _ = std::fs::remove_file(&path);
+        let listener = tokio::net::UnixListener::bind(&path).unwrap();
+        let acceptor = pki.acceptor.clone();
+        let server = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            // Holds the connection, silent, until aborted.
+            if tls {
+                let _held = acceptor.accept(socket).await.unwrap();
+                std::future::pending::<()>().await
+            } else {
+                let _held = socket;
+                std::future::pending::<()>().await
+            }
+        });
+        let mut config = ConnectionConfig::unix(&path)
+            .client_id("client.test".parse().unwrap())
+            .timeouts(Timeouts::uniform(Duration::from_secs(1)));
+        if tls {
+            config = config.security(Security::ImplicitTls).tls(trusting(&pki));
+        }
+        let config = config.build().unwrap();
+        let started = Instant::now();
+        let error = Connection::connect(&config).await.unwrap_err();
+        let elapsed = started.elapsed();
+        assert!(
+            matches!(error.protocol(), Some(ProtocolError::Timeout { .. })),
+            "tls {tls}: {error}"
+        );
+        assert!(elapsed >= Duration::from_secs(1), "tls {tls}: {elapsed:?}");
+        assert!(elapsed < Duration::from_secs(3), "tls {tls}: {elapsed:?}");
+        server.abort();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 /// Bring your own stream: an in-process tunnel (any `AsyncRead + AsyncWrite`), with STARTTLS

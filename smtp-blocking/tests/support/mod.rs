@@ -222,10 +222,10 @@ impl<S: Read + Write> Peer<S> {
 }
 
 /// TLS on the server side of `socket`, handshake completed.
-pub fn accept_tls(
+pub fn accept_tls<S: Read + Write>(
     config: &Arc<rustls::ServerConfig>,
-    mut socket: TcpStream,
-) -> rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    mut socket: S,
+) -> rustls::StreamOwned<rustls::ServerConnection, S> {
     let mut connection = rustls::ServerConnection::new(config.clone()).unwrap();
     while connection.is_handshaking() {
         connection.complete_io(&mut socket).unwrap();
