@@ -1,9 +1,9 @@
 //! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
 //! is uncertain, a close while idle is reported before anything is written, a failing body
 //! never ends the data, a silent TLS server hits the handshake deadline, a failed read ends
-//! the connection, a reset while idle is reported before anything is written, a close
-//! after the 354 leaves the mail uncertain, and QUIT reports an error unless its line
-//! left.
+//! the connection, a reset while idle is reported before anything is written, a close after
+//! the 354, or with it before a streamed body, leaves the mail uncertain, and QUIT reports
+//! an error unless its line left.
 
 #[path = "../../smtp-blocking/tests/support/mod.rs"]
 mod support;
@@ -223,6 +223,32 @@ async fn a_close_after_the_354_leaves_the_mail_uncertain() {
     .await;
     let (envelope, body) = mail();
     let error = connection.send_mail(envelope, body).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::UnexpectedEof(_))),
+        "{error}"
+    );
+    assert_eq!(error.reports()[0].outcome(), Outcome::Uncertain);
+    drop(connection);
+    assert_eq!(server.join().unwrap(), b"hi\r\n.\r\n");
+}
+
+/// The FIN comes with the 354 (one segment): the client finds the end where it would look
+/// for an early reply, before the first piece of a streamed body, and still sends the body
+/// whole; the mail is uncertain, not refused and not lost.
+#[cfg(target_os = "linux")]
+#[async_std::test]
+async fn a_close_with_the_354_before_a_streamed_body_leaves_the_mail_uncertain() {
+    let (mut connection, server) = connected(&["PIPELINING"], |mut peer| {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        support::send_and_close(&mut peer, "250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.rest()
+    })
+    .await;
+    let (envelope, _) = mail();
+    let error = connection
+        .send_mail_streamed(envelope, &b"hi\r\n"[..], StreamedBody::default())
+        .await
+        .unwrap_err();
     assert!(
         matches!(error.protocol(), Some(ProtocolError::UnexpectedEof(_))),
         "{error}"

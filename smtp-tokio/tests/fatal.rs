@@ -1,11 +1,12 @@
 //! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
 //! is uncertain, a close or a reset while idle is reported before anything is written, a
-//! close after the 354 leaves the mail uncertain, a failed read ends the connection, QUIT
-//! reports an error unless its line left, and a deadline earlier than the last is kept.
+//! close after the 354, or with it before a streamed body, leaves the mail uncertain, a
+//! failed read ends the connection, QUIT reports an error unless its line left, and a
+//! deadline earlier than the last is kept.
 
 mod support;
 
-use smtp_proto::command::{Envelope, MailBody, Noop, Outcome};
+use smtp_proto::command::{Envelope, MailBody, Noop, Outcome, StreamedBody};
 use smtp_proto::error::ProtocolError;
 use smtp_tokio::{Connection, ConnectionConfig, Security, Stream};
 use support::{Peer, connected};
@@ -210,6 +211,34 @@ async fn a_close_after_the_354_leaves_the_mail_uncertain() {
     });
     let (envelope, body) = mail();
     let error = connection.send_mail(envelope, body).await.unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::UnexpectedEof(_))),
+        "{error}"
+    );
+    assert_eq!(error.reports()[0].outcome(), Outcome::Uncertain);
+    drop(connection);
+    assert_eq!(server.await.unwrap(), b"hi\r\n.\r\n");
+}
+
+/// The close comes with the 354: the client finds the end where it would look for an
+/// early reply, before the first piece of a streamed body, and still sends the body whole;
+/// the mail is uncertain, not refused and not lost.
+#[tokio::test]
+async fn a_close_with_the_354_before_a_streamed_body_leaves_the_mail_uncertain() {
+    use tokio::io::AsyncWriteExt;
+    let (mut connection, mut peer) = connected(64 * 1024, &["PIPELINING"]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.stream.shutdown().await.unwrap();
+        peer.rest().await
+    });
+    let (envelope, _) = mail();
+    let error = connection
+        .send_mail_streamed(envelope, &b"hi\r\n"[..], StreamedBody::default())
+        .await
+        .unwrap_err();
     assert!(
         matches!(error.protocol(), Some(ProtocolError::UnexpectedEof(_))),
         "{error}"

@@ -125,6 +125,18 @@ pub fn reset(stream: TcpStream) {
     drop(stream);
 }
 
+/// Sends `text` and closes the write side in one TCP segment (TCP_CORK holds the text
+/// until the FIN joins it): the client finds the end right behind `text`, as when a server
+/// closes just after a reply, without the race of two segments.
+#[cfg(target_os = "linux")]
+pub fn send_and_close(peer: &mut Peer<TcpStream>, text: &str) {
+    socket2::SockRef::from(&peer.stream)
+        .set_tcp_cork(true)
+        .unwrap();
+    peer.send(text);
+    peer.stream.shutdown(std::net::Shutdown::Write).unwrap();
+}
+
 /// The server side of one connection: send lines, expect exact client octets.
 pub struct Peer<S> {
     pub stream: S,
