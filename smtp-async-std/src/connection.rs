@@ -234,7 +234,8 @@ impl Connection {
 
     /// The stream, for the caller to go on with: none after the TLS handshake failed or was
     /// cancelled, or after a write was cut short (timed out, failed, or its future dropped),
-    /// since the stream may then end in half a line.
+    /// since the stream may then end in half a line; none either after a message's body
+    /// failed part way (invalid, or its source broke), which closes the connection at once.
     pub fn into_inner(self) -> Option<Stream> {
         self.io.into_stream()
     }

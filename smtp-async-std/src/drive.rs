@@ -76,7 +76,14 @@ impl Io {
         let mut chunk: Vec<u8> = Vec::new();
         self.interrupted(exchange);
         loop {
-            let output = exchange.poll_output(self.now())?;
+            let output = match exchange.poll_output(self.now()) {
+                Ok(output) => output,
+                Err(error @ ProtocolError::BodyAborted(_)) => {
+                    self.abandon_message().await;
+                    return Err(error.into());
+                }
+                Err(error) => return Err(error.into()),
+            };
             match output {
                 Output::Transmit(transmit) => {
                     log::log_transmit(&transmit);
@@ -169,7 +176,14 @@ impl Io {
                         continue;
                     }
                     chunk.resize(BODY_BUFFER, 0);
-                    match body.read(&mut chunk).await.map_err(Error::Body)? {
+                    let read = match body.read(&mut chunk).await {
+                        Ok(read) => read,
+                        Err(error) => {
+                            self.abandon_message().await;
+                            return Err(Error::Body(error));
+                        }
+                    };
+                    match read {
                         0 => exchange.handle_body_end(),
                         n => exchange.handle_body(chunk.get(..n).unwrap_or_default()),
                     }
@@ -276,6 +290,15 @@ impl Io {
         };
         let mut cx = Context::from_waker(Waker::noop());
         Pin::new(stream).poll_read(&mut cx, &mut self.buf)
+    }
+
+    /// Ends the connection now, after its message's body failed part way (invalid, or its
+    /// source broke): the server may be reading the body, and anything written later (through
+    /// `into_inner`) would be taken for more of it. The server sees the connection end
+    /// instead of the end of data, and delivers nothing (SECURITY.md, body smuggling).
+    async fn abandon_message(&mut self) {
+        self.shutdown().await;
+        self.stream = None;
     }
 
     /// Closes the stream's write side, briefly: the peer may be gone already.

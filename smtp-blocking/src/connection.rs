@@ -220,7 +220,8 @@ impl Connection {
 
     /// The stream, for the caller to go on with: none after the TLS handshake failed, or
     /// after a write was cut short (timed out or failed), since the stream may then end in
-    /// half a line.
+    /// half a line; none either after a message's body failed part way (invalid, or its
+    /// source broke), which closes the connection at once.
     pub fn into_inner(self) -> Option<Stream> {
         self.io.stream
     }

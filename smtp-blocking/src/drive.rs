@@ -60,7 +60,14 @@ impl Io {
     ) -> Result<Driven<C::Output>, Error> {
         let mut chunk: Vec<u8> = Vec::new();
         loop {
-            let output = exchange.poll_output(self.now())?;
+            let output = match exchange.poll_output(self.now()) {
+                Ok(output) => output,
+                Err(error @ ProtocolError::BodyAborted(_)) => {
+                    self.abandon_message();
+                    return Err(error.into());
+                }
+                Err(error) => return Err(error.into()),
+            };
             match output {
                 Output::Transmit(transmit) => {
                     log::log_transmit(&transmit);
@@ -129,7 +136,14 @@ impl Io {
                         continue;
                     }
                     chunk.resize(BODY_BUFFER, 0);
-                    match read_body(body, &mut chunk).map_err(Error::Body)? {
+                    let read = match read_body(body, &mut chunk) {
+                        Ok(read) => read,
+                        Err(error) => {
+                            self.abandon_message();
+                            return Err(Error::Body(error));
+                        }
+                    };
+                    match read {
                         0 => exchange.handle_body_end(),
                         n => exchange.handle_body(chunk.get(..n).unwrap_or_default()),
                     }
@@ -268,6 +282,15 @@ impl Io {
             Err(error) if error.kind() == io::ErrorKind::Interrupted => Poll::Pending,
             other => Poll::Ready(other),
         }
+    }
+
+    /// Ends the connection now, after its message's body failed part way (invalid, or its
+    /// source broke): the server may be reading the body, and anything written later (through
+    /// `into_inner`) would be taken for more of it. The server sees the connection end
+    /// instead of the end of data, and delivers nothing (SECURITY.md, body smuggling).
+    fn abandon_message(&mut self) {
+        self.shutdown();
+        self.stream = None;
     }
 
     /// Closes the stream's write side, briefly: the peer may be gone already.

@@ -262,7 +262,7 @@ fn a_failing_body_source_never_ends_the_data() {
     let (mut connection, server) = connected(&["PIPELINING"], |mut peer| {
         peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
         peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
-        peer.rest()
+        peer.rest_until_closed()
     });
     let (envelope, _) = mail();
     let error = connection
@@ -271,12 +271,42 @@ fn a_failing_body_source_never_ends_the_data() {
     assert!(matches!(error.cause(), Error::Body(_)), "{error}");
     assert_ne!(error.reports()[0].outcome(), Outcome::Delivered);
     assert!(!connection.is_usable());
-    drop(connection);
+    // The connection is closed at once, not when it is dropped: the server is reading the
+    // message and sees its end, not the end of data.
     let written = String::from_utf8(server.join().unwrap()).unwrap();
     assert!(
         !written.contains("\r\n.\r\n"),
         "end of data written: {written:?}"
     );
+    assert!(connection.into_inner().is_none());
+}
+
+/// A streamed body declared 7-bit turns out 8-bit after part of it was handed over: the
+/// transfer is aborted, and the connection closed at once without the end of data.
+#[test]
+fn an_invalid_body_part_way_ends_the_connection_without_the_end_of_data() {
+    let (mut connection, server) = connected(&["PIPELINING", "8BITMIME"], |mut peer| {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.rest_until_closed()
+    });
+    let (envelope, _) = mail();
+    let body = "Subject: s\r\n\r\ncafé\r\n".as_bytes();
+    let error = connection
+        .send_mail_streamed(envelope, body, StreamedBody::default())
+        .unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::BodyAborted(_))),
+        "{error}"
+    );
+    assert_ne!(error.reports()[0].outcome(), Outcome::Delivered);
+    assert!(!connection.is_usable());
+    let written = String::from_utf8_lossy(&server.join().unwrap()).into_owned();
+    assert!(
+        !written.contains("\r\n.\r\n") && !written.contains("caf"),
+        "written after the 354: {written:?}"
+    );
+    assert!(connection.into_inner().is_none());
 }
 
 /// A body source whose first read is interrupted.

@@ -365,9 +365,8 @@ async fn a_failing_body_source_never_ends_the_data() {
         peer.rest().await
     });
     let (envelope, _) = mail();
-    let declaration = smtp_proto::command::StreamedBody::default();
     let error = connection
-        .send_mail_streamed(envelope, Failing(false), declaration)
+        .send_mail_streamed(envelope, Failing(false), StreamedBody::default())
         .await
         .unwrap_err();
     assert!(
@@ -376,12 +375,53 @@ async fn a_failing_body_source_never_ends_the_data() {
     );
     assert_ne!(error.reports()[0].outcome(), Outcome::Delivered);
     assert!(!connection.is_usable());
-    drop(connection);
-    let written = String::from_utf8(server.await.unwrap()).unwrap();
+    // The connection is closed at once, not when it is dropped: the server is reading the
+    // message and sees its end, not the end of data.
+    let written = tokio::time::timeout(std::time::Duration::from_secs(5), server)
+        .await
+        .expect("the client closes the connection")
+        .unwrap();
+    let written = String::from_utf8(written).unwrap();
     assert!(
         !written.contains("\r\n.\r\n"),
         "end of data written: {written:?}"
     );
+    assert!(connection.into_inner().is_none());
+}
+
+/// A streamed body declared 7-bit turns out 8-bit after part of it was handed over: the
+/// transfer is aborted, and the connection closed at once without the end of data.
+#[tokio::test]
+async fn an_invalid_body_part_way_ends_the_connection_without_the_end_of_data() {
+    let (mut connection, mut peer) = connected(64 * 1024, &["PIPELINING", "8BITMIME"]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.rest().await
+    });
+    let (envelope, _) = mail();
+    let body = "Subject: s\r\n\r\ncafé\r\n".as_bytes();
+    let error = connection
+        .send_mail_streamed(envelope, body, StreamedBody::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::BodyAborted(_))),
+        "{error}"
+    );
+    assert_ne!(error.reports()[0].outcome(), Outcome::Delivered);
+    assert!(!connection.is_usable());
+    let written = tokio::time::timeout(std::time::Duration::from_secs(5), server)
+        .await
+        .expect("the client closes the connection")
+        .unwrap();
+    let written = String::from_utf8_lossy(&written).into_owned();
+    assert!(
+        !written.contains("\r\n.\r\n") && !written.contains("caf"),
+        "written after the 354: {written:?}"
+    );
+    assert!(connection.into_inner().is_none());
 }
 
 #[tokio::test]

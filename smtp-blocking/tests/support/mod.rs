@@ -201,6 +201,24 @@ impl<S: Read + Write> Peer<S> {
         all
     }
 
+    /// Everything the client writes until it closes the connection; a read error (the
+    /// read timeout of [`Peer::accept`] included) fails: the client must close, not only
+    /// stop writing.
+    pub fn rest_until_closed(&mut self) -> Vec<u8> {
+        let mut all = std::mem::take(&mut self.pending);
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = self
+                .stream
+                .read(&mut buf)
+                .expect("the client closes the connection");
+            if n == 0 {
+                return all;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+    }
+
     /// The greeting and an EHLO answered with `capabilities`.
     pub fn greet_ehlo(&mut self, capabilities: &[&str]) {
         self.send("220 mx.test ESMTP\r\n");
