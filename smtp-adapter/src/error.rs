@@ -41,6 +41,16 @@ pub enum Error {
         /// Each address tried, in order, with its error.
         attempts: Vec<(SocketAddr, io::Error)>,
     },
+    /// The Unix socket could not be connected to (no such file, nobody listening, no
+    /// permission).
+    #[error("cannot connect to {}: {source}", path.display())]
+    ConnectUnix {
+        /// The socket's path as configured.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
     /// The TLS handshake failed (certificate verification included).
     #[error("TLS handshake with {server_name} failed: {source}")]
     Tls {

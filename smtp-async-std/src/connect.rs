@@ -52,10 +52,10 @@ async fn open_unix(
         Err(_) => Err(Error::Timeout {
             phase: Phase::Connect,
         }),
-        Ok(Err(error)) => Err(Error::Io(io::Error::new(
-            error.kind(),
-            format!("cannot connect to {}: {error}", path.display()),
-        ))),
+        Ok(Err(error)) => Err(Error::ConnectUnix {
+            path: path.to_path_buf(),
+            source: error,
+        }),
         Ok(Ok(stream)) => Ok((Stream::Plain(Box::new(stream)), None)),
     }
 }
@@ -227,5 +227,37 @@ mod tests {
         let errors: Vec<String> = attempts.iter().map(|(_, e)| e.to_string()).collect();
         assert_eq!(errors, ["connection attempt timed out"; 2]);
         assert!(waited >= budget * 9 / 10, "gave up after {waited:?}");
+    }
+
+    /// A missing socket file and one nobody listens on are connect errors naming the path.
+    #[cfg(unix)]
+    #[async_std::test]
+    async fn a_unix_socket_nobody_listens_on_is_a_connect_error() {
+        let dir = std::env::temp_dir().join(format!("smtp-async-std-unix-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("gone.sock");
+        let _ = std::fs::remove_file(&path);
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        drop(listener);
+        for (path, kind) in [
+            (path.clone(), io::ErrorKind::ConnectionRefused),
+            (dir.join("missing.sock"), io::ErrorKind::NotFound),
+        ] {
+            let Err(error) = open_unix(&path, Instant::now() + Duration::from_secs(10)).await
+            else {
+                panic!("connected to {}", path.display());
+            };
+            let Error::ConnectUnix {
+                path: reported,
+                source,
+            } = &error
+            else {
+                panic!("expected a connect error, got {error}");
+            };
+            assert_eq!(reported, &path);
+            assert_eq!(source.kind(), kind);
+            assert!(error.to_string().contains(&path.display().to_string()));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -42,10 +42,10 @@ pub(crate) fn open(config: &ConnectionConfig) -> Result<(Stream, Option<SocketAd
 #[cfg(unix)]
 fn open_unix(path: &std::path::Path) -> Result<(Stream, Option<SocketAddr>), Error> {
     match std::os::unix::net::UnixStream::connect(path) {
-        Err(error) => Err(Error::Io(io::Error::new(
-            error.kind(),
-            format!("cannot connect to {}: {error}", path.display()),
-        ))),
+        Err(error) => Err(Error::ConnectUnix {
+            path: path.to_path_buf(),
+            source: error,
+        }),
         Ok(stream) => Ok((Stream::Plain(Box::new(stream)), None)),
     }
 }
@@ -198,5 +198,36 @@ mod tests {
             panic!("expected a connect error, got {error}");
         };
         assert_eq!(attempts[0].1.kind(), io::ErrorKind::TimedOut);
+    }
+
+    /// A missing socket file and one nobody listens on are connect errors naming the path.
+    #[cfg(unix)]
+    #[test]
+    fn a_unix_socket_nobody_listens_on_is_a_connect_error() {
+        let dir = std::env::temp_dir().join(format!("smtp-blocking-unix-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("gone.sock");
+        let _ = std::fs::remove_file(&path);
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        drop(listener);
+        for (path, kind) in [
+            (path.clone(), io::ErrorKind::ConnectionRefused),
+            (dir.join("missing.sock"), io::ErrorKind::NotFound),
+        ] {
+            let Err(error) = open_unix(&path) else {
+                panic!("connected to {}", path.display());
+            };
+            let Error::ConnectUnix {
+                path: reported,
+                source,
+            } = &error
+            else {
+                panic!("expected a connect error, got {error}");
+            };
+            assert_eq!(reported, &path);
+            assert_eq!(source.kind(), kind);
+            assert!(error.to_string().contains(&path.display().to_string()));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

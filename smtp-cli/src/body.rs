@@ -35,13 +35,15 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), UsageError> {
     }
 }
 
-/// A small RFC 5322 message naming the envelope, ASCII only when the addresses are.
+/// A small RFC 5322 message naming the envelope, ASCII only when the addresses are. The
+/// `To:` field is folded, one address per line (RFC 5322 §2.2.3), so that any number of
+/// recipients keeps every line far under 998 octets.
 fn generated(from: &str, to: &[String]) -> Vec<u8> {
     let from = if from.is_empty() { "<>" } else { from };
     let mut message = format!(
         "From: {from}\r\nTo: {}\r\nSubject: smtp test message\r\n\
          X-Mailer: smtp-cli {}\r\n\r\nThis is a test message sent by the smtp command.\r\n",
-        to.join(", "),
+        to.join(",\r\n "),
         env!("CARGO_PKG_VERSION"),
     );
     message.retain(|c| c != '\0');
@@ -57,6 +59,20 @@ mod tests {
         let message = generated("a@example.org", &["b@example.net".into()]);
         assert!(check(&message).is_ok());
         assert!(message.starts_with(b"From: a@example.org\r\nTo: b@example.net\r\n"));
+    }
+
+    #[test]
+    fn many_recipients_fold_the_to_field() {
+        let to: Vec<String> = (0..500)
+            .map(|i| format!("recipient-number-{i}@example.net"))
+            .collect();
+        let message = generated("a@example.org", &to);
+        assert!(check(&message).is_ok());
+        let text = String::from_utf8(message).unwrap();
+        assert!(text.contains(
+            "To: recipient-number-0@example.net,\r\n recipient-number-1@example.net,\r\n"
+        ));
+        assert!(text.lines().all(|line| line.len() <= 78), "{text}");
     }
 
     #[test]

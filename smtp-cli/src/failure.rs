@@ -71,7 +71,7 @@ impl Failure {
         let cause = error.cause();
         let kind = match cause {
             Error::Io(_) | Error::Body(_) => Kind::Io,
-            Error::Resolve { .. } => Kind::Connect,
+            Error::Resolve { .. } | Error::ConnectUnix { .. } => Kind::Connect,
             Error::Connect { attempts, .. } => {
                 let timed_out = |(_, e): &(_, io::Error)| e.kind() == io::ErrorKind::TimedOut;
                 if !attempts.is_empty() && attempts.iter().all(timed_out) {

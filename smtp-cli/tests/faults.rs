@@ -462,6 +462,29 @@ fn refused_connection_is_connect() {
     }
 }
 
+/// A Unix socket nobody listens on, or none at all, is `connect` as a refused TCP address is.
+#[cfg(unix)]
+#[test]
+fn a_unix_socket_nobody_listens_on_is_connect() {
+    let dir = std::env::temp_dir().join(format!("smtp-cli-unix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let refused = dir.join("gone.sock");
+    let _ = std::fs::remove_file(&refused);
+    drop(std::os::unix::net::UnixListener::bind(&refused).unwrap());
+    for path in [refused, dir.join("missing.sock")] {
+        let server = format!("unix:{}", path.display());
+        for runtime in RUNTIMES {
+            let run = smtp(&["probe", "--server", &server, "--runtime", runtime]);
+            assert_eq!(
+                (run.status, kind(&run)),
+                (2, "connect"),
+                "{runtime}: {run:?}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn a_refused_starttls_is_fatal_only_when_required() {
     let fake = Fake::start(vec![
