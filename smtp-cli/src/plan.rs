@@ -234,6 +234,19 @@ fn auth(args: &ConnectionArgs) -> Result<Option<AuthPlan>, UsageError> {
             .map(mechanism)
             .collect::<Result<Vec<_>, _>>()?,
     };
+    // A mechanism that cannot use the credentials would be chosen and then fail, and no
+    // other is tried after a failure: refuse it here, before connecting.
+    if let Some(unfit) = mechanisms.iter().find(|m| !credentials.fits(m)) {
+        let needs = match credentials {
+            Credentials::OAuth2 { .. } => "a password, not an OAuth token",
+            _ => "an OAuth token, not a password",
+        };
+        return Err(usage(format!(
+            "--auth {}: {} needs {needs}",
+            unfit.as_str().to_ascii_lowercase(),
+            unfit.as_str()
+        )));
+    }
     Ok(Some(AuthPlan {
         credentials,
         mechanisms,

@@ -63,6 +63,32 @@ fn bad_options_addresses_and_files_exit_64_before_connecting() {
         &with(&["--user", "u", "--password-env", "PATH", "--auth", "gssapi"]),
         None,
     );
+    // A mechanism that cannot use the credentials given: a token for PLAIN, a password
+    // for XOAUTH2.
+    refused(
+        &fake,
+        &with(&[
+            "--user",
+            "u",
+            "--oauth-token-env",
+            "PATH",
+            "--auth",
+            "plain",
+        ]),
+        None,
+    );
+    refused(
+        &fake,
+        &with(&[
+            "--user",
+            "u",
+            "--password-env",
+            "PATH",
+            "--auth",
+            "plain,xoauth2",
+        ]),
+        None,
+    );
     refused(&fake, &with(&["--body-file", "/nonexistent/message"]), None);
     refused(
         &fake,

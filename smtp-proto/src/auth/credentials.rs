@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::error::{Field, FieldProblem, SaslError};
+use super::mechanism::Mechanism;
 use super::secret::Secret;
 
 /// The credentials of one AUTH exchange; `Debug` shows the user, never the secret.
@@ -60,6 +61,31 @@ impl Credentials {
         match self {
             Self::Password { username, .. } => username,
             Self::OAuth2 { user, .. } => user,
+        }
+    }
+
+    /// Whether `mechanism` authenticates with this kind of credentials: a password with
+    /// PLAIN, LOGIN, CRAM-MD5 and SCRAM-SHA-256, a token with XOAUTH2 and OAUTHBEARER. (Whether
+    /// this build can run it is [`Mechanism::is_supported`].) A caller's preference list can
+    /// be checked with it before connecting: a mechanism that does not fit fails its
+    /// exchange with [`SaslError::CredentialsMismatch`] once it is chosen.
+    ///
+    /// ```
+    /// use smtp_proto::auth::{Credentials, Mechanism};
+    ///
+    /// let token = Credentials::oauth2("user@example.com", "ya29.token");
+    /// assert!(token.fits(&Mechanism::XOAuth2));
+    /// assert!(!token.fits(&Mechanism::Plain));
+    /// ```
+    pub fn fits(&self, mechanism: &Mechanism) -> bool {
+        match self {
+            Self::Password { .. } => matches!(
+                mechanism,
+                Mechanism::Plain | Mechanism::Login | Mechanism::CramMd5 | Mechanism::ScramSha256
+            ),
+            Self::OAuth2 { .. } => {
+                matches!(mechanism, Mechanism::XOAuth2 | Mechanism::OAuthBearer)
+            }
         }
     }
 }
@@ -160,6 +186,38 @@ mod tests {
             assert!(!text.contains("ya29"), "{text}");
         }
         assert_eq!(o.username(), "user@example.com");
+    }
+
+    /// `fits` agrees with what the exchange accepts: every mechanism this build runs starts
+    /// with the credentials it fits, and fails with a mismatch with the others.
+    #[test]
+    fn fits_agrees_with_the_exchange() {
+        use crate::auth::{SaslExchange, SaslParams};
+        let params = SaslParams::new().client_nonce("rOprNGfwEbeRWgbNEkqO");
+        let kinds = [
+            Credentials::password("tim", "tanstaaftanstaaf"),
+            Credentials::oauth2("user@example.com", "ya29.token"),
+        ];
+        let mechanisms = [
+            Mechanism::Plain,
+            Mechanism::Login,
+            Mechanism::XOAuth2,
+            Mechanism::OAuthBearer,
+            Mechanism::CramMd5,
+            Mechanism::ScramSha256,
+        ];
+        for credentials in &kinds {
+            for mechanism in mechanisms.iter().filter(|m| m.is_supported()) {
+                let started = SaslExchange::new(mechanism, credentials, &params);
+                let mismatch = matches!(started, Err(SaslError::CredentialsMismatch(_)));
+                assert_eq!(
+                    credentials.fits(mechanism),
+                    !mismatch,
+                    "{mechanism:?} with {credentials:?}: {started:?}"
+                );
+            }
+            assert!(!credentials.fits(&"NTLM".parse().unwrap()));
+        }
     }
 
     #[test]
