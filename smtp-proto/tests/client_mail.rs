@@ -46,6 +46,84 @@ fn pipelined_data_one_round_trip_for_the_envelope() {
     assert!(client.is_usable());
 }
 
+/// SECURITY.md, outcomes a caller can rely on: per recipient, accepted or refused, with the
+/// reply's code, enhanced code and text.
+#[test]
+fn per_recipient_report_has_code_enhanced_code_and_text() {
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let send = SendMail::new(
+        envelope(&["<b@y.example>", "<c@y.example>"]),
+        MailBody::bytes(&b"x\n"[..]),
+    );
+    let report = run(
+        &mut client,
+        send,
+        &[
+            (
+                b"MAIL FROM:<a@example.org> SIZE=3\r\nRCPT TO:<b@y.example>\r\nRCPT TO:<c@y.example>\r\nDATA\r\n",
+                b"250 2.1.0 sender ok\r\n550 5.1.1 <b@y.example> no such user\r\n\
+                  250 2.1.5 <c@y.example> recipient ok\r\n354 go\r\n",
+            ),
+            (b"x\r\n.\r\n", b"250 2.0.0 queued as 1234\r\n"),
+        ],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(report.outcome(), Outcome::Partial);
+    let enhanced = |class, subject, detail| {
+        Some(smtp_proto::response::EnhancedStatus::new(class, subject, detail).unwrap())
+    };
+    let recipients: Vec<_> = report.recipients().collect();
+    assert_eq!(recipients.len(), 2);
+
+    let (path, refused) = recipients[0];
+    assert_eq!(path.to_string(), "<b@y.example>");
+    assert_eq!(refused.status(), RecipientStatus::Refused);
+    assert!(!refused.is_accepted());
+    let reply = refused
+        .rcpt_reply()
+        .expect("the refused recipient's RCPT reply");
+    assert_eq!(reply.code().get(), 550);
+    assert!(reply.is_permanent());
+    assert_eq!(reply.enhanced_status(), enhanced(5, 1, 1));
+    assert_eq!(reply.enhanced_status().unwrap().to_string(), "5.1.1");
+    assert_eq!(
+        reply.first_line().text(),
+        &b"5.1.1 <b@y.example> no such user"[..]
+    );
+    assert_eq!(
+        reply.first_line().message(),
+        &b"<b@y.example> no such user"[..]
+    );
+    assert_eq!(refused.rcpt_answer(), Some(reply));
+    assert!(
+        refused.data_reply().is_none(),
+        "refused at RCPT, no verdict"
+    );
+
+    let (path, accepted) = recipients[1];
+    assert_eq!(path.to_string(), "<c@y.example>");
+    assert_eq!(accepted.status(), RecipientStatus::Delivered);
+    assert!(accepted.is_accepted());
+    let reply = accepted
+        .rcpt_reply()
+        .expect("the accepted recipient's RCPT reply");
+    assert_eq!(reply.code().get(), 250);
+    assert_eq!(reply.enhanced_status(), enhanced(2, 1, 5));
+    assert_eq!(
+        reply.first_line().message(),
+        &b"<c@y.example> recipient ok"[..]
+    );
+    let verdict = accepted
+        .data_reply()
+        .expect("the accepted recipient's verdict");
+    assert_eq!(verdict.code().get(), 250);
+    assert_eq!(verdict.enhanced_status(), enhanced(2, 0, 0));
+    assert_eq!(verdict.first_line().message(), &b"queued as 1234"[..]);
+    assert!(client.is_usable());
+}
+
 #[test]
 fn all_refused_then_354_sends_the_marker_alone() {
     let mut client = client_with(ClientConfig::default(), PIPE);
