@@ -1,14 +1,15 @@
 //! Credentials across the TLS switch (SECURITY.md "state across the TLS switch",
 //! "credentials"): mechanisms come only from the EHLO inside TLS, credentials without a
-//! usable mechanism are an error, and a failed AUTH is never retried with another one.
+//! usable mechanism are an error, a failed AUTH is never retried with another one, and no
+//! AUTH goes out on a connection without TLS unless plaintext AUTH was allowed.
 
 use base64::Engine as _;
-use smtp_adapter::Error;
+use smtp_adapter::{ConnectionConfig, Error, Security};
 use smtp_proto::auth::Mechanism;
 use smtp_proto::client::Timeouts;
 use smtp_proto::command::LogicError;
 
-use super::{PASSWORD, PATIENT, TestPki, USER, check_no_credentials, config};
+use super::{PASSWORD, PATIENT, TestPki, USER, check_no_credentials, config, credentials};
 use crate::adapter::SmtpAdapter;
 use crate::server::{Played, ScriptedServer, Step, expect, send};
 
@@ -77,6 +78,88 @@ pub fn a_failed_auth_is_not_retried_with_another_mechanism<A: SmtpAdapter>() -> 
         return Err(format!("{}: LOGIN was tried after PLAIN failed", A::NAME));
     }
     Ok(())
+}
+
+/// Opportunistic STARTTLS with credentials, plaintext AUTH not allowed, and a server that
+/// does not offer STARTTLS but offers `AUTH PLAIN LOGIN`: the setup fails with
+/// `PlaintextAuth` right after EHLO; the client wrote nothing but its EHLO (no AUTH line,
+/// no form of the password).
+pub fn plaintext_auth_refused_when_starttls_is_not_offered<A: SmtpAdapter>() -> Result<(), String> {
+    let steps = vec![
+        send("220 mx.test ESMTP\r\n"),
+        expect("EHLO client.test\r\n"),
+        send("250-mx.test\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n"),
+        Step::Drain,
+    ];
+    plaintext_refused::<A>(
+        Security::StartTlsOpportunistic,
+        steps,
+        b"EHLO client.test\r\n",
+    )
+}
+
+/// `Security::None` with credentials, plaintext AUTH not allowed, and a server offering
+/// `AUTH PLAIN LOGIN`: the setup fails with `PlaintextAuth` before a byte is written (the
+/// core refuses the setup up front; no EHLO, no AUTH line, no form of the password).
+pub fn plaintext_auth_refused_without_tls<A: SmtpAdapter>() -> Result<(), String> {
+    let steps = vec![
+        send("220 mx.test ESMTP\r\n"),
+        // Were the client to go on, AUTH is on offer: it must not take it.
+        expect("EHLO client.test\r\n"),
+        send("250-mx.test\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n"),
+        Step::Drain,
+    ];
+    plaintext_refused::<A>(Security::None, steps, b"")
+}
+
+/// Runs the setup with `security`, the credentials and plaintext AUTH not allowed against
+/// `steps`: it must fail with `PlaintextAuth`, the client must have written exactly
+/// `written`, no AUTH line and no form of the password.
+fn plaintext_refused<A: SmtpAdapter>(
+    security: Security,
+    steps: Vec<Step>,
+    written: &[u8],
+) -> Result<(), String> {
+    let server = ScriptedServer::start(steps).map_err(|e| e.to_string())?;
+    let config = plaintext_config(server.address().port(), security)?;
+    let result = A::block_on(async {
+        let connection = A::connect(&config).await?;
+        A::quit(connection).await
+    });
+    let played = server.played()?;
+    check_no_credentials(&played)?;
+    no_auth_line::<A>(&played)?;
+    match result {
+        Err(Error::Refused(LogicError::PlaintextAuth)) => {}
+        other => {
+            return Err(format!(
+                "{}: {security:?}: expected PlaintextAuth, got {other:?}",
+                A::NAME
+            ));
+        }
+    }
+    if played.raw != written {
+        return Err(format!(
+            "{}: {security:?}: the client wrote {:?}, expected {:?}",
+            A::NAME,
+            String::from_utf8_lossy(&played.raw),
+            String::from_utf8_lossy(written)
+        ));
+    }
+    Ok(())
+}
+
+/// `security` on 127.0.0.1:`port`, the credentials, plaintext AUTH explicitly not allowed.
+fn plaintext_config(port: u16, security: Security) -> Result<ConnectionConfig, String> {
+    ConnectionConfig::builder("127.0.0.1")
+        .port(port)
+        .security(security)
+        .credentials(credentials())
+        .allow_plaintext_auth(false)
+        .client_id("client.test".parse().map_err(|e| format!("{e}"))?)
+        .timeouts(Timeouts::uniform(PATIENT))
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// A plaintext EHLO offering AUTH and STARTTLS, STARTTLS, then `ehlo` inside TLS and

@@ -34,7 +34,8 @@ use crate::server::{Played, Step, expect, send};
 
 pub use auth::{
     a_failed_auth_is_not_retried_with_another_mechanism, auth_mechanisms_come_from_the_tls_ehlo,
-    no_usable_mechanism_inside_tls,
+    no_usable_mechanism_inside_tls, plaintext_auth_refused_when_starttls_is_not_offered,
+    plaintext_auth_refused_without_tls,
 };
 pub use certs::{expired_certificate, self_signed_certificate, wrong_certificate_name};
 pub use deadlines::{
@@ -240,6 +241,8 @@ macro_rules! hostile_suite {
             auth_mechanisms_come_from_the_tls_ehlo,
             no_usable_mechanism_inside_tls,
             a_failed_auth_is_not_retried_with_another_mechanism,
+            plaintext_auth_refused_when_starttls_is_not_offered,
+            plaintext_auth_refused_without_tls,
             wrong_certificate_name,
             expired_certificate,
             self_signed_certificate,
