@@ -7,7 +7,9 @@
 //! streamed body pieces (`B:` lines) come from a reader that yields one piece per read.
 //! One adapter-level equivalence, documented in the transcript itself: octets that arrive
 //! after the 220 to STARTTLS, once the handshake started, reach the handshake and fail it
-//! (`fatal tls`), where the core alone reports `fatal start-tls-injection`.
+//! (`fatal tls`), where the core alone reports `fatal start-tls-injection`. Only where the
+//! script waits before them: octets already there when the handshake would start must be
+//! found first, and give `fatal start-tls-injection` here too.
 
 use std::collections::VecDeque;
 use std::io;
