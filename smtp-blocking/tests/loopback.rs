@@ -260,6 +260,51 @@ fn a_client_certificate_is_presented() {
     server.join().unwrap();
 }
 
+/// By default the chain is checked against the system's roots, which do not hold the test
+/// CA: the handshake fails (or, on a machine without system roots, the configuration is
+/// refused before connecting). Either way no SMTP octet is written.
+#[test]
+fn the_system_roots_do_not_trust_a_private_ca() {
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let Ok((mut socket, _)) = listener.accept() else {
+            return Vec::new();
+        };
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut connection =
+            smtp_blocking::smtp_adapter::rustls::ServerConnection::new(server_config).unwrap();
+        while connection.is_handshaking() {
+            if connection.complete_io(&mut socket).is_err() {
+                break;
+            }
+        }
+        let mut rest = Vec::new();
+        let _ = socket.read_to_end(&mut rest);
+        rest
+    });
+    let tls = TlsConfig::new().server_name("localhost");
+    let config = config(port, Security::ImplicitTls)
+        .tls(tls)
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).unwrap_err();
+    match &error {
+        Error::Tls { .. } => assert!(error.to_string().contains("UnknownIssuer"), "{error}"),
+        Error::Config(why) if why.contains("no system root certificates") => {
+            // Nothing connected: let the server thread go.
+            drop(std::net::TcpStream::connect(("127.0.0.1", port)));
+        }
+        other => panic!("expected a TLS error, got {other}"),
+    }
+    // After the failed handshake the client wrote no plaintext (only TLS records, if any).
+    let rest = server.join().unwrap();
+    assert!(!String::from_utf8_lossy(&rest).contains("EHLO"), "{rest:?}");
+}
+
 #[test]
 fn an_idle_421_is_reported_before_the_next_command_is_written() {
     let (listener, port) = listener();

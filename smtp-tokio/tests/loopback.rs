@@ -175,6 +175,43 @@ async fn an_untrusted_certificate_fails_the_handshake() {
     server.await.unwrap();
 }
 
+/// By default the chain is checked against the system's roots, which do not hold the test
+/// CA: the handshake fails (or, on a machine without system roots, the configuration is
+/// refused before connecting). Either way no SMTP octet is written.
+#[tokio::test]
+async fn the_system_roots_do_not_trust_a_private_ca() {
+    let pki = TestPki::new();
+    let (listener, port) = listener().await;
+    let acceptor = pki.acceptor.clone();
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        match acceptor.accept(socket).await {
+            Ok(mut tls) => {
+                let mut rest = Vec::new();
+                let _ = tls.read_to_end(&mut rest).await;
+                rest
+            }
+            Err(_) => Vec::new(),
+        }
+    });
+    let tls = TlsConfig::new().server_name("localhost");
+    let config = config(port, Security::ImplicitTls)
+        .tls(tls)
+        .build()
+        .unwrap();
+    let error = Connection::connect(&config).await.unwrap_err();
+    match &error {
+        Error::Tls { .. } => assert!(error.to_string().contains("UnknownIssuer"), "{error}"),
+        Error::Config(why) if why.contains("no system root certificates") => {
+            // Nothing connected: let the server task go.
+            drop(tokio::net::TcpStream::connect(("127.0.0.1", port)).await);
+        }
+        other => panic!("expected a TLS error, got {other}"),
+    }
+    let rest = server.await.unwrap();
+    assert!(!String::from_utf8_lossy(&rest).contains("EHLO"), "{rest:?}");
+}
+
 #[tokio::test]
 async fn an_idle_421_is_reported_before_the_next_command_is_written() {
     let (listener, port) = listener().await;
