@@ -126,11 +126,23 @@ fn clap_error(error: &clap::Error) -> ExitCode {
         .map(str::trim)
         .collect();
     let text = match paragraph.join(" ") {
+        // Without a command clap shows the help, whose first paragraph is the tool's
+        // description, not what went wrong.
+        _ if matches!(
+            error.kind(),
+            ClapErrorKind::MissingSubcommand
+                | ClapErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ) =>
+        {
+            "a command is required: demo, probe or send".to_owned()
+        }
         joined if joined.is_empty() => "invalid arguments".to_owned(),
         joined => joined,
     };
     let text = text.strip_prefix("error: ").unwrap_or(&text);
-    let json = std::env::args().skip(1).any(|a| a == "--json");
+    let json = std::env::args()
+        .skip(1)
+        .any(|a| a == "--json" || a.starts_with("--json="));
     usage_error(
         Failure::new(Kind::Usage, format!("{text} (see smtp --help)")),
         json,

@@ -102,6 +102,19 @@ fn bad_options_addresses_and_files_exit_64_before_connecting() {
     refused(&fake, &with(&["--ca-file", "/nonexistent/ca.pem"]), None);
     refused(&fake, &with(&["--8bitmime", "--binarymime"]), None);
     refused(&fake, &with(&["--no-such-option"]), None);
+    // No command at all: a usage error that says so, not the tool's description.
+    let run = output(&[], false, None);
+    assert_eq!(run.status.code(), Some(64));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.starts_with("smtp: usage: a command is required"),
+        "{stderr}"
+    );
+    // `--json=true` (clap refuses a value for a flag) still gets its JSON document.
+    let run = output(&["probe", "--json=true"], false, None);
+    assert_eq!(run.status.code(), Some(64));
+    let document: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(document["error"]["kind"], "usage");
     let run = smtp(&["probe", "--server", "[::1"]);
     assert_eq!(
         (run.status, &run.json["error"]["kind"]),
