@@ -1,6 +1,11 @@
 //! Reply floods (SECURITY.md "reply flooding"): an endless reply line or an endless
 //! multiline reply is a fatal protocol error after at most the limit plus one read buffer,
 //! with memory bounded.
+//!
+//! These cases bound what the server sent, which the socket buffers dominate. The octets
+//! each adapter read from its transport (at least the limit, at most the limit plus one
+//! read buffer) are counted in `smtp-{tokio,async-std,blocking}/tests/flood.rs`, through a
+//! counting transport given to `connect_with_stream`, which [`SmtpAdapter`] cannot pass.
 
 use smtp_proto::client::Timeouts;
 use smtp_proto::command::MailBody;
