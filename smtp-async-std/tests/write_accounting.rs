@@ -21,17 +21,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_io::Async;
 use futures_io::{AsyncRead, AsyncWrite};
 use smtp_async_std::{Connection, Error, Phase, Security};
-use smtp_proto::command::RecipientStatus;
+use smtp_proto::command::{Outcome, RecipientStatus};
 use smtp_proto::error::ProtocolError;
 use support::Peer;
 use support::cut::{
-    BROKEN, PASS, arming_server, assert_refused_with_552, config, first_status,
-    refusing_after_a_failed_write, serve, two_mails,
+    BROKEN, PASS, SLOW_CHUNK, SLOW_PACE, arming_server, assert_refused_with_552, config,
+    first_status, refusing_after_a_failed_write, serve, slow_reading_pair, two_mails,
 };
 use watched::{Watched, cut_mid_write};
 
@@ -122,6 +122,76 @@ async fn a_write_deadline_after_the_end_of_data_is_uncertain() {
     );
     assert!(received.len() < 1_000_000, "the transmit was cut");
     assert_eq!(status, Some(RecipientStatus::Uncertain));
+}
+
+/// A server that keeps reading, slowly (about 5 KB/s), cannot stretch the write deadline:
+/// the deadline is the transmit's, not one per write call. The transmit is one mail's
+/// pipelined envelope (about 1 MB of RCPT lines, 200 s at that pace), over a Unix socket
+/// pair whose client end has a send buffer of about 4.5 KiB: the writes make progress
+/// every few tenths of a second, so a timeout per write call would never fire. (A Unix
+/// socket's send timeout bounds each wait for room, not the call: the adapter must cut its
+/// writes.) The server reads for 5 deadlines at most: a stretched deadline fails the
+/// elapsed time instead of hanging the test.
+#[async_std::test]
+async fn a_slow_reader_cannot_stretch_the_write_deadline() {
+    slow_reader(false).await;
+}
+
+/// The same over implicit TLS: the records rustls writes are cut as the plaintext is.
+#[async_std::test]
+async fn a_slow_reader_cannot_stretch_the_write_deadline_over_tls() {
+    slow_reader(true).await;
+}
+
+/// One mail to a slow reader, over TLS or not; see the tests above.
+async fn slow_reader(tls: bool) {
+    const DEADLINE: Duration = Duration::from_secs(1);
+    let pki = support::TestPki::new();
+    let done = Arc::new(AtomicBool::new(false));
+    let server_tls = tls.then(|| pki.server.clone());
+    let (client, server) = slow_reading_pair(server_tls, 5 * DEADLINE, done.clone());
+    let mut config = config("mx.test", Security::None, DEADLINE);
+    if tls {
+        let trusting = smtp_adapter::TlsConfig::new()
+            .root_certificates_pem(pki.ca_pem.as_bytes())
+            .unwrap()
+            .server_name("localhost");
+        config = config.security(Security::ImplicitTls).tls(trusting);
+    }
+    let config = config.build().unwrap();
+    let client = Async::new(client).unwrap();
+    let mut connection = Connection::connect_with_stream(client, &config)
+        .await
+        .unwrap();
+    let [_, (envelope, body)] = two_mails(MANY);
+    let transmit = "MAIL FROM:<a@x.test>\r\n".len()
+        + MANY * "RCPT TO:<r00000@y.test>\r\n".len()
+        + "DATA\r\n".len();
+    let whole = SLOW_PACE * u32::try_from(transmit / SLOW_CHUNK).unwrap();
+    assert!(whole > 10 * DEADLINE, "the whole transmit takes {whole:?}");
+    let start = Instant::now();
+    let result = connection.send_mail(envelope, body).await;
+    let elapsed = start.elapsed();
+    drop(connection);
+    done.store(true, Ordering::SeqCst);
+    let read = server.join().unwrap();
+    let error = result.expect_err("the write cannot finish");
+    assert!(
+        matches!(
+            error.cause(),
+            Error::Timeout {
+                phase: Phase::Write
+            }
+        ),
+        "tls {tls}: {error}"
+    );
+    assert!(
+        elapsed >= DEADLINE && elapsed < 3 * DEADLINE,
+        "tls {tls}: timed out after {elapsed:?}, the server read {read} octets"
+    );
+    assert!(read < transmit, "tls {tls}: the server read {read} octets");
+    let outcomes: Vec<_> = error.reports().iter().map(|r| r.outcome()).collect();
+    assert_eq!(outcomes, [Outcome::NotSent], "tls {tls}: {error}");
 }
 
 /// A connection over TCP whose transport breaks on the first write after the server's

@@ -168,13 +168,14 @@ impl Io {
         if stream.is_tls() {
             return stream.write_all_tls(bytes, deadline, accepted);
         }
+        let limit = stream.write_limit();
         while !bytes.is_empty() {
             let left = deadline.saturating_duration_since(self.clock.now());
             if left.is_zero() {
                 return Err(io::ErrorKind::TimedOut.into());
             }
             stream.set_write_timeout(left)?;
-            match stream.write(bytes) {
+            match stream.write(bytes.get(..limit).unwrap_or(bytes)) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
                     *accepted += n;

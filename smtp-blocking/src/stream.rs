@@ -166,7 +166,12 @@ fn flush_tls(
 ) -> io::Result<()> {
     while tls.conn.wants_write() {
         set_socket_timeouts(&mut tls.sock, left_until(deadline)?)?;
-        match tls.conn.write_tls(&mut tls.sock) {
+        let limit = write_limit(&mut tls.sock);
+        let mut sock = Limited {
+            inner: &mut tls.sock,
+            limit,
+        };
+        match tls.conn.write_tls(&mut sock) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(_) => {}
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
@@ -174,6 +179,53 @@ fn flush_tls(
         }
     }
     Ok(())
+}
+
+/// The most one blocking write may carry and still wait at most once for room, so that
+/// the socket's write timeout (set to the time left) bounds the whole call.
+///
+/// TCP's send timeout covers a whole call. A Unix stream socket's covers each wait for room:
+/// Linux sends one buffer of at most half the socket's send buffer (less 64 octets) and
+/// 32 KiB at a time, and waits up to the full timeout for each, so a server reading slowly
+/// could stretch one large write far past the deadline. Writes to it are cut to that size.
+fn write_limit(transport: &mut BoxedTransport) -> usize {
+    match socket(transport) {
+        #[cfg(unix)]
+        Socket::Unix(s) => {
+            socket2::SockRef::from(s)
+                .send_buffer_size()
+                .map_or(UNIX_WRITE_FLOOR, |size| {
+                    (size / 2)
+                        .saturating_sub(64)
+                        .clamp(UNIX_WRITE_FLOOR, UNIX_WRITE_CEILING)
+                })
+        }
+        _ => usize::MAX,
+    }
+}
+
+/// The smallest write to a Unix socket [`write_limit`] allows (the kernel's own minimum
+/// send buffer is larger than twice this).
+#[cfg(unix)]
+const UNIX_WRITE_FLOOR: usize = 1024;
+/// One buffer of a Unix stream socket at most (Linux: 32 KiB of pages and a small head).
+#[cfg(unix)]
+const UNIX_WRITE_CEILING: usize = 32 * 1024;
+
+/// A writer that passes on at most `limit` octets per call.
+struct Limited<'a, W> {
+    inner: &'a mut W,
+    limit: usize,
+}
+
+impl<W: Write> Write for Limited<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf.get(..self.limit).unwrap_or(buf))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Processes received records; on an error the alert rustls queued is sent if it can be.
@@ -259,6 +311,11 @@ impl Stream {
             }
             Socket::Other => Ok(()),
         }
+    }
+
+    /// The most one plain write may carry (see [`write_limit`]).
+    pub(crate) fn write_limit(&mut self) -> usize {
+        write_limit(self.transport())
     }
 
     /// Lets the next writes wait at most `timeout` (at least 1 ms).

@@ -8,9 +8,9 @@ mod support;
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use smtp_proto::client::{ClientConfig, Timeouts};
 use smtp_proto::command::{Envelope, MailBody, Outcome, RecipientStatus};
@@ -116,6 +116,106 @@ async fn a_write_deadline_after_the_end_of_data_is_uncertain() {
         "the server got the end of data"
     );
     assert_eq!(status, Some(RecipientStatus::Uncertain));
+}
+
+/// A server that keeps reading, slowly, cannot stretch the write deadline: the deadline is
+/// the transmit's, not one per write call. Real time, over a Unix socket pair: such a
+/// socket wakes a blocked writer only once no more than a quarter of its send buffer
+/// (208 KiB by default, which tokio cannot shrink) is unread, so the server reads 40 KiB
+/// every 100 ms (a wake every 0.4 s or so: a timeout per write call would never fire),
+/// and the transmit is large to be slow all the same: one mail's pipelined envelope of
+/// 30,000 long RCPT lines, about 7.9 MB, some 19 s at that pace. The server reads for 5
+/// deadlines at most: a stretched deadline fails the elapsed time instead of hanging the
+/// test.
+#[tokio::test]
+async fn a_slow_reader_cannot_stretch_the_write_deadline() {
+    const DEADLINE: Duration = Duration::from_secs(1);
+    const CHUNK: usize = 40 * 1024;
+    const PACE: Duration = Duration::from_millis(100);
+    const RECIPIENTS: usize = 30_000;
+    let (client, server) = tokio::net::UnixStream::pair().unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let stop = done.clone();
+    let server = tokio::spawn(async move {
+        let mut peer = Peer::new(server);
+        peer.greet_ehlo(&["PIPELINING"]).await;
+        let mut buf = vec![0; CHUNK];
+        let mut read = 0;
+        let mut since: Option<Instant> = None;
+        while !stop.load(Ordering::SeqCst) {
+            let elapsed = since.map_or(Duration::ZERO, |since| since.elapsed());
+            if elapsed > 5 * DEADLINE + Duration::from_secs(10) {
+                break;
+            }
+            if elapsed < 5 * DEADLINE {
+                match peer.stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => read += n,
+                }
+                since.get_or_insert_with(Instant::now);
+            }
+            tokio::time::sleep(PACE).await;
+        }
+        read
+    });
+    let config = ConnectionConfig::builder("mx.test")
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .client_config(ClientConfig {
+            max_group: std::num::NonZeroUsize::new(16 << 20),
+            ..ClientConfig::default()
+        })
+        .timeouts(Timeouts {
+            write: DEADLINE,
+            ..Timeouts::RFC5321
+        })
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect_with_stream(client, &config)
+        .await
+        .unwrap();
+    // Paths of 254 octets (the most is 256): fewer recipients for the octets, less work.
+    let (pad, domain) = (
+        "x".repeat(57),
+        ["a", "b", "c"].map(|l| l.repeat(60)).join("."),
+    );
+    let paths: Vec<String> = (0..RECIPIENTS)
+        .map(|i| format!("<r{i:06}{pad}@{domain}.test>"))
+        .collect();
+    let transmit = "MAIL FROM:<a@x.test>\r\n".len()
+        + paths
+            .iter()
+            .map(|p| "RCPT TO:\r\n".len() + p.len())
+            .sum::<usize>()
+        + "DATA\r\n".len();
+    let recipients = paths.iter().map(|p| p.parse().unwrap());
+    let envelope = Envelope::new("<a@x.test>".parse().unwrap(), recipients).unwrap();
+    let body = MailBody::bytes(&b"hello\r\n"[..]);
+    let whole = PACE * u32::try_from(transmit / CHUNK).unwrap();
+    assert!(whole > 10 * DEADLINE, "the whole transmit takes {whole:?}");
+    let start = Instant::now();
+    let result = connection.send_mail(envelope, body).await;
+    let elapsed = start.elapsed();
+    drop(connection);
+    done.store(true, Ordering::SeqCst);
+    let read = server.await.unwrap();
+    let error = result.expect_err("the write cannot finish");
+    assert!(
+        matches!(
+            error.cause(),
+            Error::Timeout {
+                phase: Phase::Write
+            }
+        ),
+        "{error}"
+    );
+    assert!(
+        elapsed >= DEADLINE && elapsed < 3 * DEADLINE,
+        "timed out after {elapsed:?}, the server read {read} octets"
+    );
+    assert!(read < transmit, "the server read {read} octets");
+    let outcomes: Vec<_> = error.reports().iter().map(|r| r.outcome()).collect();
+    assert_eq!(outcomes, [Outcome::NotSent], "{error}");
 }
 
 /// The transport breaks on the first write after the server's 354: that write passes 64

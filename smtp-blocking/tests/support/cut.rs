@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use smtp_adapter::{ConnectionConfig, ConnectionConfigBuilder, Error, Security, TlsConfig};
+use smtp_adapter::{ConnectionConfig, ConnectionConfigBuilder, Error, Security, TlsConfig, rustls};
 use smtp_proto::client::{ClientConfig, Timeouts};
 use smtp_proto::command::{Envelope, LogicError, MailBody, MailReport, Outcome, RecipientStatus};
 
@@ -172,4 +172,74 @@ pub fn assert_refused_with_552(result: &Result<Result<MailReport, LogicError>, E
     let (_, recipient) = report.recipients().next().expect("a recipient");
     let verdict = recipient.data_reply().map(|r| r.code().get());
     assert_eq!(verdict, Some(552), "{result:?}");
+}
+
+/// What the slow reader of [`slow_reading_pair`] reads at once, and how often: about
+/// 5 KB/s.
+pub const SLOW_CHUNK: usize = 512;
+/// See [`SLOW_CHUNK`].
+pub const SLOW_PACE: Duration = Duration::from_millis(100);
+
+/// A Unix socket pair whose server greets (offering PIPELINING), answers EHLO, then reads
+/// [`SLOW_CHUNK`] octets every [`SLOW_PACE`], for `reading` at most (then it only waits),
+/// until the client closes or `done` is set. The client's end gets the smallest send
+/// buffer the kernel allows (about 4.5 KiB): a Unix socket wakes a blocked writer only once
+/// no more than a quarter of its send buffer is unread, and a small buffer brings such a
+/// wake every few of the reader's steps. Returns the client's end and the server, which
+/// returns the octets it read after the EHLO. With `tls`, the server first completes a
+/// TLS handshake (implicit TLS), greets inside it, and then reads the raw records slowly.
+#[cfg(unix)]
+pub fn slow_reading_pair(
+    tls: Option<Arc<rustls::ServerConfig>>,
+    reading: Duration,
+    done: Arc<std::sync::atomic::AtomicBool>,
+) -> (std::os::unix::net::UnixStream, JoinHandle<usize>) {
+    let (client, server) = std::os::unix::net::UnixStream::pair().unwrap();
+    socket2::SockRef::from(&client)
+        .set_send_buffer_size(1)
+        .unwrap();
+    server
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let server = std::thread::spawn(move || match tls {
+        Some(config) => {
+            let mut peer = Peer::new(accept_tls(&config, server));
+            peer.greet_ehlo(&["PIPELINING"]);
+            read_slowly(&mut peer.stream.sock, reading, &done)
+        }
+        None => {
+            let mut peer = Peer::new(server);
+            peer.greet_ehlo(&["PIPELINING"]);
+            read_slowly(&mut peer.stream, reading, &done)
+        }
+    });
+    (client, server)
+}
+
+/// Reads [`SLOW_CHUNK`] octets every [`SLOW_PACE`] for `reading`, then waits, until EOF,
+/// an error or `done` (10 s after `reading` at most); returns the octets read.
+#[cfg(unix)]
+fn read_slowly(
+    stream: &mut impl Read,
+    reading: Duration,
+    done: &std::sync::atomic::AtomicBool,
+) -> usize {
+    let mut buf = [0; SLOW_CHUNK];
+    let mut read = 0;
+    let mut since = None;
+    while !done.load(Ordering::SeqCst) {
+        let elapsed = since.map_or(Duration::ZERO, |since: std::time::Instant| since.elapsed());
+        if elapsed > reading + Duration::from_secs(10) {
+            break;
+        }
+        if elapsed < reading {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => read += n,
+            }
+            since.get_or_insert_with(std::time::Instant::now);
+        }
+        std::thread::sleep(SLOW_PACE);
+    }
+    read
 }
