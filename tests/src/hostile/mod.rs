@@ -2,24 +2,29 @@
 //!
 //! Each test starts a [`ScriptedServer`](crate::server::ScriptedServer) on 127.0.0.1 that
 //! misbehaves in one way (injects after STARTTLS, strips it, presents a bad certificate,
-//! stops reading, drips, falls silent or hangs up at each phase, floods), runs the adapter
-//! against it with short deadlines, and checks the exact error and outcome. Every test that
-//! configures credentials (all but the pipelining deadlock pair and the two setup cases)
-//! checks that neither the password nor its base64 forms (the PLAIN blob, the LOGIN
-//! password) crossed the socket in plaintext.
+//! stops reading, drips, falls silent or hangs up at each phase, floods, closes with 421
+//! mid-transaction, sends malformed or impossible replies, challenges AUTH endlessly, is
+//! sent a body built to smuggle a second message), runs the adapter against it with short
+//! deadlines, and checks the exact error and outcome. Every test that configures
+//! credentials (all but the pipelining deadlock pair and the two setup cases) checks that
+//! neither the password nor its base64 forms (the PLAIN blob, the LOGIN password) crossed
+//! the socket in plaintext.
 //!
 //! An adapter runs the whole suite with one line: [`hostile_suite!`](crate::hostile_suite).
 
 mod auth;
 mod certs;
+mod challenges;
 mod deadlines;
 mod disconnects;
 mod flood;
 pub mod heap;
 mod pipelining;
 mod pki;
+mod replies;
 mod run;
 mod setup;
+mod smuggling;
 mod starttls;
 
 use std::time::Duration;
@@ -38,6 +43,7 @@ pub use auth::{
     plaintext_auth_refused_without_tls,
 };
 pub use certs::{expired_certificate, self_signed_certificate, wrong_certificate_name};
+pub use challenges::endless_auth_challenges_are_bounded;
 pub use deadlines::{
     dripped_greeting, dripped_verdict, silent_at_data, silent_at_data_end, silent_at_ehlo,
     silent_at_greeting, silent_at_mail, silent_at_rcpt, stops_reading_during_data,
@@ -57,9 +63,13 @@ pub use pipelining::{
     an_unsplit_group_deadlocks_against_the_same_server,
 };
 pub use pki::TestPki;
+pub use replies::{
+    a_354_to_rcpt_is_fatal, malformed_replies_are_fatal, service_closing_mid_transaction,
+};
 pub use run::{Attempt, attempt, scenario};
 use run::{mail_error, phase_failure, reply_kind, setup_error};
 pub use setup::{a_hello_cut_off_keeps_the_greeting, a_refused_hello_leaves_the_greeting_readable};
+pub use smuggling::body_smuggling_is_neutralised_on_the_wire;
 pub use starttls::{
     injection_in_a_later_segment, injection_in_the_220_segment, starttls_not_offered,
     starttls_refused,
@@ -145,13 +155,33 @@ pub fn config_verifying(
     timeouts: Timeouts,
     server_name: &str,
 ) -> Result<ConnectionConfig, String> {
+    secured_config(port, pki, timeouts, server_name, Security::StartTlsRequired)
+}
+
+/// As [`config`], with implicit TLS (RFC 8314): the server's script starts with
+/// [`Step::StartTls`], before the greeting.
+pub fn implicit_tls_config(
+    port: u16,
+    pki: &TestPki,
+    timeouts: Timeouts,
+) -> Result<ConnectionConfig, String> {
+    secured_config(port, pki, timeouts, "localhost", Security::ImplicitTls)
+}
+
+fn secured_config(
+    port: u16,
+    pki: &TestPki,
+    timeouts: Timeouts,
+    server_name: &str,
+    security: Security,
+) -> Result<ConnectionConfig, String> {
     let tls = TlsConfig::new()
         .root_certificates_pem(pki.ca_pem.as_bytes())
         .map_err(|e| e.to_string())?
         .server_name(server_name);
     ConnectionConfig::builder("127.0.0.1")
         .port(port)
-        .security(Security::StartTlsRequired)
+        .security(security)
         .tls(tls)
         .credentials(credentials())
         .client_id("client.test".parse().map_err(|e| format!("{e}"))?)
@@ -173,18 +203,36 @@ pub fn greeting_and_ehlo() -> Vec<Step> {
 /// Greeting, EHLO, STARTTLS with `pki.good`, EHLO again inside TLS, AUTH PLAIN accepted:
 /// the setup every mail-phase test starts with (no PIPELINING: one command at a time).
 pub fn tls_prelude(pki: &TestPki) -> Vec<Step> {
-    let blob = base64::engine::general_purpose::STANDARD.encode(format!("\0{USER}\0{PASSWORD}"));
+    tls_prelude_offering(
+        pki,
+        "250-mx.test\r\n250-8BITMIME\r\n250 AUTH PLAIN LOGIN\r\n",
+    )
+}
+
+/// As [`tls_prelude`], with `ehlo` (which must offer `AUTH PLAIN`) as the reply to the EHLO
+/// inside TLS: `PIPELINING` there makes the client pipeline its transactions.
+pub fn tls_prelude_offering(pki: &TestPki, ehlo: &str) -> Vec<Step> {
     let mut steps = greeting_and_ehlo();
     steps.extend([
         expect("STARTTLS\r\n"),
         send("220 2.0.0 go ahead\r\n"),
         Step::StartTls(pki.good.clone()),
         expect("EHLO client.test\r\n"),
-        send("250-mx.test\r\n250-8BITMIME\r\n250 AUTH PLAIN LOGIN\r\n"),
-        expect(&format!("AUTH PLAIN {blob}\r\n")),
+        send(ehlo),
+        expect(&format!("AUTH PLAIN {}\r\n", plain_blob())),
         send("235 2.7.0 authenticated\r\n"),
     ]);
     steps
+}
+
+/// What the client writes inside TLS during [`tls_prelude`]: its EHLO and its AUTH line.
+pub fn tls_prelude_written() -> String {
+    format!("EHLO client.test\r\nAUTH PLAIN {}\r\n", plain_blob())
+}
+
+/// The AUTH PLAIN initial response for the configured credentials.
+fn plain_blob() -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("\0{USER}\0{PASSWORD}"))
 }
 
 /// The steps until the client has written the command of `phase` (for the greeting:
@@ -273,6 +321,11 @@ macro_rules! hostile_suite {
             an_unsplit_group_deadlocks_against_the_same_server,
             a_refused_hello_leaves_the_greeting_readable,
             a_hello_cut_off_keeps_the_greeting,
+            service_closing_mid_transaction,
+            malformed_replies_are_fatal,
+            endless_auth_challenges_are_bounded,
+            a_354_to_rcpt_is_fatal,
+            body_smuggling_is_neutralised_on_the_wire,
         );
     };
     ($adapter:ty; ignored $reason:literal; $($name:ident),+ $(,)?) => {
