@@ -292,6 +292,27 @@ impl ScriptPlayer {
         self.events.iter()
     }
 
+    /// The events not played yet, in the transcripts' own notation (`C+ RSET\r\n`,
+    /// `S+ 250 ok\r\n`, `! eof`, ...), separated by `; `: what a failure message shows.
+    pub fn describe_remaining(&self) -> String {
+        let describe = |event: &IoEvent| match event {
+            IoEvent::Write(bytes) => format!("C+ {}", escape(bytes)),
+            IoEvent::Read(bytes) => format!("S+ {}", escape(bytes)),
+            IoEvent::Body(bytes) => format!("B+ {}", escape(bytes)),
+            IoEvent::Eof => "! eof".to_owned(),
+            IoEvent::Cut => "! cut".to_owned(),
+            IoEvent::Tls => "! tls".to_owned(),
+            IoEvent::BodyEnd => "! body-end".to_owned(),
+            IoEvent::Wait(duration) => format!("! wait {}ms", duration.as_millis()),
+            other => format!("{other:?}"),
+        };
+        self.events
+            .iter()
+            .map(describe)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// Whether the client still owes octets the script expects (ignoring what the server
     /// would still send).
     pub fn expects_write(&self) -> bool {

@@ -115,9 +115,19 @@ fn a_wrong_transcript_fails_precisely() {
         failure,
         r#"line 7: expected "ok 250", got "refused 550 line" (whole outcome: refused 550 line)"#
     );
+    // A wrong write the outcome line does not show (`= fatal` is a prefix of any fatal
+    // error): the mock keeps the mismatch and the replay reports it at the end.
+    let hidden = "> greeting\nS: 220 hi\n= ok 220\n> line NOOP\nC: RSET\nS: 250 ok\n= fatal\n";
+    let failure = run(hidden, Delivery::Lines).unwrap_err();
+    assert!(
+        failure.contains(r#"the client wrote "NOOP\r\n", the script expects "RSET\r\n""#),
+        "{failure}"
+    );
+    // Octets the script expects that the client never writes, after its last reply.
     let unwritten =
-        "> greeting\nS: 220 hi\n= ok 220\n> line NOOP\nC: NOOP\nC: RSET\nS: 250 ok\n= ok 250\n";
-    assert!(run(unwritten, Delivery::Blocks).is_err());
+        "> greeting\nS: 220 hi\n= ok 220\n> line NOOP\nC: NOOP\nS: 250 ok\n= ok 250\nC: RSET\n";
+    let failure = run(unwritten, Delivery::Blocks).unwrap_err();
+    assert_eq!(failure, r"the client did not write everything: C+ RSET\r\n");
 }
 
 /// Virtual time: a five-minute greeting deadline passes at once, and a wait shorter than

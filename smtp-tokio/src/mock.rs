@@ -106,7 +106,7 @@ impl MockHandle {
 
     /// The script's events not played yet, for failure messages.
     pub fn remaining(&self) -> String {
-        format!("{:?}", self.lock().player.remaining().collect::<Vec<_>>())
+        self.lock().player.describe_remaining()
     }
 
     pub(crate) fn handshake(&self) -> Result<(), MockError> {
