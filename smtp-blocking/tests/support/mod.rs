@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod cut;
+pub mod flood;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

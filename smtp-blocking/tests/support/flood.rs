@@ -1,0 +1,120 @@
+//! Reply floods counted on the transport, for the blocking and async-std `flood.rs` tests:
+//! the floods, a Unix socket pair whose server end sends one until the client closes, the
+//! counts a transport wrapper keeps, and the check of what the adapter read.
+#![cfg(unix)]
+
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use smtp_adapter::{ConnectionConfig, Error, Security};
+use smtp_proto::client::{ClientConfig, Timeouts};
+use smtp_proto::error::ProtocolError;
+use smtp_proto::response::{ReplyError, ReplyLimits};
+
+/// `READ_BUFFER` in each adapter's `src/drive.rs` (private there): the octets the adapter
+/// reads from its transport at once.
+pub const READ_BUFFER: u64 = 8 * 1024;
+
+/// What the transport handed the adapter.
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// Octets read, in total.
+    read: AtomicU64,
+    /// The largest buffer the adapter offered one read.
+    largest_offer: AtomicUsize,
+}
+
+impl Counts {
+    /// The adapter offered a buffer of `offered` octets and got `read`.
+    pub fn record(&self, offered: usize, read: usize) {
+        self.largest_offer.fetch_max(offered, Ordering::Relaxed);
+        self.read.fetch_add(read as u64, Ordering::Relaxed);
+    }
+}
+
+/// A greeting that never ends: `prefix` once, then `pattern` over and over.
+pub struct Flood {
+    prefix: &'static [u8],
+    pattern: Vec<u8>,
+}
+
+/// One reply line without a line end: `220 xxxx...`.
+pub fn endless_line() -> Flood {
+    Flood {
+        prefix: b"220 ",
+        pattern: vec![b'x'; 64 * 1024],
+    }
+}
+
+/// An endless multiline reply of `len`-octet lines `250-xxx...\r\n`.
+pub fn endless_lines(len: usize) -> Flood {
+    let mut line = b"250-".to_vec();
+    line.resize(len - 2, b'x');
+    line.extend_from_slice(b"\r\n");
+    Flood {
+        prefix: b"",
+        pattern: line.repeat(64 * 1024 / len),
+    }
+}
+
+/// The octets of a flood of `len`-octet lines that prove a reply has more than
+/// `max_lines` lines: every line before the last allowed one, and the code and hyphen of
+/// the last allowed one (which announces another).
+pub fn lines_proving_too_many(max_lines: u64, len: u64) -> u64 {
+    (max_lines - 1) * len + 4
+}
+
+/// A Unix socket pair: the client's end, and a server thread on the other that sends
+/// `flood` until the client closes.
+pub fn flooding_pair(flood: Flood) -> (UnixStream, JoinHandle<()>) {
+    let (client, mut server) = UnixStream::pair().unwrap();
+    let server = std::thread::spawn(move || {
+        // A write error means the client closed: the flood ends there.
+        if server.write_all(flood.prefix).is_ok() {
+            while server.write_all(&flood.pattern).is_ok() {}
+        }
+    });
+    (client, server)
+}
+
+/// A plaintext configuration with these reply limits and deadlines far off.
+pub fn config(limits: ReplyLimits) -> ConnectionConfig {
+    ConnectionConfig::builder("mx.test")
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .client_config(ClientConfig {
+            timeouts: Timeouts::uniform(Duration::from_secs(60)),
+            reply_limits: limits,
+            ..ClientConfig::default()
+        })
+        .build()
+        .unwrap()
+}
+
+/// The connection failed with `expected` after reading at least `limit` octets and at
+/// most `limit` plus one read buffer, never offered more than one read buffer at once.
+pub fn check(error: &Error, counts: &Counts, expected: ReplyError, limit: u64) {
+    let read = counts.read.load(Ordering::Relaxed);
+    let offer = counts.largest_offer.load(Ordering::Relaxed);
+    assert_eq!(
+        error.protocol(),
+        Some(&ProtocolError::MalformedReply(expected)),
+        "{error}"
+    );
+    assert!(
+        offer as u64 <= READ_BUFFER,
+        "one read was offered {offer} octets: READ_BUFFER changed?"
+    );
+    assert!(
+        read >= limit,
+        "the adapter read {read} octets, short of the limit {limit}"
+    );
+    assert!(
+        read <= limit + READ_BUFFER,
+        "the adapter read {read} octets, over the limit {limit} plus one read buffer"
+    );
+    eprintln!("read {read} octets for a limit of {limit} ({error})");
+}
