@@ -1,9 +1,9 @@
 //! Fatal errors keep what happened: a 421 verdict keeps the mail's report, a lost verdict
 //! is uncertain, a close while idle is reported before anything is written, a failing body
-//! never ends the data, a silent TLS server hits the handshake deadline, a failed read ends
-//! the connection, a reset while idle is reported before anything is written, a close after
-//! the 354, or with it before a streamed body, leaves the mail uncertain, and QUIT reports
-//! an error unless its line left.
+//! never ends the data, a silent or dripping TLS server hits the handshake deadline, a
+//! failed read ends the connection, a reset while idle is reported before anything is
+//! written, a close after the 354, or with it before a streamed body, leaves the mail
+//! uncertain, and QUIT reports an error unless its line left.
 
 #[path = "../../smtp-blocking/tests/support/mod.rs"]
 mod support;
@@ -375,6 +375,50 @@ async fn a_silent_tls_server_hits_the_handshake_deadline() {
         let (socket, _) = listener.accept().unwrap();
         std::thread::sleep(Duration::from_millis(1500));
         drop(socket);
+    });
+    let config = ConnectionConfig::builder("127.0.0.1")
+        .port(port)
+        .security(Security::ImplicitTls)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .tls_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = Connection::connect(&config).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                phase: Phase::TlsHandshake
+            }
+        ),
+        "{error}"
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(500), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(1400), "{elapsed:?}");
+    server.join().unwrap();
+}
+
+/// A server that drips a TLS record one octet every 100 ms cannot stretch the handshake
+/// deadline: each read gets only the time left.
+#[async_std::test]
+async fn a_dripping_tls_server_cannot_stretch_the_handshake_deadline() {
+    let (listener, port) = listener();
+    let server = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut hello = [0u8; 5];
+        let _ = std::io::Read::read_exact(&mut socket, &mut hello);
+        // A handshake record header announcing 16 KiB, then its body an octet at a time.
+        if std::io::Write::write_all(&mut socket, &[0x16, 0x03, 0x03, 0x40, 0x00]).is_err() {
+            return;
+        }
+        for _ in 0..30 {
+            std::thread::sleep(Duration::from_millis(100));
+            if std::io::Write::write_all(&mut socket, &[0x02]).is_err() {
+                return;
+            }
+        }
     });
     let config = ConnectionConfig::builder("127.0.0.1")
         .port(port)

@@ -343,3 +343,50 @@ async fn a_silent_tls_server_hits_the_handshake_deadline() {
     );
     assert_eq!(start.elapsed().as_secs(), 20);
 }
+
+/// A server that drips a TLS record one octet every 100 ms cannot stretch the handshake
+/// deadline (paused time: the 20 s pass at once).
+#[tokio::test(start_paused = true)]
+async fn a_dripping_tls_server_cannot_stretch_the_handshake_deadline() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (client, mut server) = tokio::io::duplex(64 * 1024);
+    let drip = tokio::spawn(async move {
+        let mut hello = [0u8; 5];
+        let _ = server.read_exact(&mut hello).await;
+        // A handshake record header announcing 16 KiB, then its body an octet at a time.
+        if server
+            .write_all(&[0x16, 0x03, 0x03, 0x40, 0x00])
+            .await
+            .is_err()
+        {
+            return;
+        }
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if server.write_all(&[0x02]).await.is_err() {
+                return;
+            }
+        }
+    });
+    let config = config()
+        .security(Security::ImplicitTls)
+        .tls(smtp_tokio::TlsConfig::new().dangerous_skip_verification())
+        .tls_timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    let error = Connection::connect_with_stream(client, &config)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                phase: Phase::TlsHandshake
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(start.elapsed().as_secs(), 20);
+    drip.await.unwrap();
+}
