@@ -43,7 +43,7 @@ const ON_THE_WIRE: &str = concat!(
     ".\r\n",
 );
 
-/// The hostile body sent inside TLS: the server receives exactly [`ON_THE_WIRE`] after its
+/// The hostile body sent inside TLS: the server receives exactly `ON_THE_WIRE` after its
 /// 354 (so no `.` line before the end, and `\r\n.\r\n` exactly once, at the end), the mail is
 /// delivered on the server's one 250, and the client wrote nothing else.
 pub fn body_smuggling_is_neutralised_on_the_wire<A: SmtpAdapter>() -> Result<(), String> {
