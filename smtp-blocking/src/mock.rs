@@ -226,3 +226,29 @@ impl Connection {
         Self::open(Stream::Plain(Box::new(mock)), upgrader, None, config)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A read while the stream is non-blocking (the adapter's idle poll) neither waits out
+    /// a scripted wait nor moves the clock; a blocking read then waits it out and gets the
+    /// octets after it.
+    #[test]
+    fn a_non_blocking_read_never_moves_the_clock() {
+        let script = Script::parse("t.smtp", "> greeting\n@+10s\nS: 220 mx.example\n").unwrap();
+        let mut mock = MockStream::from_script(&script, Delivery::Lines);
+        let handle = mock.handle();
+        let start = handle.now();
+        mock.set_read_timeout(Duration::from_secs(300));
+        mock.set_nonblocking(true);
+        let mut buf = [0; 64];
+        let error = mock.read(&mut buf).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::WouldBlock);
+        assert_eq!(handle.now(), start);
+        mock.set_nonblocking(false);
+        let n = mock.read(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"220 mx.example\r\n");
+        assert_eq!(handle.now(), start + Duration::from_secs(10));
+    }
+}
