@@ -35,17 +35,21 @@ fn service_closing(error: &Error) -> bool {
 
 #[tokio::test]
 async fn a_421_at_each_stage_is_service_closing() {
+    // Each stage with the verb of the last command the server read before its 421 (none
+    // before the greeting; the server offers CHUNKING, so the message goes as one
+    // `BDAT LAST`, which is both its data and its end of data): the fault fires where it
+    // is set, not at the first stage.
     let stages = [
-        Stage::Greeting,
-        Stage::Ehlo,
-        Stage::StartTls,
-        Stage::Auth,
-        Stage::Mail,
-        Stage::Rcpt,
-        Stage::Data,
-        Stage::DataEnd,
+        (Stage::Greeting, None),
+        (Stage::Ehlo, Some("EHLO")),
+        (Stage::StartTls, Some("STARTTLS")),
+        (Stage::Auth, Some("AUTH")),
+        (Stage::Mail, Some("MAIL")),
+        (Stage::Rcpt, Some("RCPT")),
+        (Stage::Data, Some("BDAT")),
+        (Stage::DataEnd, Some("BDAT")),
     ];
-    for stage in stages {
+    for (stage, last_verb) in stages {
         let server = TestServer::builder()
             .starttls(true)
             .auth("user", "pass")
@@ -62,6 +66,50 @@ async fn a_421_at_each_stage_is_service_closing() {
         assert!(service_closing(&error), "{stage:?}: {error}");
         let session = server.next_session().await;
         assert_eq!(session.end, Some(SessionEnd::ServiceClosing), "{stage:?}");
+        let last = session.commands.last().map(|line| {
+            let verb = line.split(' ').next().unwrap_or_default();
+            verb.to_owned()
+        });
+        assert_eq!(
+            last.as_deref(),
+            last_verb,
+            "{stage:?}: {:?}",
+            session.commands
+        );
+        assert!(
+            server.messages().iter().all(|m| !m.is_accepted()),
+            "{stage:?}"
+        );
+    }
+}
+
+/// A refusal rule whose reply is a 421 closes the connection like the fault does; any
+/// other refusal leaves the session going on to its QUIT.
+#[tokio::test]
+async fn a_421_refusal_closes_the_connection_and_others_do_not() {
+    for (reply, end) in [
+        ("421 4.3.2 going down", SessionEnd::ServiceClosing),
+        ("450 4.2.1 try later", SessionEnd::Quit),
+    ] {
+        let server = TestServer::builder()
+            .refuse(Stage::Rcpt, "", reply)
+            .spawn()
+            .await
+            .unwrap();
+        let config = server.client_config().build().unwrap();
+        let mut connection = Connection::connect(&config).await.unwrap();
+        match connection.send_mail(envelope(), body()).await {
+            Err(error) => {
+                assert!(service_closing(&error), "{reply}: {error}");
+                assert!(!connection.is_usable(), "{reply}");
+            }
+            Ok(refused) => {
+                let report = refused.unwrap();
+                assert_ne!(report.outcome(), Outcome::Delivered, "{reply}");
+                connection.quit().await.unwrap();
+            }
+        }
+        assert_eq!(server.next_session().await.end, Some(end), "{reply}");
     }
 }
 

@@ -93,6 +93,16 @@ async fn commands_out_of_order_and_malformed_are_refused() {
         c.command("MAIL FROM:<a@x.test> SIZE=99999999").await,
         "552 5.3.4 Message size exceeds fixed limit"
     );
+    // The limit itself is allowed (RFC 1870 §4: larger than the limit is refused).
+    assert_eq!(
+        c.command("MAIL FROM:<a@x.test> SIZE=10485761").await,
+        "552 5.3.4 Message size exceeds fixed limit"
+    );
+    assert_eq!(
+        c.command("MAIL FROM:<a@x.test> SIZE=10485760").await,
+        "250 2.1.0 Ok"
+    );
+    assert_eq!(c.command("RSET").await, "250 2.0.0 Ok");
     assert_eq!(
         c.command("MAIL FROM:<a@x.test> REQUIRETLS").await,
         "555 5.5.4 REQUIRETLS not offered"
@@ -209,5 +219,58 @@ async fn scripted_refusals_and_faults_at_the_hello() {
         c.command("HELO good.test")
             .await
             .starts_with("250 localhost")
+    );
+}
+
+/// After a refused greeting every command but QUIT gets 503 (RFC 5321 §3.1), AUTH included.
+#[tokio::test]
+async fn a_refused_greeting_answers_503_until_quit() {
+    let server = TestServer::builder()
+        .refuse(Stage::Greeting, "", "554 5.3.2 not now")
+        .spawn()
+        .await
+        .unwrap();
+    let mut c = Raw::connect(&server).await;
+    assert_eq!(c.reply().await, "554 5.3.2 not now");
+    for line in [
+        "EHLO c.test",
+        "MAIL FROM:<a@x.test>",
+        "AUTH PLAIN AGEAYg==",
+        "NOOP",
+    ] {
+        assert_eq!(
+            c.command(line).await,
+            "503 5.5.1 No service here, only QUIT",
+            "{line}"
+        );
+    }
+    assert_eq!(c.command("QUIT").await, "221 2.0.0 Bye");
+}
+
+/// The configured host name is the one the server gives in its EHLO and HELO replies
+/// and in its CRAM-MD5 challenges (RFC 2195 §2: `<nonce@hostname>`).
+#[tokio::test]
+async fn the_configured_hostname_answers_ehlo_and_names_cram_md5_challenges() {
+    let server = TestServer::builder()
+        .hostname("mx.example.test")
+        .auth("ann", "pass")
+        .mechanisms([smtp_proto::server::SaslMechanism::CramMd5])
+        .allow_plaintext_auth(true)
+        .spawn()
+        .await
+        .unwrap();
+    let mut c = Raw::connect(&server).await;
+    c.reply().await;
+    let ehlo = c.command("EHLO c.test").await;
+    assert!(ehlo.starts_with("250-mx.example.test"), "{ehlo}");
+    let helo = c.command("HELO c.test").await;
+    assert!(helo.starts_with("250 mx.example.test"), "{helo}");
+    let challenge = c.command("AUTH CRAM-MD5").await;
+    let encoded = challenge.strip_prefix("334 ").expect(&challenge);
+    let decoded = smtp_proto::auth::decode_base64(encoded.as_bytes()).unwrap();
+    let decoded = String::from_utf8(decoded).unwrap();
+    assert!(
+        decoded.starts_with('<') && decoded.ends_with("@mx.example.test>"),
+        "{decoded}"
     );
 }

@@ -302,6 +302,47 @@ async fn malformed_client_responses_get_501() {
     );
 }
 
+/// Several attempts on one connection are recorded one by one: a wrong token gets the
+/// mechanism's own error challenge (RFC 7628 §3.2.2 for OAUTHBEARER), an authorization
+/// identity other than the user is refused, the same user as authzid is accepted.
+#[tokio::test]
+async fn each_attempt_on_one_connection_is_recorded_and_authzid_must_be_the_user() {
+    let server = TestServer::builder()
+        .auth(USER, PASSWORD)
+        .oauthbearer(USER, TOKEN)
+        .mechanisms(SaslMechanism::ALL)
+        .allow_plaintext_auth(true)
+        .spawn()
+        .await
+        .unwrap();
+    let b64 = |text: &str| encode_base64(text.as_bytes());
+    let mut raw = Raw::connect_plain(&server).await;
+    raw.command("EHLO c.test").await;
+    let bearer = format!("n,a={USER},\x01auth=Bearer ya29.expired\x01\x01");
+    let challenge = raw
+        .command(&format!("AUTH OAUTHBEARER {}", b64(&bearer)))
+        .await;
+    let error =
+        r#"{"status":"invalid_token","schemes":"bearer","scope":"https://mail.google.com/"}"#;
+    assert_eq!(challenge, format!("334 {}", b64(error)));
+    // The client answers with the single %x01 of RFC 7628 §3.2.3.
+    assert!(raw.command(&b64("\x01")).await.starts_with("535 5.7.8"));
+    let other = format!("bob@example.org\0{USER}\0{PASSWORD}");
+    let refused = raw.command(&format!("AUTH PLAIN {}", b64(&other))).await;
+    assert!(refused.starts_with("535 5.7.8"), "{refused}");
+    let same = format!("{USER}\0{USER}\0{PASSWORD}");
+    let accepted = raw.command(&format!("AUTH PLAIN {}", b64(&same))).await;
+    assert!(accepted.starts_with("235 2.7.0"), "{accepted}");
+    assert_eq!(
+        raw.quit_and_records(&server).await,
+        [
+            record(SaslMechanism::OAuthBearer, false, Some(true)),
+            record(SaslMechanism::Plain, false, None),
+            record(SaslMechanism::Plain, true, None),
+        ]
+    );
+}
+
 /// A hand-written client for what ours never sends.
 struct Raw {
     reader: BufReader<TcpStream>,
