@@ -7,31 +7,19 @@
 //!
 //! The same tests, with the same names, are in smtp-async-std and smtp-blocking.
 
+#[path = "../../smtp-blocking/tests/support/flood.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod flood;
+
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
-use smtp_proto::client::{ClientConfig, Timeouts};
-use smtp_proto::error::ProtocolError;
+use flood::{Counts, Flood, check, config, endless_line, endless_lines, lines_proving_too_many};
 use smtp_proto::response::{ReplyError, ReplyLimits};
-use smtp_tokio::{Connection, ConnectionConfig, Security};
+use smtp_tokio::Connection;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
-
-/// `READ_BUFFER` in smtp-tokio/src/drive.rs (private there): the octets the adapter
-/// reads from its transport at once.
-const READ_BUFFER: u64 = 8 * 1024;
-
-/// What the transport handed the adapter.
-#[derive(Debug, Default)]
-struct Counts {
-    /// Octets read, in total.
-    read: AtomicU64,
-    /// The largest buffer the adapter offered one read.
-    largest_offer: AtomicUsize,
-}
 
 /// The client's end of the pipe, counting what is read from it.
 struct Counting<S> {
@@ -46,13 +34,10 @@ impl<S: AsyncRead + Unpin> AsyncRead for Counting<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
-        this.counts
-            .largest_offer
-            .fetch_max(buf.remaining(), Ordering::Relaxed);
+        let offered = buf.remaining();
         let before = buf.filled().len();
         let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
-        let n = (buf.filled().len() - before) as u64;
-        this.counts.read.fetch_add(n, Ordering::Relaxed);
+        this.counts.record(offered, buf.filled().len() - before);
         poll
     }
 }
@@ -75,38 +60,6 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counting<S> {
     }
 }
 
-/// A greeting that never ends: `prefix` once, then `pattern` over and over.
-struct Flood {
-    prefix: &'static [u8],
-    pattern: Vec<u8>,
-}
-
-/// One reply line without a line end: `220 xxxx...`.
-fn endless_line() -> Flood {
-    Flood {
-        prefix: b"220 ",
-        pattern: vec![b'x'; 64 * 1024],
-    }
-}
-
-/// An endless multiline reply of `len`-octet lines `250-xxx...\r\n`.
-fn endless_lines(len: usize) -> Flood {
-    let mut line = b"250-".to_vec();
-    line.resize(len - 2, b'x');
-    line.extend_from_slice(b"\r\n");
-    Flood {
-        prefix: b"",
-        pattern: line.repeat(64 * 1024 / len),
-    }
-}
-
-/// The octets of a flood of `len`-octet lines that prove a reply has more than
-/// `max_lines` lines: every line before the last allowed one, and the code and hyphen of
-/// the last allowed one (which announces another).
-fn lines_proving_too_many(max_lines: u64, len: u64) -> u64 {
-    (max_lines - 1) * len + 4
-}
-
 /// Connects over a pipe whose server end floods the greeting until the client closes;
 /// checks that the connection fails with `expected` after reading at least `limit`
 /// octets and at most `limit` plus one read buffer.
@@ -123,41 +76,11 @@ async fn flooded(limits: ReplyLimits, flood: Flood, expected: ReplyError, limit:
         inner: client,
         counts: counts.clone(),
     };
-    let config = ConnectionConfig::builder("mx.test")
-        .security(Security::None)
-        .client_id("client.test".parse().unwrap())
-        .client_config(ClientConfig {
-            // A client that never gives up fails on the deadline, not by hanging.
-            timeouts: Timeouts::uniform(Duration::from_secs(60)),
-            reply_limits: limits,
-            ..ClientConfig::default()
-        })
-        .build()
-        .unwrap();
-    let error = Connection::connect_with_stream(client, &config)
+    let error = Connection::connect_with_stream(client, &config(limits))
         .await
         .expect_err("an endless greeting is an error");
     server.await.unwrap();
-    let read = counts.read.load(Ordering::Relaxed);
-    let offer = counts.largest_offer.load(Ordering::Relaxed);
-    assert_eq!(
-        error.protocol(),
-        Some(&ProtocolError::MalformedReply(expected)),
-        "{error}"
-    );
-    assert!(
-        offer as u64 <= READ_BUFFER,
-        "one read was offered {offer} octets: READ_BUFFER changed?"
-    );
-    assert!(
-        read >= limit,
-        "the adapter read {read} octets, short of the limit {limit}"
-    );
-    assert!(
-        read <= limit + READ_BUFFER,
-        "the adapter read {read} octets, over the limit {limit} plus one read buffer"
-    );
-    eprintln!("read {read} octets for a limit of {limit} ({error})");
+    check(&error, &counts, expected, limit);
 }
 
 #[tokio::test]

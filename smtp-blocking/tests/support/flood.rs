@@ -1,12 +1,9 @@
-//! Reply floods counted on the transport, for the blocking and async-std `flood.rs` tests:
-//! the floods, a Unix socket pair whose server end sends one until the client closes, the
-//! counts a transport wrapper keeps, and the check of what the adapter read.
-#![cfg(unix)]
+//! Reply floods counted on the transport, for every adapter's `flood.rs` tests (smtp-tokio
+//! includes this file alone): the floods, a Unix socket pair whose server end sends one
+//! until the client closes, the counts a transport wrapper keeps, and the check of what the
+//! adapter read.
 
-use std::io::Write;
-use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use smtp_adapter::{ConnectionConfig, Error, Security};
@@ -37,8 +34,10 @@ impl Counts {
 
 /// A greeting that never ends: `prefix` once, then `pattern` over and over.
 pub struct Flood {
-    prefix: &'static [u8],
-    pattern: Vec<u8>,
+    /// Sent once.
+    pub prefix: &'static [u8],
+    /// Sent until the client closes.
+    pub pattern: Vec<u8>,
 }
 
 /// One reply line without a line end: `220 xxxx...`.
@@ -69,8 +68,12 @@ pub fn lines_proving_too_many(max_lines: u64, len: u64) -> u64 {
 
 /// A Unix socket pair: the client's end, and a server thread on the other that sends
 /// `flood` until the client closes.
-pub fn flooding_pair(flood: Flood) -> (UnixStream, JoinHandle<()>) {
-    let (client, mut server) = UnixStream::pair().unwrap();
+#[cfg(unix)]
+pub fn flooding_pair(
+    flood: Flood,
+) -> (std::os::unix::net::UnixStream, std::thread::JoinHandle<()>) {
+    use std::io::Write;
+    let (client, mut server) = std::os::unix::net::UnixStream::pair().unwrap();
     let server = std::thread::spawn(move || {
         // A write error means the client closed: the flood ends there.
         if server.write_all(flood.prefix).is_ok() {
