@@ -7,13 +7,14 @@ use std::time::Instant;
 
 use async_std::net::{TcpStream, ToSocketAddrs};
 use smtp_adapter::{ConnectionConfig, Endpoint, Error, Phase};
+use smtp_proto::client::deadline_after;
 
 use crate::drive::{Clock, timeout_at};
 use crate::stream::Stream;
 
 /// Opens the configured endpoint; returns the stream and, for TCP, the local address.
 pub(crate) async fn open(config: &ConnectionConfig) -> Result<(Stream, Option<SocketAddr>), Error> {
-    let deadline = Instant::now() + config.connect_timeout();
+    let deadline = deadline_after(Instant::now(), config.connect_timeout());
     match config.endpoint() {
         Endpoint::Tcp { host, port } => {
             let lookup = (host.as_str(), *port).to_socket_addrs();

@@ -114,7 +114,8 @@ impl Upgrader {
                 timeout,
             } => {
                 let handshake = connector.connect(server_name.clone(), transport);
-                match timeout_at(&Clock::System, Instant::now() + *timeout, handshake).await {
+                let deadline = smtp_proto::client::deadline_after(Instant::now(), *timeout);
+                match timeout_at(&Clock::System, deadline, handshake).await {
                     Err(_) => Err(Error::Timeout {
                         phase: Phase::TlsHandshake,
                     }),

@@ -19,10 +19,15 @@ use std::task::{Context, Poll};
 
 use async_io::Async;
 use futures_io::{AsyncRead, AsyncWrite};
-use smtp_async_std::Connection;
+use smtp_async_std::smtp_adapter::mock::ScriptPlayer;
+use smtp_async_std::{Connection, MockStream};
+use smtp_proto::client::{Client, ClientConfig};
+use smtp_proto::command::{Greeting, StreamedBody};
 use smtp_proto::response::{ReplyError, ReplyLimits};
+use smtp_proto::testing::Delivery;
 use support::flood::{
-    Counts, Flood, check, config, endless_line, endless_lines, flooding_pair,
+    Counts, Flood, check, check_flood_after_error, check_idle_flood, config, endless_line,
+    endless_lines, flood_after_354, flood_envelope, flood_read, flooding_pair, idle_flood,
     lines_proving_too_many,
 };
 
@@ -154,4 +159,36 @@ async fn endless_short_lines_read_at_most_a_lowered_line_count_plus_one_buffer()
         lines_proving_too_many(limit as u64, 9),
     )
     .await;
+}
+
+/// A flood while the connection is idle: `poll_idle` (which every command runs first)
+/// reads no further than the reply limit plus one buffer, however much is there.
+#[async_std::test]
+async fn an_idle_flood_is_read_no_further_than_the_reply_limit_plus_one_buffer() {
+    let mock = MockStream::new(ScriptPlayer::from_events(idle_flood(), Delivery::Lines));
+    let handle = mock.handle();
+    let mut connection = Connection::with_mock(mock, Client::new(ClientConfig::default()));
+    connection.send(Greeting).await.unwrap().unwrap();
+    connection.poll_idle();
+    assert!(!connection.is_usable());
+    check_idle_flood(flood_read(&handle.remaining()));
+}
+
+/// A flood where the body is asked for: the read that fails the exchange is the last.
+#[async_std::test]
+async fn a_flood_while_the_body_is_asked_for_is_not_read_past_the_error() {
+    let mock = MockStream::new(ScriptPlayer::from_events(
+        flood_after_354(),
+        Delivery::Lines,
+    ));
+    let handle = mock.handle();
+    let mut connection = Connection::connect_mock(mock, &config(ReplyLimits::DEFAULT))
+        .await
+        .unwrap();
+    let body: &[u8] = b"Subject: x\r\n\r\nhi\r\n";
+    let result = connection
+        .send_mail_streamed(flood_envelope(), body, StreamedBody::default())
+        .await;
+    assert!(result.is_err(), "{result:?}");
+    check_flood_after_error(flood_read(&handle.remaining()));
 }

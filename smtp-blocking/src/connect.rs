@@ -5,13 +5,14 @@ use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Instant;
 
 use smtp_adapter::{ConnectionConfig, Endpoint, Error, Phase};
+use smtp_proto::client::deadline_after;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::stream::{Stream, is_timeout};
 
 /// Opens the configured endpoint; returns the stream and, for TCP, the local address.
 pub(crate) fn open(config: &ConnectionConfig) -> Result<(Stream, Option<SocketAddr>), Error> {
-    let deadline = Instant::now() + config.connect_timeout();
+    let deadline = deadline_after(Instant::now(), config.connect_timeout());
     match config.endpoint() {
         Endpoint::Tcp { host, port } => {
             // std's resolver cannot be timed out: the deadline is checked after it.
@@ -33,25 +34,43 @@ pub(crate) fn open(config: &ConnectionConfig) -> Result<(Stream, Option<SocketAd
             let local = stream.local_addr().ok();
             Ok((Stream::Plain(Box::new(stream)), local))
         }
-        Endpoint::Unix(path) => open_unix(path),
+        Endpoint::Unix(path) => open_unix(path, deadline),
         _ => Err(Error::Config("unsupported endpoint".into())),
     }
 }
 
-/// A local socket's connect does not wait on a peer: no timeout is needed.
+/// Connects to a local socket without blocking: a listener whose backlog is full would
+/// make a blocking `connect(2)` wait with no limit, where a non-blocking one fails at once
+/// (`EAGAIN` on Linux), as it does in the async adapters. A local connect otherwise
+/// completes at once; the deadline is checked before it.
 #[cfg(unix)]
-fn open_unix(path: &std::path::Path) -> Result<(Stream, Option<SocketAddr>), Error> {
-    match std::os::unix::net::UnixStream::connect(path) {
-        Err(error) => Err(Error::ConnectUnix {
-            path: path.to_path_buf(),
-            source: error,
-        }),
-        Ok(stream) => Ok((Stream::Plain(Box::new(stream)), None)),
+fn open_unix(
+    path: &std::path::Path,
+    deadline: Instant,
+) -> Result<(Stream, Option<SocketAddr>), Error> {
+    let failed = |source| Error::ConnectUnix {
+        path: path.to_path_buf(),
+        source,
+    };
+    if Instant::now() >= deadline {
+        return Err(Error::Timeout {
+            phase: Phase::Connect,
+        });
     }
+    let address = socket2::SockAddr::unix(path).map_err(failed)?;
+    let socket = Socket::new(Domain::UNIX, Type::STREAM, None).map_err(failed)?;
+    socket.set_nonblocking(true).map_err(failed)?;
+    socket.connect(&address).map_err(failed)?;
+    socket.set_nonblocking(false).map_err(failed)?;
+    let stream = std::os::unix::net::UnixStream::from(socket);
+    Ok((Stream::Plain(Box::new(stream)), None))
 }
 
 #[cfg(not(unix))]
-fn open_unix(_path: &std::path::Path) -> Result<(Stream, Option<SocketAddr>), Error> {
+fn open_unix(
+    _path: &std::path::Path,
+    _deadline: Instant,
+) -> Result<(Stream, Option<SocketAddr>), Error> {
     Err(Error::Config(
         "Unix sockets are not available on this system".into(),
     ))
@@ -214,7 +233,7 @@ mod tests {
             (path.clone(), io::ErrorKind::ConnectionRefused),
             (dir.join("missing.sock"), io::ErrorKind::NotFound),
         ] {
-            let Err(error) = open_unix(&path) else {
+            let Err(error) = open_unix(&path, Instant::now() + Duration::from_secs(10)) else {
                 panic!("connected to {}", path.display());
             };
             let Error::ConnectUnix {

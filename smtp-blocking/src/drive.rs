@@ -126,13 +126,11 @@ impl Io {
                 }
                 Output::NeedBody => {
                     // Replies already here go first: a refusal read now may spare the body.
-                    let mut received = false;
-                    while let Some(bytes) = self.read_now() {
+                    // One read, then a poll: a fatal error ends the exchange before the
+                    // next read, so a flood is not read on.
+                    if let Some(bytes) = self.read_now() {
                         log::log_input(&bytes);
                         exchange.handle_input(&bytes);
-                        received = true;
-                    }
-                    if received {
                         continue;
                     }
                     chunk.resize(BODY_BUFFER, 0);
@@ -205,10 +203,7 @@ impl Io {
             let Some(stream) = self.stream.as_mut() else {
                 break;
             };
-            match stream
-                .set_read_timeout(wait)
-                .and_then(|()| stream.read_received(&mut self.buf))
-            {
+            match stream.read_received(&mut self.buf, wait) {
                 Ok(n) if n > 0 => {
                     let bytes = self.buf.get(..n).unwrap_or_default();
                     log::log_input(bytes);
@@ -240,13 +235,17 @@ impl Io {
         if !client.is_usable() || client.session().greeting().is_none() {
             return;
         }
-        loop {
+        // No further than a reply may be long and one buffer more: a flood has failed the
+        // client by then (SECURITY.md), and the next command reports it.
+        let mut budget = client.config().reply_limits.max_reply_len() + READ_BUFFER;
+        while budget > 0 {
             match self.try_read() {
                 Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => {
                     client.handle_eof();
                     return;
                 }
                 Poll::Ready(Ok(n)) => {
+                    budget = budget.saturating_sub(n);
                     let bytes = self.buf.get(..n).unwrap_or_default();
                     log::log_input(bytes);
                     client.handle_input(bytes);

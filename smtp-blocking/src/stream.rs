@@ -57,18 +57,23 @@ impl Read for Stream {
 }
 
 impl Stream {
-    /// Reads what was received without first flushing pending TLS output (rustls' stream
-    /// would try to write the unsent records again, which fails once the peer closed): for
-    /// the replies a server sent before it closed, after a write failed.
-    pub(crate) fn read_received(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    /// Reads what was received, waiting `wait` at most, without first flushing pending TLS
+    /// output (rustls' stream would try to write the unsent records again, which fails once
+    /// the peer closed): for the replies a server sent before it closed, after a write
+    /// failed. Over TLS every socket read gets only what is left of `wait`, so a server
+    /// that sends a record one byte at a time cannot stretch it.
+    pub(crate) fn read_received(&mut self, buf: &mut [u8], wait: Duration) -> io::Result<usize> {
         let Stream::Tls(tls) = self else {
+            self.set_read_timeout(wait)?;
             return self.read(buf);
         };
+        let deadline = smtp_proto::client::deadline_after(Instant::now(), wait);
         loop {
             match tls.conn.reader().read(buf) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
                 other => return other,
             }
+            set_socket_timeouts(&mut tls.sock, left_until(deadline)?)?;
             if tls.conn.read_tls(&mut tls.sock)? == 0 {
                 return Ok(0);
             }
@@ -86,7 +91,7 @@ impl Stream {
             self.set_read_timeout(wait)?;
             return self.read(buf);
         };
-        let deadline = Instant::now() + wait;
+        let deadline = smtp_proto::client::deadline_after(Instant::now(), wait);
         loop {
             flush_tls(tls, deadline)?;
             match tls.conn.reader().read(buf) {
@@ -396,7 +401,8 @@ impl Upgrader {
                         source: io::Error::other(e),
                     })?;
                 let mut tls = StreamOwned::new(connection, transport);
-                match complete_handshake(&mut tls, Instant::now() + *timeout) {
+                let deadline = smtp_proto::client::deadline_after(Instant::now(), *timeout);
+                match complete_handshake(&mut tls, deadline) {
                     Err(error) if is_timeout(&error) => Err(Error::Timeout {
                         phase: Phase::TlsHandshake,
                     }),

@@ -294,3 +294,58 @@ fn cram_md5_refuses_an_empty_challenge_and_a_second_one() {
         Err(SaslError::UnexpectedChallenge { step: 2, .. })
     ));
 }
+
+/// A named authzid must name someone: `a=` takes a `saslname` of at least one character
+/// (RFC 5802 §7, RFC 5801 §4), so an empty one is refused before anything is sent (PLAIN's
+/// empty authzid is its way of naming none, RFC 4616 §2).
+#[test]
+fn an_empty_authzid_is_refused_where_the_grammar_needs_one() {
+    let params = SaslParams::new()
+        .authzid("")
+        .client_nonce("rOprNGfwEbeRWgbNEkqO");
+    let empty = SaslError::InvalidField {
+        field: Field::Authzid,
+        problem: FieldProblem::Empty,
+    };
+    let oauth = Credentials::oauth2("u", "t");
+    assert_eq!(
+        SaslExchange::new(&Mechanism::OAuthBearer, &oauth, &params).unwrap_err(),
+        empty
+    );
+    #[cfg(feature = "sasl-scram")]
+    assert_eq!(
+        SaslExchange::new(&Mechanism::ScramSha256, &password(), &params).unwrap_err(),
+        empty
+    );
+    assert!(SaslExchange::new(&Mechanism::Plain, &password(), &params).is_ok());
+}
+
+/// Padding is all or nothing (RFC 4648 §4): a challenge with part of it is malformed.
+#[test]
+fn partial_base64_padding_is_a_typed_error() {
+    assert_eq!(decode_base64(b"dGltCg=="), Ok(b"tim\n".to_vec()));
+    assert_eq!(decode_base64(b"dGltCg"), Ok(b"tim\n".to_vec()));
+    assert_eq!(decode_base64(b"dGltCg="), Err(Base64Error::InvalidPadding));
+}
+
+/// An OAUTHBEARER `host=` value is ASCII (RFC 7628 §3.1): a host name with U-labels goes
+/// as its A-labels, and a non-ASCII host that is no domain is refused.
+#[test]
+fn an_oauthbearer_host_goes_in_ascii() {
+    let credentials = Credentials::oauth2("u", "t");
+    let params = SaslParams::new().host("bücher.example").port(587);
+    let mut exchange = SaslExchange::new(&Mechanism::OAuthBearer, &credentials, &params).unwrap();
+    let message = exchange.initial_response().unwrap();
+    assert_eq!(
+        message.as_bytes(),
+        b"n,a=u,\x01host=xn--bcher-kva.example\x01port=587\x01auth=Bearer t\x01\x01"
+    );
+    let params = SaslParams::new().host("bü cher");
+    assert!(matches!(
+        SaslExchange::new(&Mechanism::OAuthBearer, &credentials, &params),
+        Err(SaslError::InvalidField {
+            field: Field::Host,
+            problem: FieldProblem::NonAscii { position: 1 },
+        })
+    ));
+}

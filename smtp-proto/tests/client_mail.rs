@@ -3,8 +3,11 @@
 mod client_mail_support;
 
 use client_mail_support::{client_with, run};
-use smtp_proto::client::ClientConfig;
-use smtp_proto::command::{Envelope, MailBody, Outcome, RecipientStatus, SendMail};
+use smtp_proto::client::{ClientConfig, Context, ReplyKind};
+use smtp_proto::command::{Cmd, Envelope, MailBody, Outcome, RecipientStatus, SendMail, Step};
+use smtp_proto::data::BodySink;
+use smtp_proto::error::ProtocolError;
+use smtp_proto::response::Response;
 
 const PIPE: &[u8] = b"250-mx.example\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 8BITMIME\r\n";
 
@@ -857,4 +860,104 @@ fn a_pushed_recipient_goes_last_with_its_parameters() {
         accepted_by("250 DSN\r\n", send, lines),
         (Outcome::Delivered, 2)
     );
+}
+
+/// Written outside the crate with the public API: two BDAT chunks in one body write, the
+/// first chunk's reply awaited from where that chunk ends ([`BodyWriter::position`]), so
+/// that with a group limit the second chunk waits for it, and it is taken when it comes.
+///
+/// [`BodyWriter::position`]: smtp_proto::client::BodyWriter::position
+struct TwoChunks {
+    codes: Vec<u16>,
+    /// Await the first reply after both chunks instead (what the client did before).
+    at_the_end: bool,
+}
+
+impl Cmd for TwoChunks {
+    type Output = Vec<u16>;
+
+    fn start(&mut self, cx: &mut Context<'_>) -> Step<Vec<u16>> {
+        let first_end = cx.body(|out| {
+            out.put_command(b"BDAT 2\r\n");
+            out.put(b"ab");
+            let end = out.position();
+            out.put_command(b"BDAT 2 LAST\r\n");
+            out.put(b"cd");
+            end
+        });
+        let first_end = if self.at_the_end {
+            cx.position()
+        } else {
+            first_end
+        };
+        cx.expect_reply_at(ReplyKind::Bdat, first_end);
+        cx.expect_reply(ReplyKind::BdatLast);
+        Step::Continue
+    }
+
+    fn on_reply(&mut self, reply: Response, _: &mut Context<'_>) -> Step<Vec<u16>> {
+        self.codes.push(reply.code().get());
+        if self.codes.len() == 2 {
+            Step::Done(Ok(std::mem::take(&mut self.codes)))
+        } else {
+            Step::Continue
+        }
+    }
+}
+
+#[test]
+fn a_reply_awaited_where_its_chunk_ends_is_taken_before_the_rest_leaves() {
+    let ehlo = b"250-mx.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n";
+    let config = ClientConfig {
+        max_group: std::num::NonZeroUsize::new(10),
+        ..ClientConfig::default()
+    };
+    let steps: &[(&[u8], &[u8])] = &[
+        (b"BDAT 2\r\nab", b"250 2 octets\r\n"),
+        (b"BDAT 2 LAST\r\ncd", b"250 queued\r\n"),
+    ];
+    let mut client = client_with(config, ehlo);
+    let cmd = TwoChunks {
+        codes: Vec::new(),
+        at_the_end: false,
+    };
+    assert_eq!(run(&mut client, cmd, steps, &[]), Ok(Ok(vec![250, 250])));
+    // Awaited after both chunks, the first chunk's reply holds nothing back: both chunks
+    // leave before a reply is read, past the group limit.
+    let mut client = client_with(config, ehlo);
+    let cmd = TwoChunks {
+        codes: Vec::new(),
+        at_the_end: true,
+    };
+    let steps: &[(&[u8], &[u8])] = &[(
+        b"BDAT 2\r\nabBDAT 2 LAST\r\ncd",
+        b"250 2 octets\r\n250 queued\r\n",
+    )];
+    assert_eq!(run(&mut client, cmd, steps, &[]), Ok(Ok(vec![250, 250])));
+}
+
+/// A reply awaited from before the point of the reply awaited before it would be out of
+/// order: the connection fails, nothing is written.
+#[test]
+fn a_reply_awaited_out_of_order_is_misuse() {
+    struct Backwards;
+    impl Cmd for Backwards {
+        type Output = ();
+        fn start(&mut self, cx: &mut Context<'_>) -> Step<()> {
+            let before = cx.position();
+            cx.command(ReplyKind::Other, |out| out.extend_from_slice(b"NOOP\r\n"));
+            cx.expect_reply_at(ReplyKind::Other, before);
+            Step::Continue
+        }
+        fn on_reply(&mut self, _: Response, _: &mut Context<'_>) -> Step<()> {
+            Step::Done(Ok(()))
+        }
+    }
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let error = run(&mut client, Backwards, &[], &[]).unwrap_err();
+    assert!(
+        matches!(error, ProtocolError::Misuse(m) if m.contains("before the one awaited")),
+        "{error:?}"
+    );
+    assert!(!client.is_usable());
 }

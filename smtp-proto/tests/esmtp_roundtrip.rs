@@ -100,7 +100,7 @@ proptest! {
         p.smtputf8 = smtputf8;
         p.envid = envid.map(|e| EnvId::new(&e).unwrap());
         p.mt_priority = prio.map(|v| MtPriority::new(v).unwrap());
-        p.future_release = hold.map(FutureRelease::For);
+        p.future_release = hold.map(|s| FutureRelease::For(HoldFor::new(s).unwrap()));
         p.auth = Some(AuthSubmitter::Unknown);
         parse_back(&p);
     }
@@ -215,6 +215,29 @@ fn mt_priority_and_deliver_by_values() {
         assert_eq!(v.to_string().parse::<MtPriority>().unwrap().value(), v);
     }
     assert_eq!("+7".parse::<MtPriority>().unwrap().value(), 7);
+    // HOLDFOR is `1*9DIGIT` (RFC 4865 §3): a longer interval cannot be built, so none is
+    // ever written.
+    assert_eq!(HoldFor::new(999_999_999).unwrap().seconds(), 999_999_999);
+    assert!(HoldFor::new(1_000_000_000).is_err());
+    assert!(FutureRelease::parse_for("1000000000").is_err());
+    let held = FutureRelease::parse_for("999999999").unwrap();
+    assert_eq!(
+        held,
+        FutureRelease::For(HoldFor::new(FutureRelease::MAX_SECONDS).unwrap())
+    );
+    // RRVS's action is an ABNF string, so case-insensitive (RFC 5234 §2.3, RFC 7293 §3.1).
+    for (text, action) in [
+        ("2014-04-03T23:01:00Z;C", RrvsAction::Continue),
+        ("2014-04-03T23:01:00Z;c", RrvsAction::Continue),
+        ("2014-04-03T23:01:00Z;r", RrvsAction::Reject),
+    ] {
+        assert_eq!(
+            text.parse::<Rrvs>().unwrap().action(),
+            Some(action),
+            "{text}"
+        );
+    }
+    assert!("2014-04-03T23:01:00Z;x".parse::<Rrvs>().is_err());
     for bad in ["+0", "-0", "00", "07", "10", "-10", "", "+", "x"] {
         assert!(bad.parse::<MtPriority>().is_err(), "{bad}");
     }

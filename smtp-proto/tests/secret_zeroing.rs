@@ -25,7 +25,7 @@ use smtp_proto::response::Response;
 use smtp_proto::syntax::ClientId;
 
 /// One secret per test, so that tests running in parallel cannot blame each other.
-const SECRETS: [&str; 16] = [
+const SECRETS: [&str; 17] = [
     "Zq8-plain-s3cr3t-9fW",
     "Zq8-login-s3cr3t-9fW",
     "Zq8.xoauth2.T0K3N-9fW",
@@ -42,6 +42,7 @@ const SECRETS: [&str; 16] = [
     "Zq8-custom-grouped-s3cr3t-9fW",
     "Zq8-custom-body-s3cr3t-9fW",
     "Zq8-server-scram-s3cr3t-9fW",
+    "Zq8.oauthbearer.host.T0K3N-9fW",
 ];
 
 /// Bit `i` is set once a freed block held `SECRETS[i]` in some form.
@@ -187,7 +188,17 @@ fn exchange(mechanism: Mechanism, credentials: Credentials, challenges: &[&[u8]]
     let params = SaslParams::new()
         .client_nonce("rOprNGfwEbeRWgbNEkqO")
         .scram_iteration_bounds(1..=4096);
-    let mut exchange = SaslExchange::new(&mechanism, &credentials, &params).unwrap();
+    exchange_with(&params, mechanism, credentials, challenges);
+}
+
+/// As [`exchange`], with these parameters.
+fn exchange_with(
+    params: &SaslParams,
+    mechanism: Mechanism,
+    credentials: Credentials,
+    challenges: &[&[u8]],
+) {
+    let mut exchange = SaslExchange::new(&mechanism, &credentials, params).unwrap();
     drop(credentials);
     if let Some(initial) = exchange.initial_response() {
         assert!(!initial.encode_base64().is_empty());
@@ -216,6 +227,35 @@ fn every_mechanism_zeroes_what_it_held() {
             &[b"{\"status\":\"invalid_token\"}"],
         );
     });
+    // Host and port lengths that once filled the message's buffer before its last octets
+    // (a 30-octet host with port 587, a 40-octet host, an authzid grown by escaping), so
+    // that it grew and freed a copy of the token.
+    for (host, port, user) in [
+        (
+            "smtp.mail.example-company.test",
+            Some(587),
+            "tim@example.com",
+        ),
+        (
+            "smtp.mail.example-company.example.test",
+            None,
+            "tim@example.com",
+        ),
+        (
+            "mx.example",
+            Some(25),
+            "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u",
+        ),
+    ] {
+        assert_zeroed(16, |token| {
+            let credentials = Credentials::oauth2(user, token);
+            let mut params = SaslParams::new().host(host);
+            if let Some(port) = port {
+                params = params.port(port);
+            }
+            exchange_with(&params, Mechanism::OAuthBearer, credentials, &[]);
+        });
+    }
     #[cfg(feature = "sasl-cram-md5")]
     assert_zeroed(4, |secret| {
         let credentials = Credentials::password("tim", secret);

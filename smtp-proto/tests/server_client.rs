@@ -243,3 +243,75 @@ fn auth_xoauth2_token_is_typed() {
     );
     assert_eq!(app.messages, [b"hi\r\n".to_vec()]);
 }
+
+/// A streamed body with a group limit (an adapter that cannot read while it writes): while
+/// written octets are held back for replies, the client reads before it asks for the next
+/// piece, so what it holds stays within a group, a piece and a chunk however long the body
+/// (8 MiB here); over BDAT, each chunk's reply is taken as soon as that chunk has left.
+#[test]
+fn a_streamed_body_with_a_group_limit_is_held_in_bounded_memory() {
+    const GROUP: usize = 16 * 1024;
+    const CHUNK: usize = 4 * 1024;
+    const PIECES: usize = 8 * 1024;
+    let piece = [&[b'x'; 78][..], b"\r\n"].concat().repeat(13);
+    for extensions in [&["PIPELINING", "CHUNKING"][..], &["PIPELINING"]] {
+        let mut app = App::new(extensions);
+        let config = ClientConfig {
+            max_group: std::num::NonZeroUsize::new(GROUP),
+            ..ClientConfig::default()
+        };
+        let mut client = Client::new(config);
+        let setup = Establish::new(ClientId::localhost())
+            .unwrap()
+            .tls(TlsPolicy::Disabled);
+        run(&mut client, &mut app, setup).unwrap();
+        let envelope = Envelope::new(
+            "<me@example.org>".parse().unwrap(),
+            ["<you@example.net>".parse().unwrap()],
+        )
+        .unwrap();
+        let options = smtp_proto::command::TransactionOptions {
+            bdat_chunk_size: std::num::NonZeroUsize::new(CHUNK).unwrap(),
+            ..Default::default()
+        };
+        let body = MailBody::Streamed(smtp_proto::command::StreamedBody::default());
+        let mail = SendMail::with_options(envelope, body, options);
+
+        let now = Instant::now();
+        let mut exchange = client.send(mail);
+        let (mut given, mut sent, mut held, mut pieces) = (0, 0, 0, 0);
+        let report = loop {
+            match exchange.poll_output(now).unwrap() {
+                Output::Transmit(t) => {
+                    sent += t
+                        .tags()
+                        .filter(|(tag, _)| *tag == smtp_proto::client::TransmitTag::Body)
+                        .map(|(_, len)| len)
+                        .sum::<usize>();
+                    app.server.handle_input(t.bytes());
+                    app.drive();
+                }
+                Output::NeedInput { .. } => {
+                    assert!(!app.to_client.is_empty(), "client waits, server silent");
+                    exchange.handle_input(&std::mem::take(&mut app.to_client));
+                }
+                Output::NeedBody if pieces < PIECES => {
+                    pieces += 1;
+                    given += piece.len();
+                    exchange.handle_body(&piece);
+                }
+                Output::NeedBody => exchange.handle_body_end(),
+                Output::Done(result) => break result.unwrap(),
+                Output::UpgradeTls => panic!("no TLS here"),
+            }
+            held = held.max(given.saturating_sub(sent));
+        };
+        assert_eq!(report.delivered_count(), 1, "{extensions:?}");
+        assert!(
+            held <= GROUP + CHUNK + piece.len(),
+            "{extensions:?}: held up to {held} octets of the body"
+        );
+        let message = app.messages.last().unwrap();
+        assert_eq!(message.len(), PIECES * piece.len(), "{extensions:?}");
+    }
+}

@@ -4,6 +4,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 
 use smtp_adapter::{ConnectionConfig, Endpoint, Error, Phase};
+use smtp_proto::client::deadline_after;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{Instant, timeout, timeout_at};
 
@@ -11,7 +12,10 @@ use crate::stream::Stream;
 
 /// Opens the configured endpoint; returns the stream and, for TCP, the local address.
 pub(crate) async fn open(config: &ConnectionConfig) -> Result<(Stream, Option<SocketAddr>), Error> {
-    let deadline = Instant::now() + config.connect_timeout();
+    let deadline = Instant::from_std(deadline_after(
+        Instant::now().into_std(),
+        config.connect_timeout(),
+    ));
     match config.endpoint() {
         Endpoint::Tcp { host, port } => {
             let lookup = tokio::net::lookup_host((host.as_str(), *port));

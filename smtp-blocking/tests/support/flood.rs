@@ -121,3 +121,79 @@ pub fn check(error: &Error, counts: &Counts, expected: ReplyError, limit: u64) {
     );
     eprintln!("read {read} octets for a limit of {limit} ({error})");
 }
+
+/// The octets of one line of the scripted floods below (`250-xxx...` and CRLF).
+pub const FLOOD_LINE: usize = 1000;
+
+/// Lines in each scripted flood: 1 MB.
+pub const FLOOD_LINES: usize = 1000;
+
+fn flood_lines() -> impl Iterator<Item = smtp_proto::testing::IoEvent> {
+    let mut line = b"250-".to_vec();
+    line.resize(FLOOD_LINE - 2, b'x');
+    line.extend_from_slice(b"\r\n");
+    std::iter::repeat_n(smtp_proto::testing::IoEvent::Read(line), FLOOD_LINES)
+}
+
+/// A mock server's script: the greeting, then a flood while the client is idle (each
+/// line one read).
+pub fn idle_flood() -> Vec<smtp_proto::testing::IoEvent> {
+    let mut events = vec![smtp_proto::testing::IoEvent::Read(
+        b"220 mx.test\r\n".to_vec(),
+    )];
+    events.extend(flood_lines());
+    events
+}
+
+/// A mock server's script: greeting, EHLO, MAIL, RCPT and DATA's 354 (for
+/// [`config`]'s client), then a flood while the client asks for the body.
+pub fn flood_after_354() -> Vec<smtp_proto::testing::IoEvent> {
+    use smtp_proto::testing::IoEvent::{Read, Write};
+    let mut events = vec![
+        Read(b"220 mx.test\r\n".to_vec()),
+        Write(b"EHLO client.test\r\n".to_vec()),
+        Read(b"250 mx.test\r\n".to_vec()),
+        Write(b"MAIL FROM:<a@x.test>\r\n".to_vec()),
+        Read(b"250 ok\r\n".to_vec()),
+        Write(b"RCPT TO:<b@y.test>\r\n".to_vec()),
+        Read(b"250 ok\r\n".to_vec()),
+        Write(b"DATA\r\n".to_vec()),
+        Read(b"354 go\r\n".to_vec()),
+    ];
+    events.extend(flood_lines());
+    events
+}
+
+/// The envelope [`flood_after_354`] expects.
+pub fn flood_envelope() -> smtp_proto::command::Envelope {
+    smtp_proto::command::Envelope::new(
+        "<a@x.test>".parse().unwrap(),
+        ["<b@y.test>".parse().unwrap()],
+    )
+    .unwrap()
+}
+
+/// The octets of a scripted flood the adapter read, from what the script still holds
+/// (each unread line shows as `S+ ...`).
+pub fn flood_read(remaining: &str) -> usize {
+    (FLOOD_LINES - remaining.matches("S+ ").count()) * FLOOD_LINE
+}
+
+/// An idle flood was read no further than a reply may be long (the limit that fails the
+/// client) plus one read buffer, and the line that crossed it.
+pub fn check_idle_flood(read: usize) {
+    let bound = ReplyLimits::DEFAULT.max_reply_len() + READ_BUFFER as usize + FLOOD_LINE;
+    assert!(
+        read <= bound,
+        "the idle client read {read} octets of a flood, over {bound}"
+    );
+    eprintln!("an idle flood: read {read} octets");
+}
+
+/// A flood that failed the exchange was read no further than the read that failed it.
+pub fn check_flood_after_error(read: usize) {
+    assert!(
+        read <= FLOOD_LINE,
+        "the adapter read {read} octets of a flood after it failed the exchange"
+    );
+}

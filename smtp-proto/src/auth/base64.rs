@@ -1,21 +1,32 @@
 //! The base64 helpers the SMTP layer uses around SASL (RFC 4954 §4, RFC 4648 §4).
 //!
 //! A 334 reply carries its challenge as base64 text, and every client answer is base64.
-//! Decoding accepts the standard alphabet with or without padding (padding does not change
-//! the bytes) and refuses everything else: spaces, line breaks, the URL-safe alphabet and
-//! non-canonical trailing bits, each with its position.
+//! Decoding accepts the standard alphabet either unpadded or with exactly the padding RFC
+//! 4648 §4 requires (padding does not change the bytes) and refuses everything else: partial
+//! padding, spaces, line breaks, the URL-safe alphabet and non-canonical trailing bits, each
+//! with its position.
 
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use super::error::Base64Error;
 
-/// Standard alphabet; encodes with padding, decodes with or without it.
-const ENGINE: GeneralPurpose = GeneralPurpose::new(
+/// Standard alphabet; encodes with padding, decodes text that ends in padding only when
+/// the padding is complete.
+const PADDED: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     GeneralPurposeConfig::new()
         .with_encode_padding(true)
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_padding_mode(DecodePaddingMode::RequireCanonical)
+        .with_decode_allow_trailing_bits(false),
+);
+
+/// Standard alphabet, for text without any padding.
+const UNPADDED: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
         .with_decode_allow_trailing_bits(false),
 );
 
@@ -35,7 +46,12 @@ const ENGINE: GeneralPurpose = GeneralPurpose::new(
 /// );
 /// ```
 pub fn decode_base64(text: &[u8]) -> Result<Vec<u8>, Base64Error> {
-    ENGINE.decode(text).map_err(|e| match e {
+    let engine = if text.ends_with(b"=") {
+        &PADDED
+    } else {
+        &UNPADDED
+    };
+    engine.decode(text).map_err(|e| match e {
         base64::DecodeError::InvalidByte(position, byte) => {
             Base64Error::InvalidByte { position, byte }
         }
@@ -60,7 +76,7 @@ pub fn decode_base64(text: &[u8]) -> Result<Vec<u8>, Base64Error> {
 /// assert_eq!(smtp_proto::auth::encode_base64(b"Password:"), "UGFzc3dvcmQ6");
 /// ```
 pub fn encode_base64(bytes: &[u8]) -> String {
-    ENGINE.encode(bytes)
+    PADDED.encode(bytes)
 }
 
 pub(crate) use encode_base64 as encode;
@@ -76,6 +92,18 @@ mod tests {
         assert_eq!(decode_base64(b"dGk=").unwrap(), b"ti");
         assert_eq!(decode_base64(b"dGk").unwrap(), b"ti");
         assert_eq!(encode_base64(b"ti"), "dGk=");
+    }
+
+    /// Padding is all or nothing (RFC 4648 §4): one `=` where two belong is malformed,
+    /// as is padding where none belongs.
+    #[test]
+    fn partial_or_needless_padding_is_refused() {
+        assert_eq!(decode_base64(b"dGltCg==").unwrap(), b"tim\n");
+        assert_eq!(decode_base64(b"dGltCg").unwrap(), b"tim\n");
+        for bad in [&b"dGltCg="[..], b"dGlt=", b"dGlt====", b"dGk=="] {
+            assert!(decode_base64(bad).is_err(), "{}", bad.escape_ascii());
+        }
+        assert_eq!(decode_base64(b"dGltCg="), Err(Base64Error::InvalidPadding));
     }
 
     #[test]

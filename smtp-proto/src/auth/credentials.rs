@@ -143,7 +143,6 @@ pub(crate) fn check_not_empty(field: Field, value: &str) -> Result<(), SaslError
 /// SASLprep (RFC 4013) is the identity on printable ASCII, which [`check_no_controls`]
 /// already ensures; for anything else it maps, normalises (NFKC) and prohibits, and without
 /// a stringprep implementation the bytes sent could differ from what the server prepares.
-#[cfg_attr(not(feature = "sasl-scram"), allow(dead_code))]
 pub(crate) fn check_ascii(field: Field, value: &str) -> Result<(), SaslError> {
     match value.bytes().position(|b| !b.is_ascii()) {
         Some(position) => Err(SaslError::InvalidField {

@@ -144,6 +144,7 @@ impl SaslExchange {
             (Mechanism::OAuthBearer, Credentials::OAuth2 { user, token }) => {
                 // Checked under its own name first; the user stands in when none is given.
                 if let Some(authzid) = authzid {
+                    check_not_empty(Field::Authzid, authzid)?;
                     check_no_controls(Field::Authzid, authzid)?;
                 }
                 let authzid = authzid.unwrap_or(user);

@@ -1,7 +1,7 @@
 //! XOAUTH2 (Google's documented format) and OAUTHBEARER (RFC 7628): one message carrying a
 //! bearer token; an error challenge, if the token is refused, answered with a dummy.
 
-use super::credentials::{check_no_controls, check_not_empty, escape_saslname};
+use super::credentials::{check_ascii, check_no_controls, check_not_empty, escape_saslname};
 use super::error::{Field, FieldProblem, SaslError};
 use super::secret::{SaslResponse, Secret};
 
@@ -59,35 +59,71 @@ pub(super) fn xoauth2_message(user: &str, token: &Secret) -> Result<SaslResponse
 
 /// `n,a=` {authzid} `,^Ahost=` {host} `^Aport=` {port} `^Aauth=Bearer ` {token} `^A^A`
 /// (RFC 7628 §3.1); host and port are optional, the authzid is GS2-escaped (RFC 5801 §4).
+/// A host name with U-labels goes as its A-labels (a `value` is ASCII, RFC 7628 §3.1).
+///
+/// The message is built in a buffer of exactly its size: a buffer that grew would free a
+/// copy of the token unzeroed.
 pub(super) fn oauthbearer_message(
     authzid: &str,
     token: &Secret,
     host: Option<&str>,
     port: Option<u16>,
 ) -> Result<SaslResponse, SaslError> {
+    // The authzid is the credentials' user unless the parameters name one (checked there).
     check_user_and_token(authzid, token)?;
-    if let Some(host) = host {
-        check_not_empty(Field::Host, host)?;
-        check_no_controls(Field::Host, host)?;
-    }
-    let mut bytes = Vec::with_capacity(authzid.len() + token.expose().len() + 64);
+    let host = match host {
+        Some(host) => Some(ascii_host(host)?),
+        None => None,
+    };
+    let authzid = escape_saslname(authzid);
+    let port = port.map(|port| port.to_string());
+    let token = token.expose().as_bytes();
+    let len = "n,a=".len()
+        + authzid.len()
+        + ",".len()
+        + 1
+        + host
+            .as_ref()
+            .map_or(0, |host| "host=".len() + host.len() + 1)
+        + port
+            .as_ref()
+            .map_or(0, |port| "port=".len() + port.len() + 1)
+        + "auth=Bearer ".len()
+        + token.len()
+        + 2;
+    let mut bytes = Vec::with_capacity(len);
     bytes.extend_from_slice(b"n,a=");
-    bytes.extend_from_slice(escape_saslname(authzid).as_bytes());
+    bytes.extend_from_slice(authzid.as_bytes());
     bytes.push(b',');
     bytes.push(KVSEP);
-    if let Some(host) = host {
+    if let Some(host) = &host {
         bytes.extend_from_slice(b"host=");
         bytes.extend_from_slice(host.as_bytes());
         bytes.push(KVSEP);
     }
-    if let Some(port) = port {
-        bytes.extend_from_slice(format!("port={port}").as_bytes());
+    if let Some(port) = &port {
+        bytes.extend_from_slice(b"port=");
+        bytes.extend_from_slice(port.as_bytes());
         bytes.push(KVSEP);
     }
     bytes.extend_from_slice(b"auth=Bearer ");
-    bytes.extend_from_slice(token.expose().as_bytes());
+    bytes.extend_from_slice(token);
     bytes.extend_from_slice(&[KVSEP, KVSEP]);
+    debug_assert_eq!(bytes.len(), len, "the buffer never grows");
     Ok(SaslResponse::new(bytes))
+}
+
+/// The `host=` value: not empty, no controls, ASCII; a domain with U-labels as A-labels.
+fn ascii_host(host: &str) -> Result<std::borrow::Cow<'_, str>, SaslError> {
+    check_not_empty(Field::Host, host)?;
+    check_no_controls(Field::Host, host)?;
+    if host.is_ascii() {
+        return Ok(host.into());
+    }
+    match host.parse::<crate::syntax::Domain>() {
+        Ok(domain) => Ok(domain.to_ascii().into_owned().into()),
+        Err(_) => check_ascii(Field::Host, host).map(|()| host.into()),
+    }
 }
 
 /// The answer to an error challenge: empty for XOAUTH2 (Google's documentation), `%x01`

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::num::NonZeroUsize;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::response::ReplyLimits;
 
@@ -132,6 +132,24 @@ impl Default for Timeouts {
     }
 }
 
+/// `now + wait`, or a moment some 136 years on when that instant cannot be represented:
+/// a timeout of [`Duration::MAX`] means "no deadline", never a panic. The driver fixes
+/// every deadline with it; adapters use it for theirs (connect, TLS handshake).
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use smtp_proto::client::deadline_after;
+///
+/// let now = Instant::now();
+/// assert_eq!(deadline_after(now, Duration::from_secs(5)), now + Duration::from_secs(5));
+/// assert!(deadline_after(now, Duration::MAX) > now + Duration::from_secs(100 * 365 * 86_400));
+/// ```
+pub fn deadline_after(now: Instant, wait: Duration) -> Instant {
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(Duration::from_secs(u64::from(u32::MAX))))
+        .unwrap_or(now)
+}
+
 /// How the driver runs: deadlines, reply limits, and group splitting.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ClientConfig {
@@ -142,7 +160,10 @@ pub struct ClientConfig {
     /// For adapters that cannot read while they write (the blocking one): the largest
     /// transmit that is written before every reply it asks for has been read
     /// (RFC 2920 §3.1's deadlock rule). `None`, the default, sends each group whole. A single
-    /// line or body piece larger than this still goes in one transmit.
+    /// line or body piece larger than this still goes in one transmit. While written octets
+    /// are held back for replies, no further piece of a streamed body is asked for
+    /// ([`Output::NeedBody`](super::Output::NeedBody) waits): what the client holds stays
+    /// within one group, one piece and one chunk, however long the body.
     pub max_group: Option<NonZeroUsize>,
 }
 

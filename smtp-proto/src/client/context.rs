@@ -131,6 +131,31 @@ impl Context<'_> {
         });
     }
 
+    /// Expects one more reply of `kind` that can come once the output up to `at` was handed
+    /// out: for a reply to something written earlier in the same write, the replies to the
+    /// BDAT chunks of one [`body`](Self::body) write, each due once its own chunk has left
+    /// (with a group limit the first chunk may leave, and be answered, before the rest).
+    /// `at` comes from [`position`](Self::position) or [`BodyWriter::position`] and must
+    /// not stand before the point of the reply awaited before it (replies come in order)
+    /// nor after what was written; otherwise the connection fails with
+    /// [`ProtocolError::Misuse`].
+    ///
+    /// [`BodyWriter::position`]: super::BodyWriter::position
+    pub fn expect_reply_at(&mut self, kind: ReplyKind, at: super::Position) {
+        let earliest = self.awaited.back().map_or(0, |last| last.after);
+        if at.0 < earliest || at.0 > self.outbox.written() {
+            self.fail(ProtocolError::Misuse(
+                "a reply expected before the one awaited before it, or after what was written",
+            ));
+            return;
+        }
+        self.awaited.push_back(Awaited {
+            kind,
+            after: at.0,
+            deadline: None,
+        });
+    }
+
     /// Where the next octet written will stand in the connection's output: record it
     /// after writing something whose arrival matters (the end of data), and compare it
     /// with the position [`Cmd::on_failure`](crate::command::Cmd::on_failure) reports.

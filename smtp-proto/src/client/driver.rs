@@ -130,12 +130,13 @@ impl Client {
     }
 
     /// Bytes received while no command runs: a 421 (RFC 5321 §3.8) or anything else ends
-    /// the connection, reported by the next [`send`](Self::send).
+    /// the connection, reported by the next [`send`](Self::send). Once it has ended, what
+    /// follows is dropped, so a flood is not kept.
     pub fn handle_input(&mut self, bytes: &[u8]) {
-        self.input.extend_from_slice(bytes);
         if self.fatal.is_some() {
             return;
         }
+        self.input.extend_from_slice(bytes);
         match self.parser.parse(&mut self.input) {
             Ok(Some(reply)) if reply.code().get() == 421 => {
                 self.fatal = Some(ProtocolError::ServiceClosing(reply));

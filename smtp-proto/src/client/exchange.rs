@@ -111,10 +111,12 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         if self.may_transmit() {
             let client = &mut *self.client;
             let max = client.config.max_group.map(|max| max.get());
-            let deadline = now + client.config.timeouts.write;
+            let deadline = super::deadline_after(now, client.config.timeouts.write);
             return Ok(Output::Transmit(client.outbox.take(max, deadline)));
         }
-        if self.client.requests.body {
+        // Octets held back by the group limit leave once the replies they wait for are
+        // read: a streamed body is not asked for meanwhile, so it is never held whole.
+        if self.client.requests.body && !self.client.outbox.has_unsent() {
             return Ok(Output::NeedBody);
         }
         if let Some(result) = self.finished_result() {
@@ -128,7 +130,7 @@ impl<'c, C: Cmd> Exchange<'c, C> {
             Some(head) => {
                 let deadline = *head
                     .deadline
-                    .get_or_insert_with(|| now + timeout.reply(head.kind));
+                    .get_or_insert_with(|| super::deadline_after(now, timeout.reply(head.kind)));
                 Ok(Output::NeedInput { deadline })
             }
             None => {
@@ -287,6 +289,7 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         client.session.ehlo = None;
         client.session.helo_only = false;
         client.session.authenticated = None;
+        client.session.in_transaction = false;
         client.parser = ReplyParser::with_limits(client.config.reply_limits);
     }
 
@@ -406,16 +409,7 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         client.awaited.pop_front();
         let code = reply.code();
         client.last_code = Some(code);
-        if head.kind == crate::client::ReplyKind::Mail && code.get() / 100 == 2 {
-            client.session.in_transaction = true;
-        }
-        if matches!(
-            head.kind,
-            crate::client::ReplyKind::DataEnd | crate::client::ReplyKind::BdatLast
-        ) && client.awaited.is_empty()
-        {
-            client.session.in_transaction = false;
-        }
+        client.session.track_transaction(head.kind, code);
         if head.kind == crate::client::ReplyKind::Greeting {
             client.session.greeting = Some(reply.clone());
         }

@@ -117,7 +117,7 @@ mod outbox;
 mod session;
 
 pub use crate::error::ProtocolError;
-pub use config::{ClientConfig, ReplyKind, Timeouts};
+pub use config::{ClientConfig, ReplyKind, Timeouts, deadline_after};
 pub use context::Context;
 pub use driver::Client;
 pub use exchange::{Exchange, Output};

@@ -1,8 +1,10 @@
 //! What the client knows about the session: greeting, EHLO data, TLS, authentication.
 
 use crate::auth::Mechanism;
-use crate::response::{Capability, EhloData, Response};
+use crate::response::{Capability, EhloData, ReplyCode, Response};
 use crate::syntax::AddressEncoding;
+
+use super::ReplyKind;
 
 /// SMTP (RFC 5321) or LMTP (RFC 2033): LMTP answers the end of data once per recipient.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -71,10 +73,23 @@ impl Session {
         self.authenticated.as_ref()
     }
 
-    /// Whether a mail transaction is open: MAIL was accepted, and neither the end of data,
-    /// RSET nor another reset has closed it.
+    /// Whether a mail transaction is open: MAIL was accepted, and nothing has closed it
+    /// since: a reply to the end of data (DATA's final dot or BDAT LAST, whatever it says:
+    /// LMTP's first verdict included), RSET, an accepted EHLO, HELO or LHLO (RFC 5321
+    /// §4.1.4), TLS (RFC 3207 §4.2), or another reset. A refused MAIL leaves it as it was.
     pub fn in_transaction(&self) -> bool {
         self.in_transaction
+    }
+
+    /// Follows the transaction through the reply to a line of `kind`.
+    pub(crate) fn track_transaction(&mut self, kind: ReplyKind, code: ReplyCode) {
+        let positive = code.get() / 100 == 2;
+        match kind {
+            ReplyKind::Mail if positive => self.in_transaction = true,
+            ReplyKind::Hello if positive => self.in_transaction = false,
+            ReplyKind::DataEnd | ReplyKind::BdatLast => self.in_transaction = false,
+            _ => {}
+        }
     }
 
     /// Whether the session was closed (QUIT, or a refused greeting).

@@ -21,7 +21,8 @@ pub const DEFAULT_MAX_CHALLENGES: u32 = 8;
 ///
 /// - without TLS, unless [`allow_plaintext`](Self::allow_plaintext):
 ///   [`LogicError::PlaintextAuth`];
-/// - already authenticated (RFC 4954 §4 forbids a second AUTH): [`LogicError::WrongState`];
+/// - already authenticated (RFC 4954 §4 forbids a second AUTH), or a mail transaction
+///   open (RFC 4954 §4 forbids AUTH there too): [`LogicError::WrongState`];
 /// - no preferred mechanism offered by the current EHLO (after STARTTLS, the post-TLS
 ///   one): [`LogicError::NoMechanism`]. Mechanisms the configuration cannot run are
 ///   skipped first: those for the other kind of credentials, and SCRAM-SHA-256 without a
@@ -136,6 +137,12 @@ impl Authenticate {
             return Err(LogicError::WrongState {
                 command: "AUTH",
                 reason: "the session is already authenticated (RFC 4954 §4)",
+            });
+        }
+        if session.in_transaction() {
+            return Err(LogicError::WrongState {
+                command: "AUTH",
+                reason: "AUTH is not permitted during a mail transaction (RFC 4954 §4)",
             });
         }
         if !session.is_tls() && !self.allow_plaintext {

@@ -73,6 +73,8 @@ impl ScramClient {
             check_ascii(field, value)?;
         }
         if let Some(authzid) = authzid {
+            // `authzid = "a=" saslname`, and a saslname has at least one character.
+            check_not_empty(Field::Authzid, authzid)?;
             check_no_controls(Field::Authzid, authzid)?;
             check_ascii(Field::Authzid, authzid)?;
         }

@@ -45,6 +45,13 @@ impl<'a> BodyWriter<'a> {
         }
     }
 
+    /// Where the next octet written will stand in the connection's output: recorded before
+    /// a `BDAT` line, it is where the chunk before that line ends, so that the reply to that
+    /// chunk can be expected there ([`Context::expect_reply_at`](super::super::Context::expect_reply_at)).
+    pub fn position(&self) -> super::Position {
+        super::Position(self.outbox.written())
+    }
+
     /// Tags the body octets written since the last command line.
     pub(super) fn end(&mut self) {
         let end = self.outbox.buf.len();

@@ -58,8 +58,10 @@ impl Cmd for Mail {
     }
 }
 
-/// `RCPT` alone: a non-ASCII mailbox is written as UTF-8 when the server offers SMTPUTF8
-/// (the MAIL of the transaction must have carried `SMTPUTF8`), else refused.
+/// `RCPT` alone: a mailbox whose only non-ASCII part is its domain goes with A-labels (the
+/// MAIL before it may not have carried `SMTPUTF8`); one that needs SMTPUTF8 (a non-ASCII
+/// local part or parameter) is written as UTF-8 when the server offers it (the MAIL of the
+/// transaction must then have carried `SMTPUTF8`), else refused.
 impl Cmd for Rcpt {
     type Output = Response;
 
@@ -76,7 +78,8 @@ impl Cmd for Rcpt {
     }
 
     fn start(&mut self, cx: &mut Context<'_>) -> Step<Response> {
-        let enc = if cx.session().supports(Capability::SmtpUtf8) {
+        let needs = self.forward_path().needs_smtputf8() || self.params().needs_smtputf8();
+        let enc = if needs && cx.session().supports(Capability::SmtpUtf8) {
             AddressEncoding::Utf8
         } else {
             AddressEncoding::Ascii

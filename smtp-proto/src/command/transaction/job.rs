@@ -1,12 +1,13 @@
 //! One mail in flight: its transactions, their lines, and what each reply means.
 
-use crate::client::{Context, ReplyKind};
+use crate::client::{Context, Position, ReplyKind};
 use crate::command::LogicError;
 use crate::data::{BdatEncoder, BdatMode, BodySummary, DataEncoder, DataError};
 use crate::error::ProtocolError;
 use crate::response::Response;
 
 use super::batch::Batch;
+use super::chunks::write_chunks;
 use super::plan::Plan;
 use super::report::{RecipientReport, TransactionReport};
 use super::{MailBody, MailReport};
@@ -82,6 +83,8 @@ pub(crate) struct Job {
     pub(crate) stream: Option<Stream>,
     /// A streamed body's violation, reported as the mail's error.
     pub(crate) body_error: Option<DataError>,
+    /// Where each BDAT chunk of the last write ends (kept to be reused).
+    pub(crate) chunk_ends: Vec<Position>,
 }
 
 impl Job {
@@ -96,6 +99,7 @@ impl Job {
             txn: None,
             stream: None,
             body_error: None,
+            chunk_ends: Vec::new(),
         }
     }
 
@@ -239,17 +243,17 @@ impl Job {
             Some(mode) => match &self.body {
                 MailBody::Bytes(bytes) | MailBody::Binary(bytes) => {
                     let bytes = bytes.clone();
-                    let framer = BdatEncoder::new(self.plan.chunk_size, mode);
-                    let result = cx.body(|out| {
-                        let mut framer = framer;
+                    let mut framer = BdatEncoder::new(self.plan.chunk_size, mode);
+                    let mut ends = std::mem::take(&mut self.chunk_ends);
+                    let result = write_chunks(cx, &mut ends, |out| {
                         framer.encode(&bytes, out)?;
-                        let earlier = framer.chunks_written();
-                        framer.finish_counted(out).map(|last| earlier + last)
+                        framer.finish(out)
                     });
                     match result {
-                        Ok(chunks) => self.expect_chunks(chunks, true, cx, expect),
+                        Ok(()) => self.expect_chunks(&ends, true, cx, expect),
                         Err(error) => expect.fatal(ProtocolError::BodyAborted(error)),
                     }
+                    self.chunk_ends = ends;
                 }
                 MailBody::Streamed(_) => {
                     self.stream = Some(Stream::Bdat(BdatEncoder::new(
@@ -262,11 +266,11 @@ impl Job {
         }
     }
 
-    /// Expects the replies to `chunks` chunks just written, the last of them LAST if
-    /// `last`.
-    pub(super) fn expect_chunks(
+    /// Expects the replies to the chunks just written, each once its chunk has left
+    /// (`ends`, from [`write_chunks`]), the last of them LAST if `last`.
+    pub(crate) fn expect_chunks(
         &mut self,
-        chunks: u64,
+        ends: &[Position],
         last: bool,
         cx: &mut Context<'_>,
         expect: &mut Expectations<'_>,
@@ -274,17 +278,16 @@ impl Job {
         let Some(txn) = self.txn.as_mut() else {
             return;
         };
-        let plain = if last {
-            chunks.saturating_sub(1)
-        } else {
-            chunks
+        let plain = match ends.split_last() {
+            Some((_, earlier)) if last => earlier,
+            _ => ends,
         };
-        for _ in 0..plain {
-            cx.expect_reply(ReplyKind::Bdat);
+        for &end in plain {
+            cx.expect_reply_at(ReplyKind::Bdat, end);
             expect.push(Expect::Bdat(self.seq, false));
             txn.chunks_out += 1;
         }
-        if last && chunks > 0 {
+        if last && !ends.is_empty() {
             txn.end_written = true;
             let at = cx.position().0;
             txn.end_at = Some(at);

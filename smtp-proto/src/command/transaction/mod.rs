@@ -32,6 +32,7 @@
 
 mod batch;
 mod body;
+mod chunks;
 mod commands;
 mod envelope;
 mod job;

@@ -346,17 +346,6 @@ impl Job {
         }
     }
 
-    /// Chunks of a streamed BDAT body were written.
-    pub(crate) fn chunks_written(
-        &mut self,
-        chunks: u64,
-        last: bool,
-        cx: &mut Context<'_>,
-        expect: &mut Expectations<'_>,
-    ) {
-        self.expect_chunks(chunks, last, cx, expect);
-    }
-
     fn reject_accepted(&mut self, reply: &Response) {
         let Some(txn) = self.txn.as_ref() else {
             return;

@@ -7,6 +7,7 @@ use crate::command::{BodyChunk, Cmd, LogicError, Step};
 use crate::error::ProtocolError;
 use crate::response::Response;
 
+use super::chunks::write_chunks;
 use super::job::{Expect, Expectations, Job, Stream, body_refusal};
 use super::plan::plan;
 use super::{Envelope, MailBody, MailReport, TransactionOptions};
@@ -271,21 +272,24 @@ fn stream_body(
             Ok(()) => job.data_end_written(cx, expect),
             Err(error) => expect.fatal(ProtocolError::BodyAborted(error)),
         },
-        (Stream::Bdat(mut framer), BodyChunk::Data(bytes)) => {
-            let before = framer.chunks_written();
-            match cx.body(|out| framer.encode(bytes, out)) {
-                Ok(()) => {
-                    let chunks = framer.chunks_written() - before;
-                    job.stream = Some(Stream::Bdat(framer));
-                    job.chunks_written(chunks, false, cx, expect);
-                    cx.request_body();
+        (Stream::Bdat(mut framer), chunk) => {
+            let mut ends = std::mem::take(&mut job.chunk_ends);
+            let last = matches!(chunk, BodyChunk::End);
+            let result = write_chunks(cx, &mut ends, |out| match chunk {
+                BodyChunk::Data(bytes) => framer.encode(bytes, out).map(|()| Some(framer)),
+                BodyChunk::End => framer.finish(out).map(|()| None),
+            });
+            match result {
+                Ok(framer) => {
+                    job.expect_chunks(&ends, last, cx, expect);
+                    if let Some(framer) = framer {
+                        job.stream = Some(Stream::Bdat(framer));
+                        cx.request_body();
+                    }
                 }
                 Err(error) => job.abort_stream(error, cx, expect),
             }
+            job.chunk_ends = ends;
         }
-        (Stream::Bdat(framer), BodyChunk::End) => match cx.body(|out| framer.finish_counted(out)) {
-            Ok(chunks) => job.chunks_written(chunks, true, cx, expect),
-            Err(error) => job.abort_stream(error, cx, expect),
-        },
     }
 }

@@ -33,5 +33,5 @@ pub use params::{MailParameters, allowance};
 pub use rcpt_params::RcptParameters;
 pub use rcpt_values::{Notify, NotifyOn, Rrvs, RrvsAction};
 pub use value::EsmtpValue;
-pub use values::{Body, ByMode, DeliverBy, FutureRelease, MtPriority, Ret};
+pub use values::{Body, ByMode, DeliverBy, FutureRelease, HoldFor, MtPriority, Ret};
 pub use xtext::{ENVID_MAX_LEN, EnvId, decode_xtext, encode_xtext, is_xchar, xtext_encoded_len};

@@ -156,10 +156,15 @@ impl FromStr for Rrvs {
     type Err = EsmtpError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // ABNF strings are case-insensitive (RFC 5234 §2.3): `;c` is `;C`.
         let (time, action) = match s.split_once(';') {
             None => (s, None),
-            Some((time, "C")) => (time, Some(RrvsAction::Continue)),
-            Some((time, "R")) => (time, Some(RrvsAction::Reject)),
+            Some((time, action)) if action.eq_ignore_ascii_case("C") => {
+                (time, Some(RrvsAction::Continue))
+            }
+            Some((time, action)) if action.eq_ignore_ascii_case("R") => {
+                (time, Some(RrvsAction::Reject))
+            }
             Some(_) => return Err(EsmtpError::invalid_value("RRVS", s, "action is not C or R")),
         };
         Ok(Rrvs {

@@ -128,15 +128,15 @@ impl fmt::Display for MtPriority {
 /// When a held message is released (RFC 4865 §3, FUTURERELEASE).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum FutureRelease {
-    /// `HOLDFOR=seconds`, at most 999 999 999 (`1*9DIGIT`).
-    For(u32),
+    /// `HOLDFOR=seconds`.
+    For(HoldFor),
     /// `HOLDUNTIL=date-time` (RFC 3339, as corrected by erratum 2040).
     Until(DateTime),
 }
 
 impl FutureRelease {
     /// The largest HOLDFOR interval.
-    pub const MAX_SECONDS: u32 = 999_999_999;
+    pub const MAX_SECONDS: u32 = HoldFor::MAX;
 
     /// `HOLDFOR` or `HOLDUNTIL`.
     pub fn keyword(&self) -> &'static str {
@@ -148,7 +148,7 @@ impl FutureRelease {
 
     /// Parses the value of HOLDFOR.
     pub fn parse_for(s: &str) -> Result<Self, EsmtpError> {
-        parse_digits(s, 9, "HOLDFOR").map(FutureRelease::For)
+        parse_digits(s, 9, "HOLDFOR").map(|seconds| FutureRelease::For(HoldFor(seconds)))
     }
 
     /// Parses the value of HOLDUNTIL.
@@ -164,6 +164,45 @@ impl fmt::Display for FutureRelease {
             FutureRelease::For(s) => write!(f, "{s}"),
             FutureRelease::Until(t) => write!(f, "{t}"),
         }
+    }
+}
+
+/// A HOLDFOR interval in seconds: `1*9DIGIT` (RFC 4865 §3), so at most 999 999 999.
+///
+/// ```
+/// use smtp_proto::syntax::esmtp::HoldFor;
+/// assert_eq!(HoldFor::new(3600).unwrap().seconds(), 3600);
+/// assert!(HoldFor::new(1_000_000_000).is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HoldFor(u32);
+
+impl HoldFor {
+    /// The largest interval nine digits can write.
+    pub const MAX: u32 = 999_999_999;
+
+    /// An interval of `seconds`, refused above [`MAX`](Self::MAX).
+    pub fn new(seconds: u32) -> Result<Self, EsmtpError> {
+        if seconds <= Self::MAX {
+            Ok(HoldFor(seconds))
+        } else {
+            Err(EsmtpError::invalid_value(
+                "HOLDFOR",
+                &seconds.to_string(),
+                "more than 9 decimal digits",
+            ))
+        }
+    }
+
+    /// The interval in seconds.
+    pub fn seconds(self) -> u32 {
+        self.0
+    }
+}
+
+impl fmt::Display for HoldFor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
     }
 }
 
