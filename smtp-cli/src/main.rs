@@ -140,9 +140,11 @@ fn clap_error(error: &clap::Error) -> ExitCode {
         joined => joined,
     };
     let text = text.strip_prefix("error: ").unwrap_or(&text);
-    let json = std::env::args()
-        .skip(1)
-        .any(|a| a == "--json" || a.starts_with("--json="));
+    // `args_os`: an argument that is not UTF-8 is what clap refused here.
+    let json = std::env::args_os().skip(1).any(|a| {
+        let a = a.as_encoded_bytes();
+        a == b"--json" || a.starts_with(b"--json=")
+    });
     usage_error(
         Failure::new(Kind::Usage, format!("{text} (see smtp --help)")),
         json,

@@ -87,6 +87,13 @@ pub(crate) fn send(args: &SendArgs) -> Result<Plan, UsageError> {
     if args.connections == 0 {
         return Err(usage("--connections must be at least 1"));
     }
+    if args.requiretls && plan.tls_mode == TlsMode::None {
+        // RFC 8689: the message asks to travel only over TLS; a plaintext session would
+        // refuse it before MAIL anyway.
+        return Err(usage(
+            "--requiretls needs TLS: --tls starttls, opportunistic or implicit",
+        ));
+    }
     let from = reverse_path(&args.from)?;
     let mut params = MailParameters::new();
     params.smtputf8 = args.smtputf8;
@@ -185,11 +192,30 @@ fn seconds(text: &str) -> Result<Duration, UsageError> {
         })
 }
 
+/// A secret from the environment variable `var`, named by `option` in the usage error: a
+/// value that is not UTF-8 is refused without being shown (it is a secret).
+fn secret_env(option: &str, var: &str) -> Result<String, UsageError> {
+    std::env::var(var).map_err(|error| match error {
+        std::env::VarError::NotPresent => usage(format!("{option} {var}: not set")),
+        std::env::VarError::NotUnicode(_) => usage(format!("{option} {var}: not valid UTF-8")),
+    })
+}
+
+/// A credential field with a control character can never be sent (SASL refuses them, and
+/// a CR LF would be a second command): a usage error, found before connecting. Only the
+/// field and the position are named, never the value.
+fn no_controls(what: &str, value: &str) -> Result<(), UsageError> {
+    match value.chars().position(char::is_control) {
+        Some(position) => Err(usage(format!(
+            "{what} has a control character (at character {position})"
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn auth(args: &ConnectionArgs) -> Result<Option<AuthPlan>, UsageError> {
     let password = match (&args.password_env, &args.password_file) {
-        (Some(var), _) => {
-            Some(std::env::var(var).map_err(|e| usage(format!("--password-env {var}: {e}")))?)
-        }
+        (Some(var), _) => Some(secret_env("--password-env", var)?),
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| usage(format!("--password-file {}: {e}", path.display())))?;
@@ -201,7 +227,7 @@ fn auth(args: &ConnectionArgs) -> Result<Option<AuthPlan>, UsageError> {
     let token = args
         .oauth_token_env
         .as_deref()
-        .map(|var| std::env::var(var).map_err(|e| usage(format!("--oauth-token-env {var}: {e}"))))
+        .map(|var| secret_env("--oauth-token-env", var))
         .transpose()?;
     let Some(user) = args.user.clone() else {
         if password.is_some() || token.is_some() || args.auth.is_some() {
@@ -209,6 +235,13 @@ fn auth(args: &ConnectionArgs) -> Result<Option<AuthPlan>, UsageError> {
         }
         return Ok(None);
     };
+    no_controls("--user", &user)?;
+    if let Some(password) = &password {
+        no_controls("the password", password)?;
+    }
+    if let Some(token) = &token {
+        no_controls("the OAuth token", token)?;
+    }
     let (credentials, default) = match (password, token) {
         (Some(_), Some(_)) => {
             return Err(usage("give a password or an OAuth token, not both"));

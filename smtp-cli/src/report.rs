@@ -167,6 +167,21 @@ impl SessionReport {
         result: Result<Result<MailReport, LogicError>, Error>,
         lmtp: bool,
     ) -> bool {
+        if let Err(error) = &result {
+            // SECURITY.md: a refusal followed by a close is a refusal, not an IO error. The
+            // message the server decided counts as decided; the close ends the connection
+            // without an error of its own (contract: `error` is null for a refusal).
+            if let Some(report) = decided_then_closed(error, lmtp) {
+                let outcome = outcome_of(report);
+                self.tally.count(outcome);
+                self.keep(report.clone(), lmtp);
+                self.last_outcome = Some(outcome);
+                return false;
+            }
+            if error.reports().is_empty() && self.last_outcome.is_some() && ends_quietly(error) {
+                return false;
+            }
+        }
         let (messages, failure) = match result {
             // The `--count` path: judged and kept without a copy or an allocation.
             Ok(Ok(report)) if odd_recipient(&report).is_none() => {
@@ -176,7 +191,9 @@ impl SessionReport {
                 self.last_outcome = Some(outcome);
                 return outcome != Outcome::Uncertain;
             }
-            Err(error) if self.closed_by_last(&error) => self.closed_after_last(&error, lmtp),
+            Err(error) if self.closed_by_last(&error) || self.ended_last(&error) => {
+                self.closed_after_last(&error, lmtp)
+            }
             other => classify(other, lmtp),
         };
         let mut fatal = None;
@@ -203,9 +220,16 @@ impl SessionReport {
     /// then the closing.
     fn closed_by_last(&self, error: &Error) -> bool {
         match (closing_reply(error), &self.last, self.last_outcome) {
-            (Some(reply), Some((_, last)), Some(_)) => last.view().holds(reply),
+            (Some(reply), Some((_, last)), Some(_)) => holds_anywhere(&last.report, reply),
             _ => false,
         }
+    }
+
+    /// Whether `error` came with no message in flight right after this connection
+    /// completed one: the command that finished that message failed in its last steps (a
+    /// 421 to the RSET after a refused DATA), so that message counts once, as the error.
+    fn ended_last(&self, error: &Error) -> bool {
+        error.reports().is_empty() && self.last_outcome.is_some()
     }
 
     /// The last message ended with the 421 that closed the connection: it counts once, as
@@ -234,6 +258,38 @@ impl SessionReport {
         }
         (messages, Some(Failure::from_error(error)))
     }
+}
+
+/// Whether `reply` is one of `report`'s replies, in any of its transactions (a 421 to the
+/// MAIL of a second transaction, after a 452, is one the JSON's view does not show).
+fn holds_anywhere(report: &MailReport, reply: &Response) -> bool {
+    let transactions = report
+        .transactions()
+        .iter()
+        .flat_map(|t| [t.mail_reply(), t.final_reply()]);
+    let recipients = report
+        .recipients()
+        .flat_map(|(_, r)| [r.rcpt_reply(), r.data_reply()]);
+    transactions.chain(recipients).flatten().any(|r| r == reply)
+}
+
+/// The one mail in flight when the connection ended, if the server had decided it (a
+/// refusal of DATA, then a close): a connection end (`io`: an EOF, a reset, a failed
+/// write), and no other mail in flight with a reply.
+fn decided_then_closed(error: &Error, lmtp: bool) -> Option<&MailReport> {
+    let (first, rest) = error.reports().split_first()?;
+    let decided = matches!(
+        first.outcome(),
+        MailOutcome::Rejected | MailOutcome::Partial | MailOutcome::Delivered
+    );
+    let others_silent = rest.iter().all(|r| !MailView::of(r, lmtp).has_replies());
+    (decided && others_silent && ends_quietly(error)).then_some(first)
+}
+
+/// A connection end that is no protocol error of its own: an EOF, a reset, a failed write
+/// (not a body source that failed, which is the client's side).
+fn ends_quietly(error: &Error) -> bool {
+    !matches!(error, Error::Body(_)) && Failure::from_error(error).kind == Kind::Io
 }
 
 /// The next number in the order in which messages complete, across every connection (a
@@ -274,7 +330,8 @@ fn classify(
         Err(error) => {
             let failure = Failure::from_error(&error);
             let mut messages = Vec::new();
-            let mut closing = closing_reply(&error);
+            // The reply that ended the connection is kept where its command's reply belongs.
+            let mut closing = closing_reply(&error).or_else(|| impossible_reply(&error));
             for (index, report) in error.reports().iter().enumerate() {
                 let uncertain = report.outcome() == MailOutcome::Uncertain;
                 let mail = LastMail {
@@ -337,6 +394,16 @@ fn outcome_of(report: &MailReport) -> Outcome {
 fn closing_reply(error: &Error) -> Option<&Response> {
     match error.protocol() {
         Some(smtp_proto::error::ProtocolError::ServiceClosing(reply)) => Some(reply),
+        _ => None,
+    }
+}
+
+/// The reply a command could not take (a 354 to RCPT): a `protocol` error, the reply kept
+/// where that command's reply belongs (contract: "with the reply kept in
+/// `recipients[].reply`").
+fn impossible_reply(error: &Error) -> Option<&Response> {
+    match error.protocol() {
+        Some(smtp_proto::error::ProtocolError::ImpossibleReply { response, .. }) => Some(response),
         _ => None,
     }
 }

@@ -203,11 +203,9 @@ impl<'p> Session<'p> {
         self.report.auth = Some(AuthReport {
             mechanism: mechanism.map(|m| m.to_string()),
             // The final reply only: a 334 challenge followed by a broken connection is no
-            // answer to AUTH (contract: "its final reply (null if none came)").
-            reply: command
-                .last
-                .clone()
-                .filter(|r| !r.is_positive_intermediate()),
+            // answer to AUTH (contract: "its final reply (null if none came)"); any other
+            // reply, a 3yz included, ended the exchange.
+            reply: command.last.clone().filter(|r| r.code().get() != 334),
         });
         let failure = match result {
             Ok(Ok(_)) => return true,

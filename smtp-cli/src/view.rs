@@ -92,7 +92,8 @@ impl MailView {
 #[derive(Clone, Debug)]
 pub(crate) struct LastMail {
     pub(crate) report: MailReport,
-    /// A 421 that ended the connection during this message.
+    /// The reply that ended the connection during this message: a 421, or one its command
+    /// could not take.
     pub(crate) closing: Option<Response>,
     pub(crate) lmtp: bool,
 }

@@ -10,9 +10,9 @@ pub const DISPLAY_MAX_TEXT: usize = 256;
 /// Writes `code text / text / ...`: the lines joined on one line, at most
 /// [`DISPLAY_MAX_TEXT`] bytes of text, then `… (N more bytes)`.
 ///
-/// Control characters (C0, DEL, C1), Unicode bidirectional controls and invalid UTF-8 are
-/// escaped (`\r`, `\n`, `\t`, `\xNN`, `\u{NNNN}`) so that a server cannot forge log lines or
-/// hide text in an error message.
+/// Control characters (C0, DEL, C1), the Unicode line and paragraph separators, Unicode
+/// bidirectional controls and invalid UTF-8 are escaped (`\r`, `\n`, `\t`, `\xNN`,
+/// `\u{NNNN}`) so that a server cannot forge log lines or hide text in an error message.
 impl fmt::Display for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.code())?;
@@ -86,11 +86,22 @@ fn write_str_escaped(f: &mut impl Write, s: &str) -> fmt::Result {
             '\t' => f.write_str("\\t")?,
             '\\' => f.write_str("\\\\")?,
             c if c.is_ascii_control() => write!(f, "\\x{:02x}", c as u32)?,
-            c if c.is_control() || is_bidi_control(c) => write!(f, "\\u{{{:04x}}}", c as u32)?,
+            c if is_unsafe_to_show(c) => write!(f, "\\u{{{:04x}}}", c as u32)?,
             c => f.write_char(c)?,
         }
     }
     Ok(())
+}
+
+/// Characters that must not reach a log or a terminal as they are: controls, the Unicode
+/// line and paragraph separators, and bidirectional controls.
+pub(crate) fn is_unsafe_to_show(c: char) -> bool {
+    c.is_control() || is_bidi_control(c) || is_line_separator(c)
+}
+
+/// U+2028 and U+2029, which log viewers and terminals may show as line breaks.
+fn is_line_separator(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// Characters that reorder displayed text (the "Trojan Source" class, CVE-2021-42574).
@@ -127,6 +138,15 @@ mod tests {
         assert_eq!(
             shown("550 a\u{80}b\u{85}c\u{9f}\u{a0}\r\n".as_bytes()),
             "550 a\\u{0080}b\\u{0085}c\\u{009f}\u{a0}"
+        );
+    }
+
+    /// The Unicode line and paragraph separators would start a new line in some viewers.
+    #[test]
+    fn escapes_unicode_line_separators() {
+        assert_eq!(
+            shown("550 a\u{2028}250 forged\u{2029}b\r\n".as_bytes()),
+            "550 a\\u{2028}250 forged\\u{2029}b"
         );
     }
 

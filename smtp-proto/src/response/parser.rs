@@ -78,7 +78,9 @@ const fn byte_set(first: u8, last: u8, except: u8) -> [bool; 256] {
 /// - **leniency**: a line may end in a bare LF as well as CRLF; any byte other than LF may
 ///   appear in the text (it is kept as is: `Display` escapes it).
 ///
-/// What is fatal ([`ReplyError`]), reported as soon as the buffered bytes prove it:
+/// What is fatal ([`ReplyError`]), reported as soon as the buffered bytes prove it (an
+/// error in a code, once the byte after the code is in: the fast path checks a line's
+/// head in one step there, and a server that stops after three digits is a timeout):
 /// a code that is not three digits; a first digit outside 2-5 or a second digit outside
 /// 0-5 (the grammar of RFC 5321 §4.2; 1yz is not used by SMTP); a byte after the code other
 /// than space, `-` or the line end; a continuation line with another code; a line, a reply

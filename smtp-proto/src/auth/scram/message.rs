@@ -95,7 +95,13 @@ pub(super) fn parse_server_final(message: &[u8]) -> Result<ServerFinal, SaslErro
         let shown: String = error
             .chars()
             .take(128)
-            .map(|c| if c.is_control() { '?' } else { c })
+            .map(|c| {
+                if crate::response::is_unsafe_to_show(c) {
+                    '?'
+                } else {
+                    c
+                }
+            })
             .collect();
         return Ok(ServerFinal::Error(shown));
     }
@@ -176,6 +182,12 @@ mod tests {
         assert_eq!(
             parse_server_final(b"e=invalid-proof").unwrap(),
             ServerFinal::Error("invalid-proof".into())
+        );
+        // The server's words are shown in errors: nothing in them may break or reorder a
+        // log line.
+        assert_eq!(
+            parse_server_final("e=a\nb\u{2028}c\u{202e}d".as_bytes()).unwrap(),
+            ServerFinal::Error("a?b?c?d".into())
         );
         assert_eq!(
             parse_server_final(b"x=1"),

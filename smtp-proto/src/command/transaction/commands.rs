@@ -37,6 +37,9 @@ impl Cmd for Mail {
             .first_missing_extension(|k| ehlo.is_some_and(|e| e.offers(k)))
         {
             Some(capability) => Err(missing("MAIL", capability)),
+            None if self.params().require_tls && !session.is_tls() => {
+                Err(super::plan::requiretls_in_clear())
+            }
             None => Ok(()),
         }
     }

@@ -10,6 +10,7 @@
 //! | `BODY=BINARYMIME` (RFC 3030) | [`MailBody::Binary`], over BDAT | CHUNKING or BINARYMIME not offered: unsupported |
 //! | `SMTPUTF8` (RFC 6531) | an address needs it (a non-ASCII local part; non-ASCII domains go as A-labels) | not offered: unsupported |
 //! | DSN, REQUIRETLS, MT-PRIORITY, FUTURERELEASE, DELIVERBY, RRVS | the caller set them in the [`Envelope`] | not offered: unsupported, never silently dropped |
+//! | REQUIRETLS (RFC 8689) | the session is TLS | [`LogicError::WrongState`]: the message is not sent in clear, even to a server that offers it there |
 //!
 //! A whole body is checked against the [`BodyPolicy`](crate::data::BodyPolicy) first (a
 //! violation is [`LogicError::Body`]); MAIL and RCPT lines are checked for length and

@@ -129,6 +129,9 @@ pub(crate) fn plan(
     if let Some(missing) = params.first_missing_extension(offered) {
         return Err(unsupported(missing));
     }
+    if params.require_tls && !session.is_tls() {
+        return Err(requiretls_in_clear());
+    }
     for rcpt in envelope.recipients.iter() {
         if let Some(missing) = rcpt.params().first_missing_extension(offered) {
             return Err(LogicError::Unsupported {
@@ -196,4 +199,13 @@ pub(crate) fn plan(
         summary: summarized,
     };
     Ok((plan, MailReport::new(envelope)))
+}
+
+/// REQUIRETLS over a session without TLS (a server that offers it there breaks RFC 8689
+/// §3): the message that asks to travel only over TLS would leave in clear.
+pub(crate) fn requiretls_in_clear() -> LogicError {
+    LogicError::WrongState {
+        command: "MAIL",
+        reason: "REQUIRETLS needs a TLS session (RFC 8689): the message would go in clear",
+    }
 }
