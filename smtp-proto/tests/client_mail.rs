@@ -961,3 +961,30 @@ fn a_reply_awaited_out_of_order_is_misuse() {
     );
     assert!(!client.is_usable());
 }
+
+/// Two replies due at the same point are in order: the second is taken after the first.
+#[test]
+fn replies_awaited_at_the_same_point_are_in_order() {
+    struct Twice(usize);
+    impl Cmd for Twice {
+        type Output = ();
+        fn start(&mut self, cx: &mut Context<'_>) -> Step<()> {
+            cx.command(ReplyKind::Other, |out| out.extend_from_slice(b"NOOP\r\n"));
+            let end = cx.position();
+            cx.expect_reply_at(ReplyKind::Other, end);
+            Step::Continue
+        }
+        fn on_reply(&mut self, _: Response, _: &mut Context<'_>) -> Step<()> {
+            self.0 += 1;
+            if self.0 == 2 {
+                Step::Done(Ok(()))
+            } else {
+                Step::Continue
+            }
+        }
+    }
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let steps: &[(&[u8], &[u8])] = &[(b"NOOP\r\n", b"250 one\r\n250 two\r\n")];
+    assert_eq!(run(&mut client, Twice(0), steps, &[]), Ok(Ok(())));
+    assert!(client.is_usable());
+}

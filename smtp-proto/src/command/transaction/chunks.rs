@@ -63,3 +63,59 @@ pub(crate) fn write_chunks<R>(
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::client::{Client, ClientConfig, Output};
+    use crate::command::{Cmd, Step};
+    use crate::response::Response;
+
+    /// Writes chunks the way an encoder may (a line rolled back with `truncate` included)
+    /// and finishes with the ends `write_chunks` noted.
+    struct Probe;
+
+    impl Cmd for Probe {
+        type Output = Vec<Position>;
+
+        fn start(&mut self, cx: &mut Context<'_>) -> Step<Vec<Position>> {
+            let mut ends = vec![Position(99)];
+            write_chunks(cx, &mut ends, |out| {
+                out.put_command(b"BDAT 3\r\n");
+                out.put(b"abc");
+                let mark = out.len();
+                out.put_command(b"BDAT 2 LAST\r\n");
+                out.put(b"xy");
+                // Rolled back: that line starts no chunk.
+                out.truncate(mark);
+                assert_eq!(out.len(), mark);
+                out.put_command(b"BDAT 1 LAST\r\n");
+                out.put(b"z");
+            });
+            Step::Done(Ok(ends))
+        }
+
+        fn on_reply(&mut self, _: Response, _: &mut Context<'_>) -> Step<Vec<Position>> {
+            Step::Fatal(crate::error::ProtocolError::Misuse("no reply is awaited"))
+        }
+    }
+
+    #[test]
+    fn each_chunk_ends_where_the_next_line_begins_or_with_the_write() {
+        let mut client = Client::new(ClientConfig::default());
+        let mut exchange = client.send(Probe);
+        let now = Instant::now();
+        let Ok(Output::Transmit(transmit)) = exchange.poll_output(now) else {
+            panic!("the chunks are written first");
+        };
+        assert_eq!(transmit.bytes(), b"BDAT 3\r\nabcBDAT 1 LAST\r\nz");
+        let Ok(Output::Done(Ok(ends))) = exchange.poll_output(now) else {
+            panic!("the probe finishes");
+        };
+        // "BDAT 3\r\nabc" ends at 11; "BDAT 1 LAST\r\nz" at 25. What the caller's vector
+        // held before is gone.
+        assert_eq!(ends, [Position(11), Position(25)]);
+    }
+}
