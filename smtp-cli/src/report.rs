@@ -226,10 +226,11 @@ impl SessionReport {
     }
 
     /// Whether `error` came with no message in flight right after this connection
-    /// completed one: the command that finished that message failed in its last steps (a
-    /// 421 to the RSET after a refused DATA), so that message counts once, as the error.
+    /// completed a rejected one: the command that finished that message failed in the RSET
+    /// that closes a refused transaction (a 421 to it), so that message counts once, as
+    /// the error. (Nothing follows a delivered message's verdict in its command.)
     fn ended_last(&self, error: &Error) -> bool {
-        error.reports().is_empty() && self.last_outcome.is_some()
+        error.reports().is_empty() && self.last_outcome == Some(Outcome::Rejected)
     }
 
     /// The last message ended with the 421 that closed the connection: it counts once, as
