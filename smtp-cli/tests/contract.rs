@@ -9,32 +9,9 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::process::{Command, Stdio};
 
-use common::fake::{Act, Fake, Rule};
-use common::{RUNTIMES, Run, kind, smtp, smtp_env};
+use common::fake::{Act, Fake, Rule, send};
+use common::{RUNTIMES, kind, smtp, smtp_env};
 use serde_json::{Value, json};
-
-/// `smtp send` to `fake` in plaintext with `extra` options (as in faults.rs).
-fn send(fake: &Fake, runtime: &str, to: &[&str], extra: &[&str]) -> Run {
-    let server = fake.server();
-    let mut args = vec![
-        "send",
-        "--server",
-        &server,
-        "--tls",
-        "none",
-        "--runtime",
-        runtime,
-        "--timeout",
-        "5",
-        "--from",
-        "a@example.org",
-    ];
-    for address in to {
-        args.extend(["--to", address]);
-    }
-    args.extend(extra);
-    smtp(&args)
-}
 
 /// SECURITY.md "credentials" (secrets never in errors) and CLI.md: a password held in
 /// an environment variable that is not valid UTF-8 is a usage error that does not show

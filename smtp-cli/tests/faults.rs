@@ -3,33 +3,9 @@
 
 mod common;
 
-use common::fake::{Act, EHLO, Fake, Rule};
-use common::{RUNTIMES, Run, kind, smtp};
+use common::fake::{Act, EHLO, Fake, Rule, send};
+use common::{RUNTIMES, kind, smtp};
 use serde_json::json;
-
-/// `smtp send` to `fake` in plaintext on `runtime`, with `extra` options.
-fn send(fake: &Fake, runtime: &str, to: &[&str], extra: &[&str]) -> Run {
-    let server = fake.server();
-    let mut args = vec![
-        "send",
-        "--server",
-        &server,
-        "--tls",
-        "none",
-        "--runtime",
-        runtime,
-        "--from",
-        "a@example.org",
-    ];
-    if !extra.contains(&"--timeout") {
-        args.extend(["--timeout", "5"]);
-    }
-    for address in to {
-        args.extend(["--to", address]);
-    }
-    args.extend(extra);
-    smtp(&args)
-}
 
 #[test]
 fn delivered_with_every_key_and_reply_rule() {

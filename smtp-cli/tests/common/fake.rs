@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use super::Run;
+
 /// What the server does for a command.
 #[derive(Clone, Debug)]
 pub(crate) enum Act {
@@ -142,4 +144,28 @@ fn perform(writer: &mut TcpStream, act: &Act) -> std::io::Result<bool> {
             Ok(false)
         }
     }
+}
+
+/// `smtp send` to `fake` in plaintext on `runtime`, with `extra` options.
+pub(crate) fn send(fake: &Fake, runtime: &str, to: &[&str], extra: &[&str]) -> Run {
+    let server = fake.server();
+    let mut args = vec![
+        "send",
+        "--server",
+        &server,
+        "--tls",
+        "none",
+        "--runtime",
+        runtime,
+        "--from",
+        "a@example.org",
+    ];
+    if !extra.contains(&"--timeout") {
+        args.extend(["--timeout", "5"]);
+    }
+    for address in to {
+        args.extend(["--to", address]);
+    }
+    args.extend(extra);
+    super::smtp(&args)
 }
