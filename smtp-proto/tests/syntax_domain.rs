@@ -1,6 +1,6 @@
 //! Known answers for `Domain` (RFC 5321 §4.1.2, §4.5.3.1.2; RFC 6531 §3.3; RFC 5890-5891).
 
-use smtp_proto::syntax::{AddressEncoding, AddressError, Domain};
+use smtp_proto::syntax::{AddressEncoding, AddressError, Domain, IdnaProblem, Mailbox};
 
 #[test]
 fn ascii_domains_from_the_rfcs_parse_as_given() {
@@ -124,9 +124,13 @@ fn u_labels_convert_to_a_labels() {
 fn labels_that_are_not_u_labels_are_refused() {
     use AddressError::*;
     for (s, want) in [
-        ("BÜCHER.example", InvalidULabel { at: 0 }), // needs case mapping
-        ("例子。example", InvalidULabel { at: 0 }),  // ideographic full stop is not a separator
-        ("ｅｘａｍｐｌｅ.ü", InvalidULabel { at: 0 }), // full-width needs mapping
+        // Code points that UTS #46 would map are DISALLOWED by IDNA2008 (RFC 5892 §2.2).
+        ("BÜCHER.example", idna2008(1, 'Ü', IdnaProblem::Disallowed)), // needs case mapping
+        ("例子。example", idna2008(6, '。', IdnaProblem::Disallowed)), // U+3002 is not a separator
+        (
+            "ｅｘａｍｐｌｅ.ü",
+            idna2008(0, 'ｅ', IdnaProblem::Disallowed),
+        ), // full-width needs mapping
         ("ü-.de", InvalidULabel { at: 0 }),
         ("ab--ü.de", InvalidULabel { at: 0 }), // hyphens in positions 3 and 4
         ("a.u\u{308}.de", InvalidULabel { at: 2 }), // not NFC
@@ -148,6 +152,68 @@ fn labels_that_are_not_u_labels_are_refused() {
             at: 2,
             ch: '\u{85}'
         })
+    );
+}
+
+fn idna2008(at: usize, ch: char, problem: IdnaProblem) -> AddressError {
+    AddressError::Idna2008 { at, ch, problem }
+}
+
+/// UTS #46 accepts these; IDNA2008's code point rules (RFC 5892) do not, in a U-label or in
+/// the U-label an A-label decodes to.
+#[test]
+fn idna2008_code_point_rules_hold_for_u_labels_and_a_labels() {
+    use IdnaProblem::*;
+    for (s, want) in [
+        ("☃.example", idna2008(0, '☃', Disallowed)), // a symbol (So)
+        ("mail.i♥.example", idna2008(6, '♥', Disallowed)),
+        ("a😀.example", idna2008(1, '😀', Disallowed)),
+        ("\u{1100}\u{1161}.kr", idna2008(0, '\u{1100}', Disallowed)), // Old Hangul jamo
+        ("ü\u{0378}.de", idna2008(2, '\u{0378}', Unassigned)),
+        ("ca·t.example", idna2008(2, '·', Context)), // middle dot not between two l
+        ("\u{05F3}\u{05D0}.il", idna2008(0, '\u{05F3}', Context)), // geresh after nothing
+        (
+            "\u{0628}\u{0661}\u{06F1}.eg",
+            idna2008(2, '\u{0661}', Context),
+        ), // two digit sets
+        ("ok.\u{30FB}.jp", idna2008(3, '\u{30FB}', Context)), // no kana or Han
+        // The same code points sent as A-labels: reported at the label.
+        ("xn--n3h.example", idna2008(0, '☃', Disallowed)),
+        ("mail.xn--i-n3p.example", idna2008(5, '♥', Disallowed)),
+        ("a.xn--cat-mga.example", idna2008(2, '·', Context)),
+    ] {
+        assert_eq!(s.parse::<Domain>(), Err(want.clone()), "{s:?}");
+        // In a mailbox the offset is into the whole address.
+        let mailbox = format!("u@{s}");
+        assert_eq!(
+            mailbox.parse::<Mailbox>().map(drop),
+            Err(match want {
+                AddressError::Idna2008 { at, ch, problem } => idna2008(at + 2, ch, problem),
+                other => other,
+            }),
+            "{mailbox:?}"
+        );
+    }
+    // Their contexts hold, or they are PVALID.
+    for s in [
+        "col·legi.cat",
+        "xn--collegi-xma.cat",
+        "straße.de",
+        "\u{05D0}\u{05F3}.il",
+        "\u{30A2}\u{30FB}\u{30A4}.jp",
+        "\u{AC00}.kr",
+        "Bücher.example", // ASCII letters in either case, as documented
+    ] {
+        let d: Domain = s.parse().unwrap_or_else(|e| panic!("{s:?}: {e}"));
+        let back: Domain = d
+            .to_ascii()
+            .parse()
+            .unwrap_or_else(|e| panic!("{s:?}: {e}"));
+        assert!(back.eq_ignore_case(&d), "{s:?}");
+    }
+    assert_eq!(
+        idna2008(3, '☃', Disallowed).to_string(),
+        "label at offset 3: U+2603 is DISALLOWED (IDNA2008, RFC 5892)"
     );
 }
 

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::chars::{is_ldh, is_let_dig, refuse_controls};
 use super::error::unexpected;
-use super::{AddressEncoding, AddressError, idn};
+use super::{AddressEncoding, AddressError, idn, idna2008};
 
 const MAX_LABEL: usize = 63;
 const MAX_DOMAIN: usize = 255;
@@ -24,8 +24,11 @@ const MAX_DOMAIN: usize = 255;
 /// are different values. [`eq_ignore_case`](Self::eq_ignore_case) compares as DNS does.
 ///
 /// U-labels must already be in IDNA2008 form (lower case, NFC, no mapping needed; ASCII
-/// letters may be in either case); the `idna` crate's UTS #46 processing checks hyphens,
-/// Bidi and joiners. Labels starting with `xn--` must be valid A-labels.
+/// letters may be in either case) and hold only code points that RFC 5892 permits there
+/// ([`AddressError::Idna2008`] names the first that it does not: `☃` is DISALLOWED, a
+/// middle dot only stands between two `l`); the `idna` crate's UTS #46 processing checks
+/// hyphens, Bidi and joiners. Labels starting with `xn--` must be valid A-labels of such
+/// U-labels.
 ///
 /// ```
 /// use smtp_proto::syntax::Domain;
@@ -240,11 +243,11 @@ fn finish_label(s: &str, start: usize, end: usize, base: usize) -> Result<bool, 
         [x, n, b'-', b'-', ..]
             if x.eq_ignore_ascii_case(&b'x') && n.eq_ignore_ascii_case(&b'n') =>
         {
-            if idn::is_valid_a_label(label) {
-                Ok(true)
-            } else {
-                Err(AddressError::InvalidALabel { at })
-            }
+            let u_label =
+                idn::a_label_to_u_label(label).ok_or(AddressError::InvalidALabel { at })?;
+            idna2008::check_u_label(&u_label)
+                .map_err(|(_, ch, problem)| AddressError::Idna2008 { at, ch, problem })?;
+            Ok(true)
         }
         _ => Ok(false),
     }
@@ -263,6 +266,11 @@ fn u_label(label: &str, at: usize) -> Result<String, AddressError> {
     if let Some(i) = label.bytes().position(|b| b.is_ascii() && !is_ldh(b)) {
         return Err(unexpected(label, i, at, "letter, digit, hyphen or dot"));
     }
+    idna2008::check_u_label(label).map_err(|(i, ch, problem)| AddressError::Idna2008 {
+        at: at + i,
+        ch,
+        problem,
+    })?;
     let ascii = idn::u_label_to_a_label(label).ok_or(AddressError::InvalidULabel { at })?;
     if ascii.len() > MAX_LABEL {
         return Err(AddressError::LabelTooLong {

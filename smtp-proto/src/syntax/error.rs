@@ -76,6 +76,21 @@ pub enum AddressError {
         /// Byte offset of the label.
         at: usize,
     },
+    /// A U-label, or the U-label an A-label decodes to, holds a code point that IDNA2008
+    /// does not permit (RFC 5892). For a U-label `at` is the code point's offset; for an
+    /// A-label, the label's.
+    #[error(
+        "label at offset {at}: U+{:04X} is {problem} (IDNA2008, RFC 5892)",
+        u32::from(*ch)
+    )]
+    Idna2008 {
+        /// Byte offset of the code point (in a U-label) or of the A-label.
+        at: usize,
+        /// The code point.
+        ch: char,
+        /// Which rule refuses it.
+        problem: IdnaProblem,
+    },
     /// An ASCII label starting with `xn--` is not a valid A-label (RFC 5890 §2.3.2.1).
     #[error("label at offset {at} starts with \"xn--\" but is not a valid A-label")]
     InvalidALabel {
@@ -135,6 +150,23 @@ pub enum AddressError {
     NullPath,
 }
 
+/// Why IDNA2008 refuses a code point in a label (RFC 5892 §2-3, Appendix A).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum IdnaProblem {
+    /// Its derived property is DISALLOWED: a symbol, punctuation, a character that NFKC or
+    /// case folding changes (an upper-case letter), an ignorable or an Old Hangul jamo.
+    #[error("DISALLOWED")]
+    Disallowed,
+    /// It is not assigned in the Unicode version this crate's data knows (RFC 5891 §5.4).
+    #[error("UNASSIGNED")]
+    Unassigned,
+    /// It is CONTEXTO and its rule does not hold here (a middle dot not between two `l`, a
+    /// Hebrew geresh not after Hebrew, Arabic-Indic digits of both kinds, ...).
+    #[error("CONTEXTO and its context rule does not hold")]
+    Context,
+}
+
 /// What is wrong with an IPv6 address literal (RFC 5321 §4.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 #[non_exhaustive]
@@ -178,6 +210,11 @@ impl AddressError {
             E::LabelTooLong { at, len } => E::LabelTooLong { at: at + by, len },
             E::InvalidULabel { at } => E::InvalidULabel { at: at + by },
             E::InvalidALabel { at } => E::InvalidALabel { at: at + by },
+            E::Idna2008 { at, ch, problem } => E::Idna2008 {
+                at: at + by,
+                ch,
+                problem,
+            },
             E::EmptyAtom { at } => E::EmptyAtom { at: at + by },
             E::UnterminatedQuote { at } => E::UnterminatedQuote { at: at + by },
             E::InvalidIpv4 { at } => E::InvalidIpv4 { at: at + by },

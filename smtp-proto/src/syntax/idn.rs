@@ -1,4 +1,5 @@
-//! IDNA glue over the `idna` crate (UTS #46 processing, as close to IDNA2008 as it allows).
+//! IDNA glue over the `idna` crate (UTS #46 processing; `idna2008` adds the code point
+//! rules that UTS #46 does not check).
 
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 
@@ -30,19 +31,26 @@ pub(crate) fn u_label_to_a_label(label: &str) -> Option<String> {
     Some(ascii.into_owned())
 }
 
-/// Whether an ASCII label beginning with `xn--` is a valid A-label (RFC 5890 §2.3.2.1):
-/// its Punycode decodes to a valid U-label that encodes back to the same label.
-pub(crate) fn is_valid_a_label(label: &str) -> bool {
+/// The U-label of an ASCII label beginning with `xn--`, or `None` when it is not a valid
+/// A-label (RFC 5890 §2.3.2.1): its Punycode must decode to a valid U-label (as UTS #46
+/// checks it; the caller adds RFC 5892's code point rules) that encodes back to the same
+/// label.
+pub(crate) fn a_label_to_u_label(label: &str) -> Option<String> {
     let uts46 = Uts46::new();
-    match uts46.to_ascii(
-        label.as_bytes(),
-        AsciiDenyList::STD3,
-        Hyphens::Check,
-        DnsLength::Verify,
-    ) {
-        Ok(ascii) => ascii.eq_ignore_ascii_case(label) && !ascii.contains('.'),
-        Err(_) => false,
+    let ascii = uts46
+        .to_ascii(
+            label.as_bytes(),
+            AsciiDenyList::STD3,
+            Hyphens::Check,
+            DnsLength::Verify,
+        )
+        .ok()?;
+    if !ascii.eq_ignore_ascii_case(label) || ascii.contains('.') {
+        return None;
     }
+    let (unicode, result) = uts46.to_unicode(label.as_bytes(), AsciiDenyList::STD3, Hyphens::Check);
+    result.ok()?;
+    Some(unicode.into_owned())
 }
 
 /// Whether a domain in A-label form passes the rules that span labels (the Bidi rule of
