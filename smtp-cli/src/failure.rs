@@ -4,6 +4,7 @@
 use std::io;
 
 use smtp_adapter::Error;
+use smtp_proto::auth::SaslError;
 use smtp_proto::command::LogicError;
 use smtp_proto::error::ProtocolError;
 
@@ -109,6 +110,16 @@ fn protocol_kind(error: &ProtocolError) -> Kind {
         ProtocolError::ServiceClosing(_) => Kind::ServiceClosing,
         ProtocolError::StartTlsInjection => Kind::StartTlsInjection,
         ProtocolError::StartTlsUnavailable(_) => Kind::StartTlsUnavailable,
+        // SECURITY.md: "malformed base64 challenges are a protocol error": a challenge the
+        // exchange cannot read never judged the credentials.
+        ProtocolError::Sasl {
+            error:
+                SaslError::MalformedChallenge { .. }
+                | SaslError::Base64(_)
+                | SaslError::UnexpectedChallenge { .. }
+                | SaslError::LoginPromptMismatch { .. },
+            ..
+        } => Kind::Protocol,
         ProtocolError::Sasl { .. } => Kind::AuthFailed,
         _ => Kind::Protocol,
     }

@@ -128,6 +128,54 @@ fn auth_keeps_a_final_3yz_reply() {
     );
 }
 
+/// SECURITY.md "AUTH exchanges": "malformed base64 challenges are a protocol error". The
+/// server broke the protocol; the credentials were never judged, so it is not
+/// `auth-failed`, and the password is never sent.
+#[test]
+fn a_malformed_challenge_is_a_protocol_error() {
+    for challenge in [
+        "334 VXNlcm5hbWU6=\r\n",
+        "334 not*base64\r\n",
+        "334-VXNlcm5hbWU6\r\n334 VXNlcm5hbWU6\r\n",
+    ] {
+        let fake = Fake::start(vec![
+            Rule(
+                "EHLO",
+                "",
+                Act::Reply("250-fake.test\r\n250 AUTH LOGIN\r\n"),
+            ),
+            Rule("AUTH", "", Act::Reply(challenge)),
+        ]);
+        let server = fake.server();
+        let run = smtp_env(
+            &[
+                "probe",
+                "--server",
+                &server,
+                "--tls",
+                "none",
+                "--timeout",
+                "5",
+                "--user",
+                "u",
+                "--password-env",
+                "SMTP_REVIEW_PW",
+                "--allow-plaintext-auth",
+                "--auth",
+                "login",
+            ],
+            None,
+            &[("SMTP_REVIEW_PW", "pw")],
+        );
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "protocol"),
+            "{challenge:?}: {run:?}"
+        );
+        assert_eq!(run.json["auth"]["mechanism"], "LOGIN", "{challenge:?}");
+    }
+}
+
 /// CLI.md "JSON output": "`stats.attempted` is the sum of the other five message
 /// counters"; one message is sent, so one is counted. DATA refused, then the RSET that
 /// closes the transaction is answered 421: the message counts once, as the error.
