@@ -193,7 +193,10 @@ async fn auth_on_plaintext_needs_tls_and_lines_are_redacted() {
     );
     // "\0user\0pass": refused without TLS, and never recorded.
     let reply = c.command("AUTH PLAIN AHVzZXIAcGFzcw==").await;
-    assert_eq!(reply, "538 5.7.11 Encryption required for AUTH");
+    assert_eq!(
+        reply,
+        "538 5.7.11 Encryption required for requested authentication mechanism"
+    );
     assert_eq!(c.command("QUIT").await, "221 2.0.0 Bye");
     let session = server.next_session().await;
     assert_eq!(session.commands[1], "AUTH PLAIN <redacted>");

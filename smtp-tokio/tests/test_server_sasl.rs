@@ -244,7 +244,7 @@ async fn scram_without_tls_is_refused_at_the_lookup() {
     let first = encode_base64(b"n,,n=ann@example.org,r=abcdefgh");
     assert_eq!(
         raw.command(&format!("AUTH SCRAM-SHA-256 {first}")).await,
-        "538 5.7.11 Encryption required for AUTH"
+        "538 5.7.11 Encryption required for requested authentication mechanism"
     );
 }
 

@@ -219,15 +219,30 @@ fn path_and_params<'a>(
         (Some(_), Some(tail)) => tail,
         _ => return Err(syntax(verb, "expected FROM:/TO: and a path")),
     };
-    let end = tail
-        .find('>')
-        .ok_or(syntax(verb, "path without closing '>'"))?;
+    let end = path_end(tail).ok_or(syntax(verb, "path without closing '>'"))?;
     let (path, params) = tail.split_at(end + 1);
     match params.strip_prefix(' ') {
         Some(p) => Ok((path, p.trim_end())),
         None if params.trim_end().is_empty() => Ok((path, "")),
         None => Err(syntax(verb, "expected a space after the path")),
     }
+}
+
+/// The offset of the `>` that closes the path: the first one outside a quoted local part
+/// (`"a>b"@x.test`, RFC 5321 §4.1.2), where a backslash escapes the next character.
+fn path_end(tail: &str) -> Option<usize> {
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, b) in tail.bytes().enumerate() {
+        match (quoted, escaped, b) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (_, false, b'"') => quoted = !quoted,
+            (false, _, b'>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn mail(rest: &str) -> Result<Command, CommandError> {

@@ -69,6 +69,10 @@ pub enum Refusal {
     /// A malformed or cancelled AUTH exchange (501 or 504).
     #[error(transparent)]
     Auth(#[from] SaslError),
+    /// AUTH refused before any exchange, for the state of the session (502, 503 or 538):
+    /// no challenge is sent and no credential is read.
+    #[error("AUTH refused: {0}")]
+    AuthNotAllowed(AuthGate),
     /// The message exceeded the configured size (RFC 1870 §6: 552): the rest of its data
     /// was dropped, and the application discards the pieces it already received.
     #[error("message larger than {limit} octets")]
@@ -82,6 +86,30 @@ pub enum Refusal {
         /// How many octets were discarded.
         octets: usize,
     },
+}
+
+/// Why a [`Server`](super::Server) refuses AUTH as soon as the command arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthGate {
+    /// The greeting was refused: only QUIT is served (RFC 5321 §3.1, 503).
+    #[error("the greeting was refused, only QUIT is served")]
+    GreetingRefused,
+    /// An AUTH succeeded already (RFC 4954 §4: 503).
+    #[error("already authenticated")]
+    AlreadyAuthenticated,
+    /// A mail transaction is in progress (RFC 4954 §4: 503).
+    #[error("not permitted during a mail transaction")]
+    InTransaction,
+    /// [`ServerConfig::mechanisms`](super::ServerConfig::mechanisms) is empty: AUTH is
+    /// not offered (502).
+    #[error("AUTH is not offered")]
+    NotOffered,
+    /// The session has no TLS and
+    /// [`ServerConfig::auth_requires_tls`](super::ServerConfig::auth_requires_tls) is set
+    /// (RFC 4954 §6: 538).
+    #[error("encryption required")]
+    EncryptionRequired,
 }
 
 /// The application called the server out of turn.

@@ -11,7 +11,13 @@
 //!
 //! Malformed input is refused the way a strict server would (500, 501, 504, 552, 555),
 //! reported as [`Event::Refused`], never a panic; a command line longer than
-//! [`ServerConfig::max_line_length`] is refused without being buffered.
+//! [`ServerConfig::max_line_length`] is refused without being buffered. The server also
+//! follows what the application's replies established: AUTH is refused before any
+//! challenge after a refused greeting, once authenticated, during a transaction, when no
+//! mechanism is configured, or without TLS under [`ServerConfig::auth_requires_tls`]
+//! ([`AuthGate`]: 502, 503, 538); TLS forgets the session's state (RFC 3207 §4.2); and in
+//! LMTP (after an accepted LHLO) a message too large gets one 552 per accepted recipient
+//! (RFC 2033 §4.2).
 //!
 //! ```
 //! use smtp_proto::response::ReplyCode;
@@ -45,7 +51,7 @@ mod session;
 
 pub use command::{Command, CommandError, HelloKind, parse_command};
 pub use dot::DotDecoder;
-pub use event::{Event, Output, Refusal, ServerError};
+pub use event::{AuthGate, Event, Output, Refusal, ServerError};
 pub use reply::{MAX_REPLY_LINE, Reply, ReplyError};
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use sasl::auth_line;

@@ -19,18 +19,11 @@ const OAUTHBEARER_ERROR: &[u8] =
     br#"{"status":"invalid_token","schemes":"bearer","scope":"https://mail.google.com/"}"#;
 
 impl Handler {
-    /// The refusals that come before the credentials are looked at: already
-    /// authenticated, AUTH not configured, no TLS, a scripted refusal or fault.
+    /// A scripted refusal or fault for this user, before the credentials are looked at.
+    /// The refusals that need no credentials (already authenticated, during a
+    /// transaction, AUTH not offered, no TLS) come from the core when AUTH arrives, before
+    /// any challenge (`ServerConfig::auth_requires_tls`).
     fn auth_gate(&mut self, user: &str) -> Option<Action> {
-        if self.authenticated.is_some() {
-            return Some(self.answer(503, (5, 5, 1), "Already authenticated"));
-        }
-        if !self.settings.offers_auth(true) {
-            return Some(self.answer(502, (5, 5, 1), "AUTH not available"));
-        }
-        if !self.settings.offers_auth(self.tls) {
-            return Some(self.answer(538, (5, 7, 11), "Encryption required for AUTH"));
-        }
         self.scripted(Stage::Auth, std::iter::once(user))
     }
 

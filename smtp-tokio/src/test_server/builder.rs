@@ -140,7 +140,10 @@ impl TestServerBuilder {
     }
 
     /// Adds a line to the EHLO reply as it is (`"XCLIENT NAME"`): for testing a client
-    /// against extensions the server does not implement.
+    /// against extensions the server does not implement. A MAIL or RCPT parameter named
+    /// as the line's keyword (`XFOO=1` after `capability("XFOO")`) is then accepted and
+    /// recorded; any other parameter the server does not know gets 555 (RFC 5321
+    /// §4.1.1.11).
     pub fn capability(mut self, line: impl Into<String>) -> Self {
         self.capabilities.extra.push(line.into());
         self

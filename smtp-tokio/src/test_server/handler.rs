@@ -234,6 +234,7 @@ impl Handler {
     pub(super) fn tls_established(&mut self) {
         self.tls = true;
         self.hello = None;
+        self.authenticated = None;
         self.transaction = None;
         self.pending.clear();
         self.store.update(self.id, |r| r.tls = true);

@@ -52,8 +52,11 @@ async fn serve(
             Fault::SlowReplies(delay) => Some(*delay),
             _ => None,
         });
-    let mut config = ServerConfig {
+    let config = ServerConfig {
         max_message_size: settings.size_limit(),
+        // No mechanism: AUTH is refused with 502; without TLS, with 538 unless allowed.
+        mechanisms: settings.mechanisms.clone(),
+        auth_requires_tls: !settings.allow_plaintext_auth,
         hostname: settings.hostname.clone(),
         // Fresh per session and process: std's hasher keys are random per process.
         nonce_seed: RandomState::new().hash_one(id),
@@ -65,16 +68,22 @@ async fn serve(
             .collect(),
         ..ServerConfig::default()
     };
-    // Without AUTH configured every mechanism runs, so that the handler's 502 answers.
-    if !settings.mechanisms.is_empty() {
-        config.mechanisms = settings.mechanisms.clone();
-    }
     let mut server = Server::new(config).keep_lines();
+    if settings.implicit_tls {
+        server = server.implicit_tls();
+    }
     let mut handler = Handler::new(settings.clone(), store.clone(), id, settings.implicit_tls);
     let mut greeted = false;
+    // The verdicts are being written and the connection closes after the last of them
+    // (`Fault::DisconnectAfterVerdict`: in LMTP, one per recipient).
+    let mut closing = false;
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         let output = server.poll_output();
+        if closing && !matches!(output, Output::Transmit(_)) {
+            let _ = stream.shutdown().await;
+            return SessionEnd::Disconnected;
+        }
         let lines = server.take_lines();
         if !lines.is_empty() {
             store.update(id, |r| r.commands.extend(lines));
@@ -90,10 +99,7 @@ async fn serve(
                 if let Err(e) = write(&mut stream, &bytes).await {
                     return SessionEnd::Io(e.to_string());
                 }
-                if handler.disconnect_after_reply {
-                    let _ = stream.shutdown().await;
-                    return SessionEnd::Disconnected;
-                }
+                closing |= handler.disconnect_after_reply;
                 continue;
             }
             Output::Event(event) => handler.event(event),

@@ -1,11 +1,11 @@
 //! The mail transaction of a session: MAIL, RCPT, DATA or BDAT, and the verdict.
 
 use smtp_proto::server::Reply;
-use smtp_proto::syntax::esmtp::{Body, MailParameters, RcptParameters};
+use smtp_proto::syntax::esmtp::{Body, EsmtpParam, MailParameters, RcptParameters};
 use smtp_proto::syntax::{ForwardPath, ReversePath};
 
 use super::handler::{Action, Handler};
-use super::record::{Message, Recipient, strip_brackets};
+use super::record::{Message, Recipient, SessionEnd, strip_brackets};
 use super::rules::{Fault, Stage};
 
 /// A transaction between MAIL and its verdict.
@@ -44,11 +44,11 @@ impl Handler {
         if self.transaction.is_some() {
             return self.answer(503, (5, 5, 1), "Nested MAIL command");
         }
-        let tls = self.tls;
-        let missing = params.first_missing_extension(|kw| self.settings.offers(kw, tls));
-        if let Some(keyword) = missing {
-            let text = format!("{keyword} not offered");
-            return self.answer(555, (5, 5, 4), &text);
+        if let Some(refusal) = self.unoffered(
+            params.first_missing_extension(|kw| self.settings.offers(kw, self.tls)),
+            params.extra(),
+        ) {
+            return refusal;
         }
         let limit = self.settings.size_limit() as u64;
         if params.size.is_some_and(|size| size > limit) {
@@ -73,11 +73,11 @@ impl Handler {
             return self.answer(503, (5, 5, 1), "Need MAIL first");
         };
         let accepted = transaction.recipients.len();
-        let tls = self.tls;
-        let missing = params.first_missing_extension(|kw| self.settings.offers(kw, tls));
-        if let Some(keyword) = missing {
-            let text = format!("{keyword} not offered");
-            return self.answer(555, (5, 5, 4), &text);
+        if let Some(refusal) = self.unoffered(
+            params.first_missing_extension(|kw| self.settings.offers(kw, self.tls)),
+            params.extra(),
+        ) {
+            return refusal;
         }
         if self
             .settings
@@ -96,13 +96,30 @@ impl Handler {
         self.answer(250, (2, 1, 5), "Ok")
     }
 
+    /// 555 for a parameter the EHLO reply does not offer (RFC 5321 §4.1.1.11): a typed one
+    /// whose extension is missing (`missing`), or an unknown one whose keyword is not an
+    /// EHLO keyword (one added with `capability("XFOO")` lets `XFOO=1` through).
+    fn unoffered(&self, missing: Option<&str>, extra: &[EsmtpParam]) -> Option<Action> {
+        let unknown = || {
+            extra
+                .iter()
+                .map(|p| p.keyword().as_str())
+                .find(|kw| !self.settings.offers(kw, self.tls))
+        };
+        let keyword = missing.or_else(unknown)?;
+        let text = format!("{keyword} not offered");
+        Some(self.answer(555, (5, 5, 4), &text))
+    }
+
     /// Checks common to DATA and the first BDAT; `None` when the message may start.
     fn message_start(&mut self, bdat: bool) -> Option<Action> {
         let Some(transaction) = self.transaction.as_ref() else {
             return Some(self.answer(503, (5, 5, 1), "Need MAIL first"));
         };
         if transaction.recipients.is_empty() {
-            return Some(self.answer(554, (5, 5, 1), "No valid recipients"));
+            // LMTP: "MUST fail with a 503 reply code" (RFC 2033 §4.2).
+            let code = if self.settings.lmtp { 503 } else { 554 };
+            return Some(self.answer(code, (5, 5, 1), "No valid recipients"));
         }
         if transaction.bdat {
             return None;
@@ -204,7 +221,7 @@ impl Handler {
             .fires(|f| matches!(f, Fault::DisconnectAfterVerdict));
         self.disconnect_after_reply |= after.is_some();
         let rules = &self.settings.rules;
-        let replies = if self.settings.lmtp {
+        let replies: Vec<Reply> = if self.settings.lmtp {
             let recipients = addresses.iter().skip(1);
             recipients
                 .map(|to| {
@@ -222,6 +239,10 @@ impl Handler {
                     .unwrap_or_else(|| self.reply(250, (2, 0, 0), &queued)),
             ]
         };
+        // A refusal rule's 421 ends the session as a 421 fault does.
+        if replies.iter().any(|r| r.code().get() == 421) {
+            self.end = Some(SessionEnd::ServiceClosing);
+        }
         (Action::Answer(replies.clone()), replies)
     }
 }

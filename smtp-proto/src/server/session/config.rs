@@ -6,15 +6,22 @@ use super::super::sasl::SaslMechanism;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerConfig {
     /// Longest command line, CRLF included: 512 (RFC 5321 §4.5.3.1.4) plus room for ESMTP
-    /// parameters and SASL responses. Default 4096.
+    /// parameters. Default 4096. An AUTH command line and a SASL response may reach
+    /// 12288 octets (RFC 4954 §4) whatever this says: the limit for them is the larger of
+    /// the two.
     pub max_line_length: usize,
     /// Largest message, in octets after unstuffing (RFC 1870). Default 10 MiB.
     pub max_message_size: usize,
     /// The mechanisms AUTH runs; any other is refused with 504 before an exchange starts
     /// (RFC 4954 §4), and so is one listed here that this build does not run
-    /// ([`SaslMechanism::is_supported`]). Default: every mechanism this build supports.
-    /// The application still answers the credentials.
+    /// ([`SaslMechanism::is_supported`]); none at all refuses AUTH with 502. Default: every
+    /// mechanism this build supports. The application still answers the credentials.
     pub mechanisms: Vec<SaslMechanism>,
+    /// Refuse AUTH with 538 on a session without TLS (RFC 4954 §6), before any exchange,
+    /// so that no credential crosses the network in clear. TLS means a STARTTLS upgrade
+    /// ([`Server::tls_established`](super::Server::tls_established)) or a session built
+    /// with [`Server::implicit_tls`](super::Server::implicit_tls). Default `false`.
+    pub auth_requires_tls: bool,
     /// The host name in CRAM-MD5 challenges (`<nonce.counter@hostname>`, RFC 2195 §2).
     /// Default `localhost`.
     pub hostname: String,
@@ -41,6 +48,7 @@ impl Default for ServerConfig {
                 .into_iter()
                 .filter(|m| m.is_supported())
                 .collect(),
+            auth_requires_tls: false,
             hostname: "localhost".to_owned(),
             nonce_seed: 0,
             extensions: Vec::new(),

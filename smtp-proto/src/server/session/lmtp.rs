@@ -29,6 +29,8 @@ impl Server {
             return Err(ServerError::NoReplies);
         }
         self.awaiting = None;
+        self.state.in_transaction = false;
+        self.state.recipients = 0;
         Ok(())
     }
 }

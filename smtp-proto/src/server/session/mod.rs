@@ -11,12 +11,15 @@ mod sasl;
 mod sasl_tests;
 #[cfg(feature = "sasl-scram")]
 mod scram;
+#[cfg(test)]
+mod state_tests;
 
-use super::command::{Command, CommandError, line_text, parse_command, split_verb};
+use super::command::{Command, CommandError, HelloKind, line_text, parse_command, split_verb};
 use super::dot::DotDecoder;
-use super::event::{Event, Output, Refusal, ServerError};
+use super::event::{AuthGate, Event, Output, Refusal, ServerError};
 use super::reply::Reply;
 use super::sasl::{Nonces, SaslMechanism, parse_auth};
+use crate::command::SASL_LINE_LIMIT;
 use refusal::{refusal_reply, too_large_reply};
 use sasl::SaslStep;
 
@@ -32,6 +35,14 @@ enum Awaiting {
     /// message: dropped with whichever answer comes.
     #[cfg(feature = "sasl-scram")]
     ScramLookup(Box<super::sasl::scram::ClientFirst>),
+    /// EHLO or HELO (`false`), LHLO (`true`): accepted, it starts a new session state.
+    Hello {
+        lmtp: bool,
+    },
+    /// MAIL: accepted, it opens a transaction.
+    Mail,
+    /// RCPT: accepted, it adds a recipient.
+    Rcpt,
     Data,
     /// The end of a message (end of data, BDAT LAST): LMTP may answer per recipient.
     MessageEnd,
@@ -54,6 +65,20 @@ enum Mode {
     },
     Tls,
     Closed,
+}
+
+/// What the application's replies established; reset as RFC 3207 §4.2 and RFC 5321 §4.1.4
+/// say.
+#[derive(Clone, Copy, Debug, Default)]
+struct SessionState {
+    greeting_refused: bool,
+    tls: bool,
+    /// The accepted hello was LHLO.
+    lmtp: bool,
+    authenticated: bool,
+    in_transaction: bool,
+    /// Recipients accepted in the current transaction.
+    recipients: usize,
 }
 
 /// The sans-IO server side of one SMTP session.
@@ -85,6 +110,8 @@ pub struct Server {
     too_large: bool,
     /// The command lines received, when the application asked to keep them.
     lines: Option<Vec<String>>,
+    /// What the replies so far established (RFC 4954 §4 and RFC 2033 §4.2 depend on it).
+    state: SessionState,
     /// Challenge nonces: CRAM-MD5 and SCRAM only.
     #[cfg_attr(
         not(any(feature = "sasl-cram-md5", feature = "sasl-scram")),
@@ -106,7 +133,16 @@ impl Server {
             message_size: 0,
             too_large: false,
             lines: None,
+            state: SessionState::default(),
         }
+    }
+
+    /// The connection is TLS from its first byte (implicit TLS, RFC 8314): AUTH is allowed
+    /// under [`ServerConfig::auth_requires_tls`] and STARTTLS changes nothing.
+    #[must_use]
+    pub fn implicit_tls(mut self) -> Self {
+        self.state.tls = true;
+        self
     }
 
     /// Hands over bytes read from the client (ignored once closed or during the upgrade).
@@ -127,6 +163,28 @@ impl Server {
         let awaiting = self.awaiting.take().ok_or(ServerError::NotAwaitingReply)?;
         let code = reply.code().get();
         self.queue.push_back(Output::Transmit(reply.to_bytes()));
+        let positive = (200..=299).contains(&code);
+        let state = &mut self.state;
+        match (&awaiting, positive) {
+            (Awaiting::Greeting, false) => state.greeting_refused = true,
+            (Awaiting::Hello { lmtp }, true) => {
+                state.lmtp = *lmtp;
+                state.in_transaction = false;
+                state.recipients = 0;
+            }
+            (Awaiting::Mail, true) => {
+                state.in_transaction = true;
+                state.recipients = 0;
+            }
+            (Awaiting::Rcpt, true) => state.recipients = state.recipients.saturating_add(1),
+            (Awaiting::Auth(_), true) => state.authenticated = true,
+            // The reply to the end of a message ends the transaction, whatever it says.
+            (Awaiting::MessageEnd, _) => {
+                state.in_transaction = false;
+                state.recipients = 0;
+            }
+            _ => {}
+        }
         match (awaiting, code) {
             (_, 421) | (Awaiting::Quit, 200..=299) => self.mode = Mode::Closed,
             (Awaiting::Data, 354) => self.mode = Mode::Data(DotDecoder::new()),
@@ -144,11 +202,17 @@ impl Server {
         Ok(())
     }
 
-    /// The TLS handshake succeeded: the session restarts, awaiting a new EHLO.
+    /// The TLS handshake succeeded: the session restarts, awaiting a new EHLO, and what
+    /// the client said before (a hello, an AUTH, a transaction) is forgotten (RFC 3207
+    /// §4.2).
     pub fn tls_established(&mut self) -> Result<(), ServerError> {
         match self.mode {
             Mode::Tls => {
                 self.mode = Mode::Command;
+                self.state = SessionState {
+                    tls: true,
+                    ..SessionState::default()
+                };
                 Ok(())
             }
             _ => Err(ServerError::NotUpgrading),
@@ -195,7 +259,7 @@ impl Server {
     }
 
     fn step_line(&mut self, sasl: Option<SaslStep>) -> bool {
-        let limit = self.config.max_line_length;
+        let limit = self.line_limit(sasl.is_some());
         let Some(lf) = memchr::memchr(b'\n', &self.buf) else {
             if self.buf.len() >= limit {
                 self.buf.clear();
@@ -223,6 +287,20 @@ impl Server {
         true
     }
 
+    /// The configured limit, raised to RFC 4954 §4's 12288 octets for a SASL response
+    /// and for a line that starts as an AUTH command.
+    fn line_limit(&self, sasl: bool) -> usize {
+        let auth = self
+            .buf
+            .get(..5)
+            .is_some_and(|head| head.eq_ignore_ascii_case(b"AUTH "));
+        if sasl || auth {
+            self.config.max_line_length.max(SASL_LINE_LIMIT)
+        } else {
+            self.config.max_line_length
+        }
+    }
+
     fn skip_line(&mut self) -> bool {
         match memchr::memchr(b'\n', &self.buf) {
             Some(lf) => {
@@ -243,6 +321,9 @@ impl Server {
             Err(e) => return self.refuse_line(e.into()),
         };
         if verb.eq_ignore_ascii_case("AUTH") {
+            if let Some(gate) = self.auth_gate() {
+                return self.refuse_line(Refusal::AuthNotAllowed(gate));
+            }
             return match parse_auth(args) {
                 Ok((mechanism, initial)) => self.auth_start(mechanism, initial),
                 Err(e) => self.refuse_line(e.into()),
@@ -268,15 +349,45 @@ impl Server {
             Command::Data => Awaiting::Data,
             Command::StartTls => Awaiting::StartTls,
             Command::Quit => Awaiting::Quit,
+            Command::Rcpt { .. } => Awaiting::Rcpt,
             Command::Mail { .. } | Command::Rset | Command::Hello { .. } => {
                 // A transaction given up (BDAT chunks without LAST): each chunk over the
                 // limit was answered already, so it is forgotten without a word.
                 self.forget_message();
-                Awaiting::Other
+                match &cmd {
+                    Command::Mail { .. } => Awaiting::Mail,
+                    Command::Hello { kind, .. } => Awaiting::Hello {
+                        lmtp: *kind == HelloKind::Lhlo,
+                    },
+                    // RSET always ends the transaction (RFC 5321 §4.1.1.5).
+                    _ => {
+                        self.state.in_transaction = false;
+                        self.state.recipients = 0;
+                        Awaiting::Other
+                    }
+                }
             }
             _ => Awaiting::Other,
         };
         self.emit(Event::Command(cmd), awaiting);
+    }
+
+    /// Why AUTH may not start now, if it may not (RFC 5321 §3.1, RFC 4954 §4 and §6).
+    fn auth_gate(&self) -> Option<AuthGate> {
+        let state = &self.state;
+        Some(if state.greeting_refused {
+            AuthGate::GreetingRefused
+        } else if self.config.mechanisms.is_empty() {
+            AuthGate::NotOffered
+        } else if state.authenticated {
+            AuthGate::AlreadyAuthenticated
+        } else if state.in_transaction {
+            AuthGate::InTransaction
+        } else if self.config.auth_requires_tls && !state.tls {
+            AuthGate::EncryptionRequired
+        } else {
+            return None;
+        })
     }
 
     fn is_extension(&self, verb: &str) -> bool {
@@ -358,12 +469,23 @@ impl Server {
         std::mem::take(&mut self.too_large)
     }
 
-    /// Ends the message; true (after refusing it with 552) if it was too large.
+    /// Ends the message; true (after refusing it with 552) if it was too large. In LMTP
+    /// the refusal is written once per accepted recipient (RFC 2033 §4.2), and it ends
+    /// the transaction as any answer to the end of a message does.
     fn end_message(&mut self) -> bool {
         let too_large = self.forget_message();
         if too_large {
-            self.queue
-                .push_back(Output::Transmit(too_large_reply().to_bytes()));
+            let replies = if self.state.lmtp {
+                self.state.recipients.max(1)
+            } else {
+                1
+            };
+            let reply = too_large_reply().to_bytes();
+            for _ in 0..replies {
+                self.queue.push_back(Output::Transmit(reply.clone()));
+            }
+            self.state.in_transaction = false;
+            self.state.recipients = 0;
             self.refused(Refusal::MessageTooLarge {
                 limit: self.config.max_message_size,
             });

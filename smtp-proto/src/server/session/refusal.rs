@@ -1,7 +1,7 @@
 //! The replies a [`Server`](super::Server) writes on its own when it refuses input.
 
 use super::super::command::CommandError;
-use super::super::event::Refusal;
+use super::super::event::{AuthGate, Refusal};
 use super::super::reply::Reply;
 use super::super::sasl::SaslError;
 
@@ -27,6 +27,21 @@ pub(super) fn refusal_reply(refusal: &Refusal) -> Reply {
             Reply::fixed(501, (5, 7, 0), "Authentication cancelled")
         }
         Refusal::Auth(_) => Reply::fixed(501, (5, 5, 2), "Cannot decode response"),
+        Refusal::AuthNotAllowed(gate) => match gate {
+            AuthGate::GreetingRefused => Reply::fixed(503, (5, 5, 1), "No service here, only QUIT"),
+            AuthGate::AlreadyAuthenticated => Reply::fixed(503, (5, 5, 1), "Already authenticated"),
+            AuthGate::InTransaction => Reply::fixed(
+                503,
+                (5, 5, 1),
+                "AUTH not permitted during a mail transaction",
+            ),
+            AuthGate::NotOffered => Reply::fixed(502, (5, 5, 1), "AUTH not available"),
+            AuthGate::EncryptionRequired => Reply::fixed(
+                538,
+                (5, 7, 11),
+                "Encryption required for requested authentication mechanism",
+            ),
+        },
         _ => Reply::fixed(554, (5, 0, 0), "Refused"),
     }
 }
