@@ -325,3 +325,44 @@ async fn a_421_refusal_at_the_end_of_data_is_recorded_as_service_closing() {
         Some(SessionEnd::ServiceClosing)
     );
 }
+
+/// RFC 5321 §4.1.1.1: after HELO no service extension is in effect, so a parameter (555)
+/// or BDAT (502) that EHLO would have allowed is refused.
+#[tokio::test]
+async fn after_helo_no_extension_is_in_effect() {
+    let builder = TestServer::builder()
+        .eight_bit_mime(true)
+        .chunking(true)
+        .size(Some(1000));
+    let (_server, mut c) = open(builder, "HELO c.test").await;
+    assert_eq!(
+        c.command("MAIL FROM:<a@x.test> BODY=8BITMIME").await,
+        "555 5.5.4 8BITMIME not offered"
+    );
+    assert_eq!(
+        c.command("MAIL FROM:<a@x.test> SIZE=10").await,
+        "555 5.5.4 SIZE not offered"
+    );
+    assert_eq!(c.command("MAIL FROM:<a@x.test>").await, "250 2.1.0 Ok");
+    assert_eq!(c.command("RCPT TO:<b@y.test>").await, "250 2.1.5 Ok");
+    assert_eq!(
+        c.send("BDAT 2 LAST\r\nhi").await,
+        "502 5.5.1 CHUNKING not offered"
+    );
+    // The same server after EHLO takes them.
+    let builder = TestServer::builder()
+        .eight_bit_mime(true)
+        .chunking(true)
+        .size(Some(1000));
+    let (_server, mut c) = open(builder, "EHLO c.test").await;
+    assert_eq!(
+        c.command("MAIL FROM:<a@x.test> BODY=8BITMIME SIZE=10")
+            .await,
+        "250 2.1.0 Ok"
+    );
+    assert_eq!(c.command("RCPT TO:<b@y.test>").await, "250 2.1.5 Ok");
+    assert_eq!(
+        c.send("BDAT 2 LAST\r\nhi").await,
+        "250 2.0.0 Ok: queued as 1.1"
+    );
+}

@@ -243,4 +243,10 @@ impl Handler {
     pub(super) fn has_hello(&self) -> bool {
         self.hello.is_some()
     }
+
+    /// Whether `keyword` is in effect: offered by the EHLO (LHLO) reply of this session;
+    /// after HELO no extension is (RFC 5321 §4.1.1.1).
+    pub(super) fn offers(&self, keyword: &str) -> bool {
+        self.hello != Some(HelloKind::Helo) && self.settings.offers(keyword, self.tls)
+    }
 }

@@ -45,7 +45,7 @@ impl Handler {
             return self.answer(503, (5, 5, 1), "Nested MAIL command");
         }
         if let Some(refusal) = self.unoffered(
-            params.first_missing_extension(|kw| self.settings.offers(kw, self.tls)),
+            params.first_missing_extension(|kw| self.offers(kw)),
             params.extra(),
         ) {
             return refusal;
@@ -74,7 +74,7 @@ impl Handler {
         };
         let accepted = transaction.recipients.len();
         if let Some(refusal) = self.unoffered(
-            params.first_missing_extension(|kw| self.settings.offers(kw, self.tls)),
+            params.first_missing_extension(|kw| self.offers(kw)),
             params.extra(),
         ) {
             return refusal;
@@ -104,7 +104,7 @@ impl Handler {
             extra
                 .iter()
                 .map(|p| p.keyword().as_str())
-                .find(|kw| !self.settings.offers(kw, self.tls))
+                .find(|kw| !self.offers(kw))
         };
         let keyword = missing.or_else(unknown)?;
         let text = format!("{keyword} not offered");
@@ -148,7 +148,7 @@ impl Handler {
 
     pub(super) fn bdat(&mut self, size: u64, last: bool) -> Action {
         let chunk = std::mem::take(&mut self.pending);
-        if !self.settings.capabilities.chunking {
+        if !self.offers("CHUNKING") {
             self.transaction = None;
             return self.answer(502, (5, 5, 1), "CHUNKING not offered");
         }
