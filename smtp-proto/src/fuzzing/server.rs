@@ -159,7 +159,9 @@ fn drive(
             Output::Event(event) => {
                 *answer = respond(&event, flags);
                 if matches!(event, Event::Refused(Refusal::MessageTooLarge { .. })) {
-                    discard_message(seen);
+                    // In LMTP the refusal of a message too large is one 552 per accepted
+                    // recipient, written by the core before this event.
+                    replies.lmtp_extra += discard_message(seen).saturating_sub(1);
                 }
                 seen.push(Seen::Event(format!("{event:?}")));
             }
@@ -206,13 +208,16 @@ fn final_lines(bytes: &[u8]) -> usize {
 }
 
 /// Drops the pieces of a message refused as too large: how much of it was handed out
-/// before the limit depends on the split, and the application discards it anyway.
-fn discard_message(seen: &mut Vec<Seen>) {
-    if let [.., Seen::Data(_), Seen::Transmit(_)] = seen.as_slice() {
-        let reply = seen.pop();
-        seen.pop();
-        seen.extend(reply);
+/// before the limit depends on the split, and the application discards it anyway. Returns
+/// how many 552 replies end `seen` (one, or one per LMTP recipient).
+fn discard_message(seen: &mut Vec<Seen>) -> usize {
+    let is_552 = |s: &Seen| matches!(s, Seen::Transmit(bytes) if bytes.starts_with(b"552 "));
+    let replies = seen.iter().rev().take_while(|s| is_552(s)).count();
+    let at = seen.len().saturating_sub(replies);
+    if let Some(Seen::Data(_)) = at.checked_sub(1).and_then(|i| seen.get(i)) {
+        seen.remove(at - 1);
     }
+    replies
 }
 
 fn respond(event: &Event, flags: u8) -> Option<Answer> {
