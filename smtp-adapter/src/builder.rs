@@ -1,12 +1,12 @@
 //! [`ConnectionConfigBuilder`]: every setting of a [`ConnectionConfig`], with safe defaults.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 use smtp_proto::auth::{Credentials, Mechanism, SaslParams};
 use smtp_proto::client::{ClientConfig, Protocol, Timeouts};
 use smtp_proto::command::TransactionOptions;
-use smtp_proto::syntax::ClientId;
+use smtp_proto::syntax::{AddressLiteral, ClientId};
 
 use crate::{ConnectionConfig, Endpoint, Error, Security, TlsConfig};
 
@@ -124,8 +124,9 @@ impl ConnectionConfigBuilder {
         self
     }
 
-    /// The configuration, checked: a TCP host must not be empty, and its TLS server name
-    /// must be valid when TLS may be used.
+    /// The configuration, checked: a TCP host must not be empty, a bracketed one must be
+    /// an IPv4 or IPv6 address literal (RFC 5321 §4.1.3), and the TLS server name must be
+    /// valid when TLS may be used.
     pub fn build(self) -> Result<ConnectionConfig, Error> {
         let mut config = self.config;
         let default_port = match (config.security, config.protocol) {
@@ -138,11 +139,109 @@ impl ConnectionConfigBuilder {
             if host.is_empty() {
                 return Err(Error::Config("empty host name".into()));
             }
+            literal_ip(host).map_err(|why| Error::Config(format!("host {host:?}: {why}")))?;
             *port = self.port.unwrap_or(default_port);
             if config.security != Security::None {
                 config.tls.server_name_for(host)?;
             }
         }
         Ok(config)
+    }
+}
+
+/// The IP address of `host` if it is an RFC 5321 address literal, `None` if it is not
+/// bracketed; why not for any other bracketed text (a general literal names no address).
+pub(crate) fn literal_ip(host: &str) -> Result<Option<IpAddr>, String> {
+    if !host.starts_with('[') {
+        return Ok(None);
+    }
+    match host.parse::<AddressLiteral>() {
+        Ok(literal) => literal.ip().map(Some).ok_or_else(|| {
+            "a general address literal (RFC 5321 §4.1.3) names no IP address to connect to"
+                .to_owned()
+        }),
+        Err(error) => {
+            let inner = host.trim_start_matches('[').trim_end_matches(']');
+            let hint = match inner.parse::<Ipv6Addr>() {
+                Ok(_) => format!(" (an IPv6 literal is written [IPv6:{inner}])"),
+                Err(_) => String::new(),
+            };
+            Err(format!(
+                "not an address literal (RFC 5321 §4.1.3: [192.0.2.1] or \
+                 [IPv6:2001:db8::1]): {error}{hint}"
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_literal_hosts_connect_to_their_ip_named_by_it() {
+        use rustls::pki_types::ServerName;
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        for (host, address) in [
+            ("[127.0.0.1]", "127.0.0.1"),
+            ("[IPv6:::1]", "::1"),
+            ("[ipv6:2001:DB8:0:0:0:0:0:1]", "2001:db8::1"),
+            ("[IPv6:::ffff:192.0.2.1]", "::ffff:192.0.2.1"),
+        ] {
+            let config = ConnectionConfig::builder(host).build().unwrap();
+            assert_eq!(config.literal_address(), Some(ip(address)), "{host}");
+            let name = config
+                .tls()
+                .server_name_for(config.tls_server_name().unwrap());
+            assert_eq!(name.unwrap(), ServerName::IpAddress(ip(address).into()));
+        }
+        // An explicit server name still wins over the literal.
+        let named = ConnectionConfig::builder("[127.0.0.1]")
+            .tls(TlsConfig::new().server_name("mx.example.org"))
+            .build()
+            .unwrap();
+        assert_eq!(named.literal_address(), Some(ip("127.0.0.1")));
+        let name = named.tls().server_name_for("[127.0.0.1]").unwrap();
+        assert_eq!(name, ServerName::try_from("mx.example.org").unwrap());
+        // Names and bare addresses go to the resolver.
+        for host in ["mx.example", "192.0.2.1", "::1"] {
+            let config = ConnectionConfig::builder(host).build().unwrap();
+            assert_eq!(config.literal_address(), None, "{host}");
+        }
+        assert_eq!(
+            ConnectionConfig::unix("/run/lmtp")
+                .build()
+                .unwrap()
+                .literal_address(),
+            None
+        );
+    }
+
+    #[test]
+    fn other_bracketed_hosts_are_refused() {
+        for (host, why) in [
+            ("[x-tag:content]", "general address literal"),
+            ("[::1]", "[IPv6:::1]"),
+            ("[256.0.0.1]", "not an address literal"),
+            ("[IPv6:::1", "not an address literal"),
+            ("[mx.example]", "not an address literal"),
+            ("[]", "not an address literal"),
+        ] {
+            // Without TLS too: the host is what is connected to.
+            for security in [Security::None, Security::StartTlsRequired] {
+                let error = ConnectionConfig::builder(host)
+                    .security(security)
+                    .build()
+                    .unwrap_err();
+                let Error::Config(message) = &error else {
+                    panic!("{host}: expected a configuration error, got {error}");
+                };
+                assert!(
+                    message.starts_with(&format!("host {host:?}: ")),
+                    "{message}"
+                );
+                assert!(message.contains(why), "{host}: {message}");
+            }
+        }
     }
 }

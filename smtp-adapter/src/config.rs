@@ -38,9 +38,10 @@ pub enum Security {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Endpoint {
-    /// A host name or IP address and a port.
+    /// A host name, an IP address or an RFC 5321 address literal, and a port.
     Tcp {
-        /// The host name or address (also the default TLS server name).
+        /// The host name, IP address or address literal (`[192.0.2.1]`,
+        /// `[IPv6:2001:db8::1]`); also the default TLS server name.
         host: String,
         /// The port.
         port: u16,
@@ -84,7 +85,11 @@ pub struct ConnectionConfig {
 }
 
 impl ConnectionConfig {
-    /// A builder for a TCP connection to `host` (a name or an IP address).
+    /// A builder for a TCP connection to `host`: a name, an IP address, or an address
+    /// literal (RFC 5321 §4.1.3: `[192.0.2.1]`, `[IPv6:2001:db8::1]`), which is connected
+    /// to without resolving and is the default TLS server name as an IP address. Any other
+    /// bracketed host (a general literal `[tag:content]`, `[::1]` without its `IPv6:` tag)
+    /// fails [`build`](ConnectionConfigBuilder::build).
     pub fn builder(host: impl Into<String>) -> ConnectionConfigBuilder {
         ConnectionConfigBuilder::new(Self::new(Endpoint::Tcp {
             host: host.into(),
@@ -129,6 +134,17 @@ impl ConnectionConfig {
     pub fn host(&self) -> Option<&str> {
         match &self.endpoint {
             Endpoint::Tcp { host, .. } => Some(host),
+            Endpoint::Unix(_) => None,
+        }
+    }
+
+    /// The IP address of a host written as an address literal (`[192.0.2.1]`,
+    /// `[IPv6:2001:db8::1]`, RFC 5321 §4.1.3): the adapters connect to it without a name
+    /// lookup. `None` for a host name, a bare IP address (which the resolver returns as it
+    /// is) and a Unix socket.
+    pub fn literal_address(&self) -> Option<IpAddr> {
+        match &self.endpoint {
+            Endpoint::Tcp { host, .. } => crate::builder::literal_ip(host).ok().flatten(),
             Endpoint::Unix(_) => None,
         }
     }
@@ -236,7 +252,11 @@ impl ConnectionConfig {
             .clone()
             .client_nonce(crate::tls::client_nonce()?);
         if let Endpoint::Tcp { host, port } = &self.endpoint {
-            params = params.host(host.clone()).port(*port);
+            // OAUTHBEARER's `host=` names the host connected to: an address, not a literal.
+            let host = self
+                .literal_address()
+                .map_or_else(|| host.clone(), |ip| ip.to_string());
+            params = params.host(host).port(*port);
         }
         let mut auth = Authenticate::new(credentials)
             .params(params)
@@ -281,6 +301,16 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(unix.tls_server_name(), Some("mx.example.org"));
+    }
+
+    #[test]
+    fn oauthbearer_names_a_literal_host_by_its_address() {
+        let config = ConnectionConfig::builder("[IPv6:::1]")
+            .credentials(Credentials::oauth2("tim", "token"))
+            .build()
+            .unwrap();
+        let setup = format!("{:?}", config.establish(None).unwrap());
+        assert!(setup.contains("host: Some(\"::1\")"), "{setup}");
     }
 
     #[test]

@@ -102,7 +102,8 @@ impl TlsConfig {
     }
 
     /// Verifies the certificate against `name` instead of the host connected to (an MX
-    /// reached by address, a tunnel). Also sent as SNI.
+    /// reached by address, a tunnel): a DNS name or an IP address, bare or as an address
+    /// literal. Also sent as SNI (a DNS name only, as TLS allows).
     pub fn server_name(mut self, name: impl Into<String>) -> Self {
         self.server_name = Some(name.into());
         self
@@ -134,15 +135,16 @@ impl TlsConfig {
         self.server_name.as_deref()
     }
 
-    /// The rustls server name for `host` (an IP address or a DNS name).
+    /// The rustls server name for `host`, or for the configured name if there is one: a
+    /// DNS name, or an IP address (bare, or as an RFC 5321 address literal: `[192.0.2.1]`,
+    /// `[IPv6:2001:db8::1]`).
     pub fn server_name_for(&self, host: &str) -> Result<ServerName<'static>, Error> {
         let name = self.verification_name(host);
-        let name = name
-            .strip_prefix('[')
-            .and_then(|n| n.strip_suffix(']'))
-            .unwrap_or(name);
-        ServerName::try_from(name.to_owned())
-            .map_err(|e| Error::Config(format!("TLS server name {name:?}: {e}")))
+        let invalid = |why: String| Error::Config(format!("TLS server name {name:?}: {why}"));
+        if let Some(ip) = crate::builder::literal_ip(name).map_err(invalid)? {
+            return Ok(ServerName::IpAddress(ip.into()));
+        }
+        ServerName::try_from(name.to_owned()).map_err(|e| invalid(e.to_string()))
     }
 
     /// The rustls client configuration (built once, then shared).
@@ -335,6 +337,28 @@ mod tests {
                 .server_name_for("x")
                 .is_err()
         );
+    }
+
+    #[test]
+    fn an_address_literal_names_its_address() {
+        let ip =
+            |text: &str| ServerName::IpAddress(text.parse::<std::net::IpAddr>().unwrap().into());
+        let tls = TlsConfig::new();
+        assert_eq!(tls.server_name_for("[192.0.2.1]").unwrap(), ip("192.0.2.1"));
+        assert_eq!(
+            tls.server_name_for("[IPv6:2001:db8::1]").unwrap(),
+            ip("2001:db8::1")
+        );
+        let configured = TlsConfig::new().server_name("[IPv6:::1]");
+        assert_eq!(configured.server_name_for("mx.example").unwrap(), ip("::1"));
+        // Not a DNS name once the brackets are gone, nor an address without its tag.
+        for text in ["[mx.example]", "[::1]", "[x-tag:content]"] {
+            let error = tls.server_name_for(text).unwrap_err();
+            assert!(
+                matches!(&error, Error::Config(m) if m.starts_with("TLS server name")),
+                "{text}: {error}"
+            );
+        }
     }
 
     #[test]

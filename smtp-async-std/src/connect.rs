@@ -1,5 +1,5 @@
-//! Opening the transport with async-std (feature `async-std`): every address of the host in
-//! order, within the connect timeout.
+//! Opening the transport with async-std (feature `async-std`): every address of the host (or
+//! the one of an address literal) in order, within the connect timeout.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -17,22 +17,27 @@ pub(crate) async fn open(config: &ConnectionConfig) -> Result<(Stream, Option<So
     let deadline = deadline_after(Instant::now(), config.connect_timeout());
     match config.endpoint() {
         Endpoint::Tcp { host, port } => {
-            let lookup = (host.as_str(), *port).to_socket_addrs();
-            let addresses: Vec<SocketAddr> =
-                match timeout_at(&Clock::System, deadline, lookup).await {
-                    Err(_) => {
-                        return Err(Error::Timeout {
-                            phase: Phase::Connect,
-                        });
+            let addresses: Vec<SocketAddr> = match config.literal_address() {
+                // An address literal is its address: nothing to resolve.
+                Some(ip) => vec![SocketAddr::new(ip, *port)],
+                None => {
+                    let lookup = (host.as_str(), *port).to_socket_addrs();
+                    match timeout_at(&Clock::System, deadline, lookup).await {
+                        Err(_) => {
+                            return Err(Error::Timeout {
+                                phase: Phase::Connect,
+                            });
+                        }
+                        Ok(Err(source)) => {
+                            return Err(Error::Resolve {
+                                host: host.clone(),
+                                source,
+                            });
+                        }
+                        Ok(Ok(addresses)) => addresses.collect(),
                     }
-                    Ok(Err(source)) => {
-                        return Err(Error::Resolve {
-                            host: host.clone(),
-                            source,
-                        });
-                    }
-                    Ok(Ok(addresses)) => addresses.collect(),
-                };
+                }
+            };
             let stream =
                 connect_addresses(host, &addresses, config.bind_address(), deadline).await?;
             let local = stream.local_addr().ok();

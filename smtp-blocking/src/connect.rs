@@ -1,4 +1,5 @@
-//! Opening the transport: every address of the host in order, within the connect timeout.
+//! Opening the transport: every address of the host (or the one of an address literal) in
+//! order, within the connect timeout.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
@@ -15,15 +16,19 @@ pub(crate) fn open(config: &ConnectionConfig) -> Result<(Stream, Option<SocketAd
     let deadline = deadline_after(Instant::now(), config.connect_timeout());
     match config.endpoint() {
         Endpoint::Tcp { host, port } => {
-            // std's resolver cannot be timed out: the deadline is checked after it.
-            let addresses: Vec<SocketAddr> = match (host.as_str(), *port).to_socket_addrs() {
-                Err(source) => {
-                    return Err(Error::Resolve {
-                        host: host.clone(),
-                        source,
-                    });
-                }
-                Ok(addresses) => addresses.collect(),
+            // An address literal is its address; std's resolver cannot be timed out: the
+            // deadline is checked after it.
+            let addresses: Vec<SocketAddr> = match config.literal_address() {
+                Some(ip) => vec![SocketAddr::new(ip, *port)],
+                None => match (host.as_str(), *port).to_socket_addrs() {
+                    Err(source) => {
+                        return Err(Error::Resolve {
+                            host: host.clone(),
+                            source,
+                        });
+                    }
+                    Ok(addresses) => addresses.collect(),
+                },
             };
             if Instant::now() >= deadline {
                 return Err(Error::Timeout {

@@ -51,9 +51,9 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Connects as `config` says and sets the session up: resolves the host and tries
-    /// every address in order within the connect timeout (TCP_NODELAY set), or opens the
-    /// Unix socket; implicit TLS if configured; then greeting, EHLO, STARTTLS, AUTH
+    /// Connects as `config` says and sets the session up: resolves the host (an address
+    /// literal is its address) and tries every address in order within the connect timeout
+    /// (TCP_NODELAY set), or opens the Unix socket; implicit TLS if configured; then greeting, EHLO, STARTTLS, AUTH
     /// ([`Establish`](smtp_proto::command::Establish), whose output
     /// [`established`](Self::established) keeps).
     ///

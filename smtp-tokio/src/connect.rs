@@ -1,4 +1,5 @@
-//! Opening the transport: every address of the host in order, within the connect timeout.
+//! Opening the transport: every address of the host (or the one of an address literal) in
+//! order, within the connect timeout.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -18,20 +19,26 @@ pub(crate) async fn open(config: &ConnectionConfig) -> Result<(Stream, Option<So
     ));
     match config.endpoint() {
         Endpoint::Tcp { host, port } => {
-            let lookup = tokio::net::lookup_host((host.as_str(), *port));
-            let addresses: Vec<SocketAddr> = match timeout_at(deadline, lookup).await {
-                Err(_) => {
-                    return Err(Error::Timeout {
-                        phase: Phase::Connect,
-                    });
+            let addresses: Vec<SocketAddr> = match config.literal_address() {
+                // An address literal is its address: nothing to resolve.
+                Some(ip) => vec![SocketAddr::new(ip, *port)],
+                None => {
+                    let lookup = tokio::net::lookup_host((host.as_str(), *port));
+                    match timeout_at(deadline, lookup).await {
+                        Err(_) => {
+                            return Err(Error::Timeout {
+                                phase: Phase::Connect,
+                            });
+                        }
+                        Ok(Err(source)) => {
+                            return Err(Error::Resolve {
+                                host: host.clone(),
+                                source,
+                            });
+                        }
+                        Ok(Ok(addresses)) => addresses.collect(),
+                    }
                 }
-                Ok(Err(source)) => {
-                    return Err(Error::Resolve {
-                        host: host.clone(),
-                        source,
-                    });
-                }
-                Ok(Ok(addresses)) => addresses.collect(),
             };
             let stream =
                 connect_addresses(host, &addresses, config.bind_address(), deadline).await?;
