@@ -75,25 +75,31 @@ impl ConnectionConfigBuilder {
         self
     }
 
-    /// The core's reply and write deadlines (RFC 5321 §4.5.3.2 by default).
+    /// The core's reply and write deadlines (RFC 5321 §4.5.3.2 by default). Each must be
+    /// positive ([`build`](Self::build) refuses a zero one); `Duration::MAX` means none.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.config.client.timeouts = timeouts;
         self
     }
 
-    /// The whole core driver configuration (deadlines, reply limits, group size).
+    /// The whole core driver configuration (deadlines, reply limits, group size); its
+    /// deadlines are checked as [`timeouts`](Self::timeouts) says.
     pub fn client_config(mut self, client: ClientConfig) -> Self {
         self.config.client = client;
         self
     }
 
-    /// The connect timeout (default 30 s).
+    /// The connect timeout (default 30 s): resolution and every address tried; when it
+    /// runs out the connect fails with [`Error::Timeout`] in
+    /// [`Phase::Connect`](crate::Phase::Connect). It must be positive
+    /// ([`build`](Self::build) refuses zero); `Duration::MAX` means none.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.config.connect_timeout = timeout;
         self
     }
 
-    /// The TLS handshake timeout (default 5 minutes).
+    /// The TLS handshake timeout (default 5 minutes). It must be positive
+    /// ([`build`](Self::build) refuses zero); `Duration::MAX` means none.
     pub fn tls_timeout(mut self, timeout: Duration) -> Self {
         self.config.tls_timeout = timeout;
         self
@@ -124,11 +130,14 @@ impl ConnectionConfigBuilder {
         self
     }
 
-    /// The configuration, checked: a TCP host must not be empty, a bracketed one must be
-    /// an IPv4 or IPv6 address literal (RFC 5321 §4.1.3), and the TLS server name must be
-    /// valid when TLS may be used.
+    /// The configuration, checked: no timeout may be zero (a deadline that has passed
+    /// before anything starts is a mistake, not a setting); a TCP host must not be empty, a
+    /// bracketed one must be an IPv4 or IPv6 address literal (RFC 5321 §4.1.3), and the TLS
+    /// server name must be valid when TLS may be used. Each failure is an
+    /// [`Error::Config`] that says what is wrong.
     pub fn build(self) -> Result<ConnectionConfig, Error> {
         let mut config = self.config;
+        check_timeouts(&config)?;
         let default_port = match (config.security, config.protocol) {
             (Security::ImplicitTls, _) => 465,
             (_, Protocol::Lmtp) => 24,
@@ -146,6 +155,38 @@ impl ConnectionConfigBuilder {
             }
         }
         Ok(config)
+    }
+}
+
+/// Refuses a zero timeout, naming it.
+fn check_timeouts(config: &ConnectionConfig) -> Result<(), Error> {
+    let Timeouts {
+        greeting,
+        mail,
+        rcpt,
+        data_init,
+        data_end,
+        bdat,
+        other,
+        write,
+    } = config.client.timeouts;
+    let timeouts = [
+        ("connect", config.connect_timeout),
+        ("TLS handshake", config.tls_timeout),
+        ("greeting", greeting),
+        ("MAIL", mail),
+        ("RCPT", rcpt),
+        ("DATA initiation", data_init),
+        ("end of data", data_end),
+        ("BDAT", bdat),
+        ("other command", other),
+        ("write", write),
+    ];
+    match timeouts.iter().find(|(_, timeout)| timeout.is_zero()) {
+        Some((name, _)) => Err(Error::Config(format!(
+            "the {name} timeout is zero: a timeout must be positive (Duration::MAX for none)"
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -243,5 +284,53 @@ mod tests {
                 assert!(message.contains(why), "{host}: {message}");
             }
         }
+    }
+
+    #[test]
+    fn zero_timeouts_are_refused_by_name() {
+        let zero = Duration::ZERO;
+        let refused = |builder: ConnectionConfigBuilder, name: &str| {
+            let error = builder.build().unwrap_err();
+            let Error::Config(message) = &error else {
+                panic!("{name}: expected a configuration error, got {error}");
+            };
+            assert!(
+                message.starts_with(&format!("the {name} timeout is zero")),
+                "{message}"
+            );
+        };
+        let builder = || ConnectionConfig::builder("mx.example");
+        refused(builder().connect_timeout(zero), "connect");
+        refused(builder().tls_timeout(zero), "TLS handshake");
+        refused(builder().timeouts(Timeouts::uniform(zero)), "greeting");
+        let only_write = Timeouts {
+            write: zero,
+            ..Timeouts::RFC5321
+        };
+        refused(builder().timeouts(only_write), "write");
+        let mut client = ClientConfig::default();
+        client.timeouts.data_end = zero;
+        refused(builder().client_config(client), "end of data");
+        refused(
+            ConnectionConfig::unix("/run/lmtp").connect_timeout(zero),
+            "connect",
+        );
+        // The smallest positive timeouts and none at all are settings.
+        let tiny = Duration::from_nanos(1);
+        assert!(
+            builder()
+                .connect_timeout(tiny)
+                .tls_timeout(tiny)
+                .timeouts(Timeouts::uniform(tiny))
+                .build()
+                .is_ok()
+        );
+        assert!(
+            builder()
+                .connect_timeout(Duration::MAX)
+                .timeouts(Timeouts::uniform(Duration::MAX))
+                .build()
+                .is_ok()
+        );
     }
 }

@@ -80,7 +80,8 @@ pub enum Error {
     #[error("session setup refused: {0}")]
     Refused(#[source] LogicError),
     /// The configuration cannot be used (a PEM file without certificates, an invalid
-    /// client identity or TLS server name).
+    /// client identity or TLS server name, a zero timeout, a bracketed host that is not an
+    /// IP address literal).
     #[error("invalid configuration: {0}")]
     Config(String),
     /// A fatal error ended one or more mails after they started: their reports as they
@@ -98,7 +99,8 @@ pub enum Error {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Phase {
-    /// Resolving the host and opening the connection (default 30 s).
+    /// Resolving the host and opening the connection (default 30 s): the whole budget
+    /// ran out, in the resolver or on the last address tried.
     Connect,
     /// The TLS handshake (default 5 min).
     TlsHandshake,

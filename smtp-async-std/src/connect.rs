@@ -79,6 +79,10 @@ async fn open_unix(
 /// Tries each address in order; each attempt gets an equal share of the time left, so
 /// one black-holed address cannot use up the budget of those after it. TCP_NODELAY is set:
 /// a pipelined group is one write and must leave at once.
+///
+/// The last attempt gets all the time left: when it runs out of time (or none is left to
+/// start it) the connect budget is spent, [`Error::Timeout`] in the connect phase, as in
+/// every adapter; otherwise [`Error::Connect`] lists each address with its error.
 pub(crate) async fn connect_addresses(
     host: &str,
     addresses: &[SocketAddr],
@@ -106,6 +110,13 @@ pub(crate) async fn connect_addresses(
                 io::Error::new(io::ErrorKind::TimedOut, "connection attempt timed out"),
             )),
         }
+    }
+    // The last attempt had all the time left: when it ran out, so did the budget.
+    let spent = |(_, error): &(SocketAddr, io::Error)| error.kind() == io::ErrorKind::TimedOut;
+    if attempts.last().is_some_and(spent) {
+        return Err(Error::Timeout {
+            phase: Phase::Connect,
+        });
     }
     Err(Error::Connect {
         host: host.to_owned(),
@@ -227,12 +238,54 @@ mod tests {
             .await
             .unwrap_err();
         let waited = start.elapsed();
+        assert!(
+            matches!(
+                error,
+                Error::Timeout {
+                    phase: Phase::Connect
+                }
+            ),
+            "{error}"
+        );
+        assert!(waited >= budget * 9 / 10, "gave up after {waited:?}");
+    }
+
+    /// Addresses that time out on their share are listed when a later one is refused
+    /// with time left: the budget was not spent.
+    #[async_std::test]
+    async fn a_refusal_after_a_timed_out_address_is_a_connect_error() {
+        let hole = BlackHole::new().unwrap();
+        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let refused = closed.local_addr().unwrap();
+        drop(closed);
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let addresses = [hole.address(), refused];
+        let error = connect_addresses("mx.test", &addresses, None, deadline)
+            .await
+            .unwrap_err();
         let Error::Connect { attempts, .. } = &error else {
             panic!("expected a connect error, got {error}");
         };
-        let errors: Vec<String> = attempts.iter().map(|(_, e)| e.to_string()).collect();
-        assert_eq!(errors, ["connection attempt timed out"; 2]);
-        assert!(waited >= budget * 9 / 10, "gave up after {waited:?}");
+        assert_eq!(attempts[0].1.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(attempts[1].1.kind(), io::ErrorKind::ConnectionRefused);
+    }
+
+    #[async_std::test]
+    async fn a_spent_budget_tries_nothing() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let open = listener.local_addr().unwrap();
+        let error = connect_addresses("mx.test", &[open], None, Instant::now())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Timeout {
+                    phase: Phase::Connect
+                }
+            ),
+            "{error}"
+        );
     }
 
     /// A missing socket file and one nobody listens on are connect errors naming the path.

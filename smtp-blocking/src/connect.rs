@@ -84,6 +84,10 @@ fn open_unix(
 /// Tries each address in order; each attempt gets an equal share of the time left, so
 /// one black-holed address cannot use up the budget of those after it. TCP_NODELAY is set:
 /// a pipelined group is one write and must leave at once.
+///
+/// The last attempt gets all the time left: when it runs out of time (or none is left to
+/// start it) the connect budget is spent, [`Error::Timeout`] in the connect phase, as in
+/// every adapter; otherwise [`Error::Connect`] lists each address with its error.
 pub(crate) fn connect_addresses(
     host: &str,
     addresses: &[SocketAddr],
@@ -107,6 +111,13 @@ pub(crate) fn connect_addresses(
             )),
             Err(error) => attempts.push((address, error)),
         }
+    }
+    // The last attempt had all the time left: when it ran out, so did the budget.
+    let spent = |(_, error): &(SocketAddr, io::Error)| error.kind() == io::ErrorKind::TimedOut;
+    if attempts.last().is_some_and(spent) {
+        return Err(Error::Timeout {
+            phase: Phase::Connect,
+        });
     }
     Err(Error::Connect {
         host: host.to_owned(),
@@ -194,11 +205,15 @@ mod tests {
         let bind = Some(IpAddr::from([127, 0, 0, 1]));
         let error = connect_addresses("mx.test", &addresses, bind, start + budget).unwrap_err();
         let waited = start.elapsed();
-        let Error::Connect { attempts, .. } = &error else {
-            panic!("expected a connect error, got {error}");
-        };
-        let errors: Vec<String> = attempts.iter().map(|(_, e)| e.to_string()).collect();
-        assert_eq!(errors, ["connection attempt timed out"; 2]);
+        assert!(
+            matches!(
+                error,
+                Error::Timeout {
+                    phase: Phase::Connect
+                }
+            ),
+            "{error}"
+        );
         assert!(waited >= budget * 9 / 10, "gave up after {waited:?}");
     }
 
@@ -218,10 +233,33 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let open = listener.local_addr().unwrap();
         let error = connect_addresses("mx.test", &[open], None, Instant::now()).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Timeout {
+                    phase: Phase::Connect
+                }
+            ),
+            "{error}"
+        );
+    }
+
+    /// Addresses that time out on their share are listed when a later one is refused
+    /// with time left: the budget was not spent.
+    #[test]
+    fn a_refusal_after_a_timed_out_address_is_a_connect_error() {
+        let hole = BlackHole::new().unwrap();
+        let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+        let refused = closed.local_addr().unwrap();
+        drop(closed);
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let addresses = [hole.address(), refused];
+        let error = connect_addresses("mx.test", &addresses, None, deadline).unwrap_err();
         let Error::Connect { attempts, .. } = &error else {
             panic!("expected a connect error, got {error}");
         };
         assert_eq!(attempts[0].1.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(attempts[1].1.kind(), io::ErrorKind::ConnectionRefused);
     }
 
     /// A missing socket file and one nobody listens on are connect errors naming the path.

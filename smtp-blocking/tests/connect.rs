@@ -1,6 +1,7 @@
 //! Where a connection goes: a host written as an RFC 5321 address literal (§4.1.3,
 //! `[127.0.0.1]`, `[IPv6:::1]`) is connected to at its address, without a name lookup, and
-//! its certificate is verified against that address.
+//! its certificate is verified against that address; and a connect budget that runs out is
+//! `Error::Timeout` in the connect phase, whether the resolver or the last address spent it.
 //!
 //! The same tests, with the same names, are in smtp-tokio and smtp-async-std.
 
@@ -8,8 +9,9 @@ mod support;
 
 use std::io::Read;
 use std::net::TcpListener;
+use std::time::Duration;
 
-use smtp_blocking::{Connection, ConnectionConfig, Security, TlsConfig};
+use smtp_blocking::{Connection, ConnectionConfig, Error, Phase, Security, TlsConfig};
 use support::{Peer, TestPki, accept_tls, listener};
 
 /// Connects to `host` on `listener`'s port, plaintext, and quits.
@@ -79,4 +81,29 @@ fn an_address_literal_host_is_verified_as_its_address() {
     assert!(connection.session().is_tls());
     connection.quit().unwrap();
     server.join().unwrap();
+}
+
+/// A budget of 1 ns (zero is refused by `build()`) is spent before anything is tried:
+/// after the resolver for a name or address, before the only attempt for a literal.
+#[test]
+fn a_connect_budget_that_runs_out_is_a_connect_timeout() {
+    let (_listener, port) = listener();
+    for host in ["127.0.0.1", "[127.0.0.1]", "localhost"] {
+        let config = ConnectionConfig::builder(host)
+            .port(port)
+            .security(Security::None)
+            .connect_timeout(Duration::from_nanos(1))
+            .build()
+            .unwrap();
+        let error = Connection::connect(&config).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Timeout {
+                    phase: Phase::Connect
+                }
+            ),
+            "{host}: {error:?}"
+        );
+    }
 }

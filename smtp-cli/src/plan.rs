@@ -179,12 +179,14 @@ fn connection(args: &ConnectionArgs) -> Result<Plan, UsageError> {
     })
 }
 
-/// `--timeout SECS`: decimal seconds, positive and finite.
+/// `--timeout SECS`: decimal seconds, positive and finite, at least a nanosecond (the
+/// adapters refuse a zero timeout).
 fn seconds(text: &str) -> Result<Duration, UsageError> {
     text.parse::<f64>()
         .ok()
         .filter(|s| s.is_finite() && *s > 0.0)
         .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .filter(|d| !d.is_zero())
         .ok_or_else(|| {
             usage(format!(
                 "--timeout {text:?}: not a positive number of seconds"
@@ -339,7 +341,8 @@ mod tests {
     #[test]
     fn timeouts_are_positive_decimal_seconds() {
         assert_eq!(seconds("1.5").unwrap(), Duration::from_millis(1500));
-        for bad in ["0", "-1", "inf", "NaN", "x", ""] {
+        assert_eq!(seconds("0.000000001").unwrap(), Duration::from_nanos(1));
+        for bad in ["0", "-1", "inf", "NaN", "x", "", "0.0000000001"] {
             assert!(seconds(bad).is_err(), "{bad}");
         }
     }

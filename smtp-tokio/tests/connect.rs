@@ -1,12 +1,15 @@
 //! Where a connection goes: a host written as an RFC 5321 address literal (§4.1.3,
 //! `[127.0.0.1]`, `[IPv6:::1]`) is connected to at its address, without a name lookup, and
-//! its certificate is verified against that address.
+//! its certificate is verified against that address; and a connect budget that runs out is
+//! `Error::Timeout` in the connect phase, whether the resolver or the last address spent it.
 //!
 //! The same tests, with the same names, are in smtp-blocking and smtp-async-std.
 
 mod support;
 
-use smtp_tokio::{Connection, ConnectionConfig, Security, TlsConfig};
+use std::time::Duration;
+
+use smtp_tokio::{Connection, ConnectionConfig, Error, Phase, Security, TlsConfig};
 use support::{Peer, TestPki};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
@@ -80,4 +83,30 @@ async fn an_address_literal_host_is_verified_as_its_address() {
     assert!(connection.session().is_tls());
     connection.quit().await.unwrap();
     server.await.unwrap();
+}
+
+/// A budget of 1 ns (zero is refused by `build()`) is spent before anything is tried:
+/// after the resolver for a name or address, before the only attempt for a literal.
+#[tokio::test]
+async fn a_connect_budget_that_runs_out_is_a_connect_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for host in ["127.0.0.1", "[127.0.0.1]", "localhost"] {
+        let config = ConnectionConfig::builder(host)
+            .port(port)
+            .security(Security::None)
+            .connect_timeout(Duration::from_nanos(1))
+            .build()
+            .unwrap();
+        let error = Connection::connect(&config).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Timeout {
+                    phase: Phase::Connect
+                }
+            ),
+            "{host}: {error:?}"
+        );
+    }
 }
