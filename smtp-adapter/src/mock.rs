@@ -111,9 +111,15 @@ impl WriteError {
 impl ScriptPlayer {
     /// Plays `script`'s connection events, delivering server octets as `delivery` says
     /// ([`Delivery::Blocks`] joins the server lines that are adjacent in the script).
+    ///
+    /// Virtual time is the script's, as the core's replay keeps it: `@+30s` (`! wait 30s`)
+    /// is a wait of 30 s, and `@300s` a wait until 300 s after the start, from the time the
+    /// waits before it reached (none if that time has passed: the core refuses a script
+    /// whose time goes back).
     pub fn new(script: &Script, delivery: Delivery) -> Self {
         let mut events: VecDeque<IoEvent> = VecDeque::new();
         let mut adjacent = false;
+        let mut now = Duration::ZERO;
         for line in script.lines() {
             let server = matches!(line.item, Item::Server(_));
             match (&line.item, events.back_mut()) {
@@ -128,7 +134,14 @@ impl ScriptPlayer {
                 (Item::Eof, _) => events.push_back(IoEvent::Eof),
                 (Item::Cut, _) => events.push_back(IoEvent::Cut),
                 (Item::Tls, _) => events.push_back(IoEvent::Tls),
-                (Item::Wait(duration), _) => events.push_back(IoEvent::Wait(*duration)),
+                (Item::Wait(duration), _) => {
+                    now = now.saturating_add(*duration);
+                    events.push_back(IoEvent::Wait(*duration));
+                }
+                (Item::At(at), _) if *at > now => {
+                    events.push_back(IoEvent::Wait(*at - now));
+                    now = *at;
+                }
                 _ => {}
             }
             adjacent = server;
@@ -419,6 +432,23 @@ mod tests {
         assert!(matches!(p.read(100), PlayerRead::Data(_)));
         let error = p.handshake().unwrap_err();
         assert!(error.message.contains("250 injected"), "{error}");
+    }
+
+    /// `@Ns` is a time from the start, as in the core's replay: the wait is what is left
+    /// of it after the waits before (here 300 s after 1 s); a time already reached adds none.
+    #[test]
+    fn an_absolute_time_waits_for_what_is_left_of_it() {
+        let text = "> greeting\n@+1s\n@301s\n@300s\n@301s\nS: 220 hi\n= ok 220\n";
+        let p = player(text, Delivery::Lines);
+        let waits: Vec<&IoEvent> = p.remaining().collect();
+        assert_eq!(
+            waits,
+            [
+                &IoEvent::Wait(Duration::from_secs(1)),
+                &IoEvent::Wait(Duration::from_secs(300)),
+                &IoEvent::Read(b"220 hi\r\n".to_vec()),
+            ]
+        );
     }
 
     #[test]

@@ -161,3 +161,16 @@ async fn deadlines_pass_on_the_mock_clock() {
         .unwrap();
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+/// `@Ns` (virtual time from the start) is played as the core's replay plays it: a greeting
+/// at 301 s is past its 5 minutes over the mock too (the mock once ignored the line).
+#[async_std::test]
+async fn an_absolute_time_line_is_played_as_in_the_core() {
+    let text = "> greeting\n@301s\nS: 220 hi\n= fatal timeout\n";
+    let script = Script::parse("at.smtp", text).unwrap();
+    script
+        .replay(Delivery::Lines, std::time::Instant::now())
+        .unwrap();
+    let over_mock = replay(&script, &mut Mocked::new(&script, Delivery::Lines)).await;
+    assert_eq!(over_mock, Ok(()));
+}

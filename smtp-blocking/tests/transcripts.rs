@@ -130,6 +130,19 @@ fn a_wrong_transcript_fails_precisely() {
     assert_eq!(failure, r"the client did not write everything: C+ RSET\r\n");
 }
 
+/// `@Ns` (virtual time from the start) is played as the core's replay plays it: a greeting
+/// at 301 s is past its 5 minutes over the mock too (the mock once ignored the line).
+#[test]
+fn an_absolute_time_line_is_played_as_in_the_core() {
+    let text = "> greeting\n@301s\nS: 220 hi\n= fatal timeout\n";
+    let script = Script::parse("at.smtp", text).unwrap();
+    script
+        .replay(Delivery::Lines, std::time::Instant::now())
+        .unwrap();
+    let over_mock = run_ready(replay(&script, &mut Mocked::new(&script, Delivery::Lines)));
+    assert_eq!(over_mock, Some(Ok(())));
+}
+
 /// Virtual time: a five-minute greeting deadline passes at once, and a wait shorter than
 /// the deadline does not trip it.
 #[test]

@@ -146,6 +146,25 @@ fn io_events_are_what_a_mock_plays() {
     );
 }
 
+/// `@Ns` is a time from the start: the event is the wait for what is left of it, across
+/// turns, and nothing once it is reached.
+#[test]
+fn io_events_play_an_absolute_time_as_the_wait_left() {
+    let text = "> greeting\n@+100s\n@299s\nS: 220 mx\n= ok 220\n@299s\n@600s\n! eof\n";
+    let script = Script::parse("t.smtp", text).unwrap();
+    let waits = [
+        IoEvent::Wait(Duration::from_secs(100)),
+        IoEvent::Wait(Duration::from_secs(199)),
+        IoEvent::Read(b"220 mx\r\n".to_vec()),
+        IoEvent::Wait(Duration::from_secs(301)),
+        IoEvent::Eof,
+    ];
+    assert_eq!(script.io_events(), waits);
+    let turns = script.turns();
+    let events: Vec<&IoEvent> = turns.iter().flat_map(|t| &t.events).collect();
+    assert_eq!(events, waits.iter().collect::<Vec<_>>());
+}
+
 #[test]
 fn turns_cut_at_actions_and_idle_events() {
     let text = format!(

@@ -47,10 +47,15 @@ pub struct Turn {
 impl Script {
     /// The script as a mock server sees it: every connection event (and body piece) in
     /// order, consecutive client octets merged, server lines kept apart.
+    ///
+    /// Virtual time is kept as the replay keeps it: `@300s` becomes the
+    /// [`Wait`](IoEvent::Wait) for what is left until 300 s after the start (none once that
+    /// time is reached).
     pub fn io_events(&self) -> Vec<IoEvent> {
         let mut events = Vec::new();
+        let mut now = Duration::ZERO;
         for line in self.lines() {
-            push_event(&mut events, &line.item);
+            push_event(&mut events, &line.item, &mut now);
         }
         events
     }
@@ -71,6 +76,7 @@ impl Script {
     /// ```
     pub fn turns(&self) -> Vec<Turn> {
         let mut turns: Vec<Turn> = Vec::new();
+        let mut now = Duration::ZERO;
         for line in self.lines() {
             let open = turns
                 .last()
@@ -94,7 +100,7 @@ impl Script {
                         turns.push(Turn::new(line.number, None));
                     }
                     if let Some(turn) = turns.last_mut() {
-                        push_event(&mut turn.events, item);
+                        push_event(&mut turn.events, item, &mut now);
                     }
                 }
             }
@@ -125,7 +131,8 @@ pub fn outcome_matches(expected: &[Vec<String>], rendered: &[String]) -> bool {
             .all(|(words, line)| matches(words, line))
 }
 
-fn push_event(events: &mut Vec<IoEvent>, item: &Item) {
+/// Appends the event `item` is, if any; `now` is the virtual time the waits so far reached.
+fn push_event(events: &mut Vec<IoEvent>, item: &Item, now: &mut Duration) {
     let event = match item {
         Item::Client(bytes) => {
             if let Some(IoEvent::Write(pending)) = events.last_mut() {
@@ -138,7 +145,15 @@ fn push_event(events: &mut Vec<IoEvent>, item: &Item) {
         Item::Eof => IoEvent::Eof,
         Item::Cut => IoEvent::Cut,
         Item::Tls => IoEvent::Tls,
-        Item::Wait(d) => IoEvent::Wait(*d),
+        Item::Wait(d) => {
+            *now = now.saturating_add(*d);
+            IoEvent::Wait(*d)
+        }
+        Item::At(at) if at > now => {
+            let left = *at - *now;
+            *now = *at;
+            IoEvent::Wait(left)
+        }
         Item::Body(bytes) => IoEvent::Body(bytes.clone()),
         Item::BodyEnd => IoEvent::BodyEnd,
         _ => return,
