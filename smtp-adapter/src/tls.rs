@@ -28,7 +28,7 @@ use crate::Error;
 /// let tls = TlsConfig::new().server_name("mx.example.org");
 /// assert_eq!(tls.verification_name("192.0.2.1"), "mx.example.org");
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct TlsConfig {
     roots: Vec<CertificateDer<'static>>,
     system_roots: bool,
@@ -58,12 +58,24 @@ impl fmt::Debug for TlsConfig {
     }
 }
 
+impl Default for TlsConfig {
+    /// The same as [`TlsConfig::new`]: the system's roots are trusted.
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TlsConfig {
     /// Verification against the system's roots, names checked against the host.
     pub fn new() -> Self {
         Self {
+            roots: Vec::new(),
             system_roots: true,
-            ..Self::default()
+            client_auth: None,
+            server_name: None,
+            skip_verification: false,
+            custom: None,
+            built: OnceLock::new(),
         }
     }
 
@@ -359,6 +371,18 @@ mod tests {
                 "{text}: {error}"
             );
         }
+    }
+
+    /// `Default` once left the system's roots out, so `add_root_certificates_pem` on it
+    /// trusted the added roots alone.
+    #[test]
+    fn default_is_new_and_trusts_the_system_roots() {
+        let (default, new) = (TlsConfig::default(), TlsConfig::new());
+        assert!(default.system_roots);
+        assert_eq!(format!("{default:?}"), format!("{new:?}"));
+        let pem = b"-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n";
+        let added = TlsConfig::default().add_root_certificates_pem(pem).unwrap();
+        assert!(added.system_roots && added.roots.len() == 1);
     }
 
     #[test]
