@@ -97,7 +97,9 @@ impl ConnectionConfig {
         }))
     }
 
-    /// A builder for LMTP (RFC 2033) over the Unix socket at `path`, plaintext.
+    /// A builder for LMTP (RFC 2033) over the Unix socket at `path`, plaintext. With TLS
+    /// set on it, the server's certificate is verified against
+    /// [`TlsConfig::server_name`], else against `localhost`: a socket has no host name.
     pub fn unix(path: impl Into<PathBuf>) -> ConnectionConfigBuilder {
         let mut config = Self::new(Endpoint::Unix(path.into()));
         config.security = Security::None;
@@ -195,7 +197,7 @@ impl ConnectionConfig {
     }
 
     /// The name the TLS certificate is verified against (`None` for a Unix socket without
-    /// an explicit [`TlsConfig::server_name`]).
+    /// an explicit [`TlsConfig::server_name`]; the adapters then verify `localhost`).
     pub fn tls_server_name(&self) -> Option<&str> {
         match &self.endpoint {
             Endpoint::Tcp { host, .. } => Some(self.tls.verification_name(host)),
