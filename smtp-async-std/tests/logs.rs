@@ -74,3 +74,35 @@ fn wire_logs_redact_auth_login_and_a_sent_body() {
     server.join().unwrap();
     assert_login_and_body_are_redacted(&capture.text());
 }
+
+/// The server's bytes that arrive after STARTTLS's 220, caught by the read just before the
+/// handshake, are in the wire log as every other read is: the log shows the injection
+/// the session failed on.
+#[test]
+fn bytes_caught_before_the_tls_handshake_are_logged() {
+    use smtp_async_std::MockStream;
+    use smtp_proto::command::{Ehlo, Greeting, StartTls};
+    use smtp_proto::error::ProtocolError;
+    use smtp_proto::testing::{Delivery, Script};
+    let text = "> greeting\nS: 220 mx.test ESMTP\n= ok 220\n> ehlo client.test\n\
+                C: EHLO client.test\nS: 250-mx.test\nS: 250 STARTTLS\n= ok 250 ehlo\n\
+                > starttls\nC: STARTTLS\nS: 220 2.0.0 ready\nS: 250 injected\n\
+                = fatal start-tls-injection\n";
+    let script = Script::parse("injection.smtp", text).unwrap();
+    let capture = Capture::default();
+    tracing::subscriber::with_default(capture.clone(), || {
+        async_std::task::block_on(async {
+            // Each server line is one read: the injected one is read after the 220.
+            let mock = MockStream::from_script(&script, Delivery::Lines);
+            let mut connection = Connection::with_mock(mock, script.client());
+            connection.send(Greeting).await.unwrap().unwrap();
+            let ehlo = Ehlo::new("client.test".parse().unwrap()).unwrap();
+            connection.send(ehlo).await.unwrap().unwrap();
+            let error = connection.send(StartTls).await.unwrap_err();
+            assert_eq!(error.protocol(), Some(&ProtocolError::StartTlsInjection));
+        });
+    });
+    let lines = capture.text();
+    assert!(lines.contains("S: 220 2.0.0 ready"), "{lines}");
+    assert!(lines.contains("S: 250 injected"), "{lines}");
+}

@@ -152,6 +152,7 @@ impl Io {
                     // Octets already received before the handshake (in any layer) would be
                     // taken for TLS-protected: the core fails with StartTlsInjection.
                     if let Some(bytes) = self.read_now() {
+                        log::log_input(&bytes);
                         exchange.handle_input(&bytes);
                         continue;
                     }
