@@ -94,6 +94,7 @@ pub use stream::{BoxedTransport, Stream, Transport};
 
 pub use smtp_adapter;
 pub use smtp_adapter::{
-    ConnectionConfig, ConnectionConfigBuilder, Endpoint, Error, Phase, Security, TlsConfig, TlsInfo,
+    ConnectionConfig, ConnectionConfigBuilder, DEFAULT_MAX_GROUP, Endpoint, Error, Phase, Security,
+    TlsConfig, TlsInfo,
 };
 pub use smtp_proto;
