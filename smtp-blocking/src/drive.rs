@@ -80,15 +80,17 @@ impl Io {
                     match self.write_all(transmit.bytes(), deadline, &mut accepted) {
                         Err(error) if is_timeout(&error) => {
                             // What the stream accepted may have left; the rest did not, and
-                            // the stream may end in half a line: nothing more goes on it.
-                            self.stream = None;
-                            exchange.handle_write_error(accepted);
-                            let _ = exchange.poll_output(self.now());
-                            return Err(Error::Timeout {
+                            // the stream may end in half a line: nothing more goes on it. A
+                            // reply that came before the server stopped reading (a 552) is
+                            // read still, and tells more than the timeout.
+                            let timeout = Error::Timeout {
                                 phase: Phase::Write,
-                            });
+                            };
+                            return self.write_stopped(exchange, timeout, accepted);
                         }
-                        Err(error) => return self.write_failed(exchange, error, accepted),
+                        Err(error) => {
+                            return self.write_stopped(exchange, Error::Io(error), accepted);
+                        }
                         Ok(()) => self.written += len,
                     }
                 }
@@ -187,14 +189,15 @@ impl Io {
         stream.flush()
     }
 
-    /// A write failed after the stream accepted `accepted` octets of the transmit: the core
-    /// learns how much may have left, then what the server sent before it closed is read,
-    /// for a short while (a refusal followed by a close is a refusal, not an IO error; over
-    /// TLS the records may still be on their way).
-    fn write_failed<C: Cmd>(
+    /// A write failed or timed out (`cause`) after the stream accepted `accepted` octets of
+    /// the transmit: the core learns how much may have left, then what the server sent
+    /// before it closed or stopped reading is read, for a short while (a refusal followed by
+    /// a close or a stall is a refusal, not an IO error or a timeout; over TLS the records
+    /// may still be on their way).
+    fn write_stopped<C: Cmd>(
         &mut self,
         exchange: &mut Exchange<'_, C>,
-        error: io::Error,
+        cause: Error,
         accepted: usize,
     ) -> Result<Driven<C::Output>, Error> {
         exchange.handle_write_error(accepted);
@@ -225,7 +228,7 @@ impl Io {
             Err(protocol) if protocol != ProtocolError::WriteFailed => {
                 Err(Error::Protocol(protocol))
             }
-            _ => Err(Error::Io(error)),
+            _ => Err(cause),
         }
     }
 

@@ -113,18 +113,19 @@ impl Io {
                     match self.timer.run(deadline, write).await {
                         None => {
                             // What the stream accepted may have left; the rest did not, and
-                            // the stream may end in half a line: nothing more goes on it.
-                            let accepted = self.writing.take().unwrap_or(usize::MAX);
-                            self.stream = None;
-                            exchange.handle_write_error(accepted);
-                            let _ = exchange.poll_output(now());
-                            return Err(Error::Timeout {
+                            // the stream may end in half a line: nothing more goes on it. A
+                            // reply that came before the server stopped reading (a 552) is
+                            // read still, and tells more than the timeout.
+                            let timeout = Error::Timeout {
                                 phase: Phase::Write,
-                            });
+                            };
+                            return self.write_stopped(exchange, timeout).await;
                         }
                         // `writing` stays set until the failure is handled: a future
                         // dropped while it lingers still leaves the stream to be dropped.
-                        Some(Err(error)) => return self.write_failed(exchange, error).await,
+                        Some(Err(error)) => {
+                            return self.write_stopped(exchange, Error::Io(error)).await;
+                        }
                         Some(Ok(())) => {
                             self.writing = None;
                             self.written += len;
@@ -213,13 +214,14 @@ impl Io {
         }
     }
 
-    /// A write failed: the core learns how much of the transmit may have left, then what the
-    /// server sent before it closed is read, for a short while (a refusal followed by a
-    /// close is a refusal, not an IO error; over TLS the records may still be on their way).
-    async fn write_failed<C: Cmd>(
+    /// The write failed or timed out (`cause`): the core learns how much of the transmit
+    /// may have left, then what the server sent before it closed or stopped reading is read,
+    /// for a short while (a refusal followed by a close or a stall is a refusal, not an IO
+    /// error or a timeout; over TLS the records may still be on their way).
+    async fn write_stopped<C: Cmd>(
         &mut self,
         exchange: &mut Exchange<'_, C>,
-        error: std::io::Error,
+        cause: Error,
     ) -> Result<Driven<C::Output>, Error> {
         exchange.handle_write_error(self.writing.unwrap_or(usize::MAX));
         let until = Instant::now() + WRITE_FAILURE_LINGER;
@@ -243,7 +245,7 @@ impl Io {
             Err(protocol) if protocol != ProtocolError::WriteFailed => {
                 Err(Error::Protocol(protocol))
             }
-            _ => Err(Error::Io(error)),
+            _ => Err(cause),
         }
     }
 
