@@ -203,6 +203,7 @@ fn idna2008_code_point_rules_hold_for_u_labels_and_a_labels() {
         "\u{30A2}\u{30FB}\u{30A4}.jp",
         "\u{AC00}.kr",
         "Bücher.example", // ASCII letters in either case, as documented
+        "COL·LEGI.cat",
     ] {
         let d: Domain = s.parse().unwrap_or_else(|e| panic!("{s:?}: {e}"));
         let back: Domain = d

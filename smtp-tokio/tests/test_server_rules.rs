@@ -366,3 +366,17 @@ async fn after_helo_no_extension_is_in_effect() {
         "250 2.0.0 Ok: queued as 1.1"
     );
 }
+
+/// `Fault::DisconnectAfterVerdict` closes right after the verdict: a line the client
+/// pipelined after the end of data gets no reply (the core would refuse this one with 500).
+#[tokio::test]
+async fn nothing_is_written_between_the_verdict_and_the_close() {
+    let builder = TestServer::builder().fault(Fault::DisconnectAfterVerdict);
+    let (_server, mut c) = open(builder, "EHLO c.test").await;
+    for line in ["MAIL FROM:<a@x.test>", "RCPT TO:<b@y.test>", "DATA"] {
+        c.command(line).await;
+    }
+    let verdict = c.send("hi\r\n.\r\nBOGUS\r\n").await;
+    assert!(verdict.starts_with("250"), "{verdict}");
+    assert_eq!(c.try_reply().await, None, "closed right after the verdict");
+}

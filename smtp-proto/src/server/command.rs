@@ -228,21 +228,70 @@ fn path_and_params<'a>(
     }
 }
 
-/// The offset of the `>` that closes the path: the first one outside a quoted local part
-/// (`"a>b"@x.test`, RFC 5321 §4.1.2), where a backslash escapes the next character.
+/// The offset of the `>` that closes the path: the first one after the local part, which
+/// may be a quoted string holding `>` (`"a>b"@x.test`, RFC 5321 §4.1.2; a backslash escapes
+/// the next octet). Only a local part opens a quoted string: a `"` elsewhere (a general
+/// address literal may hold one, §4.1.3) is an ordinary octet.
 fn path_end(tail: &str) -> Option<usize> {
-    let mut quoted = false;
-    let mut escaped = false;
-    for (i, b) in tail.bytes().enumerate() {
-        match (quoted, escaped, b) {
-            (true, true, _) => escaped = false,
-            (true, false, b'\\') => escaped = true,
-            (_, false, b'"') => quoted = !quoted,
-            (false, _, b'>') => return Some(i),
-            _ => {}
+    let bytes = tail.as_bytes();
+    // The local part starts after `<`, and after a source route (`<@a,@b:`), which holds
+    // no `>` (RFC 5321 §4.1.2 A-d-l).
+    let mut start = usize::from(bytes.first() == Some(&b'<'));
+    if bytes.get(start) == Some(&b'@') {
+        let first_close = tail.find('>')?;
+        start = tail
+            .get(..first_close)?
+            .find(':')
+            .map_or(start, |colon| colon + 1);
+    }
+    let mut after_local = start;
+    if bytes.get(start) == Some(&b'"') {
+        after_local += 1;
+        loop {
+            match bytes.get(after_local)? {
+                b'\\' => after_local += 2,
+                b'"' => break after_local += 1,
+                _ => after_local += 1,
+            }
         }
     }
-    None
+    tail.get(after_local..)?.find('>').map(|i| after_local + i)
+}
+
+#[cfg(test)]
+mod path_end_tests {
+    use super::path_end;
+
+    #[test]
+    fn the_path_ends_at_the_first_bracket_after_the_local_part() {
+        for (tail, end) in [
+            ("<a@x.test>", Some(9)),
+            ("<> SIZE=1", Some(1)),
+            (r#"<"a>b"@x.test> SIZE=1"#, Some(13)),
+            (r#"<"a\"> b"@x.test>"#, Some(16)),
+            (r#"<a@[x-tag:a"b]> SIZE=1"#, Some(14)),
+            (r#"<@r1,@r2:"a>b"@x.test>"#, Some(21)),
+            ("<@r1>", Some(4)),
+            (r#"<"a>b@x.test"#, None),
+            (r#"<"a\"#, None),
+            ("<a@x.test", None),
+        ] {
+            assert_eq!(path_end(tail), end, "{tail}");
+        }
+    }
+
+    /// A path the crate's own client writes is one its server reads.
+    #[test]
+    fn a_quote_in_a_general_address_literal_is_an_ordinary_octet() {
+        use super::{Command, parse_command};
+        let mailbox: crate::syntax::Mailbox = "a@[x-tag:a\"b]".parse().unwrap();
+        let line = format!("MAIL FROM:<{mailbox}> SIZE=10");
+        let Ok(Command::Mail { from, params }) = parse_command(line.as_bytes()) else {
+            panic!("{line} refused");
+        };
+        assert_eq!(from.to_string(), format!("<{mailbox}>"));
+        assert_eq!(params.size, Some(10));
+    }
 }
 
 fn mail(rest: &str) -> Result<Command, CommandError> {

@@ -137,8 +137,12 @@ fn context_o_holds(label: &str, at: usize, cp: char) -> bool {
         .and_then(|s| s.chars().next());
     let script = |c: Option<char>| c.map(|c| CodePointMapData::<Script>::new().get(c));
     match cp {
-        // A.3 MIDDLE DOT: between two `l` (the Catalan ela geminada).
-        '\u{00B7}' => before == Some('l') && after == Some('l'),
+        // A.3 MIDDLE DOT: between two `l` (the Catalan ela geminada); either case, as this
+        // crate takes ASCII letters in a U-label (the A-label is the same).
+        '\u{00B7}' => {
+            let ell = |c: Option<char>| c.is_some_and(|c| c.eq_ignore_ascii_case(&'l'));
+            ell(before) && ell(after)
+        }
         // A.4 GREEK LOWER NUMERAL SIGN (KERAIA): followed by Greek.
         '\u{0375}' => script(after) == Some(Script::Greek),
         // A.5-A.6 HEBREW PUNCTUATION GERESH and GERSHAYIM: preceded by Hebrew.
@@ -217,6 +221,7 @@ mod tests {
     fn context_o_rules() {
         let ok = [
             "l\u{00B7}l",               // A.3
+            "L\u{00B7}L",               // ASCII in either case
             "\u{0375}\u{03B1}",         // A.4: keraia then alpha
             "\u{05D0}\u{05F3}",         // A.5: alef then geresh
             "\u{05D0}\u{05F4}\u{05D1}", // A.6

@@ -74,16 +74,12 @@ async fn serve(
     }
     let mut handler = Handler::new(settings.clone(), store.clone(), id, settings.implicit_tls);
     let mut greeted = false;
-    // The verdicts are being written and the connection closes after the last of them
+    // How many replies of the verdict are left to write before the connection closes
     // (`Fault::DisconnectAfterVerdict`: in LMTP, one per recipient).
-    let mut closing = false;
+    let mut closing: Option<usize> = None;
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         let output = server.poll_output();
-        if closing && !matches!(output, Output::Transmit(_)) {
-            let _ = stream.shutdown().await;
-            return SessionEnd::Disconnected;
-        }
         let lines = server.take_lines();
         if !lines.is_empty() {
             store.update(id, |r| r.commands.extend(lines));
@@ -99,7 +95,13 @@ async fn serve(
                 if let Err(e) = write(&mut stream, &bytes).await {
                     return SessionEnd::Io(e.to_string());
                 }
-                closing |= handler.disconnect_after_reply;
+                if let Some(left) = closing.as_mut() {
+                    *left = left.saturating_sub(1);
+                    if *left == 0 {
+                        let _ = stream.shutdown().await;
+                        return SessionEnd::Disconnected;
+                    }
+                }
                 continue;
             }
             Output::Event(event) => handler.event(event),
@@ -137,6 +139,11 @@ async fn serve(
         match action {
             Action::Nothing => {}
             Action::Answer(replies) => {
+                // The core writes each reply of an answer as one transmit, before anything
+                // else: the verdict is the next `replies.len()` transmits.
+                if handler.disconnect_after_reply {
+                    closing = Some(replies.len());
+                }
                 if let Err(e) = answer(&mut server, replies) {
                     return SessionEnd::Io(e);
                 }

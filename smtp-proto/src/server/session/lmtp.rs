@@ -29,8 +29,7 @@ impl Server {
             return Err(ServerError::NoReplies);
         }
         self.awaiting = None;
-        self.state.in_transaction = false;
-        self.state.recipients = 0;
+        self.end_transaction();
         Ok(())
     }
 }

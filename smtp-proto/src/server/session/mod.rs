@@ -41,6 +41,8 @@ enum Awaiting {
     },
     /// MAIL: accepted, it opens a transaction.
     Mail,
+    /// RSET: accepted, it ends the transaction.
+    Rset,
     /// RCPT: accepted, it adds a recipient.
     Rcpt,
     Data,
@@ -164,25 +166,26 @@ impl Server {
         let code = reply.code().get();
         self.queue.push_back(Output::Transmit(reply.to_bytes()));
         let positive = (200..=299).contains(&code);
-        let state = &mut self.state;
         match (&awaiting, positive) {
-            (Awaiting::Greeting, false) => state.greeting_refused = true,
+            (Awaiting::Greeting, false) => self.state.greeting_refused = true,
+            // An accepted hello, MAIL or RSET ends a transaction, and with it a message
+            // given up (BDAT chunks without LAST), whose chunks over the limit were answered
+            // already: it is forgotten without a word. A refused one ends nothing.
             (Awaiting::Hello { lmtp }, true) => {
-                state.lmtp = *lmtp;
-                state.in_transaction = false;
-                state.recipients = 0;
+                self.state.lmtp = *lmtp;
+                self.end_transaction();
             }
             (Awaiting::Mail, true) => {
-                state.in_transaction = true;
-                state.recipients = 0;
+                self.end_transaction();
+                self.state.in_transaction = true;
             }
-            (Awaiting::Rcpt, true) => state.recipients = state.recipients.saturating_add(1),
-            (Awaiting::Auth(_), true) => state.authenticated = true,
+            (Awaiting::Rset, true) => self.end_transaction(),
+            (Awaiting::Rcpt, true) => {
+                self.state.recipients = self.state.recipients.saturating_add(1);
+            }
+            (Awaiting::Auth(_), true) => self.state.authenticated = true,
             // The reply to the end of a message ends the transaction, whatever it says.
-            (Awaiting::MessageEnd, _) => {
-                state.in_transaction = false;
-                state.recipients = 0;
-            }
+            (Awaiting::MessageEnd, _) => self.end_transaction(),
             _ => {}
         }
         match (awaiting, code) {
@@ -350,23 +353,11 @@ impl Server {
             Command::StartTls => Awaiting::StartTls,
             Command::Quit => Awaiting::Quit,
             Command::Rcpt { .. } => Awaiting::Rcpt,
-            Command::Mail { .. } | Command::Rset | Command::Hello { .. } => {
-                // A transaction given up (BDAT chunks without LAST): each chunk over the
-                // limit was answered already, so it is forgotten without a word.
-                self.forget_message();
-                match &cmd {
-                    Command::Mail { .. } => Awaiting::Mail,
-                    Command::Hello { kind, .. } => Awaiting::Hello {
-                        lmtp: *kind == HelloKind::Lhlo,
-                    },
-                    // RSET always ends the transaction (RFC 5321 §4.1.1.5).
-                    _ => {
-                        self.state.in_transaction = false;
-                        self.state.recipients = 0;
-                        Awaiting::Other
-                    }
-                }
-            }
+            Command::Mail { .. } => Awaiting::Mail,
+            Command::Rset => Awaiting::Rset,
+            Command::Hello { kind, .. } => Awaiting::Hello {
+                lmtp: *kind == HelloKind::Lhlo,
+            },
             _ => Awaiting::Other,
         };
         self.emit(Event::Command(cmd), awaiting);
@@ -463,6 +454,13 @@ impl Server {
         }
     }
 
+    /// The transaction is over: its recipients and its message's size are forgotten.
+    fn end_transaction(&mut self) {
+        self.state.in_transaction = false;
+        self.state.recipients = 0;
+        self.forget_message();
+    }
+
     /// Forgets the message's size; returns whether it was over the limit.
     fn forget_message(&mut self) -> bool {
         self.message_size = 0;
@@ -484,8 +482,7 @@ impl Server {
             for _ in 0..replies {
                 self.queue.push_back(Output::Transmit(reply.clone()));
             }
-            self.state.in_transaction = false;
-            self.state.recipients = 0;
+            self.end_transaction();
             self.refused(Refusal::MessageTooLarge {
                 limit: self.config.max_message_size,
             });

@@ -219,3 +219,35 @@ fn auth_lines_and_sasl_responses_may_reach_12288_octets() {
         [Refusal::Command(CommandError::LineTooLong { limit: 4096 })]
     ));
 }
+
+/// The size of a message spans its BDAT chunks until the transaction ends: a MAIL, hello
+/// or RSET the application refuses does not end it, so it does not reset the count (or a
+/// client could pass any size in chunks, one refused command between each).
+#[test]
+fn a_refused_mail_between_chunks_does_not_reset_the_message_size() {
+    let config = ServerConfig {
+        max_message_size: 10,
+        ..ServerConfig::default()
+    };
+    let mut s = server(config, "220 ready");
+    run(
+        &mut s,
+        b"EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n",
+        |_| None,
+    );
+    let (out, _) = run(&mut s, b"BDAT 8\r\n01234567", |_| None);
+    assert_eq!(out, "250 ok\r\n");
+    let nested = |c: &Command| matches!(c, Command::Mail { .. }).then_some("503 nested");
+    let (out, _) = run(&mut s, b"MAIL FROM:<a@x>\r\n", nested);
+    assert_eq!(out, "503 nested\r\n");
+    let (out, refusals) = run(&mut s, b"BDAT 8 LAST\r\n01234567", |_| None);
+    assert_eq!(out, "552 5.3.4 Message too big\r\n", "{refusals:?}");
+    // An accepted RSET ends it: the next message counts from zero.
+    run(
+        &mut s,
+        b"RSET\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n",
+        |_| None,
+    );
+    let (out, _) = run(&mut s, b"BDAT 8 LAST\r\n01234567", |_| None);
+    assert_eq!(out, "250 ok\r\n");
+}
