@@ -66,6 +66,10 @@ fn invalid_ascii_domains_name_the_problem() {
         ("xn--.example", LabelEndsWithHyphen { at: 0 }),
         ("xn--a.example", InvalidALabel { at: 0 }),
         ("ok.xn--a-ecp.example", InvalidALabel { at: 3 }),
+        // Punycode of "bÜcher" and of "a。b": they decode, but to labels that would need
+        // mapping (RFC 5891 §5.3: an A-label must decode to a valid U-label).
+        ("xn--bcher-2pa.example", InvalidALabel { at: 0 }),
+        ("xn--ab-r13a.example", InvalidALabel { at: 0 }),
     ];
     for (s, want) in cases {
         assert_eq!(s.parse::<Domain>().as_ref(), Err(want), "{s:?}");

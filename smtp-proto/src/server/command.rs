@@ -269,6 +269,8 @@ mod path_end_tests {
             ("<> SIZE=1", Some(1)),
             (r#"<"a>b"@x.test> SIZE=1"#, Some(13)),
             (r#"<"a\"> b"@x.test>"#, Some(16)),
+            (r#"<"ab\"x">"#, Some(8)),
+            (r#"<"a>">"#, Some(5)),
             (r#"<a@[x-tag:a"b]> SIZE=1"#, Some(14)),
             (r#"<@r1,@r2:"a>b"@x.test>"#, Some(21)),
             ("<@r1>", Some(4)),
