@@ -214,7 +214,8 @@ impl Handler {
     }
 
     fn start_tls(&mut self) -> Action {
-        if !self.settings.starttls || self.tls {
+        // After HELO no extension is in effect, STARTTLS included (RFC 5321 §4.1.1.1).
+        if !self.settings.starttls || self.tls || self.hello == Some(HelloKind::Helo) {
             return self.answer(502, (5, 5, 1), "STARTTLS not available");
         }
         if let Some(action) = self.scripted(Stage::StartTls, std::iter::once("")) {
