@@ -264,10 +264,11 @@ async fn the_configured_hostname_answers_ehlo_and_names_cram_md5_challenges() {
         .unwrap();
     let mut c = Raw::connect(&server).await;
     c.reply().await;
-    let ehlo = c.command("EHLO c.test").await;
-    assert!(ehlo.starts_with("250-mx.example.test"), "{ehlo}");
     let helo = c.command("HELO c.test").await;
     assert!(helo.starts_with("250 mx.example.test"), "{helo}");
+    // EHLO last: after HELO no extension is in effect, AUTH included.
+    let ehlo = c.command("EHLO c.test").await;
+    assert!(ehlo.starts_with("250-mx.example.test"), "{ehlo}");
     let challenge = c.command("AUTH CRAM-MD5").await;
     let encoded = challenge.strip_prefix("334 ").expect(&challenge);
     let decoded = smtp_proto::auth::decode_base64(encoded.as_bytes()).unwrap();

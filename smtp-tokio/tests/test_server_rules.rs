@@ -327,19 +327,22 @@ async fn a_421_refusal_at_the_end_of_data_is_recorded_as_service_closing() {
 }
 
 /// RFC 5321 §4.1.1.1: after HELO no service extension is in effect, so a parameter (555),
-/// BDAT or STARTTLS (502) that EHLO would have allowed is refused.
+/// BDAT, STARTTLS or AUTH (502) that EHLO would have allowed is refused.
 #[tokio::test]
 async fn after_helo_no_extension_is_in_effect() {
     let builder = TestServer::builder()
         .eight_bit_mime(true)
         .chunking(true)
         .starttls(true)
+        .auth("ann", "pw")
+        .allow_plaintext_auth(true)
         .size(Some(1000));
     let (_server, mut c) = open(builder, "HELO c.test").await;
     assert_eq!(
         c.command("STARTTLS").await,
         "502 5.5.1 STARTTLS not available"
     );
+    assert_eq!(c.command(PLAIN_ANN).await, "502 5.5.1 AUTH not available");
     assert_eq!(
         c.command("MAIL FROM:<a@x.test> BODY=8BITMIME").await,
         "555 5.5.4 8BITMIME not offered"

@@ -101,8 +101,9 @@ pub enum AuthGate {
     /// A mail transaction is in progress (RFC 4954 §4: 503).
     #[error("not permitted during a mail transaction")]
     InTransaction,
-    /// [`ServerConfig::mechanisms`](super::ServerConfig::mechanisms) is empty: AUTH is
-    /// not offered (502).
+    /// [`ServerConfig::mechanisms`](super::ServerConfig::mechanisms) is empty, or the
+    /// session said HELO, after which no extension is in effect (RFC 5321 §4.1.1.1): AUTH
+    /// is not offered (502).
     #[error("AUTH is not offered")]
     NotOffered,
     /// The session has no TLS and

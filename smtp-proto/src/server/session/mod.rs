@@ -35,10 +35,8 @@ enum Awaiting {
     /// message: dropped with whichever answer comes.
     #[cfg(feature = "sasl-scram")]
     ScramLookup(Box<super::sasl::scram::ClientFirst>),
-    /// EHLO or HELO (`false`), LHLO (`true`): accepted, it starts a new session state.
-    Hello {
-        lmtp: bool,
-    },
+    /// EHLO, HELO or LHLO: accepted, it starts a new session state.
+    Hello(HelloKind),
     /// MAIL: accepted, it opens a transaction.
     Mail,
     /// RSET: accepted, it ends the transaction.
@@ -77,6 +75,9 @@ struct SessionState {
     tls: bool,
     /// The accepted hello was LHLO.
     lmtp: bool,
+    /// The accepted hello was HELO: no service extension is in effect (RFC 5321 §4.1.1.1),
+    /// AUTH included.
+    helo: bool,
     authenticated: bool,
     in_transaction: bool,
     /// Recipients accepted in the current transaction.
@@ -171,8 +172,9 @@ impl Server {
             // An accepted hello, MAIL or RSET ends a transaction, and with it a message
             // given up (BDAT chunks without LAST), whose chunks over the limit were answered
             // already: it is forgotten without a word. A refused one ends nothing.
-            (Awaiting::Hello { lmtp }, true) => {
-                self.state.lmtp = *lmtp;
+            (Awaiting::Hello(kind), true) => {
+                self.state.lmtp = *kind == HelloKind::Lhlo;
+                self.state.helo = *kind == HelloKind::Helo;
                 self.end_transaction();
             }
             (Awaiting::Mail, true) => {
@@ -355,9 +357,7 @@ impl Server {
             Command::Rcpt { .. } => Awaiting::Rcpt,
             Command::Mail { .. } => Awaiting::Mail,
             Command::Rset => Awaiting::Rset,
-            Command::Hello { kind, .. } => Awaiting::Hello {
-                lmtp: *kind == HelloKind::Lhlo,
-            },
+            Command::Hello { kind, .. } => Awaiting::Hello(*kind),
             _ => Awaiting::Other,
         };
         self.emit(Event::Command(cmd), awaiting);
@@ -368,7 +368,7 @@ impl Server {
         let state = &self.state;
         Some(if state.greeting_refused {
             AuthGate::GreetingRefused
-        } else if self.config.mechanisms.is_empty() {
+        } else if self.config.mechanisms.is_empty() || state.helo {
             AuthGate::NotOffered
         } else if state.authenticated {
             AuthGate::AlreadyAuthenticated

@@ -128,7 +128,7 @@ fn tls_forgets_the_authentication_and_the_transaction() {
 }
 
 #[test]
-fn no_mechanism_is_502_and_a_refused_greeting_503() {
+fn no_mechanism_or_helo_is_502_and_a_refused_greeting_503() {
     let config = ServerConfig {
         mechanisms: Vec::new(),
         ..ServerConfig::default()
@@ -137,6 +137,15 @@ fn no_mechanism_is_502_and_a_refused_greeting_503() {
     let (out, refusals) = run(&mut s, LOGIN, |_| None);
     assert_eq!(out, "502 5.5.1 AUTH not available\r\n");
     assert_eq!(gate(&refusals), Some(AuthGate::NotOffered));
+
+    // After HELO, AUTH is not offered either (RFC 5321 §4.1.1.1); EHLO offers it again.
+    let mut s = server(ServerConfig::default(), "220 ready");
+    run(&mut s, b"HELO c\r\n", |_| None);
+    let (out, refusals) = run(&mut s, PLAIN, |_| None);
+    assert_eq!(out, "502 5.5.1 AUTH not available\r\n");
+    assert_eq!(gate(&refusals), Some(AuthGate::NotOffered));
+    run(&mut s, b"EHLO c\r\n", |_| None);
+    assert_eq!(run(&mut s, PLAIN, |_| None).0, "235 ok\r\n");
 
     let mut s = server(ServerConfig::default(), "554 not now");
     let (out, refusals) = run(&mut s, LOGIN, |_| None);
