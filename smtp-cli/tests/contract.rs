@@ -10,7 +10,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::process::{Command, Stdio};
 
 use common::fake::{Act, Fake, Rule, send};
-use common::{RUNTIMES, kind, smtp, smtp_env};
+use common::{RUNTIMES, Run, kind, smtp, smtp_env};
 use serde_json::{Value, json};
 
 /// SECURITY.md "credentials" (secrets never in errors) and CLI.md: a password held in
@@ -86,20 +86,19 @@ fn a_3yz_reply_to_rcpt_is_kept() {
     }
 }
 
-/// CLI.md "JSON output": "`auth` ... the mechanism tried and its final reply (null if
-/// none came)". A 354 (not a 334 challenge) ends AUTH; it is its final reply.
-#[test]
-fn auth_keeps_a_final_3yz_reply() {
+/// `smtp probe` with AUTH `mechanism` (`plain` or `login`, in clear, allowed) against a
+/// server that offers both and answers the AUTH command with `reply`.
+fn probe_auth(mechanism: &str, reply: &'static str) -> Run {
     let fake = Fake::start(vec![
         Rule(
             "EHLO",
             "",
-            Act::Reply("250-fake.test\r\n250 AUTH PLAIN\r\n"),
+            Act::Reply("250-fake.test\r\n250 AUTH PLAIN LOGIN\r\n"),
         ),
-        Rule("AUTH", "", Act::Reply("354 go ahead\r\n")),
+        Rule("AUTH", "", Act::Reply(reply)),
     ]);
     let server = fake.server();
-    let run = smtp_env(
+    smtp_env(
         &[
             "probe",
             "--server",
@@ -114,11 +113,18 @@ fn auth_keeps_a_final_3yz_reply() {
             "SMTP_REVIEW_PW",
             "--allow-plaintext-auth",
             "--auth",
-            "plain",
+            mechanism,
         ],
         None,
         &[("SMTP_REVIEW_PW", "pw")],
-    );
+    )
+}
+
+/// CLI.md "JSON output": "`auth` ... the mechanism tried and its final reply (null if
+/// none came)". A 354 (not a 334 challenge) ends AUTH; it is its final reply.
+#[test]
+fn auth_keeps_a_final_3yz_reply() {
+    let run = probe_auth("plain", "354 go ahead\r\n");
     assert_eq!((run.status, kind(&run)), (2, "auth-failed"), "{run:?}");
     assert_eq!(run.json["auth"]["mechanism"], "PLAIN");
     assert_eq!(
@@ -129,8 +135,7 @@ fn auth_keeps_a_final_3yz_reply() {
 }
 
 /// SECURITY.md "AUTH exchanges": "malformed base64 challenges are a protocol error". The
-/// server broke the protocol; the credentials were never judged, so it is not
-/// `auth-failed`, and the password is never sent.
+/// server broke the protocol and the credentials were never judged: not `auth-failed`.
 #[test]
 fn a_malformed_challenge_is_a_protocol_error() {
     for challenge in [
@@ -138,35 +143,7 @@ fn a_malformed_challenge_is_a_protocol_error() {
         "334 not*base64\r\n",
         "334-VXNlcm5hbWU6\r\n334 VXNlcm5hbWU6\r\n",
     ] {
-        let fake = Fake::start(vec![
-            Rule(
-                "EHLO",
-                "",
-                Act::Reply("250-fake.test\r\n250 AUTH LOGIN\r\n"),
-            ),
-            Rule("AUTH", "", Act::Reply(challenge)),
-        ]);
-        let server = fake.server();
-        let run = smtp_env(
-            &[
-                "probe",
-                "--server",
-                &server,
-                "--tls",
-                "none",
-                "--timeout",
-                "5",
-                "--user",
-                "u",
-                "--password-env",
-                "SMTP_REVIEW_PW",
-                "--allow-plaintext-auth",
-                "--auth",
-                "login",
-            ],
-            None,
-            &[("SMTP_REVIEW_PW", "pw")],
-        );
+        let run = probe_auth("login", challenge);
         assert_eq!(
             (run.status, kind(&run)),
             (2, "protocol"),

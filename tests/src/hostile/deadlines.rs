@@ -10,7 +10,7 @@ use smtp_proto::command::{MailBody, MailReport, Outcome, RecipientStatus};
 use smtp_proto::error::ProtocolError;
 
 use super::{
-    Attempt, BODY, PATIENT, Phase, SHORT, TestPki, mail_error, phase_failure, reply_kind, scenario,
+    BODY, PATIENT, Phase, SHORT, TestPki, mail_error, phase_failure, reply_kind, scenario,
     steps_to, timeouts_at,
 };
 use crate::adapter::SmtpAdapter;
@@ -18,7 +18,7 @@ use crate::server::{Step, send};
 
 /// Slack for a loaded machine on top of a deadline (still far below what a stretched
 /// deadline would take).
-const SLACK: Duration = Duration::from_millis(1500);
+pub(super) const SLACK: Duration = Duration::from_millis(1500);
 
 /// The server accepts DATA, then stops reading while a 16 MiB body is written: the write
 /// deadline (300 ms) ends the mail at 300 ms; nothing is delivered and no end of data was
@@ -91,52 +91,6 @@ fn stalled_body<A: SmtpAdapter>() -> Result<MailReport, String> {
         .first()
         .cloned()
         .ok_or_else(|| format!("{}: no report with {error}", A::NAME))
-}
-
-/// The server answers 552 while a 16 MiB body is written, then stops reading without
-/// closing: the write deadline ends the write, and the 552 that arrived before it is the
-/// mail's verdict, as when the server closes instead (SECURITY.md: "a 5xx followed by a
-/// close is a refusal, not an IO error"), not the timeout; no end of data was written.
-pub fn refusal_then_stall_during_body_keeps_the_552<A: SmtpAdapter>() -> Result<(), String> {
-    let pki = TestPki::new()?;
-    let write = Duration::from_millis(300);
-    let mut steps = steps_to(Phase::Data, &pki);
-    steps.extend([
-        send("354 go ahead\r\n"),
-        Step::Receive(64 * 1024),
-        send("552 5.3.4 message too big\r\n"),
-        Step::Pause(write + 3 * SLACK),
-        Step::Drain,
-    ]);
-    let timeouts = Timeouts {
-        write,
-        ..Timeouts::uniform(PATIENT)
-    };
-    let (attempt, _, played) = scenario::<A>(steps, &pki, timeouts, big_body(b'z'))?;
-    if played.decrypted.windows(5).any(|w| w == b"\r\n.\r\n") {
-        return Err(format!("{}: an end of data was written", A::NAME));
-    }
-    let report = match &attempt {
-        Attempt::Mail(Ok(Ok(report))) => report.clone(),
-        other => {
-            return Err(format!(
-                "{}: expected the 552 as the verdict, got {other:?}",
-                A::NAME
-            ));
-        }
-    };
-    let replies: Vec<u16> = report
-        .recipients()
-        .filter_map(|(_, r)| r.data_reply().map(|reply| reply.code().get()))
-        .collect();
-    if report.outcome() != Outcome::Rejected || replies != [552] {
-        return Err(format!(
-            "{}: outcome {:?} with data replies {replies:?}: {attempt:?}",
-            A::NAME,
-            report.outcome()
-        ));
-    }
-    Ok(())
 }
 
 /// 16 MiB of 100-octet lines of `fill`: more than loopback socket buffers hold.

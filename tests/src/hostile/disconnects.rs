@@ -1,6 +1,8 @@
 //! Disconnects (SECURITY.md "disconnects and 421"): EOF at each phase is fatal, after the
-//! end of data the mail is uncertain; a refusal followed by a close is reported as the
-//! refusal, with the server's reply.
+//! end of data the mail is uncertain; a refusal followed by a close (or, during the body,
+//! by a stall past the write deadline) is reported as the refusal, with the server's reply.
+
+use std::time::Duration;
 
 use smtp_adapter::Error;
 use smtp_proto::client::Timeouts;
@@ -111,7 +113,7 @@ pub fn refusal_then_close_at_data_end<A: SmtpAdapter>() -> Result<(), String> {
 /// While a 16 MiB body is being written the server answers 552 and hangs up (unread
 /// octets: a reset): the write fails, no end of data was written, nothing is delivered.
 pub fn refusal_then_close_during_body<A: SmtpAdapter>() -> Result<(), String> {
-    let (attempt, report) = refused_body::<A>()?;
+    let (attempt, report) = refused_body::<A>(After::Close)?;
     if report.outcome() == Outcome::Delivered {
         return Err(format!(
             "{}: delivered without an end of data: {attempt:?}",
@@ -125,7 +127,26 @@ pub fn refusal_then_close_during_body<A: SmtpAdapter>() -> Result<(), String> {
 /// the mail is refused with the 552, not lost to an I/O error and not uncertain (no end of
 /// data left).
 pub fn refusal_then_close_during_body_keeps_the_552<A: SmtpAdapter>() -> Result<(), String> {
-    let (attempt, report) = refused_body::<A>()?;
+    let (attempt, report) = refused_body::<A>(After::Close)?;
+    kept_the_552::<A>(&attempt, &report)
+}
+
+/// As [`refusal_then_close_during_body_keeps_the_552`], but the server stops reading
+/// without closing: the write deadline (300 ms) ends the write, and the 552 that arrived
+/// before it is still the mail's verdict, not the timeout.
+pub fn refusal_then_stall_during_body_keeps_the_552<A: SmtpAdapter>() -> Result<(), String> {
+    let (attempt, report) = refused_body::<A>(After::Stall)?;
+    if !matches!(attempt, Attempt::Mail(Ok(Ok(_)))) {
+        return Err(format!(
+            "{}: expected the 552 as the verdict, got {attempt:?}",
+            A::NAME
+        ));
+    }
+    kept_the_552::<A>(&attempt, &report)
+}
+
+/// The mail was refused with the 552 given during its body.
+fn kept_the_552<A: SmtpAdapter>(attempt: &Attempt, report: &MailReport) -> Result<(), String> {
     let replies: Vec<u16> = report
         .recipients()
         .filter_map(|(_, r)| code(r.data_reply()))
@@ -140,17 +161,41 @@ pub fn refusal_then_close_during_body_keeps_the_552<A: SmtpAdapter>() -> Result<
     Ok(())
 }
 
-fn refused_body<A: SmtpAdapter>() -> Result<(Attempt, MailReport), String> {
+/// What the server does after its 552 during the body.
+enum After {
+    /// Hangs up (unread octets: a reset).
+    Close,
+    /// Stops reading and stays, past the 300 ms write deadline.
+    Stall,
+}
+
+fn refused_body<A: SmtpAdapter>(after: After) -> Result<(Attempt, MailReport), String> {
     let pki = TestPki::new()?;
+    let write = Duration::from_millis(300);
     let mut steps = steps_to(Phase::Data, &pki);
     steps.extend([
         send("354 go ahead\r\n"),
         Step::Receive(64 * 1024),
         send("552 5.3.4 message too big\r\n"),
-        Step::Close,
     ]);
+    let timeouts = match after {
+        After::Close => {
+            steps.push(Step::Close);
+            Timeouts::uniform(PATIENT)
+        }
+        After::Stall => {
+            steps.extend([
+                Step::Pause(write + 3 * super::deadlines::SLACK),
+                Step::Drain,
+            ]);
+            Timeouts {
+                write,
+                ..Timeouts::uniform(PATIENT)
+            }
+        }
+    };
     let body = super::deadlines::big_body(b'y');
-    let (attempt, _, played) = scenario::<A>(steps, &pki, Timeouts::uniform(PATIENT), body)?;
+    let (attempt, _, played) = scenario::<A>(steps, &pki, timeouts, body)?;
     if played.decrypted.windows(5).any(|w| w == b"\r\n.\r\n") {
         return Err(format!("{}: an end of data was written", A::NAME));
     }

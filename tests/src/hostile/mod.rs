@@ -45,15 +45,15 @@ pub use auth::{
 pub use certs::{expired_certificate, self_signed_certificate, wrong_certificate_name};
 pub use challenges::endless_auth_challenges_are_bounded;
 pub use deadlines::{
-    dripped_greeting, dripped_verdict, refusal_then_stall_during_body_keeps_the_552,
-    silent_at_data, silent_at_data_end, silent_at_ehlo, silent_at_greeting, silent_at_mail,
-    silent_at_rcpt, stops_reading_during_data, stops_reading_during_data_is_not_uncertain,
+    dripped_greeting, dripped_verdict, silent_at_data, silent_at_data_end, silent_at_ehlo,
+    silent_at_greeting, silent_at_mail, silent_at_rcpt, stops_reading_during_data,
+    stops_reading_during_data_is_not_uncertain,
 };
 pub use disconnects::{
     closes_at_data, closes_at_data_end, closes_at_ehlo, closes_at_greeting, closes_at_mail,
     closes_at_rcpt, refusal_then_close_at_data_end, refusal_then_close_at_greeting,
     refusal_then_close_at_mail, refusal_then_close_during_body,
-    refusal_then_close_during_body_keeps_the_552,
+    refusal_then_close_during_body_keeps_the_552, refusal_then_stall_during_body_keeps_the_552,
 };
 pub use flood::{
     HeapProbe, NoProbe, endless_reply_line, endless_reply_line_measured, endless_reply_lines,
