@@ -62,6 +62,7 @@ impl EnhancedStatus {
     /// Parses a status at the very start of `text` and returns it with the number of bytes
     /// it used, including the one space after it (RFC 2034 §4). The status must be followed
     /// by a space or end the text; anything else (`2.0.0.1`, `2.0.0,`) is not a status.
+    #[inline]
     pub fn parse_prefix(text: &[u8]) -> Option<(Self, usize)> {
         if !matches!(text.first(), Some(b'2' | b'4' | b'5')) {
             return None;

@@ -247,6 +247,12 @@ impl ReplyParser {
     /// Scans the new bytes; returns the end of the reply once its last line is complete.
     fn scan(&mut self, data: &[u8]) -> Result<Option<usize>, ReplyError> {
         loop {
+            if !self.header_done
+                && self.first.is_some()
+                && let Some(end) = self.whole_lines(data)?
+            {
+                return Ok(Some(end));
+            }
             if !self.header_done && !self.check_header(data)? {
                 // What is there of the code is digits (or `check_header` failed).
                 self.scanned = data.len();
@@ -287,6 +293,59 @@ impl ReplyParser {
                 return Ok(Some(end));
             }
         }
+    }
+
+    /// The common case of whole input in one tight loop: further lines that are buffered
+    /// whole, carry the reply's code and a plain separator, and stay within every limit.
+    /// Returns the reply's end once its last line is taken. It stops at the first line it
+    /// cannot take whole (not fully buffered, another code or separator, a limit reached),
+    /// leaving that line to the general scan, which then does exactly what it would have
+    /// done without this loop. Only called between lines, after the first line.
+    fn whole_lines(&mut self, data: &[u8]) -> Result<Option<usize>, ReplyError> {
+        let [d0, d1, d2] = self.digits;
+        let more = u32::from_le_bytes([d0, d1, d2, b'-']);
+        let last = u32::from_le_bytes([d0, d1, d2, b' ']);
+        let max_line = self.limits.max_line_len();
+        let max_reply = self.limits.max_reply_len();
+        let max_lines = self.limits.max_lines();
+        let mut start = self.line_start;
+        while let Some(&head) = data.get(start..).and_then(|line| line.first_chunk()) {
+            let head = u32::from_le_bytes(head);
+            let is_last = head == last;
+            // This line's number is the first line, `rest` and itself.
+            if !is_last && (head != more || self.rest.len() + 2 >= max_lines) {
+                break;
+            }
+            let text_start = start + HEADER_LEN;
+            let window_end = data
+                .len()
+                .min(start.saturating_add(max_line).min(max_reply));
+            let Some(offset) = data.get(text_start..window_end).and_then(find_line_end) else {
+                break;
+            };
+            #[cfg(test)]
+            {
+                // As the general scan counts: the head and the search.
+                self.inspected += (HEADER_LEN + offset + 1) as u64;
+            }
+            let lf = text_start + offset;
+            let span = self.line_span(data, text_start, lf);
+            self.rest.push(span);
+            start = lf + 1;
+            if is_last {
+                self.is_last = true;
+                return Ok(Some(start));
+            }
+            // The next line needs at least a header (as `end_line` refuses).
+            if start.saturating_add(HEADER_LEN) > max_reply {
+                return Err(ReplyError::ReplyTooLong { limit: max_reply });
+            }
+        }
+        if start != self.line_start {
+            self.line_start = start;
+            self.scanned = start;
+        }
+        Ok(None)
     }
 
     /// Checks the current line's code and separator once enough bytes are there; returns
@@ -375,9 +434,10 @@ impl ReplyParser {
         Ok(true)
     }
 
-    /// Records the line ending at `lf`; returns the reply's end if it was the last line.
-    fn end_line(&mut self, data: &[u8], lf: usize) -> Result<Option<usize>, ReplyError> {
-        let text_start = (self.line_start + HEADER_LEN).min(lf);
+    /// The text of the line ending at `lf` (from `text_start`, its CR left out) and the
+    /// enhanced status it starts with.
+    #[inline]
+    fn line_span(&mut self, data: &[u8], text_start: usize, lf: usize) -> LineSpan {
         let mut text_end = lf;
         if lf > text_start && data.get(lf - 1) == Some(&b'\r') {
             text_end = lf - 1;
@@ -391,12 +451,17 @@ impl ReplyParser {
         {
             self.inspected += text.len().min(12) as u64;
         }
-        let span = LineSpan {
+        LineSpan {
             start: u32::try_from(text_start).unwrap_or(u32::MAX),
             end: u32::try_from(text_end).unwrap_or(u32::MAX),
             status,
             status_len,
-        };
+        }
+    }
+
+    /// Records the line ending at `lf`; returns the reply's end if it was the last line.
+    fn end_line(&mut self, data: &[u8], lf: usize) -> Result<Option<usize>, ReplyError> {
+        let span = self.line_span(data, (self.line_start + HEADER_LEN).min(lf), lf);
         if self.first.is_none() {
             self.first = Some(span);
             if !self.is_last {

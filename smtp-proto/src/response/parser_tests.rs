@@ -37,7 +37,49 @@ fn limits() -> impl Strategy<Value = ReplyLimits> {
     })
 }
 
+/// Feeds `input` in pieces ending at `cuts`: every reply, then the error or the bytes left.
+fn outcome(
+    input: &[u8],
+    cuts: &[usize],
+    limits: ReplyLimits,
+) -> (Vec<Response>, Result<usize, ReplyError>) {
+    let mut parser = ReplyParser::with_limits(limits);
+    let mut buf = BytesMut::new();
+    let mut replies = Vec::new();
+    let mut start = 0;
+    for &end in cuts.iter().chain(std::iter::once(&input.len())) {
+        buf.extend_from_slice(input.get(start..end.max(start)).unwrap_or_default());
+        start = end.max(start);
+        loop {
+            match parser.parse(&mut buf) {
+                Ok(Some(reply)) => replies.push(reply),
+                Ok(None) => break,
+                Err(error) => return (replies, Err(error)),
+            }
+        }
+    }
+    (replies, Ok(buf.len()))
+}
+
 proptest! {
+    /// Whole lines go through `whole_lines`, lines that arrive in pieces through the
+    /// general scan: both give the same replies and the same error, valid input or not, at
+    /// any limits.
+    #[test]
+    fn whole_lines_agree_with_the_scan(
+        lines in prop::collection::vec(line(), 0..12),
+        limits in prop_oneof![Just(ReplyLimits::DEFAULT), limits()],
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+    ) {
+        let input = lines.concat();
+        let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(input.len() + 1)).collect();
+        cuts.sort_unstable();
+        let every: Vec<usize> = (1..input.len()).collect();
+        let bytes = outcome(&input, &every, limits);
+        prop_assert_eq!(&outcome(&input, &[], limits), &bytes);
+        prop_assert_eq!(&outcome(&input, &cuts, limits), &bytes);
+    }
+
     /// `parse`'s fast path for one more byte answers exactly what the full scan
     /// answers, at every byte, valid input or not, at any limits.
     #[test]
@@ -160,4 +202,27 @@ fn a_reply_that_ends_right_at_the_limit_fits() {
             Err(ReplyError::ReplyTooLong { .. })
         ));
     }
+}
+
+/// The same limit for a further line taken whole (`whole_lines`): refused as soon as the
+/// line ends if no line can follow it, taken if the shortest last line still fits.
+#[test]
+fn a_further_line_taken_whole_is_refused_when_no_line_can_follow() {
+    let head = b"250-a\r\n250-b\r\n";
+    let fits = ReplyLimits::DEFAULT.with_max_reply_len(head.len() + HEADER_LEN);
+    let mut parser = ReplyParser::with_limits(fits);
+    let mut buf = BytesMut::from(&head[..]);
+    assert_eq!(parser.parse(&mut buf), Ok(None));
+    buf.extend_from_slice(b"250\n");
+    assert_eq!(parser.parse(&mut buf).unwrap().unwrap().line_count(), 3);
+
+    let short = ReplyLimits::DEFAULT.with_max_reply_len(head.len() + HEADER_LEN - 1);
+    let mut parser = ReplyParser::with_limits(short);
+    let mut buf = BytesMut::from(&head[..]);
+    assert_eq!(
+        parser.parse(&mut buf),
+        Err(ReplyError::ReplyTooLong {
+            limit: head.len() + HEADER_LEN - 1
+        })
+    );
 }
