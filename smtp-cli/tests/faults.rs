@@ -254,6 +254,27 @@ fn greeting_and_hello_refusals_are_rejected() {
     }
 }
 
+/// A greeting is 220 or 554: a 334 there is an impossible reply (SECURITY.md: "an
+/// unexpected 334 outside AUTH is fatal"), `protocol`, kept as the greeting, and not even
+/// QUIT follows it.
+#[test]
+fn a_334_greeting_is_a_protocol_error() {
+    let fake = Fake::start(vec![Rule(
+        "GREETING",
+        "",
+        Act::Reply("334 VXNlcm5hbWU6\r\n"),
+    )]);
+    for runtime in RUNTIMES {
+        let run = send(&fake, runtime, &["b@example.net"], &[]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            (2, "protocol"),
+            "{runtime}: {run:?}"
+        );
+        assert_eq!(run.json["greeting"]["code"], 334, "{runtime}");
+    }
+}
+
 #[test]
 fn a_421_to_ehlo_is_not_the_greeting() {
     let fake = Fake::start(vec![Rule(

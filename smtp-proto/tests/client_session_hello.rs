@@ -58,8 +58,8 @@ fn greeting_554_quits_politely_and_closes() {
 }
 
 #[test]
-fn greeting_other_than_220_is_refused_too() {
-    for reply in [&b"250 odd\r\n"[..], b"451 later\r\n", b"354 what\r\n"] {
+fn greeting_other_negative_replies_are_refused_too() {
+    for reply in [&b"451 later\r\n"[..], b"550 go away\r\n"] {
         let run = run_both(|| fresh(false), || Greeting, &[reply]);
         assert_eq!(run.written, "QUIT\r\n");
         assert!(matches!(
@@ -69,6 +69,29 @@ fn greeting_other_than_220_is_refused_too() {
                 ..
             }
         ));
+    }
+}
+
+/// A greeting is 220 or 554 (RFC 5321 §4.3.2). A 334 there is SECURITY.md's "unexpected
+/// 334 outside AUTH", fatal; so is any other positive or intermediate reply, and nothing
+/// is written, not even QUIT.
+#[test]
+fn greeting_positive_or_intermediate_other_than_220_is_fatal() {
+    for (reply, code) in [
+        (&b"334 VXNlcm5hbWU6\r\n"[..], 334),
+        (b"354 go ahead\r\n", 354),
+        (b"250 odd\r\n", 250),
+    ] {
+        let run = run_both(|| fresh(false), || Greeting, &[reply]);
+        assert_eq!(run.written, "");
+        assert!(
+            matches!(
+                run.fatal(),
+                ProtocolError::ImpossibleReply { command: "greeting", ref response }
+                    if response.code().get() == code
+            ),
+            "{code}"
+        );
     }
 }
 

@@ -39,9 +39,12 @@ use super::{EnhancedStatus, ReplyCode};
 /// | other `5yz` (`554`...) | `DoNotRetry(Message)` |
 ///
 /// The advice reads the reply alone, not the command it answers. One case needs the
-/// command: RFC 5321 §4.5.3.1.10 says a `552` *to RCPT* (without an enhanced code) means
-/// "too many recipients" and is to be treated as temporary, so the client maps that case
-/// to `RetryRemainingRecipients` itself.
+/// command: RFC 5321 §4.5.3.1.10 says a `552` *to RCPT* after an accepted recipient may
+/// mean "too many recipients" and is to be treated as temporary. The advice cannot see
+/// that; the mail transaction does: with
+/// [`retry_too_many_recipients`](crate::command::TransactionOptions::retry_too_many_recipients)
+/// it sends such recipients (a `552` without an enhanced code or with `5.5.3`) in a new
+/// transaction, as it does after a `452`.
 ///
 /// ```
 /// use smtp_proto::response::{Response, RetryAdvice, Scope};

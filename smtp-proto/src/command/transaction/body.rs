@@ -58,8 +58,10 @@ pub struct TransactionOptions {
     /// Use PIPELINING (RFC 2920) when the server offers it.
     pub pipelining: bool,
     /// After a 452 to RCPT (too many recipients, RFC 5321 §4.5.3.1.10) with at least one
-    /// recipient accepted, send the refused ones in a new transaction. A streamed body
-    /// cannot be sent twice: its 452s are reported as refused.
+    /// recipient accepted, send the refused ones in a new transaction. A 552 there counts
+    /// as a 452 (the RFC's SHOULD: RFC 821 used 552 for this) unless its enhanced code
+    /// names another cause than X.5.3. A streamed body cannot be sent twice: its 452s are
+    /// reported as refused.
     pub retry_too_many_recipients: bool,
 }
 

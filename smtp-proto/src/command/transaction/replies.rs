@@ -74,7 +74,17 @@ impl Job {
         let accepted = reply.is_positive_completion() && txn.mail_ok;
         // Only a 452 after an acceptance is "too many recipients" (RFC 5321 §4.5.3.1.10:
         // the server holds the ones it took); one before is the recipient's own failure.
-        let deferred = reply.code().get() == 452
+        // RFC 821 gave this case 552, which clients SHOULD take as a 452: a 552 with no
+        // enhanced code or with X.5.3 (RFC 3463), not one that names another cause (5.2.2
+        // mailbox full).
+        let too_many = match reply.code().get() {
+            452 => true,
+            552 => reply
+                .enhanced_status()
+                .is_none_or(|s| (s.subject(), s.detail()) == (5, 3)),
+            _ => false,
+        };
+        let deferred = too_many
             && options.retry_too_many_recipients
             && self.plan.repeatable
             && txn.accepted > 0;
