@@ -247,8 +247,11 @@ impl ReplyParser {
     /// Scans the new bytes; returns the end of the reply once its last line is complete.
     fn scan(&mut self, data: &[u8]) -> Result<Option<usize>, ReplyError> {
         loop {
+            // Bytes past the next line's header: a whole line may be there (never when
+            // they arrive one at a time).
             if !self.header_done
                 && self.first.is_some()
+                && data.len() > self.line_start + HEADER_LEN
                 && let Some(end) = self.whole_lines(data)?
             {
                 return Ok(Some(end));
@@ -435,8 +438,8 @@ impl ReplyParser {
     }
 
     /// The text of the line ending at `lf` (from `text_start`, its CR left out) and the
-    /// enhanced status it starts with.
-    #[inline]
+    /// enhanced status it starts with. Always inlined: it is the body of both line loops.
+    #[inline(always)]
     fn line_span(&mut self, data: &[u8], text_start: usize, lf: usize) -> LineSpan {
         let mut text_end = lf;
         if lf > text_start && data.get(lf - 1) == Some(&b'\r') {
