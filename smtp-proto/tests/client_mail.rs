@@ -722,6 +722,51 @@ fn smtputf8_when_any_path_or_the_declared_body_needs_it() {
     }
 }
 
+/// An `AUTH=` mailbox with a non-ASCII local part needs SMTPUTF8 as a reverse path would
+/// (RFC 4954 §5, RFC 6531 §3.3): SMTPUTF8 goes on MAIL when offered, the mail is refused
+/// before MAIL when not; a non-ASCII domain alone goes as A-labels, without SMTPUTF8.
+#[test]
+fn smtputf8_when_the_auth_submitter_needs_it() {
+    use smtp_proto::command::LogicError;
+    use smtp_proto::syntax::esmtp::{AuthSubmitter, MailParameters};
+    let with_auth = |submitter: &str| {
+        let mut params = MailParameters::new();
+        params.auth = Some(AuthSubmitter::Mailbox(submitter.parse().unwrap()));
+        envelope(&["<b@example.net>"]).with_mail_parameters(params)
+    };
+    let cases = [
+        (
+            "j\u{f6}rg@example.org",
+            " SMTPUTF8 AUTH=j+C3+B6rg@example.org",
+        ),
+        ("a@b\u{fc}cher.example", " AUTH=a@xn--bcher-kva.example"),
+    ];
+    for (submitter, shown) in cases {
+        let lines =
+            format!("MAIL FROM:<a@example.org>{shown}\r\nRCPT TO:<b@example.net>\r\nDATA\r\n");
+        let send = SendMail::new(with_auth(submitter), MailBody::Streamed(Default::default()));
+        let ehlo = "250-AUTH PLAIN\r\n250 SMTPUTF8\r\n";
+        assert_eq!(accepted_by(ehlo, send, &lines), (Outcome::Delivered, 1));
+    }
+    let ehlo = b"250-mx.example\r\n250-PIPELINING\r\n250 AUTH PLAIN\r\n";
+    let mut client = client_with(ClientConfig::default(), ehlo);
+    let send = SendMail::new(
+        with_auth("j\u{f6}rg@example.org"),
+        MailBody::bytes(&b"x\n"[..]),
+    );
+    let refused = run(&mut client, send, &[], &[]).unwrap().unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            LogicError::Unsupported {
+                command: "MAIL",
+                capability: "SMTPUTF8"
+            }
+        ),
+        "{refused:?}"
+    );
+}
+
 /// A mail exactly at the server's SIZE limit is sent; a larger one is refused before MAIL.
 #[test]
 fn a_mail_exactly_at_the_size_limit_is_sent() {

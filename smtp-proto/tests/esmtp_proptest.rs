@@ -8,9 +8,11 @@ use smtp_proto::command::TextArgument;
 use smtp_proto::syntax::esmtp::*;
 use syntax_common::mailbox;
 
-/// RFC 3339 §5.6 date-times with every optional part, valid days only (leap years included).
+/// RFC 3339 §5.6 date-times with every optional part, valid days only (leap years included),
+/// `T` and `Z` in either case (RFC 3339 §5.6 allows `t` and `z`).
 fn date_time() -> impl Strategy<Value = DateTime> {
     (
+        prop_oneof![Just('T'), Just('t')],
         0u32..=9999,
         1u32..=12,
         1u32..=31,
@@ -18,11 +20,12 @@ fn date_time() -> impl Strategy<Value = DateTime> {
         proptest::option::of("[0-9]{1,6}"),
         prop_oneof![
             Just("Z".to_owned()),
+            Just("z".to_owned()),
             (any::<bool>(), 0u32..=23, 0u32..=59)
                 .prop_map(|(plus, h, m)| format!("{}{h:02}:{m:02}", if plus { '+' } else { '-' })),
         ],
     )
-        .prop_map(|(y, mo, d, (h, mi, s), frac, zone)| {
+        .prop_map(|(t, y, mo, d, (h, mi, s), frac, zone)| {
             let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
             let max = match mo {
                 2 if leap => 29,
@@ -32,7 +35,7 @@ fn date_time() -> impl Strategy<Value = DateTime> {
             };
             let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
             format!(
-                "{y:04}-{mo:02}-{:02}T{h:02}:{mi:02}:{s:02}{frac}{zone}",
+                "{y:04}-{mo:02}-{:02}{t}{h:02}:{mi:02}:{s:02}{frac}{zone}",
                 d.min(max)
             )
         })

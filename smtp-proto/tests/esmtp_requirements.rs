@@ -226,7 +226,8 @@ fn extra_parameters_alone_make_a_list_non_empty_and_decide_smtputf8() {
         assert_eq!(out, " X-TAG=plain X-NAME=jösé".as_bytes());
         assert_eq!(rcpt.encoded_len(enc), out.len());
     }
-    // Typed parameters never need it: a utf-8 ORCPT has an ASCII form.
+    // These typed parameters do not need it: a utf-8 ORCPT has an ASCII form, and `AUTH=<>`
+    // is ASCII (only an AUTH mailbox with a UTF-8 local part would need it).
     let typed = rcpt_params(0b111);
     assert!(!typed.needs_smtputf8());
     assert!(!mail_params(0x3ff, Body::BinaryMime).needs_smtputf8());

@@ -106,13 +106,23 @@ proptest! {
     }
 }
 
-/// `AUTH=` is xtext, ASCII on the wire whatever the mailbox holds (RFC 4954 §5), so it never
-/// needs SMTPUTF8, not even for a UTF-8 local part.
+/// `AUTH=` is xtext, ASCII on the wire whatever the mailbox holds (RFC 4954 §5), but what it
+/// carries is an addr-spec: a non-ASCII local part needs SMTPUTF8 as it would in the path
+/// (RFC 6531 §3.3); `<>` and a non-ASCII domain alone (A-labels) do not.
 #[test]
-fn auth_submitter_never_needs_smtputf8() {
-    let utf8: smtp_proto::syntax::Mailbox = "dörte@bücher.example".parse().unwrap();
-    for submitter in [AuthSubmitter::Unknown, AuthSubmitter::Mailbox(utf8)] {
-        assert!(!submitter.needs_smtputf8(), "{submitter}");
+fn auth_submitter_needs_smtputf8_for_a_non_ascii_local_part() {
+    let mailbox = |s: &str| AuthSubmitter::Mailbox(s.parse().unwrap());
+    for (submitter, needs) in [
+        (AuthSubmitter::Unknown, false),
+        (mailbox("a@example.org"), false),
+        (mailbox("dieter@bücher.example"), false),
+        (mailbox("dörte@bücher.example"), true),
+    ] {
+        assert_eq!(submitter.needs_smtputf8(), needs, "{submitter}");
+        assert_eq!(
+            MailParameter::Auth(submitter.clone()).needs_smtputf8(),
+            needs
+        );
         for enc in [AddressEncoding::Ascii, AddressEncoding::Utf8] {
             let mut out = Vec::new();
             submitter.write_to(&mut out, enc);
@@ -123,9 +133,49 @@ fn auth_submitter_never_needs_smtputf8() {
     }
 }
 
+/// RFC 4954 §5: the decoded AUTH value is an addr-spec, which is ASCII unless SMTPUTF8
+/// (RFC 6531/6532) is in use. A non-ASCII local part has no ASCII form (only the domain
+/// has A-labels), so such an AUTH parameter needs SMTPUTF8 like the mailbox itself does.
+#[test]
+fn auth_param_with_non_ascii_local_part_needs_smtputf8() {
+    use smtp_proto::command::{CommandError, Mail};
+    let submitter = AuthSubmitter::Mailbox("jörg@example.org".parse().unwrap());
+    assert!(
+        submitter.needs_smtputf8(),
+        "a non-ASCII local part in AUTH= has no ASCII form"
+    );
+    let mut params = MailParameters::new();
+    params.auth = Some(submitter);
+    assert!(params.needs_smtputf8());
+    let mail = Mail::new("<sender@example.org>".parse().unwrap(), params.clone());
+    let mut out = Vec::new();
+    let result = mail.encode(&mut out, AddressEncoding::Ascii);
+    assert_eq!(
+        result,
+        Err(CommandError::SmtpUtf8Required),
+        "written without SMTPUTF8: {:?}",
+        String::from_utf8_lossy(&out)
+    );
+    assert!(out.is_empty());
+    // Under SMTPUTF8 the MAIL command must carry its SMTPUTF8 parameter (RFC 6531 §3.4),
+    // although the xtext line is ASCII.
+    assert_eq!(
+        mail.check(AddressEncoding::Utf8),
+        Err(CommandError::SmtpUtf8ParameterMissing)
+    );
+    params.smtputf8 = true;
+    let mail = Mail::new("<sender@example.org>".parse().unwrap(), params);
+    mail.encode(&mut out, AddressEncoding::Utf8).unwrap();
+    assert_eq!(
+        out,
+        b"MAIL FROM:<sender@example.org> SMTPUTF8 AUTH=j+C3+B6rg@example.org\r\n"
+    );
+}
+
 /// Every typed MAIL and RCPT parameter writes what it displays (MAIL in the UTF-8 form,
 /// RCPT in the ASCII form), `encoded_len` is the length written under either encoding, the
-/// ASCII form is ASCII, and none needs SMTPUTF8: each value has an ASCII form.
+/// ASCII form is ASCII, and none but an `AUTH=` mailbox with a UTF-8 local part needs
+/// SMTPUTF8: each other value has an ASCII form.
 #[test]
 fn typed_parameters_write_what_they_display() {
     let written = |write: &dyn Fn(&mut Vec<u8>)| {
@@ -148,7 +198,9 @@ fn typed_parameters_write_what_they_display() {
         MailParameter::DeliverBy(DeliverBy::new(120, ByMode::Return, true).unwrap()),
     ];
     for p in &mail {
-        assert!(!p.needs_smtputf8(), "{p}");
+        // AUTH= with a UTF-8 local part has an ASCII form on the wire (xtext) but needs
+        // SMTPUTF8 all the same (see above).
+        assert_eq!(p.needs_smtputf8(), p.keyword() == "AUTH", "{p}");
         for enc in [AddressEncoding::Ascii, AddressEncoding::Utf8] {
             let out = written(&|out| p.write_to(out, enc));
             assert_eq!(out.len(), p.encoded_len(enc), "{p}");
@@ -346,6 +398,104 @@ fn rfc3461_xtext_examples() {
     assert_eq!((o.addr_type(), o.address()), ("rfc822", "Bob@Example.COM"));
     let o: OriginalRecipient = "rfc822;George+2BTax@Tax-ivory.com".parse().unwrap();
     assert_eq!(o.address(), "George+Tax@Tax-ivory.com");
+}
+
+/// RFC 3461 §4.2: "The entire ORCPT parameter MAY be up to 500 characters in length." The
+/// form received is bounded, as `EnvId::from_str` bounds ENVID's; `+41` decodes to `A`, so
+/// this 502-character value re-encodes in 172 and was accepted. The bound counts the value
+/// after `ORCPT=` (`addr-type;xtext`), as the encoder's [`ORCPT_MAX_LEN`] does.
+#[test]
+fn orcpt_as_received_is_bounded_at_500() {
+    let received = format!("rfc822;{}", "+41".repeat(165));
+    assert_eq!(received.len(), 502);
+    assert!(
+        matches!(
+            received.parse::<OriginalRecipient>(),
+            Err(EsmtpError::TooLong { .. })
+        ),
+        "{:?}",
+        received
+            .parse::<OriginalRecipient>()
+            .map(|o| o.to_string().len())
+    );
+    assert_eq!(
+        received.parse::<OriginalRecipient>(),
+        Err(EsmtpError::TooLong {
+            what: "ORCPT value",
+            len: 502,
+            max: ORCPT_MAX_LEN
+        })
+    );
+    // 500 as received is accepted, and so is the parameter that carries it.
+    let at_limit = format!("rfc822;{}a", "+41".repeat(164));
+    assert_eq!(at_limit.len(), 500);
+    let parsed = at_limit.parse::<OriginalRecipient>().unwrap();
+    assert_eq!(parsed.to_string().len(), 7 + 165);
+    assert!(format!("ORCPT={at_limit}").parse::<RcptParameter>().is_ok());
+    assert!(
+        format!("ORCPT={at_limit}a")
+            .parse::<RcptParameter>()
+            .is_err()
+    );
+}
+
+/// RFC 6533 §3 writes HEXPOINT with HEXDIG and quoted strings ("2B", "3D", "5C", "A"-"F"),
+/// which RFC 5234 §2.3 makes case-insensitive: `\x{e9}` is a valid EmbeddedUnicodeChar
+/// (the crate fixed `;c` in RRVS for the same reason). xtext's hexchar is different: RFC 3461
+/// §4 says "upper case" in prose. The encoder keeps writing upper case.
+#[test]
+fn orcpt_utf8_escape_accepts_lower_case_hex() {
+    let lower = "utf-8;j\\x{f6}rg@example.org".parse::<OriginalRecipient>();
+    assert_eq!(
+        lower.as_ref().map(OriginalRecipient::address),
+        Ok("jörg@example.org")
+    );
+    assert_eq!(
+        "utf-8;a\\x{2b}b@example.org"
+            .parse::<OriginalRecipient>()
+            .as_ref()
+            .map(OriginalRecipient::address),
+        Ok("a+b@example.org")
+    );
+    assert_eq!(
+        lower.unwrap().to_string(),
+        "utf-8;j\\x{F6}rg@example.org",
+        "written in upper case"
+    );
+    // xtext stays upper case only (RFC 3461 §4).
+    assert!(
+        "rfc822;a+2bb@example.org"
+            .parse::<OriginalRecipient>()
+            .is_err()
+    );
+}
+
+/// RFC 3339 §5.6: "the "T" and "Z" characters in this syntax may alternatively be lower
+/// case "t" or "z"". Neither RFC 4865 (HOLDUNTIL) nor RFC 7293 (RRVS) restricts that. The
+/// date-time is kept as written, so it displays (and goes on the wire) as given.
+#[test]
+fn date_time_accepts_lower_case_t_and_z() {
+    assert!("2026-01-01t00:00:00z".parse::<DateTime>().is_ok());
+    assert!(
+        "HOLDUNTIL=2026-12-24t18:00:00Z"
+            .parse::<MailParameter>()
+            .is_ok()
+    );
+    assert!(
+        "RRVS=2014-04-03T23:01:00z;C"
+            .parse::<RcptParameter>()
+            .is_ok()
+    );
+    for text in [
+        "HOLDUNTIL=2026-12-24t18:00:00Z",
+        "HOLDUNTIL=2026-12-24T18:00:00.5z",
+    ] {
+        let p: MailParameter = text.parse().unwrap();
+        assert_eq!(p.to_string(), text);
+        parse_back(&p);
+    }
+    let p: RcptParameter = "RRVS=2014-04-03t23:01:00z;C".parse().unwrap();
+    assert_eq!(p.to_string(), "RRVS=2014-04-03t23:01:00z;C");
 }
 
 #[test]

@@ -9,9 +9,11 @@ use crate::syntax::{AddressEncoding, ForwardPath, ReversePath};
 ///
 /// [`AddressEncoding::Utf8`] means SMTPUTF8 is in use for this transaction; the
 /// [`MailParameters::smtputf8`] flag then must be set if anything non-ASCII is written
-/// (RFC 6531 §3.4). [`Mail::check`] says, before a byte is written, whether the line is
-/// within 512 octets plus the allowances of its parameters and is consistent with the
-/// encoding; [`Mail::encode`] checks the same and writes exactly that line.
+/// (RFC 6531 §3.4), or if an `AUTH=` mailbox has a non-ASCII local part (written as
+/// xtext, but an addr-spec only SMTPUTF8 allows, RFC 4954 §5). [`Mail::check`] says,
+/// before a byte is written, whether the line is within 512 octets plus the allowances of
+/// its parameters and is consistent with the encoding; [`Mail::encode`] checks the same
+/// and writes exactly that line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mail {
     reverse_path: ReversePath,
@@ -154,8 +156,15 @@ impl Line {
         enc: AddressEncoding,
         write: impl FnOnce(&mut Vec<u8>),
     ) -> Result<(), CommandError> {
-        if self.needs_smtputf8 && enc == AddressEncoding::Ascii {
-            return Err(CommandError::SmtpUtf8Required);
+        if self.needs_smtputf8 {
+            if enc == AddressEncoding::Ascii {
+                return Err(CommandError::SmtpUtf8Required);
+            }
+            // An `AUTH=` mailbox with a non-ASCII local part is written as xtext, so the
+            // line scan below would not see what needs SMTPUTF8.
+            if self.smtputf8_param == Some(false) {
+                return Err(CommandError::SmtpUtf8ParameterMissing);
+            }
         }
         let start = out.len();
         write(out);

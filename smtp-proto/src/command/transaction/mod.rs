@@ -8,7 +8,7 @@
 //! | `SIZE=` (RFC 1870) | SIZE offered and the size known (whole body, or a streamed body's hint) | a body over the server's limit is [`LogicError::MessageTooLarge`] |
 //! | `BODY=8BITMIME` (RFC 6152) | the body has 8-bit octets (or a streamed body declares them) | 8BITMIME not offered: [`LogicError::Unsupported`] |
 //! | `BODY=BINARYMIME` (RFC 3030) | [`MailBody::Binary`], over BDAT | CHUNKING or BINARYMIME not offered: unsupported |
-//! | `SMTPUTF8` (RFC 6531) | an address needs it (a non-ASCII local part; non-ASCII domains go as A-labels) | not offered: unsupported |
+//! | `SMTPUTF8` (RFC 6531) | an address needs it (a non-ASCII local part, in a path or in `AUTH=`; non-ASCII domains go as A-labels), or an extra MAIL parameter carries UTF-8 | not offered: unsupported |
 //! | DSN, REQUIRETLS, MT-PRIORITY, FUTURERELEASE, DELIVERBY, RRVS | the caller set them in the [`Envelope`] | not offered: unsupported, never silently dropped |
 //! | REQUIRETLS (RFC 8689) | the session is TLS | [`LogicError::WrongState`]: the message is not sent in clear, even to a server that offers it there |
 //!

@@ -116,7 +116,10 @@ pub(crate) fn plan(
         params.size = size;
     }
 
+    // The MAIL parameters too: an `AUTH=` mailbox with a non-ASCII local part needs
+    // SMTPUTF8 as the reverse path would (RFC 4954 §5, RFC 6531 §3.3).
     let needs_utf8 = envelope.mail.reverse_path().needs_smtputf8()
+        || envelope.mail.params().needs_smtputf8()
         || envelope
             .recipients
             .iter()

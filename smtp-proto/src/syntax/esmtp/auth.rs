@@ -10,7 +10,10 @@ use crate::syntax::{AddressEncoding, Mailbox};
 /// The value of `AUTH=`: the authenticated submitter, or `<>` when unknown (RFC 4954 §5).
 ///
 /// On the wire the mailbox (or `<>`) is xtext-encoded, so the value is always ASCII; under
-/// [`AddressEncoding::Ascii`] the domain is written as A-labels first.
+/// [`AddressEncoding::Ascii`] the domain is written as A-labels first. What xtext carries is
+/// still an addr-spec (RFC 4954 §5), ASCII unless SMTPUTF8 is in use (RFC 6531 §3.3): a
+/// mailbox with a non-ASCII local part, which has no ASCII form, needs SMTPUTF8
+/// ([`AuthSubmitter::needs_smtputf8`]) just as it would in the reverse path.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AuthSubmitter {
     /// `AUTH=<>`: the submitter is unknown or not authenticated.
@@ -31,9 +34,14 @@ impl AuthSubmitter {
         }
     }
 
-    /// Never: the value is xtext, always ASCII on the wire.
+    /// Whether the submitter needs SMTPUTF8: when its mailbox does, i.e. has a non-ASCII
+    /// local part (RFC 6531 §3.3). xtext makes the octets ASCII, not the address: a
+    /// non-ASCII domain alone has A-labels and does not need it.
     pub fn needs_smtputf8(&self) -> bool {
-        false
+        match self {
+            AuthSubmitter::Unknown => false,
+            AuthSubmitter::Mailbox(m) => m.needs_smtputf8(),
+        }
     }
 
     /// Appends the xtext-encoded value.

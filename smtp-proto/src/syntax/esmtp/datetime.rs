@@ -7,13 +7,17 @@ use super::error::EsmtpError;
 
 /// A validated RFC 3339 §5.6 `date-time`, e.g. `2026-11-29T11:00:00Z`.
 ///
-/// Kept as written (this crate does no time arithmetic). Fields are range-checked,
-/// including the day of the month in leap years; `T` and `Z` must be upper-case (the
-/// form RFC 3339 recommends and every ESMTP example uses); fractional seconds are allowed.
+/// Kept as written (this crate does no time arithmetic), so [`fmt::Display`] and
+/// [`DateTime::as_str`] give the text parsed. Fields are range-checked, including the day of
+/// the month in leap years; `T` and `Z` may be lower case, as RFC 3339 §5.6 allows ("t",
+/// "z"; neither RFC 4865 nor RFC 7293 restricts that), and are kept in the case given;
+/// fractional seconds are allowed.
 ///
 /// ```
 /// use smtp_proto::syntax::esmtp::DateTime;
 /// assert!("2014-04-03T23:01:00Z".parse::<DateTime>().is_ok());
+/// let lower: DateTime = "2014-04-03t23:01:00z".parse().unwrap();
+/// assert_eq!(lower.to_string(), "2014-04-03t23:01:00z");
 /// assert!("2024-02-29T12:00:00.25+05:30".parse::<DateTime>().is_ok());
 /// assert!("2023-02-29T12:00:00Z".parse::<DateTime>().is_err());
 /// ```
@@ -81,7 +85,7 @@ fn parse(s: &str) -> Option<()> {
     let month = digits(s, 5, 2)?;
     expect(s, 7, b'-')?;
     let day = digits(s, 8, 2)?;
-    expect(s, 10, b'T')?;
+    expect(s, 10, b'T').or_else(|| expect(s, 10, b't'))?;
     let hour = digits(s, 11, 2)?;
     expect(s, 13, b':')?;
     let minute = digits(s, 14, 2)?;
@@ -104,7 +108,7 @@ fn parse(s: &str) -> Option<()> {
         rest = frac.get(n..)?;
     }
     match rest.as_bytes().first() {
-        Some(b'Z') if rest.len() == 1 => Some(()),
+        Some(b'Z' | b'z') if rest.len() == 1 => Some(()),
         Some(b'+' | b'-') if rest.len() == 6 => {
             let h = digits(rest, 1, 2)?;
             expect(rest, 3, b':')?;
@@ -160,6 +164,10 @@ mod tests {
             "2000-02-29T00:00:00Z",
             "2026-01-01T00:00:00+23:59",
             "2026-01-01T00:00:00-00:00",
+            "2026-01-01t00:00:00Z",
+            "2026-01-01T00:00:00z",
+            "2026-01-01t00:00:00.5z",
+            "2026-01-01t00:00:00+01:00",
         ] {
             let parsed = ok.parse::<DateTime>();
             assert_eq!(parsed.as_ref().map(DateTime::as_str), Ok(ok), "{ok}");
@@ -169,7 +177,9 @@ mod tests {
             "1900-02-29T00:00:00Z",
             "2026-13-01T00:00:00Z",
             "2026-04-31T00:00:00Z",
-            "2026-01-01t00:00:00Z",
+            "2026-01-01 00:00:00Z",
+            "2026-01-01x00:00:00Z",
+            "2026-01-01T00:00:00x",
             "2026-01-01T24:00:00Z",
             "2026-01-01T00:00:00",
             "2026-01-01T00:00:00.Z",

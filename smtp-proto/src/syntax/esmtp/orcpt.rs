@@ -9,7 +9,9 @@ use super::param::shift;
 use super::xtext::{decode_xtext, encode_xtext, is_xchar, xtext_encoded_len};
 use crate::syntax::AddressEncoding;
 
-/// The longest ORCPT value (`addr-type;address` in its ASCII form), RFC 3461 §4.2.
+/// The longest ORCPT value (`addr-type;address`, the value after `ORCPT=`), RFC 3461 §4.2:
+/// bounds both the ASCII form written and the form received, which may be longer (`+41`
+/// for `A`).
 pub const ORCPT_MAX_LEN: usize = 500;
 
 /// The original recipient of the ORCPT parameter (RFC 3461 §4.2, RFC 6533 §3).
@@ -197,8 +199,10 @@ fn needs_escape(c: char, unitext: bool) -> bool {
 }
 
 /// Decodes `utf-8-addr-xtext` / `utf-8-addr-unitext` (RFC 6533 §3). Escapes must be
-/// canonical: 2 to 6 upper-case hex digits, no superfluous leading zero, and only for a
-/// character that the ASCII form must escape.
+/// canonical: 2 to 6 hex digits, no superfluous leading zero, and only for a character that
+/// the ASCII form must escape. The digits may be lower case: HEXPOINT is written with
+/// HEXDIG and quoted strings, which RFC 5234 §2.3 makes case-insensitive (the encoder
+/// writes upper case).
 fn decode_utf8_address(s: &str) -> Result<String, EsmtpError> {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.char_indices().peekable();
@@ -212,7 +216,7 @@ fn decode_utf8_address(s: &str) -> Result<String, EsmtpError> {
             let close = rest.find('}').ok_or(bad.clone())?;
             let hex = rest.get(..close).ok_or(bad.clone())?;
             let canonical = (2..=6).contains(&hex.len())
-                && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'))
+                && hex.bytes().all(|b| b.is_ascii_hexdigit())
                 && (hex.len() == 2 || !hex.starts_with('0'));
             let decoded = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32);
             match decoded {
@@ -237,8 +241,16 @@ fn decode_utf8_address(s: &str) -> Result<String, EsmtpError> {
 impl FromStr for OriginalRecipient {
     type Err = EsmtpError;
 
-    /// Parses the ORCPT value as it appears after `ORCPT=`.
+    /// Parses the ORCPT value as it appears after `ORCPT=`. The value as received is
+    /// bounded at [`ORCPT_MAX_LEN`] octets (RFC 3461 §4.2), as its ASCII form is.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() > ORCPT_MAX_LEN {
+            return Err(EsmtpError::TooLong {
+                what: "ORCPT value",
+                len: s.len(),
+                max: ORCPT_MAX_LEN,
+            });
+        }
         let (addr_type, encoded) = s.split_once(';').ok_or(EsmtpError::MissingAddrType)?;
         validate_addr_type(addr_type)?;
         let offset = addr_type.len() + 1;
@@ -301,10 +313,20 @@ mod tests {
     }
 
     #[test]
+    fn escapes_take_either_case_and_are_written_upper_case() {
+        let lower: OriginalRecipient = "utf-8;a\\x{e9}\\x{1f600}\\x{2b}".parse().unwrap();
+        let upper: OriginalRecipient = "utf-8;a\\x{E9}\\x{1F600}\\x{2B}".parse().unwrap();
+        assert_eq!(lower, upper);
+        assert_eq!(lower.address(), "a\u{e9}\u{1F600}+");
+        assert_eq!(lower.to_string(), "utf-8;a\\x{E9}\\x{1F600}\\x{2B}");
+    }
+
+    #[test]
     fn rejects_non_canonical_escapes() {
         for (bad, pos) in [
-            ("utf-8;a\\x{e9}", 7),
             ("utf-8;a\\x{0E9}", 7),
+            ("utf-8;a\\x{0e9}", 7),
+            ("utf-8;a\\X{E9}", 7),
             ("utf-8;a\\x{41}", 7),
             ("utf-8;a\\x{D800}", 7),
             ("utf-8;a\\x{E9", 7),

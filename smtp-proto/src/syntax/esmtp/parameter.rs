@@ -78,9 +78,14 @@ impl MailParameter {
         }
     }
 
-    /// Whether the parameter needs SMTPUTF8 to be sent: never, every value has an ASCII form.
+    /// Whether the parameter needs SMTPUTF8 to be sent: only `AUTH=` with a mailbox whose
+    /// local part is non-ASCII ([`AuthSubmitter::needs_smtputf8`]); every other value has an
+    /// ASCII form.
     pub fn needs_smtputf8(&self) -> bool {
-        false
+        match self {
+            MailParameter::Auth(a) => a.needs_smtputf8(),
+            _ => false,
+        }
     }
 
     /// Appends `KEYWORD[=value]`.

@@ -200,9 +200,14 @@ impl MailParameters {
             .copied()
     }
 
-    /// Whether an extra parameter carries non-ASCII text (typed ones never need SMTPUTF8).
+    /// Whether the parameters need SMTPUTF8: an `AUTH=` mailbox with a non-ASCII local part
+    /// ([`AuthSubmitter::needs_smtputf8`]) or an extra parameter carrying non-ASCII text. No
+    /// other typed parameter needs it.
     pub fn needs_smtputf8(&self) -> bool {
-        self.extra.iter().any(EsmtpParam::needs_smtputf8)
+        self.auth
+            .as_ref()
+            .is_some_and(AuthSubmitter::needs_smtputf8)
+            || self.extra.iter().any(EsmtpParam::needs_smtputf8)
     }
 
     /// The octets the present parameters add to the 512-octet line limit (see the type docs).
