@@ -94,11 +94,11 @@ impl<'p> Session<'p> {
                 self.requirement_missing(setup.last.as_ref(), session)
             }
             Ok(Err(refusal)) => {
-                self.report.hello = session.ehlo().cloned().map(Hello::Ehlo);
+                self.report.hello = ehlo_so_far(session, setup, tls);
                 Some(Failure::from_error(&Error::Refused(refusal.clone())))
             }
             Err(error) => {
-                self.report.hello = session.ehlo().cloned().map(Hello::Ehlo);
+                self.report.hello = ehlo_so_far(session, setup, tls);
                 Some(Failure::from_error(error))
             }
         };
@@ -254,4 +254,18 @@ fn summarise(info: &TlsInfo, verified: bool) -> TlsSummary {
             .first()
             .and_then(|c| cert::summarise(c)),
     }
+}
+
+/// The EHLO of a setup that ended early, as the contract reports it ("the EHLO of the
+/// session as finally used"): the session's, or, when TLS was never negotiated, the
+/// plaintext EHLO the setup got, which the session forgot at STARTTLS's 220 before a
+/// handshake that failed. `None` after a HELO fallback.
+fn ehlo_so_far(session: &CoreSession, setup: &SetupCmd, tls: Option<&TlsInfo>) -> Option<Hello> {
+    let plaintext = || {
+        tls.is_none()
+            .then(|| setup.inner.last_hello())
+            .flatten()
+            .and_then(Hello::ehlo)
+    };
+    session.ehlo().or_else(plaintext).cloned().map(Hello::Ehlo)
 }

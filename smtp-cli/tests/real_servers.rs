@@ -208,6 +208,13 @@ fn tls_failures() {
             r.json["greeting"]["code"], 220,
             "the greeting came before the handshake"
         );
+        // TLS never came: the session as used was plaintext, and so is its EHLO, which
+        // offered the STARTTLS that failed.
+        assert_eq!(
+            r.json["ehlo"]["capabilities"]["STARTTLS"],
+            json!([]),
+            "{runtime}: {r:?}"
+        );
         // System roots only: the private CA is not trusted.
         let args = [
             "probe",

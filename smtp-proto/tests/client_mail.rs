@@ -1,10 +1,14 @@
 //! The mail transaction against scripted servers: pipelining, DATA, BDAT, LMTP, refusals.
 
 mod client_mail_support;
+mod client_support;
 
 use client_mail_support::{client_with, run};
 use smtp_proto::client::{ClientConfig, Context, ReplyKind};
-use smtp_proto::command::{Cmd, Envelope, MailBody, Outcome, RecipientStatus, SendMail, Step};
+use smtp_proto::command::{
+    Chain, Cmd, CmdExt, Envelope, LogicError, Mail, MailBody, OnError, Outcome, Rcpt,
+    RecipientStatus, Rset, SendMail, Step,
+};
 use smtp_proto::data::BodySink;
 use smtp_proto::error::ProtocolError;
 use smtp_proto::response::Response;
@@ -1032,4 +1036,79 @@ fn replies_awaited_at_the_same_point_are_in_order() {
     let steps: &[(&[u8], &[u8])] = &[(b"NOOP\r\n", b"250 one\r\n250 two\r\n")];
     assert_eq!(run(&mut client, Twice(0), steps, &[]), Ok(Ok(())));
     assert!(client.is_usable());
+}
+
+/// RFC 5321 §4.1.4 and §3.3: a MAIL inside an open transaction is answered 503 and the
+/// server stays in that transaction, so the recipients and message that follow would go
+/// into it. SendMail in a session with a transaction open (a standalone MAIL accepted) is
+/// refused before a byte is written, as AUTH is (RFC 4954 §4).
+#[cfg(feature = "testing")]
+#[test]
+fn send_mail_inside_an_open_transaction_is_refused_before_a_byte() {
+    client_support::replay("mail-send-mail-inside-open-transaction.smtp");
+}
+
+/// RFC 5321 §4.1.4, §3.3: the same after a chain of MAIL and RCPT stopped on a refused
+/// RCPT, which leaves the transaction open; after RSET the mail goes.
+#[test]
+fn send_mail_after_a_chain_stopped_in_its_transaction_is_refused() {
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let code = |r: Response| r.code().get();
+    let chain = Chain::new(vec![
+        Mail::new("<a@example.org>".parse().unwrap(), Default::default())
+            .map(code)
+            .boxed(),
+        Rcpt::new("<b@example.net>".parse().unwrap(), Default::default())
+            .map(code)
+            .boxed(),
+    ])
+    .on_error(OnError::Stop);
+    let steps: &[(&[u8], &[u8])] = &[
+        (b"MAIL FROM:<a@example.org>\r\n", b"250 ok\r\n"),
+        (b"RCPT TO:<b@example.net>\r\n", b"550 5.1.1 no\r\n"),
+    ];
+    let refused = run(&mut client, chain, steps, &[]).unwrap().unwrap_err();
+    assert!(matches!(
+        refused,
+        LogicError::Refused {
+            command: "RCPT",
+            ..
+        }
+    ));
+    assert!(client.session().in_transaction());
+
+    let send = || SendMail::new(envelope(&["<c@example.net>"]), MailBody::bytes(&b"x\n"[..]));
+    let result = run(&mut client, send(), &[], &[]).unwrap();
+    assert!(
+        matches!(
+            result,
+            Err(LogicError::WrongState {
+                command: "MAIL",
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+    assert!(client.is_usable());
+
+    let steps: &[(&[u8], &[u8])] = &[(b"RSET\r\n", b"250 ok\r\n")];
+    run(&mut client, Rset, steps, &[]).unwrap().unwrap();
+    let steps: &[(&[u8], &[u8])] = &[
+        (
+            b"MAIL FROM:<a@example.org> SIZE=3\r\nRCPT TO:<c@example.net>\r\nDATA\r\n",
+            b"250 ok\r\n250 ok\r\n354 go\r\n",
+        ),
+        (b"x\r\n.\r\n", b"250 queued\r\n"),
+    ];
+    let report = run(&mut client, send(), steps, &[]).unwrap().unwrap();
+    assert_eq!(report.outcome(), Outcome::Delivered);
+}
+
+/// RFC 5321 §4.5.3.1.10: a 552 "too many recipients" after an acceptance is to be taken as
+/// the temporary 452 (the rest in a new transaction); one naming another cause is not.
+#[cfg(feature = "testing")]
+#[test]
+fn too_many_recipients_552_is_retried_as_452() {
+    client_support::replay("mail-552-too-many-recipients-retried.smtp");
+    client_support::replay("mail-552-mailbox-full-no-retry.smtp");
 }

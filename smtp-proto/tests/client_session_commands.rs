@@ -448,3 +448,158 @@ fn mail_rcpt_and_data_alone() {
         }
     ));
 }
+
+/// The message and its end after a standalone DATA, as a caller's command writes them: the
+/// body through `Context::body`, then the reply to the end of data expected.
+struct Message(&'static [u8]);
+
+impl Cmd for Message {
+    type Output = Response;
+
+    fn start(&mut self, cx: &mut Context<'_>) -> Step<Response> {
+        let body = self.0;
+        cx.body(|out| {
+            use smtp_proto::data::BodySink;
+            out.put(body);
+            out.put(b".\r\n");
+        });
+        cx.expect_reply(ReplyKind::DataEnd);
+        Step::Continue
+    }
+
+    fn on_reply(&mut self, reply: Response, _cx: &mut Context<'_>) -> Step<Response> {
+        Step::completion("the end of data", reply)
+    }
+}
+
+/// A client after MAIL and RCPT, both accepted.
+fn with_recipient() -> Client {
+    use smtp_proto::command::{Mail, Rcpt};
+    let mut client = bare();
+    let mail = Mail::new("<a@example.org>".parse().unwrap(), Default::default());
+    let rcpt = Rcpt::new("<b@example.net>".parse().unwrap(), Default::default());
+    run(&mut client, mail, &[b"250 ok\r\n"], Feed::Whole).ok();
+    run(&mut client, rcpt, &[b"250 ok\r\n"], Feed::Whole).ok();
+    assert!(client.session().in_transaction() && !client.session().in_mail_data());
+    client
+}
+
+/// A client after MAIL and RCPT, with DATA answered 354: the server reads mail data.
+fn in_mail_data() -> Client {
+    let mut client = with_recipient();
+    run(
+        &mut client,
+        smtp_proto::command::Data,
+        &[b"354 go ahead\r\n"],
+        Feed::Whole,
+    )
+    .ok();
+    assert!(client.session().in_mail_data() && client.session().in_transaction());
+    assert!(client.is_usable());
+    client
+}
+
+/// RFC 5321 §4.1.1.4: after DATA's 354 the server takes every line as message content
+/// until the end of data. Any command then (built in, or a caller's) is refused before a
+/// byte of it is written, with `WrongState` naming it, and the connection stays usable;
+/// the message and its end go, and commands go again after them.
+#[test]
+fn a_command_after_a_standalone_354_is_refused_before_a_byte() {
+    struct Xping;
+    impl Cmd for Xping {
+        type Output = Response;
+        fn start(&mut self, cx: &mut Context<'_>) -> Step<Response> {
+            cx.command(ReplyKind::Other, |out| out.extend_from_slice(b"XPING\r\n"));
+            Step::Continue
+        }
+        fn on_reply(&mut self, reply: Response, _cx: &mut Context<'_>) -> Step<Response> {
+            Step::completion("XPING", reply)
+        }
+    }
+    let wrong_state = |command: &'static str| LogicError::WrongState {
+        command,
+        reason: "the server is reading mail data after DATA's 354 (RFC 5321 §4.1.1.4): \
+                 only the message and its end may follow",
+    };
+    let refusals: [(&str, LogicError); 7] = [
+        ("NOOP", run_both(in_mail_data, Noop::default, &[]).refused()),
+        ("RSET", run_both(in_mail_data, || Rset, &[]).refused()),
+        ("EHLO", run_both(in_mail_data, ehlo_cmd, &[]).refused()),
+        ("QUIT", run_both(in_mail_data, || Quit, &[]).refused()),
+        (
+            "VRFY",
+            run_both(
+                in_mail_data,
+                || Vrfy::new("b".parse().unwrap(), false).unwrap(),
+                &[],
+            )
+            .refused(),
+        ),
+        (
+            "HELP",
+            run_both(in_mail_data, || Help::new(None).unwrap(), &[]).refused(),
+        ),
+        ("command", run_both(in_mail_data, || Xping, &[]).refused()),
+    ];
+    for (command, refusal) in refusals {
+        assert_eq!(refusal, wrong_state(command));
+    }
+    // Nothing was written, and the session is as it was.
+    let mut client = in_mail_data();
+    let refused = run(&mut client, Noop::default(), &[], Feed::Whole);
+    assert_eq!(refused.written, "");
+    assert!(client.is_usable() && client.session().in_mail_data());
+    // The message and its end.
+    let message = run(
+        &mut client,
+        Message(b"Subject: hi\r\n\r\nhello\r\n"),
+        &[b"250 2.0.0 queued\r\n"],
+        Feed::Bytewise,
+    );
+    assert_eq!(message.written, "Subject: hi\r\n\r\nhello\r\n.\r\n");
+    assert_eq!(message.ok().code().get(), 250);
+    let session = client.session();
+    assert!(!session.in_mail_data() && !session.in_transaction());
+    let noop = run(&mut client, Noop::default(), &[b"250 ok\r\n"], Feed::Whole);
+    assert_eq!(noop.written, "NOOP\r\n");
+}
+
+/// RFC 5321 §4.1.1.4: the same as a transcript (so over every adapter too), with the end
+/// of data as a line of its own.
+#[cfg(feature = "testing")]
+#[test]
+fn a_command_after_a_standalone_354_transcript() {
+    client_support::replay("data-standalone-then-command.smtp");
+}
+
+/// RFC 5321 §4.1.1.4 inside a composite: the command a composite starts after DATA's 354
+/// is refused the same way, unless it is the message.
+#[test]
+fn a_command_after_354_in_a_composite_is_refused_unless_it_is_the_message() {
+    use smtp_proto::command::Data;
+    let refused = run_both(
+        with_recipient,
+        || Data.then(Noop::default()),
+        &[b"354 go\r\n"],
+    );
+    assert_eq!(refused.written, "DATA\r\n");
+    assert!(matches!(
+        refused.refused(),
+        LogicError::WrongState {
+            command: "NOOP",
+            ..
+        }
+    ));
+    let mut client = with_recipient();
+    let sent = run(
+        &mut client,
+        Data.then(Message(b"x\r\n")),
+        &[b"354 go\r\n", b"250 queued\r\n"],
+        Feed::Whole,
+    );
+    assert_eq!(sent.written, "DATA\r\nx\r\n.\r\n");
+    let (data, queued) = sent.ok();
+    assert_eq!((data.code().get(), queued.code().get()), (354, 250));
+    assert!(!client.session().in_mail_data() && !client.session().in_transaction());
+    assert!(client.is_usable());
+}

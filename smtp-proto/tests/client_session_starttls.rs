@@ -3,10 +3,15 @@
 
 mod client_support;
 
-use client_support::{Feed, TLS, ready, run, run_both};
+use client_support::{Feed, TLS, ehlo_cmd, ready, run, run_both};
+use smtp_proto::auth::{Credentials, Mechanism};
 use smtp_proto::client::{Client, Output};
-use smtp_proto::command::{LogicError, StartTls};
+use smtp_proto::command::{
+    Authenticate, Chain, CmdExt, Envelope, LogicError, MailBody, Noop, Rset, Select, SendMail,
+    StartTls,
+};
 use smtp_proto::error::ProtocolError;
+use smtp_proto::response::{Capability, Response};
 
 const EHLO: &str = "250-mx.example\r\n250 STARTTLS\r\n";
 const BARE: &str = "250-mx.example\r\n250 PIPELINING\r\n";
@@ -120,4 +125,128 @@ fn starttls_injection_after_the_220_is_fatal() {
         ex.poll_output(now).unwrap_err(),
         ProtocolError::StartTlsInjection
     );
+}
+
+/// The EHLO of a plaintext session that offers PIPELINING, AUTH PLAIN and STARTTLS.
+const EHLO_PLAIN: &str = "250-mx.example\r\n250-PIPELINING\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n";
+
+/// RFC 3207 §4.2: after TLS the client MUST discard what it knew from before (the EHLO
+/// list) and SHOULD send EHLO first. A composite starts its next command on STARTTLS's 220,
+/// before the handshake: the session it sees has no EHLO data already, so a mail (which
+/// needs a hello) is refused before a byte of it is written, not planned from the
+/// plaintext EHLO's PIPELINING and sent over TLS without EHLO.
+#[test]
+fn a_mail_after_starttls_in_a_composite_needs_a_new_ehlo() {
+    let mut client = ready(EHLO_PLAIN, false);
+    let envelope = Envelope::new(
+        "<a@example.org>".parse().unwrap(),
+        ["<b@example.net>".parse().unwrap()],
+    )
+    .unwrap();
+    let cmd = StartTls.then(SendMail::new(envelope, MailBody::bytes(&b"hi\r\n"[..])));
+    let run = run(
+        &mut client,
+        cmd,
+        &[
+            b"220 go\r\n",
+            b"250 ok\r\n250 ok\r\n354 go\r\n",
+            b"250 queued\r\n",
+        ],
+        Feed::Whole,
+    );
+    assert_eq!(run.written, format!("STARTTLS\r\n{TLS}"));
+    assert!(matches!(
+        run.refused(),
+        LogicError::WrongState {
+            command: "MAIL",
+            ..
+        }
+    ));
+    let session = client.session();
+    assert!(session.is_tls() && !session.has_hello() && !session.in_transaction());
+    assert!(client.is_usable());
+}
+
+/// RFC 3207 §4.2 and RFC 4954 §4: the same for AUTH, whose mechanism would have come from
+/// the plaintext EHLO's AUTH list, its credentials the first line inside TLS. With no EHLO
+/// data there is no mechanism to choose; without `allow_plaintext` the check refuses it
+/// as plaintext AUTH, since the handshake has not run when it is checked. Either way
+/// nothing is written after STARTTLS.
+#[test]
+fn auth_after_starttls_in_a_composite_needs_a_new_ehlo() {
+    let mut client = ready(EHLO_PLAIN, false);
+    let auth = Authenticate::new(Credentials::password("tim", "secret")).allow_plaintext(true);
+    let allowed = run(
+        &mut client,
+        StartTls.then(auth),
+        &[b"220 go\r\n", b"235 ok\r\n"],
+        Feed::Whole,
+    );
+    assert_eq!(allowed.written, format!("STARTTLS\r\n{TLS}"));
+    assert_eq!(allowed.refused(), LogicError::NoMechanism);
+    assert!(client.session().authenticated().is_none());
+
+    let mut client = ready(EHLO_PLAIN, false);
+    let auth = Authenticate::new(Credentials::password("tim", "secret"));
+    let run = run(
+        &mut client,
+        StartTls.then(auth),
+        &[b"220 go\r\n", b"235 ok\r\n"],
+        Feed::Whole,
+    );
+    assert_eq!(run.written, format!("STARTTLS\r\n{TLS}"));
+    assert_eq!(run.refused(), LogicError::PlaintextAuth);
+}
+
+/// RFC 3207 §4.2: the way that works, a chain with EHLO first inside TLS: AUTH chooses from
+/// the new EHLO data (PLAIN there, where the plaintext EHLO offered none).
+#[test]
+fn a_chain_after_starttls_authenticates_from_the_new_ehlo() {
+    let chain = || {
+        Chain::new(vec![
+            StartTls.map(|()| None).boxed(),
+            ehlo_cmd().map(|_| None).boxed(),
+            Authenticate::new(Credentials::password("tim", "secret"))
+                .map(Some)
+                .boxed(),
+        ])
+    };
+    let run = run_both(
+        || ready("250-mx.example\r\n250 STARTTLS\r\n", false),
+        chain,
+        &[
+            b"220 go\r\n",
+            b"250-mx.example\r\n250 AUTH PLAIN\r\n",
+            b"235 ok\r\n",
+        ],
+    );
+    assert!(
+        run.written.starts_with(&format!(
+            "STARTTLS\r\n{TLS}EHLO client.example\r\nAUTH PLAIN "
+        )),
+        "{:?}",
+        run.written
+    );
+    assert_eq!(run.ok(), [None, None, Some(Mechanism::Plain)]);
+}
+
+/// RFC 3207 §4.2: a `Select` started after STARTTLS chooses by the session inside TLS, in
+/// which nothing is offered until EHLO.
+#[test]
+fn a_select_after_starttls_sees_no_capability() {
+    let reply_code = |r: Response| r.code().get();
+    let cmd = || {
+        StartTls.then(Select::if_supports(
+            Capability::Pipelining,
+            Noop::default().map(reply_code),
+            Rset.map(reply_code),
+        ))
+    };
+    let run = run_both(
+        || ready(EHLO_PLAIN, false),
+        cmd,
+        &[b"220 go\r\n", b"250 reset\r\n"],
+    );
+    assert_eq!(run.written, format!("STARTTLS\r\n{TLS}RSET\r\n"));
+    assert_eq!(run.ok(), ((), 250));
 }

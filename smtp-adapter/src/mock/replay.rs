@@ -287,6 +287,7 @@ fn session_fact<R: Replay>(target: &R, question: &[String]) -> String {
         "usable" => yes(target.is_usable()),
         "closed" => yes(session.is_closed()),
         "transaction" => yes(session.in_transaction()),
+        "mail-data" => yes(session.in_mail_data()),
         "hello" => match (session.ehlo().is_some(), session.is_helo()) {
             (true, _) => "ehlo",
             (false, true) => "helo",

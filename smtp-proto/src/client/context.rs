@@ -26,6 +26,9 @@ pub(crate) struct Requests {
     pub(crate) body: bool,
     pub(crate) upgrade: Upgrade,
     pub(crate) close: bool,
+    /// A command line was refused (not written) because mail data is due: the command
+    /// it names ends the exchange with [`LogicError::WrongState`].
+    pub(crate) refused: Option<&'static str>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -71,7 +74,11 @@ impl Context<'_> {
     ///
     /// A closure that writes nothing (an encoder that refused its input) expects nothing.
     /// A line that is not exactly one CRLF-terminated line without NUL is removed and the
-    /// connection fails with [`ProtocolError::Misuse`].
+    /// connection fails with [`ProtocolError::Misuse`]. While the server reads mail data
+    /// ([`Session::in_mail_data`]) a line of any kind but [`ReplyKind::DataEnd`] is removed
+    /// too, and the exchange ends with
+    /// [`LogicError::WrongState`](crate::command::LogicError::WrongState) for it: the
+    /// server would take it as message content (RFC 5321 §4.1.1.4).
     pub fn command<R>(&mut self, kind: ReplyKind, write: impl FnOnce(&mut Vec<u8>) -> R) -> R {
         self.line(kind, TransmitTag::Command, 0, write)
     }
@@ -100,11 +107,18 @@ impl Context<'_> {
             return result;
         }
         let from = range.start;
-        if !is_one_line(self.outbox.bytes(range)) {
+        if !is_one_line(self.outbox.bytes(range.clone())) {
             self.outbox.roll_back(from);
             self.fail(ProtocolError::Misuse(
                 "a command line must be one CRLF-terminated line without NUL",
             ));
+            return result;
+        }
+        if self.session.in_mail_data && kind != ReplyKind::DataEnd {
+            // The server would take the line as message content (RFC 5321 §4.1.1.4).
+            let command = verb(self.outbox.bytes(range));
+            self.outbox.roll_back(from);
+            self.requests.refused.get_or_insert(command);
             return result;
         }
         self.expect_reply(kind);
@@ -122,8 +136,10 @@ impl Context<'_> {
 
     /// Expects one more reply of `kind` after what was written so far: the greeting, a
     /// reply to a BDAT chunk written with [`body`](Self::body), LMTP's per-recipient replies
-    /// to the end of data.
+    /// to the end of data. Expecting [`ReplyKind::DataEnd`] says the end of data was
+    /// written: the session is no longer [in mail data](Session::in_mail_data).
     pub fn expect_reply(&mut self, kind: ReplyKind) {
+        self.data_end(kind);
         self.awaited.push_back(Awaited {
             kind,
             after: self.outbox.written(),
@@ -149,11 +165,20 @@ impl Context<'_> {
             ));
             return;
         }
+        self.data_end(kind);
         self.awaited.push_back(Awaited {
             kind,
             after: at.0,
             deadline: None,
         });
+    }
+
+    /// A reply to the end of data is expected: the end of data was written, the server
+    /// reads commands again.
+    fn data_end(&mut self, kind: ReplyKind) {
+        if kind == ReplyKind::DataEnd {
+            self.session.in_mail_data = false;
+        }
     }
 
     /// Where the next octet written will stand in the connection's output: record it
@@ -201,9 +226,14 @@ impl Context<'_> {
 
     /// Effect: switch to TLS now (RFC 3207). Only in the 220 reply to a
     /// [`ReplyKind::StartTls`] line, with nothing else awaited or unsent; bytes already
-    /// received are the fatal [`ProtocolError::StartTlsInjection`]. After the handshake the
-    /// session forgets its EHLO data and authentication. Lines written after this call
-    /// leave over TLS.
+    /// received are the fatal [`ProtocolError::StartTlsInjection`]. Lines written after this
+    /// call leave over TLS.
+    ///
+    /// The session forgets its EHLO (or HELO) data, authentication and transaction at once,
+    /// not after the handshake (RFC 3207 §4.2): a command a composite starts after this
+    /// one (`StartTls.then(..)`, a [`Chain`](crate::command::Chain)) is checked and
+    /// started before the handshake, and must see the session it will run in, in which
+    /// only a new EHLO can come first.
     pub fn upgrade_tls(&mut self) {
         let is_220 = matches!(self.current, Some((ReplyKind::StartTls, code)) if code.get() == 220);
         if !is_220 || !self.awaited.is_empty() || self.outbox.has_unsent() || self.session.tls {
@@ -214,6 +244,11 @@ impl Context<'_> {
             self.fail(ProtocolError::StartTlsInjection);
         } else {
             self.requests.upgrade = Upgrade::Requested;
+            self.session.ehlo = None;
+            self.session.helo_only = false;
+            self.session.authenticated = None;
+            self.session.in_transaction = false;
+            self.session.in_mail_data = false;
         }
     }
 
@@ -229,9 +264,12 @@ impl Context<'_> {
         }
     }
 
-    /// Effect: the mail transaction is over (RSET, a refused MAIL, a finished message).
+    /// Effect: the mail transaction is over (RSET, a refused MAIL, a finished message: in
+    /// LMTP, the end of data written after a 354 with no recipient accepted, which no
+    /// reply answers).
     pub fn reset_transaction(&mut self) {
         self.session.in_transaction = false;
+        self.session.in_mail_data = false;
     }
 
     /// Effect: the session starts over (XCLIENT's 220, RFC 5321 §4.1.4 after a new
@@ -242,6 +280,7 @@ impl Context<'_> {
         self.session.helo_only = false;
         self.session.authenticated = None;
         self.session.in_transaction = false;
+        self.session.in_mail_data = false;
     }
 
     /// Effect: the session ends with this command (QUIT, or QUIT after a refused
@@ -266,6 +305,23 @@ impl Context<'_> {
             *self.fatal = Some(error);
         }
     }
+}
+
+/// The command a line starts with, for the refusal of a line written while mail data is
+/// due; `command` for one that is not an RFC 5321 or extension verb this crate writes.
+fn verb(line: &[u8]) -> &'static str {
+    const VERBS: [&str; 17] = [
+        "EHLO", "HELO", "LHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP",
+        "VRFY", "EXPN", "HELP", "QUIT", "XCLIENT", "XFORWARD",
+    ];
+    let word = line
+        .split(|&b| b == b' ' || b == b'\r')
+        .next()
+        .unwrap_or_default();
+    VERBS
+        .into_iter()
+        .find(|verb| verb.as_bytes().eq_ignore_ascii_case(word))
+        .unwrap_or("command")
 }
 
 /// Exactly one line: ends with CRLF, no other CR or LF, no NUL.

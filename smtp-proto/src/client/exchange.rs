@@ -275,7 +275,9 @@ impl<'c, C: Cmd> Exchange<'c, C> {
     }
 
     /// The TLS handshake asked for by [`Output::UpgradeTls`] succeeded. EHLO data and
-    /// authentication from before are forgotten (RFC 3207 §4.2).
+    /// authentication from before were forgotten already, when the 220 to STARTTLS asked
+    /// for the upgrade ([`Context::upgrade_tls`](super::Context::upgrade_tls), RFC 3207
+    /// §4.2).
     pub fn tls_established(&mut self) {
         let client = &mut *self.client;
         if client.requests.upgrade == Upgrade::None {
@@ -286,10 +288,6 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         }
         client.requests.upgrade = Upgrade::None;
         client.session.tls = true;
-        client.session.ehlo = None;
-        client.session.helo_only = false;
-        client.session.authenticated = None;
-        client.session.in_transaction = false;
         client.parser = ReplyParser::with_limits(client.config.reply_limits);
     }
 
@@ -432,6 +430,29 @@ impl<'c, C: Cmd> Exchange<'c, C> {
     }
 
     fn apply(&mut self, step: Step<C::Output>) {
+        if let Some(command) = self.client.requests.refused.take() {
+            // A line the command wrote while mail data is due was not written (see
+            // `Context::line`): the command cannot go on as it believes it did.
+            let client = &mut *self.client;
+            match step {
+                Step::Fatal(error) => client.fail(error),
+                _ if !matches!(self.state, State::Running) => {
+                    client.fail(ProtocolError::Misuse("command finished twice"));
+                }
+                _ if !client.awaited.is_empty() => client.fail(ProtocolError::Misuse(
+                    "a command line while mail data is due, with replies outstanding",
+                )),
+                _ => {
+                    client.requests.body = false;
+                    self.state = State::Finished(Err(LogicError::WrongState {
+                        command,
+                        reason: "the server is reading mail data after DATA's 354 \
+                                 (RFC 5321 §4.1.1.4): only the message and its end may follow",
+                    }));
+                }
+            }
+            return;
+        }
         match step {
             Step::Continue => {}
             Step::Done(result) => {

@@ -26,6 +26,7 @@ pub struct Session {
     pub(crate) tls: bool,
     pub(crate) authenticated: Option<Mechanism>,
     pub(crate) in_transaction: bool,
+    pub(crate) in_mail_data: bool,
     pub(crate) closed: bool,
 }
 
@@ -41,7 +42,8 @@ impl Session {
     }
 
     /// The EHLO (or LHLO) data of the current session; `None` before EHLO, after HELO,
-    /// and after STARTTLS or XCLIENT until EHLO is sent again.
+    /// and from STARTTLS's 220 (RFC 3207 §4.2) or XCLIENT's 220 until EHLO is accepted
+    /// again.
     pub fn ehlo(&self) -> Option<&EhloData> {
         self.ehlo.as_ref()
     }
@@ -76,9 +78,19 @@ impl Session {
     /// Whether a mail transaction is open: MAIL was accepted, and nothing has closed it
     /// since: a reply to the end of data (DATA's final dot or BDAT LAST, whatever it says:
     /// LMTP's first verdict included), RSET, an accepted EHLO, HELO or LHLO (RFC 5321
-    /// §4.1.4), TLS (RFC 3207 §4.2), or another reset. A refused MAIL leaves it as it was.
+    /// §4.1.4), STARTTLS's 220 (RFC 3207 §4.2), or another reset. A refused MAIL leaves it as it was.
     pub fn in_transaction(&self) -> bool {
         self.in_transaction
+    }
+
+    /// Whether the server is reading mail data (RFC 5321 §4.1.1.4): DATA got its 354 and
+    /// the end of data has not been written yet. Until it is, every line the client writes
+    /// is message content to the server, so a command is refused before it is written
+    /// ([`LogicError::WrongState`](crate::command::LogicError::WrongState)); only the
+    /// message and its end (a line or [`expect_reply`](super::Context::expect_reply) of
+    /// [`ReplyKind::DataEnd`]) may follow.
+    pub fn in_mail_data(&self) -> bool {
+        self.in_mail_data
     }
 
     /// Follows the transaction through the reply to a line of `kind`.
@@ -87,6 +99,7 @@ impl Session {
         match kind {
             ReplyKind::Mail if positive => self.in_transaction = true,
             ReplyKind::Hello if positive => self.in_transaction = false,
+            ReplyKind::Data if code.get() == 354 => self.in_mail_data = true,
             ReplyKind::DataEnd | ReplyKind::BdatLast => self.in_transaction = false,
             _ => {}
         }

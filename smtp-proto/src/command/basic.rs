@@ -16,8 +16,9 @@ use crate::response::{Capability, Response};
 ///
 /// Checked before a byte is written: the server must offer STARTTLS in the current EHLO
 /// data ([`LogicError::Unsupported`]) and the connection must not be TLS already
-/// ([`LogicError::WrongState`], RFC 3207 §4.2 forbids a second negotiation). After the
-/// handshake the session has no EHLO data: send EHLO again (RFC 3207 §4.2). Bytes received
+/// ([`LogicError::WrongState`], RFC 3207 §4.2 forbids a second negotiation). From the 220
+/// on the session has no EHLO data, authentication or transaction, even for a command a
+/// composite starts before the handshake: send EHLO again (RFC 3207 §4.2). Bytes received
 /// with the 220 are the fatal [`ProtocolError::StartTlsInjection`].
 impl Cmd for StartTls {
     type Output = ();

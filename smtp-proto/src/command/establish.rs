@@ -57,7 +57,7 @@ impl Established {
 /// The session setup: greeting, EHLO (LHLO for LMTP), STARTTLS per [`TlsPolicy`], EHLO
 /// again inside TLS, then the optional [`Authenticate`].
 ///
-/// The EHLO data from before TLS is discarded by the driver at the handshake, so the
+/// The EHLO data from before TLS is discarded by the driver at STARTTLS's 220, so the
 /// capabilities that count (AUTH mechanisms above all) come from the EHLO sent inside TLS
 /// (RFC 3207 §4.2). With [`TlsPolicy::Required`] (the default) a missing or refused
 /// STARTTLS is fatal and nothing else is written. The steps' refusals are the result
@@ -95,6 +95,16 @@ enum Stage {
 }
 
 impl Establish {
+    /// The last hello that was accepted while this setup ran, also after it failed: the
+    /// EHLO (LHLO) data from before TLS until the EHLO inside TLS is accepted, or HELO's
+    /// reply. It tells what a setup that ended early saw, where the session cannot: the
+    /// session forgets the plaintext EHLO at STARTTLS's 220 (RFC 3207 §4.2), so after a
+    /// failed handshake it has none. `None` once the setup succeeded (the hello is then in
+    /// [`Established`]).
+    pub fn last_hello(&self) -> Option<&Hello> {
+        self.hello.as_ref()
+    }
+
     /// The setup for this client identity, with [`TlsPolicy::Required`] and no AUTH.
     pub fn new(client_id: ClientId) -> Result<Self, CommandError> {
         Ok(Self {

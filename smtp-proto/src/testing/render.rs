@@ -148,6 +148,7 @@ pub(crate) fn session_fact(client: &Client, question: &[String]) -> Option<Strin
         "usable" => yes(client.is_usable()).to_owned(),
         "closed" => yes(session.is_closed()).to_owned(),
         "transaction" => yes(session.in_transaction()).to_owned(),
+        "mail-data" => yes(session.in_mail_data()).to_owned(),
         "hello" => match (session.ehlo().is_some(), session.is_helo()) {
             (true, _) => "ehlo",
             (false, true) => "helo",

@@ -185,3 +185,17 @@ pub fn greet(client: &mut Client) {
 pub fn ehlo_cmd() -> Ehlo {
     Ehlo::new(ClientId::from_host_name("client.example").unwrap()).unwrap()
 }
+
+/// Replays `tests/transcripts/NAME` against the core three ways, as the transcript test
+/// does, panicking with the first difference.
+#[cfg(feature = "testing")]
+pub fn replay(name: &str) {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/transcripts")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let script = smtp_proto::testing::Script::parse(name, &text).unwrap();
+    if let Err(failure) = script.replay_all(Instant::now()) {
+        panic!("{failure}");
+    }
+}

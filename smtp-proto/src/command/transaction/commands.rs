@@ -100,7 +100,10 @@ impl Cmd for Rcpt {
 
 /// `DATA` alone, up to its 354: the output is that intermediate reply. The message and its
 /// end-of-data marker then go through a command of the caller's (or use
-/// [`SendMail`](super::SendMail), which does all of it).
+/// [`SendMail`](super::SendMail), which does all of it): written with
+/// [`Context::body`], then [`Context::expect_reply`] of [`ReplyKind::DataEnd`]. Until then
+/// the server reads mail data ([`Session::in_mail_data`], RFC 5321 §4.1.1.4) and any other
+/// command is refused before it is written.
 impl Cmd for Data {
     type Output = Response;
 

@@ -12,6 +12,12 @@
 //! | DSN, REQUIRETLS, MT-PRIORITY, FUTURERELEASE, DELIVERBY, RRVS | the caller set them in the [`Envelope`] | not offered: unsupported, never silently dropped |
 //! | REQUIRETLS (RFC 8689) | the session is TLS | [`LogicError::WrongState`]: the message is not sent in clear, even to a server that offers it there |
 //!
+//! The session must have a hello and no open transaction (a standalone
+//! [`Mail`](crate::command::Mail) accepted, or a [`Chain`](crate::command::Chain) of MAIL and
+//! RCPT stopped before its end): otherwise [`LogicError::WrongState`] for `MAIL`, since the
+//! server would refuse the new MAIL and take the recipients and message into the open
+//! transaction (RFC 5321 §4.1.4, §3.3). Finish it, or send RSET, first.
+//!
 //! A whole body is checked against the [`BodyPolicy`](crate::data::BodyPolicy) first (a
 //! violation is [`LogicError::Body`]); MAIL and RCPT lines are checked for length and
 //! encoding. LIMITS RCPTMAX (RFC 9422) splits the recipients into several transactions.

@@ -179,13 +179,22 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> Cmd for SendMails<I> {
     type Output = VecDeque<Result<MailReport, LogicError>>;
 
     fn check(&self, session: &Session) -> Result<(), LogicError> {
-        if session.has_hello() {
-            Ok(())
-        } else {
+        if !session.has_hello() {
             Err(LogicError::WrongState {
                 command: "MAIL",
                 reason: "no EHLO, HELO or LHLO was accepted in this session",
             })
+        } else if session.in_transaction() {
+            // The server answers the new MAIL with 503 and stays in the open transaction
+            // (RFC 5321 §4.1.4, §3.3): the recipients and the message that follow would
+            // go into that one, under its reverse path.
+            Err(LogicError::WrongState {
+                command: "MAIL",
+                reason: "a mail transaction is already open (RFC 5321 §4.1.4): \
+                         finish it or send RSET first",
+            })
+        } else {
+            Ok(())
         }
     }
 
