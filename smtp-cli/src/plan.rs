@@ -96,7 +96,10 @@ pub(crate) fn send(args: &SendArgs) -> Result<Plan, UsageError> {
     }
     let from = reverse_path(&args.from)?;
     let mut params = MailParameters::new();
-    params.smtputf8 = args.smtputf8;
+    // CLI.md: SMTPUTF8 is declared by default "when an address is not ASCII", a domain
+    // included (the generated message carries the addresses in its header as given).
+    params.smtputf8 =
+        args.smtputf8 || !args.from.is_ascii() || args.to.iter().any(|to| !to.is_ascii());
     params.require_tls = args.requiretls;
     if args.eight_bit_mime {
         params.body = Some(Body::EightBitMime);

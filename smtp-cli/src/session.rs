@@ -130,9 +130,7 @@ impl<'p> Session<'p> {
                 "STARTTLS required, but the server does not offer it".to_owned()
             };
             Some(Failure::new(Kind::StartTlsUnavailable, message))
-        } else if self.plan.mail.is_some()
-            && self.plan.chunking == Chunking::Always
-            && !session.supports(Capability::Chunking)
+        } else if self.plan.chunking == Chunking::Always && !session.supports(Capability::Chunking)
         {
             Some(Failure::new(
                 Kind::CapabilityMissing,

@@ -275,6 +275,47 @@ fn a_334_greeting_is_a_protocol_error() {
     }
 }
 
+/// CLI.md, CONNECTION options (probe and send): `--chunking always` fails if CHUNKING is not
+/// offered, for `probe` as for `send`.
+#[test]
+fn chunking_always_fails_without_chunking_in_probe_and_send() {
+    let fake = Fake::start(vec![]);
+    let server = fake.server();
+    for runtime in RUNTIMES {
+        let run = send(
+            &fake,
+            runtime,
+            &["b@example.net"],
+            &["--chunking", "always"],
+        );
+        let expected = (2, "capability-missing");
+        assert_eq!(
+            (run.status, kind(&run)),
+            expected,
+            "send, {runtime}: {run:?}"
+        );
+        let run = smtp(&[
+            "probe",
+            "--server",
+            &server,
+            "--tls",
+            "none",
+            "--timeout",
+            "5",
+            "--runtime",
+            runtime,
+            "--chunking",
+            "always",
+        ]);
+        assert_eq!(
+            (run.status, kind(&run)),
+            expected,
+            "probe, {runtime}: {run:?}"
+        );
+        assert_eq!(run.json["outcome"], "error", "probe, {runtime}");
+    }
+}
+
 #[test]
 fn a_421_to_ehlo_is_not_the_greeting() {
     let fake = Fake::start(vec![Rule(

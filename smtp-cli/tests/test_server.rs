@@ -48,7 +48,8 @@ impl Served {
         format!("127.0.0.1:{}", self.server.port().unwrap())
     }
 
-    /// `smtp send` with STARTTLS verified against the server's CA.
+    /// `smtp send` with STARTTLS verified against the server's CA (from `a@example.org`
+    /// unless `extra` has a `--from`).
     fn send(&self, runtime: &str, extra: &[&str]) -> Run {
         let server = self.server_arg();
         let mut args = vec![
@@ -61,9 +62,10 @@ impl Served {
             "localhost",
             "--runtime",
             runtime,
-            "--from",
-            "a@example.org",
         ];
+        if !extra.contains(&"--from") {
+            args.extend(["--from", "a@example.org"]);
+        }
         if !extra.contains(&"--timeout") {
             args.extend(["--timeout", "5"]);
         }
@@ -188,6 +190,42 @@ fn envelope_parameters_reach_the_server() {
             .to_string()
             .contains("BODY=BINARYMIME")
     );
+}
+
+/// CLI.md: `--smtputf8` defaults to "when an address is not ASCII": a non-ASCII local part
+/// or domain, in `--from` or `--to`, declares SMTPUTF8 (the generated message's header
+/// carries the address as given); a server that does not offer it gets nothing
+/// (`capability-missing`), never a message with UTF-8 it did not agree to.
+#[test]
+fn a_non_ascii_address_declares_smtputf8() {
+    let served = start(TestServer::builder().starttls(true));
+    for (runtime, from, to) in [
+        ("tokio", "jos\u{e9}@example.org", "b@example.net"),
+        ("async-std", "a@b\u{fc}cher.example", "b@example.net"),
+        ("blocking", "a@example.org", "b@b\u{fc}cher.example"),
+    ] {
+        let run = served.send(runtime, &["--from", from, "--to", to]);
+        assert_eq!(
+            (run.status, &run.json["outcome"]),
+            (0, &json!("delivered")),
+            "{runtime} {from} {to}: {run:?}"
+        );
+        let message = served.message();
+        let params = message.mail_parameters.to_string();
+        assert!(params.contains("SMTPUTF8"), "{runtime}: {params}");
+        assert!(
+            String::from_utf8_lossy(&message.data).contains(to),
+            "{runtime}: the generated header has the address as given"
+        );
+    }
+    let served = start(TestServer::builder().starttls(true).smtputf8(false));
+    let run = served.send("tokio", &["--to", "b@b\u{fc}cher.example"]);
+    assert_eq!(
+        (run.status, kind(&run)),
+        (2, "capability-missing"),
+        "{run:?}"
+    );
+    assert_eq!(served.server.messages().len(), 0);
 }
 
 #[test]

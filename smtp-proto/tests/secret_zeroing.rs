@@ -77,6 +77,8 @@ fn forms() -> &'static [(usize, Vec<u8>)] {
         for index in [5, 15] {
             forms.extend(scram_keys(SECRETS[index]).map(|key| (index, key.to_vec())));
         }
+        #[cfg(feature = "sasl-scram")]
+        forms.push((5, scram_proof(SECRETS[5])));
         forms
     })
 }
@@ -86,6 +88,8 @@ fn forms() -> &'static [(usize, Vec<u8>)] {
 const SCRAM_SALT: &[u8] = b"W22ZaJ0SNY7soEsUEjb6gQ==";
 #[cfg(feature = "sasl-scram")]
 const SCRAM_ITERATIONS: u32 = 16;
+/// The client nonce of every exchange here; the SCRAM server adds `srv`.
+const SCRAM_NONCE: &str = "rOprNGfwEbeRWgbNEkqO";
 
 /// The keys a SCRAM-SHA-256 client derives from `password` (RFC 5802 §3): SaltedPassword,
 /// ClientKey, StoredKey and ServerKey.
@@ -105,6 +109,29 @@ fn scram_keys(password: &str) -> [[u8; 32]; 4] {
     let client_key = hmac(&salted, b"Client Key");
     let stored_key = Sha256::digest(client_key).into();
     [salted, client_key, stored_key, hmac(&salted, b"Server Key")]
+}
+
+/// The ClientProof (RFC 5802 §3) of `every_mechanism_zeroes_what_it_held`'s SCRAM exchange,
+/// as its client-final-message carries it: base64. With StoredKey, which the server keeps,
+/// it gives ClientKey away, so it is a secret too.
+#[cfg(feature = "sasl-scram")]
+fn scram_proof(password: &str) -> Vec<u8> {
+    use hmac::{Hmac, KeyInit, Mac};
+    use sha2::Sha256;
+    let [_, client_key, stored_key, _] = scram_keys(password);
+    let salt = std::str::from_utf8(SCRAM_SALT).unwrap();
+    let auth_message = format!(
+        "n=user,r={SCRAM_NONCE},r={SCRAM_NONCE}srv,s={salt},i={SCRAM_ITERATIONS},c=biws,r={SCRAM_NONCE}srv"
+    );
+    let mut mac = Hmac::<Sha256>::new_from_slice(&stored_key).unwrap();
+    mac.update(auth_message.as_bytes());
+    let signature: [u8; 32] = mac.finalize().into_bytes().into();
+    let proof: Vec<u8> = client_key
+        .iter()
+        .zip(signature)
+        .map(|(k, s)| k ^ s)
+        .collect();
+    smtp_proto::auth::encode_base64(&proof).into_bytes()
 }
 
 struct Watching;
@@ -186,7 +213,7 @@ fn secret_and_its_base64_are_zeroed() {
 /// to base64, and everything is dropped at the end.
 fn exchange(mechanism: Mechanism, credentials: Credentials, challenges: &[&[u8]]) {
     let params = SaslParams::new()
-        .client_nonce("rOprNGfwEbeRWgbNEkqO")
+        .client_nonce(SCRAM_NONCE)
         .scram_iteration_bounds(1..=4096);
     exchange_with(&params, mechanism, credentials, challenges);
 }
@@ -267,11 +294,11 @@ fn every_mechanism_zeroes_what_it_held() {
     });
     #[cfg(feature = "sasl-scram")]
     assert_zeroed(5, |secret| {
-        // The derived keys are secrets too; the exchange is dropped while it still holds
-        // ServerKey to check the server's signature with.
+        // The derived keys and the proof are secrets too; the exchange is dropped while it
+        // still holds ServerKey to check the server's signature with.
         let credentials = Credentials::password("user", secret);
         let salt = std::str::from_utf8(SCRAM_SALT).unwrap();
-        let server_first = format!("r=rOprNGfwEbeRWgbNEkqOsrv,s={salt},i={SCRAM_ITERATIONS}");
+        let server_first = format!("r={SCRAM_NONCE}srv,s={salt},i={SCRAM_ITERATIONS}");
         exchange(
             Mechanism::ScramSha256,
             credentials,

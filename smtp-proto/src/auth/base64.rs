@@ -81,10 +81,33 @@ pub fn encode_base64(bytes: &[u8]) -> String {
 
 pub(crate) use encode_base64 as encode;
 
+/// Appends the padded base64 of `bytes` to `out`, in place: with enough capacity reserved,
+/// no buffer but `out` ever holds the text, so a secret's encoding (a SCRAM proof) leaves no
+/// copy behind in freed memory.
+pub(crate) fn encode_into(bytes: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    let len = base64::encoded_len(bytes.len(), true).unwrap_or(0);
+    out.resize(start + len, 0);
+    let written = out
+        .get_mut(start..)
+        .and_then(|tail| PADDED.encode_slice(bytes, tail).ok())
+        .unwrap_or(0);
+    out.truncate(start + written);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn encode_into_appends_what_encode_writes() {
+        for bytes in [&b""[..], b"f", b"fo", b"foo", b"foob", &[0xff; 32]] {
+            let mut out = b"p=".to_vec();
+            encode_into(bytes, &mut out);
+            assert_eq!(out, [&b"p="[..], encode(bytes).as_bytes()].concat());
+        }
+    }
 
     #[test]
     fn padding_is_optional_on_input_and_always_written() {

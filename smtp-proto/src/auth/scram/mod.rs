@@ -170,12 +170,17 @@ impl ScramClient {
             *p = k ^ s;
         }
         let server_key = Key(hmac(&salted.0, b"Server Key")?);
-        let final_message = format!("{without_proof},p={}", super::base64::encode(&proof.0));
+        // The proof's base64 is written straight into the response's one buffer, which is
+        // zeroed on drop: a `format!` would leave a copy in a freed temporary.
+        let mut final_message = Vec::with_capacity(without_proof.len() + 3 + 44);
+        final_message.extend_from_slice(without_proof.as_bytes());
+        final_message.extend_from_slice(b",p=");
+        super::base64::encode_into(&proof.0, &mut final_message);
         self.stage = Stage::ServerFinal {
             server_key,
             auth_message,
         };
-        Ok(SaslResponse::new(final_message.into_bytes()))
+        Ok(SaslResponse::new(final_message))
     }
 
     /// Verifies the server-final-message (from the last 334 or the 235's additional data).
