@@ -332,6 +332,43 @@ async fn an_invalid_body_part_way_ends_the_connection_without_the_end_of_data() 
     assert!(connection.into_inner().is_none());
 }
 
+/// A reply nobody asked for while a streamed body is being sent over DATA is fatal, and
+/// the server is still reading the message (`Session::in_mail_data`): as after a failing
+/// body, the connection is closed at once and `into_inner` hands out no stream, since
+/// whatever was written on it next would become part of the message (SECURITY.md, body
+/// smuggling). The body's second piece comes only once the stray reply was sent.
+#[cfg(unix)]
+#[async_std::test]
+async fn a_fatal_reply_during_a_streamed_body_ends_the_connection() {
+    use std::io::Write;
+    let (body, mut feed) = std::os::unix::net::UnixStream::pair().unwrap();
+    feed.write_all(b"hi\r\n").unwrap();
+    let body = async_std::os::unix::net::UnixStream::from(body);
+    let (mut connection, server) = connected(&["PIPELINING"], move |mut peer| {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        peer.expect("hi\r\n");
+        peer.send("250 stray\r\n");
+        feed.write_all(b"there\r\n").unwrap();
+        drop(feed);
+        peer.rest_until_closed()
+    })
+    .await;
+    let (envelope, _) = mail();
+    let error = connection
+        .send_mail_streamed(envelope, body, StreamedBody::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::UnexpectedReply(_))),
+        "{error}"
+    );
+    assert!(connection.session().in_mail_data());
+    let written = String::from_utf8_lossy(&server.join().unwrap()).into_owned();
+    assert!(!written.contains("\r\n.\r\n"), "written: {written:?}");
+    assert!(connection.into_inner().is_none());
+}
+
 #[async_std::test]
 async fn a_session_set_up_over_the_mock_with_starttls() {
     use smtp_proto::testing::{Delivery, Script};

@@ -83,8 +83,11 @@ impl Connection {
     ///
     /// Nothing is lost when the setup fails: the connection still exists, so
     /// [`session`](Self::session) keeps the greeting (a refusal or 421 included) and the
-    /// EHLO data received, and [`tls_info`](Self::tls_info) the TLS negotiated, however far
-    /// the setup got (RFC 5321 §3.1, §4.1.1.1; RFC 3207 §4.2).
+    /// session's EHLO data, and [`tls_info`](Self::tls_info) the TLS negotiated, however far
+    /// the setup got (RFC 5321 §3.1, §4.1.1.1). The session forgets the plaintext EHLO at
+    /// STARTTLS's 220 (RFC 3207 §4.2): after a handshake that then failed, it is in the
+    /// setup's [`Establish::last_hello`](smtp_proto::command::Establish::last_hello), when
+    /// the setup is sent by reference as below.
     /// [`established`](Self::established) stays `None`: the setup's output is the caller's.
     /// Returns the connection and, for TCP, the local address
     /// ([`ConnectionConfig::establish`] names the client after it when nothing else names
@@ -96,13 +99,15 @@ impl Connection {
     /// # fn demo() -> Result<(), Error> {
     /// let config = ConnectionConfig::builder("mx.example.org").build()?;
     /// let (mut connection, local) = Connection::connect_without_setup(&config)?;
-    /// match connection.send(config.establish(local)?) {
+    /// let mut setup = config.establish(local)?;
+    /// match connection.send(&mut setup) {
     ///     Ok(Ok(established)) => println!("EHLO: {:?}", established.ehlo()),
     ///     Ok(Err(refusal)) => println!("refused: {refusal}"),
     ///     Err(error) => println!("failed: {error}"),
     /// }
     /// // However the setup ended, what it received is still there.
     /// println!("greeting: {:?}", connection.session().greeting());
+    /// println!("last hello: {:?}", setup.last_hello());
     /// # Ok(())
     /// # }
     /// ```

@@ -1,6 +1,7 @@
 //! The session shape every runtime follows, with the decisions kept here so that each
 //! runner (`run/*.rs`) only does the IO: connect; the setup as its own command, so that
-//! what it received stays readable in the session however it ends; check the TLS and
+//! what it received stays readable however it ends (in the session, and the plaintext EHLO
+//! that STARTTLS's 220 took from the session in the setup command); check the TLS and
 //! CHUNKING requirements; AUTH as its own command; the mails; QUIT.
 
 use std::net::SocketAddr;

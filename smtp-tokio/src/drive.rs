@@ -75,11 +75,16 @@ impl Io {
         loop {
             let output = match exchange.poll_output(now()) {
                 Ok(output) => output,
-                Err(error @ ProtocolError::BodyAborted(_)) => {
-                    self.abandon_message().await;
+                Err(error) => {
+                    // A failed body, or any fatal error while the server still reads the
+                    // message: what followed on this stream would be message content.
+                    if matches!(error, ProtocolError::BodyAborted(_))
+                        || exchange.session().in_mail_data()
+                    {
+                        self.abandon_message().await;
+                    }
                     return Err(error.into());
                 }
-                Err(error) => return Err(error.into()),
             };
             match output {
                 Output::Transmit(transmit) => {

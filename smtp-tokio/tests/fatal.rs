@@ -424,6 +424,46 @@ async fn an_invalid_body_part_way_ends_the_connection_without_the_end_of_data() 
     assert!(connection.into_inner().is_none());
 }
 
+/// A reply nobody asked for while a streamed body is being sent over DATA is fatal, and
+/// the server is still reading the message (`Session::in_mail_data`): as after a failing
+/// body, the connection is closed at once and `into_inner` hands out no stream, since
+/// whatever was written on it next would become part of the message (SECURITY.md, body
+/// smuggling). The body's second piece comes only once the stray reply was sent.
+#[tokio::test]
+async fn a_fatal_reply_during_a_streamed_body_ends_the_connection() {
+    use tokio::io::AsyncWriteExt;
+    let (body, mut feed) = tokio::io::duplex(64);
+    feed.write_all(b"hi\r\n").await.unwrap();
+    let (mut connection, mut peer) = connected(64 * 1024, &["PIPELINING"]).await;
+    let server = tokio::spawn(async move {
+        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+            .await;
+        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+        peer.expect("hi\r\n").await;
+        peer.send("250 stray\r\n").await;
+        feed.write_all(b"there\r\n").await.unwrap();
+        drop(feed);
+        peer.rest().await
+    });
+    let (envelope, _) = mail();
+    let error = connection
+        .send_mail_streamed(envelope, body, StreamedBody::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.protocol(), Some(ProtocolError::UnexpectedReply(_))),
+        "{error}"
+    );
+    assert!(connection.session().in_mail_data());
+    let written = tokio::time::timeout(std::time::Duration::from_secs(5), server)
+        .await
+        .expect("the client closes the connection")
+        .unwrap();
+    let written = String::from_utf8_lossy(&written).into_owned();
+    assert!(!written.contains("\r\n.\r\n"), "written: {written:?}");
+    assert!(connection.into_inner().is_none());
+}
+
 #[tokio::test]
 async fn a_session_set_up_over_the_mock_with_starttls() {
     use smtp_proto::testing::{Delivery, Script};

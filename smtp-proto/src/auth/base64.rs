@@ -84,6 +84,7 @@ pub(crate) use encode_base64 as encode;
 /// Appends the padded base64 of `bytes` to `out`, in place: with enough capacity reserved,
 /// no buffer but `out` ever holds the text, so a secret's encoding (a SCRAM proof) leaves no
 /// copy behind in freed memory.
+#[cfg(feature = "sasl-scram")]
 pub(crate) fn encode_into(bytes: &[u8], out: &mut Vec<u8>) {
     let start = out.len();
     let len = base64::encoded_len(bytes.len(), true).unwrap_or(0);
@@ -100,6 +101,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[cfg(feature = "sasl-scram")]
     #[test]
     fn encode_into_appends_what_encode_writes() {
         for bytes in [&b""[..], b"f", b"fo", b"foo", b"foob", &[0xff; 32]] {

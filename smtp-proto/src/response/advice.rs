@@ -43,7 +43,7 @@ use super::{EnhancedStatus, ReplyCode};
 /// mean "too many recipients" and is to be treated as temporary. The advice cannot see
 /// that; the mail transaction does: with
 /// [`retry_too_many_recipients`](crate::command::TransactionOptions::retry_too_many_recipients)
-/// it sends such recipients (a `552` without an enhanced code or with `5.5.3`) in a new
+/// it sends such recipients (a `552` without an enhanced code or with `X.5.3`) in a new
 /// transaction, as it does after a `452`.
 ///
 /// ```

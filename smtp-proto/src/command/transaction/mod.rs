@@ -33,7 +33,8 @@
 //!   then RSET.
 //! - LMTP (RFC 2033): one verdict per accepted recipient after the end of data.
 //! - A 452 to RCPT after at least one acceptance (RFC 5321 §4.5.3.1.10) sends the rest in a
-//!   new transaction; each recipient is reported once.
+//!   new transaction, and so does a 552 there with no enhanced code or X.5.3 (the code RFC
+//!   821 used for it); each recipient is reported once.
 //! - A transaction that failed with MAIL accepted is closed with RSET, so the connection
 //!   stays usable.
 

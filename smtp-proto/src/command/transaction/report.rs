@@ -89,8 +89,9 @@ impl RecipientReport {
     }
 
     /// The reply to RCPT (or to MAIL, if MAIL was refused before this RCPT counted). For a
-    /// recipient deferred by a 452 and sent again in a new transaction, the reply to the
-    /// last RCPT sent: none while that one is unanswered (its report starts afresh).
+    /// recipient deferred by a 452 (or a "too many recipients" 552) and sent again in a new
+    /// transaction, the reply to the last RCPT sent: none while that one is unanswered (its
+    /// report starts afresh).
     pub fn rcpt_reply(&self) -> Option<&Response> {
         self.rcpt_reply.as_ref()
     }
