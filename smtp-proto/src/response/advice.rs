@@ -26,14 +26,17 @@ use super::{EnhancedStatus, ReplyCode};
 /// | `X.7.8` bad credentials, `X.7.12` password transition, `X.7.13` account disabled | 5: `FixCredentials` (4.7.8: `RetryLater(Session)`) |
 /// | `X.7.0`, `X.7.9`, `X.7.10`, `X.7.11`, `X.7.14`: authentication or TLS required, mechanism too weak | 5: `FixConfiguration(Session)` |
 /// | `X.7.1`, `X.7.2`: delivery or list expansion not authorized | 5: `FixConfiguration(Recipient)` |
-/// | other `X.7.*`: security or policy (DKIM, SPF, DMARC, priority, RRVS...) | 5: `FixConfiguration(Message)` |
+/// | `X.7.17` mailbox owner changed, `X.7.18` domain owner changed (RRVS, RFC 7293) | 4: `RetryLater(Recipient)`, 5: `DoNotRetry(Recipient)` |
+/// | `X.7.19` RRVS test cannot be completed (RFC 7293) | 4: `RetryLater(Recipient)`, 5: `FixConfiguration(Recipient)` (send it without RRVS, or with `;C`) |
+/// | other `X.7.*`: security or policy (DKIM, SPF, DMARC, priority...) | 5: `FixConfiguration(Message)` |
 /// | `421`: service closing | `RetryLater(Session)` whatever the enhanced code |
+/// | `535`: credentials invalid (RFC 4954 §6) | `FixCredentials` whatever the enhanced code (Exchange answers a failed login `535 5.7.3`) |
 /// | `450`: mailbox busy | `RetryLater(Recipient)` |
 /// | `454` (TLS or auth temporarily unavailable), `432` | `RetryLater(Session)` |
 /// | other `4yz` | `RetryLater(Message)` |
 /// | `500`-`504`, `555`: unknown command, bad syntax or parameters, bad sequence | `FixRequest` |
 /// | `530` auth required, `534` mechanism too weak, `538` encryption required | `FixConfiguration(Session)` |
-/// | `535` credentials invalid | `FixCredentials` |
+/// | `521`: the host takes no mail at all (RFC 7504) | `DoNotRetry(Session)` |
 /// | `550`, `551`, `553`, `556`: mailbox unavailable, not local, name not allowed, domain takes no mail | `DoNotRetry(Recipient)` |
 /// | `552`: exceeded storage allocation | `FixMessage` |
 /// | other `5yz` (`554`...) | `DoNotRetry(Message)` |
@@ -93,8 +96,12 @@ pub(crate) fn advise(code: ReplyCode, status: Option<EnhancedStatus>) -> RetryAd
     if code.is_positive() {
         return RetryAdvice::None;
     }
-    if code.get() == 421 {
-        return RetryAdvice::RetryLater(Scope::Session);
+    // The code says it all: the server is closing, or the credentials were refused (a
+    // server may pick another enhanced code for a failed login, Exchange's 5.7.3).
+    match code.get() {
+        421 => return RetryAdvice::RetryLater(Scope::Session),
+        535 => return RetryAdvice::FixCredentials,
+        _ => {}
     }
     let transient = code.is_transient();
     status
@@ -123,6 +130,8 @@ fn from_status(status: EnhancedStatus, transient: bool) -> Option<RetryAdvice> {
         (7, 8 | 12 | 13) => permanent(FixCredentials, Session),
         (7, 0 | 9 | 10 | 11 | 14) => permanent(FixConfiguration(Session), Session),
         (7, 1 | 2) => permanent(FixConfiguration(Recipient), Recipient),
+        (7, 17 | 18) => permanent(DoNotRetry(Recipient), Recipient),
+        (7, 19) => permanent(FixConfiguration(Recipient), Recipient),
         (7, _) => permanent(FixConfiguration(Message), Message),
         _ => return Option::None,
     };
@@ -140,7 +149,7 @@ fn from_code(code: ReplyCode) -> RetryAdvice {
         400..=499 => RetryLater(Message),
         500..=504 | 555 => FixRequest,
         530 | 534 | 538 => FixConfiguration(Session),
-        535 => FixCredentials,
+        521 => DoNotRetry(Session),
         550 | 551 | 553 | 556 => DoNotRetry(Recipient),
         552 => FixMessage,
         _ => DoNotRetry(Message),
@@ -187,6 +196,14 @@ mod tests {
             (554, "5.7.1", FixConfiguration(Recipient)),
             (550, "5.7.26", FixConfiguration(Message)),
             (451, "4.7.26", RetryLater(Message)),
+            (550, "5.7.17", DoNotRetry(Recipient)),
+            (550, "5.7.18", DoNotRetry(Recipient)),
+            (450, "4.7.17", RetryLater(Recipient)),
+            (550, "5.7.19", FixConfiguration(Recipient)),
+            (535, "5.7.3", FixCredentials),
+            (535, "5.7.1", FixCredentials),
+            (521, "", DoNotRetry(Session)),
+            (521, "5.3.2", DoNotRetry(Session)),
             // The code alone decides without (or with a disagreeing) enhanced status.
             (550, "", DoNotRetry(Recipient)),
             (550, "4.2.2", DoNotRetry(Recipient)),
