@@ -241,7 +241,16 @@ impl Connection {
     /// cancelled, or after a write was cut short (timed out, failed, or its future dropped),
     /// since the stream may then end in half a line; none either after a message's body
     /// failed part way (invalid, or its source broke), which closes the connection at once.
+    ///
+    /// None either while the server may be reading message content
+    /// ([`Client::may_be_in_mail_data`](smtp_proto::client::Client::may_be_in_mail_data):
+    /// after DATA's 354 and before the end of data, or with DATA's reply still due, as when
+    /// a message was interrupted there): whatever the caller wrote on it would become part of
+    /// the message.
     pub fn into_inner(self) -> Option<Stream> {
+        if self.client.may_be_in_mail_data() {
+            return None;
+        }
         self.io.into_stream()
     }
 

@@ -82,7 +82,7 @@ impl Io {
                     // A failed body, or any fatal error while the server still reads the
                     // message: what followed on this stream would be message content.
                     if matches!(error, ProtocolError::BodyAborted(_))
-                        || exchange.session().in_mail_data()
+                        || exchange.may_be_in_mail_data()
                     {
                         self.abandon_message().await;
                     }
@@ -307,8 +307,11 @@ impl Io {
     /// `into_inner`) would be taken for more of it. The server sees the connection end
     /// instead of the end of data, and delivers nothing (SECURITY.md, body smuggling).
     async fn abandon_message(&mut self) {
-        self.shutdown().await;
-        self.stream = None;
+        // Out of `self` first: a future dropped during the shutdown leaves no stream behind.
+        if let Some(mut stream) = self.stream.take() {
+            let deadline = self.now() + std::time::Duration::from_secs(5);
+            let _ = timeout_at(&self.clock, deadline, stream.close()).await;
+        }
     }
 
     /// Closes the stream's write side, briefly: the peer may be gone already.

@@ -66,7 +66,7 @@ impl Io {
                     // A failed body, or any fatal error while the server still reads the
                     // message: what followed on this stream would be message content.
                     if matches!(error, ProtocolError::BodyAborted(_))
-                        || exchange.session().in_mail_data()
+                        || exchange.may_be_in_mail_data()
                     {
                         self.abandon_message();
                     }

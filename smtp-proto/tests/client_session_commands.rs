@@ -603,3 +603,40 @@ fn a_command_after_354_in_a_composite_is_refused_unless_it_is_the_message() {
     assert!(!client.session().in_mail_data() && !client.session().in_transaction());
     assert!(client.is_usable());
 }
+
+/// `Client::may_be_in_mail_data`, which tells an adapter to keep no stream for the caller:
+/// from the moment DATA has left (its reply may be a 354) until the end of data is written;
+/// not before DATA leaves, and not after DATA was refused.
+#[test]
+fn the_server_may_be_in_mail_data_from_data_sent_to_the_end_of_data() {
+    use smtp_proto::client::Output;
+    use smtp_proto::command::Data;
+    let now = std::time::Instant::now();
+    let mut client = with_recipient();
+    assert!(!client.may_be_in_mail_data());
+    {
+        let mut exchange = client.send(Data);
+        assert!(!exchange.may_be_in_mail_data(), "DATA has not left");
+        assert!(matches!(exchange.poll_output(now), Ok(Output::Transmit(_))));
+        assert!(
+            exchange.may_be_in_mail_data(),
+            "DATA left, its reply unread"
+        );
+        exchange.handle_input(b"354 go ahead\r\n");
+        assert!(matches!(exchange.poll_output(now), Ok(Output::Done(Ok(_)))));
+    }
+    assert!(client.may_be_in_mail_data() && client.session().in_mail_data());
+    let end = run(
+        &mut client,
+        Message(b"x\r\n"),
+        &[b"250 ok\r\n"],
+        Feed::Whole,
+    );
+    assert_eq!(end.ok().code().get(), 250);
+    assert!(!client.may_be_in_mail_data());
+
+    let mut client = with_recipient();
+    let refused = run(&mut client, Data, &[b"554 no\r\n"], Feed::Whole);
+    assert!(matches!(refused.refused(), LogicError::Refused { .. }));
+    assert!(!client.may_be_in_mail_data());
+}

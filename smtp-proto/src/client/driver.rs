@@ -9,7 +9,7 @@ use crate::response::{BytesMut, ReplyParser};
 use super::context::{Awaited, Context, Requests};
 use super::exchange::{Exchange, State};
 use super::outbox::Outbox;
-use super::{ClientConfig, Protocol, Session};
+use super::{ClientConfig, Protocol, ReplyKind, Session};
 
 /// The receive buffer's initial capacity: replies of about a hundred mails, so that the
 /// buffer is renewed rarely while reports keep replies (which share it) alive.
@@ -87,6 +87,20 @@ impl Client {
     /// The session state.
     pub fn session(&self) -> &Session {
         &self.session
+    }
+
+    /// Whether the server may be reading message content, now or once a reply already due
+    /// arrives: DATA's 354 came and the end of data was not written
+    /// ([`Session::in_mail_data`]), or DATA left and its reply, which may be a 354, was not
+    /// read yet. An adapter then hands out no stream and closes the connection after a
+    /// fatal error: whatever was written on it next would become part of the message
+    /// (SECURITY.md, body smuggling).
+    pub fn may_be_in_mail_data(&self) -> bool {
+        self.session.in_mail_data
+            || self
+                .awaited
+                .iter()
+                .any(|a| a.kind == ReplyKind::Data && a.after <= self.outbox.sent())
     }
 
     /// Whether another command may run: no fatal error, no abandoned exchange, not closed.

@@ -310,12 +310,12 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         self.client.last_code
     }
 
-    /// The session as the exchange has left it so far. An adapter asks it after a fatal
-    /// error: while [`Session::in_mail_data`](super::Session::in_mail_data) holds, the
-    /// server is still reading a message, so anything more written on the connection would
-    /// become part of it, and the connection must be closed, not handed back.
-    pub fn session(&self) -> &super::Session {
-        &self.client.session
+    /// [`Client::may_be_in_mail_data`]: an adapter asks it after a fatal error, since the
+    /// server may still be reading a message then, so anything more written on the
+    /// connection would become part of it, and the connection must be closed, not handed
+    /// back.
+    pub fn may_be_in_mail_data(&self) -> bool {
+        self.client.may_be_in_mail_data()
     }
 
     /// The command, for what it recorded (a mail report after a fatal error).
