@@ -35,6 +35,28 @@ fn connected() -> (Connection, JoinHandle<Vec<u8>>) {
     (Connection::connect(&config).unwrap(), server)
 }
 
+/// Asserts that `into_inner` withholds the stream: were it handed out, the application's
+/// next command written on it would reach the server as message content.
+fn assert_withheld(connection: Connection, server: JoinHandle<Vec<u8>>) {
+    let handed_out = match connection.into_inner() {
+        Some(mut stream) => {
+            // What an application does with a stream it got back: its own next command.
+            stream.write_all(b"RSET\r\n").unwrap();
+            stream.flush().unwrap();
+            drop(stream);
+            true
+        }
+        None => false,
+    };
+    let rest = server.join().unwrap();
+    assert!(
+        !handed_out,
+        "into_inner handed out a stream while the server may read message content; it read \
+         {:?} as message content",
+        String::from_utf8_lossy(&rest)
+    );
+}
+
 /// A body source that hands out its first piece, then panics.
 struct Panicking(bool);
 
@@ -62,29 +84,13 @@ fn a_body_source_that_panics_leaves_no_stream_in_the_middle_of_data() {
     }));
     assert!(caught.is_err(), "the body source panicked");
     assert!(!connection.is_usable());
-    let handed_out = match connection.into_inner() {
-        Some(mut stream) => {
-            // What an application does with a stream it got back: its own next command.
-            stream.write_all(b"RSET\r\n").unwrap();
-            stream.flush().unwrap();
-            drop(stream);
-            true
-        }
-        None => false,
-    };
-    let rest = server.join().unwrap();
-    assert!(
-        !handed_out,
-        "into_inner handed out a stream in the middle of DATA; the server read {:?} as \
-         message content",
-        String::from_utf8_lossy(&rest)
-    );
+    assert_withheld(connection, server);
 }
 
 /// The client's deadline for the pipelined MAIL, RCPT and DATA passes before their replies:
-/// fatal, and "no late reply can be matched to a later command" (SECURITY.md), but the
-/// stream is kept: the server, answering DATA with a late 354, reads what the application
-/// writes next on the stream `into_inner` handed out as message content.
+/// fatal, and "no late reply can be matched to a later command" (SECURITY.md); the stream
+/// is not handed out either, since the server, answering DATA with a late 354, would read
+/// what the application wrote next on it as message content.
 #[test]
 fn a_timeout_awaiting_the_354_hands_out_no_stream() {
     use smtp_proto::client::Timeouts;
@@ -132,20 +138,5 @@ fn a_timeout_awaiting_the_354_hands_out_no_stream() {
     );
     assert!(!connection.is_usable());
     answer.send(()).unwrap();
-    let handed_out = match connection.into_inner() {
-        Some(mut stream) => {
-            stream.write_all(b"RSET\r\n").unwrap();
-            stream.flush().unwrap();
-            drop(stream);
-            true
-        }
-        None => false,
-    };
-    let rest = server.join().unwrap();
-    assert!(
-        !handed_out,
-        "into_inner handed out a stream with DATA unanswered; the server read {:?} as \
-         message content",
-        String::from_utf8_lossy(&rest)
-    );
+    assert_withheld(connection, server);
 }

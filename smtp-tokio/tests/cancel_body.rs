@@ -59,12 +59,12 @@ fn serve(mut peer: support::Peer<tokio::io::DuplexStream>) -> tokio::task::JoinH
     })
 }
 
-/// What the server read as message content after the caller took the stream and wrote
-/// a command on it (the stream is expected to be withheld, so nothing more arrives).
-async fn after_into_inner(
+/// Asserts that `into_inner` withholds the stream: were it handed out, the application's
+/// next command written on it would reach the server as message content.
+async fn assert_withheld(
     connection: smtp_tokio::Connection,
     server: tokio::task::JoinHandle<Vec<u8>>,
-) -> (bool, Vec<u8>) {
+) {
     let handed_out = match connection.into_inner() {
         Some(mut stream) => {
             // What an application does with a stream it got back: its own next command.
@@ -79,12 +79,17 @@ async fn after_into_inner(
         .await
         .expect("the server sees the end")
         .unwrap();
-    (handed_out, rest)
+    assert!(
+        !handed_out,
+        "into_inner handed out a stream while the server may read message content; it read \
+         {:?} as message content",
+        String::from_utf8_lossy(&rest)
+    );
 }
 
 /// A `send_mail_streamed` dropped while it waits for the body source, after the 354 and
-/// part of the body: the connection is unusable, but `into_inner` hands out the stream in
-/// the middle of DATA, and the application's next line becomes message content.
+/// part of the body: the connection is unusable, and `into_inner` hands out no stream in
+/// the middle of DATA, where the application's next line would become message content.
 #[tokio::test(start_paused = true)]
 async fn a_send_mail_streamed_dropped_while_the_body_stalls_hands_out_no_stream() {
     let (mut connection, peer) = connected(64 * 1024, &["PIPELINING"]).await;
@@ -103,17 +108,11 @@ async fn a_send_mail_streamed_dropped_while_the_body_stalls_hands_out_no_stream(
     assert!(!connection.is_usable());
     // (A later `send` would find the session in mail data and close the stream; the
     // application that gives up on the connection takes the stream back instead.)
-    let (handed_out, rest) = after_into_inner(connection, server).await;
-    assert!(
-        !handed_out,
-        "into_inner handed out a stream in the middle of DATA; the server read {:?} as \
-         message content",
-        String::from_utf8_lossy(&rest)
-    );
+    assert_withheld(connection, server).await;
 }
 
 /// The same with a body source that panics (caught by the application, as a server
-/// framework's `catch_unwind` does): the stream is still in the middle of DATA.
+/// framework's `catch_unwind` does): the stream is in the middle of DATA, so none.
 #[tokio::test(start_paused = true)]
 async fn a_body_source_that_panics_leaves_no_stream_in_the_middle_of_data() {
     use futures_lite::FutureExt;
@@ -133,13 +132,7 @@ async fn a_body_source_that_panics_leaves_no_stream_in_the_middle_of_data() {
     assert!(caught.is_err(), "the body source panicked");
 
     assert!(!connection.is_usable());
-    let (handed_out, rest) = after_into_inner(connection, server).await;
-    assert!(
-        !handed_out,
-        "into_inner handed out a stream in the middle of DATA; the server read {:?} as \
-         message content",
-        String::from_utf8_lossy(&rest)
-    );
+    assert_withheld(connection, server).await;
 }
 
 /// The server answers the pipelined MAIL, RCPT and DATA only after `answer`, then reads
@@ -163,9 +156,9 @@ fn serve_late_354(
 }
 
 /// A `send_mail` dropped after its pipelined MAIL, RCPT and DATA left, before their replies
-/// (a caller's `timeout`): the client is not in mail data yet, but the server will answer
-/// DATA with 354 and read on as message content. `into_inner` hands the stream out, and
-/// the application's next command becomes part of the message.
+/// (a caller's `timeout`): the client is not in mail data yet, but the server may answer
+/// DATA with 354 and read on as message content, so `into_inner` hands out no stream, on
+/// which the application's next command would become part of the message.
 #[tokio::test(start_paused = true)]
 async fn a_send_mail_dropped_while_data_is_unanswered_hands_out_no_stream() {
     use smtp_proto::command::MailBody;
@@ -180,19 +173,13 @@ async fn a_send_mail_dropped_while_data_is_unanswered_hands_out_no_stream() {
     assert!(cut.is_err(), "no reply yet: {cut:?}");
     assert!(!connection.is_usable());
     answer.send(()).unwrap();
-    let (handed_out, rest) = after_into_inner(connection, server).await;
-    assert!(
-        !handed_out,
-        "into_inner handed out a stream with DATA unanswered; the server read {:?} as \
-         message content",
-        String::from_utf8_lossy(&rest)
-    );
+    assert_withheld(connection, server).await;
 }
 
 /// The client's own DATA deadline (RFC 5321 §4.5.3.2.3, 2 minutes) passes before the 354:
-/// fatal, and "no late reply can be matched to a later command" (SECURITY.md), but the
-/// stream is kept, and `into_inner` hands out one on which the server, answering DATA late,
-/// reads what the application writes next as message content.
+/// fatal, and "no late reply can be matched to a later command" (SECURITY.md); the stream
+/// is not handed out either, since the server, answering DATA late, would read what the
+/// application wrote next as message content.
 #[tokio::test(start_paused = true)]
 async fn a_timeout_awaiting_the_354_hands_out_no_stream() {
     use smtp_proto::command::MailBody;
@@ -212,13 +199,7 @@ async fn a_timeout_awaiting_the_354_hands_out_no_stream() {
     );
     assert!(!connection.is_usable());
     answer.send(()).unwrap();
-    let (handed_out, rest) = after_into_inner(connection, server).await;
-    assert!(
-        !handed_out,
-        "into_inner handed out a stream with DATA unanswered; the server read {:?} as \
-         message content",
-        String::from_utf8_lossy(&rest)
-    );
+    assert_withheld(connection, server).await;
 }
 
 /// A transport whose shutdown never completes (a TLS stream whose close_notify cannot
@@ -268,10 +249,10 @@ impl AsyncRead for Failing {
     }
 }
 
-/// The body source fails after part of the body: the adapter abandons the message, but
-/// sets the stream aside only after its shutdown (up to 5 s). A caller's timeout that
-/// drops the future in that wait leaves the stream in place, and `into_inner` hands it out
-/// in the middle of DATA.
+/// The body source fails after part of the body: the adapter abandons the message, and
+/// takes the stream out before it awaits its shutdown (up to 5 s), so a caller's timeout
+/// that drops the future in that wait leaves no stream for `into_inner` in the middle of
+/// DATA.
 #[tokio::test(start_paused = true)]
 async fn a_future_dropped_while_the_message_is_abandoned_hands_out_no_stream() {
     let (client, server) = tokio::io::duplex(64 * 1024);
@@ -297,11 +278,5 @@ async fn a_future_dropped_while_the_message_is_abandoned_hands_out_no_stream() {
     .await;
     assert!(cut.is_err(), "the shutdown never ends: {cut:?}");
     assert!(!connection.is_usable());
-    let (handed_out, rest) = after_into_inner(connection, server).await;
-    assert!(
-        !handed_out,
-        "into_inner handed out a stream in the middle of DATA; the server read {:?} as \
-         message content",
-        String::from_utf8_lossy(&rest)
-    );
+    assert_withheld(connection, server).await;
 }
