@@ -639,4 +639,10 @@ fn the_server_may_be_in_mail_data_from_data_sent_to_the_end_of_data() {
     let refused = run(&mut client, Data, &[b"554 no\r\n"], Feed::Whole);
     assert!(matches!(refused.refused(), LogicError::Refused { .. }));
     assert!(!client.may_be_in_mail_data());
+
+    // Another command's reply awaited is not DATA's.
+    let mut client = with_recipient();
+    let mut exchange = client.send(Noop::default());
+    assert!(matches!(exchange.poll_output(now), Ok(Output::Transmit(_))));
+    assert!(!exchange.may_be_in_mail_data());
 }
