@@ -134,6 +134,9 @@ pub struct ReplyParser {
     /// Calls that [`parse`](Self::parse)'s fast path answered, for the linearity test.
     #[cfg(test)]
     pub(crate) quiet_calls: u64,
+    /// Lines [`whole_lines`](Self::whole_lines) took, for the test that it runs.
+    #[cfg(test)]
+    pub(crate) whole_lines_taken: u64,
 }
 
 impl Default for ReplyParser {
@@ -167,6 +170,8 @@ impl ReplyParser {
             inspected: 0,
             #[cfg(test)]
             quiet_calls: 0,
+            #[cfg(test)]
+            whole_lines_taken: 0,
         }
     }
 
@@ -330,6 +335,7 @@ impl ReplyParser {
             {
                 // As the general scan counts: the head and the search.
                 self.inspected += (HEADER_LEN + offset + 1) as u64;
+                self.whole_lines_taken += 1;
             }
             let lf = text_start + offset;
             let span = self.line_span(data, text_start, lf);

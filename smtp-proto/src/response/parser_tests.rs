@@ -226,3 +226,27 @@ fn a_further_line_taken_whole_is_refused_when_no_line_can_follow() {
         })
     );
 }
+
+/// `whole_lines` takes every line after the first of a reply buffered whole, the last one
+/// included, and none of a reply arriving one byte at a time (it is only an optimisation:
+/// the property tests above show it changes no answer, this that it runs).
+#[test]
+fn whole_lines_takes_every_further_line_of_whole_input_and_none_byte_by_byte() {
+    let mut input = Vec::new();
+    for i in 0..63 {
+        input.extend_from_slice(format!("250-2.0.0 line {i:02}\r\n").as_bytes());
+    }
+    input.extend_from_slice(b"250 2.0.0 end\r\n");
+    let mut parser = ReplyParser::new();
+    let mut buf = BytesMut::from(&input[..]);
+    assert_eq!(parser.parse(&mut buf).unwrap().unwrap().line_count(), 64);
+    assert_eq!(parser.whole_lines_taken, 63);
+    let mut parser = ReplyParser::new();
+    let mut buf = BytesMut::new();
+    for &byte in &input {
+        buf.extend_from_slice(&[byte]);
+        let _ = parser.parse(&mut buf).unwrap();
+    }
+    assert!(buf.is_empty());
+    assert_eq!(parser.whole_lines_taken, 0);
+}
