@@ -144,9 +144,20 @@ impl Io {
                     if pause(exchange.command_mut()) {
                         return Ok(Driven::Paused);
                     }
-                    let stream = self.stream.as_mut().ok_or(ProtocolError::Unusable)?;
-                    let read = stream.read(&mut self.buf);
-                    match timeout_at(&self.clock, deadline, read).await {
+                    let read = if deadline <= self.now() {
+                        // The deadline passed while nobody read (the caller paused between
+                        // results, or dropped the future): what came meanwhile is read; only
+                        // nothing is a timeout.
+                        match self.try_read() {
+                            Poll::Pending => Err(Elapsed),
+                            Poll::Ready(read) => Ok(read),
+                        }
+                    } else {
+                        let stream = self.stream.as_mut().ok_or(ProtocolError::Unusable)?;
+                        let read = stream.read(&mut self.buf);
+                        timeout_at(&self.clock, deadline, read).await
+                    };
+                    match read {
                         Err(_) => exchange.handle_timeout(self.now()),
                         Ok(Ok(0)) => exchange.handle_eof(),
                         Ok(Ok(n)) => {

@@ -104,8 +104,17 @@ impl Io {
                         return Ok(Driven::Paused);
                     }
                     let wait = deadline.saturating_duration_since(self.now());
-                    let stream = self.stream.as_mut().ok_or(ProtocolError::Unusable)?;
-                    let read = stream.read_within(&mut self.buf, wait);
+                    let read = if wait.is_zero() {
+                        // The deadline passed while nobody read (the caller paused between
+                        // results): what came meanwhile is read; only nothing is a timeout.
+                        match self.try_read() {
+                            Poll::Pending => Err(io::ErrorKind::TimedOut.into()),
+                            Poll::Ready(read) => read,
+                        }
+                    } else {
+                        let stream = self.stream.as_mut().ok_or(ProtocolError::Unusable)?;
+                        stream.read_within(&mut self.buf, wait)
+                    };
                     match read {
                         Err(error) if is_timeout(&error) => exchange.handle_timeout(self.now()),
                         Err(error) if error.kind() == io::ErrorKind::Interrupted => {}

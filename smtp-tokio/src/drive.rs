@@ -141,9 +141,20 @@ impl Io {
                     if pause(exchange.command_mut()) {
                         return Ok(Driven::Paused);
                     }
-                    let stream = self.stream.as_mut().ok_or(ProtocolError::Unusable)?;
-                    let read = stream.read(&mut self.buf);
-                    match self.timer.run(Instant::from_std(deadline), read).await {
+                    let read = if deadline <= now() {
+                        // The deadline passed while nobody read (the caller paused between
+                        // results, or dropped the future): what came meanwhile is read; only
+                        // nothing is a timeout.
+                        match self.try_read() {
+                            Poll::Pending => None,
+                            Poll::Ready(read) => Some(read),
+                        }
+                    } else {
+                        let stream = self.stream.as_mut().ok_or(ProtocolError::Unusable)?;
+                        let read = stream.read(&mut self.buf);
+                        self.timer.run(Instant::from_std(deadline), read).await
+                    };
+                    match read {
                         None => exchange.handle_timeout(now()),
                         Some(Ok(0)) => exchange.handle_eof(),
                         Some(Ok(n)) => {

@@ -45,6 +45,11 @@ pub enum Output<'a, T> {
     /// [`handle_input`](Exchange::handle_input) (or call
     /// [`handle_eof`](Exchange::handle_eof)); if nothing arrives by `deadline`, call
     /// [`handle_timeout`](Exchange::handle_timeout).
+    ///
+    /// The deadline may have passed already, when the caller polls late (it paused between
+    /// the results of [`SendMails`](crate::command::SendMails), or dropped a read and came
+    /// back): read what has arrived without waiting, and call `handle_timeout` only if
+    /// nothing has. What arrived while nobody read counts; the deadline itself never moves.
     NeedInput {
         /// When the awaited reply is overdue (fixed; not moved by partial replies).
         deadline: Instant,
@@ -93,13 +98,9 @@ impl<'c, C: Cmd> Exchange<'c, C> {
             self.client.fail(ProtocolError::WriteFailed);
             return Err(self.take_failure().unwrap_or(ProtocolError::Unusable));
         }
-        if let Some(head) = self.client.awaited.front() {
-            if head.deadline.is_some_and(|deadline| now >= deadline) {
-                let kind = head.kind;
-                self.client.fail(ProtocolError::Timeout(kind));
-                return Err(self.take_failure().unwrap_or(ProtocolError::Unusable));
-            }
-        }
+        // A deadline that passed before this poll is not judged here but by the caller,
+        // after it read what arrived meanwhile (`Output::NeedInput`): a caller that paused
+        // between results did not make the server late.
         match self.client.requests.upgrade {
             Upgrade::Requested => {
                 self.client.requests.upgrade = Upgrade::Handshaking;

@@ -22,7 +22,9 @@
 //! Time is an argument: `poll_output(now)` fixes deadlines from `now`, and the core never
 //! reads the clock, so tests run on virtual time. A reply's deadline is fixed when it
 //! becomes the next reply awaited and is never moved by partial input: a server that drips
-//! one byte at a time cannot stretch it.
+//! one byte at a time cannot stretch it. A caller that polls after a deadline passed (it
+//! paused between results) reads what arrived meanwhile before it calls `handle_timeout`
+//! ([`Output::NeedInput`]): a reply that came while the caller was away is no timeout.
 //!
 //! # A whole event loop over `std::net::TcpStream`
 //!
