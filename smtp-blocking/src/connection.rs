@@ -212,6 +212,10 @@ impl Connection {
 
     /// Sends QUIT and closes the connection. A failed or missing QUIT reply changes
     /// nothing that happened before: once the QUIT line was written, errors are ignored.
+    /// While the server reads message content ([`Session::in_mail_data`]), QUIT would be
+    /// part of it: the connection is closed without it, and the server drops the message.
+    ///
+    /// [`Session::in_mail_data`]: smtp_proto::client::Session::in_mail_data
     pub fn quit(mut self) -> Result<(), Error> {
         let before = self.io.written;
         let result = self.send(Quit);

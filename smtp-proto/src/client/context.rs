@@ -72,7 +72,9 @@ impl Context<'_> {
 
     /// Writes one command line (CRLF included) that expects one reply of `kind`.
     ///
-    /// A closure that writes nothing (an encoder that refused its input) expects nothing.
+    /// The closure gets an empty buffer of its own (what was written before is out of its
+    /// reach). A closure that writes nothing (an encoder that refused its input) expects
+    /// nothing.
     /// A line that is not exactly one CRLF-terminated line without NUL is removed and the
     /// connection fails with [`ProtocolError::Misuse`]. While the server reads mail data
     /// ([`Session::in_mail_data`]) a line of any kind but [`ReplyKind::DataEnd`] is removed
@@ -114,6 +116,14 @@ impl Context<'_> {
             ));
             return result;
         }
+        if self.data_reply_due() {
+            self.outbox.roll_back(from);
+            self.fail(ProtocolError::Misuse(
+                "a command line after DATA, before its reply: DATA ends a pipelined group \
+                 (RFC 2920 §3.1), and after its 354 the line would be message content",
+            ));
+            return result;
+        }
         if self.session.in_mail_data && kind != ReplyKind::DataEnd {
             // The server would take the line as message content (RFC 5321 §4.1.1.4).
             let command = verb(self.outbox.bytes(range));
@@ -130,8 +140,28 @@ impl Context<'_> {
     /// its size, except for the lines written with
     /// [`put_command`](crate::data::BodySink::put_command) (the `BDAT` lines the
     /// [`BdatEncoder`](crate::data::BdatEncoder) writes), which they show as commands.
+    ///
+    /// Message content written while DATA's reply is due is removed and the connection
+    /// fails with [`ProtocolError::Misuse`]: should DATA be refused, the server would read
+    /// it as commands (RFC 2920 §3.1).
     pub fn body<R>(&mut self, write: impl FnOnce(&mut BodyWriter<'_>) -> R) -> R {
-        self.outbox.write_body(write)
+        let from = self.outbox.buffered();
+        let result = self.outbox.write_body(write);
+        if self.data_reply_due() && self.outbox.buffered() > from {
+            self.outbox.roll_back(from);
+            self.fail(ProtocolError::Misuse(
+                "message content before DATA's reply: a refused DATA would leave it to be \
+                 read as commands (RFC 2920 §3.1)",
+            ));
+        }
+        result
+    }
+
+    /// Whether the last reply awaited is DATA's: nothing may follow DATA in its group.
+    fn data_reply_due(&self) -> bool {
+        self.awaited
+            .back()
+            .is_some_and(|last| last.kind == ReplyKind::Data)
     }
 
     /// Expects one more reply of `kind` after what was written so far: the greeting, a

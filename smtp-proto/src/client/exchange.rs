@@ -417,7 +417,9 @@ impl<'c, C: Cmd> Exchange<'c, C> {
         let code = reply.code();
         client.last_code = Some(code);
         client.session.track_transaction(head.kind, code);
-        if head.kind == crate::client::ReplyKind::Greeting {
+        // The first only: a command that declares a later line's reply a greeting does
+        // not replace the server's.
+        if head.kind == crate::client::ReplyKind::Greeting && client.session.greeting.is_none() {
             client.session.greeting = Some(reply.clone());
         }
         let closing = (code.get() == 421).then(|| reply.clone());

@@ -36,6 +36,7 @@
 //! use std::error::Error;
 //! use std::io::{ErrorKind, Read, Write};
 //! use std::net::TcpStream;
+//! use std::num::NonZeroUsize;
 //! use std::time::{Duration, Instant};
 //!
 //! use smtp_proto::client::{Client, ClientConfig, Exchange, Output};
@@ -87,7 +88,10 @@
 //! fn main() -> Result<(), Box<dyn Error>> {
 //!     let mut stream = TcpStream::connect("127.0.0.1:2525")?;
 //!     stream.set_nodelay(true)?;
-//!     let mut client = Client::new(ClientConfig::default());
+//!     // This loop cannot read while it writes: pipelined groups stay small enough that
+//!     // the replies to one fit the socket buffers (RFC 2920 §3.1).
+//!     let config = ClientConfig { max_group: NonZeroUsize::new(16 * 1024), ..ClientConfig::default() };
+//!     let mut client = Client::new(config);
 //!     let setup = Establish::new(ClientId::localhost())?.tls(TlsPolicy::Disabled);
 //!     run(&mut stream, client.send(setup))??;
 //!     let envelope = Envelope::new("<me@example.org>".parse()?, ["<you@example.net>".parse()?])?;

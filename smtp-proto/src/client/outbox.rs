@@ -48,10 +48,10 @@ pub(crate) struct Segment {
 /// The octets of a secret piece are zeroed once handed out, before the buffer is written
 /// again (a write may reallocate it), compacted or dropped: the buffer is reused for the
 /// whole connection, and neither it nor freed memory keeps a credential after it was sent.
-/// A command line written while a secret is still unsent is written aside and the buffer
-/// grown by hand, so that the secret is not left behind either. (Message content is not:
-/// no command writes a body in the group of a secret line.) `Debug` shows sizes and
-/// offsets, never octets.
+/// Each command line is written aside, in a scratch buffer zeroed after a secret, then
+/// appended; while a secret is still unsent the buffer is grown by hand, so that the secret
+/// is not left behind either. (Message content is not: no command writes a body in the
+/// group of a secret line.) `Debug` shows sizes and offsets, never octets.
 #[derive(Default)]
 pub(crate) struct Outbox {
     buf: Vec<u8>,
@@ -64,6 +64,9 @@ pub(crate) struct Outbox {
     segments: Vec<Segment>,
     /// Whether `buf` may still hold the octets of a secret piece, handed out or not.
     secrets: bool,
+    /// Where each piece is written before it is appended (empty between writes; zeroed
+    /// after a secret).
+    scratch: Vec<u8>,
 }
 
 impl fmt::Debug for Outbox {
@@ -115,6 +118,11 @@ impl Outbox {
         self.last_start
     }
 
+    /// Octets in the buffer: where the next piece will start, for [`Self::roll_back`].
+    pub(crate) fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
     pub(crate) fn has_unsent(&self) -> bool {
         self.written() > self.sent
     }
@@ -130,18 +138,28 @@ impl Outbox {
         // A secret already handed out is zeroed now, so that only one still unsent takes
         // the slower path below.
         self.zero_sent_secrets();
+        // The closure gets an empty buffer of its own: it cannot see, change or drop what
+        // was written before it (a closure that clears its buffer writes its own line).
+        let mut piece = std::mem::take(&mut self.scratch);
+        if tag == TransmitTag::Secret {
+            // Room for the longest SASL line, so that no partial secret is left in a block
+            // freed by growing.
+            piece.reserve(crate::command::SASL_LINE_LIMIT);
+        }
+        let result = write(&mut piece);
         let start = self.buf.len();
-        let result = if self.secrets {
-            // One is still unsent: the piece is written aside, and the buffer grown by hand.
-            let mut piece = Vec::new();
-            let result = write(&mut piece);
+        if self.secrets {
+            // One is still unsent: the buffer is grown by hand.
             self.grow_zeroing(piece.len());
-            self.buf.extend_from_slice(&piece);
-            crate::auth::zero_vec(piece);
-            result
-        } else {
-            write(&mut self.buf)
-        };
+        }
+        self.buf.extend_from_slice(&piece);
+        if tag == TransmitTag::Secret {
+            // All of the scratch buffer: the closure may have written past what it kept.
+            piece.clear();
+            piece.resize(piece.capacity(), 0);
+        }
+        piece.clear();
+        self.scratch = piece;
         let end = self.buf.len();
         self.secrets |= tag == TransmitTag::Secret;
         self.tag(start..end, tag, shown, false);
