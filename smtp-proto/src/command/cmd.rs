@@ -31,7 +31,7 @@ use super::LogicError;
 ///
 /// ```
 /// use smtp_proto::client::{Context, ReplyKind};
-/// use smtp_proto::command::{Cmd, LogicError, Step};
+/// use smtp_proto::command::{Cmd, Step};
 /// use smtp_proto::response::Response;
 ///
 /// /// `XPING`: a vendor command answered by 250.
@@ -46,11 +46,8 @@ use super::LogicError;
 ///     }
 ///
 ///     fn on_reply(&mut self, reply: Response, _cx: &mut Context<'_>) -> Step<Response> {
-///         if reply.is_positive_completion() {
-///             Step::Done(Ok(reply))
-///         } else {
-///             Step::Done(Err(LogicError::refused("XPING", reply)))
-///         }
+///         // 2xx: the output; 4xx/5xx: a refusal (`LogicError::Refused`); 3xx: fatal.
+///         Step::completion("XPING", reply)
 ///     }
 /// }
 /// ```
