@@ -23,8 +23,12 @@ impl Connection {
     /// A fatal error after the mail started is [`Error::Interrupted`] with the report so
     /// far: a message sent whose verdict was lost is
     /// [`Outcome::Uncertain`](smtp_proto::command::Outcome::Uncertain).
+    ///
+    /// A [`MailBody::Streamed`] body comes with its reader, through
+    /// [`send_mail_streamed`](Self::send_mail_streamed); given here, it is refused before a
+    /// byte is sent ([`LogicError::WrongState`]).
     pub async fn send_mail(&mut self, envelope: Envelope, body: MailBody) -> MailResult {
-        let cmd = SendMail::with_options(envelope, body, self.options);
+        let cmd = SendMail::with_options(envelope, body, self.options).without_body_source();
         self.send_mail_cmd(cmd, futures_lite::io::empty()).await
     }
 
@@ -60,7 +64,8 @@ impl Connection {
 
     /// Sends many mails on this connection, the next one's MAIL riding with the previous
     /// end of data under PIPELINING; yields each mail's result in order, as soon as its
-    /// last reply arrived.
+    /// last reply arrived. A mail with a [`MailBody::Streamed`] body is refused before a
+    /// byte of it is sent ([`LogicError::WrongState`]): these mails have no reader.
     ///
     /// ```no_run
     /// # async fn demo(connection: &mut smtp_async_std::Connection,
@@ -83,7 +88,7 @@ impl Connection {
         I: IntoIterator<Item = (Envelope, MailBody)>,
     {
         self.io.poll_idle(&mut self.client);
-        let cmd = SendMails::new(mails.into_iter(), self.options);
+        let cmd = SendMails::new(mails.into_iter(), self.options).without_body_source();
         Mails {
             io: &mut self.io,
             exchange: self.client.send(cmd),

@@ -1112,3 +1112,62 @@ fn too_many_recipients_552_is_retried_as_452() {
     client_support::replay("mail-552-too-many-recipients-retried.smtp");
     client_support::replay("mail-552-mailbox-full-no-retry.smtp");
 }
+
+/// A caller without a body source (`without_body_source`, as the adapters' `send_mail`
+/// and `send_all_mails`) gets a streamed body refused before a byte is sent, instead of an
+/// empty message delivered; the other mails go on.
+#[test]
+fn a_streamed_body_without_a_body_source_is_refused_before_a_byte() {
+    use smtp_proto::command::{SendMails, StreamedBody, TransactionOptions};
+
+    let mut client = client_with(ClientConfig::default(), PIPE);
+    let send = SendMail::new(
+        envelope(&["<b@example.net>"]),
+        MailBody::Streamed(StreamedBody::default()),
+    )
+    .without_body_source();
+    let refused = run(&mut client, send, &[], &[]);
+    assert!(
+        matches!(
+            refused,
+            Ok(Err(LogicError::WrongState {
+                command: "MAIL",
+                ..
+            }))
+        ),
+        "{refused:?}"
+    );
+
+    let mails = vec![
+        (
+            envelope(&["<b@example.net>"]),
+            MailBody::Streamed(StreamedBody::default()),
+        ),
+        (envelope(&["<c@example.net>"]), MailBody::bytes(&b"x\n"[..])),
+    ];
+    let send =
+        SendMails::new(mails.into_iter(), TransactionOptions::default()).without_body_source();
+    let results = run(
+        &mut client,
+        send,
+        &[
+            (
+                b"MAIL FROM:<a@example.org> SIZE=3\r\nRCPT TO:<c@example.net>\r\nDATA\r\n",
+                b"250 ok\r\n250 ok\r\n354 go\r\n",
+            ),
+            (b"x\r\n.\r\n", b"250 queued\r\n"),
+        ],
+        &[],
+    )
+    .unwrap()
+    .unwrap();
+    let results: Vec<_> = results.into_iter().collect();
+    assert!(
+        matches!(results[0], Err(LogicError::WrongState { .. })),
+        "{results:?}"
+    );
+    assert_eq!(
+        results[1].as_ref().map(|r| r.outcome()),
+        Ok(Outcome::Delivered)
+    );
+}

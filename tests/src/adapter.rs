@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 
 use smtp_adapter::{ConnectionConfig, Error, TlsInfo};
 use smtp_proto::client::Session;
-use smtp_proto::command::{Cmd, Envelope, Established, LogicError, MailBody, MailReport};
+use smtp_proto::command::{
+    Cmd, Envelope, Established, LogicError, MailBody, MailReport, StreamedBody,
+};
 
 /// One adapter (tokio, futures-io, blocking) as the interop and hostile suites see it.
 ///
@@ -58,6 +60,21 @@ pub trait SmtpAdapter {
         envelope: Envelope,
         body: MailBody,
     ) -> Result<Result<MailReport, LogicError>, Error>;
+
+    /// `Connection::send_mail_streamed`, the body read from `body` (which hands out its
+    /// bytes in the pieces it was built with).
+    async fn send_mail_streamed(
+        connection: &mut Self::Connection,
+        envelope: Envelope,
+        body: Pieces,
+        declaration: StreamedBody,
+    ) -> Result<Result<MailReport, LogicError>, Error>;
+
+    /// `Connection::send_all_mails`, every result collected in order.
+    async fn send_all_mails(
+        connection: &mut Self::Connection,
+        mails: Vec<(Envelope, MailBody)>,
+    ) -> Vec<Result<Result<MailReport, LogicError>, Error>>;
 
     /// `Connection::quit`.
     async fn quit(connection: Self::Connection) -> Result<(), Error>;
@@ -130,6 +147,29 @@ impl SmtpAdapter for Tokio {
         connection.send_mail(envelope, body).await
     }
 
+    async fn send_mail_streamed(
+        connection: &mut Self::Connection,
+        envelope: Envelope,
+        body: Pieces,
+        declaration: StreamedBody,
+    ) -> Result<Result<MailReport, LogicError>, Error> {
+        connection
+            .send_mail_streamed(envelope, body, declaration)
+            .await
+    }
+
+    async fn send_all_mails(
+        connection: &mut Self::Connection,
+        mails: Vec<(Envelope, MailBody)>,
+    ) -> Vec<Result<Result<MailReport, LogicError>, Error>> {
+        let mut results = Vec::new();
+        let mut mails = connection.send_all_mails(mails);
+        while let Some(result) = mails.next().await {
+            results.push(result);
+        }
+        results
+    }
+
     async fn quit(connection: Self::Connection) -> Result<(), Error> {
         connection.quit().await
     }
@@ -198,6 +238,22 @@ impl SmtpAdapter for Blocking {
         body: MailBody,
     ) -> Result<Result<MailReport, LogicError>, Error> {
         connection.send_mail(envelope, body)
+    }
+
+    async fn send_mail_streamed(
+        connection: &mut Self::Connection,
+        envelope: Envelope,
+        body: Pieces,
+        declaration: StreamedBody,
+    ) -> Result<Result<MailReport, LogicError>, Error> {
+        connection.send_mail_streamed(envelope, body, declaration)
+    }
+
+    async fn send_all_mails(
+        connection: &mut Self::Connection,
+        mails: Vec<(Envelope, MailBody)>,
+    ) -> Vec<Result<Result<MailReport, LogicError>, Error>> {
+        connection.send_all_mails(mails).collect()
     }
 
     async fn quit(connection: Self::Connection) -> Result<(), Error> {
@@ -269,6 +325,29 @@ impl SmtpAdapter for AsyncStd {
         connection.send_mail(envelope, body).await
     }
 
+    async fn send_mail_streamed(
+        connection: &mut Self::Connection,
+        envelope: Envelope,
+        body: Pieces,
+        declaration: StreamedBody,
+    ) -> Result<Result<MailReport, LogicError>, Error> {
+        connection
+            .send_mail_streamed(envelope, body, declaration)
+            .await
+    }
+
+    async fn send_all_mails(
+        connection: &mut Self::Connection,
+        mails: Vec<(Envelope, MailBody)>,
+    ) -> Vec<Result<Result<MailReport, LogicError>, Error>> {
+        let mut results = Vec::new();
+        let mut mails = connection.send_all_mails(mails);
+        while let Some(result) = mails.next().await {
+            results.push(result);
+        }
+        results
+    }
+
     async fn quit(connection: Self::Connection) -> Result<(), Error> {
         connection.quit().await
     }
@@ -287,5 +366,87 @@ impl SmtpAdapter for AsyncStd {
 
     fn is_usable(connection: &Self::Connection) -> bool {
         connection.is_usable()
+    }
+}
+
+/// A body source that hands out its bytes in pieces of the sizes given, in turn (then the
+/// sizes again from the first): a caller writing CR and LF, or a dot and its line, in
+/// different reads. Every runtime's reader trait, always ready.
+#[derive(Clone, Debug)]
+pub struct Pieces {
+    bytes: Vec<u8>,
+    at: usize,
+    sizes: Vec<usize>,
+    turn: usize,
+    fail_at: Option<usize>,
+}
+
+impl Pieces {
+    /// `bytes` in pieces of `sizes` (zeros are skipped; an empty list means one piece).
+    pub fn new(bytes: Vec<u8>, sizes: &[usize]) -> Self {
+        let mut sizes: Vec<usize> = sizes.iter().copied().filter(|&s| s > 0).collect();
+        if sizes.is_empty() {
+            sizes.push(usize::MAX);
+        }
+        Self {
+            bytes,
+            at: 0,
+            sizes,
+            turn: 0,
+            fail_at: None,
+        }
+    }
+
+    /// The same source, failing with an IO error once `at` octets were handed out.
+    pub fn failing_at(mut self, at: usize) -> Self {
+        self.fail_at = Some(at);
+        self
+    }
+
+    fn next_piece(&mut self, room: usize) -> &[u8] {
+        let size = self.sizes[self.turn % self.sizes.len()];
+        self.turn += 1;
+        let start = self.at;
+        let end = start.saturating_add(size.min(room)).min(self.bytes.len());
+        self.at = end;
+        &self.bytes[start..end]
+    }
+}
+
+impl std::io::Read for Pieces {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.fail_at.is_some_and(|at| self.at >= at) {
+            return Err(std::io::Error::other("the body source failed"));
+        }
+        let piece = self.next_piece(buf.len());
+        let n = piece.len();
+        buf[..n].copy_from_slice(piece);
+        Ok(n)
+    }
+}
+
+impl tokio::io::AsyncRead for Pieces {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.fail_at.is_some_and(|at| this.at >= at) {
+            return std::task::Poll::Ready(Err(std::io::Error::other("the body source failed")));
+        }
+        let piece = this.next_piece(buf.remaining());
+        buf.put_slice(piece);
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl futures_lite::AsyncRead for Pieces {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::Poll::Ready(std::io::Read::read(self.get_mut(), buf))
     }
 }

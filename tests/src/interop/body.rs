@@ -135,7 +135,7 @@ pub fn body_bdat_5mib<A: SmtpAdapter>(
 }
 
 /// What follows the first `separator` (the end of the header).
-fn body<'a>(message: &'a [u8], separator: &[u8]) -> Option<&'a [u8]> {
+pub(crate) fn body<'a>(message: &'a [u8], separator: &[u8]) -> Option<&'a [u8]> {
     find(message, separator).and_then(|at| message.get(at + separator.len()..))
 }
 
@@ -213,7 +213,7 @@ fn send<A: SmtpAdapter>(
 }
 
 /// `Err` naming the first differing octet unless `stored == expected`.
-fn compare(path: &Path, stored: &[u8], expected: &[u8]) -> Result<(), String> {
+pub(crate) fn compare(path: &Path, stored: &[u8], expected: &[u8]) -> Result<(), String> {
     if stored == expected {
         return Ok(());
     }
@@ -260,7 +260,7 @@ pub(crate) fn canonical(message: &[u8]) -> Vec<u8> {
 }
 
 /// About `size` octets of lines from a fixed xorshift seed (the same every run).
-fn large_body(size: usize) -> Vec<u8> {
+pub(crate) fn large_body(size: usize) -> Vec<u8> {
     const WORDS: [&str; 8] = ["dot", "ütf-8", "smtp", "..", "€", "line", "Ωmega", "x"];
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {

@@ -18,6 +18,7 @@
 
 mod body;
 mod dsn;
+mod e2e;
 mod env;
 mod faults;
 mod lmtp;
@@ -35,6 +36,11 @@ pub use body::{
     body_longest_lines,
 };
 pub use dsn::{dsn, dsn_unsupported};
+pub use e2e::{
+    ODD, idn_a_labels, mails_stored_once, refused_at_end_then_more, streamed_abort_stores_nothing,
+    streamed_body_without_reader, streamed_exact, streamed_exact_tls_unpipelined,
+    streamed_final_cr, streamed_over_limit, streamed_source_error, too_many_recipients_twice,
+};
 pub use env::{REQUIRE_VAR, SERVERS_VAR, Servers, run};
 pub use faults::{
     fault_421_at_ehlo, fault_421_at_end_of_data, fault_421_at_greeting, fault_421_at_mail,
@@ -68,7 +74,7 @@ pub use transaction::{bdat, many_mails, pipelined_partial, smtputf8, smtputf8_un
 /// `Mechanism::Plain`).
 #[doc(hidden)]
 pub mod prelude {
-    pub use super::Target;
+    pub use super::{ODD, Target};
     pub use smtp_proto::auth::Mechanism;
 }
 
@@ -175,6 +181,50 @@ macro_rules! interop_tests {
             lmtp_tcp_smtp_sink => lmtp_tcp(),
             lmtp_unix_smtp_sink => lmtp_unix(),
             lmtp_rejected_at_end_of_data_smtp_sink => lmtp_rejected_at_end_of_data(),
+            e2e_streamed_odd_aiosmtpd => streamed_exact(Target::Aiosmtpd, ODD, false),
+            e2e_streamed_odd_smtp_server => streamed_exact(Target::SmtpServer, ODD, false),
+            e2e_streamed_odd_postfix_data => streamed_exact(Target::Postfix, ODD, false),
+            e2e_streamed_odd_postfix_bdat => streamed_exact(Target::Postfix, ODD, true),
+            e2e_streamed_odd_exim_data => streamed_exact(Target::Exim, ODD, false),
+            e2e_streamed_odd_exim_bdat => streamed_exact(Target::Exim, ODD, true),
+            e2e_streamed_bytewise_aiosmtpd => streamed_exact(Target::Aiosmtpd, &[1], false),
+            e2e_streamed_bytewise_postfix_bdat => streamed_exact(Target::Postfix, &[1], true),
+            e2e_streamed_final_cr_aiosmtpd => streamed_final_cr(Target::Aiosmtpd, false),
+            e2e_streamed_final_cr_postfix_bdat => streamed_final_cr(Target::Postfix, true),
+            e2e_streamed_final_cr_exim_bdat => streamed_final_cr(Target::Exim, true),
+            e2e_idn_a_labels_smtp_sink => idn_a_labels(Target::SmtpSink),
+            e2e_streamed_body_without_reader_postfix => streamed_body_without_reader(Target::Postfix),
+            e2e_idn_a_labels_aiosmtpd => idn_a_labels(Target::Aiosmtpd),
+            e2e_streamed_abort_aiosmtpd => streamed_abort_stores_nothing(Target::Aiosmtpd, false),
+            e2e_streamed_abort_postfix_bdat => streamed_abort_stores_nothing(Target::Postfix, true),
+            e2e_streamed_abort_exim_bdat => streamed_abort_stores_nothing(Target::Exim, true),
+            e2e_mails_stored_once_postfix_bdat => mails_stored_once(Target::Postfix, true),
+            e2e_mails_stored_once_postfix_data => mails_stored_once(Target::Postfix, false),
+            e2e_mails_stored_once_exim_bdat => mails_stored_once(Target::Exim, true),
+            e2e_mails_stored_once_aiosmtpd => mails_stored_once(Target::Aiosmtpd, false),
+            e2e_mails_stored_once_smtp_server => mails_stored_once(Target::SmtpServer, false),
+            e2e_streamed_over_limit_postfix_data => streamed_over_limit(Target::Postfix, false),
+            e2e_streamed_over_limit_postfix_bdat => streamed_over_limit(Target::Postfix, true),
+            e2e_streamed_over_limit_aiosmtpd => streamed_over_limit(Target::Aiosmtpd, false),
+            e2e_refused_at_end_then_more_postfix_data => refused_at_end_then_more(Target::Postfix, false),
+            e2e_refused_at_end_then_more_postfix_bdat => refused_at_end_then_more(Target::Postfix, true),
+            e2e_too_many_recipients_twice_postfix_data => too_many_recipients_twice(Target::Postfix, false),
+            e2e_too_many_recipients_twice_postfix_bdat => too_many_recipients_twice(Target::Postfix, true),
+            e2e_source_error_aiosmtpd => streamed_source_error(Target::Aiosmtpd, false, false),
+            e2e_source_error_aiosmtpd_tls => streamed_source_error(Target::Aiosmtpd, false, true),
+            e2e_source_error_smtp_server => streamed_source_error(Target::SmtpServer, false, false),
+            e2e_source_error_smtp_server_tls => streamed_source_error(Target::SmtpServer, false, true),
+            e2e_source_error_postfix_data => streamed_source_error(Target::Postfix, false, false),
+            e2e_source_error_postfix_bdat => streamed_source_error(Target::Postfix, true, false),
+            e2e_source_error_postfix_tls => streamed_source_error(Target::Postfix, false, true),
+            e2e_source_error_exim_data => streamed_source_error(Target::Exim, false, false),
+            e2e_source_error_exim_bdat_tls => streamed_source_error(Target::Exim, true, true),
+            e2e_streamed_tls_postfix => streamed_exact_tls_unpipelined(Target::Postfix, true),
+            e2e_streamed_tls_unpipelined_postfix => streamed_exact_tls_unpipelined(Target::Postfix, false),
+            e2e_streamed_tls_exim => streamed_exact_tls_unpipelined(Target::Exim, true),
+            e2e_streamed_tls_aiosmtpd => streamed_exact_tls_unpipelined(Target::Aiosmtpd, true),
+            e2e_streamed_tls_smtp_server => streamed_exact_tls_unpipelined(Target::SmtpServer, true),
+            e2e_streamed_tls_unpipelined_smtp_server => streamed_exact_tls_unpipelined(Target::SmtpServer, false),
             fault_greeting_refused => fault_greeting_refused(),
             fault_421_at_greeting => fault_421_at_greeting(),
             fault_disconnect_at_greeting => fault_disconnect_at_greeting(),

@@ -51,6 +51,14 @@ impl SendMail {
         }
     }
 
+    /// Says that the caller has no body source: a [`MailBody::Streamed`] body is refused
+    /// before a byte is sent instead of going out empty
+    /// ([`SendMails::without_body_source`]).
+    pub fn without_body_source(mut self) -> Self {
+        self.inner = self.inner.without_body_source();
+        self
+    }
+
     /// The report as it stands: for use after a fatal error (the exchange's
     /// [`command`](crate::client::Exchange::command)). `None` if the mail never started.
     pub fn report(&self) -> Option<MailReport> {

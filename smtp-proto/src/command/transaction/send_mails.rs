@@ -12,6 +12,13 @@ use super::job::{Expect, Expectations, Job, Stream, body_refusal};
 use super::plan::plan;
 use super::{Envelope, MailBody, MailReport, TransactionOptions};
 
+/// A streamed body where the caller has no body source: it would go out empty.
+const NO_BODY_SOURCE: LogicError = LogicError::WrongState {
+    command: "MAIL",
+    reason: "a streamed body needs a body source, and this call has none: \
+             send it with `send_mail_streamed` (or answer `Output::NeedBody`)",
+};
+
 /// Sends many mails on one connection, each as its own transaction(s), reports in order.
 ///
 /// Under PIPELINING the next mail's MAIL, RCPT and DATA ride in the same transmit as the
@@ -32,6 +39,8 @@ pub struct SendMails<I> {
     source_done: bool,
     scratch: Vec<u8>,
     finished: VecDeque<Result<MailReport, LogicError>>,
+    /// Whether the caller answers `Output::NeedBody` (see `without_body_source`).
+    body_source: bool,
 }
 
 /// A mail in order: running, or already decided before it was sent.
@@ -55,7 +64,18 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
             source_done: false,
             scratch: Vec::new(),
             finished: VecDeque::new(),
+            body_source: true,
         }
+    }
+
+    /// Says that the caller has no body source: it answers no
+    /// [`Output::NeedBody`](crate::client::Output::NeedBody). A mail whose body is
+    /// [`MailBody::Streamed`] is then refused before a byte of it is sent
+    /// ([`LogicError::WrongState`]), instead of going out empty. The adapters' methods that
+    /// take no reader set this.
+    pub fn without_body_source(mut self) -> Self {
+        self.body_source = false;
+        self
     }
 
     /// The next finished mail's result, in the order the mails came from the source.
@@ -105,14 +125,19 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> SendMails<I> {
                 Some(Slot::Running(last)) => Some(last),
                 _ => None,
             };
-            match plan(
-                envelope,
-                &body,
-                previous,
-                cx.session(),
-                &self.options,
-                &mut self.scratch,
-            ) {
+            let planned = if !self.body_source && matches!(body, MailBody::Streamed(_)) {
+                Err(NO_BODY_SOURCE)
+            } else {
+                plan(
+                    envelope,
+                    &body,
+                    previous,
+                    cx.session(),
+                    &self.options,
+                    &mut self.scratch,
+                )
+            };
+            match planned {
                 Ok((plan, report)) => {
                     let mut job = Job::new(seq, plan, body, report);
                     job.begin(cx, &mut expect, Some(&self.scratch));
