@@ -537,15 +537,13 @@ fn a_streamed_body_goes_to_the_running_command_until_a_refusal() {
     ex.handle_input(b"250 ok\r\n");
     assert!(matches!(ex.poll_output(now), Ok(Output::Done(Ok(codes))) if codes == [21, 250]));
 
-    // Refused in a chain: RSET goes out, the piece already asked for is dropped.
+    // Refused in a chain: RSET goes out, the piece asked for is withdrawn.
     let mut client = plain();
     let chain = Chain::new(vec![Upload::default().boxed()]).on_error(OnError::StopAndReset);
     let mut ex = client.send(chain);
     assert!(matches!(ex.poll_output(now), Ok(Output::Transmit(_))));
     ex.handle_input(b"550 no uploads\r\n");
     assert!(matches!(ex.poll_output(now), Ok(Output::Transmit(t)) if t.bytes() == b"RSET\r\n"));
-    assert!(matches!(ex.poll_output(now), Ok(Output::NeedBody)));
-    ex.handle_body(b"late");
     assert!(matches!(ex.poll_output(now), Ok(Output::NeedInput { .. })));
     ex.handle_input(b"250 reset\r\n");
     assert!(matches!(
@@ -570,4 +568,188 @@ fn a_streamed_body_goes_to_the_running_command_until_a_refusal() {
             ..
         })))
     ));
+}
+
+/// A mail with a streamed body over BDAT whose MAIL is refused, in one transmit with its
+/// RCPT and first chunk (CHUNKING and PIPELINING, chunks of 30 octets).
+fn refused_streamed_mail() -> smtp_proto::command::SendMail {
+    use smtp_proto::command::{Envelope, MailBody, SendMail, StreamedBody, TransactionOptions};
+    let envelope = Envelope::new(
+        "<a@example.org>".parse().unwrap(),
+        ["<b@example.net>".parse().unwrap()],
+    )
+    .unwrap();
+    let options = TransactionOptions {
+        bdat_chunk_size: std::num::NonZeroUsize::new(30).unwrap(),
+        ..TransactionOptions::default()
+    };
+    SendMail::with_options(
+        envelope,
+        MailBody::Streamed(StreamedBody::default()),
+        options,
+    )
+}
+
+/// An inner command that finishes while it has a body piece requested withdraws the
+/// request, as the same command does at the top (`Context::request_body`: "A command that
+/// finishes withdraws its request: the caller is asked for no more of the body"). A
+/// composite that starts the next command must not let the caller's next piece of the
+/// first command's body reach it.
+#[test]
+fn a_finished_inner_command_withdraws_its_body_request() {
+    use smtp_proto::client::Output;
+    let now = std::time::Instant::now();
+    const EHLO_CHUNKING: &str = "250-mx.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n";
+    /// Runs `cmd` up to the point where the mail is over: returns what the driver asks
+    /// next, as a word.
+    fn after_the_mail<C: Cmd>(ex: &mut smtp_proto::client::Exchange<'_, C>) -> &'static str
+    where
+        C::Output: std::fmt::Debug,
+    {
+        let now = std::time::Instant::now();
+        assert!(matches!(ex.poll_output(now), Ok(Output::Transmit(t))
+            if t.bytes() == b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n"));
+        assert!(matches!(ex.poll_output(now), Ok(Output::NeedBody)));
+        ex.handle_body(b"Subject: x\r\n\r\nthirty octets and then some more\r\n");
+        assert!(
+            matches!(ex.poll_output(now), Ok(Output::Transmit(t)) if t.bytes().starts_with(b"BDAT 30\r\n"))
+        );
+        assert!(matches!(ex.poll_output(now), Ok(Output::NeedBody)));
+        // The replies are here before the next piece is read (an adapter reads what has
+        // arrived first: a refusal spares the body).
+        ex.handle_input(b"550 5.7.1 no\r\n503 5.5.1 no MAIL\r\n503 5.5.1 no MAIL\r\n");
+        match ex.poll_output(now) {
+            Ok(Output::Done(Ok(_))) => "done",
+            Ok(Output::Transmit(t)) if t.bytes() == b"NOOP\r\n" => match ex.poll_output(now) {
+                Ok(Output::NeedInput { .. }) => "noop then input",
+                Ok(Output::NeedBody) => "noop then body",
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+    // Alone: the mail's report, and the rest of the body is not asked for.
+    let mut client = ready(EHLO_CHUNKING, false);
+    let mut ex = client.send(refused_streamed_mail());
+    assert_eq!(after_the_mail(&mut ex), "done");
+    drop(ex);
+
+    // Followed by NOOP: the NOOP's reply is awaited, no body is asked for.
+    let mut client = ready(EHLO_CHUNKING, false);
+    let mut ex = client.send(refused_streamed_mail().then(Noop::default()));
+    assert_eq!(after_the_mail(&mut ex), "noop then input");
+    ex.handle_input(b"250 ok\r\n");
+    assert!(matches!(ex.poll_output(now), Ok(Output::Done(Ok(_)))));
+
+    // In a chain, the same.
+    let mut client = ready(EHLO_CHUNKING, false);
+    let chain = Chain::new(vec![
+        refused_streamed_mail().map(|_| 0).boxed(),
+        code(Noop::default()),
+    ]);
+    let mut ex = client.send(chain);
+    assert_eq!(after_the_mail(&mut ex), "noop then input");
+    ex.handle_input(b"250 ok\r\n");
+    assert!(matches!(ex.poll_output(now), Ok(Output::Done(Ok(codes))) if codes == [0, 250]));
+}
+
+/// Applies `effect` when it starts, before any reply of its own, then sends NOOP.
+struct EffectAtStart {
+    effect: fn(&mut Context<'_>),
+}
+
+impl Cmd for EffectAtStart {
+    type Output = ();
+    fn start(&mut self, cx: &mut Context<'_>) -> Step<()> {
+        (self.effect)(cx);
+        cx.command(ReplyKind::Other, |o| o.extend_from_slice(b"NOOP\r\n"));
+        Step::Continue
+    }
+    fn on_reply(&mut self, reply: Response, _: &mut Context<'_>) -> Step<()> {
+        Step::completion("NOOP", reply).map(drop)
+    }
+}
+
+/// The effects are allowed only in the reply they belong to (`Context`: "EHLO data from a
+/// reply that is not to EHLO ... is the fatal ProtocolError::Misuse"). A command that a
+/// composite starts has no reply of its own yet: the reply that finished the command
+/// before it is not its to use.
+#[test]
+fn a_command_started_by_a_composite_cannot_use_the_previous_reply_for_effects() {
+    use smtp_proto::response::EhloData;
+    let fake_ehlo = |cx: &mut Context<'_>| {
+        let reply = Response::parse(b"250-mx.example\r\n250 AUTH PLAIN\r\n").unwrap();
+        cx.store_ehlo(EhloData::try_from(reply).unwrap());
+    };
+    let refused = ProtocolError::Misuse("EHLO data stored outside a reply to EHLO");
+    // Alone, on a client past EHLO: refused.
+    let run = run_both(
+        plain,
+        || EffectAtStart { effect: fake_ehlo },
+        &[b"250 ok\r\n"],
+    );
+    assert_eq!(run.fatal(), refused);
+    // Started by `Then` inside EHLO's 250: refused the same.
+    let greeted = || {
+        let mut client = fresh(false);
+        greet(&mut client);
+        client
+    };
+    let run = run_both(
+        greeted,
+        || ehlo_cmd().then(EffectAtStart { effect: fake_ehlo }),
+        &[EHLO.as_bytes(), b"250 ok\r\n"],
+    );
+    assert_eq!(run.fatal(), refused);
+    // And by `Chain`.
+    let run = run_both(
+        greeted,
+        || {
+            Chain::new(vec![
+                ehlo_cmd().map(drop).boxed(),
+                EffectAtStart { effect: fake_ehlo }.boxed(),
+            ])
+        },
+        &[EHLO.as_bytes(), b"250 ok\r\n"],
+    );
+    assert_eq!(run.fatal(), refused);
+}
+
+/// SECURITY.md: a failed or missing QUIT reply never changes an outcome. After
+/// `SendMail.then(Quit)` ends in a fatal error at QUIT, the mail's report is still there
+/// through `Then::first`.
+#[test]
+fn the_first_commands_report_survives_a_fatal_error_in_the_second() {
+    use smtp_proto::client::Output;
+    use smtp_proto::command::{Envelope, MailBody, Outcome, Quit, SendMail};
+    let now = std::time::Instant::now();
+    let mut client = plain();
+    let envelope = Envelope::new(
+        "<a@example.org>".parse().unwrap(),
+        ["<b@example.net>".parse().unwrap()],
+    )
+    .unwrap();
+    let send = SendMail::new(envelope, MailBody::bytes(&b"x\r\n"[..])).then(Quit);
+    let mut ex = client.send(send);
+    let mut script = [
+        &b"250 ok\r\n"[..],
+        b"250 ok\r\n",
+        b"354 go\r\n",
+        b"250 queued\r\n",
+    ]
+    .into_iter();
+    let error = loop {
+        match ex.poll_output(now) {
+            Ok(Output::Transmit(_)) => {}
+            Ok(Output::NeedInput { .. }) => match script.next() {
+                Some(reply) => ex.handle_input(reply),
+                None => ex.handle_eof(),
+            },
+            Ok(other) => panic!("{other:?}"),
+            Err(error) => break error,
+        }
+    };
+    assert!(matches!(error, ProtocolError::UnexpectedEof(_)), "{error}");
+    let report = ex.command().first().report().expect("the mail's report");
+    assert_eq!(report.outcome(), Outcome::Delivered);
 }

@@ -230,6 +230,11 @@ impl Context<'_> {
         self.requests.body = true;
     }
 
+    /// Withdraws a body request: the command that made it finished (inside a composite).
+    pub(crate) fn withdraw_body_request(&mut self) {
+        self.requests.body = false;
+    }
+
     /// Effect: the session's EHLO (or LHLO) data; only from a positive reply to a
     /// [`ReplyKind::Hello`] line.
     pub fn store_ehlo(&mut self, ehlo: EhloData) {

@@ -89,7 +89,7 @@ impl<T> Chain<T> {
         match cmd.check(cx.session()) {
             Ok(()) => {
                 self.started = true;
-                cmd.start(cx)
+                super::start_fresh(cmd, cx)
             }
             Err(error) => Step::Done(Err(error)),
         }
@@ -126,6 +126,8 @@ impl<T> Chain<T> {
             && !cx.is_closing()
             && cx.replies_awaited() == 0;
         if reset {
+            // The failed command's body request ends with it.
+            cx.withdraw_body_request();
             cx.command(ReplyKind::Other, |out| Rset.encode(out));
             self.resetting = Some(error);
             Step::Continue

@@ -33,11 +33,25 @@ pub type BoxedCmd<T> = Box<dyn Cmd<Output = T> + Send>;
 ///
 /// The driver does the same for the outermost command; composites written outside this
 /// crate use this for theirs.
+///
+/// The command starts afresh, as the outermost one does: the reply being handled (the one
+/// that finished the command before it) is not its to apply effects in, and a body piece
+/// the command before it asked for is withdrawn.
 pub fn start_checked<C: Cmd + ?Sized>(cmd: &mut C, cx: &mut Context<'_>) -> Step<C::Output> {
     match cmd.check(cx.session()) {
-        Ok(()) => cmd.start(cx),
+        Ok(()) => start_fresh(cmd, cx),
         Err(error) => Step::Done(Err(error)),
     }
+}
+
+/// [`Cmd::start`] with nothing of the command before it: no current reply for its effects
+/// (restored afterwards, for the composite), no standing body request.
+fn start_fresh<C: Cmd + ?Sized>(cmd: &mut C, cx: &mut Context<'_>) -> Step<C::Output> {
+    let current = cx.current.take();
+    cx.withdraw_body_request();
+    let step = cmd.start(cx);
+    cx.current = current;
+    step
 }
 
 /// Whether an inner command that just finished left the connection in step: nothing

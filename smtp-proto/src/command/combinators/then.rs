@@ -32,6 +32,17 @@ impl<A: Cmd, B: Cmd> Then<A, B> {
         }
     }
 
+    /// The first command, as it stands: after a fatal error in the second, what it knows
+    /// (the report of a `SendMail` followed by a `Quit` the server never answered).
+    pub fn first(&self) -> &A {
+        &self.first
+    }
+
+    /// The second command, as it stands.
+    pub fn second(&self) -> &B {
+        &self.second
+    }
+
     fn after_first(
         &mut self,
         step: Step<A::Output>,
