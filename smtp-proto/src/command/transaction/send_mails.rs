@@ -29,6 +29,13 @@ const NO_BODY_SOURCE: LogicError = LogicError::WrongState {
 ///
 /// A mail refused by the server is not an error here: its report says so
 /// ([`Outcome::Rejected`](super::Outcome::Rejected)), with every reply.
+///
+/// Streamed bodies ([`MailBody::Streamed`]): each
+/// [`Output::NeedBody`](crate::client::Output::NeedBody) asks for the next piece of the
+/// body of the mail running. A mail refused before its body's end asks for no more, and
+/// its result becomes available through `pop_finished`; a later `NeedBody` is the next
+/// streamed mail's. A caller with several streamed bodies checks `pop_finished` before it
+/// hands over a piece.
 #[derive(Debug)]
 pub struct SendMails<I> {
     source: I,
