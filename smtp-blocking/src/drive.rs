@@ -107,10 +107,7 @@ impl Io {
                     let read = if wait.is_zero() {
                         // The deadline passed while nobody read (the caller paused between
                         // results): what came meanwhile is read; only nothing is a timeout.
-                        match self.try_read() {
-                            Poll::Pending => Err(io::ErrorKind::TimedOut.into()),
-                            Poll::Ready(read) => read,
-                        }
+                        self.read_late()
                     } else {
                         let stream = self.stream.as_mut().ok_or(ProtocolError::Unusable)?;
                         stream.read_within(&mut self.buf, wait)
@@ -279,6 +276,27 @@ impl Io {
         match self.try_read() {
             Poll::Ready(Ok(n)) if n > 0 => self.buf.get(..n).map(<[u8]>::to_vec),
             _ => None,
+        }
+    }
+
+    /// A read after the deadline passed: what came meanwhile, without waiting (`TimedOut`
+    /// when nothing did). A transport that cannot read without waiting gets one read under
+    /// the timeouts its owner set, as before the deadline.
+    fn read_late(&mut self) -> io::Result<usize> {
+        let stream = self
+            .stream
+            .as_mut()
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
+        if stream.set_nonblocking(true).is_err() {
+            return stream.read(&mut self.buf);
+        }
+        let read = stream.read(&mut self.buf);
+        stream.set_nonblocking(false)?;
+        match read {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                Err(io::ErrorKind::TimedOut.into())
+            }
+            other => other,
         }
     }
 

@@ -144,8 +144,11 @@ impl Io {
                     let read = if deadline <= now() {
                         // The deadline passed while nobody read (the caller paused between
                         // results, or dropped the future): what came meanwhile is read; only
-                        // nothing is a timeout.
-                        match self.try_read() {
+                        // nothing is a timeout. The reactor runs first (a caller that blocked
+                        // its thread kept it from marking the socket readable), and the one
+                        // poll ignores the task's spent budget.
+                        tokio::task::yield_now().await;
+                        match tokio::task::unconstrained(async { self.try_read() }).await {
                             Poll::Pending => None,
                             Poll::Ready(read) => Some(read),
                         }

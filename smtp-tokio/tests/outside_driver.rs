@@ -30,20 +30,22 @@ fn run<C: Cmd>(
     piece: usize,
 ) -> Outcome2<C::Output> {
     let mut buf = [0; 8192];
-    let until = |deadline: Instant| {
-        Some(
-            deadline
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1)),
-        )
+    // The time left before `deadline`; none once it passed: then nothing may wait.
+    let left = |deadline: Instant| {
+        Some(deadline.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero())
     };
     loop {
         match exchange.poll_output(Instant::now())? {
             Output::Transmit(transmit) => {
-                stream.set_write_timeout(until(transmit.write_deadline()))?;
                 let mut accepted = 0;
                 while let Some(rest) = transmit.bytes().get(accepted..).filter(|r| !r.is_empty()) {
-                    match stream.write(rest) {
+                    let written = match left(transmit.write_deadline()) {
+                        Some(wait) => stream
+                            .set_write_timeout(Some(wait))
+                            .and_then(|()| stream.write(rest)),
+                        None => Err(ErrorKind::TimedOut.into()),
+                    };
+                    match written {
                         Ok(n) if n > 0 => accepted += n,
                         _ => {
                             exchange.handle_write_error(accepted);
@@ -54,8 +56,17 @@ fn run<C: Cmd>(
                 }
             }
             Output::NeedInput { deadline } => {
-                stream.set_read_timeout(until(deadline))?;
-                match stream.read(&mut buf) {
+                let read = match left(deadline) {
+                    Some(wait) => stream
+                        .set_read_timeout(Some(wait))
+                        .and_then(|()| stream.read(&mut buf)),
+                    None => stream.set_nonblocking(true).and_then(|()| {
+                        let read = stream.read(&mut buf);
+                        stream.set_nonblocking(false)?;
+                        read
+                    }),
+                };
+                match read {
                     Ok(0) => exchange.handle_eof(),
                     Ok(n) => exchange.handle_input(&buf[..n]),
                     Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
