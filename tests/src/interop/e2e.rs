@@ -631,7 +631,7 @@ pub fn too_many_recipients_twice<A: SmtpAdapter>(
         "outcomes {outcomes:?}"
     );
     for t in &tokens {
-        let found = finder.find(t, COUNT, std::time::Duration::from_secs(30))?;
+        let found = finder.find(t, COUNT, std::time::Duration::from_secs(120))?;
         let mut seen = std::collections::HashMap::new();
         for stored in &found {
             let text = String::from_utf8_lossy(&stored.content);
