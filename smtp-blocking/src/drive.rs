@@ -287,12 +287,8 @@ impl Io {
             .stream
             .as_mut()
             .ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
-        if stream.set_nonblocking(true).is_err() {
-            return stream.read(&mut self.buf);
-        }
-        let read = stream.read(&mut self.buf);
-        stream.set_nonblocking(false)?;
-        match read {
+        match stream.read_ready(&mut self.buf) {
+            Err(error) if error.kind() == io::ErrorKind::Unsupported => stream.read(&mut self.buf),
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                 Err(io::ErrorKind::TimedOut.into())
             }
@@ -306,14 +302,8 @@ impl Io {
         let Some(stream) = self.stream.as_mut() else {
             return Poll::Ready(Ok(0));
         };
-        if stream.set_nonblocking(true).is_err() {
-            return Poll::Pending;
-        }
-        let read = stream.read(&mut self.buf);
-        if let Err(error) = stream.set_nonblocking(false) {
-            return Poll::Ready(Err(error));
-        }
-        match read {
+        match stream.read_ready(&mut self.buf) {
+            Err(error) if error.kind() == io::ErrorKind::Unsupported => Poll::Pending,
             Err(error) if is_timeout(&error) => Poll::Pending,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => Poll::Pending,
             other => Poll::Ready(other),

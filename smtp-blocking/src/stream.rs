@@ -83,6 +83,20 @@ impl Stream {
 }
 
 impl Stream {
+    /// One read that never waits: `WouldBlock` when nothing is there, `Unsupported` for a
+    /// transport that cannot read without waiting. Over TLS, one socket read at most
+    /// (rustls' own stream reads on while records keep coming, which a server sending
+    /// records without content could make endless).
+    pub(crate) fn read_ready(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.set_nonblocking(true)?;
+        let read = match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(tls) => read_ready_tls(tls, buf),
+        };
+        self.set_nonblocking(false)?;
+        read
+    }
+
     /// Reads, waiting `wait` at most. Over TLS every socket read gets only what is left of
     /// it, so a server that sends a record one byte at a time cannot stretch the wait
     /// (rustls' own stream would keep reading until a whole record is in).
@@ -145,6 +159,23 @@ fn left_until(deadline: Instant) -> io::Result<Duration> {
         Err(io::ErrorKind::TimedOut.into())
     } else {
         Ok(left)
+    }
+}
+
+/// The plaintext TLS holds, else what one socket read (which must not wait) brings.
+fn read_ready_tls(
+    tls: &mut StreamOwned<ClientConnection, BoxedTransport>,
+    buf: &mut [u8],
+) -> io::Result<usize> {
+    match tls.conn.reader().read(buf) {
+        Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+        other => return other,
+    }
+    let received = tls.conn.read_tls(&mut tls.sock)?;
+    process(tls)?;
+    match tls.conn.reader().read(buf) {
+        Err(error) if error.kind() == io::ErrorKind::WouldBlock && received == 0 => Ok(0),
+        other => other,
     }
 }
 
