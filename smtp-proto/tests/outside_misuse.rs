@@ -284,3 +284,36 @@ fn message_content_before_datas_reply_never_leaves() {
     assert_eq!(run.written, b"", "nothing of the group left");
     assert!(!client.is_usable());
 }
+
+/// A body write that writes nothing behind DATA (an encoder with nothing left) is no
+/// misuse: nothing follows DATA in its group.
+struct EmptyBodyAfterData;
+
+impl Cmd for EmptyBodyAfterData {
+    type Output = u16;
+
+    fn start(&mut self, cx: &mut Context<'_>) -> Step<u16> {
+        cx.command(ReplyKind::Data, |out| out.extend_from_slice(b"DATA\r\n"));
+        cx.body(|_| {});
+        Step::Continue
+    }
+
+    fn on_reply(&mut self, reply: Response, _: &mut Context<'_>) -> Step<u16> {
+        Step::Done(Ok(reply.code().get()))
+    }
+}
+
+#[test]
+fn an_empty_body_write_behind_data_is_no_misuse() {
+    let mut client = ready();
+    let run = drive(
+        client.send(EmptyBodyAfterData),
+        &[b"554 no valid recipients\r\n"],
+    );
+    assert!(
+        matches!(run.result, Ok(Ok(554))),
+        "{:?}",
+        run.result.map(|r| r.map_err(|e| e.to_string()))
+    );
+    assert_eq!(run.written, b"DATA\r\n");
+}

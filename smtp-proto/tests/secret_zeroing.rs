@@ -25,7 +25,7 @@ use smtp_proto::response::Response;
 use smtp_proto::syntax::ClientId;
 
 /// One secret per test, so that tests running in parallel cannot blame each other.
-const SECRETS: [&str; 17] = [
+const SECRETS: [&str; 18] = [
     "Zq8-plain-s3cr3t-9fW",
     "Zq8-login-s3cr3t-9fW",
     "Zq8.xoauth2.T0K3N-9fW",
@@ -43,6 +43,7 @@ const SECRETS: [&str; 17] = [
     "Zq8-custom-body-s3cr3t-9fW",
     "Zq8-server-scram-s3cr3t-9fW",
     "Zq8.oauthbearer.host.T0K3N-9fW",
+    "Zq8-custom-piecewise-s3cr3t-9fW",
 ];
 
 /// Bit `i` is set once a freed block held `SECRETS[i]` in some form.
@@ -412,6 +413,9 @@ enum After {
     Second,
     /// 4 KiB of message content once the secret line is answered.
     Body,
+    /// The line written an octet at a time with no room reserved, the secret before a
+    /// long tail: a buffer that grew under it would free a block holding the secret.
+    Piecewise,
 }
 
 /// `X-TOKEN <secret>`, a command written outside the crate that sends a secret line.
@@ -435,6 +439,18 @@ impl Cmd for XToken {
     type Output = ();
 
     fn start(&mut self, cx: &mut Context<'_>) -> Step<()> {
+        if self.after == After::Piecewise {
+            cx.secret(ReplyKind::Other, 8, |out| {
+                let tail = [b'n'; 400];
+                let line = [b"X-PIECE ", self.secret.as_bytes(), &tail, b"\r\n"].concat();
+                for octet in line.iter() {
+                    out.push(*octet);
+                }
+                let mut line = line;
+                line.fill(0);
+            });
+            return Step::Continue;
+        }
         cx.secret(ReplyKind::Other, 8, |out| {
             // Room for the whole line first, so that growing cannot copy the secret.
             out.reserve(64);
@@ -511,6 +527,15 @@ fn secret_lines_of_custom_commands_are_zeroed_too() {
         let mut client = ready();
         let token = XToken::new(secret, After::Body);
         assert_eq!(drive(&mut client, token, &[b"250 ok\r\n"]), 2);
+    });
+    // A line written an octet at a time, with no room reserved by the command: the
+    // client gave it room for the longest SASL line.
+    assert_zeroed(17, |secret| {
+        // The first line the client writes: no earlier line has grown its buffers.
+        let mut client = Client::new_tls(ClientConfig::default());
+        drive(&mut client, Greeting, &[b"220 mx.example ESMTP\r\n"]);
+        let token = XToken::new(secret, After::Piecewise);
+        assert_eq!(drive(&mut client, token, &[b"250 ok\r\n"]), 1);
     });
 }
 
