@@ -753,3 +753,37 @@ fn the_first_commands_report_survives_a_fatal_error_in_the_second() {
     let report = ex.command().first().report().expect("the mail's report");
     assert_eq!(report.outcome(), Outcome::Delivered);
 }
+
+/// Refuses in `start`, before writing a byte (an encoder that refused its input).
+struct RefusesAtStart;
+
+impl Cmd for RefusesAtStart {
+    type Output = u16;
+    fn start(&mut self, _: &mut Context<'_>) -> Step<u16> {
+        Step::Done(Err(LogicError::WrongState {
+            command: "XREFUSE",
+            reason: "refused before a byte",
+        }))
+    }
+    fn on_reply(&mut self, _: Response, _: &mut Context<'_>) -> Step<u16> {
+        Step::Fatal(ProtocolError::Misuse("no reply expected"))
+    }
+}
+
+/// `OnError::StopAndReset` resets only what the chain wrote: a first command refused in
+/// its `start`, before a byte, leaves nothing to reset.
+#[test]
+fn a_chain_that_wrote_nothing_sends_no_rset() {
+    use smtp_proto::client::Output;
+    let now = std::time::Instant::now();
+    let mut client = plain();
+    let chain = Chain::new(vec![RefusesAtStart.boxed()]).on_error(OnError::StopAndReset);
+    let mut ex = client.send(chain);
+    assert!(matches!(
+        ex.poll_output(now),
+        Ok(Output::Done(Err(LogicError::WrongState {
+            command: "XREFUSE",
+            ..
+        })))
+    ));
+}

@@ -5,7 +5,7 @@ use std::fmt;
 use super::super::cmd::{BodyChunk, Cmd, Step};
 use super::super::simple::Rset;
 use super::{BoxedCmd, closed_error, finished_in_step};
-use crate::client::{Context, ReplyKind};
+use crate::client::{Context, Position, ReplyKind};
 use crate::error::{LogicError, ProtocolError};
 use crate::response::Response;
 
@@ -18,8 +18,8 @@ pub enum OnError {
     Stop,
     /// Stop, and send RSET (RFC 5321 §4.1.1.5) after the failing command, so that no half
     /// mail transaction is left open; the refusal is still the result, whatever RSET's
-    /// reply. Nothing is sent when no command of the chain started (the first one's check
-    /// failed) or when the session is closing.
+    /// reply. Nothing is sent when the chain wrote nothing (the first command's check
+    /// failed, or its start refused before a byte) or when the session is closing.
     StopAndReset,
 }
 
@@ -41,7 +41,8 @@ pub struct Chain<T> {
     on_error: OnError,
     outputs: Vec<T>,
     next: usize,
-    started: bool,
+    /// Where the output stood when the chain started: RSET only follows what it wrote.
+    origin: Option<Position>,
     /// The refusal being reported once RSET is answered.
     resetting: Option<LogicError>,
 }
@@ -54,7 +55,7 @@ impl<T> Chain<T> {
             on_error: OnError::Stop,
             outputs: Vec::new(),
             next: 0,
-            started: false,
+            origin: None,
             resetting: None,
         }
     }
@@ -87,10 +88,7 @@ impl<T> Chain<T> {
             return Step::Fatal(ProtocolError::Misuse("chain started past its end"));
         };
         match cmd.check(cx.session()) {
-            Ok(()) => {
-                self.started = true;
-                super::start_fresh(cmd, cx)
-            }
+            Ok(()) => super::start_fresh(cmd, cx),
             Err(error) => Step::Done(Err(error)),
         }
     }
@@ -122,7 +120,7 @@ impl<T> Chain<T> {
     fn fail(&mut self, error: LogicError, cx: &mut Context<'_>) -> Step<Vec<T>> {
         self.outputs.clear();
         let reset = self.on_error == OnError::StopAndReset
-            && self.started
+            && self.origin.is_some_and(|origin| cx.position() > origin)
             && !cx.is_closing()
             && cx.replies_awaited() == 0;
         if reset {
@@ -154,7 +152,7 @@ impl<T> Cmd for Chain<T> {
     fn start(&mut self, cx: &mut Context<'_>) -> Step<Vec<T>> {
         self.outputs.clear();
         self.next = 0;
-        self.started = false;
+        self.origin = Some(cx.position());
         self.resetting = None;
         if self.commands.is_empty() {
             return Step::Done(Ok(Vec::new()));
