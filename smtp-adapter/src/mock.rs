@@ -110,7 +110,8 @@ impl WriteError {
 
 impl ScriptPlayer {
     /// Plays `script`'s connection events, delivering server octets as `delivery` says
-    /// ([`Delivery::Blocks`] joins the server lines that are adjacent in the script).
+    /// ([`Delivery::Blocks`] and [`Delivery::Random`] join the server lines that are
+    /// adjacent in the script, so random pieces cross line ends).
     ///
     /// Virtual time is the script's, as the core's replay keeps it: `@+30s` (`! wait 30s`)
     /// is a wait of 30 s, and `@300s` a wait until 300 s after the start, from the time the
@@ -124,7 +125,7 @@ impl ScriptPlayer {
             let server = matches!(line.item, Item::Server(_));
             match (&line.item, events.back_mut()) {
                 (Item::Server(bytes), Some(IoEvent::Read(run)))
-                    if adjacent && delivery == Delivery::Blocks =>
+                    if adjacent && matches!(delivery, Delivery::Blocks | Delivery::Random(_)) =>
                 {
                     run.extend_from_slice(bytes)
                 }
@@ -449,6 +450,27 @@ mod tests {
                 &IoEvent::Read(b"220 hi\r\n".to_vec()),
             ]
         );
+    }
+
+    /// `Delivery::Random` cuts a run "at pseudo-random places (pieces of 1 to 16 octets,
+    /// across line boundaries)", as the core's replay does: with four 7-octet lines and 16
+    /// seeds, some read must hold the end of one line and the start of the next. The
+    /// player kept each `S:` line an event of its own under `Random`, so no piece ever
+    /// crossed a line: the adapters' split handling saw only whole lines or less.
+    #[test]
+    fn random_pieces_cross_line_boundaries() {
+        let text = "> line NOOP\nC: NOOP\nS: 250-a\nS: 250-b\nS: 250-c\nS: 250 d\n= ok 250\n";
+        let crossing = (1..=16).any(|seed| {
+            let mut p = player(text, Delivery::Random(seed));
+            p.write(b"NOOP\r\n").unwrap();
+            let mut crossed = false;
+            while let PlayerRead::Data(bytes) = p.read(100) {
+                let end = bytes.windows(2).position(|w| w == b"\r\n");
+                crossed |= end.is_some_and(|i| i + 2 < bytes.len());
+            }
+            crossed
+        });
+        assert!(crossing, "no random piece crossed a line boundary");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Replays every transcript in `tests/transcripts/` over the blocking mock stream, three
-//! ways (each server line as one read, one octet per read, each run of lines as one read),
+//! ways (each server line as one read, one octet per read, each run of lines as one read)
+//! and in random pieces across line ends (two fixed seeds),
 //! on the mock's virtual clock: the same files, the same runner as smtp-tokio's
 //! (`smtp_adapter::mock::replay`).
 
@@ -22,7 +23,7 @@ fn every_transcript_replays_over_the_mock() {
     })
     .unwrap_or_else(|failures| panic!("{failures}"));
     eprintln!(
-        "{} transcripts replayed three ways over the blocking mock, {} skipped",
+        "{} transcripts replayed five ways over the blocking mock, {} skipped",
         summary.replayed,
         summary.skipped.len()
     );

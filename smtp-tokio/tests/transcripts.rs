@@ -1,5 +1,6 @@
 //! Replays every transcript in `tests/transcripts/` over the mock stream, three ways (each
-//! server line as one read, one octet per read, each run of lines as one read), on tokio's
+//! server line as one read, one octet per read, each run of lines as one read) and in random
+//! pieces across line ends (two fixed seeds), on tokio's
 //! paused clock: the same files and the same outcome rendering as the core's replay, with
 //! the runner every adapter shares (`smtp_adapter::mock::replay`).
 //!
@@ -36,7 +37,7 @@ fn every_transcript_replays_over_the_mock() {
     })
     .unwrap_or_else(|failures| panic!("{failures}"));
     eprintln!(
-        "{} transcripts replayed three ways over the mock, {} skipped",
+        "{} transcripts replayed five ways over the mock, {} skipped",
         summary.replayed,
         summary.skipped.len()
     );

@@ -87,8 +87,13 @@ pub fn transcripts(min: usize) -> Result<Vec<Script>, String> {
         .collect()
 }
 
-/// Replays every transcript (at least `min`) three ways with `run`, which replays one
-/// script with one delivery; the failures, all of them, are the error.
+/// Seeds of the random-piece deliveries every transcript is replayed with, besides
+/// [`Delivery::ALL`].
+pub const RANDOM_SEEDS: [u64; 2] = [7, 1_000_003];
+
+/// Replays every transcript (at least `min`) with `run`, which replays one script with one
+/// delivery: the three ways of [`Delivery::ALL`] and random pieces of 1 to 16 octets
+/// across line ends ([`RANDOM_SEEDS`]); the failures, all of them, are the error.
 pub fn replay_all(
     min: usize,
     mut run: impl FnMut(&Script, Delivery) -> Result<(), String>,
@@ -100,7 +105,8 @@ pub fn replay_all(
             summary.skipped.push(format!("{}: {bug}", script.name()));
             continue;
         }
-        for delivery in Delivery::ALL {
+        let random = RANDOM_SEEDS.map(Delivery::Random);
+        for delivery in Delivery::ALL.into_iter().chain(random) {
             if let Err(failure) = run(&script, delivery) {
                 failures.push(format!("{} ({delivery}): {failure}", script.name()));
             }

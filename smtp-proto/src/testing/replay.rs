@@ -283,8 +283,14 @@ impl Engine<'_> {
                 }
                 Item::Wait(_) | Item::At(_) => {
                     self.advance(&line.item, number)?;
+                    // Server octets that arrive the instant the deadline is reached are in
+                    // time: what arrived counts, as the adapters read before they time out.
+                    let arrives_now = matches!(
+                        self.script.lines().get(self.pos + 1).map(|l| &l.item),
+                        Some(Item::Server(_))
+                    );
                     if let State::Waiting(deadline) = state {
-                        if self.now >= deadline {
+                        if self.now > deadline || (self.now == deadline && !arrives_now) {
                             ex.handle_timeout(self.now);
                             state = self.poll_past_line(&mut ex);
                         }
