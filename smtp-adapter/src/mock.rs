@@ -32,6 +32,10 @@ pub struct ScriptPlayer {
     delivery: Delivery,
     failure: Option<MockError>,
     written: u64,
+    /// Server octets handed to the client.
+    read: u64,
+    /// Whether the client read the end of file.
+    eof_read: bool,
 }
 
 /// What a read gets from the player.
@@ -175,6 +179,8 @@ impl ScriptPlayer {
             delivery,
             failure: None,
             written: 0,
+            read: 0,
+            eof_read: false,
         }
     }
 
@@ -249,9 +255,13 @@ impl ScriptPlayer {
                 if bytes.is_empty() {
                     self.events.pop_front();
                 }
+                self.read += n as u64;
                 PlayerRead::Data(data)
             }
-            Some(IoEvent::Eof) => PlayerRead::Eof,
+            Some(IoEvent::Eof) => {
+                self.eof_read = true;
+                PlayerRead::Eof
+            }
             Some(IoEvent::Wait(duration)) => PlayerRead::Wait(*duration),
             Some(_) => PlayerRead::Blocked,
             None => PlayerRead::Exhausted,
@@ -299,6 +309,11 @@ impl ScriptPlayer {
     /// How many octets the client wrote, all matching.
     pub fn written(&self) -> u64 {
         self.written
+    }
+
+    /// How many server octets the client read, and whether it read the end of file.
+    pub fn read_so_far(&self) -> (u64, bool) {
+        (self.read, self.eof_read)
     }
 
     /// The events not played yet.

@@ -71,6 +71,10 @@ impl Replay for Mocked {
         self.handle.expects_write()
     }
 
+    fn read_so_far(&self) -> (u64, bool) {
+        self.handle.read_so_far()
+    }
+
     fn remaining(&self) -> String {
         self.handle.remaining()
     }
@@ -160,4 +164,26 @@ fn deadlines_pass_on_the_mock_clock() {
         .unwrap()
         .unwrap();
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+/// A reply the script's server sends in a command's run that the client never reads (it
+/// took the first reply as the command's end): the core's replay rejects the script, and
+/// the mock's replay does too, however the octets are delivered (it used to check only
+/// that every client octet was written).
+#[test]
+fn server_octets_left_unread_fail_the_replay() {
+    let text = "> greeting\nS: 220 hi\n= ok 220\n> line NOOP\nC: NOOP\nS: 250 ok\nS: 250 unread\n= ok 250\n";
+    let script = Script::parse("unread.smtp", text).unwrap();
+    assert!(script.replay_all(std::time::Instant::now()).is_err());
+    for delivery in Delivery::ALL {
+        let replayed = run_ready(replay(&script, &mut Mocked::new(&script, delivery))).unwrap();
+        let failure = replayed.expect_err("the replay passed with \"250 unread\" never read");
+        // Delivered as one block, the unread reply reaches the idle client, which fails.
+        if delivery != Delivery::Blocks {
+            assert!(
+                failure.contains("server octets of its run unread"),
+                "{delivery}: {failure}"
+            );
+        }
+    }
 }

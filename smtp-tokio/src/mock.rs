@@ -104,6 +104,11 @@ impl MockHandle {
         self.lock().player.expects_write()
     }
 
+    /// How many server octets the client read, and whether it read the end of file.
+    pub fn read_so_far(&self) -> (u64, bool) {
+        self.lock().player.read_so_far()
+    }
+
     /// The script's events not played yet, for failure messages.
     pub fn remaining(&self) -> String {
         self.lock().player.describe_remaining()

@@ -131,6 +131,10 @@ impl Replay for Mocked {
         self.handle.expects_write()
     }
 
+    fn read_so_far(&self) -> (u64, bool) {
+        self.handle.read_so_far()
+    }
+
     fn remaining(&self) -> String {
         self.handle.remaining()
     }
@@ -192,4 +196,26 @@ async fn a_wrong_transcript_fails_precisely() {
         "> greeting\nS: 220 hi\n= ok 220\n> line NOOP\nC: NOOP\nS: 250 ok\n= ok 250\nC: RSET\n";
     let failure = run(unwritten, Delivery::Blocks).await.unwrap_err();
     assert_eq!(failure, r"the client did not write everything: C+ RSET\r\n");
+}
+
+/// A reply the script's server sends in a command's run that the client never reads (it
+/// took the first reply as the command's end): the core's replay rejects the script, and
+/// the mock's replay does too, however the octets are delivered (it used to check only
+/// that every client octet was written).
+#[tokio::test(start_paused = true)]
+async fn server_octets_left_unread_fail_the_replay() {
+    let text = "> greeting\nS: 220 hi\n= ok 220\n> line NOOP\nC: NOOP\nS: 250 ok\nS: 250 unread\n= ok 250\n";
+    let script = Script::parse("unread.smtp", text).unwrap();
+    assert!(script.replay_all(std::time::Instant::now()).is_err());
+    for delivery in Delivery::ALL {
+        let replayed = replay(&script, &mut Mocked::new(&script, delivery)).await;
+        let failure = replayed.expect_err("the replay passed with \"250 unread\" never read");
+        // Delivered as one block, the unread reply reaches the idle client, which fails.
+        if delivery != Delivery::Blocks {
+            assert!(
+                failure.contains("server octets of its run unread"),
+                "{delivery}: {failure}"
+            );
+        }
+    }
 }

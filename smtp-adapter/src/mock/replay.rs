@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use smtp_proto::client::Session;
 use smtp_proto::command::LogicError;
 use smtp_proto::testing::{
-    ActionError, Delivery, Item, Script, ScriptCommand, command, render_logic_error,
+    ActionError, Delivery, Item, Line, Script, ScriptCommand, command, render_logic_error,
     render_protocol_error,
 };
 
@@ -44,6 +44,9 @@ pub trait Replay {
     fn failure(&self) -> Option<MockError>;
     /// Whether the script still expects client octets (`MockHandle::expects_write`).
     fn expects_write(&self) -> bool;
+    /// How many server octets the client read, and whether it read the end of file
+    /// (`MockHandle::read_so_far`).
+    fn read_so_far(&self) -> (u64, bool);
     /// The script's events not played yet (`MockHandle::remaining`).
     fn remaining(&self) -> String;
 }
@@ -167,6 +170,11 @@ pub async fn replay<R: Replay>(script: &Script, target: &mut R) -> Result<(), St
                     .collect();
                 let (result, cmd) = target.send(cmd, body).await;
                 let failed = !matches!(result, Ok(Ok(_)));
+                if result.is_ok() {
+                    unread(lines, pos, end, target.read_so_far()).map_err(|why| {
+                        format!("line {}: the command finished with {why}", line.number)
+                    })?;
+                }
                 let mut outcome = match result {
                     Ok(Ok(lines)) => lines,
                     Ok(Err(refusal)) => vec![render_logic_error(&refusal)],
@@ -202,6 +210,37 @@ pub async fn replay<R: Replay>(script: &Script, target: &mut R) -> Result<(), St
             "the client did not write everything: {}",
             target.remaining()
         ));
+    }
+    Ok(())
+}
+
+/// Whether the client read the server octets (and the end of file) of the run of the
+/// action whose block is `lines[pos..end]`: every `S:` line up to its first `=` line, as
+/// the core's replay requires of a command that did not fail (what follows the `=` lines
+/// goes to the idle client). `read` is what the mock handed out.
+fn unread(lines: &[Line], pos: usize, end: usize, read: (u64, bool)) -> Result<(), String> {
+    let block = lines.get(pos..end).unwrap_or_default();
+    let run_end = block
+        .iter()
+        .position(|l| matches!(l.item, Item::Expect(_)))
+        .map_or(end, |i| pos + i);
+    let upto = lines.get(..run_end).unwrap_or_default();
+    let due: u64 = upto
+        .iter()
+        .map(|l| match &l.item {
+            Item::Server(bytes) => bytes.len() as u64,
+            _ => 0,
+        })
+        .sum();
+    let eof_due = block
+        .iter()
+        .take(run_end - pos)
+        .any(|l| matches!(l.item, Item::Eof));
+    if read.0 < due {
+        return Err(format!("{} server octets of its run unread", due - read.0));
+    }
+    if eof_due && !read.1 {
+        return Err("the end of file of its run unread".to_owned());
     }
     Ok(())
 }
