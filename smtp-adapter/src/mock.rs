@@ -268,6 +268,14 @@ impl ScriptPlayer {
         }
     }
 
+    /// The wait at the head of the script, if the script waits now.
+    pub fn wait_ahead(&self) -> Option<Duration> {
+        match self.events.front() {
+            Some(IoEvent::Wait(duration)) => Some(*duration),
+            _ => None,
+        }
+    }
+
     /// The wait a read reported has passed.
     pub fn finish_wait(&mut self) {
         if let Some(IoEvent::Wait(_)) = self.events.front() {

@@ -122,6 +122,20 @@ impl MockHandle {
         self.lock().player.describe_remaining()
     }
 
+    /// Lets the wait at the head of the script pass on the virtual clock, as time passes
+    /// between commands while nobody reads: `false` if the script does not wait now.
+    pub fn pass_wait(&self) -> bool {
+        let mut shared = self.lock();
+        let Some(duration) = shared.player.wait_ahead() else {
+            return false;
+        };
+        let left = duration.saturating_sub(shared.waited);
+        shared.elapsed += left;
+        shared.waited = Duration::ZERO;
+        shared.player.finish_wait();
+        true
+    }
+
     /// The mock's virtual time.
     pub fn now(&self) -> Instant {
         let shared = self.lock();

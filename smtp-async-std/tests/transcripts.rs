@@ -85,6 +85,10 @@ impl Replay for Mocked {
         self.handle.read_so_far()
     }
 
+    async fn pass_wait(&mut self) -> bool {
+        self.handle.pass_wait()
+    }
+
     fn remaining(&self) -> String {
         self.handle.remaining()
     }

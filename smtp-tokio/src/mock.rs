@@ -114,6 +114,24 @@ impl MockHandle {
         self.lock().player.describe_remaining()
     }
 
+    /// Lets the wait at the head of the script pass on tokio's clock, as time passes
+    /// between commands while nobody reads: `false` if the script does not wait now.
+    pub async fn pass_wait(&self) -> bool {
+        let sleep = {
+            let mut shared = self.lock();
+            let Some(duration) = shared.player.wait_ahead() else {
+                return false;
+            };
+            shared
+                .sleep
+                .take()
+                .unwrap_or_else(|| Box::pin(tokio::time::sleep(duration)))
+        };
+        sleep.await;
+        self.lock().player.finish_wait();
+        true
+    }
+
     pub(crate) fn handshake(&self) -> Result<(), MockError> {
         let mut shared = self.lock();
         shared.sleep = None;

@@ -135,6 +135,10 @@ impl Replay for Mocked {
         self.handle.read_so_far()
     }
 
+    async fn pass_wait(&mut self) -> bool {
+        self.handle.pass_wait().await
+    }
+
     fn remaining(&self) -> String {
         self.handle.remaining()
     }

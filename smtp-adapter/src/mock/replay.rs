@@ -47,6 +47,9 @@ pub trait Replay {
     /// How many server octets the client read, and whether it read the end of file
     /// (`MockHandle::read_so_far`).
     fn read_so_far(&self) -> (u64, bool);
+    /// Lets the wait at the head of the script pass on the mock's clock
+    /// (`MockHandle::pass_wait`): `false` if the script does not wait now.
+    async fn pass_wait(&mut self) -> bool;
     /// The script's events not played yet (`MockHandle::remaining`).
     fn remaining(&self) -> String;
 }
@@ -190,6 +193,15 @@ pub async fn replay<R: Replay>(script: &Script, target: &mut R) -> Result<(), St
                     .iter()
                     .any(|l| matches!(l.item, Item::Wait(_) | Item::At(_)));
                 compare(&expected, &outcome, line.number, target, waits)?;
+                // Time the script lets pass after the command's `=` lines goes by while the
+                // client is idle, as in the core's replay: what came before each wait is
+                // read first.
+                let idle_waits = block
+                    .iter()
+                    .skip_while(|l| !matches!(l.item, Item::Expect(_)))
+                    .filter(|l| matches!(l.item, Item::Wait(_) | Item::At(_)))
+                    .count();
+                pass_idle_waits(target, idle_waits).await;
                 pos = end;
             }
             Item::Check(question) => {
@@ -212,6 +224,22 @@ pub async fn replay<R: Replay>(script: &Script, target: &mut R) -> Result<(), St
         ));
     }
     Ok(())
+}
+
+/// Lets `waits` of the script's waits pass while the client is idle, reading what the
+/// server sent before each (a few polls at most per wait: the idle client reads what is
+/// there without waiting).
+async fn pass_idle_waits<R: Replay>(target: &mut R, waits: usize) {
+    let mut passed = 0;
+    let mut polls = 0;
+    while passed < waits && polls < 64 * (waits + 1) {
+        if target.pass_wait().await {
+            passed += 1;
+        } else {
+            target.poll_idle();
+            polls += 1;
+        }
+    }
 }
 
 /// Whether the client read the server octets (and the end of file) of the run of the
