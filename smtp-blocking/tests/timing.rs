@@ -18,25 +18,52 @@ fn envelope() -> Envelope {
     .unwrap()
 }
 
+/// Two one-line mails.
+fn two_mails() -> Vec<(Envelope, MailBody)> {
+    vec![
+        (envelope(), MailBody::bytes(&b"one\r\n"[..])),
+        (envelope(), MailBody::bytes(&b"two\r\n"[..])),
+    ]
+}
+
+/// The server's side of `two_mails`: the second mail's replies go out 100 ms after the
+/// first's verdict, while the caller is away.
+fn serve_two_mails(listener: &std::net::TcpListener) -> Peer<std::net::TcpStream> {
+    let mut peer = Peer::accept(listener);
+    peer.greet_ehlo(&["PIPELINING"]);
+    peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+    peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+    peer.expect("one\r\n.\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+    peer.send("250 first queued\r\n");
+    std::thread::sleep(Duration::from_millis(100));
+    peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
+    peer.expect("two\r\n.\r\n");
+    peer.send("250 second queued\r\n");
+    peer
+}
+
+/// The second mail's result: delivered, since every reply was in time.
+fn assert_delivered(result: smtp_blocking::MailResult) {
+    match result {
+        Ok(report) => assert_eq!(report.unwrap().outcome(), Outcome::Delivered),
+        Err(error) => panic!(
+            "the second mail failed although every reply was in time: {error}; reports: {:?}",
+            error
+                .reports()
+                .iter()
+                .map(|r| r.outcome())
+                .collect::<Vec<_>>()
+        ),
+    }
+}
+
 /// The server answers both mails at once; the caller takes longer than the reply deadline
 /// over the first result. The second mail's replies were in the socket all that time: it
 /// is delivered, not timed out (and not uncertain).
 #[test]
 fn a_slow_caller_between_results_does_not_time_out_replies_already_received() {
     let (listener, port) = listener();
-    let server = std::thread::spawn(move || {
-        let mut peer = Peer::accept(&listener);
-        peer.greet_ehlo(&["PIPELINING"]);
-        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
-        peer.expect("one\r\n.\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
-        peer.send("250 first queued\r\n");
-        std::thread::sleep(Duration::from_millis(100));
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
-        peer.expect("two\r\n.\r\n");
-        peer.send("250 second queued\r\n");
-        peer
-    });
+    let server = std::thread::spawn(move || serve_two_mails(&listener));
     let builder = || {
         ConnectionConfig::builder("127.0.0.1")
             .port(port)
@@ -47,27 +74,12 @@ fn a_slow_caller_between_results_does_not_time_out_replies_already_received() {
     core.timeouts = Timeouts::uniform(Duration::from_secs(1));
     let config = builder().client_config(core).build().unwrap();
     let mut connection = Connection::connect(&config).unwrap();
-    let mails = vec![
-        (envelope(), MailBody::bytes(&b"one\r\n"[..])),
-        (envelope(), MailBody::bytes(&b"two\r\n"[..])),
-    ];
-    let mut results = connection.send_all_mails(mails);
+    let mut results = connection.send_all_mails(two_mails());
     let first = results.next().unwrap().unwrap().unwrap();
     assert_eq!(first.outcome(), Outcome::Delivered);
     // The caller is busy; the server answers the second mail meanwhile, in time.
     std::thread::sleep(Duration::from_millis(2500));
-    let second = match results.next().expect("a second result") {
-        Ok(report) => report.unwrap(),
-        Err(error) => panic!(
-            "the second mail failed although every reply was in time: {error}; reports: {:?}",
-            error
-                .reports()
-                .iter()
-                .map(|r| r.outcome())
-                .collect::<Vec<_>>()
-        ),
-    };
-    assert_eq!(second.outcome(), Outcome::Delivered);
+    assert_delivered(results.next().expect("a second result"));
     assert!(results.next().is_none());
     drop(results);
     drop(server.join().unwrap());
@@ -97,19 +109,7 @@ fn a_slow_caller_over_the_callers_own_stream_does_not_time_out_replies_already_r
     }
 
     let (listener, port) = listener();
-    let server = std::thread::spawn(move || {
-        let mut peer = Peer::accept(&listener);
-        peer.greet_ehlo(&["PIPELINING"]);
-        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
-        peer.expect("one\r\n.\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
-        peer.send("250 first queued\r\n");
-        std::thread::sleep(Duration::from_millis(100));
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n");
-        peer.expect("two\r\n.\r\n");
-        peer.send("250 second queued\r\n");
-        peer
-    });
+    let server = std::thread::spawn(move || serve_two_mails(&listener));
     let builder = || {
         ConnectionConfig::builder("127.0.0.1")
             .port(port)
@@ -125,27 +125,12 @@ fn a_slow_caller_over_the_callers_own_stream_does_not_time_out_replies_already_r
         .set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();
     let mut connection = Connection::connect_with_stream(Opaque(socket), &config).unwrap();
-    let mails = vec![
-        (envelope(), MailBody::bytes(&b"one\r\n"[..])),
-        (envelope(), MailBody::bytes(&b"two\r\n"[..])),
-    ];
-    let mut results = connection.send_all_mails(mails);
+    let mut results = connection.send_all_mails(two_mails());
     let first = results.next().unwrap().unwrap().unwrap();
     assert_eq!(first.outcome(), Outcome::Delivered);
     // The caller is busy; the server answers the second mail meanwhile, in time.
     std::thread::sleep(Duration::from_millis(3000));
-    let second = match results.next().expect("a second result") {
-        Ok(report) => report.unwrap(),
-        Err(error) => panic!(
-            "the second mail failed although every reply was in time: {error}; reports: {:?}",
-            error
-                .reports()
-                .iter()
-                .map(|r| r.outcome())
-                .collect::<Vec<_>>()
-        ),
-    };
-    assert_eq!(second.outcome(), Outcome::Delivered);
+    assert_delivered(results.next().expect("a second result"));
     assert!(results.next().is_none());
     drop(results);
     drop(server.join().unwrap());

@@ -6,7 +6,8 @@ mod support;
 use std::time::Duration;
 
 use smtp_proto::command::{Envelope, MailBody, Outcome};
-use support::connected;
+use support::{Peer, connected};
+use tokio::io::DuplexStream;
 
 fn envelope() -> Envelope {
     Envelope::new(
@@ -16,37 +17,33 @@ fn envelope() -> Envelope {
     .unwrap()
 }
 
-/// The server answers both mails at once; the caller takes 11 minutes over the first
-/// result. The second mail's replies have been waiting in the stream all that time: the
-/// mail is delivered, not timed out (and not uncertain).
-#[tokio::test(start_paused = true)]
-async fn a_slow_caller_between_results_does_not_time_out_replies_already_received() {
-    let (mut connection, mut peer) = connected(64 * 1024, &["PIPELINING"]).await;
-    let server = tokio::spawn(async move {
-        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
-            .await;
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
-        // The second mail rides with the first one's end of data.
-        peer.expect("one\r\n.\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
-            .await;
-        peer.send("250 first queued\r\n").await;
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
-        peer.expect("two\r\n.\r\n").await;
-        peer.send("250 second queued\r\n").await;
-        peer
-    });
-    let mails = [
+/// Two one-line mails.
+fn two_mails() -> [(Envelope, MailBody); 2] {
+    [
         (envelope(), MailBody::bytes(&b"one\r\n"[..])),
         (envelope(), MailBody::bytes(&b"two\r\n"[..])),
-    ];
-    let mut results = connection.send_all_mails(mails);
-    let first = results.next().await.unwrap().unwrap().unwrap();
-    assert_eq!(first.outcome(), Outcome::Delivered);
-    // The caller is busy (a slow database, say); the server answered long ago.
-    tokio::time::sleep(Duration::from_secs(11 * 60)).await;
-    let second = results.next().await.expect("a second result");
-    let second = match second {
-        Ok(report) => report.unwrap(),
+    ]
+}
+
+/// The server's side of `two_mails`, every reply sent as soon as it can be.
+async fn serve_two_mails(mut peer: Peer<DuplexStream>) -> Peer<DuplexStream> {
+    peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+        .await;
+    peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+    // The second mail rides with the first one's end of data.
+    peer.expect("one\r\n.\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+        .await;
+    peer.send("250 first queued\r\n").await;
+    peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
+    peer.expect("two\r\n.\r\n").await;
+    peer.send("250 second queued\r\n").await;
+    peer
+}
+
+/// The second mail's result: delivered, since every reply was in time.
+fn assert_delivered(result: smtp_tokio::MailResult) {
+    match result {
+        Ok(report) => assert_eq!(report.unwrap().outcome(), Outcome::Delivered),
         Err(error) => panic!(
             "the second mail failed although every reply was in time: {error}; reports: {:?}",
             error
@@ -55,8 +52,22 @@ async fn a_slow_caller_between_results_does_not_time_out_replies_already_receive
                 .map(|r| r.outcome())
                 .collect::<Vec<_>>()
         ),
-    };
-    assert_eq!(second.outcome(), Outcome::Delivered);
+    }
+}
+
+/// The server answers both mails at once; the caller takes 11 minutes over the first
+/// result. The second mail's replies have been waiting in the stream all that time: the
+/// mail is delivered, not timed out (and not uncertain).
+#[tokio::test(start_paused = true)]
+async fn a_slow_caller_between_results_does_not_time_out_replies_already_received() {
+    let (mut connection, peer) = connected(64 * 1024, &["PIPELINING"]).await;
+    let server = tokio::spawn(serve_two_mails(peer));
+    let mut results = connection.send_all_mails(two_mails());
+    let first = results.next().await.unwrap().unwrap().unwrap();
+    assert_eq!(first.outcome(), Outcome::Delivered);
+    // The caller is busy (a slow database, say); the server answered long ago.
+    tokio::time::sleep(Duration::from_secs(11 * 60)).await;
+    assert_delivered(results.next().await.expect("a second result"));
     assert!(results.next().await.is_none());
     drop(results);
     drop(server);
@@ -70,24 +81,9 @@ async fn a_slow_caller_between_results_does_not_time_out_replies_already_receive
 /// comes out `Uncertain` although its 250 is in the stream).
 #[tokio::test(start_paused = true)]
 async fn a_spent_cooperative_budget_is_not_a_timeout_of_replies_already_received() {
-    let (mut connection, mut peer) = connected(64 * 1024, &["PIPELINING"]).await;
-    let server = tokio::spawn(async move {
-        peer.expect("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
-            .await;
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
-        peer.expect("one\r\n.\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
-            .await;
-        peer.send("250 first queued\r\n").await;
-        peer.send("250 ok\r\n250 ok\r\n354 go\r\n").await;
-        peer.expect("two\r\n.\r\n").await;
-        peer.send("250 second queued\r\n").await;
-        peer
-    });
-    let mails = [
-        (envelope(), MailBody::bytes(&b"one\r\n"[..])),
-        (envelope(), MailBody::bytes(&b"two\r\n"[..])),
-    ];
-    let mut results = connection.send_all_mails(mails);
+    let (mut connection, peer) = connected(64 * 1024, &["PIPELINING"]).await;
+    let server = tokio::spawn(serve_two_mails(peer));
+    let mut results = connection.send_all_mails(two_mails());
     let first = results.next().await.unwrap().unwrap().unwrap();
     assert_eq!(first.outcome(), Outcome::Delivered);
     tokio::time::sleep(Duration::from_secs(11 * 60)).await;
@@ -95,18 +91,7 @@ async fn a_spent_cooperative_budget_is_not_a_timeout_of_replies_already_received
     while tokio::task::coop::has_budget_remaining() {
         tokio::task::consume_budget().await;
     }
-    let second = match results.next().await.expect("a second result") {
-        Ok(report) => report.unwrap(),
-        Err(error) => panic!(
-            "the second mail failed although every reply was in time: {error}; reports: {:?}",
-            error
-                .reports()
-                .iter()
-                .map(|r| r.outcome())
-                .collect::<Vec<_>>()
-        ),
-    };
-    assert_eq!(second.outcome(), Outcome::Delivered);
+    assert_delivered(results.next().await.expect("a second result"));
     assert!(results.next().await.is_none());
     drop(results);
     drop(server);
@@ -167,27 +152,12 @@ async fn a_busy_caller_on_a_current_thread_runtime_does_not_time_out_replies_alr
     core.timeouts = smtp_proto::client::Timeouts::uniform(Duration::from_secs(2));
     let config = builder().client_config(core).build().unwrap();
     let mut connection = smtp_tokio::Connection::connect(&config).await.unwrap();
-    let mails = [
-        (envelope(), MailBody::bytes(&b"one\r\n"[..])),
-        (envelope(), MailBody::bytes(&b"two\r\n"[..])),
-    ];
-    let mut results = connection.send_all_mails(mails);
+    let mut results = connection.send_all_mails(two_mails());
     let first = results.next().await.unwrap().unwrap().unwrap();
     assert_eq!(first.outcome(), Outcome::Delivered);
     // Busy without yielding; the server answers the second mail meanwhile, in time.
     std::thread::sleep(Duration::from_millis(3000));
-    let second = match results.next().await.expect("a second result") {
-        Ok(report) => report.unwrap(),
-        Err(error) => panic!(
-            "the second mail failed although every reply was in time: {error}; reports: {:?}",
-            error
-                .reports()
-                .iter()
-                .map(|r| r.outcome())
-                .collect::<Vec<_>>()
-        ),
-    };
-    assert_eq!(second.outcome(), Outcome::Delivered);
+    assert_delivered(results.next().await.expect("a second result"));
     assert!(results.next().await.is_none());
     drop(results);
     drop(server.join().unwrap());
