@@ -6,7 +6,7 @@ use std::num::NonZeroUsize;
 
 use smtp_adapter::{Error, Security};
 use smtp_proto::command::{
-    LogicError, MailBody, MailReport, Noop, Outcome, StreamedBody, TransactionOptions,
+    Envelope, LogicError, MailBody, MailReport, Noop, Outcome, StreamedBody, TransactionOptions,
 };
 
 use super::body::{body, canonical, compare, large_body};
@@ -17,6 +17,34 @@ use super::setup::{
 use super::store::contains;
 use super::{Finder, Servers, Store, Target, token};
 use crate::adapter::{Pieces, SmtpAdapter};
+
+/// The envelope of the mail marked `token`: its sender and its one recipient name it.
+fn token_envelope(token: &str) -> Result<Envelope, String> {
+    envelope(
+        &format!("sender-{token}@example.org"),
+        &[format!("rcpt-{token}@example.net")],
+    )
+}
+
+/// Sends the mail marked `token` with its body streamed from `body`, then QUIT: the report,
+/// or why there is none.
+fn stream_and_quit<A: SmtpAdapter>(
+    config: &smtp_adapter::ConnectionConfig,
+    token: &str,
+    body: Pieces,
+    declaration: StreamedBody,
+) -> Result<MailReport, String> {
+    A::block_on(async {
+        let mut connection = A::connect(config).await.or_fail("connect")?;
+        let envelope = token_envelope(token)?;
+        let report = A::send_mail_streamed(&mut connection, envelope, body, declaration)
+            .await
+            .or_fail("send_mail_streamed")?
+            .or_fail("send_mail_streamed before a byte was sent")?;
+        A::quit(connection).await.or_fail("QUIT")?;
+        Ok::<_, String>(report)
+    })
+}
 
 /// Piece sizes that cut CRLF pairs, dots and their lines, and BDAT chunks anywhere.
 pub const ODD: &[usize] = &[1, 2, 3, 5, 7, 11, 13, 4093, 1, 16385, 2, 65537, 9];
@@ -117,20 +145,8 @@ fn streamed_exact_with<A: SmtpAdapter>(
         eight_bit: true,
         ..StreamedBody::default()
     };
-    let report = A::block_on(async {
-        let mut connection = A::connect(config).await.or_fail("connect")?;
-        let envelope = envelope(
-            &format!("sender-{token}@example.org"),
-            &[format!("rcpt-{token}@example.net")],
-        )?;
-        let body = Pieces::new(sent.clone(), sizes);
-        let report = A::send_mail_streamed(&mut connection, envelope, body, declaration)
-            .await
-            .or_fail("send_mail_streamed")?
-            .or_fail("send_mail_streamed before a byte was sent")?;
-        A::quit(connection).await.or_fail("QUIT")?;
-        Ok::<_, String>(report)
-    })?;
+    let body = Pieces::new(sent.clone(), sizes);
+    let report = stream_and_quit::<A>(config, &token, body, declaration)?;
     expect_delivered(&report)?;
     check_stored(&finder, &store, &token, &sent)
 }
@@ -149,21 +165,8 @@ pub fn streamed_final_cr<A: SmtpAdapter>(
     let token = token();
     let sent = message(test, &token, "last line ends in a bare CR\r");
     let len = sent.len();
-    let report = A::block_on(async {
-        let mut connection = A::connect(&config).await.or_fail("connect")?;
-        let envelope = envelope(
-            &format!("sender-{token}@example.org"),
-            &[format!("rcpt-{token}@example.net")],
-        )?;
-        let body = Pieces::new(sent.clone(), &[len - 1, 1]);
-        let report =
-            A::send_mail_streamed(&mut connection, envelope, body, StreamedBody::default())
-                .await
-                .or_fail("send_mail_streamed")?
-                .or_fail("send_mail_streamed before a byte was sent")?;
-        A::quit(connection).await.or_fail("QUIT")?;
-        Ok::<_, String>(report)
-    })?;
+    let body = Pieces::new(sent.clone(), &[len - 1, 1]);
+    let report = stream_and_quit::<A>(&config, &token, body, StreamedBody::default())?;
     expect_delivered(&report)?;
     check_stored(&finder, &store, &token, &sent)
 }
@@ -241,10 +244,7 @@ pub fn streamed_abort_stores_nothing<A: SmtpAdapter>(
     let next = message(test, &second, "The mail after an aborted one.\n");
     A::block_on(async {
         let mut connection = A::connect(&config).await.or_fail("connect")?;
-        let first = envelope(
-            &format!("sender-{token}@example.org"),
-            &[format!("rcpt-{token}@example.net")],
-        )?;
+        let first = token_envelope(&token)?;
         let body = Pieces::new(sent.clone(), ODD);
         let result =
             A::send_mail_streamed(&mut connection, first, body, StreamedBody::default()).await;
@@ -407,10 +407,7 @@ pub fn streamed_over_limit<A: SmtpAdapter>(
     }
     let result = A::block_on(async {
         let mut connection = A::connect(&config).await.or_fail("connect")?;
-        let envelope = envelope(
-            &format!("sender-{token}@example.org"),
-            &[format!("rcpt-{token}@example.net")],
-        )?;
+        let envelope = token_envelope(&token)?;
         let body = Pieces::new(sent, &[65536]);
         let result =
             A::send_mail_streamed(&mut connection, envelope, body, StreamedBody::default()).await;
@@ -491,10 +488,7 @@ pub fn streamed_source_error<A: SmtpAdapter>(
     sent.extend_from_slice(b"never read\r\n");
     let result = A::block_on(async {
         let mut connection = A::connect(&config).await.or_fail("connect")?;
-        let envelope = envelope(
-            &format!("sender-{token}@example.org"),
-            &[format!("rcpt-{token}@example.net")],
-        )?;
+        let envelope = token_envelope(&token)?;
         let body = Pieces::new(sent.clone(), &[4096]).failing_at(fail_at);
         Ok::<_, String>(
             A::send_mail_streamed(&mut connection, envelope, body, StreamedBody::default()).await,
@@ -551,13 +545,7 @@ pub fn refused_at_end_then_more<A: SmtpAdapter>(
     for token in &tokens[1..] {
         let body = message(test, token, ".after the refused one\n");
         small.push(body.clone());
-        mails.push((
-            envelope(
-                &format!("sender-{token}@example.org"),
-                &[format!("rcpt-{token}@example.net")],
-            )?,
-            MailBody::bytes(body),
-        ));
+        mails.push((token_envelope(token)?, MailBody::bytes(body)));
     }
     let outcomes = A::block_on(async {
         let mut connection = A::connect(&config).await.or_fail("connect")?;
@@ -667,10 +655,7 @@ pub fn streamed_body_without_reader<A: SmtpAdapter>(
     let token = token();
     let result = A::block_on(async {
         let mut connection = A::connect(&config).await.or_fail("connect")?;
-        let envelope = envelope(
-            &format!("sender-{token}@example.org"),
-            &[format!("rcpt-{token}@example.net")],
-        )?;
+        let envelope = token_envelope(&token)?;
         let body = MailBody::Streamed(StreamedBody::default());
         let result = A::send_mail(&mut connection, envelope, body).await;
         if A::is_usable(&connection) {
