@@ -3,51 +3,13 @@
 
 mod outside_support {
     pub mod commands;
+    pub mod driver;
 }
-
-use std::time::Instant;
 
 use outside_support::commands::{Etrn, MyMail, Pipelined, XTokenAuth};
-use smtp_proto::client::{Client, ClientConfig, Exchange, Output};
-use smtp_proto::command::{Cmd, Greeting, LogicError, Noop};
-use smtp_proto::error::ProtocolError;
-
-/// What a run gave: the result (or the fatal error) and every octet written.
-struct Run<T> {
-    result: Result<Result<T, LogicError>, ProtocolError>,
-    written: Vec<u8>,
-}
-
-/// The run loop of the `client` docs: poll until `NeedInput` or `Done`; each `NeedInput`
-/// gets the next of `replies` (an empty entry is the end of the connection).
-fn drive<C: Cmd>(mut exchange: Exchange<'_, C>, replies: &[&[u8]]) -> Run<C::Output> {
-    let mut replies = replies.iter();
-    let mut written = Vec::new();
-    let now = Instant::now();
-    loop {
-        match exchange.poll_output(now) {
-            Err(error) => {
-                return Run {
-                    result: Err(error),
-                    written,
-                };
-            }
-            Ok(Output::Transmit(t)) => written.extend_from_slice(t.bytes()),
-            Ok(Output::NeedInput { .. }) => match replies.next() {
-                Some(reply) if !reply.is_empty() => exchange.handle_input(reply),
-                _ => exchange.handle_eof(),
-            },
-            Ok(Output::NeedBody) => exchange.handle_body_end(),
-            Ok(Output::UpgradeTls) => exchange.tls_established(),
-            Ok(Output::Done(result)) => {
-                return Run {
-                    result: Ok(result),
-                    written,
-                };
-            }
-        }
-    }
-}
+use outside_support::driver::drive;
+use smtp_proto::client::{Client, ClientConfig};
+use smtp_proto::command::{Greeting, LogicError, Noop};
 
 const EHLO: &[u8] =
     b"250-mx.example\r\n250-PIPELINING\r\n250-ETRN\r\n250-AUTH PLAIN X-TOKEN\r\n250 8BITMIME\r\n";

@@ -1,48 +1,17 @@
 //! Commands written outside the crate that misbehave: each gets a typed error, nothing
 //! it should not write leaves, and the client is never out of step.
 
-use std::time::Instant;
+mod outside_support {
+    pub(crate) mod driver;
+}
 
-use smtp_proto::client::{Client, ClientConfig, Context, Exchange, Output, ReplyKind};
-use smtp_proto::command::{Cmd, Ehlo, Greeting, LogicError, Noop, Step};
+use outside_support::driver::drive;
+use smtp_proto::client::{Client, ClientConfig, Context, ReplyKind};
+use smtp_proto::command::{Cmd, Ehlo, Greeting, Noop, Step};
 use smtp_proto::data::BodySink;
 use smtp_proto::error::ProtocolError;
 use smtp_proto::response::Response;
 use smtp_proto::syntax::ClientId;
-
-struct Run<T> {
-    result: Result<Result<T, LogicError>, ProtocolError>,
-    written: Vec<u8>,
-}
-
-fn drive<C: Cmd>(mut exchange: Exchange<'_, C>, replies: &[&[u8]]) -> Run<C::Output> {
-    let mut replies = replies.iter();
-    let mut written = Vec::new();
-    let now = Instant::now();
-    loop {
-        match exchange.poll_output(now) {
-            Err(error) => {
-                return Run {
-                    result: Err(error),
-                    written,
-                };
-            }
-            Ok(Output::Transmit(t)) => written.extend_from_slice(t.bytes()),
-            Ok(Output::NeedInput { .. }) => match replies.next() {
-                Some(reply) if !reply.is_empty() => exchange.handle_input(reply),
-                _ => exchange.handle_eof(),
-            },
-            Ok(Output::NeedBody) => exchange.handle_body_end(),
-            Ok(Output::UpgradeTls) => exchange.tls_established(),
-            Ok(Output::Done(result)) => {
-                return Run {
-                    result: Ok(result),
-                    written,
-                };
-            }
-        }
-    }
-}
 
 fn ready() -> Client {
     let mut client = Client::new(ClientConfig::default());
