@@ -1,12 +1,13 @@
 //! [`ConnectionConfigBuilder`]: every setting of a [`ConnectionConfig`], with safe defaults.
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 use smtp_proto::auth::{Credentials, Mechanism, SaslParams};
 use smtp_proto::client::{ClientConfig, Protocol, Timeouts};
 use smtp_proto::command::TransactionOptions;
-use smtp_proto::syntax::{AddressLiteral, ClientId};
+use smtp_proto::syntax::{AddressLiteral, ClientId, Domain};
 
 use crate::{ConnectionConfig, Endpoint, Error, Security, TlsConfig};
 
@@ -62,7 +63,8 @@ impl ConnectionConfigBuilder {
         self
     }
 
-    /// Allows credentials on a connection without TLS (default: refused).
+    /// Allows credentials on a connection without TLS, or over TLS whose certificate is
+    /// not verified ([`TlsConfig::dangerous_skip_verification`]) (default: refused).
     pub fn allow_plaintext_auth(mut self, allow: bool) -> Self {
         self.config.allow_plaintext_auth = allow;
         self
@@ -135,6 +137,12 @@ impl ConnectionConfigBuilder {
     /// bracketed one must be an IPv4 or IPv6 address literal (RFC 5321 §4.1.3), and the TLS
     /// server name must be valid when TLS may be used. Each failure is an
     /// [`Error::Config`] that says what is wrong.
+    ///
+    /// A host that is not an IP address must be a host name (no space, `/` or `:`), and
+    /// one written with U-labels (`bücher.example`) is kept in its A-label form
+    /// (`xn--bcher-kva.example`, RFC 5890 §2.3.2.1): that is the name resolved, verified
+    /// against the certificate (RFC 6125 §6.4.2), sent as SNI (RFC 6066 §3) and given to
+    /// OAUTHBEARER as `host`.
     pub fn build(self) -> Result<ConnectionConfig, Error> {
         let mut config = self.config;
         check_timeouts(&config)?;
@@ -148,7 +156,13 @@ impl ConnectionConfigBuilder {
             if host.is_empty() {
                 return Err(Error::Config("empty host name".into()));
             }
-            literal_ip(host).map_err(|why| Error::Config(format!("host {host:?}: {why}")))?;
+            let invalid = |why: String| Error::Config(format!("host {host:?}: {why}"));
+            let literal = literal_ip(host).map_err(invalid)?;
+            if literal.is_none()
+                && let Cow::Owned(ascii) = ascii_name(host).map_err(invalid)?
+            {
+                *host = ascii;
+            }
             *port = self.port.unwrap_or(default_port);
             if config.security != Security::None {
                 config.tls.server_name_for(host)?;
@@ -190,6 +204,21 @@ fn check_timeouts(config: &ConnectionConfig) -> Result<(), Error> {
     }
 }
 
+/// `name`, a host name or a bare IP address, checked and in its A-label form (RFC 5890
+/// §2.3.2.1) if it holds U-labels. The conversion is UTS #46's, as for a name looked up in
+/// the DNS: `Bücher.example` and `bücher.example` are both `xn--bcher-kva.example`. A name
+/// with a character no host name has (a space, `/`, `:`) is refused.
+pub(crate) fn ascii_name(name: &str) -> Result<Cow<'_, str>, String> {
+    if name.parse::<IpAddr>().is_ok() {
+        return Ok(Cow::Borrowed(name));
+    }
+    let domain = Domain::from_unchecked(name).map_err(|e| format!("not a host name: {e}"))?;
+    if domain.is_ascii() {
+        return Ok(Cow::Borrowed(name));
+    }
+    Ok(Cow::Owned(domain.to_ascii().into_owned()))
+}
+
 /// The IP address of `host` if it is an RFC 5321 address literal, `None` if it is not
 /// bracketed; why not for any other bracketed text (a general literal names no address).
 pub(crate) fn literal_ip(host: &str) -> Result<Option<IpAddr>, String> {
@@ -218,6 +247,29 @@ pub(crate) fn literal_ip(host: &str) -> Result<Option<IpAddr>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The host is what is resolved and what OAUTHBEARER names: a U-label host is kept as
+    /// A-labels, whatever its case and with its trailing dot; a name that is no IDN at all
+    /// is refused at `build()`, naming the host.
+    #[test]
+    fn a_u_label_host_is_kept_as_its_a_labels() {
+        for (host, ascii) in [
+            ("bücher.example", "xn--bcher-kva.example"),
+            ("BÜCHER.Example", "xn--bcher-kva.example"),
+            ("bücher.example.", "xn--bcher-kva.example."),
+            ("mx.example", "mx.example"),
+        ] {
+            let config = ConnectionConfig::builder(host).build().unwrap();
+            assert_eq!(config.host(), Some(ascii), "{host}");
+        }
+        let error = ConnectionConfig::builder("bad host\u{e9}")
+            .build()
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("host \"bad host\u{e9}\""),
+            "{error}"
+        );
+    }
 
     #[test]
     fn address_literal_hosts_connect_to_their_ip_named_by_it() {

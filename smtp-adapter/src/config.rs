@@ -262,7 +262,8 @@ impl ConnectionConfig {
         }
         let mut auth = Authenticate::new(credentials)
             .params(params)
-            .allow_plaintext(self.allow_plaintext_auth);
+            .allow_plaintext(self.allow_plaintext_auth)
+            .unverified_tls(self.tls.skips_verification());
         if let Some(mechanisms) = &self.mechanisms {
             auth = auth.preference(mechanisms.clone());
         }

@@ -51,8 +51,13 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    /// The TLS handshake failed (certificate verification included).
-    #[error("TLS handshake with {server_name} failed: {source}")]
+    /// The TLS handshake failed (certificate verification included). Its message says why
+    /// in words (`the certificate is not issued by a trusted certificate authority`); the
+    /// rustls error itself is inside `source`.
+    #[error(
+        "TLS handshake with {server_name} failed: {}",
+        crate::handshake::reason(source)
+    )]
     Tls {
         /// The name the certificate was checked against.
         server_name: String,

@@ -25,6 +25,7 @@
 mod builder;
 mod config;
 mod error;
+mod handshake;
 pub mod log;
 #[cfg(feature = "mock")]
 pub mod mock;

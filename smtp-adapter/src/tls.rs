@@ -123,11 +123,18 @@ impl TlsConfig {
 
     /// **Dangerous**: accepts any certificate for any name. The connection is encrypted
     /// but not authenticated: anyone on the path can read and change it. Only for tests and
-    /// opportunistic MTA-to-MTA delivery where the alternative is plaintext.
+    /// opportunistic MTA-to-MTA delivery where the alternative is plaintext. For AUTH such
+    /// a connection counts as plaintext: credentials then also need
+    /// [`allow_plaintext_auth`](crate::ConnectionConfigBuilder::allow_plaintext_auth).
     pub fn dangerous_skip_verification(mut self) -> Self {
         self.skip_verification = true;
         self.built = OnceLock::new();
         self
+    }
+
+    /// Whether [`dangerous_skip_verification`](Self::dangerous_skip_verification) is set.
+    pub fn skips_verification(&self) -> bool {
+        self.skip_verification
     }
 
     /// Uses this rustls configuration as it is (every other setting but the server name is
@@ -148,15 +155,17 @@ impl TlsConfig {
     }
 
     /// The rustls server name for `host`, or for the configured name if there is one: a
-    /// DNS name, or an IP address (bare, or as an RFC 5321 address literal: `[192.0.2.1]`,
-    /// `[IPv6:2001:db8::1]`).
+    /// DNS name (one written with U-labels becomes its A-label form, RFC 6125 §6.4.2 and
+    /// RFC 6066 §3), or an IP address (bare, or as an RFC 5321 address literal:
+    /// `[192.0.2.1]`, `[IPv6:2001:db8::1]`).
     pub fn server_name_for(&self, host: &str) -> Result<ServerName<'static>, Error> {
         let name = self.verification_name(host);
         let invalid = |why: String| Error::Config(format!("TLS server name {name:?}: {why}"));
         if let Some(ip) = crate::builder::literal_ip(name).map_err(invalid)? {
             return Ok(ServerName::IpAddress(ip.into()));
         }
-        ServerName::try_from(name.to_owned()).map_err(|e| invalid(e.to_string()))
+        let ascii = crate::builder::ascii_name(name).map_err(invalid)?;
+        ServerName::try_from(ascii.into_owned()).map_err(|e| invalid(e.to_string()))
     }
 
     /// The rustls client configuration (built once, then shared).
@@ -371,6 +380,23 @@ mod tests {
                 "{text}: {error}"
             );
         }
+    }
+
+    /// A name given as U-labels (as users type it) is verified and sent as SNI in its
+    /// A-label form: RFC 6125 §6.4.2 ("MUST convert any U-labels to A-labels before
+    /// checking the domain name"), RFC 6066 §3 (SNI carries A-labels). The host of a
+    /// configuration is the default name, so an IDN host must build too.
+    #[test]
+    fn a_u_label_name_is_its_a_label() {
+        let a_label = ServerName::try_from("xn--bcher-kva.example").unwrap();
+        let configured = TlsConfig::new().server_name("bücher.example");
+        assert_eq!(configured.server_name_for("mx.example").unwrap(), a_label);
+        assert_eq!(
+            TlsConfig::new().server_name_for("Bücher.example").unwrap(),
+            a_label
+        );
+        let config = crate::ConnectionConfig::builder("bücher.example").build();
+        assert!(config.is_ok(), "{config:?}");
     }
 
     /// `Default` once left the system's roots out, so `add_root_certificates_pem` on it

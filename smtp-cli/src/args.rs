@@ -19,8 +19,11 @@ pub(crate) enum Command {
     /// Starts an in-process loopback SMTP server and runs a full session through it.
     Demo(DemoArgs),
     /// Greeting, EHLO capabilities and TLS details; sends no mail.
+    // Negative numbers are values, so that `--timeout -1` is refused naming `--timeout`.
+    #[command(allow_negative_numbers = true)]
     Probe(ConnectionArgs),
     /// Sends a message (or `--count` of them) and reports each recipient's verdict.
+    #[command(allow_negative_numbers = true)]
     Send(SendArgs),
 }
 
@@ -106,7 +109,8 @@ pub(crate) struct ConnectionArgs {
     #[arg(
         long,
         value_name = "NAME",
-        help = "EHLO/LHLO identity: a domain or an address literal like [127.0.0.1]"
+        help = "EHLO/LHLO identity: a domain or an address literal like [127.0.0.1] \
+                [default: the machine's fully qualified host name, else the local address]"
     )]
     pub(crate) helo: Option<String>,
     /// Speak LMTP (RFC 2033).
@@ -124,7 +128,10 @@ pub(crate) struct ConnectionArgs {
     /// The environment variable holding an OAuth bearer token.
     #[arg(long, value_name = "VAR")]
     pub(crate) oauth_token_env: Option<String>,
-    /// Allowed SASL mechanisms, in preference order (comma-separated).
+    /// Allowed SASL mechanisms, in preference order (comma-separated): plain, login,
+    /// xoauth2, oauthbearer, cram-md5, scram-sha-256; the first one the post-TLS EHLO
+    /// offers is used, no other after a failure [default: with a token
+    /// oauthbearer,xoauth2, else scram-sha-256,plain,login].
     #[arg(long, value_name = "MECH[,MECH...]")]
     pub(crate) auth: Option<String>,
     /// Permit AUTH on a connection that is not TLS-protected.
@@ -145,7 +152,8 @@ pub(crate) struct ConnectionArgs {
     /// One JSON document on stdout.
     #[arg(long)]
     pub(crate) json: bool,
-    /// The wire transcript on stderr, credentials redacted.
+    /// The wire transcript on stderr, credentials redacted (with several connections,
+    /// each line starts with its connection's number: #1, #2...).
     #[arg(short, long)]
     pub(crate) verbose: bool,
 }
@@ -171,13 +179,13 @@ pub(crate) struct SendArgs {
     /// Open C connections in parallel.
     #[arg(long, value_name = "C", default_value_t = 1)]
     pub(crate) connections: u32,
-    /// Declare BODY=8BITMIME.
+    /// Declare BODY=8BITMIME [default: declared when the body has 8-bit octets].
     #[arg(long = "8bitmime", conflicts_with = "binarymime")]
     pub(crate) eight_bit_mime: bool,
     /// Declare BODY=BINARYMIME (sent unchanged over BDAT).
     #[arg(long)]
     pub(crate) binarymime: bool,
-    /// Declare SMTPUTF8.
+    /// Declare SMTPUTF8 [default: declared when an address is not ASCII].
     #[arg(long)]
     pub(crate) smtputf8: bool,
     /// DSN RET (RFC 3461).

@@ -43,7 +43,15 @@ pub(crate) fn build(
                 .lmtp(args.lmtp)
         }
     };
-    builder = builder.security(security).tls(tls(args)?);
+    let tls = tls(args)?;
+    if let Some(name) = args.tls_name.as_deref().filter(|_| mode != TlsMode::None) {
+        // Checked here so that the message names the option at fault, not `--server`.
+        tls.server_name_for(name).map_err(|e| match e {
+            smtp_adapter::Error::Config(why) => usage(format!("--tls-name: {why}")),
+            other => usage(format!("--tls-name: {other}")),
+        })?;
+    }
+    builder = builder.security(security).tls(tls);
     if let Some(helo) = helo {
         builder = builder.client_id(helo);
     }

@@ -109,6 +109,9 @@ fn run(runtime: Runtime) -> Result<bool, Box<dyn std::error::Error>> {
         out!("As scripted: TLS, AUTH PLAIN, BDAT, two recipients delivered, bob refused.");
     } else {
         out!("\nNOT as scripted: see the transcript above.");
+        if let Some(error) = &report.error {
+            err!("smtp demo: {}: {}", error.kind.as_str(), error.message);
+        }
     }
     Ok(scripted)
 }

@@ -1,12 +1,14 @@
 //! Human output: greeting, capabilities, TLS, AUTH, each recipient's verdict, the outcome;
 //! readable at a glance. Replies are shown through `Response`'s `Display` (truncated,
-//! control characters escaped).
+//! control characters escaped), and every row goes through [`terminal`], so no control
+//! character the server sent (ESC, BEL, CSI...) reaches the terminal as it is.
 
 use std::fmt::Write as _;
 
 use smtp_proto::command::Hello;
 use smtp_proto::response::Response;
 
+use crate::failure::Kind;
 use crate::reply;
 use crate::report::RunReport;
 use crate::view::RecipientView;
@@ -16,7 +18,7 @@ pub(crate) fn render(run: &RunReport, addresses: Option<&[String]>) -> String {
     let mut out = String::new();
     let session = &run.session;
     let row = |out: &mut String, label: &str, text: &dyn std::fmt::Display| {
-        let _ = writeln!(out, "{label:<10}{text}");
+        let _ = writeln!(out, "{label:<10}{}", terminal(&text.to_string()));
     };
     if let Some(greeting) = &session.greeting {
         row(&mut out, "greeting", greeting);
@@ -61,7 +63,19 @@ pub(crate) fn render(run: &RunReport, addresses: Option<&[String]>) -> String {
                 row(&mut out, "", &format!("expires {}", c.not_after));
             }
         }
-        None if session.greeting.is_some() => row(&mut out, "tls", &"none (plaintext)"),
+        None if session.greeting.is_some() => {
+            let not_established = run.error.as_ref().is_some_and(|error| match error.kind {
+                Kind::Tls | Kind::StartTlsInjection | Kind::StartTlsUnavailable => true,
+                Kind::Timeout => error.message.contains("TLS handshake"),
+                _ => false,
+            });
+            let text = if not_established {
+                "not established (see the error)"
+            } else {
+                "none (plaintext)"
+            };
+            row(&mut out, "tls", &text);
+        }
         None => {}
     }
     if let Some(auth) = &session.auth {
@@ -79,7 +93,8 @@ pub(crate) fn render(run: &RunReport, addresses: Option<&[String]>) -> String {
         let view = run.last.as_ref();
         for (index, address) in addresses.iter().enumerate() {
             let recipient = view.and_then(|v| v.recipients.get(index));
-            let _ = writeln!(out, "  {address}: {}", verdict(recipient));
+            let line = format!("{address}: {}", verdict(recipient));
+            let _ = writeln!(out, "  {}", terminal(&line));
         }
     }
     if let Some(view) = &run.last {
@@ -108,6 +123,27 @@ pub(crate) fn render(run: &RunReport, addresses: Option<&[String]>) -> String {
         );
     }
     out
+}
+
+/// `text` with every control character (C0, DEL, C1) written as an escape, `\x1b` or
+/// `\u{9b}`: safe to print on a terminal.
+fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match u32::from(c) {
+            code @ (0..=0x1f | 0x7f) => {
+                let _ = write!(out, "\\x{code:02x}");
+            }
+            code if c.is_control() => {
+                let _ = write!(out, "\\u{{{code:x}}}");
+            }
+            _ => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn shown(reply: Option<&Response>) -> String {

@@ -1,13 +1,16 @@
 //! Parsed options -> a validated [`Plan`]: every usage error (CLI.md exit status 64) is
 //! found here, before anything is connected or sent.
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use smtp_adapter::ConnectionConfig;
 use smtp_proto::auth::{Credentials, Mechanism};
 use smtp_proto::command::{Envelope, Mail, MailBody, Rcpt};
 use smtp_proto::syntax::esmtp::{Body, MailParameters, Notify, RcptParameter, RcptParameters, Ret};
-use smtp_proto::syntax::{AddressEncoding, ClientId, ForwardPath, ReversePath};
+use smtp_proto::syntax::{
+    AddressEncoding, AddressError, ClientId, ForwardPath, Mailbox, ReversePath,
+};
 
 use crate::args::{Chunking, ConnectionArgs, DsnRet, Runtime, SendArgs, TlsMode};
 use crate::{body, config};
@@ -303,23 +306,32 @@ fn mechanism(name: &str) -> Result<Mechanism, UsageError> {
 
 /// `--from`: a mailbox with or without angle brackets; `''` is the null path.
 fn reverse_path(text: &str) -> Result<ReversePath, UsageError> {
-    bracketed(text)
-        .parse()
-        .map_err(|e| usage(format!("--from {text:?}: {e}")))
+    address(text, "--from")
 }
 
 fn forward_path(text: &str) -> Result<ForwardPath, UsageError> {
-    bracketed(text)
-        .parse()
-        .map_err(|e| usage(format!("--to {text:?}: {e}")))
+    address(text, "--to")
 }
 
-fn bracketed(text: &str) -> String {
+/// A path as typed, with or without its angle brackets. An error in a mailbox typed
+/// without them is reported at its offset in what was typed, not in the bracketed form.
+fn address<P>(text: &str, option: &str) -> Result<P, UsageError>
+where
+    P: FromStr<Err = AddressError>,
+{
     if text.starts_with('<') {
-        text.to_owned()
-    } else {
-        format!("<{text}>")
+        return text
+            .parse()
+            .map_err(|e| usage(format!("{option} {text:?}: {e}")));
     }
+    format!("<{text}>").parse().map_err(|error| {
+        let error = match text.parse::<Mailbox>() {
+            Err(in_typed) if !text.is_empty() => in_typed,
+            // The mailbox is fine alone: the path's own rule failed (its length).
+            _ => error,
+        };
+        usage(format!("{option} {text:?}: {error}"))
+    })
 }
 
 #[cfg(test)]

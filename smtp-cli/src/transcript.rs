@@ -1,7 +1,9 @@
 //! The wire transcript (`-v`, and the demo): a tracing subscriber for the adapters'
 //! `smtp::wire` events, which carry only the core's redacted rendering of what the client
-//! wrote (`Transmit::redacted`) and the escaped octets the server sent.
+//! wrote (`Transmit::redacted`) and the escaped octets the server sent. With several
+//! connections, each runs in a `connection` span whose `number` prefixes its lines.
 
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -13,6 +15,11 @@ use tracing::{Event, Metadata, Subscriber};
 
 /// The adapters' wire log target.
 const WIRE: &str = "smtp::wire";
+
+thread_local! {
+    /// The connection spans entered on this thread, innermost last (their numbers).
+    static ENTERED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Who sent a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,9 +66,12 @@ impl WireLog {
 
     fn emit(&self, sink: &Sink, message: &str) {
         let at = self.start.elapsed().as_secs_f64();
+        let connection = ENTERED
+            .with(|entered| entered.borrow().last().copied())
+            .map_or_else(String::new, |number| format!("#{number} "));
         for (direction, text) in split(message) {
             match sink {
-                Sink::Stderr => err!("{at:9.6} {} {text}", prefix(direction)),
+                Sink::Stderr => err!("{at:9.6} {connection}{} {text}", prefix(direction)),
                 Sink::Collect(lines) => {
                     if let Ok(mut lines) = lines.lock() {
                         lines.push(Line {
@@ -115,8 +125,11 @@ impl Subscriber for WireLog {
         metadata.target() == WIRE && self.sink.is_some()
     }
 
-    fn new_span(&self, _span: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
+    /// A `connection` span's id is its number; other spans are never enabled.
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        let mut number = Number(0);
+        span.record(&mut number);
+        Id::from_u64(number.0.max(1))
     }
 
     fn record(&self, _span: &Id, _values: &Record<'_>) {}
@@ -131,9 +144,26 @@ impl Subscriber for WireLog {
         }
     }
 
-    fn enter(&self, _span: &Id) {}
+    fn enter(&self, span: &Id) {
+        ENTERED.with(|entered| entered.borrow_mut().push(span.into_u64()));
+    }
 
-    fn exit(&self, _span: &Id) {}
+    fn exit(&self, _span: &Id) {
+        ENTERED.with(|entered| entered.borrow_mut().pop());
+    }
+}
+
+/// Collects a span's `number` field.
+struct Number(u64);
+
+impl Visit for Number {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if field.name() == "number" {
+            self.0 = value;
+        }
+    }
+
+    fn record_debug(&mut self, _field: &Field, _value: &dyn fmt::Debug) {}
 }
 
 /// Collects an event's `message` field.

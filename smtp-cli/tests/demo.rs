@@ -60,3 +60,34 @@ fn the_demo_runs_its_script_on_every_runtime() {
         );
     }
 }
+
+/// `smtp demo` where it cannot work (here: a network namespace whose loopback is down,
+/// as in some sandboxes and containers) must say why. It exits 2 and prints "NOT as
+/// scripted: see the transcript above" over an empty transcript; the connect error
+/// (`report.error`) is printed nowhere, on stdout or stderr. Skipped where `unshare -rn`
+/// is not available.
+#[test]
+fn a_demo_that_fails_says_why() {
+    let usable = std::process::Command::new("unshare")
+        .args(["-rn", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !usable {
+        eprintln!("skipped: unshare -rn is not available");
+        return;
+    }
+    let out = std::process::Command::new("unshare")
+        .args(["-rn", env!("CARGO_BIN_EXE_smtp"), "demo"])
+        .output()
+        .expect("unshare runs");
+    assert_eq!(out.status.code(), Some(2));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        all.contains("unreachable") || all.contains("cannot connect"),
+        "the failure's cause is not shown:\n{all}"
+    );
+}

@@ -617,3 +617,49 @@ fn a_challenge_is_not_auth_final_reply() {
     assert_eq!(run.json["auth"]["mechanism"], "LOGIN", "{run:?}");
     assert_eq!(run.json["auth"]["reply"], json!(null), "{run:?}");
 }
+
+/// CLI.md "JSON output": with `--json`, stdout carries exactly one JSON document whatever
+/// happens. `--runtime blocking` spawns one thread per connection; a thread the system
+/// refuses (a process or memory limit, common in containers) once made it panic: exit 101,
+/// `failed to spawn thread` on stderr and no document. Here every thread asks for a
+/// 1.5 GB stack (`RUST_MIN_STACK`) under a 2 GB address-space limit, so one thread starts
+/// and the others are refused at once, with memory to spare for everything else: each
+/// refused connection is an error of its own, the run exits 2 with its document.
+#[test]
+fn many_blocking_connections_over_a_thread_limit_do_not_panic() {
+    // Accepts nothing: the one connection that starts waits for its greeting.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server = listener.local_addr().unwrap().to_string();
+    let out = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -v 2000000 && export RUST_MIN_STACK=1500000000 && exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_smtp"),
+            "send",
+            "--server",
+            &server,
+            "--tls",
+            "none",
+            "--timeout",
+            "1",
+            "--runtime",
+            "blocking",
+            "--connections",
+            "4",
+            "--from",
+            "a@example.org",
+            "--to",
+            "b@example.net",
+            "--json",
+        ])
+        .output()
+        .expect("sh runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let document: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no JSON document ({e}); stderr: {stderr}"));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(document["stats"]["attempted"], 4, "{document}");
+    assert_eq!(document["stats"]["errors"], 4, "{document}");
+    drop(listener);
+}

@@ -52,8 +52,9 @@ pub enum LogicError {
     /// Credentials were given, but the server offers none of the allowed mechanisms.
     #[error("no allowed AUTH mechanism is offered by the server")]
     NoMechanism,
-    /// AUTH on a connection without TLS, which the caller has not allowed.
-    #[error("refusing to send credentials without TLS")]
+    /// AUTH on a connection without TLS (or with TLS whose certificate is not verified),
+    /// which the caller has not allowed.
+    #[error("refusing to send credentials without TLS (or over TLS that is not verified)")]
     PlaintextAuth,
     /// The SASL exchange cannot start with these credentials or parameters (a control
     /// character in a field, SCRAM without a client nonce); nothing was sent.

@@ -46,6 +46,26 @@ fn plain_with_initial_response_over_tls() {
 }
 
 #[test]
+fn unverified_tls_counts_as_plaintext() {
+    // TLS that does not authenticate the server hides nothing from whoever is on the path.
+    let run = run_both(
+        || ready(EHLO_TLS, true),
+        || password().unverified_tls(true),
+        &[],
+    );
+    assert_eq!(run.written, "");
+    assert_eq!(run.refused(), LogicError::PlaintextAuth);
+
+    let run = run_both(
+        || ready(EHLO_TLS, true),
+        || password().unverified_tls(true).allow_plaintext(true),
+        &[b"235 ok\r\n"],
+    );
+    assert_eq!(run.written, format!("AUTH PLAIN {PLAIN_RESPONSE}\r\n"));
+    assert_eq!(run.ok(), Mechanism::Plain);
+}
+
+#[test]
 fn never_in_plaintext_unless_allowed() {
     let run = run_both(|| ready(EHLO_TLS, false), password, &[]);
     assert_eq!(run.written, "");

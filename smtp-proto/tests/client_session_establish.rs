@@ -214,6 +214,25 @@ fn disabled_never_sends_starttls_and_refuses_auth_up_front() {
 }
 
 #[test]
+fn auth_over_unverified_tls_is_refused_up_front() {
+    // Whatever the TLS policy and whether TLS is already on, AUTH will be refused: nothing
+    // is sent, not even the EHLO.
+    for (client, policy) in [
+        (fresh(true), TlsPolicy::Disabled),
+        (fresh(false), TlsPolicy::Required),
+        (fresh(false), TlsPolicy::Opportunistic),
+    ] {
+        let mut client = client;
+        let setup = setup()
+            .tls(policy)
+            .authenticate(auth().unverified_tls(true));
+        let run = run(&mut client, setup, &[], Feed::Whole);
+        assert_eq!(run.written, "", "{policy:?}");
+        assert_eq!(run.refused(), LogicError::PlaintextAuth, "{policy:?}");
+    }
+}
+
+#[test]
 fn implicit_tls_skips_starttls() {
     let run = run_both(
         || fresh(true),

@@ -24,6 +24,9 @@ const FLOOD_LIMIT: u64 = 1 << 30;
 pub enum Step {
     /// Send these octets (the script writes the CRLFs), in one write.
     Send(String),
+    /// Read until the client closes; inside TLS the close must come with a close_notify
+    /// alert (a bare TCP close is a truncation and fails the step).
+    ExpectClose,
     /// The client must write exactly these octets next.
     Expect(String),
     /// Close the connection (inside TLS after a close_notify alert).
@@ -73,6 +76,8 @@ pub struct Played {
     pub decrypted: Vec<u8>,
     /// The octets the server sent (counted; a flood is not kept).
     pub sent: u64,
+    /// The server name the client's ClientHello carried (SNI), if a handshake completed.
+    pub sni: Option<String>,
     /// `Err` says which step failed and why.
     pub result: Result<(), String>,
 }
@@ -103,6 +108,7 @@ impl ScriptedServer {
                 tls_from: None,
                 decrypted: Vec::new(),
                 sent: 0,
+                sni: None,
                 result: Ok(()),
             };
             played.result = play(&listener, &steps, &mut played);
@@ -257,6 +263,7 @@ fn run(
                     tls.complete_io(&mut recorder)
                         .map_err(|e| fail("handshake", &e))?;
                 }
+                played.sni = tls.server_name().map(str::to_owned);
                 *conn = Conn::Tls(Box::new(StreamOwned::new(tls, recorder)));
             }
             Step::Receive(count) => {
@@ -266,6 +273,13 @@ fn run(
                 pending.drain(..*count);
             }
             Step::Pause(duration) => std::thread::sleep(*duration),
+            Step::ExpectClose => loop {
+                match read_some(conn, pending, played) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) => return Err(fail("a clean close (close_notify)", &e)),
+                }
+            },
             Step::Drain => {
                 pending.clear();
                 while let Ok(n) = read_some(conn, pending, played) {

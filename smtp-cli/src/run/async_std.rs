@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use smtp_async_std::Connection;
+use tracing::Instrument as _;
 
 use crate::plan::Plan;
 use crate::report::SessionReport;
@@ -12,9 +13,10 @@ use crate::session::Session;
 pub(crate) fn run(plan: &Arc<Plan>, connections: u32) -> Vec<SessionReport> {
     async_std::task::block_on(async {
         let tasks: Vec<_> = (0..connections)
-            .map(|_| {
+            .map(|index| {
                 let plan = Arc::clone(plan);
-                async_std::task::spawn(async move { session(&plan).await })
+                let span = super::connection_span(index, connections);
+                async_std::task::spawn(async move { session(&plan).await }.instrument(span))
             })
             .collect();
         let mut reports = Vec::with_capacity(tasks.len());

@@ -15,15 +15,29 @@ pub(crate) fn run(plan: &Arc<Plan>, connections: u32) -> Vec<SessionReport> {
         return vec![session(plan)];
     }
     std::thread::scope(|scope| {
+        // A thread the system refuses (too many, out of memory) is that connection's
+        // failure, reported like any other: never a panic.
         let threads: Vec<_> = (0..connections)
-            .map(|_| scope.spawn(|| session(plan)))
+            .map(|index| {
+                std::thread::Builder::new().spawn_scoped(scope, move || {
+                    let _span = super::connection_span(index, connections).entered();
+                    session(plan)
+                })
+            })
             .collect();
         threads
             .into_iter()
-            .map(|thread| {
-                thread.join().unwrap_or_else(|_| {
+            .map(|thread| match thread {
+                Ok(thread) => thread.join().unwrap_or_else(|_| {
                     super::failed(plan, Failure::new(Kind::Io, "a connection thread panicked"))
-                })
+                }),
+                Err(error) => super::failed(
+                    plan,
+                    Failure::new(
+                        Kind::Io,
+                        format!("cannot start a connection thread: {error}"),
+                    ),
+                ),
             })
             .collect()
     })

@@ -28,6 +28,16 @@ pub(crate) fn run(plan: Plan) -> RunReport {
     RunReport::merge(probe, reports, start.elapsed().as_secs_f64())
 }
 
+/// The span connection `index` (from 0) of `connections` runs in: with more than one,
+/// the `-v` transcript marks each line with its connection's number (`#1`, `#2`...).
+fn connection_span(index: u32, connections: u32) -> tracing::Span {
+    if connections > 1 {
+        tracing::trace_span!(target: "smtp::wire", "connection", number = index + 1)
+    } else {
+        tracing::Span::none()
+    }
+}
+
 /// The report of a connection that could not even be attempted.
 fn failed(plan: &Plan, failure: Failure) -> SessionReport {
     let mut session = Session::new(plan);

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use smtp_tokio::Connection;
+use tracing::Instrument as _;
 
 use crate::failure::{Failure, Kind};
 use crate::plan::Plan;
@@ -33,9 +34,10 @@ pub(crate) fn run(plan: &Arc<Plan>, connections: u32) -> Vec<SessionReport> {
     };
     runtime.block_on(async {
         let tasks: Vec<_> = (0..connections)
-            .map(|_| {
+            .map(|index| {
                 let plan = Arc::clone(plan);
-                tokio::spawn(async move { session(&plan).await })
+                let span = super::connection_span(index, connections);
+                tokio::spawn(async move { session(&plan).await }.instrument(span))
             })
             .collect();
         let mut reports = Vec::with_capacity(tasks.len());

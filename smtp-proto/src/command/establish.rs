@@ -256,12 +256,11 @@ impl Cmd for Establish {
                 reason: "the session is already set up",
             });
         }
+        // AUTH will be refused whatever the server offers: say so before a byte is sent.
         let plaintext = self.policy == TlsPolicy::Disabled && !session.is_tls();
-        if plaintext
-            && self
-                .auth
-                .as_ref()
-                .is_some_and(|a| !a.is_plaintext_allowed())
+        if let Some(auth) = &self.auth
+            && (plaintext || auth.is_tls_unverified())
+            && !auth.is_plaintext_allowed()
         {
             return Err(LogicError::PlaintextAuth);
         }

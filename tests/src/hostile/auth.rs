@@ -1,15 +1,18 @@
 //! Credentials across the TLS switch (SECURITY.md "state across the TLS switch",
 //! "credentials"): mechanisms come only from the EHLO inside TLS, credentials without a
 //! usable mechanism are an error, a failed AUTH is never retried with another one, and no
-//! AUTH goes out on a connection without TLS unless plaintext AUTH was allowed.
+//! AUTH goes out on a connection without TLS (or with TLS that is not verified) unless
+//! plaintext AUTH was allowed.
 
 use base64::Engine as _;
-use smtp_adapter::{ConnectionConfig, Error, Security};
+use smtp_adapter::{ConnectionConfig, ConnectionConfigBuilder, Error, Security, TlsConfig};
 use smtp_proto::auth::Mechanism;
 use smtp_proto::client::Timeouts;
 use smtp_proto::command::LogicError;
 
-use super::{PASSWORD, PATIENT, TestPki, USER, check_no_credentials, config, credentials};
+use super::{
+    PASSWORD, PATIENT, TestPki, USER, check_no_credentials, config, credentials, plain_blob,
+};
 use crate::adapter::SmtpAdapter;
 use crate::server::{Played, ScriptedServer, Step, expect, send};
 
@@ -112,6 +115,61 @@ pub fn plaintext_auth_refused_without_tls<A: SmtpAdapter>() -> Result<(), String
     plaintext_refused::<A>(Security::None, steps, b"")
 }
 
+/// TLS whose certificate is not verified (`dangerous_skip_verification`) protects nothing
+/// against whoever sits on the path, so for AUTH it counts as plaintext (SECURITY.md
+/// "credentials", as the CLI's `--insecure-skip-verify`): with credentials and plaintext
+/// AUTH not allowed, the setup fails with `PlaintextAuth` before a byte is written, with
+/// STARTTLS required and with implicit TLS; allowed, AUTH goes out inside TLS.
+pub fn auth_over_unverified_tls_needs_plaintext_allowed<A: SmtpAdapter>() -> Result<(), String> {
+    let greeting = || {
+        vec![
+            send("220 mx.test ESMTP\r\n"),
+            expect("EHLO client.test\r\n"),
+            send("250-mx.test\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n"),
+            Step::Drain,
+        ]
+    };
+    refused_with::<A>(Security::StartTlsRequired, greeting(), b"", unverified)?;
+    // Implicit TLS shakes hands before the setup starts; nothing is written inside TLS.
+    let pki = TestPki::new()?;
+    let mut implicit = vec![Step::StartTls(pki.good.clone())];
+    implicit.extend(greeting());
+    refused_with::<A>(Security::ImplicitTls, implicit, b"", unverified)?;
+    let (result, played) = set_up_with::<A>(
+        after_tls(
+            "250-mx.test\r\n250 AUTH PLAIN\r\n",
+            vec![
+                expect(&format!("AUTH PLAIN {}\r\n", plain_blob())),
+                send("235 2.7.0 ok\r\n"),
+                expect("QUIT\r\n"),
+                send("221 bye\r\n"),
+            ],
+        ),
+        |port, _| {
+            unverified(port, Security::StartTlsRequired)?
+                .allow_plaintext_auth(true)
+                .build()
+                .map_err(|e| e.to_string())
+        },
+    )?;
+    played.result.map_err(|e| format!("{}: {e}", A::NAME))?;
+    match result {
+        Ok(Some(Mechanism::Plain)) => Ok(()),
+        other => Err(format!("{}: expected AUTH PLAIN, got {other:?}", A::NAME)),
+    }
+}
+
+/// `security` on 127.0.0.1:`port` with the certificate not verified and the credentials.
+fn unverified(port: u16, security: Security) -> Result<ConnectionConfigBuilder, String> {
+    Ok(ConnectionConfig::builder("127.0.0.1")
+        .port(port)
+        .security(security)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .credentials(credentials())
+        .client_id("client.test".parse().map_err(|e| format!("{e}"))?)
+        .timeouts(Timeouts::uniform(PATIENT)))
+}
+
 /// Runs the setup with `security`, the credentials and plaintext AUTH not allowed against
 /// `steps`: it must fail with `PlaintextAuth`, the client must have written exactly
 /// `written`, no AUTH line and no form of the password.
@@ -120,8 +178,30 @@ fn plaintext_refused<A: SmtpAdapter>(
     steps: Vec<Step>,
     written: &[u8],
 ) -> Result<(), String> {
+    refused_with::<A>(security, steps, written, |port, security| {
+        Ok(ConnectionConfig::builder("127.0.0.1")
+            .port(port)
+            .security(security)
+            .credentials(credentials())
+            .client_id("client.test".parse().map_err(|e| format!("{e}"))?)
+            .timeouts(Timeouts::uniform(PATIENT)))
+    })
+}
+
+/// [`plaintext_refused`] with the configuration `builder` gives for the port and
+/// `security` (plaintext AUTH explicitly not allowed on it); with implicit TLS, `written`
+/// is what the client wrote inside TLS.
+fn refused_with<A: SmtpAdapter>(
+    security: Security,
+    steps: Vec<Step>,
+    written: &[u8],
+    builder: impl FnOnce(u16, Security) -> Result<ConnectionConfigBuilder, String>,
+) -> Result<(), String> {
     let server = ScriptedServer::start(steps).map_err(|e| e.to_string())?;
-    let config = plaintext_config(server.address().port(), security)?;
+    let config = builder(server.address().port(), security)?
+        .allow_plaintext_auth(false)
+        .build()
+        .map_err(|e| e.to_string())?;
     let result = A::block_on(async {
         let connection = A::connect(&config).await?;
         A::quit(connection).await
@@ -138,28 +218,19 @@ fn plaintext_refused<A: SmtpAdapter>(
             ));
         }
     }
-    if played.raw != written {
+    let seen = match security {
+        Security::ImplicitTls => &played.decrypted,
+        _ => &played.raw,
+    };
+    if seen != written {
         return Err(format!(
             "{}: {security:?}: the client wrote {:?}, expected {:?}",
             A::NAME,
-            String::from_utf8_lossy(&played.raw),
+            String::from_utf8_lossy(seen),
             String::from_utf8_lossy(written)
         ));
     }
     Ok(())
-}
-
-/// `security` on 127.0.0.1:`port`, the credentials, plaintext AUTH explicitly not allowed.
-fn plaintext_config(port: u16, security: Security) -> Result<ConnectionConfig, String> {
-    ConnectionConfig::builder("127.0.0.1")
-        .port(port)
-        .security(security)
-        .credentials(credentials())
-        .allow_plaintext_auth(false)
-        .client_id("client.test".parse().map_err(|e| format!("{e}"))?)
-        .timeouts(Timeouts::uniform(PATIENT))
-        .build()
-        .map_err(|e| e.to_string())
 }
 
 /// A plaintext EHLO offering AUTH and STARTTLS, STARTTLS, then `ehlo` inside TLS and
@@ -187,9 +258,19 @@ fn after_tls(ehlo: &str, rest: Vec<Step>) -> impl FnOnce(&TestPki) -> Vec<Step> 
 fn set_up<A: SmtpAdapter>(
     steps: impl FnOnce(&TestPki) -> Vec<Step>,
 ) -> Result<(Result<Option<Mechanism>, Error>, Played), String> {
+    set_up_with::<A>(steps, |port, pki| {
+        config(port, pki, Timeouts::uniform(PATIENT))
+    })
+}
+
+/// [`set_up`] with the configuration `make` gives for the server's port.
+fn set_up_with<A: SmtpAdapter>(
+    steps: impl FnOnce(&TestPki) -> Vec<Step>,
+    make: impl FnOnce(u16, &TestPki) -> Result<ConnectionConfig, String>,
+) -> Result<(Result<Option<Mechanism>, Error>, Played), String> {
     let pki = TestPki::new()?;
     let server = ScriptedServer::start(steps(&pki)).map_err(|e| e.to_string())?;
-    let config = config(server.address().port(), &pki, Timeouts::uniform(PATIENT))?;
+    let config = make(server.address().port(), &pki)?;
     let result = A::block_on(async {
         let connection = A::connect(&config).await?;
         let mechanism = A::established(&connection).and_then(|e| e.authenticated.clone());

@@ -26,6 +26,7 @@ mod run;
 mod setup;
 mod smuggling;
 mod starttls;
+mod tls;
 
 use std::time::Duration;
 
@@ -39,8 +40,8 @@ use crate::server::{Played, Step, expect, send};
 
 pub use auth::{
     a_failed_auth_is_not_retried_with_another_mechanism, auth_mechanisms_come_from_the_tls_ehlo,
-    no_usable_mechanism_inside_tls, plaintext_auth_refused_when_starttls_is_not_offered,
-    plaintext_auth_refused_without_tls,
+    auth_over_unverified_tls_needs_plaintext_allowed, no_usable_mechanism_inside_tls,
+    plaintext_auth_refused_when_starttls_is_not_offered, plaintext_auth_refused_without_tls,
 };
 pub use certs::{expired_certificate, self_signed_certificate, wrong_certificate_name};
 pub use challenges::endless_auth_challenges_are_bounded;
@@ -73,6 +74,14 @@ pub use smuggling::body_smuggling_is_neutralised_on_the_wire;
 pub use starttls::{
     injection_in_a_later_segment, injection_in_the_220_segment, starttls_not_offered,
     starttls_refused,
+};
+pub use tls::{
+    a_multiline_220_starts_tls, a_name_with_a_trailing_dot_is_verified_and_sent_without_it,
+    a_silent_starttls_handshake_times_out, a_wrong_ip_address_is_refused,
+    an_idn_name_is_verified_and_sent_as_its_a_label, an_upper_case_name_is_verified,
+    implicit_tls_against_a_plaintext_server_fails_at_once, ip_addresses_are_verified_without_sni,
+    opportunistic_verification_failure_is_fatal, quit_over_tls_sends_close_notify,
+    refusal_then_unclean_close_at_greeting_over_tls,
 };
 
 /// The user name every test configures.
@@ -327,6 +336,18 @@ macro_rules! hostile_suite {
             endless_auth_challenges_are_bounded,
             a_354_to_rcpt_is_fatal,
             body_smuggling_is_neutralised_on_the_wire,
+            an_upper_case_name_is_verified,
+            a_name_with_a_trailing_dot_is_verified_and_sent_without_it,
+            ip_addresses_are_verified_without_sni,
+            a_wrong_ip_address_is_refused,
+            an_idn_name_is_verified_and_sent_as_its_a_label,
+            a_multiline_220_starts_tls,
+            quit_over_tls_sends_close_notify,
+            a_silent_starttls_handshake_times_out,
+            implicit_tls_against_a_plaintext_server_fails_at_once,
+            opportunistic_verification_failure_is_fatal,
+            refusal_then_unclean_close_at_greeting_over_tls,
+            auth_over_unverified_tls_needs_plaintext_allowed,
         );
     };
     ($adapter:ty; ignored $reason:literal; $($name:ident),+ $(,)?) => {

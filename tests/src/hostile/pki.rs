@@ -19,7 +19,18 @@ pub struct TestPki {
     pub expired: TlsAcceptor,
     /// A certificate for `localhost` that signs itself (no CA the client knows).
     pub self_signed: TlsAcceptor,
+    /// A certificate the CA signed for `mx.example.test` (a DNS name),
+    /// `xn--bcher-kva.example` (an IDN), 127.0.0.1 and ::1.
+    pub named: TlsAcceptor,
 }
+
+/// The names of [`TestPki::named`].
+pub(super) const NAMED: [&str; 4] = [
+    "mx.example.test",
+    "xn--bcher-kva.example",
+    "127.0.0.1",
+    "::1",
+];
 
 impl TestPki {
     /// A fresh CA and its three server certificates.
@@ -55,11 +66,19 @@ impl TestPki {
             .map_err(e)?;
         let self_signed = acceptor(leaf.der().to_vec(), &key)?;
 
+        let key = KeyPair::generate().map_err(e)?;
+        let leaf = CertificateParams::new(NAMED.map(str::to_owned).to_vec())
+            .map_err(e)?
+            .signed_by(&key, &ca, &ca_key)
+            .map_err(e)?;
+        let named = acceptor(leaf.der().to_vec(), &key)?;
+
         Ok(Self {
             ca_pem: ca.pem(),
             good,
             expired,
             self_signed,
+            named,
         })
     }
 }
