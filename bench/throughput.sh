@@ -18,7 +18,9 @@
 #   smtp send --server 127.0.0.1:PORT --tls none --from a@example.org
 #     --to b@example.org --body-file F --count N --connections C --json
 # SMTP_CLIENT_CMD replaces it (called the same way), e.g. bench's throughput_client, the
-# same session without the CLI around it.
+# same session without the CLI around it. lettre_client and mail_send_client (the other Rust
+# libraries, bench/src/bin) take the same command line; bench/compare_clients.sh runs them
+# all, with smtp-source, and counts their instructions per mail.
 # BASELINE_CLIENT_CMD (optional): another build of our client, called the same way, run in
 # the same alternation (before/after comparisons in one invocation).
 set -euo pipefail
