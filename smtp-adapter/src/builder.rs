@@ -207,9 +207,10 @@ fn check_timeouts(config: &ConnectionConfig) -> Result<(), Error> {
 /// `name`, a host name or a bare IP address, checked and in its A-label form (RFC 5890
 /// §2.3.2.1) if it holds U-labels. The conversion is UTS #46's, as for a name looked up in
 /// the DNS: `Bücher.example` and `bücher.example` are both `xn--bcher-kva.example`. A name
-/// with a character no host name has (a space, `/`, `:`) is refused.
+/// with a character no host name has (a space, `/`, `:`) is refused; an IPv6 address with
+/// a zone (`fe80::1%eth0`, RFC 4007 §11) is an address, for the resolver.
 pub(crate) fn ascii_name(name: &str) -> Result<Cow<'_, str>, String> {
-    if name.parse::<IpAddr>().is_ok() {
+    if name.parse::<IpAddr>().is_ok() || is_scoped_ipv6(name) {
         return Ok(Cow::Borrowed(name));
     }
     let domain = Domain::from_unchecked(name).map_err(|e| format!("not a host name: {e}"))?;
@@ -217,6 +218,17 @@ pub(crate) fn ascii_name(name: &str) -> Result<Cow<'_, str>, String> {
         return Ok(Cow::Borrowed(name));
     }
     Ok(Cow::Owned(domain.to_ascii().into_owned()))
+}
+
+/// `address%zone`: an IPv6 address and a zone (an interface name or index).
+fn is_scoped_ipv6(name: &str) -> bool {
+    name.split_once('%').is_some_and(|(address, zone)| {
+        address.parse::<Ipv6Addr>().is_ok()
+            && !zone.is_empty()
+            && zone
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    })
 }
 
 /// The IP address of `host` if it is an RFC 5321 address literal, `None` if it is not
@@ -269,6 +281,25 @@ mod tests {
             error.to_string().contains("host \"bad host\u{e9}\""),
             "{error}"
         );
+    }
+
+    /// Review diff5: an IPv6 address with a zone id (`fe80::1%eth0`, RFC 4007 §11) is an
+    /// IP address the system resolver takes as it is (getaddrinfo sets the scope id), the
+    /// only way to reach a link-local server. It built before `ascii_name`; now it is
+    /// refused as "not a host name" (`%` and `:` are no host name characters), with TLS
+    /// verified against a configured name too, where the host is only connected to.
+    #[test]
+    fn an_ipv6_address_with_a_zone_id_still_builds() {
+        for host in ["fe80::1%eth0", "fe80::1%2"] {
+            let plain = ConnectionConfig::builder(host)
+                .security(Security::None)
+                .build();
+            assert!(plain.is_ok(), "{host}: {plain:?}");
+            let named = ConnectionConfig::builder(host)
+                .tls(TlsConfig::new().server_name("mx.example.org"))
+                .build();
+            assert!(named.is_ok(), "{host}: {named:?}");
+        }
     }
 
     #[test]

@@ -221,7 +221,9 @@ impl ConnectionConfig {
         } else {
             Client::new(config)
         };
-        client.with_protocol(self.protocol)
+        client
+            .with_protocol(self.protocol)
+            .with_unverified_tls(self.security != Security::None && self.tls.skips_verification())
     }
 
     /// The session setup command: greeting, EHLO (LHLO), STARTTLS per the security mode,
@@ -262,8 +264,7 @@ impl ConnectionConfig {
         }
         let mut auth = Authenticate::new(credentials)
             .params(params)
-            .allow_plaintext(self.allow_plaintext_auth)
-            .unverified_tls(self.tls.skips_verification());
+            .allow_plaintext(self.allow_plaintext_auth);
         if let Some(mechanisms) = &self.mechanisms {
             auth = auth.preference(mechanisms.clone());
         }
@@ -304,6 +305,32 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(unix.tls_server_name(), Some("mx.example.org"));
+    }
+
+    /// Review diff5: `TlsConfig::rustls_config` says "every other setting but the server
+    /// name is ignored", and `client_config()` does ignore `dangerous_skip_verification`
+    /// when a caller's configuration is set: the handshake verifies as that configuration
+    /// says (decisions.md: "A caller's own rustls configuration is trusted as
+    /// verifying"). `skips_verification()` still reports the ignored flag, so AUTH on a
+    /// connection that does verify is refused as plaintext (`unverified_tls`).
+    #[test]
+    fn a_callers_rustls_config_is_not_counted_as_unverified() {
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let verifying = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        let tls = TlsConfig::new()
+            .dangerous_skip_verification()
+            .rustls_config(std::sync::Arc::new(verifying));
+        let config = ConnectionConfig::builder("mx.example")
+            .tls(tls)
+            .credentials(Credentials::password("tim", "secret"))
+            .build()
+            .unwrap();
+        let setup = format!("{:?}", config.establish(None).unwrap());
+        assert!(!setup.contains("unverified_tls: true"), "{setup}");
     }
 
     #[test]

@@ -132,9 +132,11 @@ impl TlsConfig {
         self
     }
 
-    /// Whether [`dangerous_skip_verification`](Self::dangerous_skip_verification) is set.
+    /// Whether certificates go unverified: [`dangerous_skip_verification`](
+    /// Self::dangerous_skip_verification) is set and no caller's
+    /// [`rustls_config`](Self::rustls_config) replaces it (that one is trusted to verify).
     pub fn skips_verification(&self) -> bool {
-        self.skip_verification
+        self.skip_verification && self.custom.is_none()
     }
 
     /// Uses this rustls configuration as it is (every other setting but the server name is

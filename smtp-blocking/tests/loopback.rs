@@ -787,3 +787,93 @@ fn a_tls_close_without_close_notify_after_the_end_of_data_is_uncertain() {
     assert_eq!(error.reports()[0].outcome(), Outcome::Uncertain, "{error}");
     assert!(!connection.is_usable());
 }
+
+/// Review diff5: `TlsConfig::dangerous_skip_verification` says "For AUTH such a connection
+/// counts as plaintext: credentials then also need `allow_plaintext_auth`" (SECURITY.md
+/// "credentials": no AUTH without (real) TLS unless explicitly allowed). Only the
+/// configured credentials honour it (`ConnectionConfig::establish` sets
+/// `Authenticate::unverified_tls`); a caller's own `Authenticate` sent on the same
+/// unverified connection, plaintext AUTH not allowed anywhere, goes out inside TLS that
+/// anyone on the path can terminate.
+#[test]
+fn a_callers_own_auth_over_unverified_tls_is_refused() {
+    let pki = TestPki::new();
+    let (listener, port) = listener();
+    let server_config = pki.server.clone();
+    let server = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut peer = Peer::new(accept_tls(&server_config, socket));
+        peer.greet_ehlo(&["AUTH PLAIN"]);
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = peer.stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            if seen.starts_with(b"AUTH") && seen.ends_with(b"\r\n") {
+                peer.send("235 2.7.0 ok\r\n");
+            }
+            if seen.ends_with(b"QUIT\r\n") {
+                peer.send("221 bye\r\n");
+                break;
+            }
+        }
+        seen
+    });
+    let config = config(port, Security::ImplicitTls)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .allow_plaintext_auth(false)
+        .build()
+        .unwrap();
+    let mut connection = Connection::connect(&config).unwrap();
+    let auth = smtp_proto::command::Authenticate::new(Credentials::password("tim", "secret"));
+    let result = connection.send(auth);
+    let _ = connection.quit();
+    let seen = server.join().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&seen).contains("AUTH"),
+        "credentials went out over unverified TLS ({result:?}): {:?}",
+        String::from_utf8_lossy(&seen)
+    );
+}
+
+/// Review diff5: a host written as an IPv6 address with a zone id connects (std's
+/// resolver hands it to getaddrinfo, which sets the scope id); `build()` now refuses it
+/// as "not a host name". Here `::1%<index of lo>` on the IPv6 loopback.
+#[test]
+fn an_ipv6_host_with_a_zone_id_connects() {
+    let Ok(listener) = std::net::TcpListener::bind("[::1]:0") else {
+        eprintln!("skipped: no IPv6 loopback");
+        return;
+    };
+    let index = std::fs::read_to_string("/sys/class/net/lo/ifindex")
+        .map_or_else(|_| "1".to_owned(), |i| i.trim().to_owned());
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let mut peer = Peer::accept(&listener);
+        peer.greet_ehlo(&["PIPELINING"]);
+        peer.expect("QUIT\r\n");
+        peer.send("221 bye\r\n");
+    });
+    let host = format!("::1%{index}");
+    let config = ConnectionConfig::builder(host.as_str())
+        .port(port)
+        .security(Security::None)
+        .client_id("client.test".parse().unwrap())
+        .build();
+    let config = match config {
+        Ok(config) => config,
+        Err(error) => {
+            drop(std::net::TcpStream::connect(("::1", port)));
+            let _ = server.join();
+            panic!("{host}: {error}");
+        }
+    };
+    let connection = Connection::connect(&config).unwrap();
+    connection.quit().unwrap();
+    server.join().unwrap();
+}

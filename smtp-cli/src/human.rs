@@ -1,12 +1,13 @@
 //! Human output: greeting, capabilities, TLS, AUTH, each recipient's verdict, the outcome;
 //! readable at a glance. Replies are shown through `Response`'s `Display` (truncated,
-//! control characters escaped), and every row goes through [`terminal`], so no control
-//! character the server sent (ESC, BEL, CSI...) reaches the terminal as it is.
+//! control characters escaped), the EHLO domain and keywords through `Escaped`, the same
+//! escaping; every row also goes through [`terminal`], so no control, bidirectional
+//! control or line separator (ESC, BEL, CSI, U+202E...) reaches the terminal as it is.
 
 use std::fmt::Write as _;
 
 use smtp_proto::command::Hello;
-use smtp_proto::response::Response;
+use smtp_proto::response::{Escaped, Response, is_unsafe_to_show};
 
 use crate::failure::Kind;
 use crate::reply;
@@ -27,7 +28,11 @@ pub(crate) fn render(run: &RunReport, addresses: Option<&[String]>) -> String {
         let response = hello.response();
         match hello {
             Hello::Ehlo(_) => {
-                row(&mut out, "server", &reply::domain(response));
+                row(
+                    &mut out,
+                    "server",
+                    &Escaped(reply::domain(response).as_bytes()),
+                );
                 let offers: Vec<String> = reply::capabilities(response)
                     .iter()
                     .map(|(keyword, params)| {
@@ -39,6 +44,7 @@ pub(crate) fn render(run: &RunReport, addresses: Option<&[String]>) -> String {
                             .collect::<Vec<_>>()
                             .join(" ")
                     })
+                    .map(|offer| Escaped(offer.as_bytes()).to_string())
                     .collect();
                 row(&mut out, "offers", &offers.join(", "));
             }
@@ -125,10 +131,11 @@ pub(crate) fn render(run: &RunReport, addresses: Option<&[String]>) -> String {
     out
 }
 
-/// `text` with every control character (C0, DEL, C1) written as an escape, `\x1b` or
-/// `\u{9b}`: safe to print on a terminal.
+/// `text` with every character unsafe on a terminal (C0, DEL, C1, bidirectional controls,
+/// line separators) written as an escape, `\x1b` or `\u{202e}`. Rows are escaped where
+/// they are made; this is the last guard, for text that has not been.
 fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(is_unsafe_to_show) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -137,7 +144,7 @@ fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
             code @ (0..=0x1f | 0x7f) => {
                 let _ = write!(out, "\\x{code:02x}");
             }
-            code if c.is_control() => {
+            code if is_unsafe_to_show(c) => {
                 let _ = write!(out, "\\u{{{code:x}}}");
             }
             _ => out.push(c),

@@ -8,9 +8,7 @@ use smtp_adapter::ConnectionConfig;
 use smtp_proto::auth::{Credentials, Mechanism};
 use smtp_proto::command::{Envelope, Mail, MailBody, Rcpt};
 use smtp_proto::syntax::esmtp::{Body, MailParameters, Notify, RcptParameter, RcptParameters, Ret};
-use smtp_proto::syntax::{
-    AddressEncoding, AddressError, ClientId, ForwardPath, Mailbox, ReversePath,
-};
+use smtp_proto::syntax::{AddressEncoding, AddressError, ClientId, ForwardPath, ReversePath};
 
 use crate::args::{Chunking, ConnectionArgs, DsnRet, Runtime, SendArgs, TlsMode};
 use crate::{body, config};
@@ -313,25 +311,20 @@ fn forward_path(text: &str) -> Result<ForwardPath, UsageError> {
     address(text, "--to")
 }
 
-/// A path as typed, with or without its angle brackets. An error in a mailbox typed
-/// without them is reported at its offset in what was typed, not in the bracketed form.
+/// A path as typed, with or without its angle brackets. An error in one typed without
+/// them is reported at its offset in what was typed, not in the bracketed form.
 fn address<P>(text: &str, option: &str) -> Result<P, UsageError>
 where
     P: FromStr<Err = AddressError>,
 {
-    if text.starts_with('<') {
-        return text
+    let parsed = if text.starts_with('<') {
+        text.parse()
+    } else {
+        format!("<{text}>")
             .parse()
-            .map_err(|e| usage(format!("{option} {text:?}: {e}")));
-    }
-    format!("<{text}>").parse().map_err(|error| {
-        let error = match text.parse::<Mailbox>() {
-            Err(in_typed) if !text.is_empty() => in_typed,
-            // The mailbox is fine alone: the path's own rule failed (its length).
-            _ => error,
-        };
-        usage(format!("{option} {text:?}: {error}"))
-    })
+            .map_err(|e: AddressError| e.map_offset(|at| at.saturating_sub(1).min(text.len())))
+    };
+    parsed.map_err(|e| usage(format!("{option} {text:?}: {e}")))
 }
 
 #[cfg(test)]

@@ -289,3 +289,82 @@ fn bad_numbers_and_hosts_name_their_option() {
         );
     }
 }
+
+/// Review diff5: the human report's `terminal` escaping stops at `char::is_control`, so
+/// the characters the project itself counts as unsafe on a terminal
+/// (`smtp_proto::response::display::is_unsafe_to_show`: the bidirectional controls of
+/// "Trojan Source", CVE-2021-42574, and the line/paragraph separators U+2028/U+2029)
+/// reach stdout from the EHLO domain and capabilities, which `Response`'s `Display` would
+/// have escaped. U+202E reverses the rest of the `server` row as it is shown.
+#[test]
+fn the_human_report_escapes_bidi_controls_and_line_separators_of_the_ehlo_reply() {
+    let fake = Fake::start(vec![Rule(
+        "EHLO",
+        "",
+        Act::Reply(
+            "250-fake\u{202e}tset.\r\n250-X\u{2028}CAP\r\n250-Y\u{2066}Z\r\n250 8BITMIME\r\n",
+        ),
+    )]);
+    let server = fake.server();
+    let out = output(
+        &[
+            "probe",
+            "--server",
+            &server,
+            "--tls",
+            "none",
+            "--timeout",
+            "5",
+        ],
+        false,
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    let unsafe_chars: Vec<char> = shown
+        .chars()
+        .filter(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'))
+        .collect();
+    assert!(
+        unsafe_chars.is_empty(),
+        "{unsafe_chars:?} from the server reached stdout raw:\n{}",
+        shown.escape_debug()
+    );
+}
+
+/// Review diff5: "address offsets count what was typed". A mailbox typed without angle
+/// brackets but with a source route (`@relay:user@domain`, RFC 5321 §4.1.2 `A-d-l`, which
+/// the path parser accepts and drops) whose mailbox is wrong gets the fallback parse's
+/// error for the whole text as a bare mailbox: "offset 0", as if the `@` of the route
+/// were the fault, instead of the real error (the doubled dot: offset 19 as typed, 20
+/// with the brackets).
+#[test]
+fn a_source_routed_address_error_points_at_the_fault() {
+    let message = usage_message(&[
+        "send",
+        "--server",
+        "127.0.0.1:1",
+        "--tls",
+        "none",
+        "--from",
+        "a@example.org",
+        "--to",
+        "@relay.example:b@x..org",
+    ]);
+    // With brackets, the same path's error is where the fault is.
+    let bracketed = usage_message(&[
+        "send",
+        "--server",
+        "127.0.0.1:1",
+        "--tls",
+        "none",
+        "--from",
+        "a@example.org",
+        "--to",
+        "<@relay.example:b@x..org>",
+    ]);
+    assert!(
+        !message.contains("offset 0"),
+        "the error blames the source route: {message}\n(with brackets: {bracketed})"
+    );
+}

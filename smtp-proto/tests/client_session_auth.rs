@@ -3,9 +3,9 @@
 
 mod client_support;
 
-use client_support::{Feed, ready, run, run_both};
+use client_support::{Feed, ready, ready_from, run, run_both};
 use smtp_proto::auth::{Credentials, Mechanism, SaslError};
-use smtp_proto::client::{Client, Output};
+use smtp_proto::client::{Client, ClientConfig, Output};
 use smtp_proto::command::{Authenticate, LogicError, Noop};
 use smtp_proto::error::ProtocolError;
 
@@ -47,18 +47,19 @@ fn plain_with_initial_response_over_tls() {
 
 #[test]
 fn unverified_tls_counts_as_plaintext() {
-    // TLS that does not authenticate the server hides nothing from whoever is on the path.
-    let run = run_both(
-        || ready(EHLO_TLS, true),
-        || password().unverified_tls(true),
-        &[],
-    );
+    // TLS that does not authenticate the server hides nothing from whoever is on the path;
+    // the client says so, so any AUTH command is refused, not only the adapters' own.
+    let unverified = || {
+        let client = Client::new_tls(ClientConfig::default()).with_unverified_tls(true);
+        ready_from(client, EHLO_TLS)
+    };
+    let run = run_both(unverified, password, &[]);
     assert_eq!(run.written, "");
     assert_eq!(run.refused(), LogicError::PlaintextAuth);
 
     let run = run_both(
-        || ready(EHLO_TLS, true),
-        || password().unverified_tls(true).allow_plaintext(true),
+        unverified,
+        || password().allow_plaintext(true),
         &[b"235 ok\r\n"],
     );
     assert_eq!(run.written, format!("AUTH PLAIN {PLAIN_RESPONSE}\r\n"));

@@ -222,10 +222,8 @@ fn auth_over_unverified_tls_is_refused_up_front() {
         (fresh(false), TlsPolicy::Required),
         (fresh(false), TlsPolicy::Opportunistic),
     ] {
-        let mut client = client;
-        let setup = setup()
-            .tls(policy)
-            .authenticate(auth().unverified_tls(true));
+        let mut client = client.with_unverified_tls(true);
+        let setup = setup().tls(policy).authenticate(auth());
         let run = run(&mut client, setup, &[], Feed::Whole);
         assert_eq!(run.written, "", "{policy:?}");
         assert_eq!(run.refused(), LogicError::PlaintextAuth, "{policy:?}");

@@ -79,6 +79,16 @@ impl Client {
         self
     }
 
+    /// Says that the connection's TLS, implicit or after STARTTLS, does not verify the
+    /// server's certificate ([`Session::is_tls_unverified`]): AUTH then needs
+    /// [`Authenticate::allow_plaintext`](crate::command::Authenticate::allow_plaintext) as
+    /// without TLS, whichever command carries it. The adapters set it from their TLS
+    /// settings.
+    pub fn with_unverified_tls(mut self, unverified: bool) -> Self {
+        self.session.unverified_tls = unverified;
+        self
+    }
+
     /// The configuration.
     pub fn config(&self) -> &ClientConfig {
         &self.config

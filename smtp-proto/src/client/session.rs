@@ -24,6 +24,7 @@ pub struct Session {
     pub(crate) ehlo: Option<EhloData>,
     pub(crate) helo_only: bool,
     pub(crate) tls: bool,
+    pub(crate) unverified_tls: bool,
     pub(crate) authenticated: Option<Mechanism>,
     pub(crate) in_transaction: bool,
     pub(crate) in_mail_data: bool,
@@ -68,6 +69,14 @@ impl Session {
     /// Whether the connection is protected by TLS (implicit or after STARTTLS).
     pub fn is_tls(&self) -> bool {
         self.tls
+    }
+
+    /// Whether the connection's TLS, now or after STARTTLS, leaves the server
+    /// unauthenticated (its certificate is not verified:
+    /// [`Client::with_unverified_tls`](super::Client::with_unverified_tls)). Anyone on the
+    /// path can then read what goes inside it, so AUTH counts such a session as plaintext.
+    pub fn is_tls_unverified(&self) -> bool {
+        self.unverified_tls
     }
 
     /// The mechanism the session authenticated with, if it did.

@@ -19,9 +19,9 @@ pub const DEFAULT_MAX_CHALLENGES: u32 = 8;
 ///
 /// Checked before a byte is written:
 ///
-/// - without TLS, or over TLS whose certificate was not verified
-///   ([`unverified_tls`](Self::unverified_tls)), unless
-///   [`allow_plaintext`](Self::allow_plaintext): [`LogicError::PlaintextAuth`];
+/// - without TLS, or over TLS whose certificate is not verified
+///   ([`Session::is_tls_unverified`]), unless [`allow_plaintext`](Self::allow_plaintext):
+///   [`LogicError::PlaintextAuth`];
 /// - already authenticated (RFC 4954 §4 forbids a second AUTH), or a mail transaction
 ///   open (RFC 4954 §4 forbids AUTH there too): [`LogicError::WrongState`];
 /// - no preferred mechanism offered by the current EHLO (after STARTTLS, the post-TLS
@@ -62,7 +62,6 @@ pub struct Authenticate {
     preference: Vec<Mechanism>,
     params: SaslParams,
     allow_plaintext: bool,
-    unverified_tls: bool,
     max_challenges: u32,
     running: Option<Running>,
 }
@@ -88,7 +87,6 @@ impl Authenticate {
             preference: preference.to_vec(),
             params: SaslParams::new(),
             allow_plaintext: false,
-            unverified_tls: false,
             max_challenges: DEFAULT_MAX_CHALLENGES,
             running: None,
         }
@@ -113,15 +111,6 @@ impl Authenticate {
         self
     }
 
-    /// Says that the connection's TLS, if any, does not authenticate the server (its
-    /// certificate is not verified): anyone on the path can then read the credentials as
-    /// if there were no TLS, so AUTH counts such a session as plaintext and needs
-    /// [`allow_plaintext`](Self::allow_plaintext) (default: `false`, TLS is verified).
-    pub fn unverified_tls(mut self, unverified: bool) -> Self {
-        self.unverified_tls = unverified;
-        self
-    }
-
     /// The most 334 challenges accepted ([`DEFAULT_MAX_CHALLENGES`] by default).
     pub fn max_challenges(mut self, max: u32) -> Self {
         self.max_challenges = max;
@@ -136,11 +125,6 @@ impl Authenticate {
     /// Whether AUTH may go over a connection without TLS.
     pub fn is_plaintext_allowed(&self) -> bool {
         self.allow_plaintext
-    }
-
-    /// Whether AUTH must treat TLS as plaintext ([`unverified_tls`](Self::unverified_tls)).
-    pub fn is_tls_unverified(&self) -> bool {
-        self.unverified_tls
     }
 
     /// The mechanism in use, once started.
@@ -162,7 +146,7 @@ impl Authenticate {
                 reason: "AUTH is not permitted during a mail transaction (RFC 4954 §4)",
             });
         }
-        if (!session.is_tls() || self.unverified_tls) && !self.allow_plaintext {
+        if (!session.is_tls() || session.is_tls_unverified()) && !self.allow_plaintext {
             return Err(LogicError::PlaintextAuth);
         }
         let offered: Vec<Mechanism> = session

@@ -259,7 +259,7 @@ impl Cmd for Establish {
         // AUTH will be refused whatever the server offers: say so before a byte is sent.
         let plaintext = self.policy == TlsPolicy::Disabled && !session.is_tls();
         if let Some(auth) = &self.auth
-            && (plaintext || auth.is_tls_unverified())
+            && (plaintext || session.is_tls_unverified())
             && !auth.is_plaintext_allowed()
         {
             return Err(LogicError::PlaintextAuth);

@@ -56,6 +56,26 @@ impl fmt::Debug for Response {
     }
 }
 
+/// Peer text made safe for a one-line message, a log or a terminal: shown as
+/// [`Response`]'s `Display` shows reply text. CR, LF and tab become `\r`, `\n`, `\t`, a
+/// backslash `\\`, other controls, bidirectional controls and the Unicode line
+/// separators `\x..` or `\u{....}` ([`is_unsafe_to_show`]), invalid UTF-8 `\x..` byte by
+/// byte.
+///
+/// ```
+/// use smtp_proto::response::Escaped;
+/// assert_eq!(Escaped(b"fa\x1b[2Jke\\").to_string(), "fa\\x1b[2Jke\\\\");
+/// assert_eq!(Escaped("a\u{202e}b".as_bytes()).to_string(), "a\\u{202e}b");
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Escaped<'a>(pub &'a [u8]);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_escaped(f, self.0)
+    }
+}
+
 /// Writes `bytes` with everything unsafe for a one-line message escaped.
 pub(crate) fn write_escaped(f: &mut impl Write, mut bytes: &[u8]) -> fmt::Result {
     while !bytes.is_empty() {
@@ -93,9 +113,10 @@ fn write_str_escaped(f: &mut impl Write, s: &str) -> fmt::Result {
     Ok(())
 }
 
-/// Characters that must not reach a log or a terminal as they are: controls, the Unicode
-/// line and paragraph separators, and bidirectional controls.
-pub(crate) fn is_unsafe_to_show(c: char) -> bool {
+/// Characters that must not reach a log or a terminal as they are: controls (C0, DEL, C1),
+/// the Unicode line and paragraph separators, and bidirectional controls (the "Trojan
+/// Source" class, CVE-2021-42574).
+pub fn is_unsafe_to_show(c: char) -> bool {
     c.is_control() || is_bidi_control(c) || is_line_separator(c)
 }
 

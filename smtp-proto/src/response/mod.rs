@@ -40,10 +40,8 @@ pub use bytes::{Bytes, BytesMut};
 
 pub use advice::{RetryAdvice, Scope};
 pub use code::{InvalidReplyCode, ReplyCategory, ReplyClass, ReplyCode};
-pub use display::DISPLAY_MAX_TEXT;
-#[cfg_attr(not(feature = "sasl-scram"), allow(unused_imports))]
-pub(crate) use display::is_unsafe_to_show;
 pub(crate) use display::write_escaped;
+pub use display::{DISPLAY_MAX_TEXT, Escaped, is_unsafe_to_show};
 pub use ehlo::{
     AuthMechanisms, Capability, EhloData, EhloError, FutureRelease, Keyword, MtPriorityPolicy,
     ServerLimits,

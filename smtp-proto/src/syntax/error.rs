@@ -193,36 +193,49 @@ impl AddressError {
     /// The same error with its offset moved by `by`: for an error found in a part (the host
     /// of a mailbox) reported against the whole input.
     pub(crate) fn shifted(self, by: usize) -> Self {
+        self.map_offset(|at| at + by)
+    }
+
+    /// The same error with its offset (if it has one) changed by `f`: for an error to be
+    /// reported against other text than what was parsed, such as the input before a
+    /// caller wrapped it in angle brackets (`|at| at.saturating_sub(1)`).
+    ///
+    /// ```
+    /// use smtp_proto::syntax::{AddressError, ForwardPath};
+    /// let typed = "b@x..org";
+    /// let error = format!("<{typed}>").parse::<ForwardPath>().unwrap_err();
+    /// let error = error.map_offset(|at| at.saturating_sub(1).min(typed.len()));
+    /// assert!(matches!(error, AddressError::EmptyLabel { at: 4 }));
+    /// ```
+    #[must_use]
+    pub fn map_offset(self, f: impl FnOnce(usize) -> usize) -> Self {
         use AddressError as E;
         match self {
-            E::Control { at, ch } => E::Control { at: at + by, ch },
+            E::Control { at, ch } => E::Control { at: f(at), ch },
             E::UnexpectedChar { at, ch, expected } => E::UnexpectedChar {
-                at: at + by,
+                at: f(at),
                 ch,
                 expected,
             },
             E::UnexpectedEnd { at, expected } => E::UnexpectedEnd {
-                at: at + by,
+                at: f(at),
                 expected,
             },
-            E::EmptyLabel { at } => E::EmptyLabel { at: at + by },
-            E::LabelEndsWithHyphen { at } => E::LabelEndsWithHyphen { at: at + by },
-            E::LabelTooLong { at, len } => E::LabelTooLong { at: at + by, len },
-            E::InvalidULabel { at } => E::InvalidULabel { at: at + by },
-            E::InvalidALabel { at } => E::InvalidALabel { at: at + by },
+            E::EmptyLabel { at } => E::EmptyLabel { at: f(at) },
+            E::LabelEndsWithHyphen { at } => E::LabelEndsWithHyphen { at: f(at) },
+            E::LabelTooLong { at, len } => E::LabelTooLong { at: f(at), len },
+            E::InvalidULabel { at } => E::InvalidULabel { at: f(at) },
+            E::InvalidALabel { at } => E::InvalidALabel { at: f(at) },
             E::Idna2008 { at, ch, problem } => E::Idna2008 {
-                at: at + by,
+                at: f(at),
                 ch,
                 problem,
             },
-            E::EmptyAtom { at } => E::EmptyAtom { at: at + by },
-            E::UnterminatedQuote { at } => E::UnterminatedQuote { at: at + by },
-            E::InvalidIpv4 { at } => E::InvalidIpv4 { at: at + by },
-            E::InvalidIpv6 { at, problem } => E::InvalidIpv6 {
-                at: at + by,
-                problem,
-            },
-            E::ReservedTag { at } => E::ReservedTag { at: at + by },
+            E::EmptyAtom { at } => E::EmptyAtom { at: f(at) },
+            E::UnterminatedQuote { at } => E::UnterminatedQuote { at: f(at) },
+            E::InvalidIpv4 { at } => E::InvalidIpv4 { at: f(at) },
+            E::InvalidIpv6 { at, problem } => E::InvalidIpv6 { at: f(at), problem },
+            E::ReservedTag { at } => E::ReservedTag { at: f(at) },
             other => other,
         }
     }

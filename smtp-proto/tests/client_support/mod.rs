@@ -156,7 +156,11 @@ pub fn fresh(tls: bool) -> Client {
 
 /// A client past the greeting and EHLO, with `ehlo` as the server's EHLO reply.
 pub fn ready(ehlo: &str, tls: bool) -> Client {
-    let mut client = fresh(tls);
+    ready_from(fresh(tls), ehlo)
+}
+
+/// `client` past the greeting and EHLO, with `ehlo` as the server's EHLO reply.
+pub fn ready_from(mut client: Client, ehlo: &str) -> Client {
     greet(&mut client);
     run(&mut client, ehlo_cmd(), &[ehlo.as_bytes()], Feed::Whole).ok();
     assert!(client.is_usable());

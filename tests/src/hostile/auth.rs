@@ -8,7 +8,7 @@ use base64::Engine as _;
 use smtp_adapter::{ConnectionConfig, ConnectionConfigBuilder, Error, Security, TlsConfig};
 use smtp_proto::auth::Mechanism;
 use smtp_proto::client::Timeouts;
-use smtp_proto::command::LogicError;
+use smtp_proto::command::{Authenticate, LogicError};
 
 use super::{
     PASSWORD, PATIENT, TestPki, USER, check_no_credentials, config, credentials, plain_blob,
@@ -156,6 +156,48 @@ pub fn auth_over_unverified_tls_needs_plaintext_allowed<A: SmtpAdapter>() -> Res
     match result {
         Ok(Some(Mechanism::Plain)) => Ok(()),
         other => Err(format!("{}: expected AUTH PLAIN, got {other:?}", A::NAME)),
+    }
+}
+
+/// A caller's own `Authenticate`, sent on a connection whose TLS is not verified and that
+/// has no credentials configured, is refused too (`PlaintextAuth`, nothing written): the
+/// adapter tells the core the TLS is unverified, so whichever command carries AUTH is
+/// checked.
+pub fn a_callers_own_auth_over_unverified_tls_is_refused<A: SmtpAdapter>() -> Result<(), String> {
+    let pki = TestPki::new()?;
+    let steps = vec![
+        Step::StartTls(pki.good.clone()),
+        send("220 mx.test ESMTP\r\n"),
+        expect("EHLO client.test\r\n"),
+        send("250-mx.test\r\n250 AUTH PLAIN\r\n"),
+        expect("QUIT\r\n"),
+        send("221 bye\r\n"),
+    ];
+    let server = ScriptedServer::start(steps).map_err(|e| e.to_string())?;
+    let config = ConnectionConfig::builder("127.0.0.1")
+        .port(server.address().port())
+        .security(Security::ImplicitTls)
+        .tls(TlsConfig::new().dangerous_skip_verification())
+        .client_id("client.test".parse().map_err(|e| format!("{e}"))?)
+        .timeouts(Timeouts::uniform(PATIENT))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let result = A::block_on(async {
+        let mut connection = A::connect(&config).await?;
+        let refused = A::send(&mut connection, Authenticate::new(credentials())).await?;
+        A::quit(connection).await?;
+        Ok::<_, Error>(refused)
+    });
+    let played = server.played()?;
+    check_no_credentials(&played)?;
+    no_auth_line::<A>(&played)?;
+    played.result.map_err(|e| format!("{}: {e}", A::NAME))?;
+    match result {
+        Ok(Err(LogicError::PlaintextAuth)) => Ok(()),
+        other => Err(format!(
+            "{}: expected PlaintextAuth, got {other:?}",
+            A::NAME
+        )),
     }
 }
 

@@ -39,6 +39,7 @@ use smtp_proto::command::Envelope;
 use crate::server::{Played, Step, expect, send};
 
 pub use auth::{
+    a_callers_own_auth_over_unverified_tls_is_refused,
     a_failed_auth_is_not_retried_with_another_mechanism, auth_mechanisms_come_from_the_tls_ehlo,
     auth_over_unverified_tls_needs_plaintext_allowed, no_usable_mechanism_inside_tls,
     plaintext_auth_refused_when_starttls_is_not_offered, plaintext_auth_refused_without_tls,
@@ -348,6 +349,7 @@ macro_rules! hostile_suite {
             opportunistic_verification_failure_is_fatal,
             refusal_then_unclean_close_at_greeting_over_tls,
             auth_over_unverified_tls_needs_plaintext_allowed,
+            a_callers_own_auth_over_unverified_tls_is_refused,
         );
     };
     ($adapter:ty; ignored $reason:literal; $($name:ident),+ $(,)?) => {
