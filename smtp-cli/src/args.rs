@@ -42,7 +42,7 @@ pub(crate) enum Runtime {
     Tokio,
     /// smtp-async-std (futures-io).
     AsyncStd,
-    /// smtp-blocking (std sockets).
+    /// smtp-blocking (std sockets, one thread per connection).
     Blocking,
 }
 

@@ -379,6 +379,7 @@ pub struct Pieces {
     sizes: Vec<usize>,
     turn: usize,
     fail_at: Option<usize>,
+    panic_at: Option<usize>,
 }
 
 impl Pieces {
@@ -394,6 +395,7 @@ impl Pieces {
             sizes,
             turn: 0,
             fail_at: None,
+            panic_at: None,
         }
     }
 
@@ -403,7 +405,17 @@ impl Pieces {
         self
     }
 
+    /// The same source, panicking once `at` octets were handed out (a caller's reader
+    /// with a bug).
+    pub fn panicking_at(mut self, at: usize) -> Self {
+        self.panic_at = Some(at);
+        self
+    }
+
     fn next_piece(&mut self, room: usize) -> &[u8] {
+        if self.panic_at.is_some_and(|at| self.at >= at) {
+            panic!("the body source panicked");
+        }
         let size = self.sizes[self.turn % self.sizes.len()];
         self.turn += 1;
         let start = self.at;

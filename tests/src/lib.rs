@@ -10,6 +10,7 @@
 pub mod adapter;
 pub mod hostile;
 pub mod interop;
+pub mod resources;
 pub mod server;
 pub mod suite;
 

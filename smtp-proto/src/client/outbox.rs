@@ -278,6 +278,17 @@ impl Outbox {
                 self.buf.truncate(kept);
             }
         }
+        if self.base == self.sent
+            && self.buf.capacity() > RETAIN_MAX
+            && self.buf.len() <= RETAIN_MAX / 4
+        {
+            // A large body went through: give its memory back rather than keep it for the
+            // connection's life. What is left may be a secret line: no copy stays behind.
+            let mut small = Vec::with_capacity(RETAIN_MAX / 4);
+            small.extend_from_slice(&self.buf);
+            self.buf.fill(0);
+            self.buf = small;
+        }
         let sent = self.sent;
         self.segments.retain(|s| s.end > sent);
     }
@@ -331,6 +342,11 @@ impl Outbox {
 /// Handed-out octets kept in front of unsent ones before the buffer is compacted: the
 /// buffer holds at most this much more than the unsent octets.
 const COMPACT_AT: usize = 32 * 1024;
+
+/// The most capacity the buffer keeps once everything in it was handed out: two data
+/// blocks. A whole body is encoded into the buffer at once, so a large message grows it to
+/// the message's size; without this a connection would hold that much for its life.
+const RETAIN_MAX: usize = 2 * BODY_BLOCK as usize;
 
 /// The most message content one transmit carries: a data block in the sense of RFC 5321
 /// §4.5.3.2.5, each with its own write deadline, so a large body is not one 3-minute write.

@@ -310,11 +310,15 @@ mod reference {
         Some(mac.finalize().into_bytes().to_vec())
     }
 
-    /// The attributes of an accepted server-first: nonce, salt, iteration count.
+    /// The attributes of an accepted server-first: nonce, salt, iteration count. The
+    /// server nonce must be the client's with something added (RFC 5802 §5.1 `r`).
     fn server_first(server_first: &[u8]) -> Option<(&str, Vec<u8>, u32)> {
         let text = std::str::from_utf8(server_first).ok()?;
         let mut attributes = text.split(',');
         let nonce = attributes.next()?.strip_prefix("r=")?;
+        if nonce.strip_prefix(super::NONCE).is_none_or(str::is_empty) {
+            return None;
+        }
         let salt = super::decode_base64(attributes.next()?.strip_prefix("s=")?.as_bytes()).ok()?;
         let count: u32 = attributes.next()?.strip_prefix("i=")?.parse().ok()?;
         Some((nonce, salt, count))
@@ -366,5 +370,28 @@ mod reference {
         let without_proof = client_final.get(..proof_at)?;
         let auth_message = auth_message(user, server_first_message, without_proof);
         hmac(&hmac(&salted, b"Server Key")?, &auth_message)
+    }
+}
+
+#[cfg(all(test, feature = "sasl-scram"))]
+mod tests {
+    //! The SCRAM differential can only see what its reference refuses. The reference takes
+    //! any server nonce, so a client that stopped checking that the server nonce extends
+    //! its own (RFC 5802 §5.1 `r`: `SaslError::NonceMismatch`) would compute exactly the
+    //! proof the reference computes, and with the matching `v=` the target would accept its
+    //! success.
+
+    use super::{NONCE, USER, reference};
+
+    #[test]
+    fn the_reference_refuses_a_server_nonce_that_does_not_extend_the_clients() {
+        let foreign = b"r=someone-elses-nonce,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1";
+        assert_eq!(reference::client_final(USER, foreign), None);
+    }
+
+    #[test]
+    fn the_reference_refuses_a_server_nonce_that_adds_nothing() {
+        let same = format!("r={NONCE},s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1");
+        assert_eq!(reference::client_final(USER, same.as_bytes()), None);
     }
 }

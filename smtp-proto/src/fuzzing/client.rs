@@ -155,6 +155,7 @@ impl<'a> Run<'a> {
             tls: implicit,
             eof: false,
             written: Vec::new(),
+            claimed_ends: 0,
             secrets: [
                 PASSWORD.as_bytes().to_vec(),
                 encode_base64(PASSWORD.as_bytes()).into_bytes(),
@@ -210,6 +211,7 @@ impl<'a> Run<'a> {
         }
         if let Some(report) = send.report() {
             self.s.check_report(&report, false);
+            self.s.mail_checked(&report);
         }
         self.after(ending)
     }
@@ -224,10 +226,12 @@ impl<'a> Run<'a> {
         if let Ending::Done(Ok(results)) = &ending {
             for report in results.iter().flatten() {
                 self.s.check_report(report, true);
+                self.s.mail_checked(report);
             }
         }
         for report in send.interrupted_reports() {
             self.s.check_report(&report, false);
+            self.s.mail_checked(&report);
         }
         self.after(ending)
     }

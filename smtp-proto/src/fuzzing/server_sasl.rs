@@ -1,8 +1,9 @@
 //! The SASL side of the server target: answers that are not replies, and round trips of
 //! the crate's own client against the server.
 //!
-//! [`round_trip`] takes a user name and a secret from the stream (split at NUL octets) and
-//! a mechanism from the seed, and asserts that the client and the server agree: the right
+//! [`round_trip`] takes a user name and a secret from the stream ([`credentials`]: the
+//! first two words of its first line, so that the same input that holds an SMTP session
+//! also names credentials) and a mechanism from the seed, and asserts that the client and the server agree: the right
 //! secret gets 235 and the client's `finish` succeeds (for SCRAM: the server verified the
 //! proof and the client the server's signature), a wrong one gets 535 (bearer tokens after
 //! the error challenge, which the client answers). User names go through the GS2 and SCRAM
@@ -52,11 +53,20 @@ fn give_keys(server: &mut Server, password: &str) {
 #[cfg(not(feature = "sasl-scram"))]
 fn give_keys(_: &mut Server, _: &str) {}
 
+/// The user name and the secret a stream names: the first two words (split at SP) of its
+/// first line (up to LF, a CR before it dropped). Bytes a mechanism refuses (controls)
+/// make the client refuse the exchange, which is then skipped.
+pub(super) fn credentials(stream: &[u8]) -> (String, String) {
+    let line = stream.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut words = line.splitn(3, |&b| b == b' ');
+    let mut word = || String::from_utf8_lossy(words.next().unwrap_or_default()).into_owned();
+    (word(), word())
+}
+
 /// See the module docs.
 pub(super) fn round_trip(seed: u8, stream: &[u8]) {
-    let mut parts = stream.splitn(3, |&b| b == 0);
-    let user = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
-    let secret = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let (user, secret) = credentials(stream);
     let mechanisms = [
         Mechanism::Plain,
         Mechanism::Login,

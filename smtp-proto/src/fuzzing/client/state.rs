@@ -28,6 +28,9 @@ pub(super) struct State<'a> {
     pub(super) eof: bool,
     /// Everything the client wrote, for the end-of-data check.
     pub(super) written: Vec<u8>,
+    /// Mails checked before whose reports claim an end of data (a recipient delivered
+    /// or uncertain): each had one of its own among `written`.
+    pub(super) claimed_ends: usize,
     /// The password in every form an AUTH exchange could carry it.
     pub(super) secrets: [Vec<u8>; 3],
     /// Server bytes handed over since the last transmit.
@@ -44,10 +47,10 @@ impl<'a> State<'a> {
         Envelope::new("<sender@example.org>".parse().ok()?, to).ok()
     }
 
-    /// A report never claims more than the wire shows.
+    /// A report never claims more than the wire shows. Its end of data must be its own:
+    /// more ends of data were written than the mails checked before claim.
     pub(super) fn check_report(&self, report: &MailReport, done: bool) {
-        let data_end =
-            contains(&self.written, b"\r\n.\r\n") || contains(&self.written, b" LAST\r\n");
+        let data_end = data_ends(&self.written) > self.claimed_ends;
         for (_, r) in report.recipients() {
             let positive = |reply: Option<&crate::response::Response>| {
                 reply.is_some_and(|reply| reply.code().get() / 100 == 2)
@@ -82,6 +85,19 @@ impl<'a> State<'a> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// Called once per mail, after its reports were checked.
+    pub(super) fn mail_checked(&mut self, report: &MailReport) {
+        let claims = report.recipients().any(|(_, r)| {
+            matches!(
+                r.status(),
+                RecipientStatus::Delivered | RecipientStatus::Uncertain
+            )
+        });
+        if claims {
+            self.claimed_ends += 1;
         }
     }
 
@@ -180,6 +196,126 @@ pub(super) enum Event<'a> {
     Advance(Option<Duration>),
 }
 
+/// The ends of data among the written octets: `.` lines outside BDAT payloads (DATA's
+/// end-of-data line: dot-stuffing leaves no other `.` line in a body, and no command is
+/// one) and `BDAT n LAST` headers (whether or not all of the chunk left). A BDAT payload
+/// is skipped whole: it is not stuffed and may hold a `.` line.
+pub(super) fn data_ends(written: &[u8]) -> usize {
+    let mut ends = 0;
+    let mut rest = written;
+    while !rest.is_empty() {
+        let line_len = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let (line, after) = rest.split_at(line_len);
+        rest = after;
+        if line == b".\r\n" {
+            ends += 1;
+        } else if let Some(header) = line.strip_prefix(b"BDAT ") {
+            let header = header.strip_suffix(b"\r\n").unwrap_or(header);
+            let mut words = header.split(|&b| b == b' ');
+            let size = words
+                .next()
+                .and_then(|w| std::str::from_utf8(w).ok())
+                .and_then(|w| w.parse::<usize>().ok());
+            if let Some(size) = size {
+                if words.next() == Some(b"LAST") {
+                    ends += 1;
+                }
+                rest = rest.get(size..).unwrap_or_default();
+            }
+        }
+    }
+    ends
+}
+
 pub(super) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     memchr::memmem::find(haystack, needle).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The report checks must tie an uncertain or delivered recipient to *its own* mail's
+    //! end of data. `check_report` looks for `\r\n.\r\n` or ` LAST\r\n` anywhere in
+    //! everything the session wrote, so a previous mail's end of data, or a BDAT payload
+    //! that happens to hold `\r\n.\r\n`, satisfies it for a mail whose own end never left.
+
+    use std::time::Instant;
+
+    use super::State;
+    use crate::command::{
+        Envelope, MailBody, MailReport, RecipientStatus, TlsPolicy, TransactionOptions,
+    };
+    use crate::response::Response;
+
+    const BODY: &[u8] = b"Subject: hi\r\n\r\nhello\r\n";
+
+    fn state(written: &[u8]) -> State<'static> {
+        State {
+            policy: TlsPolicy::Disabled,
+            auth: None,
+            follow_up: 2,
+            options: TransactionOptions::default(),
+            body: MailBody::bytes(BODY),
+            body_bytes: BODY,
+            piece: 1,
+            recipients: 1,
+            helo_fallback: true,
+            preference: Vec::new(),
+            events: &[],
+            stream: &[],
+            now: Instant::now(),
+            tls: false,
+            eof: true,
+            written: written.to_vec(),
+            claimed_ends: 0,
+            secrets: [Vec::new(), Vec::new(), Vec::new()],
+            delivered: Vec::new(),
+            last_command: Vec::new(),
+        }
+    }
+
+    /// A report for one recipient, accepted at RCPT, its verdict lost: `Uncertain`.
+    fn uncertain_report() -> MailReport {
+        let envelope = Envelope::new(
+            "<sender@example.org>".parse().expect("path"),
+            ["<a@example.net>".parse().expect("path")],
+        )
+        .expect("envelope");
+        let mut report = MailReport::new(envelope);
+        for r in &mut report.recipients {
+            r.status = RecipientStatus::Uncertain;
+            r.accepted = true;
+            r.rcpt_answered = true;
+            r.rcpt_reply = Some(Response::parse(b"250 2.1.5 ok\r\n").expect("reply"));
+        }
+        report
+    }
+
+    /// Mail 1 went out in full (its end of data is among the written octets); mail 2's
+    /// MAIL, RCPT and DATA left and were answered, then the connection died before its
+    /// body: mail 2's recipient must not be `Uncertain` (SECURITY.md's outcome rule), yet
+    /// the checker accepts it because it sees mail 1's end of data.
+    #[test]
+    #[should_panic(expected = "uncertain without an end of data written")]
+    fn an_uncertain_second_mail_needs_its_own_end_of_data() {
+        let written = b"EHLO localhost\r\n\
+            MAIL FROM:<sender@example.org>\r\nRCPT TO:<a@example.net>\r\nDATA\r\n\
+            Subject: hi\r\n\r\nhello\r\n.\r\n\
+            MAIL FROM:<sender@example.org>\r\nRCPT TO:<a@example.net>\r\nDATA\r\n";
+        let mut state = state(written);
+        // Mail 1, checked first, claimed its end of data.
+        state.mail_checked(&uncertain_report());
+        state.check_report(&uncertain_report(), false);
+    }
+
+    /// A BDAT chunk whose payload holds `\r\n.\r\n` (the target's body 1 ends that way
+    /// once canonical), and no `BDAT ... LAST` written: no end of data left, yet the
+    /// checker takes the payload for one.
+    #[test]
+    #[should_panic(expected = "uncertain without an end of data written")]
+    fn a_bdat_payload_holding_a_dot_line_is_no_end_of_data() {
+        let written = b"EHLO localhost\r\n\
+            MAIL FROM:<sender@example.org>\r\nRCPT TO:<a@example.net>\r\n\
+            BDAT 8\r\nbare\r\n.\r\n";
+        state(written).check_report(&uncertain_report(), false);
+    }
 }
