@@ -60,13 +60,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# smtp-source -l 1024's message, as bench/throughput.sh writes it.
-{
-    printf 'From: <a@example.org>\r\nTo: <b@example.org>\r\n'
-    printf 'Date: Sun, 29 Nov 2026 15:56:49 +0000 (UTC)\r\nMessage-Id: <4a86.0003.0000@vm>\r\n\r\n'
-    awk 'BEGIN { for (i = 1; i <= 12; i++) { s = i % 10; for (j = 2; j <= 78; j++) s = s "X"; printf "%s\r\n", s }
-        s = ""; for (j = 1; j <= 64; j++) s = s "X"; printf "%s\r\n", s }'
-} >"$work/body.eml"
+# smtp-source -l 1024's message (bench/message.sh).
+# shellcheck source=bench/message.sh
+source "$here/message.sh"
+write_message "$work/body.eml"
 
 start_sink() { # PORT PIN (yes|no)
     if [[ -n "$sink_pid" ]]; then

@@ -30,12 +30,10 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-{
-    printf 'From: <a@example.org>\r\nTo: <b@example.org>\r\n'
-    printf 'Date: Sun, 29 Nov 2026 15:56:49 +0000 (UTC)\r\nMessage-Id: <4a86.0003.0000@vm>\r\n\r\n'
-    awk 'BEGIN { for (i = 1; i <= 12; i++) { s = i % 10; for (j = 2; j <= 78; j++) s = s "X"; printf "%s\r\n", s }
-        s = ""; for (j = 1; j <= 64; j++) s = s "X"; printf "%s\r\n", s }'
-} >"$work/body.eml"
+# smtp-source -l 1024's message (bench/message.sh).
+# shellcheck source=bench/message.sh
+source "$here/message.sh"
+write_message "$work/body.eml"
 /usr/sbin/smtp-sink -a -u nobody "127.0.0.1:$port" 256 >"$work/sink.out" 2>&1 &
 sink_pid=$!
 for _ in $(seq 50); do

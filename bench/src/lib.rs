@@ -1,7 +1,7 @@
-//! The benchmarks are in `benches/`. What is here: the command line the other SMTP client
-//! libraries' throughput clients share (`src/bin/lettre_client.rs`,
-//! `src/bin/mail_send_client.rs`), the same as `src/bin/throughput_client.rs`'s so that
-//! `bench/compare_clients.sh` calls them all the same way.
+//! The benchmarks are in `benches/`. What is here: the command line every throughput client
+//! shares (`src/bin/throughput_client.rs`, ours; `src/bin/lettre_client.rs`,
+//! `src/bin/mail_send_client.rs`), the same as the `smtp send` command's benchmark line,
+//! so that `bench/throughput.sh` and `bench/compare_clients.sh` call them all the same way.
 
 use std::error::Error;
 

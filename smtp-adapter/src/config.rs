@@ -307,30 +307,41 @@ mod tests {
         assert_eq!(unix.tls_server_name(), Some("mx.example.org"));
     }
 
-    /// Review diff5: `TlsConfig::rustls_config` says "every other setting but the server
-    /// name is ignored", and `client_config()` does ignore `dangerous_skip_verification`
-    /// when a caller's configuration is set: the handshake verifies as that configuration
-    /// says (decisions.md: "A caller's own rustls configuration is trusted as
-    /// verifying"). `skips_verification()` still reports the ignored flag, so AUTH on a
-    /// connection that does verify is refused as plaintext (`unverified_tls`).
+    /// `dangerous_skip_verification` marks the client's TLS unverified (AUTH then needs
+    /// plaintext allowed); a caller's own rustls configuration replaces it and is trusted
+    /// to verify (review diff5: `rustls_config` says every other setting is ignored, and
+    /// the flag once still counted); without TLS there is nothing to mark.
     #[test]
-    fn a_callers_rustls_config_is_not_counted_as_unverified() {
+    fn only_skipped_verification_marks_the_client_unverified() {
         let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
         let verifying = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_root_certificates(rustls::RootCertStore::empty())
             .with_no_client_auth();
-        let tls = TlsConfig::new()
-            .dangerous_skip_verification()
+        let skipping = TlsConfig::new().dangerous_skip_verification();
+        let replaced = skipping
+            .clone()
             .rustls_config(std::sync::Arc::new(verifying));
-        let config = ConnectionConfig::builder("mx.example")
-            .tls(tls)
-            .credentials(Credentials::password("tim", "secret"))
-            .build()
-            .unwrap();
-        let setup = format!("{:?}", config.establish(None).unwrap());
-        assert!(!setup.contains("unverified_tls: true"), "{setup}");
+        for (tls, security, unverified) in [
+            (skipping.clone(), Security::StartTlsRequired, true),
+            (skipping.clone(), Security::ImplicitTls, true),
+            (skipping, Security::None, false),
+            (replaced, Security::StartTlsRequired, false),
+            (TlsConfig::new(), Security::ImplicitTls, false),
+        ] {
+            let config = ConnectionConfig::builder("mx.example")
+                .security(security)
+                .tls(tls)
+                .build()
+                .unwrap();
+            let client = config.new_client(security == Security::ImplicitTls);
+            assert_eq!(
+                client.session().is_tls_unverified(),
+                unverified,
+                "{security:?}"
+            );
+        }
     }
 
     #[test]
