@@ -60,30 +60,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# smtp-source -l 1024's message (bench/message.sh).
-# shellcheck source=bench/message.sh
-source "$here/message.sh"
+# smtp-source -l 1024's message and start_sink (bench/common.sh).
+# shellcheck source=bench/common.sh
+source "$here/common.sh"
 write_message "$work/body.eml"
 
-start_sink() { # PORT PIN (yes|no)
-    if [[ -n "$sink_pid" ]]; then
-        kill "$sink_pid" 2>/dev/null || true
-        wait "$sink_pid" 2>/dev/null || true
-    fi
-    local prefix=()
-    [[ $2 == yes ]] && prefix=(taskset -c 0)
-    : >"$work/sink.out"
-    # -c: counters; -a: no AUTH offered; -u nobody: smtp-sink refuses to run as root.
-    "${prefix[@]}" "$sink" -c -a -u nobody "127.0.0.1:$1" 256 >"$work/sink.out" 2>&1 &
-    sink_pid=$!
-    for _ in $(seq 50); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "smtp-sink did not start on port $1" >&2
-    cat "$work/sink.out" >&2
-    exit 1
-}
 
 # The sink's counter FIELD (sess, quit or mesg) so far; its -c display is rewritten in
 # place ("sess=S quit=Q mesg=M"). The probe connection of start_sink counts as a session.

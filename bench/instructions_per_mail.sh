@@ -30,9 +30,9 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-# smtp-source -l 1024's message (bench/message.sh).
-# shellcheck source=bench/message.sh
-source "$here/message.sh"
+# smtp-source -l 1024's message and start_sink (bench/common.sh).
+# shellcheck source=bench/common.sh
+source "$here/common.sh"
 write_message "$work/body.eml"
 /usr/sbin/smtp-sink -a -u nobody "127.0.0.1:$port" 256 >"$work/sink.out" 2>&1 &
 sink_pid=$!

@@ -42,30 +42,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# smtp-source -l 1024's message (bench/message.sh).
-# shellcheck source=bench/message.sh
-source "$here/message.sh"
+# smtp-source -l 1024's message and start_sink (bench/common.sh).
+# shellcheck source=bench/common.sh
+source "$here/common.sh"
 write_message "$work/body.eml"
-
-start_sink() { # PIN (yes|no)
-    if [[ -n "$sink_pid" ]]; then
-        kill "$sink_pid" 2>/dev/null || true
-        wait "$sink_pid" 2>/dev/null || true
-    fi
-    local prefix=()
-    [[ $1 == yes ]] && prefix=(taskset -c 0)
-    : >"$work/sink.out"
-    # -a: no AUTH offered; -u nobody: smtp-sink refuses to run as root otherwise.
-    "${prefix[@]}" "$sink" -c -a -u nobody "127.0.0.1:$port" 256 >"$work/sink.out" 2>&1 &
-    sink_pid=$!
-    for _ in $(seq 50); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "smtp-sink did not start on port $port" >&2
-    cat "$work/sink.out" >&2
-    exit 1
-}
 
 # Mails the sink counted so far (its -c display: "sess=S quit=Q mesg=M", rewritten in place).
 counted() {
@@ -110,7 +90,7 @@ summary() { # FILE NAME -> "median [min-max]"
 
 configuration() { # LABEL PIN CONNECTIONS
     local label=$1 pin=$2 connections=$3 results="$work/results.$3"
-    start_sink "$pin"
+    start_sink "$port" "$pin"
     echo "== $label: $mails mails of 1 KiB, $connections connection(s), client and sink $(
         [[ $pin == yes ]] && echo 'PINNED to CPU 0 (taskset -c 0)' || echo 'UNPINNED')"
     : >"$results"

@@ -16,19 +16,10 @@ fn usage_message(args: &[&str]) -> String {
     run.json["error"]["message"].as_str().unwrap().to_owned()
 }
 
-/// A hostile server's reply text must never reach the terminal unescaped (terminal
-/// escape injection): the `server` and `offers` rows of the human report print the EHLO
-/// domain and capabilities raw, while every other row goes through `Response`'s escaping
-/// `Display`. ESC (0x1b) and BEL (0x07) in the EHLO reply reach stdout as they are.
-#[test]
-fn the_human_report_escapes_control_bytes_of_the_ehlo_reply() {
-    let fake = Fake::start(vec![Rule(
-        "EHLO",
-        "",
-        Act::Reply(
-            "250-fa\x1b[2Jke.test\r\n250-X\x1b[31mCAP\r\n250-SIZE \x1b]0;title\x07\r\n250 8BITMIME\r\n",
-        ),
-    )]);
+/// `smtp probe` (human output, plaintext) against a server answering EHLO with `ehlo`;
+/// it must succeed.
+fn probe_with_ehlo(ehlo: &'static str) -> std::process::Output {
+    let fake = Fake::start(vec![Rule("EHLO", "", Act::Reply(ehlo))]);
     let server = fake.server();
     let out = output(
         &[
@@ -44,6 +35,18 @@ fn the_human_report_escapes_control_bytes_of_the_ehlo_reply() {
         None,
     );
     assert_eq!(out.status.code(), Some(0));
+    out
+}
+
+/// A hostile server's reply text must never reach the terminal unescaped (terminal
+/// escape injection): the `server` and `offers` rows of the human report print the EHLO
+/// domain and capabilities raw, while every other row goes through `Response`'s escaping
+/// `Display`. ESC (0x1b) and BEL (0x07) in the EHLO reply reach stdout as they are.
+#[test]
+fn the_human_report_escapes_control_bytes_of_the_ehlo_reply() {
+    let out = probe_with_ehlo(
+        "250-fa\x1b[2Jke.test\r\n250-X\x1b[31mCAP\r\n250-SIZE \x1b]0;title\x07\r\n250 8BITMIME\r\n",
+    );
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(
         !out.stdout.iter().any(|&b| b == 0x1b || b == 0x07),
@@ -298,28 +301,9 @@ fn bad_numbers_and_hosts_name_their_option() {
 /// have escaped. U+202E reverses the rest of the `server` row as it is shown.
 #[test]
 fn the_human_report_escapes_bidi_controls_and_line_separators_of_the_ehlo_reply() {
-    let fake = Fake::start(vec![Rule(
-        "EHLO",
-        "",
-        Act::Reply(
-            "250-fake\u{202e}tset.\r\n250-X\u{2028}CAP\r\n250-Y\u{2066}Z\r\n250 8BITMIME\r\n",
-        ),
-    )]);
-    let server = fake.server();
-    let out = output(
-        &[
-            "probe",
-            "--server",
-            &server,
-            "--tls",
-            "none",
-            "--timeout",
-            "5",
-        ],
-        false,
-        None,
+    let out = probe_with_ehlo(
+        "250-fake\u{202e}tset.\r\n250-X\u{2028}CAP\r\n250-Y\u{2066}Z\r\n250 8BITMIME\r\n",
     );
-    assert_eq!(out.status.code(), Some(0));
     let shown = String::from_utf8_lossy(&out.stdout);
     let unsafe_chars: Vec<char> = shown
         .chars()
