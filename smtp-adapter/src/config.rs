@@ -221,9 +221,16 @@ impl ConnectionConfig {
         } else {
             Client::new(config)
         };
-        client
+        let client = client
             .with_protocol(self.protocol)
-            .with_unverified_tls(self.security != Security::None && self.tls.skips_verification())
+            .with_unverified_tls(self.security != Security::None && self.tls.skips_verification());
+        // Plaintext only: the adapters have no TLS to start (their upgrader is
+        // `Unavailable`), so STARTTLS is refused before it is written.
+        if self.security == Security::None {
+            client.without_tls()
+        } else {
+            client
+        }
     }
 
     /// The session setup command: greeting, EHLO (LHLO), STARTTLS per the security mode,
@@ -339,6 +346,29 @@ mod tests {
             assert_eq!(
                 client.session().is_tls_unverified(),
                 unverified,
+                "{security:?}"
+            );
+        }
+    }
+
+    /// Plaintext only: the adapters have no TLS to start, so the core refuses STARTTLS
+    /// before writing it; every other mode can start it (or is TLS already).
+    #[test]
+    fn only_a_plaintext_configuration_cannot_start_tls() {
+        for security in [
+            Security::None,
+            Security::StartTlsRequired,
+            Security::StartTlsOpportunistic,
+            Security::ImplicitTls,
+        ] {
+            let config = ConnectionConfig::builder("mx.example")
+                .security(security)
+                .build()
+                .unwrap();
+            let client = config.new_client(security == Security::ImplicitTls);
+            assert_eq!(
+                client.session().can_start_tls(),
+                security != Security::None,
                 "{security:?}"
             );
         }

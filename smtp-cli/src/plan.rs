@@ -137,7 +137,12 @@ pub(crate) fn send(args: &SendArgs) -> Result<Plan, UsageError> {
     let recipients =
         vec1::Vec1::try_from_vec(recipients).map_err(|_| usage("at least one --to is needed"))?;
     let envelope = Envelope::from_commands(mail, recipients);
-    let bytes = body::load(args.body_file.as_deref(), &args.from, &args.to)?;
+    let bytes = body::load(
+        args.body_file.as_deref(),
+        args.binarymime,
+        &args.from,
+        &args.to,
+    )?;
     let body = if args.binarymime {
         if plan.chunking == Chunking::Never {
             return Err(usage(

@@ -15,7 +15,7 @@ fn the_demo_runs_its_script_on_every_runtime() {
             "S: 220 ",
             "C: EHLO ",
             "C: STARTTLS",
-            "C: AUTH PLAIN [secret, ",
+            "C: AUTH PLAIN [secret]",
             "C: RCPT TO:<bob@example.com>",
             "S: 550 5.1.1 <bob@example.com>: no such user",
             "C: QUIT",

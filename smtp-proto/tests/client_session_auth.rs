@@ -39,7 +39,7 @@ fn plain_with_initial_response_over_tls() {
         Feed::Bytewise,
     );
     assert_eq!(run.written, format!("AUTH PLAIN {PLAIN_RESPONSE}\r\n"));
-    assert_eq!(run.log, ["AUTH PLAIN [secret, 31 octets]"]);
+    assert_eq!(run.log, ["AUTH PLAIN [secret]"]);
     assert_no_secret(&run.log, &[PASSWORD, PLAIN_RESPONSE]);
     assert_eq!(run.ok(), Mechanism::Plain);
     assert_eq!(client.session().authenticated(), Some(&Mechanism::Plain));
@@ -137,10 +137,7 @@ fn login_answers_both_prompts_as_secrets() {
         run.written,
         "AUTH LOGIN\r\ndGlt\r\ndGFuc3RhYWZ0YW5zdGFhZg==\r\n"
     );
-    assert_eq!(
-        run.log,
-        ["AUTH LOGIN", "[secret, 6 octets]", "[secret, 26 octets]"]
-    );
+    assert_eq!(run.log, ["AUTH LOGIN", "[secret]", "[secret]"]);
     assert_no_secret(&run.log, &["dGlt", "dGFuc3RhYWZ0YW5zdGFhZg==", PASSWORD]);
     assert_eq!(run.ok(), Mechanism::Login);
 }
@@ -249,7 +246,7 @@ fn long_initial_response_waits_for_the_empty_334() {
         4 * (1 + 3 + 1 + 400usize).div_ceil(3)
     );
     assert_eq!(run.log.len(), 2);
-    assert!(run.log[1].starts_with("[secret, "));
+    assert_eq!(run.log[1], "[secret]");
     assert_no_secret(&run.log, &["cHBw"]);
     assert_eq!(run.ok(), Mechanism::Plain);
 }
@@ -267,10 +264,7 @@ fn xoauth2_error_challenge_is_answered_empty_then_refused() {
         run.written,
         "AUTH XOAUTH2 dXNlcj10aW1AZXhhbXBsZS5vcmcBYXV0aD1CZWFyZXIgeWEyOS50b2tlbgEB\r\n\r\n"
     );
-    assert_eq!(
-        run.log,
-        ["AUTH XOAUTH2 [secret, 63 octets]", "[secret, 2 octets]"]
-    );
+    assert_eq!(run.log, ["AUTH XOAUTH2 [secret]", "[secret]"]);
     assert_no_secret(&run.log, &["ya29", "dXNlcj10"]);
     assert!(matches!(
         run.refused(),
@@ -351,9 +345,9 @@ fn debug_renderings_show_no_octets_of_a_secret_line() {
         Output::Transmit(transmit) => {
             let shown = format!("{transmit:?}");
             clean(&shown);
-            assert!(shown.contains("AUTH PLAIN [secret, 31 octets]"), "{shown}");
+            assert!(shown.contains("AUTH PLAIN [secret]"), "{shown}");
             let shown = format!("{:?}", transmit.redacted());
-            assert_eq!(shown, "\"AUTH PLAIN [secret, 31 octets]\"");
+            assert_eq!(shown, "\"AUTH PLAIN [secret]\"");
         }
         other => panic!("expected the AUTH line, got {other:?}"),
     }

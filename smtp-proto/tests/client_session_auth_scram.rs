@@ -37,7 +37,7 @@ fn server_final_in_the_last_334() {
         run.written,
         format!("AUTH SCRAM-SHA-256 {CLIENT_FIRST}\r\n{CLIENT_FINAL}\r\n\r\n")
     );
-    assert_eq!(run.log[0], "AUTH SCRAM-SHA-256 [secret, 47 octets]");
+    assert_eq!(run.log[0], "AUTH SCRAM-SHA-256 [secret]");
     assert!(!run.log.join("\n").contains(CLIENT_FINAL));
     assert_eq!(run.ok(), Mechanism::ScramSha256);
 }

@@ -67,6 +67,41 @@ fn starttls_on_tls_is_refused_before_a_byte() {
     ));
 }
 
+/// A client made without TLS (an adapter configured for plaintext only) has no handshake
+/// to run after a 220, so STARTTLS is refused before its line, alone or inside a
+/// composite, and the server is never left waiting for a handshake.
+#[test]
+fn starttls_without_tls_is_refused_before_a_byte() {
+    let alone = run_both(|| plain().without_tls(), || StartTls, &[]);
+    assert_eq!(alone.written, "");
+    assert_eq!(
+        alone.refused(),
+        LogicError::WrongState {
+            command: "STARTTLS",
+            reason: "this connection was set up without TLS",
+        }
+    );
+    assert!(!plain().without_tls().session().can_start_tls());
+    assert!(plain().session().can_start_tls());
+
+    let mut client = plain().without_tls();
+    let chained = run(
+        &mut client,
+        Noop::default().then(StartTls),
+        &[b"250 ok\r\n"],
+        Feed::Whole,
+    );
+    assert_eq!(chained.written, "NOOP\r\n");
+    assert!(matches!(
+        chained.refused(),
+        LogicError::WrongState {
+            command: "STARTTLS",
+            ..
+        }
+    ));
+    assert!(!client.session().is_tls() && client.is_usable());
+}
+
 #[test]
 fn starttls_refusal_is_a_logic_error_and_stays_plaintext() {
     let mut client = plain();

@@ -391,9 +391,9 @@ pub fn assert_login_and_body_are_redacted(lines: &str) {
     for form in [
         "message=C: AUTH LOGIN\n",
         "message=S: 334 VXNlcm5hbWU6",
-        "message=C: [secret, 22 octets]\n",
+        "message=C: [secret]\n",
         "message=S: 334 UGFzc3dvcmQ6",
-        "message=C: [secret, 26 octets]\n",
+        "message=C: [secret]\n",
         "message=S: 235 ",
         "message=C: MAIL FROM:<a@x.test>\n",
         "message=C: [body, 50 octets]\n",

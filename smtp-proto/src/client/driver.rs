@@ -89,6 +89,16 @@ impl Client {
         self
     }
 
+    /// Says that this connection has no way to start TLS (the caller would not perform a
+    /// handshake after STARTTLS's 220): [`StartTls`](crate::command::StartTls), alone or
+    /// inside a composite, is then refused before its line is written
+    /// ([`Session::can_start_tls`]), rather than leaving the server waiting for a
+    /// handshake that never comes. The adapters set it for a plaintext-only configuration.
+    pub fn without_tls(mut self) -> Self {
+        self.session.no_tls = true;
+        self
+    }
+
     /// The configuration.
     pub fn config(&self) -> &ClientConfig {
         &self.config

@@ -424,10 +424,11 @@ impl<'a> Transmit<'a> {
     }
 
     /// A rendering safe to log: one line per piece, commands escaped, secrets cut to their
-    /// public prefix, bodies as their size.
+    /// public prefix (not even their length is shown: a LOGIN line's would tell the
+    /// password's), bodies as their size.
     ///
     /// ```text
-    /// AUTH PLAIN [secret, 30 octets]
+    /// AUTH PLAIN [secret]
     /// MAIL FROM:<a@example.org>
     /// BDAT 1024 LAST
     /// [body, 1024 octets]
@@ -493,7 +494,7 @@ impl fmt::Display for Redacted<'_> {
                     if !shown.is_empty() {
                         f.write_str(" ")?;
                     }
-                    write!(f, "[secret, {} octets]", piece.len() - shown.len())?;
+                    f.write_str("[secret]")?;
                 }
                 TransmitTag::Body => write!(f, "[body, {} octets]", piece.len())?,
             }
@@ -590,10 +591,7 @@ mod tests {
         });
         let transmit = outbox.take(None, deadline);
         assert!(transmit.is_sensitive());
-        assert_eq!(
-            transmit.redacted().to_string(),
-            "NOOP\nAUTH PLAIN [secret, 11 octets]"
-        );
+        assert_eq!(transmit.redacted().to_string(), "NOOP\nAUTH PLAIN [secret]");
         outbox.write(TransmitTag::Command, 0, noop);
         outbox.write_body(|out| out.put(b"x"));
         assert!(outbox.take(None, deadline).is_sensitive());

@@ -25,6 +25,7 @@ pub struct Session {
     pub(crate) helo_only: bool,
     pub(crate) tls: bool,
     pub(crate) unverified_tls: bool,
+    pub(crate) no_tls: bool,
     pub(crate) authenticated: Option<Mechanism>,
     pub(crate) in_transaction: bool,
     pub(crate) in_mail_data: bool,
@@ -77,6 +78,13 @@ impl Session {
     /// path can then read what goes inside it, so AUTH counts such a session as plaintext.
     pub fn is_tls_unverified(&self) -> bool {
         self.unverified_tls
+    }
+
+    /// Whether the connection can be turned into TLS with STARTTLS: false when the client
+    /// was made [`without_tls`](super::Client::without_tls) (an adapter configured for
+    /// plaintext only), and `STARTTLS` is then refused before it is written.
+    pub fn can_start_tls(&self) -> bool {
+        !self.no_tls
     }
 
     /// The mechanism the session authenticated with, if it did.

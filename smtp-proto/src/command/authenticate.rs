@@ -34,7 +34,7 @@ pub const DEFAULT_MAX_CHALLENGES: u32 = 8;
 /// Then `AUTH <mechanism>[ <initial-response>]` (the response deferred to the first, empty,
 /// 334 when the line would exceed 512 octets), and each 334 challenge is decoded and
 /// answered. Every line that carries a response is tagged secret: logs show
-/// `AUTH PLAIN [secret, 31 octets]`, never the credential.
+/// `AUTH PLAIN [secret]`, never the credential.
 ///
 /// - `235`: success once the exchange agrees (SCRAM: the server signature verified, from
 ///   the last 334 or the 235's additional data); the session records the mechanism and the

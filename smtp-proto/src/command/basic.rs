@@ -16,7 +16,9 @@ use crate::response::{Capability, Response};
 ///
 /// Checked before a byte is written: the server must offer STARTTLS in the current EHLO
 /// data ([`LogicError::Unsupported`]) and the connection must not be TLS already
-/// ([`LogicError::WrongState`], RFC 3207 §4.2 forbids a second negotiation). From the 220
+/// ([`LogicError::WrongState`], RFC 3207 §4.2 forbids a second negotiation), nor one made
+/// [`without_tls`](crate::client::Client::without_tls) (`WrongState` too: no handshake
+/// would follow the 220, and the server would wait for one). From the 220
 /// on the session has no EHLO data, authentication or transaction, even for a command a
 /// composite starts before the handshake: send EHLO again (RFC 3207 §4.2). Bytes received
 /// with the 220 are the fatal [`ProtocolError::StartTlsInjection`].
@@ -28,6 +30,11 @@ impl Cmd for StartTls {
             Err(LogicError::WrongState {
                 command: "STARTTLS",
                 reason: "the connection is already TLS (RFC 3207 §4.2)",
+            })
+        } else if !session.can_start_tls() {
+            Err(LogicError::WrongState {
+                command: "STARTTLS",
+                reason: "this connection was set up without TLS",
             })
         } else if session.supports(Capability::StartTls) {
             Ok(())
