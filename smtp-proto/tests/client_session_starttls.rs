@@ -204,9 +204,8 @@ fn a_mail_after_starttls_in_a_composite_needs_a_new_ehlo() {
 
 /// RFC 3207 §4.2 and RFC 4954 §4: the same for AUTH, whose mechanism would have come from
 /// the plaintext EHLO's AUTH list, its credentials the first line inside TLS. With no EHLO
-/// data there is no mechanism to choose; without `allow_plaintext` the check refuses it
-/// as plaintext AUTH, since the handshake has not run when it is checked. Either way
-/// nothing is written after STARTTLS.
+/// data there is no mechanism to choose, with or without `allow_plaintext` (the session
+/// counts as TLS from the 220 on), and nothing is written after STARTTLS.
 #[test]
 fn auth_after_starttls_in_a_composite_needs_a_new_ehlo() {
     let mut client = ready(EHLO_PLAIN, false);
@@ -230,7 +229,7 @@ fn auth_after_starttls_in_a_composite_needs_a_new_ehlo() {
         Feed::Whole,
     );
     assert_eq!(run.written, format!("STARTTLS\r\n{TLS}"));
-    assert_eq!(run.refused(), LogicError::PlaintextAuth);
+    assert_eq!(run.refused(), LogicError::NoMechanism);
 }
 
 /// RFC 3207 §4.2: the way that works, a chain with EHLO first inside TLS: AUTH chooses from
@@ -284,4 +283,41 @@ fn a_select_after_starttls_sees_no_capability() {
     );
     assert_eq!(run.written, format!("STARTTLS\r\n{TLS}RSET\r\n"));
     assert_eq!(run.ok(), ((), 250));
+}
+
+/// From the 220 on the session counts as TLS, as it will be before anything else leaves:
+/// a second STARTTLS in the same composite is out of place (`WrongState`, RFC 3207 §4.2),
+/// not unsupported, and a `Select` on `is_tls` takes the TLS branch.
+#[test]
+fn a_command_after_starttls_in_a_composite_sees_tls() {
+    let twice = run_both(
+        || ready(EHLO_PLAIN, false),
+        || StartTls.then(StartTls),
+        &[b"220 go\r\n"],
+    );
+    assert_eq!(twice.written, format!("STARTTLS\r\n{TLS}"));
+    assert!(matches!(
+        twice.refused(),
+        LogicError::WrongState {
+            command: "STARTTLS",
+            reason: "the connection is already TLS (RFC 3207 §4.2)",
+        }
+    ));
+
+    let reply_code = |r: Response| r.code().get();
+    let mut client = ready(EHLO_PLAIN, false);
+    let select = Select::new(
+        |session| session.is_tls(),
+        Noop::default().map(reply_code),
+        Rset.map(reply_code),
+    );
+    let run = run(
+        &mut client,
+        StartTls.then(select),
+        &[b"220 go\r\n", b"250 ok\r\n"],
+        Feed::Whole,
+    );
+    assert_eq!(run.written, format!("STARTTLS\r\n{TLS}NOOP\r\n"));
+    assert_eq!(run.ok(), ((), 250));
+    assert!(client.session().is_tls());
 }

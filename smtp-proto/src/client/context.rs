@@ -264,11 +264,13 @@ impl Context<'_> {
     /// received are the fatal [`ProtocolError::StartTlsInjection`]. Lines written after this
     /// call leave over TLS.
     ///
-    /// The session forgets its EHLO (or HELO) data, authentication and transaction at once,
-    /// not after the handshake (RFC 3207 §4.2): a command a composite starts after this
-    /// one (`StartTls.then(..)`, a [`Chain`](crate::command::Chain)) is checked and
-    /// started before the handshake, and must see the session it will run in, in which
-    /// only a new EHLO can come first.
+    /// The session forgets its EHLO (or HELO) data, authentication and transaction, and
+    /// counts as TLS ([`Session::is_tls`]), at once, not after the handshake (RFC 3207
+    /// §4.2): a command a composite starts after this one (`StartTls.then(..)`, a
+    /// [`Chain`](crate::command::Chain)) is checked and started before the handshake, and
+    /// must see the session it will run in, in which only a new EHLO can come first and
+    /// another STARTTLS is out of place. Nothing it writes leaves before the handshake
+    /// succeeded; if it fails, the connection is over.
     pub fn upgrade_tls(&mut self) {
         let is_220 = matches!(self.current, Some((ReplyKind::StartTls, code)) if code.get() == 220);
         if !is_220 || !self.awaited.is_empty() || self.outbox.has_unsent() || self.session.tls {
@@ -279,6 +281,7 @@ impl Context<'_> {
             self.fail(ProtocolError::StartTlsInjection);
         } else {
             self.requests.upgrade = Upgrade::Requested;
+            self.session.tls = true;
             self.session.ehlo = None;
             self.session.helo_only = false;
             self.session.authenticated = None;

@@ -67,7 +67,9 @@ impl Session {
             .is_some_and(|ehlo| ehlo.supports(capability))
     }
 
-    /// Whether the connection is protected by TLS (implicit or after STARTTLS).
+    /// Whether the connection is protected by TLS (implicit or after STARTTLS): from
+    /// STARTTLS's 220 on, since nothing the client writes after it leaves before the
+    /// handshake ([`Context::upgrade_tls`](super::Context::upgrade_tls)).
     pub fn is_tls(&self) -> bool {
         self.tls
     }
