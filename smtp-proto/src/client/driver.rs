@@ -13,7 +13,10 @@ use super::{ClientConfig, Protocol, ReplyKind, Session};
 
 /// The receive buffer's initial capacity: replies of about a hundred mails, so that the
 /// buffer is renewed rarely while reports keep replies (which share it) alive.
-const INPUT_CAPACITY: usize = 8 * 1024;
+pub(super) const INPUT_CAPACITY: usize = 8 * 1024;
+
+/// A receive buffer grown past this by a large reply is replaced once it is read.
+pub(super) const INPUT_RETAIN_MAX: usize = 4 * INPUT_CAPACITY;
 
 /// The sans-IO SMTP client: session state, the reply parser, and what is in flight.
 ///

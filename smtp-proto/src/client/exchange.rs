@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use crate::command::{BodyChunk, Cmd, LogicError, Step};
 use crate::error::ProtocolError;
-use crate::response::{ReplyParser, Response};
+use crate::response::{BytesMut, ReplyParser, Response};
 
 use super::Client;
 use super::context::{Requests, Upgrade};
@@ -363,6 +363,8 @@ impl<'c, C: Cmd> Exchange<'c, C> {
     }
 
     fn parse_replies(&mut self) {
+        // Before the replies are split off, the buffer holds what it grew to.
+        let grown = self.client.input.len() > super::driver::INPUT_RETAIN_MAX;
         while self.client.fatal.is_none() {
             match self.client.parser.parse(&mut self.client.input) {
                 Ok(Some(reply)) => self.deliver(reply),
@@ -371,6 +373,11 @@ impl<'c, C: Cmd> Exchange<'c, C> {
             }
         }
         let client = &mut *self.client;
+        // A large reply grew the receive buffer; once it is read, one of the usual size
+        // replaces it (the replies handed out keep the old one only while they live).
+        if grown && client.input.is_empty() {
+            client.input = BytesMut::with_capacity(super::driver::INPUT_CAPACITY);
+        }
         let waiting = client
             .awaited
             .front()
