@@ -7,11 +7,15 @@
 //! secret gets 235 and the client's `finish` succeeds (for SCRAM: the server verified the
 //! proof and the client the server's signature), a wrong one gets 535 (bearer tokens after
 //! the error challenge, which the client answers). User names go through the GS2 and SCRAM
-//! escaping and back unchanged. Credentials the client refuses to send are skipped.
+//! escaping and back unchanged. Credentials the client refuses to send are skipped. When
+//! the seed offers TLS (bit 6), the server requires it for AUTH: the client's AUTH line is
+//! refused with 538 before any challenge, then goes again after STARTTLS and the
+//! handshake, and the exchange runs as without TLS (RFC 4954 §6).
 
 use crate::auth::{Credentials, Mechanism, SaslExchange, SaslParams};
 use crate::auth::{decode_base64, encode_base64};
-use crate::server::{Event, Output, Reply, SaslCredentials, Server, ServerConfig};
+use crate::server::{AuthGate, Command, Event, Output, Refusal, Reply, SaslCredentials};
+use crate::server::{Server, ServerConfig};
 
 /// The error challenge the target sends for a refused bearer token.
 const BEARER_ERROR: &[u8] = br#"{"status":"401","schemes":"bearer"}"#;
@@ -82,6 +86,7 @@ pub(super) fn round_trip(seed: u8, stream: &[u8]) {
         return;
     }
     let inline = seed & 0x80 == 0;
+    let tls = super::Tls::offered(seed) == super::Tls::Offered;
     // The wrong secret differs in its first character, so it stays a b64token (no `=` in
     // the middle) whenever the right one is.
     for (presented, right) in [(secret.clone(), true), (format!("x{secret}"), false)] {
@@ -98,7 +103,7 @@ pub(super) fn round_trip(seed: u8, stream: &[u8]) {
         let Ok(client) = SaslExchange::new(mechanism, &credentials, &params) else {
             continue;
         };
-        let (code, finished, client) = exchange(client, seed, inline, (&user, &secret));
+        let (code, finished, client) = exchange(client, seed, inline, tls, (&user, &secret));
         if right {
             assert_eq!((code, finished), (235, Ok(())), "{mechanism} {user:?}");
         } else {
@@ -108,21 +113,28 @@ pub(super) fn round_trip(seed: u8, stream: &[u8]) {
     }
 }
 
-/// Runs one exchange; the final reply code, the client's `finish` on 235, the client.
+/// Runs one exchange (after 538 and a handshake when `tls`); the final reply code, the
+/// client's `finish` on 235, the client.
 fn exchange(
     mut client: SaslExchange,
     seed: u8,
     inline: bool,
+    tls: bool,
     expected: (&str, &str),
 ) -> (u16, Result<(), crate::auth::SaslError>, SaslExchange) {
     let mut server = Server::new(ServerConfig {
         nonce_seed: u64::from(seed),
+        auth_requires_tls: tls,
         ..ServerConfig::default()
     });
     assert_eq!(server.reply(fixed("220 fuzz")), Ok(()));
     let line = crate::server::auth_line(&mut client, inline);
+    // The greeting is read with the first reply, or before the handshake.
+    let mut first = !tls;
+    if tls {
+        start_tls(&mut server, line.as_bytes());
+    }
     server.handle_input(line.as_bytes());
-    let mut first = true;
     for step in 0.. {
         assert!(step < MAX_STEPS, "more than {MAX_STEPS} challenges");
         let written = answer_all(&mut server, expected);
@@ -155,6 +167,39 @@ fn exchange(
         }
     }
     (0, Ok(()), client)
+}
+
+/// Before TLS, `line` is refused with 538 before any challenge; then STARTTLS, answered
+/// 220, and the handshake.
+fn start_tls(server: &mut Server, line: &[u8]) {
+    server.handle_input(line);
+    server.handle_input(b"STARTTLS\r\n");
+    let mut written = Vec::new();
+    let mut refused = false;
+    loop {
+        match server.poll_output() {
+            Output::Transmit(bytes) => written.extend(bytes),
+            Output::Event(Event::Refused(Refusal::AuthNotAllowed(gate))) => {
+                assert_eq!(gate, AuthGate::EncryptionRequired, "AUTH before TLS");
+                refused = true;
+            }
+            Output::Event(Event::Command(Command::StartTls)) => {}
+            Output::NeedReply => assert_eq!(server.reply(fixed("220 go")), Ok(())),
+            other => {
+                assert_eq!(other, Output::UpgradeTls, "before the handshake");
+                break;
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&written);
+    assert!(refused, "AUTH before TLS not refused: {text:?}");
+    let expected = concat!(
+        "220 fuzz\r\n",
+        "538 5.7.11 Encryption required for requested authentication mechanism\r\n",
+        "220 go\r\n",
+    );
+    assert_eq!(text, expected, "AUTH before TLS");
+    assert_eq!(server.tls_established(), Ok(()), "after UpgradeTls");
 }
 
 /// Polls until input is needed, answering as the application holding `expected` would.

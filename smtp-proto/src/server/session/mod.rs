@@ -208,8 +208,8 @@ impl Server {
     }
 
     /// The TLS handshake succeeded: the session restarts, awaiting a new EHLO, and what
-    /// the client said before (a hello, an AUTH, a transaction) is forgotten (RFC 3207
-    /// §4.2).
+    /// the client said before (a hello, an AUTH, a transaction and the size of its message
+    /// so far) is forgotten (RFC 3207 §4.2).
     pub fn tls_established(&mut self) -> Result<(), ServerError> {
         match self.mode {
             Mode::Tls => {
@@ -218,6 +218,7 @@ impl Server {
                     tls: true,
                     ..SessionState::default()
                 };
+                self.forget_message();
                 Ok(())
             }
             _ => Err(ServerError::NotUpgrading),
