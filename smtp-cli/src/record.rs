@@ -44,4 +44,8 @@ impl<C: Cmd> Cmd for Recorded<C> {
     fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<C::Output> {
         self.inner.on_body(chunk, cx)
     }
+
+    fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<C::Output> {
+        self.inner.on_writable(cx)
+    }
 }

@@ -18,13 +18,20 @@ use smtp_proto::command::{Envelope, MailBody, Noop, SendMail, SendMails};
 struct Live;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+/// The most `LIVE` reached since [`reset_peak`].
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(size: usize) {
+    let now = LIVE.fetch_add(size, Ordering::Relaxed) + size;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
 
 // Forwards to the system allocator; the counter is statistics only.
 unsafe impl GlobalAlloc for Live {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let ptr = unsafe { System.alloc(layout) };
         if !ptr.is_null() {
-            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+            grew(layout.size());
         }
         ptr
     }
@@ -36,7 +43,7 @@ unsafe impl GlobalAlloc for Live {
         let new = unsafe { System.realloc(ptr, layout, new_size) };
         if !new.is_null() {
             LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-            LIVE.fetch_add(new_size, Ordering::Relaxed);
+            grew(new_size);
         }
         new
     }
@@ -52,6 +59,15 @@ fn live() -> usize {
     LIVE.load(Ordering::Relaxed)
 }
 
+/// Starts a new peak from what is live now.
+fn reset_peak() {
+    PEAK.store(live(), Ordering::Relaxed);
+}
+
+fn peak() -> usize {
+    PEAK.load(Ordering::Relaxed)
+}
+
 const EHLO: &[u8] = b"250-mx.example\r\n250-PIPELINING\r\n250-SIZE 100000000\r\n250 8BITMIME\r\n";
 
 fn envelope() -> Envelope {
@@ -63,10 +79,12 @@ fn envelope() -> Envelope {
 }
 
 /// Answers every line the client writes: 250 to MAIL and RCPT, 354 to DATA, 250 to the
-/// end of data (as `client_allocations.rs`' server).
+/// end of data and to each BDAT chunk (as `client_allocations.rs`' server).
 struct AutoResponder {
     in_data: bool,
     line_start: bool,
+    /// Octets of a BDAT chunk still to come.
+    chunk_left: usize,
 }
 
 impl AutoResponder {
@@ -74,11 +92,27 @@ impl AutoResponder {
         Self {
             in_data: false,
             line_start: true,
+            chunk_left: 0,
         }
     }
 
-    fn read(&mut self, bytes: &[u8], replies: &mut Vec<u8>) {
-        for line in bytes.split_inclusive(|&b| b == b'\n') {
+    fn read(&mut self, mut bytes: &[u8], replies: &mut Vec<u8>) {
+        while !bytes.is_empty() {
+            if self.chunk_left > 0 {
+                let take = self.chunk_left.min(bytes.len());
+                bytes = &bytes[take..];
+                self.chunk_left -= take;
+                if self.chunk_left == 0 {
+                    replies.extend_from_slice(b"250 2.0.0 chunk ok\r\n");
+                }
+                continue;
+            }
+            let end = bytes
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |at| at + 1);
+            let (line, rest) = bytes.split_at(end);
+            bytes = rest;
             let at_start = self.line_start;
             self.line_start = line.ends_with(b"\n");
             if !at_start {
@@ -92,6 +126,16 @@ impl AutoResponder {
             } else if line.starts_with(b"DATA") {
                 self.in_data = true;
                 replies.extend_from_slice(b"354 go ahead\r\n");
+            } else if let Some(args) = line.strip_prefix(b"BDAT ") {
+                let size = std::str::from_utf8(args)
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap();
+                self.chunk_left = size.trim_end().parse().unwrap();
+                if self.chunk_left == 0 {
+                    replies.extend_from_slice(b"250 2.0.0 chunk ok\r\n");
+                }
             } else {
                 replies.extend_from_slice(b"250 2.1.0 ok\r\n");
             }
@@ -156,6 +200,56 @@ fn a_10_mb_message_leaves_no_megabytes_behind() {
         kept <= 256 * 1024,
         "the client keeps {kept} octets after sending one 10 MB message"
     );
+}
+
+/// While a 10 MB message is sent, the client holds about a data block of it, not an
+/// encoded copy (the message's own `Bytes` is the caller's): over DATA, copied as it is
+/// or dot-stuffed, and over BDAT, where a body that is not canonical goes through the
+/// framer, which collects a chunk (1 MiB by default) before it writes it.
+#[test]
+fn a_10_mb_message_is_never_copied_whole() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dotted = |mut body: Vec<u8>| {
+        for line in body.chunks_mut(78).step_by(5) {
+            line[0] = b'.';
+        }
+        body
+    };
+    let ehlo_bdat = b"250-mx.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 CHUNKING\r\n";
+    let bare_lf = |body: Vec<u8>| -> Vec<u8> { body.into_iter().filter(|&b| b != b'\r').collect() };
+    for (what, bytes, bdat, bound) in [
+        ("DATA, as it is", body(10_000_000), false, 128 * 1024),
+        (
+            "DATA, dot-stuffed",
+            dotted(body(10_000_000)),
+            false,
+            384 * 1024,
+        ),
+        ("BDAT, as it is", body(10_000_000), true, 128 * 1024),
+        // The framer collects a chunk before it writes it.
+        ("BDAT, bare LFs", bare_lf(body(10_000_000)), true, 4 << 20),
+    ] {
+        let mut client = client_with(ClientConfig::default(), if bdat { ehlo_bdat } else { EHLO });
+        let options = smtp_proto::command::TransactionOptions {
+            prefer_bdat: bdat,
+            ..Default::default()
+        };
+        drop(run_auto(
+            &mut client,
+            SendMail::with_options(envelope(), MailBody::bytes(body(1000)), options),
+        ));
+        let big = MailBody::bytes(bytes);
+        let before = live();
+        reset_peak();
+        let report = run_auto(
+            &mut client,
+            SendMail::with_options(envelope(), big, options),
+        );
+        assert_eq!(report.delivered_count(), 1, "{what}");
+        let most = peak().saturating_sub(before);
+        eprintln!("{what}: at most {most} octets more while a 10 MB message was sent");
+        assert!(most <= bound, "{what}: {most} octets while sending 10 MB");
+    }
 }
 
 /// The same through `SendMails`: one 10 MB message among small ones.

@@ -3,6 +3,10 @@
 //! `cargo run --release -p smtp-tokio --example stream_bench -- [HOST:PORT] [MIB]`
 //! (default `127.0.0.1:2537`, an smtp-sink, and 100 MiB). `bench/stream.sh` runs it.
 //!
+//! `stream_bench whole [MIB]` instead sends the body as one `MailBody::Bytes` (built before
+//! the peak is reset) to the in-process bulk sink only: what the client holds beside the
+//! caller's body while it sends it, and how fast.
+//!
 //! The body comes from an `AsyncRead` that generates 78-octet lines (never a file in
 //! memory), so the RSS growth is what the client keeps while streaming. The peak is reset
 //! first (`/proc/self/clear_refs`), then read from `VmHWM` after the mail.
@@ -15,7 +19,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use smtp_proto::command::{Envelope, Outcome, StreamedBody};
+use smtp_proto::command::{Envelope, MailBody, Outcome, StreamedBody};
 use smtp_tokio::{Connection, ConnectionConfig, Security};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 
@@ -92,6 +96,10 @@ fn mib_per_s(size: u64, elapsed: Duration) -> f64 {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("whole") {
+        let mib: u64 = args.get(1).map_or(Ok(100), |m| m.parse())?;
+        return whole(mib * 1024 * 1024).await;
+    }
     let address = args.first().map_or("127.0.0.1:2537", String::as_str);
     let mib: u64 = args.get(1).map_or(Ok(100), |m| m.parse())?;
     let size = mib * 1024 * 1024;
@@ -123,7 +131,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let raw = raw_copy(size).await?;
     let cpu_start = cpu_time()?;
-    let fast = to_bulk_sink(size).await?;
+    let fast = to_bulk_sink(size, None).await?;
     let fast_cpu = cpu_time()? - cpu_start;
     println!(
         "smtp_mib_s={:.1} smtp_bulk_sink_mib_s={:.1} raw_mib_s={:.1} smtp_s={:.3} \
@@ -140,10 +148,36 @@ async fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// `whole` mode: the body as one `MailBody::Bytes`, to the bulk sink.
+async fn whole(size: u64) -> Result<(), Box<dyn Error>> {
+    let mut body = Vec::with_capacity(usize::try_from(size)?);
+    Generator::new(size).read_to_end(&mut body).await?;
+    let body = smtp_proto::response::Bytes::from(body);
+    std::fs::write("/proc/self/clear_refs", "5")?;
+    let before = status_kib("VmHWM:")?;
+    let cpu_start = cpu_time()?;
+    let elapsed = to_bulk_sink(size, Some(body)).await?;
+    let cpu = cpu_time()? - cpu_start;
+    let after = status_kib("VmHWM:")?;
+    println!(
+        "whole_bulk_sink_mib_s={:.1} whole_s={:.3} whole_cpu_s={:.2} rss_before_kib={before} \
+         rss_peak_growth_kib={}",
+        mib_per_s(size, elapsed),
+        elapsed.as_secs_f64(),
+        cpu.as_secs_f64(),
+        after.saturating_sub(before),
+    );
+    Ok(())
+}
+
 /// The same mail to an SMTP server in a thread of this process that reads in 64 KiB
 /// blocks and only looks for the end of data: the client's own ceiling, where smtp-sink
-/// (which reads line by line) may be the limit.
-async fn to_bulk_sink(size: u64) -> Result<Duration, Box<dyn Error>> {
+/// (which reads line by line) may be the limit. `whole`: the body as one `Bytes` instead
+/// of streamed from the generator.
+async fn to_bulk_sink(
+    size: u64,
+    whole: Option<smtp_proto::response::Bytes>,
+) -> Result<Duration, Box<dyn Error>> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let port = listener.local_addr()?.port();
     let sink = std::thread::spawn(move || bulk_sink(&listener));
@@ -155,9 +189,18 @@ async fn to_bulk_sink(size: u64) -> Result<Duration, Box<dyn Error>> {
     let envelope = Envelope::new("<bench@x.test>".parse()?, ["<sink@y.test>".parse()?])?;
     let mut connection = Connection::connect(&config).await?;
     let start = Instant::now();
-    let report = connection
-        .send_mail_streamed(envelope, Generator::new(size), StreamedBody::default())
-        .await??;
+    let report = match whole {
+        Some(body) => {
+            connection
+                .send_mail(envelope, MailBody::Bytes(body))
+                .await??
+        }
+        None => {
+            connection
+                .send_mail_streamed(envelope, Generator::new(size), StreamedBody::default())
+                .await??
+        }
+    };
     let elapsed = start.elapsed();
     connection.quit().await?;
     sink.join().map_err(|_| "the sink thread panicked")??;

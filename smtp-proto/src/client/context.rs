@@ -10,6 +10,10 @@ use crate::response::{EhloData, ReplyCode};
 use super::outbox::{BodyWriter, Outbox, TransmitTag};
 use super::{ReplyKind, Session};
 
+/// The position of a reply expected to output not written yet
+/// ([`Context::expect_reply_later`]): after every position there is.
+pub(crate) const UNWRITTEN: u64 = u64::MAX;
+
 /// A reply the driver waits for.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Awaited {
@@ -24,6 +28,8 @@ pub(crate) struct Awaited {
 #[derive(Debug, Default)]
 pub(crate) struct Requests {
     pub(crate) body: bool,
+    /// The command writes more once what it wrote is (nearly) all handed out.
+    pub(crate) writable: bool,
     pub(crate) upgrade: Upgrade,
     pub(crate) close: bool,
     /// A command line was refused (not written) because mail data is due: the command
@@ -169,6 +175,12 @@ impl Context<'_> {
     /// to the end of data. Expecting [`ReplyKind::DataEnd`] says the end of data was
     /// written: the session is no longer [in mail data](Session::in_mail_data).
     pub fn expect_reply(&mut self, kind: ReplyKind) {
+        if self.awaits_unwritten() {
+            self.fail(ProtocolError::Misuse(
+                "a reply expected after one to output not written yet",
+            ));
+            return;
+        }
         self.data_end(kind);
         self.awaited.push_back(Awaited {
             kind,
@@ -203,6 +215,48 @@ impl Context<'_> {
         });
     }
 
+    /// Expects one more reply of `kind` to output not all written yet: the verdict on a body
+    /// the command writes a block at a time ([`request_writable`](Self::request_writable)).
+    /// It is due once [`end_output`](Self::end_output) marks where that output ends. Until
+    /// then it can only come after a failed write (the server answered, then the connection
+    /// broke), and then only as a refusal; a reply before that, the connection intact, is
+    /// the fatal [`ProtocolError::UnexpectedReply`], as for any reply not yet due. Nothing
+    /// else may be expected before `end_output`.
+    ///
+    /// Expected this way rather than at the end, a refusal sent in the middle of a large
+    /// body, before the server closed or stopped reading, is the mail's verdict instead of
+    /// lost behind the write's error.
+    pub fn expect_reply_later(&mut self, kind: ReplyKind) {
+        self.awaited.push_back(Awaited {
+            kind,
+            after: UNWRITTEN,
+            deadline: None,
+        });
+    }
+
+    /// The output that the replies expected with
+    /// [`expect_reply_later`](Self::expect_reply_later) answer ends here: they are due once
+    /// it has left. For [`ReplyKind::DataEnd`] this says the end of data was written, as
+    /// [`expect_reply`](Self::expect_reply) does.
+    pub fn end_output(&mut self) {
+        let at = self.outbox.written();
+        let mut data_end = false;
+        for awaited in self.awaited.iter_mut().filter(|a| a.after == UNWRITTEN) {
+            awaited.after = at;
+            data_end |= awaited.kind == ReplyKind::DataEnd;
+        }
+        if data_end {
+            self.data_end(ReplyKind::DataEnd);
+        }
+    }
+
+    /// Whether a reply to output not written yet is awaited.
+    fn awaits_unwritten(&self) -> bool {
+        self.awaited
+            .back()
+            .is_some_and(|last| last.after == UNWRITTEN)
+    }
+
     /// A reply to the end of data is expected: the end of data was written, the server
     /// reads commands again.
     fn data_end(&mut self, kind: ReplyKind) {
@@ -230,9 +284,20 @@ impl Context<'_> {
         self.requests.body = true;
     }
 
-    /// Withdraws a body request: the command that made it finished (inside a composite).
+    /// Asks to write more once what was written so far has left, but for less than a data
+    /// block ([`Cmd::on_writable`](crate::command::Cmd::on_writable)): a command with a
+    /// large output in memory (a whole body) writes it a block at a time, so that the
+    /// client never holds a copy of all of it. Withdrawn like a body request when the
+    /// command finishes.
+    pub fn request_writable(&mut self) {
+        self.requests.writable = true;
+    }
+
+    /// Withdraws a body or write request: the command that made it finished (inside a
+    /// composite).
     pub(crate) fn withdraw_body_request(&mut self) {
         self.requests.body = false;
+        self.requests.writable = false;
     }
 
     /// Effect: the session's EHLO (or LHLO) data; only from a positive reply to a

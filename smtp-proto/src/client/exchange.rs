@@ -109,6 +109,22 @@ impl<'c, C: Cmd> Exchange<'c, C> {
             Upgrade::Handshaking => return Ok(Output::UpgradeTls),
             Upgrade::None => {}
         }
+        // A command writing a large output a block at a time tops it up before it leaves,
+        // so that every transmit is a full block; it may need several calls (a BDAT
+        // framer holds octets back until a chunk is complete).
+        while self.client.requests.writable
+            && self.client.outbox.unsent() < super::outbox::BODY_BLOCK
+        {
+            self.client.requests.writable = false;
+            // What was handed out is written by now: dropped first, the block goes where
+            // it was rather than after it.
+            self.client.outbox.compact();
+            let step = self.cmd.on_writable(&mut self.client.context(None));
+            self.apply(step);
+            if let Some(error) = self.take_failure() {
+                return Err(error);
+            }
+        }
         if self.may_transmit() {
             let client = &mut *self.client;
             let max = client.config.max_group.map(|max| max.get());
@@ -462,6 +478,7 @@ impl<'c, C: Cmd> Exchange<'c, C> {
                 )),
                 _ => {
                     client.requests.body = false;
+                    client.requests.writable = false;
                     self.state = State::Finished(Err(LogicError::WrongState {
                         command,
                         reason: "the server is reading mail data after DATA's 354 \
@@ -485,6 +502,7 @@ impl<'c, C: Cmd> Exchange<'c, C> {
                     // A finished command takes no body: the caller is not asked for the rest
                     // of one it asked for (a refusal spares the body).
                     client.requests.body = false;
+                    client.requests.writable = false;
                     self.state = State::Finished(result);
                 }
             }

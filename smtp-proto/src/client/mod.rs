@@ -133,6 +133,7 @@ mod context;
 mod driver;
 mod exchange;
 mod outbox;
+pub(crate) use outbox::BODY_BLOCK;
 mod session;
 
 pub use crate::error::ProtocolError;

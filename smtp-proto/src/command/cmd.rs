@@ -24,6 +24,13 @@ use super::LogicError;
 ///    and finally return [`Step::Done`].
 /// 4. [`on_body`](Self::on_body) for each body chunk the caller hands over after the command
 ///    asked for one with [`Context::request_body`].
+/// 5. [`on_writable`](Self::on_writable) once what the command wrote has (nearly) all left,
+///    after it asked with [`Context::request_writable`]: a large output held in memory (a
+///    whole body over 64 KiB) is written a data block at a time.
+///
+/// A command that wraps another forwards every method, `on_body` and `on_writable`
+/// included: the defaults of those two end the exchange as a misuse, so a wrapper that
+/// drops them breaks the commands inside it that stream (a large mail, for one).
 ///
 /// The driver finishes the exchange when the command is done **and** every reply it
 /// expected has arrived; finishing with replies outstanding is a fatal misuse, so a command
@@ -89,6 +96,18 @@ pub trait Cmd {
         let _ = (chunk, cx);
         Step::Fatal(ProtocolError::Misuse(
             "body handed to a command that takes none",
+        ))
+    }
+
+    /// The output written so far has (nearly) all been handed out to the connection:
+    /// write the next part of a large output (only ever after
+    /// [`Context::request_writable`]). A command that has a large body in memory writes it
+    /// a data block at a time this way, so that the client holds one block of it, not a
+    /// copy of all of it. The default treats it as a misuse.
+    fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<Self::Output> {
+        let _ = cx;
+        Step::Fatal(ProtocolError::Misuse(
+            "room to write offered to a command that asked for none",
         ))
     }
 }
@@ -172,6 +191,10 @@ impl<C: Cmd + ?Sized> Cmd for Box<C> {
         (**self).on_body(chunk, cx)
     }
 
+    fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<Self::Output> {
+        (**self).on_writable(cx)
+    }
+
     fn on_failure(&mut self, written: crate::client::Position) {
         (**self).on_failure(written)
     }
@@ -194,6 +217,10 @@ impl<C: Cmd + ?Sized> Cmd for &mut C {
 
     fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<Self::Output> {
         (**self).on_body(chunk, cx)
+    }
+
+    fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<Self::Output> {
+        (**self).on_writable(cx)
     }
 
     fn on_failure(&mut self, written: crate::client::Position) {

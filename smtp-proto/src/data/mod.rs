@@ -33,4 +33,4 @@ pub use error::DataError;
 pub use policy::{BodyPolicy, MAX_LINE_LENGTH};
 pub use sink::BodySink;
 pub use summary::BodySummary;
-pub(crate) use verbatim::encode_data_summarized;
+pub(crate) use verbatim::{encode_data_summarized, is_data_form};

@@ -13,7 +13,7 @@ pub(crate) fn encode_data_summarized<S: BodySink + ?Sized>(
     policy: BodyPolicy,
     out: &mut S,
 ) -> Result<(), DataError> {
-    if !summary.is_canonical(body.len()) || starts_a_line_with_dot(body) {
+    if !is_data_form(body, summary) {
         return encode_data(body, policy, out);
     }
     out.reserve(body.len().saturating_add(5));
@@ -23,6 +23,13 @@ pub(crate) fn encode_data_summarized<S: BodySink + ?Sized>(
     }
     out.put(END_OF_DATA);
     Ok(())
+}
+
+/// Whether `body` (whose summary is `summary`) is already in DATA form: valid, every line
+/// ending in CRLF, no line starting with a dot. It is then sent as it is, followed by CRLF
+/// if it does not end with one ([`BodySummary::ends_with_line_end`]) and the end of data.
+pub(crate) fn is_data_form(body: &[u8], summary: &BodySummary) -> bool {
+    summary.is_canonical(body.len()) && !starts_a_line_with_dot(body)
 }
 
 /// Whether a line of `body` starts with a dot, which DATA must double. Dots are searched

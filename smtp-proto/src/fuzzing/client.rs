@@ -10,7 +10,9 @@
 //! - byte 1: bits 0-1 what follows the first mail (nothing, a second `SendMail`, `SendMails`
 //!   of two or three), bit 2 `prefer_bdat`, bit 3 pipelining off, bits 4-5 the body, bit 6
 //!   three recipients, bit 7 HELO fallback off;
-//! - byte 2: bits 0-1 the AUTH preference, bits 2-4 the streamed piece size (`1 << k`);
+//! - byte 2: bits 0-1 the AUTH preference, bits 2-4 the streamed piece size (`1 << k`),
+//!   bit 5 a whole body repeated to one octet over a data block (written a block at a
+//!   time), bit 7 the streamed body's size hint;
 //! - byte 3: the group size (`4 * b + 1`) and the BDAT chunk size (`(b >> 3) + 1`);
 //! - events, consumed when the client needs input: `0x00-0x3f` read `e + 1` bytes,
 //!   `0x40-0x6f` read `e - 0x3f` lines, `0x70-0x8f` read everything left, `0x90-0x9f` end of
@@ -122,6 +124,17 @@ impl<'a> Run<'a> {
                 smtputf8: false,
                 size_hint: (c2 & 0x80 != 0).then_some(body_bytes.len() as u64 + 8),
             })
+        } else if c2 & 0x20 != 0 {
+            // Repeated past one data block: a whole body written a block at a time.
+            let size = crate::client::BODY_BLOCK as usize + 1;
+            MailBody::bytes(
+                body_bytes
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(size)
+                    .collect::<Vec<u8>>(),
+            )
         } else {
             MailBody::bytes(body_bytes)
         };

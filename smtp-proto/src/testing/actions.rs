@@ -242,6 +242,11 @@ where
         step.map(&mut self.render)
     }
 
+    fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<Vec<String>> {
+        let step = self.cmd.on_writable(cx);
+        step.map(&mut self.render)
+    }
+
     fn on_failure(&mut self, written: crate::client::Position) {
         self.cmd.on_failure(written);
     }

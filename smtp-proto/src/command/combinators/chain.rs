@@ -191,6 +191,20 @@ impl<T> Cmd for Chain<T> {
         self.advance(step, cx)
     }
 
+    fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<Vec<T>> {
+        if self.resetting.is_some() {
+            // The refused command's output stops with its refusal.
+            return Step::Continue;
+        }
+        let step = match self.commands.get_mut(self.next) {
+            Some(cmd) => cmd.on_writable(cx),
+            None => Step::Fatal(ProtocolError::Misuse(
+                "room to write offered to a chain that asked for none",
+            )),
+        };
+        self.advance(step, cx)
+    }
+
     fn on_failure(&mut self, written: crate::client::Position) {
         if let Some(cmd) = self.commands.get_mut(self.next) {
             cmd.on_failure(written);

@@ -150,6 +150,13 @@ where
         }
     }
 
+    fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<A::Output> {
+        match self {
+            Either::Left(a) => a.on_writable(cx),
+            Either::Right(b) => b.on_writable(cx),
+        }
+    }
+
     fn on_failure(&mut self, written: crate::client::Position) {
         match self {
             Either::Left(a) => a.on_failure(written),

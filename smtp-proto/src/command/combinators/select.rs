@@ -125,6 +125,16 @@ where
         }
     }
 
+    fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<A::Output> {
+        match self.chosen {
+            Some(true) => self.if_true.on_writable(cx),
+            Some(false) => self.if_false.on_writable(cx),
+            None => Step::Fatal(ProtocolError::Misuse(
+                "room to write before the command started",
+            )),
+        }
+    }
+
     fn on_failure(&mut self, written: crate::client::Position) {
         match self.chosen {
             Some(true) => self.if_true.on_failure(written),

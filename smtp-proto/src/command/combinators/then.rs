@@ -124,6 +124,16 @@ impl<A: Cmd, B: Cmd> Cmd for Then<A, B> {
         }
     }
 
+    fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<Self::Output> {
+        if self.in_second {
+            let step = self.second.on_writable(cx);
+            self.after_second(step)
+        } else {
+            let step = self.first.on_writable(cx);
+            self.after_first(step, cx)
+        }
+    }
+
     fn on_failure(&mut self, written: crate::client::Position) {
         if self.in_second {
             self.second.on_failure(written);
@@ -185,6 +195,10 @@ impl<C: Cmd, U, F: FnMut(C::Output) -> U> Cmd for Map<C, F> {
 
     fn on_body(&mut self, chunk: BodyChunk<'_>, cx: &mut Context<'_>) -> Step<U> {
         self.cmd.on_body(chunk, cx).map(&mut self.f)
+    }
+
+    fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<U> {
+        self.cmd.on_writable(cx).map(&mut self.f)
     }
 
     fn on_failure(&mut self, written: crate::client::Position) {

@@ -39,12 +39,28 @@ impl Expect {
     }
 }
 
-/// A streamed body on its way.
+/// A streamed or pumped body on its way.
 #[derive(Debug)]
 pub(crate) enum Stream {
     Data(DataEncoder),
     Bdat(BdatEncoder),
+    /// DATA for a whole body already in DATA form: copied as it is; `crlf` when a line end
+    /// must precede the end of data.
+    Verbatim {
+        crlf: bool,
+    },
+    /// BDAT for a whole body whose chunks are its own octets (binary, or canonical text):
+    /// each `BDAT` line is written when its chunk begins, so no chunk is collected first.
+    /// `left`: octets of the current chunk still to write.
+    BdatVerbatim {
+        chunk_size: usize,
+        left: usize,
+    },
 }
+
+/// Whole bodies longer than this (one data block) are pumped: written a block at a time
+/// as the connection takes them ([`Job::pump`]).
+pub(crate) const PUMP_OVER: usize = crate::client::BODY_BLOCK as usize;
 
 /// The transaction in progress.
 #[derive(Debug, Default)]
@@ -66,6 +82,9 @@ pub(crate) struct Txn {
     pub(crate) chunks_out: u64,
     /// Verdicts still awaited.
     pub(crate) verdicts_out: usize,
+    /// The verdicts on a pumped DATA body were expected when it began
+    /// ([`Context::expect_reply_later`]); its end only marks where they are due.
+    pub(crate) verdicts_expected: bool,
 }
 
 /// One mail: its plan, body, report, and current transaction.
@@ -81,6 +100,11 @@ pub(crate) struct Job {
     pub(crate) retry: Vec<usize>,
     pub(crate) txn: Option<Txn>,
     pub(crate) stream: Option<Stream>,
+    /// A whole body over [`PUMP_OVER`] being written through `stream` a data block at a
+    /// time ([`Context::request_writable`]): the octets of `body` written so far. The
+    /// client then holds about a block of it (a BDAT chunk at most, which its framer
+    /// collects), not an encoded copy of all of it.
+    pub(crate) pump: Option<usize>,
     /// A streamed body's violation, reported as the mail's error.
     pub(crate) body_error: Option<DataError>,
     /// Where each BDAT chunk of the last write ends (kept to be reused).
@@ -98,6 +122,7 @@ impl Job {
             retry: Vec::new(),
             txn: None,
             stream: None,
+            pump: None,
             body_error: None,
             chunk_ends: Vec::new(),
         }
@@ -241,6 +266,25 @@ impl Job {
                 expect.push(Expect::Data(self.seq));
             }
             Some(mode) => match &self.body {
+                MailBody::Bytes(bytes) | MailBody::Binary(bytes) if bytes.len() > PUMP_OVER => {
+                    let as_it_is = match mode {
+                        BdatMode::Binary => true,
+                        _ => self
+                            .plan
+                            .summary
+                            .as_ref()
+                            .is_some_and(|summary| summary.is_canonical(bytes.len())),
+                    };
+                    let stream = if as_it_is {
+                        Stream::BdatVerbatim {
+                            chunk_size: self.plan.chunk_size.get(),
+                            left: 0,
+                        }
+                    } else {
+                        Stream::Bdat(BdatEncoder::new(self.plan.chunk_size, mode))
+                    };
+                    self.start_pump(stream, cx, expect);
+                }
                 MailBody::Bytes(bytes) | MailBody::Binary(bytes) => {
                     let bytes = bytes.clone();
                     let mut framer = BdatEncoder::new(self.plan.chunk_size, mode);
@@ -293,7 +337,7 @@ impl Job {
             txn.end_at = Some(at);
             mark_data_sent(&mut self.report, txn, at);
             if self.plan.lmtp {
-                self.expect_lmtp_verdicts(ReplyKind::BdatLast, cx, expect);
+                self.expect_lmtp_verdicts(ReplyKind::BdatLast, false, cx, expect);
             } else {
                 cx.expect_reply(ReplyKind::BdatLast);
                 expect.push(Expect::Bdat(self.seq, true));
@@ -304,9 +348,12 @@ impl Job {
         }
     }
 
+    /// Expects LMTP's verdicts, one per accepted recipient; `later` for a body not all
+    /// written yet ([`Context::expect_reply_later`]).
     pub(super) fn expect_lmtp_verdicts(
         &mut self,
         kind: ReplyKind,
+        later: bool,
         cx: &mut Context<'_>,
         expect: &mut Expectations<'_>,
     ) {
@@ -320,7 +367,11 @@ impl Job {
                 .get(index)
                 .is_some_and(|r| r.accepted)
             {
-                cx.expect_reply(kind);
+                if later {
+                    cx.expect_reply_later(kind);
+                } else {
+                    cx.expect_reply(kind);
+                }
                 expect.push(Expect::Verdict(self.seq, Some(index)));
                 txn.verdicts_out += 1;
             }

@@ -51,6 +51,7 @@ mod report;
 mod reuse_tests;
 mod send_mail;
 mod send_mails;
+mod stream;
 
 #[cfg(doc)]
 use crate::command::LogicError;

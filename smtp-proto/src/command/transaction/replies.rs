@@ -3,11 +3,12 @@
 use crate::client::{Context, ReplyKind};
 use crate::data::{
     BodySink, BodySummary, DataEncoder, DataError, encode_data, encode_data_summarized,
+    is_data_form,
 };
 use crate::error::ProtocolError;
 use crate::response::Response;
 
-use super::job::{Expect, Expectations, Job, Stream, impossible, mark_data_sent};
+use super::job::{Expect, Expectations, Job, PUMP_OVER, Stream, impossible, mark_data_sent};
 use super::report::RecipientStatus;
 use super::{MailBody, TransactionOptions};
 
@@ -179,6 +180,19 @@ impl Job {
                 cx.request_body();
                 return;
             }
+            if let MailBody::Bytes(bytes) | MailBody::Binary(bytes) = &self.body
+                && bytes.len() > PUMP_OVER
+            {
+                let stream = match &self.plan.summary {
+                    Some(summary) if is_data_form(bytes, summary) => Stream::Verbatim {
+                        crlf: !summary.ends_with_line_end(),
+                    },
+                    _ => Stream::Data(DataEncoder::new(options.body_policy)),
+                };
+                self.expect_verdicts(true, cx, expect);
+                self.start_pump(stream, cx, expect);
+                return;
+            }
             if let Err(error) = write_data_body(&self.body, self.plan.summary.as_ref(), options, cx)
             {
                 expect.fatal(ProtocolError::BodyAborted(error));
@@ -210,12 +224,35 @@ impl Job {
         let at = cx.position().0;
         txn.end_at = Some(at);
         mark_data_sent(&mut self.report, txn, at);
-        if self.plan.lmtp {
-            self.expect_lmtp_verdicts(ReplyKind::DataEnd, cx, expect);
+        if txn.verdicts_expected {
+            cx.end_output();
         } else {
-            cx.expect_reply(ReplyKind::DataEnd);
+            self.expect_verdicts(false, cx, expect);
+        }
+    }
+
+    /// Expects the verdicts on the end of data: now (it was written), or `later` for a
+    /// pumped body, so that a refusal given in its middle before the connection broke is
+    /// still the mail's verdict.
+    pub(crate) fn expect_verdicts(
+        &mut self,
+        later: bool,
+        cx: &mut Context<'_>,
+        expect: &mut Expectations<'_>,
+    ) {
+        if self.plan.lmtp {
+            self.expect_lmtp_verdicts(ReplyKind::DataEnd, later, cx, expect);
+        } else if let Some(txn) = self.txn.as_mut() {
+            if later {
+                cx.expect_reply_later(ReplyKind::DataEnd);
+            } else {
+                cx.expect_reply(ReplyKind::DataEnd);
+            }
             expect.push(Expect::Verdict(self.seq, None));
             txn.verdicts_out = 1;
+        }
+        if let Some(txn) = self.txn.as_mut() {
+            txn.verdicts_expected = later;
         }
     }
 
@@ -290,6 +327,7 @@ impl Job {
             // RFC 3030 §2: no further chunk after a refused one.
             txn.failed = true;
             self.stream = None;
+            self.pump = None;
             self.reject_accepted(&reply);
             if let Some(t) = self.report.transactions.last_mut() {
                 t.final_reply = Some(reply.clone());
@@ -341,6 +379,7 @@ impl Job {
     ) {
         self.body_error = Some(error);
         self.stream = None;
+        self.pump = None;
         let Some(txn) = self.txn.as_mut() else {
             return;
         };

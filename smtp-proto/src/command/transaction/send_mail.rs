@@ -94,6 +94,11 @@ impl Cmd for SendMail {
         let step = self.inner.on_body(chunk, cx);
         self.single(step)
     }
+
+    fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<MailReport> {
+        let step = self.inner.on_writable(cx);
+        self.single(step)
+    }
 }
 
 impl SendMail {

@@ -7,8 +7,7 @@ use crate::command::{BodyChunk, Cmd, LogicError, Step};
 use crate::error::ProtocolError;
 use crate::response::Response;
 
-use super::chunks::write_chunks;
-use super::job::{Expect, Expectations, Job, Stream, body_refusal};
+use super::job::{Expect, Expectations, Job, body_refusal};
 use super::plan::plan;
 use super::{Envelope, MailBody, MailReport, TransactionOptions};
 
@@ -273,7 +272,8 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> Cmd for SendMails<I> {
         let mut fatal = None;
         let mut queue = std::mem::take(&mut self.expect);
         let job = self.jobs.iter_mut().find_map(|slot| match slot {
-            Slot::Running(job) if job.stream.is_some() => Some(job),
+            // The caller's pieces are for a streamed body, never a pumped one.
+            Slot::Running(job) if job.stream.is_some() && job.pump.is_none() => Some(job),
             _ => None,
         });
         if let Some(job) = job {
@@ -281,56 +281,29 @@ impl<I: Iterator<Item = (Envelope, MailBody)>> Cmd for SendMails<I> {
                 queue: &mut queue,
                 fatal: &mut fatal,
             };
-            stream_body(job, chunk, cx, &mut expect);
+            job.stream_body(chunk, cx, &mut expect);
         }
         // A chunk after the transfer was stopped (a refused BDAT chunk) is dropped.
         self.expect = queue;
         self.settle(cx, fatal)
     }
-}
 
-/// Hands one piece of a streamed body to its encoder.
-fn stream_body(
-    job: &mut Job,
-    chunk: BodyChunk<'_>,
-    cx: &mut Context<'_>,
-    expect: &mut Expectations<'_>,
-) {
-    let Some(stream) = job.stream.take() else {
-        return;
-    };
-    match (stream, chunk) {
-        (Stream::Data(mut encoder), BodyChunk::Data(bytes)) => {
-            match cx.body(|out| encoder.encode(bytes, out)) {
-                Ok(()) => {
-                    job.stream = Some(Stream::Data(encoder));
-                    cx.request_body();
-                }
-                Err(error) => expect.fatal(ProtocolError::BodyAborted(error)),
-            }
+    fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<Self::Output> {
+        let mut fatal = None;
+        let mut queue = std::mem::take(&mut self.expect);
+        let job = self.jobs.iter_mut().find_map(|slot| match slot {
+            Slot::Running(job) if job.pump.is_some() => Some(job),
+            _ => None,
+        });
+        if let Some(job) = job {
+            let mut expect = Expectations {
+                queue: &mut queue,
+                fatal: &mut fatal,
+            };
+            job.pump_body(cx, &mut expect);
         }
-        (Stream::Data(encoder), BodyChunk::End) => match cx.body(|out| encoder.finish(out)) {
-            Ok(()) => job.data_end_written(cx, expect),
-            Err(error) => expect.fatal(ProtocolError::BodyAborted(error)),
-        },
-        (Stream::Bdat(mut framer), chunk) => {
-            let mut ends = std::mem::take(&mut job.chunk_ends);
-            let last = matches!(chunk, BodyChunk::End);
-            let result = write_chunks(cx, &mut ends, |out| match chunk {
-                BodyChunk::Data(bytes) => framer.encode(bytes, out).map(|()| Some(framer)),
-                BodyChunk::End => framer.finish(out).map(|()| None),
-            });
-            match result {
-                Ok(framer) => {
-                    job.expect_chunks(&ends, last, cx, expect);
-                    if let Some(framer) = framer {
-                        job.stream = Some(Stream::Bdat(framer));
-                        cx.request_body();
-                    }
-                }
-                Err(error) => job.abort_stream(error, cx, expect),
-            }
-            job.chunk_ends = ends;
-        }
+        // A pump stopped meanwhile (a refused BDAT chunk) writes nothing more.
+        self.expect = queue;
+        self.settle(cx, fatal)
     }
 }
