@@ -426,6 +426,103 @@ fn a_refusal_in_the_middle_of_a_pumped_body_is_its_verdict() {
     }
 }
 
+/// A chunk refused while the next one, larger than a block, is half written (its `BDAT`
+/// line and part of its octets are out): the rest of that chunk must follow before RSET,
+/// since the server reads exactly the octets the line announced (RFC 3030 §2) and would
+/// otherwise take RSET as message content and never answer it. Whether the refusal is read
+/// because the adapter reads what arrived (no group limit) or because the group limit
+/// waits for it (the blocking adapter's default), it comes mid-chunk.
+#[test]
+fn a_refusal_while_a_chunk_is_half_written_completes_that_chunk_before_rset() {
+    let body = text(20 * BLOCK, false, false);
+    for max_group in [None, NonZeroUsize::new(1 << 20)] {
+        let config = ClientConfig {
+            max_group,
+            ..ClientConfig::default()
+        };
+        let mut client = client_with(config, EHLO);
+        let mut server = Server {
+            refuse_chunk: Some(1),
+            ..Server::default()
+        };
+        let send = SendMail::with_options(
+            envelope(),
+            MailBody::bytes(body.clone()),
+            options(true, 100_000),
+        );
+        let now = Instant::now();
+        let mut ex = client.send(send);
+        let report = loop {
+            match ex.poll_output(now).unwrap() {
+                Output::Transmit(t) => {
+                    server.read(t.bytes());
+                    let replies = std::mem::take(&mut server.replies);
+                    if !replies.is_empty() {
+                        ex.handle_input(&replies);
+                    }
+                }
+                Output::NeedInput { .. } => panic!(
+                    "{max_group:?}: the client waits, the server waits for {} more octets of \
+                     a chunk (the RSET went into it: {})",
+                    server.chunk_left,
+                    String::from_utf8_lossy(&server.wire).ends_with("RSET\r\n"),
+                ),
+                Output::Done(result) => break result.unwrap(),
+                _ => panic!("neither a transmit, a wait nor the end"),
+            }
+        };
+        assert_eq!(report.outcome(), Outcome::Rejected, "{max_group:?}");
+        assert_eq!(server.chunk_left, 0, "{max_group:?}");
+        assert!(String::from_utf8_lossy(&server.wire).ends_with("RSET\r\n"));
+        assert!(client.is_usable());
+    }
+}
+
+/// As over DATA: a server that refuses a BDAT chunk in its middle (552, the message over
+/// its limit) and closes has its refusal taken as the mail's verdict, as when every chunk
+/// was written at once, although the chunk's end never left. With each chunk's reply
+/// expected only once its end is written, the 552 answered nothing awaited.
+#[test]
+fn a_refusal_in_the_middle_of_a_pumped_chunk_is_its_verdict() {
+    let body = text(10 * BLOCK, false, false);
+    // One chunk for the whole body (LAST), then chunks of three blocks.
+    for chunk in [1 << 20, 3 * BLOCK] {
+        let mut client = client_with(ClientConfig::default(), EHLO);
+        let send = SendMail::with_options(
+            envelope(),
+            MailBody::bytes(body.clone()),
+            options(true, chunk),
+        );
+        let now = Instant::now();
+        let mut ex = client.send(send);
+        let Ok(Output::Transmit(first)) = ex.poll_output(now) else {
+            panic!("the envelope and the first block");
+        };
+        assert!(first.bytes().starts_with(ENVELOPE));
+        let Ok(Output::Transmit(_)) = ex.poll_output(now) else {
+            panic!("the second block");
+        };
+        // Half the second block was taken, then the connection broke; the 552 had
+        // arrived before.
+        ex.handle_write_error(BLOCK / 2);
+        ex.handle_input(b"250 ok\r\n250 ok\r\n552 5.3.4 message too big\r\n");
+        ex.handle_eof();
+        let result = ex.poll_output(now).map(|output| format!("{output:?}"));
+        let report = ex.command().report().unwrap();
+        assert_eq!(
+            report.outcome(),
+            Outcome::Rejected,
+            "chunk {chunk}: {result:?}"
+        );
+        let (_, recipient) = report.recipients().next().unwrap();
+        assert_eq!(
+            recipient.data_reply().map(|r| r.code().get()),
+            Some(552),
+            "chunk {chunk}"
+        );
+    }
+}
+
 /// LMTP: one verdict per accepted recipient after a pumped body's end.
 #[test]
 fn lmtp_verdicts_follow_a_pumped_body() {
