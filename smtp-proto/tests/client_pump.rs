@@ -39,6 +39,8 @@ struct Server {
     at: usize,
     in_data: bool,
     chunk_left: usize,
+    /// The chunk being read is `LAST`: LMTP answers it once per recipient.
+    chunk_last: bool,
     chunks: usize,
     refuse_chunk: Option<usize>,
     /// Replies to the end of data: one per recipient in LMTP (0 counts as 1).
@@ -64,7 +66,14 @@ impl Server {
                 } else {
                     b"250 2.0.0 ok\r\n"
                 };
-                self.replies.extend_from_slice(reply);
+                let replies = if self.chunk_last {
+                    self.verdicts.max(1)
+                } else {
+                    1
+                };
+                for _ in 0..replies {
+                    self.replies.extend_from_slice(reply);
+                }
                 continue;
             }
             let Some(end) = rest.iter().position(|&b| b == b'\n') else {
@@ -85,6 +94,7 @@ impl Server {
             } else if let Some(args) = line.strip_prefix(b"BDAT ") {
                 let text = std::str::from_utf8(args).unwrap().trim_end();
                 self.chunk_left = text.split(' ').next().unwrap().parse().unwrap();
+                self.chunk_last = text.ends_with(" LAST");
                 if self.chunk_left == 0 {
                     self.replies.extend_from_slice(b"250 2.0.0 ok\r\n");
                 }
@@ -434,8 +444,15 @@ fn a_refusal_in_the_middle_of_a_pumped_body_is_its_verdict() {
 /// waits for it (the blocking adapter's default), it comes mid-chunk.
 #[test]
 fn a_refusal_while_a_chunk_is_half_written_completes_that_chunk_before_rset() {
-    let body = text(20 * BLOCK, false, false);
-    for max_group in [None, NonZeroUsize::new(1 << 20)] {
+    // The chunk half written is a middle one, or the LAST one (completed all the same,
+    // its reply read before RSET).
+    for (size, max_group) in [
+        (20 * BLOCK, None),
+        (20 * BLOCK, NonZeroUsize::new(1 << 20)),
+        (150_000, None),
+        (150_000, NonZeroUsize::new(1 << 20)),
+    ] {
+        let body = text(size, false, false);
         let config = ClientConfig {
             max_group,
             ..ClientConfig::default()
@@ -462,7 +479,7 @@ fn a_refusal_while_a_chunk_is_half_written_completes_that_chunk_before_rset() {
                     }
                 }
                 Output::NeedInput { .. } => panic!(
-                    "{max_group:?}: the client waits, the server waits for {} more octets of \
+                    "{size}, {max_group:?}: the client waits, the server waits for {} more octets of \
                      a chunk (the RSET went into it: {})",
                     server.chunk_left,
                     String::from_utf8_lossy(&server.wire).ends_with("RSET\r\n"),
@@ -471,8 +488,8 @@ fn a_refusal_while_a_chunk_is_half_written_completes_that_chunk_before_rset() {
                 _ => panic!("neither a transmit, a wait nor the end"),
             }
         };
-        assert_eq!(report.outcome(), Outcome::Rejected, "{max_group:?}");
-        assert_eq!(server.chunk_left, 0, "{max_group:?}");
+        assert_eq!(report.outcome(), Outcome::Rejected, "{size}, {max_group:?}");
+        assert_eq!(server.chunk_left, 0, "{size}, {max_group:?}");
         assert!(String::from_utf8_lossy(&server.wire).ends_with("RSET\r\n"));
         assert!(client.is_usable());
     }
@@ -545,6 +562,59 @@ fn lmtp_verdicts_follow_a_pumped_body() {
     let (report, _) = run(&mut client, send, &mut server);
     assert_eq!(report.outcome(), Outcome::Delivered);
     assert_eq!(report.delivered_count(), 2);
+}
+
+/// LMTP over BDAT: a pumped body sent as it is or through the framer, its chunks larger
+/// or smaller than a block; the `LAST` chunk's replies are one verdict per accepted
+/// recipient, expected where it ends (or, for a chunk larger than a block, once it does).
+#[test]
+fn lmtp_verdicts_follow_a_pumped_bdat_body() {
+    use smtp_proto::client::Protocol;
+    let envelope = || {
+        Envelope::new(
+            "<a@example.org>".parse().unwrap(),
+            [
+                "<b@example.net>".parse().unwrap(),
+                "<c@example.net>".parse().unwrap(),
+            ],
+        )
+        .unwrap()
+    };
+    for unusual in [false, true] {
+        for chunk in [100_000, 1000, 1 << 20] {
+            for max_group in [None, NonZeroUsize::new(1 << 20)] {
+                let what = format!("unusual {unusual}, chunk {chunk}, group {max_group:?}");
+                let body = text(3 * BLOCK + 7, unusual, false);
+                let config = ClientConfig {
+                    max_group,
+                    ..ClientConfig::default()
+                };
+                let mut client = client_with(config, EHLO).with_protocol(Protocol::Lmtp);
+                let send = SendMail::with_options(
+                    envelope(),
+                    MailBody::bytes(body.clone()),
+                    options(true, chunk),
+                );
+                let mut server = Server {
+                    verdicts: 2,
+                    ..Server::default()
+                };
+                let (report, _) = run(&mut client, send, &mut server);
+                assert_eq!(report.outcome(), Outcome::Delivered, "{what}");
+                assert_eq!(report.delivered_count(), 2, "{what}");
+                let policy = BodyPolicy::default();
+                let rcpts = b"RCPT TO:<b@example.net>\r\nRCPT TO:<c@example.net>\r\n";
+                let expected = [
+                    b"MAIL FROM:<a@example.org>\r\n".as_slice(),
+                    rcpts,
+                    &bdat(&body, chunk, BdatMode::Text(policy)),
+                ]
+                .concat();
+                assert!(server.wire == expected, "{what}");
+                assert!(client.is_usable(), "{what}");
+            }
+        }
+    }
 }
 
 mod properties {

@@ -51,10 +51,13 @@ pub(crate) enum Stream {
     },
     /// BDAT for a whole body whose chunks are its own octets (binary, or canonical text):
     /// each `BDAT` line is written when its chunk begins, so no chunk is collected first.
-    /// `left`: octets of the current chunk still to write.
+    /// `left`: octets of the current chunk still to write; `stopping`: a chunk was refused,
+    /// and only the rest of the current one is written, since its line announced it
+    /// ([`Job::stop_pump`]).
     BdatVerbatim {
         chunk_size: usize,
         left: usize,
+        stopping: bool,
     },
 }
 
@@ -279,6 +282,7 @@ impl Job {
                         Stream::BdatVerbatim {
                             chunk_size: self.plan.chunk_size.get(),
                             left: 0,
+                            stopping: false,
                         }
                     } else {
                         Stream::Bdat(BdatEncoder::new(self.plan.chunk_size, mode))

@@ -326,8 +326,7 @@ impl Job {
         if reply.is_negative() && !txn.failed {
             // RFC 3030 §2: no further chunk after a refused one.
             txn.failed = true;
-            self.stream = None;
-            self.pump = None;
+            self.stop_pump(cx);
             self.reject_accepted(&reply);
             if let Some(t) = self.report.transactions.last_mut() {
                 t.final_reply = Some(reply.clone());
