@@ -14,7 +14,7 @@ use smtp_proto::command::{
     Chain, Cmd, CmdExt, Envelope, MailBody, Noop, Outcome, Select, SendMail, SendMails,
     TransactionOptions,
 };
-use smtp_proto::data::{BdatEncoder, BdatMode, BodyPolicy, encode_data};
+use smtp_proto::data::{BdatEncoder, BdatMode, BodyPolicy, BodySummary, encode_data};
 use smtp_proto::response::Capability;
 
 const BLOCK: usize = 64 * 1024;
@@ -45,6 +45,8 @@ struct Server {
     refuse_chunk: Option<usize>,
     /// Replies to the end of data: one per recipient in LMTP (0 counts as 1).
     verdicts: usize,
+    /// A RCPT line answered 452 (too many recipients) the first time it comes.
+    defer_once: Option<&'static [u8]>,
     replies: Vec<u8>,
 }
 
@@ -98,6 +100,10 @@ impl Server {
                 if self.chunk_left == 0 {
                     self.replies.extend_from_slice(b"250 2.0.0 ok\r\n");
                 }
+            } else if self.defer_once == Some(line.as_slice()) {
+                self.defer_once = None;
+                self.replies
+                    .extend_from_slice(b"452 4.5.3 too many recipients\r\n");
             } else {
                 self.replies.extend_from_slice(b"250 2.1.0 ok\r\n");
             }
@@ -613,6 +619,205 @@ fn lmtp_verdicts_follow_a_pumped_bdat_body() {
                 assert!(server.wire == expected, "{what}");
                 assert!(client.is_usable(), "{what}");
             }
+        }
+    }
+}
+
+/// A recipient deferred by a 452 (RFC 5321 §4.5.3.1.10) gets the whole body again in a
+/// second transaction, pumped from its start as the first was; and without PIPELINING
+/// (each command after the last reply; over BDAT the whole body is one chunk) the body is
+/// pumped all the same.
+#[test]
+fn a_retried_transaction_and_an_unpipelined_one_pump_the_whole_body_again() {
+    const NO_PIPELINING: &[u8] =
+        b"250-mx.example\r\n250-8BITMIME\r\n250-BINARYMIME\r\n250 CHUNKING\r\n";
+    let envelope = || {
+        Envelope::new(
+            "<a@example.org>".parse().unwrap(),
+            [
+                "<b@example.net>".parse().unwrap(),
+                "<c@example.net>".parse().unwrap(),
+            ],
+        )
+        .unwrap()
+    };
+    let mail = b"MAIL FROM:<a@example.org>\r\n".as_slice();
+    let b = b"RCPT TO:<b@example.net>\r\n".as_slice();
+    let c = b"RCPT TO:<c@example.net>\r\n".as_slice();
+    for unusual in [false, true] {
+        for (bdat_on, chunk) in [(false, 1 << 20), (true, 100_000), (true, 1 << 20)] {
+            for ehlo in [EHLO, NO_PIPELINING] {
+                let what = format!(
+                    "unusual {unusual}, bdat {bdat_on} {chunk}, pipelining {}",
+                    ehlo == EHLO
+                );
+                let body = text(4 * BLOCK + 3, unusual, true);
+                let mut client = client_with(ClientConfig::default(), ehlo);
+                let mut server = Server {
+                    defer_once: Some(c),
+                    ..Server::default()
+                };
+                let send = SendMail::with_options(
+                    envelope(),
+                    MailBody::bytes(body.clone()),
+                    options(bdat_on, chunk),
+                );
+                let (report, _) = run(&mut client, send, &mut server);
+                assert_eq!(report.outcome(), Outcome::Delivered, "{what}");
+                assert_eq!(report.delivered_count(), 2, "{what}");
+                let policy = BodyPolicy::default();
+                let content = |chunk: usize| {
+                    if bdat_on {
+                        bdat(&body, chunk, BdatMode::Text(policy))
+                    } else {
+                        let mut data = b"DATA\r\n".to_vec();
+                        encode_data(&body, policy, &mut data).unwrap();
+                        data
+                    }
+                };
+                let chunk = if ehlo == EHLO {
+                    chunk
+                } else {
+                    // Unpipelined BDAT: the whole canonical body in one chunk.
+                    let size = BodySummary::of(&body, policy).bdat_size();
+                    usize::try_from(size).unwrap()
+                };
+                let expected = [mail, b, c, &content(chunk), mail, c, &content(chunk)].concat();
+                assert!(server.wire == expected, "{what}");
+                assert!(client.is_usable(), "{what}");
+            }
+        }
+    }
+}
+
+/// Pumped and streamed bodies in one `SendMails`, over DATA and BDAT, with and without a
+/// group limit, the first mail's first chunk refused or not: each caller's piece goes to
+/// the streamed mail running, each pumped body is pumped in its turn, and the wire is
+/// every mail encoded at once, in order (a refused mail's chunks up to the one in
+/// progress, then RSET).
+#[test]
+fn pumped_and_streamed_bodies_mix_in_one_send_mails() {
+    use smtp_proto::command::StreamedBody;
+    let streamed = text(2 * BLOCK + 5, false, true);
+    let policy = BodyPolicy::default();
+    let cases = [(false, None), (true, None), (true, Some(1))];
+    for (unusual, (bdat_on, refuse)) in [false, true]
+        .into_iter()
+        .flat_map(|u| cases.map(|c| (u, c)))
+    {
+        // Sent as it is over BDAT, or through the framer.
+        let pumped = text(5 * BLOCK + 11, unusual, false);
+        for max_group in [None, NonZeroUsize::new(100_000)] {
+            let what = format!(
+                "unusual {unusual}, bdat {bdat_on}, refuse {refuse:?}, group {max_group:?}"
+            );
+            let config = ClientConfig {
+                max_group,
+                ..ClientConfig::default()
+            };
+            let mut client = client_with(config, EHLO);
+            let mut server = Server {
+                refuse_chunk: refuse,
+                ..Server::default()
+            };
+            let bodies = [
+                MailBody::bytes(pumped.clone()),
+                MailBody::Streamed(StreamedBody::default()),
+                MailBody::bytes(pumped.clone()),
+                MailBody::Streamed(StreamedBody::default()),
+            ];
+            let mails = bodies.into_iter().map(|body| (envelope(), body));
+            let send = SendMails::new(mails, options(bdat_on, 100_000));
+            let now = Instant::now();
+            let mut ex = client.send(send);
+            let mut pieces = 0;
+            // Pieces of the streamed body handed over so far, and streamed bodies ended.
+            let mut at = 0;
+            let mut ended = 0;
+            let reports = loop {
+                match ex.poll_output(now).unwrap() {
+                    Output::Transmit(t) => {
+                        server.read(t.bytes());
+                        let replies = std::mem::take(&mut server.replies);
+                        if !replies.is_empty() {
+                            ex.handle_input(&replies);
+                        }
+                    }
+                    Output::NeedBody => {
+                        if at < streamed.len() {
+                            let to = streamed.len().min(at + 10_000);
+                            ex.handle_body(&streamed[at..to]);
+                            at = to;
+                            pieces += 1;
+                        } else {
+                            ex.handle_body_end();
+                            at = 0;
+                            ended += 1;
+                        }
+                    }
+                    Output::NeedInput { .. } => panic!("{what}: waits for a reply already given"),
+                    Output::Done(result) => break result.unwrap(),
+                    Output::UpgradeTls => panic!("{what}: no STARTTLS here"),
+                }
+            };
+            assert_eq!(ended, 2, "{what}");
+            assert!(pieces >= 2 * streamed.len() / 10_000, "{what}");
+            let outcomes: Vec<Outcome> =
+                reports.into_iter().map(|r| r.unwrap().outcome()).collect();
+            let first = if refuse.is_some() {
+                Outcome::Rejected
+            } else {
+                Outcome::Delivered
+            };
+            assert_eq!(
+                outcomes,
+                [
+                    first,
+                    Outcome::Delivered,
+                    Outcome::Delivered,
+                    Outcome::Delivered
+                ],
+                "{what}"
+            );
+            let content = |body: &[u8]| {
+                if bdat_on {
+                    bdat(body, 100_000, BdatMode::Text(policy))
+                } else {
+                    let mut data = b"DATA\r\n".to_vec();
+                    encode_data(body, policy, &mut data).unwrap();
+                    data
+                }
+            };
+            let mail = |body: &[u8]| [ENVELOPE, &content(body)].concat();
+            let tail = [mail(&streamed), mail(&pumped), mail(&streamed)].concat();
+            assert!(server.wire.ends_with(&tail), "{what}");
+            let head = &server.wire[..server.wire.len() - tail.len()];
+            let all = mail(&pumped);
+            if refuse.is_some() {
+                // The chunks up to the one in progress when the refusal was read (completed),
+                // then RSET.
+                let sent = head
+                    .strip_suffix(b"RSET\r\n")
+                    .expect("RSET after the chunks");
+                assert!(all.starts_with(sent), "{what}");
+                let mut end = ENVELOPE.len();
+                let mut ends = Vec::new();
+                while end < all.len() {
+                    let line = all[end..].iter().position(|&b| b == b'\n').unwrap() + 1;
+                    let words = std::str::from_utf8(&all[end + 5..end + line - 2]).unwrap();
+                    let size: usize = words.trim_end_matches(" LAST").parse().unwrap();
+                    end += line + size;
+                    ends.push(end);
+                }
+                assert!(
+                    ends.contains(&sent.len()),
+                    "{what}: {} of {ends:?}",
+                    sent.len()
+                );
+            } else {
+                assert!(head == all, "{what}");
+            }
+            assert!(client.is_usable(), "{what}");
         }
     }
 }
