@@ -392,6 +392,50 @@ fn a_command_from_outside_writes_a_block_per_on_writable() {
     assert_eq!(sizes, [7 + BLOCK, BLOCK, BLOCK, 8 * 1024]);
 }
 
+/// A command that asks for room to write, then writes nothing and asks again: the driver
+/// ends the exchange with a misuse, as for the other command bugs it catches, instead of
+/// calling it again and again inside one `poll_output` (the event loop would spin there,
+/// never to return).
+#[test]
+fn asking_to_write_and_writing_nothing_is_a_misuse_not_a_spin() {
+    use smtp_proto::client::{Context, ReplyKind};
+    use smtp_proto::command::Step;
+    use smtp_proto::error::ProtocolError;
+    use smtp_proto::response::Response;
+
+    struct Idle;
+    impl Cmd for Idle {
+        type Output = ();
+        fn start(&mut self, cx: &mut Context<'_>) -> Step<()> {
+            cx.command(ReplyKind::Other, |out| out.extend_from_slice(b"NOOP\r\n"));
+            cx.request_writable();
+            Step::Continue
+        }
+        fn on_reply(&mut self, _: Response, _: &mut Context<'_>) -> Step<()> {
+            Step::Done(Ok(()))
+        }
+        fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<()> {
+            cx.request_writable();
+            Step::Continue
+        }
+    }
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut client = client_with(ClientConfig::default(), EHLO);
+        let mut ex = client.send(Idle);
+        let result = ex.poll_output(Instant::now()).map(|o| format!("{o:?}"));
+        let _ = tx.send(result);
+    });
+    let result = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("poll_output never returned: it calls on_writable forever");
+    assert!(
+        matches!(result, Err(ProtocolError::Misuse(_))),
+        "{result:?}"
+    );
+}
+
 /// A server that refuses in the middle of a large body and then closes (or stops reading):
 /// the refusal read after the failed write is the mail's verdict, as it was when the whole
 /// body was written at once, although the end of data never left. Connection intact, the
