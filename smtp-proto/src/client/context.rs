@@ -284,11 +284,13 @@ impl Context<'_> {
         self.requests.body = true;
     }
 
-    /// Asks to write more once what was written so far has left, but for less than a data
-    /// block ([`Cmd::on_writable`](crate::command::Cmd::on_writable)): a command with a
-    /// large output in memory (a whole body) writes it a block at a time, so that the
-    /// client never holds a copy of all of it. Withdrawn like a body request when the
-    /// command finishes.
+    /// Asks to write more once less than a data block of what was written is still unsent
+    /// ([`Cmd::on_writable`](crate::command::Cmd::on_writable), called from the next
+    /// [`poll_output`](super::Exchange::poll_output)): a command with a large output in
+    /// memory (a whole body) writes it a block at a time, so that the client never holds a
+    /// copy of all of it. Asked for again from `on_writable`, something must have been
+    /// written there, else the connection fails with [`ProtocolError::Misuse`]. Withdrawn
+    /// like a body request when the command finishes.
     pub fn request_writable(&mut self) {
         self.requests.writable = true;
     }

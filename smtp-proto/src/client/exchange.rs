@@ -110,8 +110,9 @@ impl<'c, C: Cmd> Exchange<'c, C> {
             Upgrade::None => {}
         }
         // A command writing a large output a block at a time tops it up before it leaves,
-        // so that every transmit is a full block; it may need several calls (a BDAT
-        // framer holds octets back until a chunk is complete).
+        // so that every transmit is a full block; it may take several calls (blocks
+        // smaller than a data block). One that asks again after writing nothing would be
+        // called forever here: that is a misuse.
         while self.client.requests.writable
             && self.client.outbox.unsent() < super::outbox::BODY_BLOCK
         {
@@ -119,8 +120,14 @@ impl<'c, C: Cmd> Exchange<'c, C> {
             // What was handed out is written by now: dropped first, the block goes where
             // it was rather than after it.
             self.client.outbox.compact();
+            let before = self.client.outbox.written();
             let step = self.cmd.on_writable(&mut self.client.context(None));
             self.apply(step);
+            if self.client.requests.writable && self.client.outbox.written() == before {
+                self.client.fail(ProtocolError::Misuse(
+                    "room to write asked for again after writing nothing",
+                ));
+            }
             if let Some(error) = self.take_failure() {
                 return Err(error);
             }

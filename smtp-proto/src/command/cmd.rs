@@ -103,7 +103,10 @@ pub trait Cmd {
     /// write the next part of a large output (only ever after
     /// [`Context::request_writable`]). A command that has a large body in memory writes it
     /// a data block at a time this way, so that the client holds one block of it, not a
-    /// copy of all of it. The default treats it as a misuse.
+    /// copy of all of it. It is called again at once while less than a data block is
+    /// unsent, so a call that asks for more must have written something: asking again
+    /// after writing nothing is the fatal [`ProtocolError::Misuse`] (the driver would
+    /// otherwise call it forever). The default treats the call itself as a misuse.
     fn on_writable(&mut self, cx: &mut Context<'_>) -> Step<Self::Output> {
         let _ = cx;
         Step::Fatal(ProtocolError::Misuse(

@@ -105,8 +105,22 @@ impl Job {
         self.pump_body(cx, expect);
     }
 
-    /// Writes the pumped body's next block, and its end after the last one.
+    /// Writes the pumped body's next block, and its end after the last one. A BDAT framer
+    /// holds octets back until a chunk is complete: it is fed block after block until it
+    /// writes something, since the driver takes a request to write more after nothing
+    /// written as a command that would never write again.
     pub(crate) fn pump_body(&mut self, cx: &mut Context<'_>, expect: &mut Expectations<'_>) {
+        let before = cx.position();
+        loop {
+            self.pump_block(cx, expect);
+            if self.pump.is_none() || self.stream.is_none() || cx.position() != before {
+                return;
+            }
+        }
+    }
+
+    /// Writes the pumped body's next block, and its end after the last one.
+    fn pump_block(&mut self, cx: &mut Context<'_>, expect: &mut Expectations<'_>) {
         let (Some(from), MailBody::Bytes(bytes) | MailBody::Binary(bytes)) =
             (self.pump, &self.body)
         else {
