@@ -347,8 +347,9 @@ impl Outbox {
     }
 }
 
-/// Handed-out octets kept in front of unsent ones before the buffer is compacted: the
-/// buffer holds at most this much more than the unsent octets.
+/// Handed-out octets kept in front of unsent ones before the buffer is compacted, unless
+/// more are unsent ([`Outbox::compact`]): the buffer holds at most this much, or as much
+/// as is unsent, more than the unsent octets.
 const COMPACT_AT: usize = 32 * 1024;
 
 /// The most capacity the buffer keeps once everything in it was handed out: two data
