@@ -182,7 +182,14 @@ fn options(bdat: bool, chunk: usize) -> TransactionOptions {
 
 #[test]
 fn pumped_bodies_are_on_the_wire_as_encoded_at_once() {
-    let sizes = [BLOCK - 1, BLOCK, BLOCK + 1, 3 * BLOCK + 5, (1 << 20) + 17];
+    let sizes = [
+        BLOCK - 1,
+        BLOCK,
+        BLOCK + 1,
+        2 * BLOCK + 2,
+        3 * BLOCK + 5,
+        (1 << 20) + 17,
+    ];
     for size in sizes {
         for (unusual, unterminated) in [(false, false), (true, false), (false, true)] {
             let body = text(size, unusual, unterminated);
@@ -225,23 +232,33 @@ fn pumped_bodies_are_on_the_wire_as_encoded_at_once() {
                 assert!(server.wire == expected, "BDAT {chunk}, {what}");
             }
         }
-        // A binary body: every octet as it is.
+        // A binary body: every octet as it is; chunks that divide it exactly too (the
+        // last full chunk is LAST, no `BDAT 0 LAST`).
         let body: Vec<u8> = (0..size).map(|i| (i * 7 % 256) as u8).collect();
-        let mut client = client_with(ClientConfig::default(), EHLO);
-        let mut server = Server::default();
-        let send = SendMail::with_options(
-            envelope(),
-            MailBody::Binary(body.clone().into()),
-            options(true, 100_000),
-        );
-        let (report, _) = run(&mut client, send, &mut server);
-        assert_eq!(report.outcome(), Outcome::Delivered);
-        let expected = [
-            b"MAIL FROM:<a@example.org> BODY=BINARYMIME\r\nRCPT TO:<b@example.net>\r\n".as_slice(),
-            &bdat(&body, 100_000, BdatMode::Binary),
-        ]
-        .concat();
-        assert!(server.wire == expected, "binary, {size} octets");
+        let exact = [size, size.div_ceil(2), size.div_ceil(4)]
+            .into_iter()
+            .filter(|&c| size % c == 0);
+        for chunk in [100_000].into_iter().chain(exact) {
+            let mut client = client_with(ClientConfig::default(), EHLO);
+            let mut server = Server::default();
+            let send = SendMail::with_options(
+                envelope(),
+                MailBody::Binary(body.clone().into()),
+                options(true, chunk),
+            );
+            let (report, _) = run(&mut client, send, &mut server);
+            assert_eq!(report.outcome(), Outcome::Delivered);
+            let expected = [
+                b"MAIL FROM:<a@example.org> BODY=BINARYMIME\r\nRCPT TO:<b@example.net>\r\n"
+                    .as_slice(),
+                &bdat(&body, chunk, BdatMode::Binary),
+            ]
+            .concat();
+            assert!(
+                server.wire == expected,
+                "binary, {size} octets, chunk {chunk}"
+            );
+        }
     }
 }
 
