@@ -22,6 +22,18 @@ const EHLO: &[u8] = b"250-mx.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-BI
                       250 CHUNKING\r\n";
 const ENVELOPE: &[u8] = b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n";
 
+/// From a@example.org to b@ and c@example.net.
+fn two_recipients() -> Envelope {
+    Envelope::new(
+        "<a@example.org>".parse().unwrap(),
+        [
+            "<b@example.net>".parse().unwrap(),
+            "<c@example.net>".parse().unwrap(),
+        ],
+    )
+    .unwrap()
+}
+
 fn envelope() -> Envelope {
     Envelope::new(
         "<a@example.org>".parse().unwrap(),
@@ -613,14 +625,7 @@ fn lmtp_verdicts_follow_a_pumped_body() {
     use smtp_proto::client::Protocol;
     let body = text(3 * BLOCK, true, false);
     let mut client = client_with(ClientConfig::default(), EHLO).with_protocol(Protocol::Lmtp);
-    let envelope = Envelope::new(
-        "<a@example.org>".parse().unwrap(),
-        [
-            "<b@example.net>".parse().unwrap(),
-            "<c@example.net>".parse().unwrap(),
-        ],
-    )
-    .unwrap();
+    let envelope = two_recipients();
     let send = SendMail::with_options(envelope, MailBody::bytes(body), options(false, 1 << 20));
     let mut server = Server {
         verdicts: 2,
@@ -637,16 +642,7 @@ fn lmtp_verdicts_follow_a_pumped_body() {
 #[test]
 fn lmtp_verdicts_follow_a_pumped_bdat_body() {
     use smtp_proto::client::Protocol;
-    let envelope = || {
-        Envelope::new(
-            "<a@example.org>".parse().unwrap(),
-            [
-                "<b@example.net>".parse().unwrap(),
-                "<c@example.net>".parse().unwrap(),
-            ],
-        )
-        .unwrap()
-    };
+    let envelope = two_recipients;
     for unusual in [false, true] {
         for chunk in [100_000, 1000, 1 << 20] {
             for max_group in [None, NonZeroUsize::new(1 << 20)] {
@@ -692,16 +688,7 @@ fn lmtp_verdicts_follow_a_pumped_bdat_body() {
 fn a_retried_transaction_and_an_unpipelined_one_pump_the_whole_body_again() {
     const NO_PIPELINING: &[u8] =
         b"250-mx.example\r\n250-8BITMIME\r\n250-BINARYMIME\r\n250 CHUNKING\r\n";
-    let envelope = || {
-        Envelope::new(
-            "<a@example.org>".parse().unwrap(),
-            [
-                "<b@example.net>".parse().unwrap(),
-                "<c@example.net>".parse().unwrap(),
-            ],
-        )
-        .unwrap()
-    };
+    let envelope = two_recipients;
     let mail = b"MAIL FROM:<a@example.org>\r\n".as_slice();
     let b = b"RCPT TO:<b@example.net>\r\n".as_slice();
     let c = b"RCPT TO:<c@example.net>\r\n".as_slice();

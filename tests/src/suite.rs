@@ -23,12 +23,7 @@ pub fn one_mail_plaintext<A: SmtpAdapter>() -> Result<(), String> {
         send("221 bye\r\n"),
     ])
     .map_err(|e| e.to_string())?;
-    let config = ConnectionConfig::builder("127.0.0.1")
-        .port(server.address().port())
-        .security(Security::None)
-        .client_id("client.test".parse().map_err(|e| format!("{e}"))?)
-        .build()
-        .map_err(|e| e.to_string())?;
+    let config = plaintext_config(&server)?;
     let name = A::NAME;
     A::block_on(async {
         let mut connection = A::connect(&config)
@@ -79,12 +74,7 @@ pub fn starttls_without_tls_is_refused_before_a_byte<A: SmtpAdapter>() -> Result
         send("221 bye\r\n"),
     ])
     .map_err(|e| e.to_string())?;
-    let config = ConnectionConfig::builder("127.0.0.1")
-        .port(server.address().port())
-        .security(Security::None)
-        .client_id("client.test".parse().map_err(|e| format!("{e}"))?)
-        .build()
-        .map_err(|e| e.to_string())?;
+    let config = plaintext_config(&server)?;
     let name = A::NAME;
     A::block_on(async {
         let mut connection = A::connect(&config)
@@ -109,4 +99,14 @@ pub fn starttls_without_tls_is_refused_before_a_byte<A: SmtpAdapter>() -> Result
             .map_err(|e| format!("{name}: {e}"))
     })?;
     server.finish()
+}
+
+/// A plaintext configuration for `server`, identifying as `client.test`.
+fn plaintext_config(server: &ScriptedServer) -> Result<ConnectionConfig, String> {
+    ConnectionConfig::builder("127.0.0.1")
+        .port(server.address().port())
+        .security(Security::None)
+        .client_id("client.test".parse().map_err(|e| format!("{e}"))?)
+        .build()
+        .map_err(|e| e.to_string())
 }
