@@ -11,7 +11,7 @@ use std::time::Instant;
 use client_mail_support::client_with;
 use smtp_proto::client::{Client, ClientConfig, Output, TransmitTag};
 use smtp_proto::command::{
-    Chain, Cmd, CmdExt, Envelope, MailBody, Noop, Outcome, Select, SendMail, SendMails,
+    Chain, Cmd, CmdExt, Envelope, MailBody, MailReport, Noop, Outcome, Select, SendMail, SendMails,
     TransactionOptions,
 };
 use smtp_proto::data::{BdatEncoder, BdatMode, BodyPolicy, BodySummary, encode_data};
@@ -192,6 +192,16 @@ fn options(bdat: bool, chunk: usize) -> TransactionOptions {
     }
 }
 
+/// One mail with `body` on a fresh client against a [`Server`] that accepts everything:
+/// its report, the server (with the wire) and the number of transmits.
+fn send_one(body: MailBody, options: TransactionOptions) -> (MailReport, Server, usize) {
+    let mut client = client_with(ClientConfig::default(), EHLO);
+    let mut server = Server::default();
+    let send = SendMail::with_options(envelope(), body, options);
+    let (report, transmits) = run(&mut client, send, &mut server);
+    (report, server, transmits)
+}
+
 #[test]
 fn pumped_bodies_are_on_the_wire_as_encoded_at_once() {
     let sizes = [
@@ -208,14 +218,8 @@ fn pumped_bodies_are_on_the_wire_as_encoded_at_once() {
             let what = format!("{size} octets, unusual {unusual}, unterminated {unterminated}");
 
             // DATA.
-            let mut client = client_with(ClientConfig::default(), EHLO);
-            let mut server = Server::default();
-            let send = SendMail::with_options(
-                envelope(),
-                MailBody::bytes(body.clone()),
-                options(false, 1 << 20),
-            );
-            let (report, transmits) = run(&mut client, send, &mut server);
+            let (report, server, transmits) =
+                send_one(MailBody::bytes(body.clone()), options(false, 1 << 20));
             assert_eq!(report.outcome(), Outcome::Delivered, "{what}");
             let mut expected = [ENVELOPE, b"DATA\r\n"].concat();
             encode_data(&body, BodyPolicy::default(), &mut expected).unwrap();
@@ -230,14 +234,8 @@ fn pumped_bodies_are_on_the_wire_as_encoded_at_once() {
 
             // BDAT, with chunks larger and smaller than a block.
             for chunk in [1 << 20, 100_000, BLOCK] {
-                let mut client = client_with(ClientConfig::default(), EHLO);
-                let mut server = Server::default();
-                let send = SendMail::with_options(
-                    envelope(),
-                    MailBody::bytes(body.clone()),
-                    options(true, chunk),
-                );
-                let (report, _) = run(&mut client, send, &mut server);
+                let (report, server, _) =
+                    send_one(MailBody::bytes(body.clone()), options(true, chunk));
                 assert_eq!(report.outcome(), Outcome::Delivered, "{what}");
                 let policy = BodyPolicy::default();
                 let expected = [ENVELOPE, &bdat(&body, chunk, BdatMode::Text(policy))].concat();
@@ -251,14 +249,8 @@ fn pumped_bodies_are_on_the_wire_as_encoded_at_once() {
             .into_iter()
             .filter(|&c| size % c == 0);
         for chunk in [100_000].into_iter().chain(exact) {
-            let mut client = client_with(ClientConfig::default(), EHLO);
-            let mut server = Server::default();
-            let send = SendMail::with_options(
-                envelope(),
-                MailBody::Binary(body.clone().into()),
-                options(true, chunk),
-            );
-            let (report, _) = run(&mut client, send, &mut server);
+            let (report, server, _) =
+                send_one(MailBody::Binary(body.clone().into()), options(true, chunk));
             assert_eq!(report.outcome(), Outcome::Delivered);
             let expected = [
                 b"MAIL FROM:<a@example.org> BODY=BINARYMIME\r\nRCPT TO:<b@example.net>\r\n"
@@ -892,14 +884,8 @@ mod properties {
             let mut data = Vec::new();
             prop_assume!(encode_data(&body, policy, &mut data).is_ok());
             for bdat in [false, true] {
-                let mut client = client_with(ClientConfig::default(), EHLO);
-                let mut server = Server::default();
-                let send = SendMail::with_options(
-                    envelope(),
-                    MailBody::bytes(body.clone()),
-                    options(bdat, chunk),
-                );
-                let (report, _) = run(&mut client, send, &mut server);
+                let body_now = MailBody::bytes(body.clone());
+                let (report, server, _) = send_one(body_now, options(bdat, chunk));
                 prop_assert_eq!(report.outcome(), Outcome::Delivered);
                 let body_param = if body.is_ascii() { "" } else { " BODY=8BITMIME" };
                 let mail = format!(

@@ -409,8 +409,9 @@ impl Job {
     }
 }
 
-/// Writes a whole body over DATA, dot-stuffed with its end-of-data marker; `summary` is the
-/// plan's (a body already in DATA form is copied as it is).
+/// Writes a whole body over DATA at once, dot-stuffed with its end-of-data marker; `summary`
+/// is the plan's (a body already in DATA form is copied as it is). Only bodies up to one
+/// data block come here; longer ones are pumped (`stream.rs`).
 pub(crate) fn write_data_body(
     body: &MailBody,
     summary: Option<&BodySummary>,
